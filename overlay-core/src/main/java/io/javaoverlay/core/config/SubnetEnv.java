@@ -1,0 +1,172 @@
+package io.javaoverlay.core.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * flannel's {@code subnet.env}: what the agent tells the container runtimes on this host.
+ *
+ * <pre>
+ * FLANNEL_NETWORK=10.5.0.0/16
+ * FLANNEL_SUBNET=10.5.72.1/24
+ * FLANNEL_MTU=1450
+ * FLANNEL_IPMASQ=false
+ * </pre>
+ *
+ * {@code FLANNEL_SUBNET} is the first host address of the lease with its prefix: the bridge's
+ * address, so that {@code docker --bip=${FLANNEL_SUBNET}} works unchanged. IPv6 keys are written
+ * only when IPv6 is enabled.
+ *
+ * @param ipv6Network {@code FLANNEL_IPV6_NETWORK}, empty unless IPv6 is enabled
+ * @param ipv6Subnet  {@code FLANNEL_IPV6_SUBNET}, empty unless IPv6 is enabled
+ */
+public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress subnet, int mtu, boolean ipMasq,
+                        Optional<String> ipv6Network, Optional<String> ipv6Subnet) {
+
+    /** flannel's default location, read by its CNI plugin. */
+    public static final Path DEFAULT_PATH = Path.of("/run/flannel/subnet.env");
+
+    public SubnetEnv {
+        if (network == null || subnet == null) {
+            throw new IllegalArgumentException("FLANNEL_NETWORK and FLANNEL_SUBNET are required");
+        }
+        if (!network.contains(subnet.network())) {
+            throw new IllegalArgumentException("FLANNEL_SUBNET " + subnet + " is not inside FLANNEL_NETWORK " + network);
+        }
+        if (mtu < 68 || mtu > 65535) {
+            throw new IllegalArgumentException("FLANNEL_MTU must be 68-65535, got " + mtu);
+        }
+        ipv6Network = ipv6Network == null ? Optional.empty() : ipv6Network;
+        ipv6Subnet = ipv6Subnet == null ? Optional.empty() : ipv6Subnet;
+    }
+
+    public static SubnetEnv of(Ip4Net network, Ip4Net lease, int mtu, boolean ipMasq) {
+        return new SubnetEnv(network, new Ip4Net.HostAddress(lease.firstHost(), lease.prefixLength()), mtu, ipMasq,
+                Optional.empty(), Optional.empty());
+    }
+
+    /** The leased subnet itself ({@code 10.5.72.0/24}). */
+    public Ip4Net lease() {
+        return subnet.network();
+    }
+
+    /**
+     * Reads a subnet.env file. A missing file is a {@link MissingException} (the agent is not
+     * running or not ready yet); a file that cannot be understood is an {@link InvalidException}.
+     */
+    public static SubnetEnv read(Path path) throws IOException {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new MissingException(path);
+        }
+        return parse(text, path.toString());
+    }
+
+    /** Parses subnet.env text; {@code source} names it in error messages. */
+    public static SubnetEnv parse(String text, String source) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String raw : text.split("\n")) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new InvalidException(source, "line \"" + line + "\" is not NAME=value");
+            }
+            vars.put(line.substring(0, eq).strip(), unquote(line.substring(eq + 1).strip()));
+        }
+        try {
+            Ip4Net network = Ip4Net.parse(required(vars, "FLANNEL_NETWORK", source));
+            Ip4Net.HostAddress subnet = Ip4Net.parseHost(required(vars, "FLANNEL_SUBNET", source));
+            int mtu = Integer.parseInt(required(vars, "FLANNEL_MTU", source));
+            String masq = vars.getOrDefault("FLANNEL_IPMASQ", "false");
+            if (!masq.equals("true") && !masq.equals("false")) {
+                throw new InvalidException(source, "FLANNEL_IPMASQ must be true or false, got \"" + masq + "\"");
+            }
+            return new SubnetEnv(network, subnet, mtu, Boolean.parseBoolean(masq),
+                    Optional.ofNullable(vars.get("FLANNEL_IPV6_NETWORK")), Optional.ofNullable(vars.get("FLANNEL_IPV6_SUBNET")));
+        } catch (InvalidException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidException(source, e.getMessage());
+        }
+    }
+
+    private static String required(Map<String, String> vars, String name, String source) {
+        String v = vars.get(name);
+        if (v == null || v.isEmpty()) {
+            throw new InvalidException(source, name + " is missing");
+        }
+        return v;
+    }
+
+    private static String unquote(String v) {
+        if (v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"))) {
+            return v.substring(1, v.length() - 1);
+        }
+        return v;
+    }
+
+    /** The file's text, in flannel's order. */
+    public String format() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("FLANNEL_NETWORK=").append(network).append('\n');
+        sb.append("FLANNEL_SUBNET=").append(subnet).append('\n');
+        ipv6Network.ifPresent(v -> sb.append("FLANNEL_IPV6_NETWORK=").append(v).append('\n'));
+        ipv6Subnet.ifPresent(v -> sb.append("FLANNEL_IPV6_SUBNET=").append(v).append('\n'));
+        sb.append("FLANNEL_MTU=").append(mtu).append('\n');
+        sb.append("FLANNEL_IPMASQ=").append(ipMasq).append('\n');
+        return sb.toString();
+    }
+
+    /**
+     * Writes the file atomically: a reader (the CNI plugin, a shell sourcing it) sees the old
+     * file or the new one, never half of one. Parent directories are created.
+     */
+    public void write(Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, format(), StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** subnet.env does not exist: the agent is not running, or has not written it yet. */
+    public static final class MissingException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public MissingException(Path path) {
+            super(path + " does not exist: is the javaoverlay (or flannel) agent running and ready on this host?");
+        }
+    }
+
+    /** subnet.env exists but cannot be understood. */
+    public static final class InvalidException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidException(String source, String what) {
+            super(source + " is not a valid subnet.env: " + what);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.javaoverlay.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.javaoverlay.core.net.Ip4Net;
+
+class SubnetEnvTest {
+
+    @Test
+    void writesFlannelsFormatAndReadsItBack(@TempDir Path dir) throws Exception {
+        SubnetEnv env = SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, true);
+        Path file = dir.resolve("run/flannel/subnet.env");
+        env.write(file);
+        assertThat(Files.readString(file)).isEqualTo(
+                "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.72.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+        assertThat(SubnetEnv.read(file)).isEqualTo(env);
+        assertThat(SubnetEnv.read(file).lease()).isEqualTo(Ip4Net.parse("10.5.72.0/24"));
+        try (var files = Files.list(file.getParent())) {
+            assertThat(files).as("no temp file left behind").containsExactly(file);
+        }
+    }
+
+    @Test
+    void missingFileSaysTheAgentIsNotRunning(@TempDir Path dir) {
+        assertThatThrownBy(() -> SubnetEnv.read(dir.resolve("subnet.env")))
+                .isInstanceOf(SubnetEnv.MissingException.class)
+                .hasMessageContaining("agent running");
+    }
+
+    @Test
+    void rejectsBrokenFiles() {
+        assertThatThrownBy(() -> SubnetEnv.parse("FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_MTU=1450\n", "x"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("FLANNEL_SUBNET is missing");
+        assertThatThrownBy(() -> SubnetEnv.parse("FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.6.1.1/24\nFLANNEL_MTU=1450\n", "x"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("not inside");
+        assertThatThrownBy(() -> SubnetEnv.parse("garbage\n", "x"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("NAME=value");
+        assertThatThrownBy(() -> SubnetEnv.parse("FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.1.1/24\nFLANNEL_MTU=abc\n", "x"))
+                .isInstanceOf(SubnetEnv.InvalidException.class);
+    }
+
+    @Test
+    void readsQuotedValuesAndIpv6Keys() {
+        SubnetEnv env = SubnetEnv.parse("""
+                FLANNEL_NETWORK="10.5.0.0/16"
+                FLANNEL_SUBNET=10.5.3.1/24
+                FLANNEL_IPV6_NETWORK=fd00::/56
+                FLANNEL_IPV6_SUBNET=fd00:0:0:3::1/64
+                FLANNEL_MTU=1400
+                FLANNEL_IPMASQ=false
+                """, "x");
+        assertThat(env.ipv6Network()).contains("fd00::/56");
+        assertThat(env.format()).contains("FLANNEL_IPV6_SUBNET=fd00:0:0:3::1/64\nFLANNEL_MTU=1400");
+    }
+}
