@@ -1,0 +1,146 @@
+package io.javaoverlay.core.firewall;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@code iptables} command, as flannel does through go-iptables: the command picks
+ * the right backend (nft or legacy) for the host, which a hand-written netfilter client would
+ * have to guess.
+ *
+ * <p>{@code commandPrefix} lets tests run the same code against a namespace they made
+ * ({@code ip netns exec NAME}); the agent runs inside its host's namespace and uses none.
+ */
+public final class Iptables {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Iptables.class);
+
+    /** Seconds to wait for the xtables lock that kube-proxy, Docker and others also take. */
+    private static final String LOCK_WAIT_SECONDS = "5";
+
+    /** iptables' exit status for "rule/chain does not exist" (also "bad rule" for -C). */
+    private static final int EXIT_NOT_FOUND = 1;
+
+    private final List<String> commandPrefix;
+
+    public Iptables(List<String> commandPrefix) {
+        this.commandPrefix = List.copyOf(commandPrefix);
+    }
+
+    /** iptables in the caller's own network namespace. */
+    public static Iptables local() {
+        return new Iptables(List.of());
+    }
+
+    public boolean exists(Rule rule) {
+        return run(false, rule.table(), "-C", rule.chain(), rule.spec()).status == 0;
+    }
+
+    public void append(Rule rule) {
+        run(true, rule.table(), "-A", rule.chain(), rule.spec());
+    }
+
+    /** Inserts at the head of the chain, so the rule runs before anything others added. */
+    public void insertFirst(Rule rule) {
+        List<String> args = new ArrayList<>();
+        args.add("1");
+        args.addAll(rule.spec());
+        run(true, rule.table(), "-I", rule.chain(), args);
+    }
+
+    /** Deletes the rule; a rule that is not there is not an error. */
+    public void deleteIfExists(Rule rule) {
+        while (exists(rule)) {
+            run(true, rule.table(), "-D", rule.chain(), rule.spec());
+        }
+    }
+
+    public boolean chainExists(String table, String chain) {
+        return run(false, table, "-S", chain, List.of()).status == 0;
+    }
+
+    /** Creates the chain when it does not exist. */
+    public void ensureChain(String table, String chain) {
+        if (!chainExists(table, chain)) {
+            run(true, table, "-N", chain, List.of());
+        }
+    }
+
+    public void flushChain(String table, String chain) {
+        run(true, table, "-F", chain, List.of());
+    }
+
+    /** Flushes and deletes the chain; a chain that is not there is not an error. */
+    public void deleteChainIfExists(String table, String chain) {
+        if (chainExists(table, chain)) {
+            run(true, table, "-F", chain, List.of());
+            run(true, table, "-X", chain, List.of());
+        }
+    }
+
+    /** The chain's rules as {@code iptables -S} prints them, without the chain's own {@code -N} line. */
+    public List<String> listRules(String table, String chain) {
+        Result r = run(true, table, "-S", chain, List.of());
+        List<String> rules = new ArrayList<>();
+        for (String line : r.stdout.split("\n")) {
+            if (line.startsWith("-A ")) {
+                rules.add(line);
+            }
+        }
+        return rules;
+    }
+
+    private Result run(boolean check, String table, String op, String chain, List<String> args) {
+        List<String> cmd = new ArrayList<>(commandPrefix);
+        cmd.add("iptables");
+        cmd.add("-w");
+        cmd.add(LOCK_WAIT_SECONDS);
+        cmd.add("-t");
+        cmd.add(table);
+        cmd.add(op);
+        cmd.add(chain);
+        cmd.addAll(args);
+        Result r = exec(cmd);
+        LOG.debug("{} -> {}", cmd, r.status);
+        if (check && r.status != 0) {
+            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        }
+        if (!check && r.status != 0 && r.status != EXIT_NOT_FOUND) {
+            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        }
+        return r;
+    }
+
+    private static Result exec(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.DISCARD).start();
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            String out = readAll(p.getInputStream());
+            int status = p.waitFor();
+            return new Result(status, out, err.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + cmd.get(0) + " (is iptables installed? apt-get install iptables)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + String.join(" ", cmd), e);
+        }
+    }
+
+    private static String readAll(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private record Result(int status, String stdout, String stderr) {}
+}
