@@ -30,6 +30,12 @@ class ValuesTest {
     }
 
     @Test
+    void availableOnLinux() {
+        assertThat(Netlink.isAvailable()).as("cause: %s", Netlink.unavailabilityCause()).isTrue();
+        assertThat(Netlink.unavailabilityCause()).isNull();
+    }
+
+    @Test
     void vxlanInfoRejectsOutOfRangeValues() {
         assertThatThrownBy(() -> VxlanInfo.of(1 << 24, null, 0, 8472)).hasMessageContaining("VNI");
         assertThatThrownBy(() -> VxlanInfo.of(1, null, 0, 0)).hasMessageContaining("port");
