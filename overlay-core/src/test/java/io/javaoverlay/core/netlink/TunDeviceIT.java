@@ -121,13 +121,13 @@ class TunDeviceIT {
     void flagsReachTheKernel() {
         try (TunDevice plain = TunDevice.open(handle, "jtunp");
                 TunDevice vnet = TunDevice.open(handle, "jtunv", TunDevice.Option.VNET_HDR)) {
-            var p = ns.ipJson("-d", "link", "show", "dev", "jtunp").get(0).at("/linkinfo/info_data");
+            var p = ns.ipJson("-d", "link", "show", "dev", plain.name()).get(0).at("/linkinfo/info_data");
             assertThat(p.get("type").asText()).isEqualTo("tun");
             assertThat(p.get("pi").asBoolean()).as("IFF_NO_PI").isFalse();
             assertThat(p.get("vnet_hdr").asBoolean()).isFalse();
             assertThat(p.get("multi_queue").asBoolean()).isFalse();
             assertThat(p.get("persist").asBoolean()).isFalse();
-            var v = ns.ipJson("-d", "link", "show", "dev", "jtunv").get(0).at("/linkinfo/info_data");
+            var v = ns.ipJson("-d", "link", "show", "dev", vnet.name()).get(0).at("/linkinfo/info_data");
             assertThat(v.get("vnet_hdr").asBoolean()).isTrue();
         }
     }
