@@ -50,6 +50,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
 
     private final int memberCount;
     private final boolean tls;
+    private final boolean clientCertAuth;
     private final List<Member> members = new ArrayList<>();
     private final String token = "jo-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
     private Path root;
@@ -59,6 +60,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     private EtcdExtension(Builder b) {
         this.memberCount = b.members;
         this.tls = b.tls;
+        this.clientCertAuth = b.clientCertAuth;
     }
 
     public static Builder builder() {
@@ -68,6 +70,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     public static final class Builder {
         private int members = 1;
         private boolean tls;
+        private boolean clientCertAuth = true;
 
         /** Number of members: 1 (default) or 3 for failover tests. */
         public Builder members(int n) {
@@ -81,6 +84,12 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         /** Serve clients over https with client-certificate authentication, from a CA the test makes. */
         public Builder tls(boolean on) {
             this.tls = on;
+            return this;
+        }
+
+        /** In TLS mode, whether etcd demands a client certificate (default) or only serves https. */
+        public Builder clientCertAuth(boolean on) {
+            this.clientCertAuth = on;
             return this;
         }
 
@@ -320,8 +329,10 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
                     cmd.addAll(List.of(
                             "--cert-file", tlsFiles.serverCert.toString(),
                             "--key-file", tlsFiles.serverKey.toString(),
-                            "--trusted-ca-file", tlsFiles.ca.toString(),
-                            "--client-cert-auth"));
+                            "--trusted-ca-file", tlsFiles.ca.toString()));
+                    if (clientCertAuth) {
+                        cmd.add("--client-cert-auth");
+                    }
                 }
                 ProcessBuilder pb = new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
