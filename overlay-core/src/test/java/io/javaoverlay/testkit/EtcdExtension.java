@@ -328,10 +328,10 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
                 if (tls) {
                     cmd.addAll(List.of(
                             "--cert-file", tlsFiles.serverCert.toString(),
-                            "--key-file", tlsFiles.serverKey.toString(),
-                            "--trusted-ca-file", tlsFiles.ca.toString()));
+                            "--key-file", tlsFiles.serverKey.toString()));
                     if (clientCertAuth) {
-                        cmd.add("--client-cert-auth");
+                        // etcd 3.4 asks for a client certificate whenever it has a trusted CA file
+                        cmd.addAll(List.of("--trusted-ca-file", tlsFiles.ca.toString(), "--client-cert-auth"));
                     }
                 }
                 ProcessBuilder pb = new ProcessBuilder(cmd)
