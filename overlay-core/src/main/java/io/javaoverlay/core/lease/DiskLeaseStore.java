@@ -47,6 +47,9 @@ import io.javaoverlay.core.net.Ip4Net;
  * &lt;dir&gt;/net-conf.json            the network config written by `javaoverlay config set`
  * </pre>
  *
+ * The network config is {@code --net-config-path} when given, else {@code <dir>/net-conf.json},
+ * else {@link #DEFAULT_NETWORK_CONFIG} (10.244.0.0/16, vxlan).
+ *
  * A lease file whose {@code Expiration} is null is a reservation. Expired leases are deleted
  * by whoever next takes the lock (a listing, a watch poll). Files are replaced by rename, so a
  * reader never sees half of one. The lock is a {@link FileChannel#lock() POSIX lock} between
@@ -60,6 +63,12 @@ public final class DiskLeaseStore implements LeaseStore {
     private static final Logger LOG = LoggerFactory.getLogger(DiskLeaseStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+    /**
+     * The network config of an embedded store that has none: what lets {@code javaoverlay agent}
+     * run with no flags at all. flannel's Kubernetes manifests use the same network.
+     */
+    public static final String DEFAULT_NETWORK_CONFIG = "{\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}}";
 
     /** Where the embedded store lives unless {@code --lease-dir} says otherwise. */
     public static final Path DEFAULT_DIR = Path.of("/var/lib/javaoverlay/leases");
@@ -108,12 +117,16 @@ public final class DiskLeaseStore implements LeaseStore {
         return netConfigFile().toString();
     }
 
+    /**
+     * {@code --net-config-path} when given (missing file: no config yet), else
+     * {@code <dir>/net-conf.json}, else {@link #DEFAULT_NETWORK_CONFIG}.
+     */
     @Override
     public Optional<String> readNetworkConfig() {
         try {
             return Optional.of(Files.readString(netConfigFile(), UTF_8));
         } catch (NoSuchFileException e) {
-            return Optional.empty();
+            return netConfigPath.isPresent() ? Optional.empty() : Optional.of(DEFAULT_NETWORK_CONFIG);
         } catch (IOException e) {
             throw new LeaseException.StoreUnavailableException("cannot read the network config " + netConfigFile() + ": " + e, e);
         }
