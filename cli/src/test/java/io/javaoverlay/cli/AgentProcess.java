@@ -72,9 +72,13 @@ final class AgentProcess implements AutoCloseable {
     }
 
     AgentProcess awaitReady() {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .failFast("agent exited: " + logTail(), () -> !process.isAlive())
-                .until(() -> readyz() == 200);
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                    .failFast("agent exited", () -> !process.isAlive())
+                    .until(() -> readyz() == 200);
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            throw new AssertionError("agent in " + dir + " did not become ready (" + e.getMessage() + "); its log:\n" + logTail(), e);
+        }
         return this;
     }
 

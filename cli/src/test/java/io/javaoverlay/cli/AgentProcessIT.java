@@ -258,26 +258,31 @@ class AgentProcessIT {
     void measuresHowFastANewLeaseReachesARunningAgent() throws Exception {
         putConfig(CONFIG);
         AgentProcess watcher = agent("w", "127.0.0.91").start().awaitReady();
-        AgentProcess joiner = agent("j", "127.0.0.92").start();
-        // time from the joiner's lease appearing in etcd to the watcher knowing it
-        long seenInEtcd = 0;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (subnetKvs().size() == 2) {
-                seenInEtcd = System.nanoTime();
-                break;
-            }
-            Thread.sleep(2);
+        int n = 10;
+        long[] took = new long[n];
+        long[] logged = new long[n];
+        for (int i = 0; i < n; i++) {
+            String subnet = "10.50." + (200 + i) + ".0/24";
+            String key = prefix + "/subnets/" + subnet.replace('/', '-');
+            String value = "{\"PublicIP\":\"127.0.1." + i + "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
+                    + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:01:0" + i + "\"}}";
+            int expected = i + 1;
+            long wall0 = System.currentTimeMillis();
+            long t0 = System.nanoTime();
+            etcd.client().getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> watcher.peerSubnets().size() == expected);
+            took[i] = System.nanoTime() - t0;
+            // the agent logs each peer as its event loop hands it to the backend: that instant, without our HTTP polling
+            String line = watcher.log().lines().filter(l -> l.contains("peer added: " + subnet)).findFirst().orElseThrow();
+            logged[i] = java.time.OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant().toEpochMilli() - wall0;
         }
-        assertThat(seenInEtcd).isNotZero();
-        long t0 = seenInEtcd;
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(2)).until(() -> watcher.peerSubnets().size() == 1);
-        long t1 = System.nanoTime();
-        joiner.awaitReady();
-        System.out.printf("MEASURE new lease (in etcd) to a running agent process's peer view: %.1f ms (includes polling /peers)%n",
-                (t1 - t0) / 1e6);
-        Thread.sleep(0);
-        assertThat(t1 - t0).isLessThan(Duration.ofSeconds(2).toNanos());
+        java.util.Arrays.sort(took);
+        java.util.Arrays.sort(logged);
+        System.out.printf("MEASURE new lease put in etcd -> handed to a running agent's backend (agent log): median %d ms, max %d ms (%d leases)%n",
+                logged[n / 2], logged[n - 1], n);
+        System.out.printf("MEASURE new lease put in etcd -> visible in the agent's /peers (HTTP polling): median %.1f ms, max %.1f ms%n",
+                took[n / 2] / 1e6, took[n - 1] / 1e6);
+        assertThat(took[n / 2]).isLessThan(Duration.ofSeconds(1).toNanos());
     }
 
     static int occurrences(String text, String needle) {
