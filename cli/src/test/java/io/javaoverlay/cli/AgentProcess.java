@@ -91,6 +91,15 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** /healthz's status; -1 while nothing listens yet. */
+    int healthz() {
+        try {
+            return get("/healthz").statusCode();
+        } catch (UncheckedIOException e) {
+            return -1;
+        }
+    }
+
     /** The peers the agent knows, by subnet. */
     List<String> peerSubnets() {
         List<String> out = new ArrayList<>();

@@ -144,6 +144,7 @@ class AgentProcessIT {
         AgentProcess a = agent("a", "127.0.0.31").start();
         await().atMost(Duration.ofSeconds(30)).until(() -> a.log().contains("waiting for a valid network config"));
         assertThat(a.readyz()).isEqualTo(503);
+        assertThat(a.healthz()).as("alive while waiting").isEqualTo(200);
 
         putConfig("{\"Network\":\"10.50.0.0/16\",\"SubnetMin\":\"10.50.9.0\",\"SubnetMax\":\"10.50.2.0\"}");
         await().atMost(Duration.ofSeconds(10)).until(() -> a.log().contains("SubnetMin 10.50.9.0 is above SubnetMax 10.50.2.0"));

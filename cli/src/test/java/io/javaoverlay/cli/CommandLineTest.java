@@ -81,4 +81,23 @@ class CommandLineTest {
     void subcommandsAreRegistered() {
         assertThat(Main.commandLine().getSubcommands()).containsKeys("agent", "leases", "config");
     }
+
+    @Test
+    void configAndLeasesWorkOnTheEmbeddedStore(@org.junit.jupiter.api.io.TempDir Path dir) {
+        StringWriter out = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        String leaseDir = dir.resolve("leases").toString();
+
+        assertThat(cl.execute("config", "get", "--lease-dir", leaseDir)).isZero();
+        assertThat(out.toString()).as("the built-in default").contains("\"Network\": \"10.244.0.0/16\"");
+
+        assertThat(cl.execute("config", "set", "--lease-dir", leaseDir, "{\"Network\":\"10.99.0.0/16\"}")).isZero();
+        assertThat(dir.resolve("leases/net-conf.json")).hasContent("{\"Network\":\"10.99.0.0/16\"}");
+        assertThat(cl.execute("config", "get", "--lease-dir", leaseDir)).isZero();
+        assertThat(out.toString()).contains("{\"Network\":\"10.99.0.0/16\"}");
+
+        assertThat(cl.execute("leases", "--lease-dir", leaseDir)).isZero();
+        assertThat(out.toString()).contains("SUBNET             PUBLIC-IP       BACKEND  EXPIRES");
+    }
 }

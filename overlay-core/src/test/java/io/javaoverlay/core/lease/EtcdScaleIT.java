@@ -69,8 +69,9 @@ class EtcdScaleIT {
             SubnetManager m = new SubnetManager(store, Duration.ofMinutes(10));
             AtomicInteger added = new AtomicInteger();
             long t1 = System.nanoTime();
-            try (AutoCloseable w = m.watchPeers(Ip4Net.parse("10.255.255.0/24"), snap,
-                    SubnetManager.listener(b -> added.addAndGet(b.size()), s -> { }))) {
+            AutoCloseable w = m.watchPeers(Ip4Net.parse("10.255.255.0/24"), snap,
+                    SubnetManager.listener(b -> added.addAndGet(b.size()), s -> { }));
+            try {
                 long initial = System.nanoTime() - t1;
                 assertThat(added.get()).isEqualTo(N);
 
@@ -88,6 +89,8 @@ class EtcdScaleIT {
                         burstSize, (written - t2) / 1e6, lag / 1e6);
                 assertThat(listed).isLessThan(Duration.ofSeconds(5).toNanos());
                 assertThat(initial).isLessThan(Duration.ofSeconds(5).toNanos());
+            } finally {
+                w.close();
             }
         }
     }
