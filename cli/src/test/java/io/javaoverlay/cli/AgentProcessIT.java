@@ -170,9 +170,9 @@ class AgentProcessIT {
     @Test
     void aDeadPeerExpiresFromTheViewWhileALiveOneIsRenewed() throws Exception {
         putConfig(CONFIG);
-        // 3 s leases renewed 2 s before expiry: a live agent renews every second
-        AgentProcess live = agent("live", "127.0.0.51", "--subnet-lease-ttl", "3s", "--subnet-lease-renew-margin", "2s").start();
-        AgentProcess dead = agent("dead", "127.0.0.52", "--subnet-lease-ttl", "3s", "--subnet-lease-renew-margin", "2s").start();
+        // 4 s leases renewed 3 s before expiry: a live agent renews every second
+        AgentProcess live = agent("live", "127.0.0.51", "--subnet-lease-ttl", "4s", "--subnet-lease-renew-margin", "3s").start();
+        AgentProcess dead = agent("dead", "127.0.0.52", "--subnet-lease-ttl", "4s", "--subnet-lease-renew-margin", "3s").start();
         live.awaitReady();
         dead.awaitReady();
         String deadSubnet = dead.subnet();
@@ -181,8 +181,8 @@ class AgentProcessIT {
         dead.kill();
         await().atMost(Duration.ofSeconds(15)).until(() -> live.peerSubnets().isEmpty());
         assertThat(live.log()).contains("peer removed: " + deadSubnet + " at 127.0.0.52");
-        // well past several TTLs, the live agent still holds its lease
-        Thread.sleep(4000);
+        // past more than a TTL, the live agent still holds its lease
+        Thread.sleep(5000);
         assertThat(live.isAlive()).isTrue();
         assertThat(subnetKvs()).extracting(kv -> kv.getKey().toString(UTF_8)).containsExactly(prefix + "/subnets/" + live.subnet().replace('/', '-'));
         assertThat(live.log()).contains("lease " + live.subnet() + " renewed");
