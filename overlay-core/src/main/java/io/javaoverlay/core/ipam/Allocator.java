@@ -1,10 +1,7 @@
 package io.javaoverlay.core.ipam;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
@@ -20,6 +17,7 @@ public final class Allocator {
     private final Ip4Net subnet;
     private final Ip4 gateway;
     private final Store store;
+    private final Reservations reservations;
 
     /**
      * @param subnet  the host subnet, e.g. {@code 10.5.72.0/24}; /31 and /32 leave nothing to hand out
@@ -36,6 +34,7 @@ public final class Allocator {
         this.subnet = subnet;
         this.gateway = gateway;
         this.store = store;
+        this.reservations = new Reservations(store);
     }
 
     /** The allocator for the subnet the agent leased on this host, gateway = {@code FLANNEL_SUBNET}'s address. */
@@ -128,50 +127,8 @@ public final class Allocator {
         return new Allocation(new Ip4Net.HostAddress(ip, subnet.prefixLength()), gateway, alreadyHeld);
     }
 
-    /** The address {@code owner} holds in this subnet, if any. */
-    public Optional<Ip4> addressOf(Owner owner) {
-        try (Store.Lock lock = store.lock()) {
-            return store.reservations().entrySet().stream()
-                    .filter(e -> e.getValue().equals(owner)).map(Map.Entry::getKey).sorted().findFirst();
-        }
-    }
-
-    /**
-     * Frees every address {@code owner} holds (in any subnet: a lease that changed must not
-     * strand old reservations). Freeing nothing is not an error. Returns what was freed.
-     */
-    public List<Ip4> release(Owner owner) {
-        return releaseIf(owner::equals);
-    }
-
-    /** Frees {@code address} whoever holds it; returns the owner it had, empty when it was free. */
-    public Optional<Owner> releaseAddress(Ip4 address) {
-        try (Store.Lock lock = store.lock()) {
-            Optional<Owner> owner = store.ownerOf(address);
-            store.release(address);
-            return owner;
-        }
-    }
-
-    /** Frees every reservation whose owner matches; returns the freed addresses, in order. */
-    public List<Ip4> releaseIf(Predicate<Owner> condemned) {
-        try (Store.Lock lock = store.lock()) {
-            List<Ip4> freed = new ArrayList<>();
-            store.reservations().forEach((ip, owner) -> {
-                if (condemned.test(owner)) {
-                    store.release(ip);
-                    freed.add(ip);
-                }
-            });
-            freed.sort(null);
-            return freed;
-        }
-    }
-
-    /** Every reservation in the store, by address (for garbage collection and diagnostics). */
-    public Map<Ip4, Owner> reservations() {
-        try (Store.Lock lock = store.lock()) {
-            return store.reservations();
-        }
+    /** Reading and freeing reservations (these need no subnet). */
+    public Reservations reservations() {
+        return reservations;
     }
 }

@@ -36,7 +36,7 @@ class AllocatorTest {
     @Test
     void aFreedAddressIsNotReusedAtOnce() {
         Ip4 a = allocator.allocate(pod("a")).ip();
-        assertThat(allocator.release(pod("a"))).containsExactly(a);
+        assertThat(allocator.reservations().release(pod("a"))).containsExactly(a);
         Ip4 b = allocator.allocate(pod("b")).ip();
         assertThat(b).isNotEqualTo(a).isEqualTo(a.plus(1));
     }
@@ -60,7 +60,7 @@ class AllocatorTest {
             allocator.allocate(pod("p" + i));
         }
         // free an early one and the last one: the search resumes after .254, wraps, finds .5
-        allocator.releaseAddress(Ip4.parse("10.5.72.5"));
+        allocator.reservations().releaseAddress(Ip4.parse("10.5.72.5"));
         assertThat(allocator.allocate(pod("late")).ip()).isEqualTo(Ip4.parse("10.5.72.5"));
     }
 
@@ -81,7 +81,7 @@ class AllocatorTest {
         Allocation again = allocator.allocate(pod("a"));
         assertThat(again.ip()).isEqualTo(first.ip());
         assertThat(again.alreadyHeld()).isTrue();
-        assertThat(allocator.reservations()).hasSize(1);
+        assertThat(allocator.reservations().all()).hasSize(1);
         // another interface of the same container is another owner
         assertThat(allocator.allocate(Owner.cni("podnet", "a", "eth1")).ip()).isNotEqualTo(first.ip());
     }
@@ -104,18 +104,18 @@ class AllocatorTest {
                     .isInstanceOfSatisfying(IpamException.class, e -> assertThat(e.kind()).isEqualTo(IpamException.Kind.UNAVAILABLE))
                     .hasMessageContaining(bad);
         }
-        assertThat(allocator.reservations()).isEmpty();
+        assertThat(allocator.reservations().all()).isEmpty();
     }
 
     @Test
     void releaseIsIdempotentAndByOwnerOrAddress() {
         Ip4 a = allocator.allocate(pod("a")).ip();
         Ip4 b = allocator.allocate(pod("b")).ip();
-        assertThat(allocator.release(pod("a"))).containsExactly(a);
-        assertThat(allocator.release(pod("a"))).isEmpty();
-        assertThat(allocator.releaseAddress(b)).contains(pod("b"));
-        assertThat(allocator.releaseAddress(b)).isEmpty();
-        assertThat(allocator.reservations()).isEmpty();
+        assertThat(allocator.reservations().release(pod("a"))).containsExactly(a);
+        assertThat(allocator.reservations().release(pod("a"))).isEmpty();
+        assertThat(allocator.reservations().releaseAddress(b)).contains(pod("b"));
+        assertThat(allocator.reservations().releaseAddress(b)).isEmpty();
+        assertThat(allocator.reservations().all()).isEmpty();
     }
 
     @Test
@@ -123,10 +123,10 @@ class AllocatorTest {
         allocator.allocate(pod("keep"));
         allocator.allocate(pod("stale"));
         Ip4 docker = allocator.allocate(Owner.of("docker", "pool1", "")).ip();
-        List<Ip4> freed = allocator.releaseIf(o -> o.client().equals("cni/podnet") && !o.id().equals("keep"));
+        List<Ip4> freed = allocator.reservations().releaseIf(o -> o.client().equals("cni/podnet") && !o.id().equals("keep"));
         assertThat(freed).hasSize(1);
-        assertThat(allocator.reservations().values()).containsExactlyInAnyOrder(pod("keep"), Owner.of("docker", "pool1", ""));
-        assertThat(allocator.reservations()).containsKey(docker);
+        assertThat(allocator.reservations().all().values()).containsExactlyInAnyOrder(pod("keep"), Owner.of("docker", "pool1", ""));
+        assertThat(allocator.reservations().all()).containsKey(docker);
     }
 
     @Test

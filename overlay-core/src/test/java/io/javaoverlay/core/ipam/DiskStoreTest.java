@@ -39,11 +39,11 @@ class DiskStoreTest {
     void stateSurvivesANewProcessOpeningTheSameDirectory() {
         Path data = dir.resolve("ipam");
         Ip4 first = allocator(data).allocate(Owner.cni("n", "a", "eth0")).ip();
-        allocator(data).release(Owner.cni("n", "a", "eth0"));
+        allocator(data).reservations().release(Owner.cni("n", "a", "eth0"));
         Allocator fresh = allocator(data);
-        assertThat(fresh.reservations()).isEmpty();
+        assertThat(fresh.reservations().all()).isEmpty();
         assertThat(fresh.allocate(Owner.cni("n", "b", "eth0")).ip()).as("round-robin remembered on disk").isEqualTo(first.plus(1));
-        assertThat(fresh.addressOf(Owner.cni("n", "b", "eth0"))).contains(first.plus(1));
+        assertThat(fresh.reservations().addressOf(Owner.cni("n", "b", "eth0"))).contains(first.plus(1));
     }
 
     @Test
@@ -53,15 +53,15 @@ class DiskStoreTest {
         Files.writeString(data.resolve("10.5.72.2"), "garbage");
         Files.writeString(data.resolve("not-an-address"), "ignored");
         Allocator a = allocator(data);
-        assertThat(a.reservations()).containsOnlyKeys(Ip4.parse("10.5.72.2"));
-        assertThat(a.reservations().get(Ip4.parse("10.5.72.2")).client()).isEqualTo("unknown");
+        assertThat(a.reservations().all()).containsOnlyKeys(Ip4.parse("10.5.72.2"));
+        assertThat(a.reservations().all().get(Ip4.parse("10.5.72.2")).client()).isEqualTo("unknown");
         assertThat(a.allocate(Owner.cni("n", "a", "eth0")).ip()).isEqualTo(Ip4.parse("10.5.72.3"));
     }
 
     @Test
     void releasingWhatIsNotThereSucceeds() {
         Allocator a = allocator(dir.resolve("ipam"));
-        assertThat(a.release(Owner.cni("n", "ghost", "eth0"))).isEmpty();
-        assertThat(a.releaseAddress(Ip4.parse("10.5.72.9"))).isEqualTo(Optional.empty());
+        assertThat(a.reservations().release(Owner.cni("n", "ghost", "eth0"))).isEmpty();
+        assertThat(a.reservations().releaseAddress(Ip4.parse("10.5.72.9"))).isEqualTo(Optional.empty());
     }
 }
