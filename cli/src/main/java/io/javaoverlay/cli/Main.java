@@ -28,6 +28,11 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length == 0 && System.getenv("CNI_COMMAND") != null) {
+            // the CNI plugin: a new JVM per pod operation, so nothing of picocli is loaded on this path
+            io.javaoverlay.cni.CniMain.main(args);
+            return;
+        }
         System.exit(run(args));
     }
 

@@ -23,6 +23,7 @@ import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.IpamException;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 
@@ -80,7 +81,10 @@ public final class OverlayPlugin implements CniPlugin {
             }
             datapath.configurePod(netns, env.ifName(), allocation.address(), routes);
             if (masq) {
-                masquerade.ensure(conf.name(), subnet.network(), subnet.lease());
+                // the IPAM lock serialises concurrent ADDs: the chain is checked, then rewritten if needed
+                try (Store.Lock lock = DiskStore.open(conf.dataDir()).lock()) {
+                    masquerade.ensure(conf.name(), subnet.network(), subnet.lease());
+                }
             }
             Result result = result(conf, env, bridge, pair, allocation, routes);
             success = true;
