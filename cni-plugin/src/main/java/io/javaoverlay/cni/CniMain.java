@@ -33,7 +33,7 @@ public final class CniMain {
     /** One invocation against the real kernel; returns the exit status. */
     public static int run(Map<String, String> env, InputStream stdin, OutputStream stdout) {
         try (LinuxDatapath datapath = new LinuxDatapath()) {
-            return new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables.local()))).run(env, stdin, stdout);
+            return new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local))).run(env, stdin, stdout);
         }
     }
 }

@@ -1,15 +1,25 @@
 package io.javaoverlay.cni;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+import io.javaoverlay.cni.kernel.IptablesMasquerade;
+import io.javaoverlay.cni.kernel.LinuxDatapath;
+import io.javaoverlay.core.firewall.Iptables;
 
 /**
  * Prepares what makes later CNI invocations start quickly; run at the end of a training
@@ -42,11 +52,43 @@ final class StartupCache {
         } catch (IOException | RuntimeException e) {
             PluginLog.warn("cannot copy JNA's native library into " + cacheDir + " (later starts will be slower)", e);
         }
+        try {
+            exercise();
+        } catch (IOException | RuntimeException e) {
+            PluginLog.warn("cannot exercise the plugin for the start-up cache (later starts will be slower)", e);
+        }
         ClassLoader loader = StartupCache.class.getClassLoader();
         for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
             String name = Path.of(entry).getFileName().toString();
             if (JARS.stream().anyMatch(name::startsWith) && name.endsWith(".jar")) {
                 preload(Path.of(entry), loader);
+            }
+        }
+    }
+
+    /**
+     * Runs commands that touch nothing outside a temporary directory (DEL without a namespace,
+     * STATUS, GC) and a read-only netlink query, so that the JDK classes and lambda forms they
+     * need are archived too, whatever command this invocation was.
+     */
+    private static void exercise() throws IOException {
+        Path dir = Files.createTempDirectory("javaoverlay-cni-cache");
+        try (LinuxDatapath datapath = new LinuxDatapath()) {
+            Path subnetFile = dir.resolve("subnet.env");
+            Files.writeString(subnetFile, "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+            String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"cache\",\"type\":\"javaoverlay\",\"subnetFile\":\""
+                    + subnetFile + "\",\"dataDir\":\"" + dir.resolve("ipam") + "\",\"cni.dev/valid-attachments\":[]}";
+            Dispatcher dispatcher = new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local)));
+            for (Map<String, String> env : List.of(
+                    Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "cache", "CNI_IFNAME", "eth0"),
+                    Map.of("CNI_COMMAND", "STATUS"),
+                    Map.of("CNI_COMMAND", "GC"))) {
+                dispatcher.run(env, new ByteArrayInputStream(conf.getBytes(StandardCharsets.UTF_8)), OutputStream.nullOutputStream());
+            }
+            datapath.hostLink("lo");
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.javaoverlay.cni.kernel;
 
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.zip.CRC32;
 
 import io.javaoverlay.cni.CniException;
@@ -30,10 +31,19 @@ public final class IptablesMasquerade implements Masquerade {
 
     private static final String MULTICAST = "224.0.0.0/4";
 
-    private final Iptables iptables;
+    private final Supplier<Iptables> iptablesFactory;
+    private Iptables iptables;
 
-    public IptablesMasquerade(Iptables iptables) {
-        this.iptables = iptables;
+    /** @param iptables made on first use: most ADDs never need it (the agent masquerades) */
+    public IptablesMasquerade(Supplier<Iptables> iptables) {
+        this.iptablesFactory = iptables;
+    }
+
+    private Iptables iptables() {
+        if (iptables == null) {
+            iptables = iptablesFactory.get();
+        }
+        return iptables;
     }
 
     /** The chain for a network: a hash keeps any network name within iptables' 28 characters. */
@@ -48,7 +58,7 @@ public final class IptablesMasquerade implements Masquerade {
     }
 
     private RuleChain chain(String network) {
-        return new RuleChain(iptables, "nat", "POSTROUTING", chainName(network), comment(network));
+        return new RuleChain(iptables(), "nat", "POSTROUTING", chainName(network), comment(network));
     }
 
     static List<Rule> rules(String network, Ip4Net overlay, Ip4Net lease) {
@@ -74,11 +84,11 @@ public final class IptablesMasquerade implements Masquerade {
     public boolean isInPlace(String network, Ip4Net overlay, Ip4Net lease) {
         try {
             String chain = chainName(network);
-            if (!iptables.chainExists("nat", chain)) {
+            if (!iptables().chainExists("nat", chain)) {
                 return false;
             }
             List<String> want = rules(network, overlay, lease).stream().map(Rule::toSaveFormat).toList();
-            return iptables.listRules("nat", chain).equals(want);
+            return iptables().listRules("nat", chain).equals(want);
         } catch (IptablesException | java.io.UncheckedIOException e) {
             throw new CniException(ErrorCode.FIREWALL_FAILURE, "cannot read the masquerade rules for " + network, e.getMessage(), e);
         }
