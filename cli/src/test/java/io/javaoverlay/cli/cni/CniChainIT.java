@@ -41,12 +41,7 @@ class CniChainIT {
     private static final int CONTAINER_PORT = 8080;
 
     private static List<Map<String, Object>> plugins(CniHost host) {
-        Map<String, Object> ours = new LinkedHashMap<>();
-        ours.put("type", "javaoverlay");
-        ours.put("subnetFile", host.subnetFile.toString());
-        ours.put("dataDir", host.dataDir.toString());
-        ours.put("bridge", CniHost.BRIDGE);
-        return List.of(ours,
+        return List.of(host.plugin(),
                 Map.of("type", "tuning", "sysctl", Map.of("net.ipv4.conf.eth0.accept_local", "1")),
                 Map.of("type", "portmap", "capabilities", Map.of("portMappings", true), "snat", true),
                 Map.of("type", "firewall", "backend", "iptables"));

@@ -82,15 +82,22 @@ final class CniHost {
         return Path.of(home, "bin", "javaoverlay");
     }
 
-    /** The plugin config for this host, with {@code extra} keys added or replaced. */
-    String conf(String version, Map<String, Object> extra) {
+    /** Our entry in a conflist's {@code plugins} for this host. */
+    Map<String, Object> plugin() {
         Map<String, Object> c = new LinkedHashMap<>();
-        c.put("cniVersion", version);
-        c.put("name", "podnet");
         c.put("type", "javaoverlay");
         c.put("subnetFile", subnetFile.toString());
         c.put("dataDir", dataDir.toString());
         c.put("bridge", BRIDGE);
+        return c;
+    }
+
+    /** The plugin config for this host as a runtime passes it, with {@code extra} keys added or replaced. */
+    String conf(String version, Map<String, Object> extra) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("cniVersion", version);
+        c.put("name", "podnet");
+        c.putAll(plugin());
         c.putAll(extra);
         return new String(JsonTree.format(c), StandardCharsets.UTF_8);
     }
