@@ -227,6 +227,12 @@ class CniPluginIT {
         Map<String, String> emptyNs = new java.util.HashMap<>(good);
         emptyNs.put("CNI_NETNS", "");
         cases.add(new Case("CNI_NETNS empty on ADD", emptyNs, host.conf("1.0.0"), 4));
+        Map<String, String> notNs = new java.util.HashMap<>(good);
+        notNs.put("CNI_NETNS", host.subnetFile.toString());
+        cases.add(new Case("CNI_NETNS is a plain file", notNs, host.conf("1.0.0"), 4));
+        Map<String, String> ownNs = new java.util.HashMap<>(good);
+        ownNs.put("CNI_NETNS", host.ns.netnsPath().toString());
+        cases.add(new Case("CNI_NETNS is the plugin's own namespace", ownNs, host.conf("1.0.0"), 4));
         cases.add(new Case("unsupported version", good, host.conf("0.2.0"), 1));
         cases.add(new Case("CHECK in 0.3.1", CniHost.env("CHECK", "c1", pod, "eth0"), host.conf("0.3.1"), 1));
         cases.add(new Case("invalid mtu", good, host.conf("1.0.0", Map.of("mtu", "jumbo")), 7));

@@ -62,11 +62,17 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         return ns;
     }
 
+    /** A socket inside the container's namespace; a path that is no namespace is the caller's CNI_NETNS error. */
     private NetlinkSocket inside(Path path) {
         NetlinkSocket s = sockets.get(path);
         if (s == null) {
             NetNs ns = ns(path);
-            s = kernel("open a netlink socket in " + path, () -> NetlinkSocket.open(ns));
+            try {
+                s = NetlinkSocket.open(ns);
+            } catch (NetlinkException e) {
+                throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS is not a network namespace",
+                        "cannot enter CNI_NETNS=" + path + ": " + e.getMessage(), e);
+            }
             sockets.put(path, s);
         }
         return s;
@@ -166,7 +172,14 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             return false;
         }
         namespaces.put(netns, ns);
-        return kernel("delete " + ifName + " in " + netns, () -> inside(netns).links().deleteIfExists(ifName));
+        NetlinkSocket in;
+        try {
+            in = inside(netns);
+        } catch (CniException e) {
+            Log.LOG.warn("DEL: {} ({}); nothing to delete there", e.getMessage(), e.details());
+            return false;
+        }
+        return kernel("delete " + ifName + " in " + netns, () -> in.links().deleteIfExists(ifName));
     }
 
     @Override
