@@ -85,7 +85,11 @@ final class StartupCache {
                     Map.of("CNI_COMMAND", "GC"))) {
                 dispatcher.run(env, new ByteArrayInputStream(conf.getBytes(StandardCharsets.UTF_8)), OutputStream.nullOutputStream());
             }
+            // read-only: entering a namespace by path and reading links, addresses and routes
+            Path self = Path.of("/proc/self/ns/net");
             datapath.hostLink("lo");
+            datapath.podInterfaceExists(self, "lo");
+            datapath.inspectPod(self, "lo");
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
