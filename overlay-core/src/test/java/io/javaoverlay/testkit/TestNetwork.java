@@ -155,13 +155,46 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
+        TestProcess p;
         try {
-            TestProcess p = new TestProcess(name, command, pb.start(), log);
-            processes.add(p);
-            return p;
+            p = new TestProcess(name, command, pb.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + " in " + ns.name(), e);
         }
+        processes.add(p);
+        awaitInside(p, ns);
+        return p;
+    }
+
+    /**
+     * Returns once the process has switched into the namespace ({@code ip netns exec} does that
+     * after it started), so that callers may open {@code /proc/PID/ns/net} right away.
+     */
+    private static void awaitInside(TestProcess p, TestNamespace ns) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        try {
+            Object target = Files.getAttribute(ns.netnsPath(), "unix:ino");
+            Path procNs = Path.of("/proc", Long.toString(p.pid()), "ns", "net");
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    if (target.equals(Files.getAttribute(procNs, "unix:ino"))) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // exiting right now: the loop condition sees it
+                }
+                Thread.sleep(5);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stat " + ns.netnsPath(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while starting " + p.name(), e);
+        }
+        if (p.isAlive()) {
+            throw new AssertionError(p + " did not enter " + ns.name() + " within 10 s");
+        }
+        // exited already (a short command, or it failed): the caller sees its exit code and log
     }
 
     private static void ipBatch(String namespace, String commands) {
