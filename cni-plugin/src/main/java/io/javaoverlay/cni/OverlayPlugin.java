@@ -96,7 +96,10 @@ public final class OverlayPlugin implements CniPlugin {
         }
     }
 
-    /** A random host-side name as the reference bridge plugin uses; a clash (EEXIST) is retried. */
+    /**
+     * A random host-side name, as the reference bridge plugin uses; a name already taken is
+     * skipped. {@link Datapath#createVeth} deletes a pair it made but could not wire.
+     */
     private Datapath.VethPair createVeth(NetConf conf, Path netns, String ifName, int mtu) {
         for (int attempt = 1; ; attempt++) {
             String hostName = "veth" + hex8(ThreadLocalRandom.current().nextInt());

@@ -143,9 +143,15 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         NetNs ns = ns(netns);
         NetlinkSocket nl = host();
         NetlinkSocket in = inside(netns);
+        Link master;
+        Link hostEnd;
         try {
-            Link master = nl.links().require(bridge);
-            Link hostEnd = nl.links().create(NewLink.veth(hostName, NewLink.VethPeer.in(ns, ifName).withMtu(mtu)).withMtu(mtu));
+            master = nl.links().require(bridge);
+            hostEnd = nl.links().create(NewLink.veth(hostName, NewLink.VethPeer.in(ns, ifName).withMtu(mtu)).withMtu(mtu));
+        } catch (NetlinkException e) {
+            throw kernel("create veth " + hostName + " / " + ifName, e);
+        }
+        try {
             nl.links().setMaster(hostEnd.index(), master.index());
             if (hairpin) {
                 // a bridge-port flag: only once the veth is a port of the bridge
@@ -156,7 +162,13 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             in.links().setUp(podEnd.index());
             return new VethPair(state(nl.links().require(hostName)), state(in.links().require(ifName)));
         } catch (NetlinkException e) {
-            throw kernel("create veth " + hostName + " / " + ifName, e);
+            // the pair exists but is not wired: delete it here, the caller does not know its name yet
+            try {
+                nl.links().deleteIfExists(hostName);
+            } catch (NetlinkException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw kernel("set up veth " + hostName + " / " + ifName, e);
         }
     }
 
