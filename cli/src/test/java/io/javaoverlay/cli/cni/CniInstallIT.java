@@ -60,15 +60,16 @@ class CniInstallIT {
         assertThat(plugins.get(0)).containsEntry("subnetFile", "/run/test/subnet.env").containsEntry("bridge", "jo9");
 
         ExecResult again = install("--subnet-file", "/run/test/subnet.env", "--bridge", "jo9", "--no-cache");
-        assertThat(again.exitCode()).isZero();
+        assertThat(again.exitCode()).as(again.describe()).isZero();
         assertThat(again.stdout()).contains("is up to date").doesNotContain("wrote");
 
         Files.writeString(conflist, "{\"edited\":true}");
         ExecResult refused = install("--no-cache");
-        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(1);
         assertThat(refused.stderr()).contains("--force");
         assertThat(Files.readString(conflist)).isEqualTo("{\"edited\":true}");
-        assertThat(install("--no-cache", "--force").exitCode()).isZero();
+        ExecResult forced = install("--no-cache", "--force");
+        assertThat(forced.exitCode()).as(forced.describe()).isZero();
         assertThat(Files.readString(conflist)).contains("\"javaoverlay\"");
     }
 }
