@@ -83,13 +83,13 @@ final class Outbound implements Runnable {
             read++;
             ByteBuffer pkt = batch.slot(count);
             if (!Ipv4Packets.isIpv4(pkt, 0, n)) {
-                counters.increment(Counter.MALFORMED_FROM_TUN); // IPv6 router solicitations and the like
+                counters.increment(Counter.NOT_IPV4);
                 continue;
             }
             int peer = table.publicIpFor(Ipv4Packets.destination(pkt, 0));
             if (peer == PeerTable.NONE) {
                 counters.increment(Counter.NO_ROUTE);
-                if (Ipv4Packets.deservesIcmpError(pkt, 0)) {
+                if (Ipv4Packets.deservesIcmpError(pkt, 0, n)) {
                     int len = Ipv4Packets.netUnreachable(pkt, 0, n, ownNetwork, icmp, 0);
                     tun.tryWrite(icmp, 0, len);
                 }

@@ -26,6 +26,7 @@ import io.javaoverlay.core.netlink.Link;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.Route;
+import io.javaoverlay.core.netlink.Sysctl;
 import io.javaoverlay.core.netlink.TunDevice;
 import io.javaoverlay.core.netlink.UdpSocket;
 
@@ -84,6 +85,10 @@ public final class UdpBackend implements Backend {
             tun = TunDevice.open(DEVICE, TunDevice.Option.NON_BLOCKING);
             link = nl.links().require(tun.name());
             nl.links().setMtu(link.index(), mtu);
+            disableIpv6(tun.name());
+            // The ICMP errors the outbound loop writes back come from this host's own TUN address;
+            // the kernel drops received packets with a local source ("martian") unless told to accept them.
+            Sysctl.set("net/ipv4/conf/" + tun.name() + "/accept_local", "1");
             LOG.info("udp backend: TUN device {} (MTU {}), UDP {}:{} (socket buffers {} KiB, GRO {})", tun.name(), mtu,
                     ext.ifaceAddr(), port, buffer / 1024, gro ? "on" : "off");
         } catch (NetlinkException e) {
@@ -108,8 +113,15 @@ public final class UdpBackend implements Backend {
         } catch (NetlinkException e) {
             throw new BackendException("cannot route " + config.network() + " into " + tun.name() + ": " + e.getMessage(), e);
         }
-        outbound = start(new Outbound(tun, socket, port, routes, counters, mtu), "udp tun->net");
-        inbound = start(new Inbound(tun, socket, routes, counters), "udp net->tun");
+    }
+
+    /** IPv4 only: no IPv6 link-local chatter into the TUN device (a kernel without IPv6 has nothing to turn off). */
+    private static void disableIpv6(String device) {
+        try {
+            Sysctl.set("net/ipv6/conf/" + device + "/disable_ipv6", "1");
+        } catch (IllegalArgumentException e) {
+            LOG.debug("no IPv6 settings for {}: {}", device, e.getMessage());
+        }
     }
 
     private void ensureAddressAndRoute() {
@@ -166,6 +178,11 @@ public final class UdpBackend implements Backend {
         routes.table(PeerTable.of(config.subnetLen(), peers));
         if (!each) {
             LOG.info("applied {} peer events; {} peers", batch.size(), peers.size());
+        }
+        if (outbound == null) {
+            // only now, with the peers known, would a datagram from a peer not be taken for a stranger's
+            outbound = start(new Outbound(tun, socket, port, routes, counters, mtu), "udp tun->net");
+            inbound = start(new Inbound(tun, socket, routes, counters), "udp net->tun");
         }
     }
 
