@@ -170,6 +170,9 @@ public final class Agent {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return EXIT_OK;
+        } catch (RuntimeException e) {
+            LOG.error("the agent failed: {}", e.toString(), e);
+            return EXIT_FAILED;
         } finally {
             notReady = "stopping";
             closeQuietly("lease watch", watch);

@@ -28,7 +28,14 @@ public final class FlannelLeaseShapes {
     /** flannel's udp backend: outer IPv4 (20) + UDP (8); the inner IP packet is the payload. */
     public static final int UDP_OVERHEAD = 28;
 
+    /** The largest IPv4 packet; loopback reports an MTU of 65536, one more than IPv4 can fill. */
+    static final int MAX_IPV4_MTU = 65535;
+
     private FlannelLeaseShapes() {}
+
+    private static int mtu(int deviceMtu, int overhead) {
+        return Math.min(deviceMtu, MAX_IPV4_MTU) - overhead;
+    }
 
     /** vxlan: {@code "BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"..."}}; MTU = Backend.MTU or external MTU, minus 50. */
     public static Registration vxlan(BackendConfig backend, ExternalInterface ext, MacAddress vtepMac) {
@@ -36,12 +43,12 @@ public final class FlannelLeaseShapes {
         data.put("VNI", backend.vni().orElse(DEFAULT_VNI));
         data.put("VtepMAC", vtepMac.toString());
         return new Registration(Optional.of(BackendType.VXLAN.flannelName()), Optional.of(data),
-                backend.mtu().orElse(ext.mtu()) - VXLAN_OVERHEAD);
+                mtu(backend.mtu().orElse(ext.mtu()), VXLAN_OVERHEAD));
     }
 
     /** udp: flannel publishes neither BackendType nor BackendData; MTU = external MTU minus 28. */
     public static Registration udp(ExternalInterface ext) {
-        return new Registration(Optional.empty(), Optional.empty(), ext.mtu() - UDP_OVERHEAD);
+        return new Registration(Optional.empty(), Optional.empty(), mtu(ext.mtu(), UDP_OVERHEAD));
     }
 
     /**
@@ -54,7 +61,7 @@ public final class FlannelLeaseShapes {
                     + ext.publicIp() + " and " + ext.name() + " has " + ext.ifaceAddr()
                     + " (behind NAT? use vxlan, or drop --public-ip)");
         }
-        return new Registration(Optional.of(BackendType.HOST_GW.flannelName()), Optional.empty(), ext.mtu());
+        return new Registration(Optional.of(BackendType.HOST_GW.flannelName()), Optional.empty(), mtu(ext.mtu(), 0));
     }
 
     /** The shape for any supported type. */

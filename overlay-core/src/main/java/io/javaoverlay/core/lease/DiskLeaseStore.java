@@ -326,9 +326,13 @@ public final class DiskLeaseStore implements LeaseStore {
 
     private <T> T locked(IoSupplier<T> body) {
         jvmLock.lock();
-        try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
-            return body.get();
+        try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = ch.lock();
+            try {
+                return body.get();
+            } finally {
+                lock.release();
+            }
         } catch (IOException e) {
             throw new LeaseException.StoreUnavailableException("the embedded lease store in " + dir + " failed: " + e, e);
         } finally {

@@ -240,7 +240,7 @@ public final class SubnetManager implements AutoCloseable {
         default void onWatchState(boolean connected, String detail) {}
     }
 
-    /** A listener from three lambdas, for tests and tools. */
+    /** A listener from two lambdas (peer batches, own lease removed), for tests and tools. */
     public static WatchListener listener(Consumer<List<LeaseEvent>> events, Consumer<Ip4Net> ownRemoved) {
         return new WatchListener() {
             @Override

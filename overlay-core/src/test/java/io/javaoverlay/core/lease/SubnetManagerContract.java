@@ -200,7 +200,7 @@ abstract class SubnetManagerContract {
         SubnetManager watcherSide = manager(Duration.ofMinutes(5));
         NetworkConfig config = watcherSide.networkConfig();
         Lease own = watcherSide.acquire(config, attrs("192.0.2.20"), Optional.empty());
-        SubnetManager shortLived = manager(Duration.ofSeconds(2));
+        SubnetManager shortLived = manager(Duration.ofSeconds(3));
         Lease dying = shortLived.acquire(config, attrs("192.0.2.21"), Optional.empty());
         Lease living = shortLived.acquire(config, attrs("192.0.2.22"), Optional.empty());
 
@@ -210,12 +210,10 @@ abstract class SubnetManagerContract {
                 .containsExactlyInAnyOrder(dying.subnet(), living.subnet());
 
         AtomicReference<Lease> renewed = new AtomicReference<>(living);
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> {
             renewed.set(shortLived.renew(renewed.get()));
             return events.stream().anyMatch(e -> e instanceof LeaseEvent.Removed r && r.lease().subnet().equals(dying.subnet()));
         });
-        assertThat(System.nanoTime()).isLessThan(deadline);
         LeaseEvent.Removed removed = events.stream().filter(e -> e instanceof LeaseEvent.Removed).map(e -> (LeaseEvent.Removed) e)
                 .findFirst().orElseThrow();
         assertThat(removed.lease().attrs().publicIp()).as("removed with its last attributes").isEqualTo(Ip4.parse("192.0.2.21"));
