@@ -148,7 +148,8 @@ public final class Agent {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
             }
 
-            OverlayFirewall firewall = new OverlayFirewall(Iptables.local(), options.ipMasq(), options.iptablesForwardRules());
+            OverlayFirewall firewall = new OverlayFirewall(Iptables.local(), options.dataPath() && options.ipMasq(),
+                    options.dataPath() && options.iptablesForwardRules());
             if (!installRules(firewall, config.network(), lease.subnet())) {
                 return EXIT_FAILED;
             }
