@@ -37,6 +37,21 @@ class CniInstallIT {
     }
 
     @Test
+    void aHandMadeCopyThatCannotFindTheCheckoutAnswersWithACniError() throws Exception {
+        Path copy = Files.createDirectories(tmp.resolve("opt/cni/bin")).resolve("javaoverlay");
+        Files.copy(CniHost.executable(), copy);
+        ExecResult r = Exec.run(List.of(copy.toString()), Map.of("CNI_COMMAND", "ADD"), "{}", Duration.ofSeconds(30));
+        assertThat(r.exitCode()).isNotZero();
+        Map<String, Object> e = CniJson.assertError(r.stdout(), 100);
+        assertThat(e.get("details").toString()).contains("not built yet", tmp.resolve("opt").toString());
+        // JAVAOVERLAY_HOME points such a copy at the checkout
+        ExecResult withHome = Exec.run(List.of(copy.toString()), Map.of("CNI_COMMAND", "VERSION",
+                "JAVAOVERLAY_HOME", CniHost.executable().getParent().getParent().toString()), "", Duration.ofSeconds(60));
+        assertThat(withHome.exitCode()).as(withHome.describe()).isZero();
+        assertThat(CniJson.parseObject(withHome.stdout())).containsKey("supportedVersions");
+    }
+
+    @Test
     void installsAWorkingCopyAndAConflist() throws Exception {
         ExecResult first = install("--subnet-file", "/run/test/subnet.env", "--bridge", "jo9");
         assertThat(first.exitCode()).as(first.describe()).isZero();
