@@ -58,6 +58,7 @@ public final class Demo {
                 + (options.useEtcd() ? "etcd" : "embedded") + " lease store; run " + prefix
                 + " (namespaces " + prefix + "-*)");
         Sandbox sandbox = new Sandbox(prefix, progress);
+        progress.note("its files (leases, subnet.env, agent logs): " + sandbox.dir() + "/");
         boolean ok = false;
         try {
             ok = run(sandbox);
