@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
             "plugin."
         },
         subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class, CniCommand.class,
-            io.javaoverlay.cli.demo.DemoCommand.class})
+            io.javaoverlay.cli.demo.DemoCommand.class, io.javaoverlay.cli.status.StatusCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

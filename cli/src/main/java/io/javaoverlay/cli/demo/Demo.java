@@ -123,6 +123,7 @@ public final class Demo {
         boolean ok = pings.succeeded() == pings.total();
 
         if (ok) {
+            showStatus(underlay.hosts.get(0));
             throughput(sandbox, underlay.hosts);
         }
         if (ok) {
@@ -132,6 +133,21 @@ public final class Demo {
                     + sandbox.dir() + "/h*/agent.log");
         }
         return ok;
+    }
+
+    /** What an operator on host 1 sees: {@code javaoverlay status}, run inside that host. */
+    private void showStatus(DemoHost h) {
+        List<String> cmd = statusCommand(h);
+        progress.step("what " + h.name + "'s agent reports: " + String.join(" ", cmd.subList(4, cmd.size())));
+        Command.Result r = Command.run(cmd, Duration.ofSeconds(60));
+        for (String line : (r.stdout() + r.stderr()).strip().split("\n")) {
+            progress.note(line);
+        }
+    }
+
+    private List<String> statusCommand(DemoHost h) {
+        return List.of("ip", "netns", "exec", h.ns, options.launcher().toString(), "status",
+                "--healthz-port", Integer.toString(Agents.HEALTH_PORT), "--subnet-file", h.subnetFile().toString());
     }
 
     private void throughput(Sandbox sandbox, List<DemoHost> hosts) {
@@ -164,8 +180,7 @@ public final class Demo {
         progress.raw("");
         progress.raw("Everything keeps running until you press Ctrl-C. Things to try, as root in another terminal:");
         progress.raw("  ip netns exec " + a.containerNs + " ping " + b.containerIp + "            # container to container");
-        progress.raw("  ip netns exec " + a.ns + " " + launcher + " status --healthz-port " + Agents.HEALTH_PORT
-                + " --subnet-file " + a.subnetFile() + "   # lease, backend, peers");
+        progress.raw("  " + String.join(" ", statusCommand(a)) + "   # lease, backend, peers");
         progress.raw("  ip netns exec " + a.ns + " curl -s 127.0.0.1:" + Agents.HEALTH_PORT + "/metrics   # Prometheus metrics");
         progress.raw("  ip netns exec " + a.ns + " ip -d link; ip netns exec " + a.ns + " ip route   # what the agent programmed");
         progress.raw("  cat " + a.subnetFile() + "; tail -f " + a.agentLog());

@@ -24,7 +24,7 @@ final class Progress {
 
     /** A result of the current step, indented. */
     synchronized void note(String what) {
-        line("         " + what);
+        line(what.isEmpty() ? "" : "         " + what);
     }
 
     synchronized void done(String what) {
