@@ -6,12 +6,19 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.javaoverlay.testkit.Exec;
+import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
 
 /**
@@ -46,6 +53,9 @@ class DemoIT {
             assertThat(out).containsPattern("h1: leased 10\\.244\\.\\d+\\.0/24 \\(FLANNEL_SUBNET=10\\.244\\.\\d+\\.1/24, FLANNEL_MTU=1450\\)")
                     .containsPattern("h3: container jod-[0-9a-f]{6}-h3c1 eth0 10\\.244\\.\\d+\\.2 on bridge cni0");
             assertThat(out).containsPattern("overlay h1c1 -> h2c1 +\\d+\\.\\d+ Gbit/s");
+            // `javaoverlay status` run inside host 1: ready, two peers, both answering over underlay and overlay
+            assertThat(out).contains("agent:      ready (http://127.0.0.1:8471)").contains("peers:      2")
+                    .containsPattern("10\\.244\\.\\d+\\.0/24 +10\\.\\d+\\.\\d+\\.2 +vxlan +([0-9a-f]{2}:){5}[0-9a-f]{2} +ok [\\d.]+ ms +ok [\\d.]+ ms");
             assertNothingLeft(run);
         }
     }
@@ -89,6 +99,26 @@ class DemoIT {
                     .failFast("the demo exited early", () -> !run.process().isAlive())
                     .until(() -> run.output().contains("keeps running until you press Ctrl-C"));
             assertThat(run.output()).containsPattern("ip netns exec jod-[0-9a-f]{6}-h1c1 ping 10\\.244\\.");
+            String h1 = run.prefix().orElseThrow() + "-h1";
+
+            // while it is kept: the agent's metrics, scraped inside host 1
+            String metrics = HttpInNamespace.get(h1, 8471, "/metrics");
+            assertThat(metrics).contains("javaoverlay_ready 1.0").contains("javaoverlay_peers 1.0")
+                    .containsPattern("javaoverlay_lease_info\\{backend=\"vxlan\",public_ip=\"10\\.[\\d.]+\",subnet=\"10\\.244\\.\\d+\\.0/24\"} 1\\.0")
+                    .contains("# TYPE javaoverlay_lease_renewals_total counter");
+            // and `javaoverlay status --json` as an operator on that host would run it
+            ExecResult status = Exec.run(List.of("ip", "netns", "exec", h1, DemoRun.launcher().toString(), "status", "--json",
+                    "--healthz-port", "8471"), Map.of(), null, Duration.ofSeconds(60));
+            assertThat(status.exitCode()).as(status.describe()).isEqualTo(0);
+            JsonNode json = new ObjectMapper().readTree(status.stdout());
+            assertThat(json.path("Agent").path("Ready").asBoolean()).isTrue();
+            assertThat(json.path("Agent").path("Lease").path("BackendType").asText()).isEqualTo("vxlan");
+            assertThat(json.path("Peers")).hasSize(1);
+            assertThat(json.path("Peers").get(0).path("Underlay").path("Reachable").asBoolean()).isTrue();
+            assertThat(json.path("Peers").get(0).path("Overlay").path("Reachable").asBoolean()).isTrue();
+            // the default subnet file does not exist in the namespace run: status says so instead of failing
+            assertThat(json.path("SubnetFile").path("Error").asText()).contains("/run/flannel/subnet.env");
+
             assertThat(run.ignoresSigint())
                     .as("the demo inherited SIGINT as ignored (the build was started in the background by a "
                             + "non-interactive shell), so Ctrl-C cannot be tested; run mvn in the foreground")
