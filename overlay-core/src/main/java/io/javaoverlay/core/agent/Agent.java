@@ -76,6 +76,7 @@ public final class Agent {
     /** What {@code /status} shows of this host; set once the lease is held. */
     private volatile AgentStatus.Own own;
     private volatile String backendName = "none";
+    private final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
 
     public Agent(AgentOptions options, BackendRegistry backends) {
         this.options = options;
@@ -149,6 +150,7 @@ public final class Agent {
             notReady = null;
             OverlayMetrics.ready(true);
             LOG.info("javaoverlay is ready");
+            systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
 
             LeaseSnapshot snapshot = sm.leases();
             watch = sm.watchPeers(lease.subnet(), snapshot, new SubnetManager.WatchListener() {
@@ -181,6 +183,7 @@ public final class Agent {
         } finally {
             notReady = "stopping";
             OverlayMetrics.ready(false);
+            systemd.stopping();
             closeQuietly("lease watch", watch);
             closeQuietly("backend", backend);
             closeQuietly("lease store", store);
@@ -217,6 +220,7 @@ public final class Agent {
             notReady = problem;
             if (!problem.equals(lastProblem)) {
                 LOG.warn("{}; waiting for a valid network config", problem);
+                systemd.status("waiting for a valid network config: " + problem);
                 lastProblem = problem;
             }
             if (awaitStop(options.configPollInterval())) {
