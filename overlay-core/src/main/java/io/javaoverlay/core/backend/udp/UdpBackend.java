@@ -102,8 +102,12 @@ public final class UdpBackend implements Backend {
     public void leaseAcquired(Lease own) {
         this.own = own;
         routes.own(own.subnet().address().value(), own.subnet().mask());
-        ensureAddressAndRoute();
-        nl.links().setUp(link.index());
+        try {
+            nl.links().setUp(link.index()); // the kernel takes a route only through a device that is up
+            ensureAddressAndRoute();
+        } catch (NetlinkException e) {
+            throw new BackendException("cannot route " + config.network() + " into " + tun.name() + ": " + e.getMessage(), e);
+        }
         outbound = start(new Outbound(tun, socket, port, routes, counters, mtu), "udp tun->net");
         inbound = start(new Inbound(tun, socket, routes, counters), "udp net->tun");
     }

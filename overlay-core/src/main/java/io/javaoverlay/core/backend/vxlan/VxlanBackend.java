@@ -96,7 +96,11 @@ public final class VxlanBackend implements Backend {
     @Override
     public void leaseAcquired(Lease own) {
         this.own = own;
-        device.ensureAddress(nl, link, config.network(), own.subnet());
+        try {
+            device.ensureAddress(nl, link, config.network(), own.subnet());
+        } catch (NetlinkException e) {
+            throw new BackendException("cannot give " + device.name() + " the address " + own.subnet().address() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
