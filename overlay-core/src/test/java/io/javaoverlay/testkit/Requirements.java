@@ -40,6 +40,29 @@ public final class Requirements {
         return this;
     }
 
+    /** A command found on PATH (tests run it by name), naming the Debian package that provides it. */
+    public Requirements command(String name, String debianPackage) {
+        if (onPath(name) == null) {
+            missing.add(name + " on PATH (apt-get install " + debianPackage + "; PATH=" + System.getenv("PATH") + ")");
+        }
+        return this;
+    }
+
+    /** The executable {@code name} on PATH, or null. */
+    public static Path onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
     /** A device or file that must exist, e.g. /dev/net/tun. */
     public Requirements file(String path, String hint) {
         if (!Files.exists(Path.of(path))) {

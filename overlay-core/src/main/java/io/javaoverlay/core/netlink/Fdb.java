@@ -1,0 +1,80 @@
+package io.javaoverlay.core.netlink;
+
+import static io.javaoverlay.core.netlink.Rtnl.*;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.MacAddress;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Bridge forwarding-database entries ({@code bridge fdb}), here for vxlan devices: AF_BRIDGE
+ * neighbour messages with {@code NDA_LLADDR} and {@code NDA_DST}.
+ */
+public final class Fdb {
+
+    private final NetlinkChannel channel;
+
+    Fdb(NetlinkChannel channel) {
+        this.channel = channel;
+    }
+
+    /** {@code bridge fdb add}: {@link NetlinkException.Exists} when the MAC has an entry. */
+    public void add(FdbEntry e) {
+        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, "fdb " + e, w -> encode(w, e));
+    }
+
+    /** {@code bridge fdb append}: adds another destination to the MAC (used for the all-zeros flood entry). */
+    public void append(FdbEntry e) {
+        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND, "fdb " + e, w -> encode(w, e));
+    }
+
+    /** {@code bridge fdb replace}: adds the entry or points the MAC at the new destination (idempotent). */
+    public void replace(FdbEntry e) {
+        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, "fdb " + e, w -> encode(w, e));
+    }
+
+    /**
+     * {@code bridge fdb del}: with a destination, removes only that destination of the MAC;
+     * {@link NetlinkException.NotFound} when there is no such entry.
+     */
+    public void delete(FdbEntry e) {
+        channel.execute(RTM_DELNEIGH, 0, "fdb " + e, w -> encode(w, e));
+    }
+
+    /** All entries of all devices (bridges and vxlan devices). */
+    public List<FdbEntry> list() {
+        return channel.dump(RTM_GETNEIGH, "fdb", w -> w.ndmsg(AF_BRIDGE, 0, 0, 0, 0), Fdb::decode);
+    }
+
+    /** The entries of one device. */
+    public List<FdbEntry> list(int linkIndex) {
+        return list().stream().filter(e -> e.linkIndex() == linkIndex).toList();
+    }
+
+    private static void encode(MessageWriter w, FdbEntry e) {
+        w.ndmsg(AF_BRIDGE, e.linkIndex(), e.state(), e.flags(), 0);
+        w.attr(NDA_LLADDR, e.mac().bytes());
+        if (e.destination() != null) {
+            w.attrIp4(NDA_DST, e.destination().value());
+        }
+    }
+
+    static FdbEntry decode(ByteBuffer b, int type, int payload, int end) {
+        if (type != RTM_NEWNEIGH || (b.get(payload) & 0xff) != AF_BRIDGE) {
+            return null;
+        }
+        int index = b.getInt(payload + 4);
+        int state = b.getShort(payload + 8) & 0xffff;
+        int flags = b.get(payload + 10) & 0xff;
+        Attrs a = Attrs.parse(b, payload + 12, end, NDA_MAX_PARSED);
+        byte[] mac = a.bytes(NDA_LLADDR);
+        byte[] dst = a.bytes(NDA_DST);
+        if (mac == null || mac.length != 6 || index <= 0) {
+            return null;
+        }
+        return new FdbEntry(index, new MacAddress(mac), dst != null && dst.length == 4 ? Ip4.fromBytes(dst) : null,
+                state, flags, a.u32(NDA_MASTER, 0));
+    }
+}

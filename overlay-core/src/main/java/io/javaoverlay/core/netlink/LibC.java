@@ -1,0 +1,225 @@
+package io.javaoverlay.core.netlink;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The one place that calls native code. Every libc function the netlink package needs is
+ * declared here (JNA direct mapping: no per-call reflection or argument boxing), and every
+ * failure becomes a {@link NetlinkException} here, with errno read right after the call.
+ *
+ * <p>Buffers cross the boundary as raw addresses ({@code long}) so that hot paths (netlink
+ * requests, TUN packets) allocate nothing per call; {@link #address(ByteBuffer)} resolves a
+ * direct buffer's base address once and callers cache it.
+ */
+final class LibC {
+
+    static final int AF_NETLINK = 16;
+    static final int SOCK_RAW = 3;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int NETLINK_ROUTE = 0;
+    static final int SOL_SOCKET = 1;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
+    static final int SO_RCVTIMEO = 20;
+    static final int SOL_NETLINK = 270;
+    static final int NETLINK_CAP_ACK = 10;
+    static final int NETLINK_EXT_ACK = 11;
+
+    static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    static final int O_CLOEXEC = 0x80000;
+
+    static final int MSG_TRUNC = 0x20;
+
+    static final int CLONE_NEWNET = 0x40000000;
+
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+
+    static {
+        Native.register(Platform.C_LIBRARY_NAME);
+    }
+
+    private LibC() {}
+
+    // --- raw libc, direct-mapped (size_t/ssize_t are 64-bit on every platform we run on) ---
+    private static native int socket(int domain, int type, int protocol);
+    private static native int bind(int fd, Pointer addr, int addrlen);
+    private static native int setsockopt(int fd, int level, int name, Pointer value, int len);
+    private static native long send(int fd, long buf, long len, int flags);
+    private static native long recv(int fd, long buf, long len, int flags);
+    private static native long read(int fd, long buf, long len);
+    private static native long write(int fd, long buf, long len);
+    private static native int open(String path, int flags);
+    private static native int close(int fd);
+    private static native int ioctl(int fd, long request, Pointer arg);
+    private static native int setns(int fd, int nstype);
+    private static native int poll(Pointer fds, long nfds, int timeoutMillis);
+
+    static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
+
+    /** One {@code struct pollfd} per thread, so polling allocates nothing. */
+    private static final ThreadLocal<Memory> POLL_FD = ThreadLocal.withInitial(() -> new Memory(8));
+
+    /** The base address of a direct buffer (position ignored). */
+    static long address(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            throw new IllegalArgumentException("native I/O needs a direct ByteBuffer (ByteBuffer.allocateDirect)");
+        }
+        return Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+    }
+
+    static int errno() {
+        return Native.getLastError();
+    }
+
+    static int netlinkSocket() {
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (fd < 0) {
+            throw NetlinkException.of("socket(AF_NETLINK)", errno());
+        }
+        return fd;
+    }
+
+    /** Binds a netlink socket with port id 0, so the kernel assigns a unique one. */
+    static void bindNetlink(int fd) {
+        try (Memory addr = new Memory(12)) {
+            addr.clear();
+            addr.setShort(0, (short) AF_NETLINK);
+            if (bind(fd, addr, 12) < 0) {
+                throw NetlinkException.of("bind(AF_NETLINK)", errno());
+            }
+        }
+    }
+
+    static void setsockoptInt(int fd, int level, int name, int value, String what) {
+        try (Memory v = new Memory(4)) {
+            v.setInt(0, value);
+            if (setsockopt(fd, level, name, v, 4) < 0) {
+                throw NetlinkException.of("setsockopt(" + what + ")", errno());
+            }
+        }
+    }
+
+    static void setReceiveTimeout(int fd, long millis) {
+        try (Memory tv = new Memory(16)) {
+            tv.setLong(0, millis / 1000);
+            tv.setLong(8, (millis % 1000) * 1000);
+            if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16) < 0) {
+                throw NetlinkException.of("setsockopt(SO_RCVTIMEO)", errno());
+            }
+        }
+    }
+
+    /** Sends {@code len} bytes from the buffer start; retries EINTR. */
+    static void send(int fd, long buf, int len, String operation) {
+        while (true) {
+            long n = send(fd, buf, len, 0);
+            if (n >= 0) {
+                if (n != len) {
+                    throw new NetlinkException(operation + " failed: short send (" + n + " of " + len + " bytes)", 0, operation);
+                }
+                return;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                throw NetlinkException.of(operation, e);
+            }
+        }
+    }
+
+    /**
+     * Receives one datagram; returns its length, which with {@code MSG_TRUNC} in flags is the
+     * full length even when it did not fit. EAGAIN means the receive timeout passed.
+     */
+    static int recv(int fd, long buf, int capacity, int flags, String operation) {
+        while (true) {
+            long n = recv(fd, buf, capacity, flags);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                throw NetlinkException.of(operation + " (waiting for the kernel's answer)", e);
+            }
+        }
+    }
+
+    /** read(2) into {@code buf}; retries EINTR; returns bytes read (0 at end of file). */
+    static int read(int fd, long buf, int len, String operation) {
+        while (true) {
+            long n = read(fd, buf, len);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                throw NetlinkException.of(operation, e);
+            }
+        }
+    }
+
+    /** write(2) from {@code buf}; retries EINTR; returns bytes written. */
+    static int write(int fd, long buf, int len, String operation) {
+        while (true) {
+            long n = write(fd, buf, len);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                throw NetlinkException.of(operation, e);
+            }
+        }
+    }
+
+    static int open(String path, int flags, String operation) {
+        int fd = open(path, flags | O_CLOEXEC);
+        if (fd < 0) {
+            throw NetlinkException.of(operation + " " + path, errno());
+        }
+        return fd;
+    }
+
+    /** close(2). EINTR is not retried: on Linux the descriptor is released even then. */
+    static void close(int fd, String operation) {
+        if (close(fd) < 0 && errno() != EINTR) {
+            throw NetlinkException.of(operation, errno());
+        }
+    }
+
+    static void ioctl(int fd, long request, Memory arg, String operation) {
+        if (ioctl(fd, request, arg) < 0) {
+            throw NetlinkException.of(operation, errno());
+        }
+    }
+
+    /** Waits up to {@code timeoutMillis} for {@code events} on {@code fd}; returns whether they came. */
+    static boolean poll(int fd, short events, int timeoutMillis, String operation) {
+        Memory pfd = POLL_FD.get();
+        pfd.setInt(0, fd);
+        pfd.setShort(4, events);
+        pfd.setShort(6, (short) 0);
+        int n = poll(pfd, 1, timeoutMillis);
+        if (n < 0) {
+            int e = errno();
+            if (e == EINTR) {
+                return false;
+            }
+            throw NetlinkException.of(operation, e);
+        }
+        return n > 0;
+    }
+
+    static void setns(int fd, String operation) {
+        if (setns(fd, CLONE_NEWNET) < 0) {
+            throw NetlinkException.of(operation, errno());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.javaoverlay.core.netlink;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A handle on a network namespace, owning an open descriptor of its nsfs file
+ * ({@code /run/netns/NAME}, {@code /proc/PID/ns/net}). Holding the descriptor keeps the
+ * namespace alive and pins it: it stays the same namespace even if the path is unmounted.
+ *
+ * <p>Prefer {@link NetlinkSocket#open(NetNs)}: the socket is created on a thread inside the
+ * namespace and then works on it from any thread. {@link #call} is for the rest (TUN devices,
+ * sysctls): the work runs on a fresh platform thread switched into the namespace with
+ * {@code setns(CLONE_NEWNET)}. The thread switches back afterwards and is then discarded in
+ * any case, so no pooled thread can ever be left in the wrong namespace.
+ */
+public final class NetNs implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NetNs.class);
+    private static final String RUN_NETNS = "/run/netns";
+
+    private final Path path;
+    private final int fd;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Work that may throw a checked exception of type E, which {@link #call} passes through. */
+    @FunctionalInterface
+    public interface Work<T, E extends Exception> {
+        T run() throws E;
+    }
+
+    private NetNs(Path path, int fd) {
+        this.path = path;
+        this.fd = fd;
+    }
+
+    /** Opens the namespace at a path such as {@code /run/netns/blue} or {@code /proc/1234/ns/net}. */
+    public static NetNs open(Path path) {
+        Netlink.requireAvailable();
+        return new NetNs(path, LibC.open(path.toString(), LibC.O_RDONLY, "open network namespace"));
+    }
+
+    public static NetNs open(String path) {
+        return open(Path.of(path));
+    }
+
+    /** Opens a namespace created by {@code ip netns add NAME}. */
+    public static NetNs named(String name) {
+        if (name.isEmpty() || name.contains("/")) {
+            throw new IllegalArgumentException("not a network namespace name: \"" + name + "\"");
+        }
+        return open(Path.of(RUN_NETNS, name));
+    }
+
+    /** The calling thread's current network namespace. */
+    public static NetNs current() {
+        return open(Path.of("/proc/thread-self/ns/net"));
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    int fd() {
+        if (closed.get()) {
+            throw new IllegalStateException("network namespace handle " + path + " is closed");
+        }
+        return fd;
+    }
+
+    /** Opens a netlink socket that works on this namespace from any thread. */
+    public NetlinkSocket openSocket() {
+        return NetlinkSocket.open(this);
+    }
+
+    /** Runs {@code work} inside this namespace on a fresh thread and returns its result. */
+    @SuppressWarnings("unchecked")
+    public <T, E extends Exception> T call(Work<T, E> work) throws E {
+        int target = fd();
+        Object[] result = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Thread thread = new Thread(() -> {
+            try {
+                result[0] = inNamespace(target, work);
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        }, "netns " + path.getFileName());
+        thread.setDaemon(true);
+        thread.start();
+        joinUninterruptibly(thread);
+        Throwable t = failure[0];
+        if (t == null) {
+            return (T) result[0];
+        }
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        throw (E) t;
+    }
+
+    /** Runs {@code work} inside this namespace on a fresh thread. */
+    public void run(Runnable work) {
+        call(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    private <T, E extends Exception> T inNamespace(int target, Work<T, E> work) throws E {
+        int original = LibC.open("/proc/thread-self/ns/net", LibC.O_RDONLY, "open current network namespace");
+        try {
+            LibC.setns(target, "setns(" + path + ")");
+            try {
+                return work.run();
+            } finally {
+                try {
+                    LibC.setns(original, "setns(back)");
+                } catch (NetlinkException e) {
+                    // Harmless: this thread ends right after and is never reused.
+                    log.warn("could not switch thread back from network namespace {}: {}", path, e.getMessage());
+                }
+            }
+        } finally {
+            LibC.close(original, "close(netns)");
+        }
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the work cannot be abandoned half-done inside the namespace
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            LibC.close(fd, "close(netns)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "netns " + path;
+    }
+}

@@ -1,0 +1,191 @@
+package io.javaoverlay.core.netlink;
+
+import com.sun.jna.Memory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TUN device ({@code /dev/net/tun}, {@code IFF_TUN | IFF_NO_PI}): layer-3 packets in and
+ * out of the kernel, one packet per read or write. The device lives as long as this object
+ * (it is not made persistent): {@link #close()} removes it.
+ *
+ * <p>Reads and writes go straight between the descriptor and a direct {@link ByteBuffer}, and
+ * allocate nothing in steady state. One thread may read while another writes. {@code close}
+ * is idempotent and safe while another thread is blocked in {@link #read}: that read returns
+ * -1 within {@link #POLL_SLICE_MILLIS}, and the descriptor is released only after every
+ * in-flight call has left, so a reused descriptor number is never touched.
+ */
+public final class TunDevice implements AutoCloseable {
+
+    /** How often a blocked read checks whether the device was closed. */
+    static final int POLL_SLICE_MILLIS = 200;
+
+    private static final long TUNSETIFF = 0x400454caL; // _IOW('T', 202, int)
+    private static final int IFF_TUN = 0x0001;
+    private static final int IFF_NO_PI = 0x1000;
+    private static final int IFF_MULTI_QUEUE = 0x0100;
+    private static final int IFF_VNET_HDR = 0x4000;
+    private static final int IFREQ_SIZE = 40;
+    private static final int IFNAMSIZ = 16;
+
+    /** Low bits: calls in flight; this bit: closed. */
+    private static final int CLOSED = 1 << 30;
+
+    /** Flags passed through to TUNSETIFF. */
+    public enum Option {
+        /** {@code IFF_MULTI_QUEUE}: open the same name again for more queues (one per reader thread). */
+        MULTI_QUEUE,
+        /** {@code IFF_VNET_HDR}: each packet starts with a {@code virtio_net_hdr}. */
+        VNET_HDR
+    }
+
+    private record CachedAddress(ByteBuffer buffer, long address) {}
+
+    private final int fd;
+    private final String name;
+    private final AtomicInteger state = new AtomicInteger();
+    private volatile CachedAddress readCache = new CachedAddress(null, 0);
+    private volatile CachedAddress writeCache = new CachedAddress(null, 0);
+
+    private TunDevice(int fd, String name) {
+        this.fd = fd;
+        this.name = name;
+    }
+
+    /**
+     * Creates (or, with {@link Option#MULTI_QUEUE}, attaches another queue to) the TUN device
+     * {@code name} in the calling thread's namespace. A name with {@code %d} lets the kernel
+     * number it ({@code tun%d}); {@link #name()} tells the result.
+     */
+    public static TunDevice open(String name, Option... options) {
+        Netlink.requireAvailable();
+        if (!name.contains("%")) {
+            NewLink.checkName(name);
+        }
+        Set<Option> opts = options.length == 0 ? Set.of() : Set.of(options);
+        int flags = IFF_TUN | IFF_NO_PI;
+        if (opts.contains(Option.MULTI_QUEUE)) {
+            flags |= IFF_MULTI_QUEUE;
+        }
+        if (opts.contains(Option.VNET_HDR)) {
+            flags |= IFF_VNET_HDR;
+        }
+        int fd = LibC.open("/dev/net/tun", LibC.O_RDWR, "open TUN device");
+        try (Memory ifr = new Memory(IFREQ_SIZE)) {
+            ifr.clear();
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            ifr.write(0, n, 0, n.length);
+            ifr.setShort(IFNAMSIZ, (short) flags);
+            LibC.ioctl(fd, TUNSETIFF, ifr, "ioctl(TUNSETIFF) for \"" + name + "\"");
+            return new TunDevice(fd, ifr.getString(0, StandardCharsets.UTF_8.name()));
+        } catch (RuntimeException e) {
+            LibC.close(fd, "close(tun)");
+            throw e;
+        }
+    }
+
+    /** Creates the TUN device inside {@code ns}; reads and writes then work from any thread. */
+    public static TunDevice open(NetNs ns, String name, Option... options) {
+        return ns.call(() -> open(name, options));
+    }
+
+    /** The device's name, as the kernel assigned it. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Reads one packet into {@code dst} at its position, blocking until one arrives; advances
+     * the position by the packet length. A packet longer than {@code dst.remaining()} is
+     * truncated. Returns the length, or -1 once the device is closed.
+     */
+    public int read(ByteBuffer dst) {
+        if (!enter()) {
+            return -1;
+        }
+        try {
+            while (!LibC.poll(fd, LibC.POLLIN, POLL_SLICE_MILLIS, "poll(tun " + name + ")")) {
+                if ((state.get() & CLOSED) != 0) {
+                    return -1;
+                }
+            }
+            long base = address(dst, true);
+            int n = LibC.read(fd, base + dst.position(), dst.remaining(), "read(tun " + name + ")");
+            dst.position(dst.position() + n);
+            return n;
+        } finally {
+            leave();
+        }
+    }
+
+    /**
+     * Writes one packet: the bytes from {@code src}'s position to its limit; advances the
+     * position. Returns the length written.
+     */
+    public int write(ByteBuffer src) {
+        if (!enter()) {
+            throw new IllegalStateException("TUN device " + name + " is closed");
+        }
+        try {
+            long base = address(src, false);
+            int n = LibC.write(fd, base + src.position(), src.remaining(), "write(tun " + name + ")");
+            src.position(src.position() + n);
+            return n;
+        } finally {
+            leave();
+        }
+    }
+
+    private long address(ByteBuffer buffer, boolean forRead) {
+        CachedAddress cached = forRead ? readCache : writeCache;
+        if (cached.buffer == buffer) {
+            return cached.address;
+        }
+        cached = new CachedAddress(buffer, LibC.address(buffer));
+        if (forRead) {
+            readCache = cached;
+        } else {
+            writeCache = cached;
+        }
+        return cached.address;
+    }
+
+    private boolean enter() {
+        while (true) {
+            int s = state.get();
+            if ((s & CLOSED) != 0) {
+                return false;
+            }
+            if (state.compareAndSet(s, s + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private void leave() {
+        if (state.decrementAndGet() == CLOSED) {
+            LibC.close(fd, "close(tun " + name + ")");
+        }
+    }
+
+    public boolean isOpen() {
+        return (state.get() & CLOSED) == 0;
+    }
+
+    /** Closes the descriptor (once no call is in flight), which removes the device. Idempotent. */
+    @Override
+    public void close() {
+        int before = state.getAndUpdate(s -> s | CLOSED);
+        if ((before & CLOSED) == 0 && before == 0) {
+            LibC.close(fd, "close(tun " + name + ")");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "tun " + name;
+    }
+}

@@ -1,0 +1,359 @@
+package io.javaoverlay.testkit;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Test hosts as network namespaces on a shared underlay, torn down after the test even when it
+ * fails.
+ *
+ * <pre>
+ *   PREFIX-ul:  br0 10.U.V.254/24 --+-- h1 ==veth== eth0 10.U.V.1/24  PREFIX-h1
+ *                                   +-- h2 ==veth== eth0 10.U.V.2/24  PREFIX-h2
+ *                                   ...
+ * </pre>
+ *
+ * Every name starts with a random per-run prefix {@code jo-XXXXXX}; the underlay subnet is
+ * random in 10.200.0.0-10.254.255.0/24 so it stays clear of usual overlay networks
+ * (10.5/16, 10.244/16). Nothing is created in or changed in the root namespace except the
+ * {@code /run/netns} entries.
+ *
+ * <p>Register it with {@code @RegisterExtension}: on a static field it lives for the test
+ * class (one fixture per class, preferred), on an instance field for each test. Or use
+ * {@link #start()} / {@link #close()} directly. It checks {@link Requirements} first, so in
+ * CI a missing prerequisite fails the test and elsewhere skips it.
+ *
+ * <p>Teardown: tracked processes get SIGTERM then SIGKILL (by PID, with their descendants);
+ * any process still inside one of the namespaces is SIGKILLed (it can only be ours); then the
+ * namespaces are deleted, which removes their devices. A JVM shutdown hook does the same if
+ * the JVM exits before teardown ran.
+ */
+public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
+        AutoCloseable {
+
+    private final int hostCount;
+    private final String prefix;
+    private final Ip4Net underlay;
+    private final List<TestNamespace> namespaces = Collections.synchronizedList(new ArrayList<>());
+    private final List<TestHost> hosts = new ArrayList<>();
+    private final List<TestProcess> processes = Collections.synchronizedList(new ArrayList<>());
+    private Path workDir;
+    private Thread shutdownHook;
+    private boolean started;
+    private boolean classScoped;
+    private boolean keepWorkDir;
+
+    private TestNetwork(int hostCount) {
+        if (hostCount < 0 || hostCount > 200) {
+            throw new IllegalArgumentException("host count must be 0-200, got " + hostCount);
+        }
+        this.hostCount = hostCount;
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        this.prefix = "jo-" + HexFormat.of().toHexDigits(r.nextInt()).substring(2);
+        this.underlay = new Ip4Net(Ip4.of(10, r.nextInt(200, 255), r.nextInt(0, 256), 0), 24);
+    }
+
+    /** A network with {@code count} hosts on one underlay (0: only namespaces made with {@link #createNamespace}). */
+    public static TestNetwork withHosts(int count) {
+        return new TestNetwork(count);
+    }
+
+    /** Just a place for standalone namespaces ({@link #createNamespace}), no underlay. */
+    public static TestNetwork namespacesOnly() {
+        return new TestNetwork(0);
+    }
+
+    /** Checks requirements and creates the underlay and the hosts. */
+    public synchronized TestNetwork start() {
+        if (started) {
+            return this;
+        }
+        Requirements.check().root()
+                .command("ip", "iproute2")
+                .command("bridge", "iproute2")
+                .orAbort();
+        started = true;
+        shutdownHook = new Thread(this::teardownQuietly, "teardown " + prefix);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        try {
+            workDir = Files.createTempDirectory(prefix + "-");
+            if (hostCount > 0) {
+                createUnderlay();
+            }
+        } catch (IOException e) {
+            teardownQuietly();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            teardownQuietly();
+            throw e;
+        }
+        return this;
+    }
+
+    private void createUnderlay() {
+        TestNamespace ul = createNamespace("ul");
+        StringBuilder batch = new StringBuilder()
+                .append("link set lo up\n")
+                .append("link add br0 type bridge\n")
+                .append("addr add ").append(underlayGateway()).append("/24 dev br0\n")
+                .append("link set br0 up\n");
+        for (int i = 1; i <= hostCount; i++) {
+            TestHost host = new TestHost(prefix + "-h" + i, this, i, underlay.address().plus(i));
+            addNamespace(host);
+            batch.append("link add h").append(i).append(" type veth peer name ").append(TestHost.UNDERLAY_INTERFACE)
+                    .append(" netns ").append(host.name()).append('\n')
+                    .append("link set h").append(i).append(" master br0 up\n");
+            hosts.add(host);
+        }
+        ipBatch(ul.name(), batch.toString());
+        for (TestHost host : hosts) {
+            ipBatch(host.name(), "link set lo up\n"
+                    + "addr add " + host.underlayIp() + "/24 dev " + TestHost.UNDERLAY_INTERFACE + "\n"
+                    + "link set " + TestHost.UNDERLAY_INTERFACE + " up\n"
+                    + "route add default via " + underlayGateway() + "\n");
+        }
+    }
+
+    /** Creates a namespace named {@code PREFIX-suffix} with loopback up; deleted at teardown. */
+    public TestNamespace createNamespace(String suffix) {
+        requireStarted();
+        TestNamespace ns = new TestNamespace(prefix + "-" + suffix, this);
+        addNamespace(ns);
+        ipBatch(ns.name(), "link set lo up\n");
+        return ns;
+    }
+
+    private void addNamespace(TestNamespace ns) {
+        namespaces.add(ns); // tracked before it exists, so a half-made one is still cleaned up
+        Exec.run("ip", "netns", "add", ns.name()).orThrow();
+    }
+
+    TestProcess start(TestNamespace ns, String name, List<String> command, Map<String, String> env) {
+        requireStarted();
+        Path log = workDir.resolve(ns.name() + "-" + name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(ns.wrap(command))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        try {
+            TestProcess p = new TestProcess(name, command, pb.start(), log);
+            processes.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name + " in " + ns.name(), e);
+        }
+    }
+
+    private static void ipBatch(String namespace, String commands) {
+        Exec.run(List.of("ip", "-n", namespace, "-batch", "-"), Map.of(), commands, Exec.DEFAULT_TIMEOUT).orThrow();
+    }
+
+    // --- accessors ---
+
+    /** The random per-run prefix of every namespace name, e.g. {@code jo-3fa9c1}. */
+    public String prefix() {
+        return prefix;
+    }
+
+    public List<TestHost> hosts() {
+        requireStarted();
+        return List.copyOf(hosts);
+    }
+
+    /** Host {@code number}, 1-based. */
+    public TestHost host(int number) {
+        requireStarted();
+        if (number < 1 || number > hosts.size()) {
+            throw new IllegalArgumentException("no host " + number + "; this network has hosts 1.." + hosts.size());
+        }
+        return hosts.get(number - 1);
+    }
+
+    /** The underlay's /24; host N is {@code .N}, the underlay bridge {@code .254}. */
+    public Ip4Net underlaySubnet() {
+        return underlay;
+    }
+
+    /** The underlay bridge's address, every host's default gateway. */
+    public Ip4 underlayGateway() {
+        return underlay.address().plus(254);
+    }
+
+    /** A directory for this run's files (process logs ...); deleted at teardown. */
+    public Path workDir() {
+        requireStarted();
+        return workDir;
+    }
+
+    private void requireStarted() {
+        if (!started) {
+            throw new IllegalStateException("TestNetwork not started: register it with @RegisterExtension or call start()");
+        }
+    }
+
+    // --- JUnit lifecycle ---
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        classScoped = true;
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        reportOnFailure(context);
+        close();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (!classScoped) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (!classScoped) {
+            reportOnFailure(context);
+            close();
+        }
+    }
+
+    /** After a failure: show the tail of every process log and keep the logs. */
+    private void reportOnFailure(ExtensionContext context) {
+        if (context.getExecutionException().isEmpty() || !started) {
+            return;
+        }
+        keepWorkDir = true;
+        synchronized (processes) {
+            for (TestProcess p : processes) {
+                String log = p.log();
+                String tail = log.length() > 4000 ? "..." + log.substring(log.length() - 4000) : log;
+                System.err.println("---- " + p + (p.isAlive() ? " (running)" : " (exited " + p.process().exitValue() + ")")
+                        + ", log " + p.logFile() + " ----\n" + tail);
+            }
+        }
+        System.err.println("test network " + prefix + " failed; process logs kept in " + workDir);
+    }
+
+    // --- teardown ---
+
+    /** Stops processes and deletes every namespace; fails (after doing all it can) if something stayed behind. */
+    @Override
+    public synchronized void close() {
+        if (!started) {
+            return;
+        }
+        List<String> problems = teardown();
+        started = false;
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // JVM already shutting down: the hook runs teardown, which is idempotent
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError("test network " + prefix + " teardown left things behind: " + String.join("; ", problems));
+        }
+    }
+
+    private void teardownQuietly() {
+        List<String> problems = teardown();
+        if (!problems.isEmpty()) {
+            System.err.println("test network " + prefix + " teardown: " + String.join("; ", problems));
+        }
+    }
+
+    private synchronized List<String> teardown() {
+        List<String> problems = new ArrayList<>();
+        List<TestProcess> procs;
+        synchronized (processes) {
+            procs = new ArrayList<>(processes);
+            processes.clear();
+        }
+        for (TestProcess p : procs) {
+            if (p.isAlive()) {
+                p.stop(java.time.Duration.ofSeconds(5));
+            }
+        }
+        List<TestNamespace> all;
+        synchronized (namespaces) {
+            all = new ArrayList<>(namespaces);
+            namespaces.clear();
+        }
+        Collections.reverse(all); // containers before hosts before the underlay
+        for (TestNamespace ns : all) {
+            killRemaining(ns, problems);
+        }
+        for (TestNamespace ns : all) {
+            if (Files.exists(ns.netnsPath())) {
+                ExecResult r = Exec.run("ip", "netns", "del", ns.name());
+                if (!r.ok() && Files.exists(ns.netnsPath())) {
+                    problems.add(r.describe());
+                }
+            }
+        }
+        deleteWorkDir(problems);
+        return problems;
+    }
+
+    /** SIGKILLs processes still inside the namespace (children of agents, forgotten servers). */
+    private static void killRemaining(TestNamespace ns, List<String> problems) {
+        if (!Files.exists(ns.netnsPath())) {
+            return;
+        }
+        ExecResult pids = Exec.run("ip", "netns", "pids", ns.name());
+        for (String line : pids.stdout().split("\\s+")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            long pid = Long.parseLong(line.strip());
+            ProcessHandle.of(pid).ifPresent(h -> {
+                if (h.pid() != ProcessHandle.current().pid()) {
+                    Processes.kill(h, java.time.Duration.ZERO);
+                    if (h.isAlive()) {
+                        problems.add("process " + pid + " in " + ns.name() + " survived SIGKILL");
+                    }
+                }
+            });
+        }
+    }
+
+    private void deleteWorkDir(List<String> problems) {
+        if (keepWorkDir || workDir == null || !Files.exists(workDir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(workDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            problems.add("cannot delete " + workDir + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "test network " + prefix + " (" + hostCount + " hosts on " + underlay + ")";
+    }
+}
