@@ -1,0 +1,114 @@
+package io.javaoverlay.cni;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import io.javaoverlay.cni.model.Interface;
+import io.javaoverlay.cni.model.IpConfig;
+import io.javaoverlay.cni.model.NetConf;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.cni.model.Route;
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * CHECK: the attachment is still as ADD left it. Checks what ADD created and listed in
+ * prevResult (the container interface, its MAC, addresses and routes, the host veth on the
+ * bridge) and what it did not list (the IPAM reservation, the masquerade rules). Routes other
+ * plugins added later are allowed; routes from prevResult must still be there.
+ */
+final class AttachmentCheck {
+
+    private final Datapath datapath;
+    private final Masquerade masquerade;
+
+    AttachmentCheck(Datapath datapath, Masquerade masquerade) {
+        this.datapath = datapath;
+        this.masquerade = masquerade;
+    }
+
+    void verify(CniEnv env, NetConf conf, SubnetEnv subnet, Path netns, Result prev) {
+        int podIndex = -1;
+        for (int i = 0; i < prev.interfaces().size(); i++) {
+            Interface itf = prev.interfaces().get(i);
+            if (itf.name().equals(env.ifName()) && itf.sandbox().map(env.netns()::equals).orElse(false)) {
+                podIndex = i;
+            }
+        }
+        if (podIndex < 0) {
+            throw failed("prevResult lists no interface " + env.ifName() + " in " + env.netns());
+        }
+        Interface expected = prev.interfaces().get(podIndex);
+        Datapath.PodState pod = datapath.inspectPod(netns, env.ifName())
+                .orElseThrow(() -> failed("interface " + env.ifName() + " is missing from " + env.netns()));
+        if (expected.mac().isPresent() && !expected.mac().get().equalsIgnoreCase(pod.link().mac())) {
+            throw failed(env.ifName() + " has MAC " + pod.link().mac() + ", prevResult says " + expected.mac().get());
+        }
+        if (!pod.link().up()) {
+            throw failed(env.ifName() + " in " + env.netns() + " is down");
+        }
+        final int index = podIndex;
+        List<IpConfig> ips = prev.ips().stream()
+                .filter(ip -> ip.interfaceIndex().isPresent() && ip.interfaceIndex().getAsInt() == index).toList();
+        if (ips.isEmpty()) {
+            throw failed("prevResult assigns no address to " + env.ifName());
+        }
+        Reservations reservations = Files.isDirectory(conf.dataDir()) ? new Reservations(DiskStore.open(conf.dataDir())) : null;
+        Optional<Ip4> reserved = reservations == null ? Optional.empty()
+                : reservations.addressOf(OverlayPlugin.owner(conf, env));
+        for (IpConfig ip : ips) {
+            if (ip.family().equals("6")) {
+                continue; // not ours: this plugin assigns IPv4 only
+            }
+            Ip4Net.HostAddress want = Ip4Net.parseHost(ip.address());
+            if (!pod.addresses().contains(want)) {
+                throw failed(env.ifName() + " lacks address " + want + " (has " + pod.addresses() + ")");
+            }
+            if (reserved.isEmpty() || !reserved.get().equals(want.ip())) {
+                throw failed("the IPAM reservation of " + want.ip() + " for " + OverlayPlugin.owner(conf, env) + " in "
+                        + conf.dataDir() + " is gone" + reserved.map(r -> " (it holds " + r + " instead)").orElse(""));
+            }
+        }
+        for (Route r : prev.routes()) {
+            if (r.dst().indexOf(':') >= 0) {
+                continue;
+            }
+            Ip4Net dst = Ip4Net.parse(r.dst());
+            boolean present = pod.routes().stream().anyMatch(have -> have.dst().equals(dst)
+                    && r.gw().map(gw -> Ip4.parse(gw).equals(have.gateway())).orElse(true));
+            if (!present) {
+                throw failed("route to " + r.dst() + r.gw().map(g -> " via " + g).orElse("") + " is missing in " + env.netns());
+            }
+        }
+        checkHostSide(conf, prev, podIndex);
+        if (conf.ipMasq().orElse(!subnet.ipMasq()) && !masquerade.isInPlace(conf.name(), subnet.network(), subnet.lease())) {
+            throw failed("the masquerade rules for " + subnet.lease() + " are missing (ipMasq is on)");
+        }
+    }
+
+    /** The bridge exists and the host end of the veth is still enslaved to it. */
+    private void checkHostSide(NetConf conf, Result prev, int podIndex) {
+        Datapath.LinkState bridge = datapath.hostLink(conf.bridge())
+                .orElseThrow(() -> failed("bridge " + conf.bridge() + " is missing"));
+        for (int i = 0; i < prev.interfaces().size(); i++) {
+            Interface itf = prev.interfaces().get(i);
+            if (i == podIndex || itf.sandbox().isPresent() || itf.name().equals(conf.bridge())) {
+                continue;
+            }
+            Datapath.LinkState veth = datapath.hostLink(itf.name())
+                    .orElseThrow(() -> failed("host veth " + itf.name() + " is missing"));
+            if (veth.masterIndex() != bridge.index()) {
+                throw failed("host veth " + itf.name() + " is not attached to bridge " + conf.bridge());
+            }
+        }
+    }
+
+    private static CniException failed(String what) {
+        return new CniException(ErrorCode.CHECK_FAILED, "the container's network is not as ADD left it", what);
+    }
+}

@@ -1,0 +1,152 @@
+package io.javaoverlay.cni;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.cni.model.NetConf;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.cni.wire.JsonTree;
+import io.javaoverlay.cni.wire.NetConfDecoder;
+import io.javaoverlay.cni.wire.ResultCodec;
+
+/**
+ * Owns the CNI process protocol: reads the environment and stdin, checks the command against
+ * the requested version, calls one {@link CniPlugin} function, and prints its result or error
+ * JSON on stdout. Nothing else is ever written to stdout: logs go through SLF4J (stderr), and an
+ * unexpected exception becomes an error result whose stack trace goes to the log only.
+ *
+ * <p>The environment and streams are parameters, so tests drive a whole invocation in-process.
+ */
+public final class Dispatcher {
+
+    private final CniPlugin plugin;
+
+    public Dispatcher(CniPlugin plugin) {
+        this.plugin = plugin;
+    }
+
+    /** Logging is set up only when something is logged: the happy path stays lean. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    }
+
+    /** Runs one invocation; returns the process exit status (0 success, 1 error). */
+    public int run(Map<String, String> env, InputStream stdin, OutputStream stdout) {
+        CniVersion outputVersion = CniVersion.LATEST;
+        try {
+            String commandText = env.getOrDefault("CNI_COMMAND", "");
+            if (commandText.isEmpty()) {
+                throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "required env variables [CNI_COMMAND] missing",
+                        "CNI_COMMAND must be one of ADD, DEL, CHECK, STATUS, GC, VERSION");
+            }
+            CniCommand command = CniCommand.parse(commandText).orElseThrow(() -> new CniException(
+                    ErrorCode.INVALID_ENVIRONMENT, "unknown CNI_COMMAND: " + commandText,
+                    "CNI_COMMAND must be one of ADD, DEL, CHECK, STATUS, GC, VERSION"));
+            if (command == CniCommand.VERSION) {
+                write(stdout, ResultCodec.encodeVersions(versionForVersionCommand(stdin)));
+                return 0;
+            }
+            CniEnv cniEnv = CniEnv.from(command, env);
+            Map<String, Object> tree = readConfig(stdin);
+            outputVersion = versionOf(tree);
+            CniVersion version = NetConfDecoder.version(tree);
+            checkCommandAllowed(command, version);
+            NetConf conf = NetConfDecoder.decode(tree);
+            switch (command) {
+                case ADD -> {
+                    Result result = plugin.add(cniEnv, conf);
+                    write(stdout, ResultCodec.encode(result, version));
+                }
+                case DEL -> plugin.del(cniEnv, conf);
+                case CHECK -> plugin.check(cniEnv, conf);
+                case STATUS -> plugin.status(cniEnv, conf);
+                case GC -> plugin.gc(cniEnv, conf);
+                default -> throw new AssertionError(command);
+            }
+            return 0;
+        } catch (CniException e) {
+            Log.LOG.warn("{}{}", e, e.getCause() == null ? "" : " caused by " + e.getCause());
+            return fail(stdout, outputVersion, e);
+        } catch (RuntimeException | Error e) {
+            Log.LOG.error("unexpected failure", e);
+            return fail(stdout, outputVersion, new CniException(ErrorCode.INTERNAL, "internal error: " + e,
+                    "this is a bug in javaoverlay; the stack trace is on stderr"));
+        }
+    }
+
+    private static int fail(OutputStream stdout, CniVersion version, CniException e) {
+        try {
+            write(stdout, ResultCodec.encodeError(version, e));
+        } catch (UncheckedIOException io) {
+            Log.LOG.error("cannot write the error result to stdout", io);
+        }
+        return 1;
+    }
+
+    /** The version to print errors in: the request's when it is one we speak, else the latest. */
+    private static CniVersion versionOf(Map<String, Object> tree) {
+        return tree.get("cniVersion") instanceof String s ? CniVersion.parse(s).orElse(CniVersion.LATEST) : CniVersion.LATEST;
+    }
+
+    /** VERSION echoes the request's version when it is one we speak; stdin may be empty. */
+    private static CniVersion versionForVersionCommand(InputStream stdin) {
+        try {
+            byte[] bytes = stdin.readAllBytes();
+            if (bytes.length == 0) {
+                return CniVersion.LATEST;
+            }
+            return JsonTree.parse(bytes) instanceof Map<?, ?> m && m.get("cniVersion") instanceof String s
+                    ? CniVersion.parse(s).orElse(CniVersion.LATEST) : CniVersion.LATEST;
+        } catch (IOException | JsonTree.MalformedException e) {
+            return CniVersion.LATEST;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> readConfig(InputStream stdin) {
+        byte[] bytes;
+        try {
+            bytes = stdin.readAllBytes();
+        } catch (IOException e) {
+            throw new CniException(ErrorCode.IO_FAILURE, "error reading the network config from stdin", e.toString(), e);
+        }
+        Object tree;
+        try {
+            tree = JsonTree.parse(bytes);
+        } catch (JsonTree.MalformedException e) {
+            throw new CniException(ErrorCode.DECODING_FAILURE, "error decoding the network config from stdin", e.getMessage(), e);
+        }
+        if (!(tree instanceof Map)) {
+            throw new CniException(ErrorCode.DECODING_FAILURE, "error decoding the network config from stdin",
+                    "the config must be a JSON object");
+        }
+        return (Map<String, Object>) tree;
+    }
+
+    private static void checkCommandAllowed(CniCommand command, CniVersion version) {
+        if (command == CniCommand.CHECK && !version.hasCheck()) {
+            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION, "config version does not allow CHECK",
+                    "CHECK came with CNI 0.4.0; the config is " + version);
+        }
+        if ((command == CniCommand.STATUS || command == CniCommand.GC) && !version.hasStatusAndGc()) {
+            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION, "config version does not allow " + command,
+                    command + " came with CNI 1.1.0; the config is " + version);
+        }
+    }
+
+    private static void write(OutputStream stdout, Map<String, Object> tree) {
+        try {
+            stdout.write(JsonTree.format(tree));
+            stdout.write('\n');
+            stdout.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the result to stdout", e);
+        }
+    }
+}

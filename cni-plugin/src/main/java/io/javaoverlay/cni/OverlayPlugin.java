@@ -1,0 +1,228 @@
+package io.javaoverlay.cni;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.javaoverlay.cni.model.Attachment;
+import io.javaoverlay.cni.model.Interface;
+import io.javaoverlay.cni.model.IpConfig;
+import io.javaoverlay.cni.model.NetConf;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.cni.model.Route;
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.ipam.Allocation;
+import io.javaoverlay.core.ipam.Allocator;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.IpamException;
+import io.javaoverlay.core.ipam.Owner;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * The javaoverlay CNI plugin: flannel's CNI plugin with its bridge delegate in one step. The
+ * container gets a veth into the host bridge, an address from the host subnet the agent leased
+ * (subnet.env), a route to the whole overlay and (by default) the default route via the bridge.
+ */
+public final class OverlayPlugin implements CniPlugin {
+
+    static final Ip4Net DEFAULT_ROUTE = Ip4Net.parse("0.0.0.0/0");
+
+    private final Datapath datapath;
+    private final Masquerade masquerade;
+
+    public OverlayPlugin(Datapath datapath, Masquerade masquerade) {
+        this.datapath = datapath;
+        this.masquerade = masquerade;
+    }
+
+    static Owner owner(NetConf conf, CniEnv env) {
+        return Owner.cni(conf.name(), env.containerId(), env.ifName());
+    }
+
+    @Override
+    public Result add(CniEnv env, NetConf conf) {
+        SubnetEnv subnet = HostSubnet.read(conf.subnetFile());
+        Path netns = existingNetns(env);
+        int mtu = conf.mtu().orElse(subnet.mtu());
+        boolean masq = conf.ipMasq().orElse(!subnet.ipMasq());
+        Optional<Ip4> requested = RequestedAddress.of(env, conf);
+        if (datapath.podInterfaceExists(netns, env.ifName())) {
+            throw new CniException(ErrorCode.INTERFACE_EXISTS, "interface " + env.ifName() + " already exists in the container",
+                    env.ifName() + " exists in " + netns + "; a runtime must DEL an attachment before adding it again");
+        }
+        Datapath.LinkState bridge = datapath.ensureBridge(conf.bridge(), subnet.subnet(), mtu);
+        datapath.enableIpForwarding();
+        Allocator allocator = HostSubnet.allocator(subnet, conf.dataDir());
+        Owner owner = owner(conf, env);
+        Allocation allocation;
+        try {
+            allocation = allocator.allocate(owner, requested);
+        } catch (IpamException e) {
+            throw HostSubnet.ipam(e);
+        }
+        String hostName = null;
+        boolean success = false;
+        try {
+            Datapath.VethPair pair = createVeth(conf, netns, env.ifName(), mtu);
+            hostName = pair.host().name();
+            List<Datapath.PodRoute> routes = new ArrayList<>();
+            routes.add(new Datapath.PodRoute(subnet.network(), allocation.gateway()));
+            if (conf.isDefaultGateway()) {
+                routes.add(new Datapath.PodRoute(DEFAULT_ROUTE, allocation.gateway()));
+            }
+            datapath.configurePod(netns, env.ifName(), allocation.address(), routes);
+            if (masq) {
+                masquerade.ensure(conf.name(), subnet.network(), subnet.lease());
+            }
+            Result result = result(conf, env, bridge, pair, allocation, routes);
+            success = true;
+            return result;
+        } finally {
+            if (!success) {
+                rollback(hostName, allocator, owner, allocation);
+            }
+        }
+    }
+
+    /** A random host-side name as the reference bridge plugin uses; a clash (EEXIST) is retried. */
+    private Datapath.VethPair createVeth(NetConf conf, Path netns, String ifName, int mtu) {
+        for (int attempt = 1; ; attempt++) {
+            String hostName = "veth" + String.format("%08x", ThreadLocalRandom.current().nextInt());
+            if (attempt < 3 && datapath.hostLink(hostName).isPresent()) {
+                continue;
+            }
+            return datapath.createVeth(conf.bridge(), hostName, netns, ifName, mtu, conf.hairpinMode());
+        }
+    }
+
+    /** Undoes a half-done ADD: the veth (its peer goes with it) and a reservation made by this call. */
+    private void rollback(String hostName, Allocator allocator, Owner owner, Allocation allocation) {
+        try {
+            if (hostName != null) {
+                datapath.deleteHostLink(hostName);
+            }
+        } catch (RuntimeException e) {
+            PluginLog.warn("rollback: cannot delete veth " + hostName, e);
+        }
+        try {
+            if (!allocation.alreadyHeld()) {
+                allocator.reservations().release(owner);
+            }
+        } catch (RuntimeException e) {
+            PluginLog.warn("rollback: cannot release " + allocation.ip() + " of " + owner, e);
+        }
+    }
+
+    private static Result result(NetConf conf, CniEnv env, Datapath.LinkState bridge, Datapath.VethPair pair,
+                                 Allocation allocation, List<Datapath.PodRoute> routes) {
+        Result prev = conf.prevResult().orElse(Result.EMPTY);
+        List<Interface> ifs = new ArrayList<>(prev.interfaces());
+        int base = ifs.size();
+        ifs.add(Interface.host(bridge.name(), bridge.mac(), bridge.mtu()));
+        ifs.add(Interface.host(pair.host().name(), pair.host().mac(), pair.host().mtu()));
+        ifs.add(Interface.sandboxed(pair.pod().name(), pair.pod().mac(), pair.pod().mtu(), env.netns()));
+        List<IpConfig> ips = new ArrayList<>(prev.ips());
+        ips.add(new IpConfig(allocation.address().toString(), Optional.of(allocation.gateway().toString()), OptionalInt.of(base + 2)));
+        List<Route> rs = new ArrayList<>(prev.routes());
+        for (Datapath.PodRoute r : routes) {
+            rs.add(Route.via(r.dst().toString(), r.gateway().toString()));
+        }
+        return new Result(ifs, ips, rs, conf.dns().isEmpty() ? prev.dns() : conf.dns());
+    }
+
+    @Override
+    public void del(CniEnv env, NetConf conf) {
+        RuntimeException failure = null;
+        if (!env.netns().isEmpty()) {
+            try {
+                datapath.deletePodInterface(Path.of(env.netns()), env.ifName());
+            } catch (RuntimeException e) {
+                failure = e; // still release the address below, then report
+            }
+        }
+        if (Files.isDirectory(conf.dataDir())) {
+            try {
+                new Reservations(DiskStore.open(conf.dataDir())).release(owner(conf, env));
+            } catch (IpamException e) {
+                CniException mapped = HostSubnet.ipam(e);
+                if (failure != null) {
+                    mapped.addSuppressed(failure);
+                }
+                throw mapped;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public void check(CniEnv env, NetConf conf) {
+        Result prev = conf.prevResult().orElseThrow(() -> new CniException(ErrorCode.INVALID_CONFIG,
+                "CHECK needs prevResult", "the runtime must pass the result of ADD as prevResult"));
+        SubnetEnv subnet = HostSubnet.read(conf.subnetFile());
+        Path netns = existingNetns(env);
+        new AttachmentCheck(datapath, masquerade).verify(env, conf, subnet, netns, prev);
+    }
+
+    @Override
+    public void status(CniEnv env, NetConf conf) {
+        SubnetEnv subnet;
+        try {
+            subnet = HostSubnet.read(conf.subnetFile());
+        } catch (CniException e) {
+            boolean hasContainers = Files.isDirectory(conf.dataDir()) && new Reservations(DiskStore.open(conf.dataDir())).all()
+                    .values().stream().anyMatch(o -> o.client().equals(Owner.cni(conf.name(), "x", "").client()));
+            throw new CniException(hasContainers ? ErrorCode.LIMITED_CONNECTIVITY : ErrorCode.NOT_AVAILABLE, e.msg(),
+                    e.details() + (hasContainers ? "; containers attached earlier may have lost their connectivity" : ""), e);
+        }
+        Allocator allocator = HostSubnet.allocator(subnet, conf.dataDir());
+        long free = subnet.lease().size() - 3 - allocator.reservations().all().keySet().stream().filter(allocator::isAssignable).count();
+        if (free <= 0) {
+            throw new CniException(ErrorCode.NOT_AVAILABLE, "no free address in this host's subnet",
+                    "all addresses of " + subnet.lease() + " are reserved; new containers cannot be added until some are deleted");
+        }
+    }
+
+    @Override
+    public void gc(CniEnv env, NetConf conf) {
+        List<Attachment> valid = conf.validAttachments().orElseThrow(() -> new CniException(ErrorCode.INVALID_CONFIG,
+                "GC needs cni.dev/valid-attachments", "the runtime must list the attachments that are still valid"));
+        if (!Files.isDirectory(conf.dataDir())) {
+            return;
+        }
+        Set<Owner> keep = new HashSet<>();
+        for (Attachment a : valid) {
+            keep.add(Owner.cni(conf.name(), a.containerId(), a.ifName()));
+        }
+        String client = Owner.cni(conf.name(), "x", "").client();
+        try {
+            List<Ip4> freed = new Reservations(DiskStore.open(conf.dataDir()))
+                    .releaseIf(o -> o.client().equals(client) && !keep.contains(o));
+            if (!freed.isEmpty()) {
+                PluginLog.info("GC released " + freed + " held by attachments of " + conf.name() + " that are gone");
+            }
+        } catch (IpamException e) {
+            throw HostSubnet.ipam(e);
+        }
+    }
+
+    /** CNI_NETNS must name an existing namespace for ADD and CHECK. */
+    private static Path existingNetns(CniEnv env) {
+        Path netns = Path.of(env.netns());
+        if (!Files.exists(netns)) {
+            throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS does not exist",
+                    "CNI_NETNS=" + env.netns() + " is not a file; it must name the container's network namespace"
+                            + " (e.g. /var/run/netns/NAME or /proc/PID/ns/net)");
+        }
+        return netns;
+    }
+}

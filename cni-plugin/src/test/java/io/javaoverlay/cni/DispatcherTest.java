@@ -1,0 +1,295 @@
+package io.javaoverlay.cni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.javaoverlay.cni.model.Dns;
+import io.javaoverlay.cni.model.Interface;
+import io.javaoverlay.cni.model.IpConfig;
+import io.javaoverlay.cni.model.NetConf;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.cni.model.Route;
+import io.javaoverlay.cni.testing.CniJson;
+
+/** The process protocol, driven in-process with a plugin that records what it was given. */
+class DispatcherTest {
+
+    private final List<String> calls = new ArrayList<>();
+    private NetConf lastConf;
+    private RuntimeException toThrow;
+
+    private final CniPlugin recorder = new CniPlugin() {
+        @Override
+        public Result add(CniEnv env, NetConf conf) {
+            record("ADD", conf);
+            return new Result(
+                    List.of(Interface.host("cni0", "0a:58:0a:05:48:01", 1450),
+                            Interface.host("veth1234abcd", "0a:58:0a:05:48:02", 1450),
+                            Interface.sandboxed(env.ifName(), "0a:58:0a:05:48:03", 1450, env.netns())),
+                    List.of(new IpConfig("10.5.72.2/24", Optional.of("10.5.72.1"), OptionalInt.of(2))),
+                    List.of(Route.via("10.5.0.0/16", "10.5.72.1"), Route.via("0.0.0.0/0", "10.5.72.1")),
+                    conf.dns());
+        }
+
+        @Override
+        public void del(CniEnv env, NetConf conf) {
+            record("DEL", conf);
+        }
+
+        @Override
+        public void check(CniEnv env, NetConf conf) {
+            record("CHECK", conf);
+        }
+
+        @Override
+        public void status(CniEnv env, NetConf conf) {
+            record("STATUS", conf);
+        }
+
+        @Override
+        public void gc(CniEnv env, NetConf conf) {
+            record("GC", conf);
+        }
+
+        private void record(String what, NetConf conf) {
+            calls.add(what);
+            lastConf = conf;
+            if (toThrow != null) {
+                throw toThrow;
+            }
+        }
+    };
+
+    private record Run(int status, String stdout) {}
+
+    private Run run(Map<String, String> env, String stdin) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = new Dispatcher(recorder).run(env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out);
+        return new Run(status, out.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, String> env(String command) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", "c0ffee-1");
+        env.put("CNI_NETNS", "/var/run/netns/pod");
+        env.put("CNI_IFNAME", "eth0");
+        env.put("CNI_PATH", "/opt/cni/bin");
+        return env;
+    }
+
+    private static String conf(String version) {
+        return "{\"cniVersion\":\"" + version + "\",\"name\":\"podnet\",\"type\":\"javaoverlay\"}";
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"})
+    void addPrintsTheResultInTheRequestedVersion(String version) {
+        Run r = run(env("ADD"), conf(version));
+        assertThat(r.status).isZero();
+        Map<String, Object> result = CniJson.assertAddResult(r.stdout, version);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ip = (Map<String, Object>) ((List<Object>) result.get("ips")).get(0);
+        assertThat(ip.containsKey("version")).isEqualTo(version.startsWith("0."));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> itf = (Map<String, Object>) ((List<Object>) result.get("interfaces")).get(2);
+        assertThat(itf.containsKey("mtu")).as("interface mtu only from 1.1.0").isEqualTo(version.equals("1.1.0"));
+        assertThat(itf.get("sandbox")).isEqualTo("/var/run/netns/pod");
+    }
+
+    @Test
+    void versionListsEverySupportedVersionAndEchoesTheRequestedOne() {
+        Map<String, String> env = Map.of("CNI_COMMAND", "VERSION");
+        Run latest = run(env, "");
+        assertThat(latest.status).isZero();
+        assertThat(CniJson.parseObject(latest.stdout)).containsEntry("cniVersion", "1.1.0")
+                .containsEntry("supportedVersions", List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
+        assertThat(CniJson.parseObject(run(env, "{\"cniVersion\":\"0.4.0\"}").stdout)).containsEntry("cniVersion", "0.4.0");
+    }
+
+    @Test
+    void delCheckStatusGcPrintNothingOnSuccess() {
+        for (String c : List.of("DEL", "CHECK", "STATUS", "GC")) {
+            Run r = run(env(c), conf("1.1.0"));
+            assertThat(r.status).as(c).isZero();
+            assertThat(r.stdout).as(c).isEmpty();
+        }
+        assertThat(calls).containsExactly("DEL", "CHECK", "STATUS", "GC");
+    }
+
+    @Test
+    void delNeedsNoNetnsButAddAndCheckDo() {
+        Map<String, String> env = env("DEL");
+        env.remove("CNI_NETNS");
+        assertThat(run(env, conf("1.0.0")).status).isZero();
+        for (String c : List.of("ADD", "CHECK")) {
+            Map<String, String> e = env(c);
+            e.put("CNI_NETNS", "");
+            Run r = run(e, conf("1.0.0"));
+            assertThat(r.status).isEqualTo(1);
+            assertThat(CniJson.assertError(r.stdout, 4).get("msg").toString()).contains("CNI_NETNS");
+        }
+    }
+
+    @Test
+    void missingEnvironmentIsCode4NamingTheVariables() {
+        Map<String, String> env = env("ADD");
+        env.remove("CNI_CONTAINERID");
+        env.remove("CNI_IFNAME");
+        Run r = run(env, conf("1.0.0"));
+        assertThat(r.status).isEqualTo(1);
+        assertThat(CniJson.assertError(r.stdout, 4).get("msg").toString()).contains("CNI_CONTAINERID", "CNI_IFNAME");
+        assertThat(CniJson.assertError(run(Map.of(), conf("1.0.0")).stdout, 4).get("msg").toString()).contains("CNI_COMMAND");
+        assertThat(CniJson.assertError(run(Map.of("CNI_COMMAND", "FROB"), conf("1.0.0")).stdout, 4).get("msg").toString())
+                .contains("FROB");
+        assertThat(calls).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-leading-dash", "has space", "semi;colon", "slash/y", "ünicode"})
+    void badContainerIdIsCode4(String id) {
+        Map<String, String> env = env("ADD");
+        env.put("CNI_CONTAINERID", id);
+        CniJson.assertError(run(env, conf("1.0.0")).stdout, 4);
+        assertThat(calls).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"this-is-too-long0", "a/b", "a:b", "a b", ".", ".."})
+    void badInterfaceNameIsCode4(String ifName) {
+        Map<String, String> env = env("ADD");
+        env.put("CNI_IFNAME", ifName);
+        CniJson.assertError(run(env, conf("1.0.0")).stdout, 4);
+    }
+
+    @Test
+    void malformedJsonIsCode6() {
+        for (String bad : List.of("", "{", "{\"cniVersion\":\"1.0.0\",}", "[1,2]", "\"str\"", "{} {}")) {
+            Run r = run(env("ADD"), bad);
+            assertThat(r.status).as(bad).isEqualTo(1);
+            CniJson.assertError(r.stdout, 6);
+        }
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void unsupportedOrMissingVersionIsCode1() {
+        for (String bad : List.of(conf("0.2.0"), conf("0.1.0"), conf("2.0.0"), "{\"name\":\"podnet\",\"type\":\"javaoverlay\"}")) {
+            Map<String, Object> e = CniJson.assertError(run(env("ADD"), bad).stdout, 1);
+            assertThat(e.get("details").toString()).contains("1.1.0");
+        }
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void commandsNewerThanTheConfigsVersionAreCode1() {
+        CniJson.assertError(run(env("CHECK"), conf("0.3.1")).stdout, 1);
+        CniJson.assertError(run(env("STATUS"), conf("1.0.0")).stdout, 1);
+        CniJson.assertError(run(env("GC"), conf("0.4.0")).stdout, 1);
+        assertThat(calls).isEmpty();
+        assertThat(run(env("CHECK"), conf("0.4.0")).status).isZero();
+    }
+
+    @Test
+    void invalidConfigValuesAreCode7NamingTheKey() {
+        Map<String, String> cases = Map.of(
+                "{\"cniVersion\":\"1.0.0\",\"type\":\"javaoverlay\"}", "name",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"bad name\"}", "name",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"mtu\":\"big\"}", "mtu",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"mtu\":20}", "mtu",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"ipMasq\":\"yes\"}", "ipMasq",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"bridge\":\"this-bridge-name-is-long\"}", "bridge",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"dns\":{\"nameservers\":\"1.1.1.1\"}}", "nameservers",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnetFile\":\"\"}", "subnetFile");
+        cases.forEach((json, key) -> {
+            Map<String, Object> e = CniJson.assertError(run(env("ADD"), json).stdout, 7);
+            assertThat(e.get("msg") + " " + e.get("details")).as(json).contains(key);
+        });
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void unknownKeysAreToleratedAndKnownOnesDecoded() {
+        String json = "{\"cniVersion\":\"1.1.0\",\"name\":\"podnet\",\"type\":\"javaoverlay\",\"someFutureKey\":{\"x\":[1,2.5,null]},"
+                + "\"subnetFile\":\"/tmp/s.env\",\"dataDir\":\"/tmp/ipam\",\"bridge\":\"jo0\",\"mtu\":1400,\"ipMasq\":false,"
+                + "\"hairpinMode\":false,\"isDefaultGateway\":false,\"dns\":{\"nameservers\":[\"10.96.0.10\"],\"search\":[\"svc\"]},"
+                + "\"runtimeConfig\":{\"ips\":[\"10.5.72.9/24\"]},\"capabilities\":{\"ips\":true}}";
+        Run r = run(env("ADD"), json);
+        assertThat(r.status).isZero();
+        assertThat(lastConf.bridge()).isEqualTo("jo0");
+        assertThat(lastConf.mtu()).hasValue(1400);
+        assertThat(lastConf.ipMasq()).contains(false);
+        assertThat(lastConf.hairpinMode()).isFalse();
+        assertThat(lastConf.isDefaultGateway()).isFalse();
+        assertThat(lastConf.requestedIps()).containsExactly("10.5.72.9/24");
+        assertThat(lastConf.dns()).isEqualTo(new Dns(List.of("10.96.0.10"), Optional.empty(), List.of("svc"), List.of()));
+        assertThat(CniJson.parseObject(r.stdout).get("dns")).isEqualTo(Map.of("nameservers", List.of("10.96.0.10"), "search", List.of("svc")));
+    }
+
+    @Test
+    void defaultsFollowFlannelsShippedConfig() {
+        run(env("ADD"), conf("1.0.0"));
+        assertThat(lastConf.subnetFile()).hasToString("/run/flannel/subnet.env");
+        assertThat(lastConf.dataDir()).hasToString("/var/lib/javaoverlay/ipam");
+        assertThat(lastConf.bridge()).isEqualTo("cni0");
+        assertThat(lastConf.mtu()).isEmpty();
+        assertThat(lastConf.ipMasq()).isEmpty();
+        assertThat(lastConf.hairpinMode()).isTrue();
+        assertThat(lastConf.isDefaultGateway()).isTrue();
+    }
+
+    @Test
+    void prevResultInAnyVersionIsDecoded() {
+        String prev = "{\"cniVersion\":\"0.3.1\",\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/x\"}],"
+                + "\"ips\":[{\"version\":\"4\",\"address\":\"10.5.72.2/24\",\"gateway\":\"10.5.72.1\",\"interface\":0}],"
+                + "\"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dns\":{}}";
+        run(env("CHECK"), "{\"cniVersion\":\"0.4.0\",\"name\":\"podnet\",\"prevResult\":" + prev + "}");
+        assertThat(lastConf.prevResult()).isPresent();
+        Result r = lastConf.prevResult().get();
+        assertThat(r.interfaces()).extracting(Interface::name).containsExactly("eth0");
+        assertThat(r.ips().get(0).interfaceIndex()).hasValue(0);
+        assertThat(r.routes().get(0).gw()).isEmpty();
+
+        String broken = "{\"cniVersion\":\"0.4.0\",\"name\":\"podnet\",\"prevResult\":{\"ips\":[{\"address\":\"10.5.72.2/24\",\"interface\":3}]}}";
+        CniJson.assertError(run(env("CHECK"), broken).stdout, 6);
+    }
+
+    @Test
+    void gcDecodesValidAttachments() {
+        run(env("GC"), "{\"cniVersion\":\"1.1.0\",\"name\":\"podnet\",\"cni.dev/valid-attachments\":"
+                + "[{\"containerID\":\"a\",\"ifname\":\"eth0\"},{\"containerID\":\"b\",\"ifname\":\"net1\"}]}");
+        assertThat(lastConf.validAttachments()).isPresent();
+        assertThat(lastConf.validAttachments().get()).hasSize(2);
+    }
+
+    @Test
+    void pluginErrorsArePrintedWithTheirCodeInTheRequestsVersion() {
+        toThrow = new CniException(ErrorCode.TRY_AGAIN_LATER, "agent not ready", "start it");
+        Run r = run(env("ADD"), conf("0.4.0"));
+        assertThat(r.status).isEqualTo(1);
+        Map<String, Object> e = CniJson.assertError(r.stdout, 11);
+        assertThat(e).containsEntry("cniVersion", "0.4.0").containsEntry("msg", "agent not ready").containsEntry("details", "start it");
+    }
+
+    @Test
+    void anUnexpectedFailureIsAnInternalErrorWithoutAStackTraceOnStdout() {
+        toThrow = new IllegalStateException("boom");
+        Run r = run(env("ADD"), conf("1.0.0"));
+        assertThat(r.status).isEqualTo(1);
+        assertThat(CniJson.assertError(r.stdout, 100).get("msg").toString()).contains("boom");
+        assertThat(r.stdout).doesNotContain("\tat ", "Exception in thread").hasLineCount(1);
+    }
+}

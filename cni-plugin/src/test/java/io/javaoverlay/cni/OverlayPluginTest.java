@@ -1,0 +1,233 @@
+package io.javaoverlay.cni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.javaoverlay.cni.model.Attachment;
+import io.javaoverlay.cni.model.Dns;
+import io.javaoverlay.cni.model.Interface;
+import io.javaoverlay.cni.model.NetConf;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Owner;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/** The plugin's logic (IPAM, rollback, results, CHECK, GC, STATUS) over an in-memory datapath. */
+class OverlayPluginTest {
+
+    @TempDir
+    Path dir;
+
+    private final FakeDatapath datapath = new FakeDatapath();
+    private final List<String> masqCalls = new ArrayList<>();
+    private final Masquerade masquerade = new Masquerade() {
+        @Override
+        public void ensure(String network, Ip4Net overlay, Ip4Net lease) {
+            masqCalls.add(network + " " + overlay + " " + lease);
+        }
+
+        @Override
+        public boolean isInPlace(String network, Ip4Net overlay, Ip4Net lease) {
+            return masqCalls.contains(network + " " + overlay + " " + lease);
+        }
+    };
+    private final OverlayPlugin plugin = new OverlayPlugin(datapath, masquerade);
+    private Path subnetFile;
+    private Path netns;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        subnetFile = dir.resolve("subnet.env");
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, true).write(subnetFile);
+        netns = Files.createFile(dir.resolve("netns-pod1"));
+    }
+
+    private NetConf conf(Optional<Boolean> ipMasq, Optional<Result> prev, Optional<List<Attachment>> valid) {
+        return new NetConf(CniVersion.V1_1_0, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
+                OptionalInt.empty(), ipMasq, true, true, Dns.EMPTY, prev, List.of(), valid);
+    }
+
+    private NetConf conf() {
+        return conf(Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    private CniEnv env(CniCommand command, String containerId, Path ns) {
+        return new CniEnv(command, containerId, ns == null ? "" : ns.toString(), "eth0", Map.of(), "");
+    }
+
+    private Reservations reservations() {
+        return new Reservations(DiskStore.open(dir.resolve("ipam")));
+    }
+
+    @Test
+    void addWiresThePodAndReturnsBridgeVethAndPodInterfaces() {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        assertThat(r.interfaces()).extracting(Interface::name).startsWith("cni0").endsWith("eth0");
+        assertThat(r.interfaces().get(1).name()).matches("veth[0-9a-f]{8}");
+        assertThat(r.interfaces().get(2).sandbox()).contains(netns.toString());
+        assertThat(r.interfaces().get(0).sandbox()).isEmpty();
+        assertThat(r.ips()).hasSize(1);
+        assertThat(r.ips().get(0).address()).isEqualTo("10.5.72.2/24");
+        assertThat(r.ips().get(0).gateway()).contains("10.5.72.1");
+        assertThat(r.ips().get(0).interfaceIndex()).hasValue(2);
+        assertThat(r.routes()).extracting(rt -> rt.dst() + " via " + rt.gw().orElse("?"))
+                .containsExactly("10.5.0.0/16 via 10.5.72.1", "0.0.0.0/0 via 10.5.72.1");
+        assertThat(datapath.bridgeAddress).hasToString("10.5.72.1/24");
+        assertThat(datapath.forwarding).isTrue();
+        assertThat(datapath.hairpin).containsExactly(r.interfaces().get(1).name());
+        assertThat(datapath.pods.get(netns).get("eth0").link().mtu()).isEqualTo(1450);
+        assertThat(reservations().all()).containsEntry(Ip4.parse("10.5.72.2"), Owner.cni("podnet", "c1", "eth0"));
+        // FLANNEL_IPMASQ=true: the agent masquerades, so the plugin does not
+        assertThat(masqCalls).isEmpty();
+    }
+
+    @Test
+    void ipMasqDefaultsToTheOppositeOfTheAgentsAndCanBeForced() throws Exception {
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, false).write(subnetFile);
+        plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        assertThat(masqCalls).containsExactly("podnet 10.5.0.0/16 10.5.72.0/24");
+        plugin.add(env(CniCommand.ADD, "c2", Files.createFile(dir.resolve("ns2"))), conf(Optional.of(false), Optional.empty(), Optional.empty()));
+        assertThat(masqCalls).hasSize(1);
+    }
+
+    @Test
+    void anExistingInterfaceIsAnErrorAndTakesNothing() {
+        plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c2", netns), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERFACE_EXISTS));
+        assertThat(reservations().all()).hasSize(1);
+    }
+
+    @Test
+    void aFailureHalfWayLeavesNoLinkAndNoReservation() {
+        datapath.failConfigure = true;
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
+        assertThat(datapath.host.keySet()).containsExactly("cni0");
+        assertThat(datapath.pods.get(netns)).isEmpty();
+        assertThat(reservations().all()).isEmpty();
+    }
+
+    @Test
+    void missingSubnetEnvIsTryAgainNamingTheFile() throws Exception {
+        Files.delete(subnetFile);
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.TRY_AGAIN_LATER);
+                    assertThat(e.msg()).contains("agent is not running");
+                    assertThat(e.details()).contains(subnetFile.toString());
+                });
+        assertThat(datapath.host).isEmpty();
+    }
+
+    @Test
+    void missingNetnsIsAnEnvironmentError() {
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", dir.resolve("gone")), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ENVIRONMENT));
+        assertThat(reservations().all()).isEmpty();
+    }
+
+    @Test
+    void requestedAddressIsHonouredAndATakenOneRefused() {
+        CniEnv env = new CniEnv(CniCommand.ADD, "c1", netns.toString(), "eth0", Map.of("IP", "10.5.72.50"), "");
+        assertThat(plugin.add(env, conf()).ips().get(0).address()).isEqualTo("10.5.72.50/24");
+        CniEnv again = new CniEnv(CniCommand.ADD, "c2", dir.resolve("netns-pod1").toString(), "eth1", Map.of("IP", "10.5.72.50"), "");
+        assertThatThrownBy(() -> plugin.add(again, conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_UNAVAILABLE));
+        assertThat(datapath.pods.get(netns)).containsOnlyKeys("eth0");
+    }
+
+    @Test
+    void delIsIdempotentAndWorksWithoutNetnsOrSubnetEnv() throws Exception {
+        plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        plugin.del(env(CniCommand.DEL, "c1", netns), conf());
+        assertThat(datapath.pods.get(netns)).isEmpty();
+        assertThat(datapath.host.keySet()).containsExactly("cni0");
+        assertThat(reservations().all()).isEmpty();
+        plugin.del(env(CniCommand.DEL, "c1", netns), conf());
+        // containerd sends an empty CNI_NETNS when the namespace is gone; the agent may be gone too
+        plugin.add(env(CniCommand.ADD, "c2", netns), conf());
+        Files.delete(subnetFile);
+        plugin.del(env(CniCommand.DEL, "c2", null), conf());
+        assertThat(reservations().all()).isEmpty();
+        plugin.del(env(CniCommand.DEL, "never-added", dir.resolve("no-such-ns")), conf());
+    }
+
+    @Test
+    void checkPassesRightAfterAddAndFailsWhenSomethingIsGone() {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        NetConf withPrev = conf(Optional.empty(), Optional.of(r), Optional.empty());
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+
+        reservations().release(Owner.cni("podnet", "c1", "eth0"));
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
+                    assertThat(e.details()).contains("reservation");
+                });
+
+        datapath.deletePodInterface(netns, "eth0");
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.details()).contains("missing"));
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG));
+    }
+
+    @Test
+    void gcReleasesOnlyThisNetworksStaleAttachments() throws Exception {
+        plugin.add(env(CniCommand.ADD, "keep", netns), conf());
+        plugin.add(env(CniCommand.ADD, "stale", Files.createFile(dir.resolve("ns2"))), conf());
+        new io.javaoverlay.core.ipam.Allocator(Ip4Net.parse("10.5.72.0/24"), Ip4.parse("10.5.72.1"), DiskStore.open(dir.resolve("ipam")))
+                .allocate(Owner.of("docker", "pool", ""));
+        plugin.gc(env(CniCommand.GC, "x", null),
+                conf(Optional.empty(), Optional.empty(), Optional.of(List.of(new Attachment("keep", "eth0")))));
+        assertThat(reservations().all().values())
+                .containsExactlyInAnyOrder(Owner.cni("podnet", "keep", "eth0"), Owner.of("docker", "pool", ""));
+        assertThatThrownBy(() -> plugin.gc(env(CniCommand.GC, "x", null), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG));
+    }
+
+    @Test
+    void statusIsReadyOnlyWithAValidSubnetEnv() throws Exception {
+        plugin.status(env(CniCommand.STATUS, "x", null), conf());
+        Files.writeString(subnetFile, "garbage\n");
+        assertThatThrownBy(() -> plugin.status(env(CniCommand.STATUS, "x", null), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_AVAILABLE));
+        Files.delete(subnetFile);
+        assertThatThrownBy(() -> plugin.status(env(CniCommand.STATUS, "x", null), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_AVAILABLE));
+    }
+
+    @Test
+    void statusSaysLimitedConnectivityWhenTheAgentIsGoneUnderRunningContainers() throws Exception {
+        plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        Files.delete(subnetFile);
+        assertThatThrownBy(() -> plugin.status(env(CniCommand.STATUS, "x", null), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMITED_CONNECTIVITY));
+    }
+
+    @Test
+    void statusSaysNotAvailableWhenTheSubnetIsFull() throws Exception {
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/30"), 1450, true).write(subnetFile);
+        plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        assertThatThrownBy(() -> plugin.status(env(CniCommand.STATUS, "x", null), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_AVAILABLE));
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c2", Files.createFile(dir.resolve("ns2"))), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_EXHAUSTED));
+    }
+}

@@ -1,0 +1,99 @@
+package io.javaoverlay.cni.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.javaoverlay.cni.wire.JsonTree;
+
+/**
+ * Checks JSON printed by a CNI plugin against the spec's shapes, per version: the keys each
+ * object may have, their types, {@code "version"} in IPs for 0.3.x/0.4.0 only, interface indexes
+ * in range, CIDR addresses. Shared with the executable-driven tests of the cli module.
+ */
+public final class CniJson {
+
+    private static final Set<String> RESULT_KEYS = Set.of("cniVersion", "interfaces", "ips", "routes", "dns");
+    private static final Set<String> INTERFACE_KEYS_1_1 = Set.of("name", "mac", "mtu", "sandbox", "socketPath", "pciID");
+    private static final Set<String> INTERFACE_KEYS = Set.of("name", "mac", "sandbox");
+    private static final Set<String> ROUTE_KEYS_1_1 = Set.of("dst", "gw", "mtu", "advmss", "priority", "table", "scope");
+    private static final Set<String> ROUTE_KEYS = Set.of("dst", "gw");
+    private static final Set<String> DNS_KEYS = Set.of("nameservers", "domain", "search", "options");
+
+    private CniJson() {}
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObject(String json) {
+        try {
+            Object tree = JsonTree.parse(json.getBytes(StandardCharsets.UTF_8));
+            assertThat(tree).as("stdout must be one JSON object: %s", json).isInstanceOf(Map.class);
+            return (Map<String, Object>) tree;
+        } catch (JsonTree.MalformedException e) {
+            throw new AssertionError("stdout is not JSON: \"" + json + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** Asserts {@code json} is a valid ADD result of {@code version}; returns it parsed. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> assertAddResult(String json, String version) {
+        Map<String, Object> r = parseObject(json);
+        boolean v1 = !version.startsWith("0.");
+        boolean v11 = version.equals("1.1.0");
+        assertThat(r.keySet()).as("result keys").isSubsetOf(RESULT_KEYS);
+        assertThat(r.get("cniVersion")).as("result cniVersion").isEqualTo(version);
+        List<Object> ifs = (List<Object>) r.getOrDefault("interfaces", List.of());
+        for (Object o : ifs) {
+            Map<String, Object> i = (Map<String, Object>) o;
+            assertThat(i.keySet()).as("interface keys in %s", version).isSubsetOf(v11 ? INTERFACE_KEYS_1_1 : INTERFACE_KEYS);
+            assertThat(i.get("name")).isInstanceOf(String.class);
+            if (i.containsKey("mac")) {
+                assertThat((String) i.get("mac")).matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
+            }
+            if (i.containsKey("mtu")) {
+                assertThat(i.get("mtu")).isInstanceOf(Long.class);
+            }
+        }
+        List<Object> ips = (List<Object>) r.get("ips");
+        assertThat(ips).as("ips").isNotEmpty();
+        for (Object o : ips) {
+            Map<String, Object> ip = (Map<String, Object>) o;
+            assertThat(ip.keySet()).isSubsetOf(v1 ? Set.of("address", "gateway", "interface")
+                    : Set.of("version", "address", "gateway", "interface"));
+            if (v1) {
+                assertThat(ip).as("1.x IPs carry no version").doesNotContainKey("version");
+            } else {
+                assertThat(ip.get("version")).as("0.3.x/0.4.0 IPs carry version").isIn("4", "6");
+            }
+            assertThat((String) ip.get("address")).matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+");
+            if (ip.containsKey("gateway")) {
+                assertThat((String) ip.get("gateway")).matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
+            }
+            if (ip.containsKey("interface")) {
+                assertThat((Long) ip.get("interface")).isBetween(0L, (long) ifs.size() - 1);
+            }
+        }
+        for (Object o : (List<Object>) r.getOrDefault("routes", List.of())) {
+            Map<String, Object> rt = (Map<String, Object>) o;
+            assertThat(rt.keySet()).isSubsetOf(v11 ? ROUTE_KEYS_1_1 : ROUTE_KEYS);
+            assertThat((String) rt.get("dst")).matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+");
+        }
+        if (r.containsKey("dns")) {
+            assertThat(((Map<String, Object>) r.get("dns")).keySet()).isSubsetOf(DNS_KEYS);
+        }
+        return r;
+    }
+
+    /** Asserts {@code json} is an error result with {@code code}; returns it parsed. */
+    public static Map<String, Object> assertError(String json, int code) {
+        Map<String, Object> e = parseObject(json);
+        assertThat(e.keySet()).as("error keys").isSubsetOf(Set.of("cniVersion", "code", "msg", "details"));
+        assertThat(e.get("code")).as("error code in %s", json).isEqualTo((long) code);
+        assertThat(e.get("msg")).isInstanceOf(String.class);
+        assertThat((String) e.get("msg")).isNotBlank().doesNotContain("\tat ");
+        assertThat(e.get("cniVersion")).isInstanceOf(String.class);
+        return e;
+    }
+}

@@ -1,0 +1,57 @@
+package io.javaoverlay.core.ipam;
+
+/**
+ * Who holds an address.
+ *
+ * <p>The CNI plugin uses {@code client = "cni/<network name>"}, {@code id = CNI_CONTAINERID},
+ * {@code ifName = CNI_IFNAME}: the spec's attachment key. The Docker IPAM driver is not told
+ * the container (libnetwork's RequestAddress carries only the pool), so it uses
+ * {@code client = "docker"}, the pool ID as {@code id} and releases by address. Keeping the
+ * client apart lets each face list and collect only its own reservations.
+ *
+ * @param client which face and network holds the address, e.g. {@code cni/podnet} or {@code docker}
+ * @param id     the container (CNI) or pool (Docker) identifier
+ * @param ifName the interface inside the container, or an endpoint name; may be empty
+ */
+public record Owner(String client, String id, String ifName) {
+
+    public Owner {
+        check("client", client, false);
+        check("id", id, false);
+        check("ifName", ifName == null ? "" : ifName, true);
+        ifName = ifName == null ? "" : ifName;
+    }
+
+    public static Owner of(String client, String id, String ifName) {
+        return new Owner(client, id, ifName);
+    }
+
+    /** The owner as a CNI attachment of network {@code network}. */
+    public static Owner cni(String network, String containerId, String ifName) {
+        return new Owner("cni/" + network, containerId, ifName);
+    }
+
+    /**
+     * The stored fields must survive one line per field in the record file: no line breaks,
+     * and nothing that is not printable.
+     */
+    private static void check(String what, String value, boolean mayBeEmpty) {
+        if (value == null || (!mayBeEmpty && value.isEmpty())) {
+            throw new IllegalArgumentException("owner " + what + " is missing");
+        }
+        if (value.length() > 1024) {
+            throw new IllegalArgumentException("owner " + what + " is longer than 1024 characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("owner " + what + " contains a control character: \"" + value + "\"");
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return client + ":" + id + (ifName.isEmpty() ? "" : "/" + ifName);
+    }
+}

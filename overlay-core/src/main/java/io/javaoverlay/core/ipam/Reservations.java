@@ -1,0 +1,67 @@
+package io.javaoverlay.core.ipam;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+import io.javaoverlay.core.net.Ip4;
+
+/**
+ * Reading and freeing reservations, each under the store's lock. Unlike allocation this needs no
+ * subnet: a container is deleted (and its address freed) even when the agent that wrote
+ * subnet.env is gone, or its lease changed since the address was given.
+ */
+public final class Reservations {
+
+    private final Store store;
+
+    public Reservations(Store store) {
+        this.store = store;
+    }
+
+    /** Every reservation, by address. */
+    public Map<Ip4, Owner> all() {
+        try (Store.Lock lock = store.lock()) {
+            return store.reservations();
+        }
+    }
+
+    /** The address {@code owner} holds (the lowest, should it somehow hold several). */
+    public Optional<Ip4> addressOf(Owner owner) {
+        try (Store.Lock lock = store.lock()) {
+            return store.reservations().entrySet().stream()
+                    .filter(e -> e.getValue().equals(owner)).map(Map.Entry::getKey).sorted().findFirst();
+        }
+    }
+
+    /** Frees every address {@code owner} holds; freeing nothing is not an error. Returns what was freed. */
+    public List<Ip4> release(Owner owner) {
+        return releaseIf(owner::equals);
+    }
+
+    /** Frees {@code address} whoever holds it; returns the owner it had, empty when it was free. */
+    public Optional<Owner> releaseAddress(Ip4 address) {
+        try (Store.Lock lock = store.lock()) {
+            Optional<Owner> owner = store.ownerOf(address);
+            store.release(address);
+            return owner;
+        }
+    }
+
+    /** Frees every reservation whose owner matches; returns the freed addresses, in order. */
+    public List<Ip4> releaseIf(Predicate<Owner> condemned) {
+        try (Store.Lock lock = store.lock()) {
+            List<Ip4> freed = new ArrayList<>();
+            store.reservations().forEach((ip, owner) -> {
+                if (condemned.test(owner)) {
+                    store.release(ip);
+                    freed.add(ip);
+                }
+            });
+            freed.sort(null);
+            return freed;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.javaoverlay.core.ipam;
+
+import java.util.Map;
+import java.util.Optional;
+
+import io.javaoverlay.core.net.Ip4;
+
+/**
+ * The reservations an {@link Allocator} works on. Every method other than {@link #lock()} must
+ * be called while the caller holds the lock, so that a read-decide-write sequence is atomic
+ * across threads and processes.
+ *
+ * <p>Implementations report failures to read or write as {@link IpamException} of kind
+ * {@link IpamException.Kind#STORE}.
+ */
+public interface Store {
+
+    /** Takes the store's exclusive lock, waiting for other holders; close the result to release it. */
+    Lock lock();
+
+    /** Every reservation, by address. */
+    Map<Ip4, Owner> reservations();
+
+    /** Who holds {@code address}, if anyone. */
+    Optional<Owner> ownerOf(Ip4 address);
+
+    /** Records {@code owner} for {@code address}; returns false when someone already holds it. */
+    boolean reserve(Ip4 address, Owner owner);
+
+    /** Forgets the reservation of {@code address}; returns false when there was none. */
+    boolean release(Ip4 address);
+
+    /** The address reserved last, where the round-robin search resumes. */
+    Optional<Ip4> lastReserved();
+
+    void setLastReserved(Ip4 address);
+
+    /** An exclusive hold on a store, released by {@link #close()}. */
+    interface Lock extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

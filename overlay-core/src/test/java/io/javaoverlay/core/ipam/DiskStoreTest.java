@@ -1,0 +1,67 @@
+package io.javaoverlay.core.ipam;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+class DiskStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private Allocator allocator(Path data) {
+        return new Allocator(Ip4Net.parse("10.5.72.0/24"), Ip4.parse("10.5.72.1"), DiskStore.open(data));
+    }
+
+    @Test
+    void keepsOneReadableFilePerAddressNamingItsOwner() throws Exception {
+        Path data = dir.resolve("ipam");
+        Ip4 ip = allocator(data).allocate(Owner.cni("podnet", "c0ffee", "eth0")).ip();
+        assertThat(Files.readString(data.resolve(ip.toString())))
+                .isEqualTo("client=cni/podnet\nid=c0ffee\nifname=eth0\n");
+        assertThat(Files.readString(data.resolve(DiskStore.LAST_RESERVED_FILE)).strip()).isEqualTo(ip.toString());
+        try (var files = Files.list(data)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .as("no temp files left behind")
+                    .containsExactlyInAnyOrder("lock", "last_reserved_ip", ip.toString());
+        }
+    }
+
+    @Test
+    void stateSurvivesANewProcessOpeningTheSameDirectory() {
+        Path data = dir.resolve("ipam");
+        Ip4 first = allocator(data).allocate(Owner.cni("n", "a", "eth0")).ip();
+        allocator(data).reservations().release(Owner.cni("n", "a", "eth0"));
+        Allocator fresh = allocator(data);
+        assertThat(fresh.reservations().all()).isEmpty();
+        assertThat(fresh.allocate(Owner.cni("n", "b", "eth0")).ip()).as("round-robin remembered on disk").isEqualTo(first.plus(1));
+        assertThat(fresh.reservations().addressOf(Owner.cni("n", "b", "eth0"))).contains(first.plus(1));
+    }
+
+    @Test
+    void aRecordItCannotUnderstandStillHoldsItsAddress() throws Exception {
+        Path data = dir.resolve("ipam");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("10.5.72.2"), "garbage");
+        Files.writeString(data.resolve("not-an-address"), "ignored");
+        Allocator a = allocator(data);
+        assertThat(a.reservations().all()).containsOnlyKeys(Ip4.parse("10.5.72.2"));
+        assertThat(a.reservations().all().get(Ip4.parse("10.5.72.2")).client()).isEqualTo("unknown");
+        assertThat(a.allocate(Owner.cni("n", "a", "eth0")).ip()).isEqualTo(Ip4.parse("10.5.72.3"));
+    }
+
+    @Test
+    void releasingWhatIsNotThereSucceeds() {
+        Allocator a = allocator(dir.resolve("ipam"));
+        assertThat(a.reservations().release(Owner.cni("n", "ghost", "eth0"))).isEmpty();
+        assertThat(a.reservations().releaseAddress(Ip4.parse("10.5.72.9"))).isEqualTo(Optional.empty());
+    }
+}
