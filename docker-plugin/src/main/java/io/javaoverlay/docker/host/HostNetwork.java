@@ -12,8 +12,12 @@ import io.javaoverlay.core.net.MacAddress;
  */
 public interface HostNetwork {
 
-    /** The bridge, created if missing, with {@code gateway} as an address and {@code mtu}, up. */
-    void ensureBridge(String bridge, Ip4Net.HostAddress gateway, int mtu);
+    /**
+     * The bridge, created if missing, with {@code gateway} as an address, up. Its MTU is left
+     * to the kernel, which keeps a bridge at the smallest MTU of its ports (the veths carry the
+     * overlay's): an MTU set by hand would stop that.
+     */
+    void ensureBridge(String bridge, Ip4Net.HostAddress gateway);
 
     /**
      * A veth pair: {@code hostEnd} enslaved to {@code bridge} and up; {@code containerEnd}

@@ -31,16 +31,12 @@ public final class NetlinkHostNetwork implements HostNetwork, AutoCloseable {
     }
 
     @Override
-    public void ensureBridge(String bridge, Ip4Net.HostAddress gateway, int mtu) {
+    public void ensureBridge(String bridge, Ip4Net.HostAddress gateway) {
         Links links = netlink.links();
         boolean existed = links.get(bridge).isPresent();
         Link br = links.ensureBridge(bridge);
         if (!existed) {
             LOG.info("created bridge {} for {}", bridge, gateway.network());
-        }
-        // The bridge's MTU must not exceed its ports' (the overlay MTU); a fresh bridge has 1500.
-        if (br.mtu() != mtu) {
-            links.setMtu(br.index(), mtu);
         }
         boolean hasGateway = netlink.addresses().list(br).stream()
                 .anyMatch(a -> a.isIp4() && a.ip4().equals(gateway));
