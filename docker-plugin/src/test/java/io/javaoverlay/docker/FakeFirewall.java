@@ -14,8 +14,8 @@ final class FakeFirewall implements HostFirewall {
 
     final Set<String> forwardedBridges = new LinkedHashSet<>();
     final List<Published> published = new ArrayList<>();
-    /** When set, the next publish fails (to test rollback). */
-    RuntimeException failNextPublish;
+    /** A host port whose publish fails (to test rollback); 0 for none. */
+    int failOnHostPort;
 
     @Override
     public synchronized void ensureForwarding(String bridge) {
@@ -30,10 +30,8 @@ final class FakeFirewall implements HostFirewall {
 
     @Override
     public synchronized void publish(Ip4 container, PortMapping mapping, String owner) {
-        if (failNextPublish != null) {
-            RuntimeException e = failNextPublish;
-            failNextPublish = null;
-            throw e;
+        if (mapping.hostPort() == failOnHostPort) {
+            throw new io.javaoverlay.core.firewall.IptablesException("iptables -t nat -A JAVAOVERLAY-DNAT", 4, "xtables lock held");
         }
         Published p = new Published(container, mapping, owner);
         if (!published.contains(p)) {

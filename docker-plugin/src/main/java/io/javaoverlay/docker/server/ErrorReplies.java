@@ -1,8 +1,13 @@
 package io.javaoverlay.docker.server;
 
+import java.io.UncheckedIOException;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.javaoverlay.core.firewall.IptablesException;
+import io.javaoverlay.core.ipam.IpamException;
+import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.api.PluginMessages;
 
@@ -39,6 +44,10 @@ final class ErrorReplies {
             LOG.error("{}: {}", method, host.getMessage(), host.getCause());
             return new Reply(OK, body(family, host.getMessage()));
         }
+        if (isHostFailure(failure)) {
+            LOG.error("{}: {}", method, failure.getMessage(), failure);
+            return new Reply(OK, body(family, method + ": " + failure.getMessage()));
+        }
         if (failure instanceof PluginException refused) {
             LOG.info("{}: refused: {}", method, refused.getMessage());
             return new Reply(OK, body(family, refused.getMessage()));
@@ -48,6 +57,15 @@ final class ErrorReplies {
                 method + " failed inside the javaoverlay plugin (" + failure.getClass().getSimpleName()
                         + (failure.getMessage() == null ? "" : ": " + failure.getMessage())
                         + "); the plugin log has the details"));
+    }
+
+    /**
+     * The host refused a change (netlink, iptables, the disk): dockerd gets the kernel's or the
+     * command's own words, which say what is wrong better than anything we could add.
+     */
+    private static boolean isHostFailure(Throwable t) {
+        return t instanceof IptablesException || t instanceof NetlinkException || t instanceof IpamException
+                || t instanceof UncheckedIOException;
     }
 
     static Object body(Route.Family family, String message) {
