@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
             "writes subnet.env. Containers get addresses through the Docker plugin or the CNI",
             "plugin."
         },
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

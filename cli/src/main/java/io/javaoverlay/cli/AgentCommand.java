@@ -1,0 +1,78 @@
+package io.javaoverlay.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import io.javaoverlay.core.agent.Agent;
+import io.javaoverlay.core.agent.AgentOptions;
+import io.javaoverlay.core.backend.BackendRegistry;
+import io.javaoverlay.core.net.Ip4;
+
+/** {@code javaoverlay agent}: flanneld, with flanneld's flags and FLANNELD_* environment variables. */
+@Command(name = "agent", mixinStandardHelpOptions = true, defaultValueProvider = FlanneldEnvDefaults.class,
+        description = {
+            "Runs the javaoverlay agent (a drop-in for flanneld): leases this host's subnet, writes subnet.env, "
+                    + "and watches the other hosts' leases. Stops cleanly on SIGTERM, keeping its lease.",
+            "Every option can also be set as FLANNELD_<NAME>, e.g. FLANNELD_ETCD_ENDPOINTS=http://10.0.0.1:2379."
+        })
+final class AgentCommand implements Callable<Integer> {
+
+    @Mixin
+    StoreOptions store;
+
+    @Option(names = "--iface", paramLabel = "NAME|IP",
+            description = "interface (name or IPv4 address) for inter-host traffic; repeat to try several in order")
+    List<String> ifaces = new ArrayList<>();
+
+    @Option(names = "--iface-regex", paramLabel = "REGEX",
+            description = "regular expression matched against interface addresses, then names; repeatable, tried after --iface")
+    List<String> ifaceRegexes = new ArrayList<>();
+
+    @Option(names = "--public-ip", paramLabel = "IP", description = "IPv4 address other hosts reach this one at (default: the interface's)")
+    String publicIp;
+
+    @Option(names = "--subnet-file", paramLabel = "FILE", defaultValue = "/run/flannel/subnet.env",
+            description = "where to write subnet.env (default: ${DEFAULT-VALUE})")
+    Path subnetFile;
+
+    @Option(names = "--subnet-lease-renew-margin", paramLabel = "MINUTES", defaultValue = "60", converter = DurationConverter.Minutes.class,
+            description = "renew the lease this long before it expires: minutes as in flannel, or a duration like 5s (default: ${DEFAULT-VALUE})")
+    Duration renewMargin;
+
+    @Option(names = "--subnet-lease-ttl", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
+            description = "TTL of the subnet lease; flannel's is fixed at 24h (default: ${DEFAULT-VALUE})")
+    Duration leaseTtl;
+
+    @Option(names = "--ip-masq", description = "masquerade traffic leaving the overlay network (FLANNEL_IPMASQ in subnet.env)")
+    boolean ipMasq;
+
+    @Option(names = "--healthz-ip", paramLabel = "IP", defaultValue = "0.0.0.0",
+            description = "address of the /healthz, /readyz and /peers server (default: ${DEFAULT-VALUE})")
+    String healthzIp;
+
+    @Option(names = "--healthz-port", paramLabel = "PORT", defaultValue = "0",
+            description = "port of the health server; 0 disables it (default: ${DEFAULT-VALUE})")
+    int healthzPort;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay",
+            description = "host state kept across restarts, e.g. the VXLAN VTEP MAC (default: ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Override
+    public Integer call() {
+        AgentOptions options = new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
+                ifaces, ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
+                renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1));
+        Agent agent = new Agent(options, BackendRegistry.controlPlaneOnly());
+        Signals.onTermination(agent::requestStop);
+        return agent.run();
+    }
+}

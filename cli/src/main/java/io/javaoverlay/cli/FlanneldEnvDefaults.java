@@ -1,0 +1,41 @@
+package io.javaoverlay.cli;
+
+import java.util.Locale;
+import java.util.Map;
+
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * flanneld's environment fallback: an option not given on the command line is read from
+ * {@code FLANNELD_<NAME>}, the long name upper-cased with dashes as underscores
+ * ({@code --etcd-endpoints} from {@code FLANNELD_ETCD_ENDPOINTS}). Empty values count as unset.
+ */
+final class FlanneldEnvDefaults implements IDefaultValueProvider {
+
+    private final Map<String, String> env;
+
+    FlanneldEnvDefaults() {
+        this(System.getenv());
+    }
+
+    FlanneldEnvDefaults(Map<String, String> env) {
+        this.env = env;
+    }
+
+    static String variableFor(String longName) {
+        return "FLANNELD_" + longName.replaceFirst("^-+", "").replace('-', '_').toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public String defaultValue(ArgSpec argSpec) {
+        if (argSpec instanceof OptionSpec o && o.longestName().startsWith("--")) {
+            String v = env.get(variableFor(o.longestName()));
+            if (v != null && !v.isEmpty()) {
+                return v;
+            }
+        }
+        return argSpec.defaultValue();
+    }
+}

@@ -1,0 +1,372 @@
+package io.javaoverlay.core.agent;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import io.javaoverlay.core.backend.Backend;
+import io.javaoverlay.core.backend.BackendContext;
+import io.javaoverlay.core.backend.BackendException;
+import io.javaoverlay.core.backend.BackendRegistry;
+import io.javaoverlay.core.backend.ExternalInterface;
+import io.javaoverlay.core.backend.Registration;
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.config.NetworkConfigException;
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.lease.DiskLeaseStore;
+import io.javaoverlay.core.lease.EtcdLeaseStore;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseAttrs;
+import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseException;
+import io.javaoverlay.core.lease.LeaseSnapshot;
+import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.lease.SubnetManager;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * The daemon: network config -> backend registration -> lease -> subnet.env -> ready ->
+ * watch and renew, until stopped.
+ *
+ * <p>One thread (the caller of {@link #run()}) owns all state: it waits for the config, acquires
+ * the lease, and then drains {@link AgentEvent}s (peer batches from the lease watch, the loss of
+ * its own lease, a stop request) and renews the lease when due. Other threads only put events on
+ * its queue. Whatever way {@code run()} ends, the same {@code finally} closes the watch, the
+ * backend, the store and the health server, in that order; the lease is never deleted, so a
+ * restarted agent gets the same subnet back.
+ */
+public final class Agent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Exit codes of {@link #run()}. */
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+
+    private final AgentOptions options;
+    private final BackendRegistry backends;
+    private final BlockingQueue<AgentEvent> queue = new LinkedBlockingQueue<>();
+    private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
+    private volatile boolean stopping;
+    private volatile String notReady = "starting";
+    private volatile int healthPort = -1;
+
+    public Agent(AgentOptions options, BackendRegistry backends) {
+        this.options = options;
+        this.backends = backends;
+    }
+
+    /** Asks the agent to stop; safe from any thread (a signal handler). {@link #run()} then returns 0. */
+    public void requestStop(String why) {
+        stopping = true;
+        queue.offer(new AgentEvent.Stop(why));
+    }
+
+    /** The peers the agent knows now. */
+    public Map<Ip4Net, Lease> peers() {
+        return Map.copyOf(peers);
+    }
+
+    /** The health server's port once it listens (for tests using port 0), else -1. */
+    public int healthPort() {
+        return healthPort;
+    }
+
+    /** Runs until stopped or failed; returns the process exit code. */
+    public int run() {
+        HealthServer health = null;
+        LeaseStore store = null;
+        Backend backend = null;
+        AutoCloseable watch = null;
+        try {
+            if (options.healthzPort() > 0) {
+                health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson);
+                healthPort = health.port();
+            }
+            ExternalInterface ext = new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp());
+            store = openStore();
+            SubnetManager sm = new SubnetManager(store, options.leaseTtl());
+            LOG.info("using {}", store.describe());
+
+            Optional<NetworkConfig> maybeConfig = awaitConfig(sm);
+            if (maybeConfig.isEmpty()) {
+                return EXIT_OK;
+            }
+            NetworkConfig config = maybeConfig.get();
+
+            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir()));
+            Registration reg = backend.register(config);
+            LeaseAttrs attrs = reg.attrs(ext.publicIp());
+
+            notReady = "acquiring a subnet lease";
+            Optional<Lease> acquired = acquire(sm, config, attrs);
+            if (acquired.isEmpty()) {
+                return EXIT_OK;
+            }
+            Lease lease = acquired.get();
+            LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(),
+                    lease.expiration().map(Instant::toString).orElse("never: a reservation"));
+
+            // the backend configures what depends on the subnet before anyone is told about it
+            backend.leaseAcquired(lease);
+            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), reg.mtu(), options.ipMasq());
+            env.write(options.subnetFile());
+            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.subnet(), env.mtu());
+            if (options.ipMasq()) {
+                LOG.warn("--ip-masq: FLANNEL_IPMASQ=true is written, but the masquerade rules come with the data path and are not installed yet");
+            }
+            notReady = null;
+            LOG.info("javaoverlay is ready");
+
+            LeaseSnapshot snapshot = sm.leases();
+            watch = sm.watchPeers(lease.subnet(), snapshot, new SubnetManager.WatchListener() {
+                @Override
+                public void onPeerEvents(List<LeaseEvent> batch) {
+                    queue.offer(new AgentEvent.PeerBatch(batch));
+                }
+
+                @Override
+                public void onOwnLeaseRemoved(Ip4Net own) {
+                    queue.offer(new AgentEvent.OwnLeaseRemoved(own));
+                }
+            });
+            return loop(sm, backend, lease);
+        } catch (ExternalInterfaces.NoInterfaceException | BackendException | NetworkConfigException e) {
+            LOG.error("cannot start: {}", e.getMessage());
+            return EXIT_FAILED;
+        } catch (LeaseException.SubnetsExhaustedException e) {
+            LOG.error("cannot get a subnet: {}", e.getMessage());
+            return EXIT_FAILED;
+        } catch (IOException e) {
+            LOG.error("cannot start: {}", e.toString());
+            return EXIT_FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return EXIT_OK;
+        } catch (RuntimeException e) {
+            LOG.error("the agent failed: {}", e.toString(), e);
+            return EXIT_FAILED;
+        } finally {
+            notReady = "stopping";
+            closeQuietly("lease watch", watch);
+            closeQuietly("backend", backend);
+            closeQuietly("lease store", store);
+            closeQuietly("health server", health);
+            LOG.info("stopped");
+        }
+    }
+
+    private LeaseStore openStore() {
+        if (options.etcd().isPresent()) {
+            return EtcdLeaseStore.connect(options.etcd().get());
+        }
+        return new DiskLeaseStore(options.leaseDir(), options.netConfigPath());
+    }
+
+    /**
+     * Waits for a usable network config: says once why it is missing or invalid (and again only
+     * when the reason changes), then looks again every poll interval, without exiting.
+     */
+    private Optional<NetworkConfig> awaitConfig(SubnetManager sm) throws InterruptedException {
+        String lastProblem = null;
+        while (!stopping) {
+            String problem;
+            try {
+                NetworkConfig c = sm.networkConfig();
+                unsupported(c);
+                LOG.info("network config: {}", c.describe());
+                return Optional.of(c);
+            } catch (SubnetManager.MissingConfigException | NetworkConfigException e) {
+                problem = e.getMessage();
+            } catch (LeaseException.StoreUnavailableException e) {
+                problem = "cannot read the network config: " + e.getMessage();
+            }
+            notReady = problem;
+            if (!problem.equals(lastProblem)) {
+                LOG.warn("{}; waiting for a valid network config", problem);
+                lastProblem = problem;
+            }
+            if (awaitStop(options.configPollInterval())) {
+                break;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void unsupported(NetworkConfig c) {
+        if (!c.enableIPv4()) {
+            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not supported by javaoverlay: enable IPv4");
+        }
+        if (c.ipv6().isPresent()) {
+            throw new NetworkConfigException("EnableIPv6 is not supported by javaoverlay yet: set it to false (IPv4 only)");
+        }
+    }
+
+    /** Acquires the lease, retrying with backoff while the store is unreachable. */
+    private Optional<Lease> acquire(SubnetManager sm, NetworkConfig config, LeaseAttrs attrs) throws InterruptedException {
+        Optional<Ip4Net> previous = previousSubnet();
+        Duration backoff = Duration.ofMillis(200);
+        String lastProblem = null;
+        while (!stopping) {
+            try {
+                return Optional.of(sm.acquire(config, attrs, previous));
+            } catch (LeaseException.StoreUnavailableException e) {
+                if (!e.getMessage().equals(lastProblem)) {
+                    LOG.warn("cannot acquire a lease yet: {}; retrying", e.getMessage());
+                    lastProblem = e.getMessage();
+                }
+                notReady = "cannot reach the lease store: " + e.getMessage();
+                if (awaitStop(backoff)) {
+                    break;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** flannel reuses the subnet of an existing subnet file (FLANNEL_SUBNET's network). */
+    private Optional<Ip4Net> previousSubnet() {
+        try {
+            Ip4Net sn = SubnetEnv.read(options.subnetFile()).lease();
+            LOG.info("found subnet {} in {}; will try to get it again", sn, options.subnetFile());
+            return Optional.of(sn);
+        } catch (SubnetEnv.MissingException e) {
+            return Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warn("ignoring the existing {}: {}", options.subnetFile(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private int loop(SubnetManager sm, Backend backend, Lease lease) throws InterruptedException {
+        Duration margin = effectiveMargin();
+        Instant renewAt = renewTime(lease, margin);
+        while (true) {
+            Duration wait = renewAt == null ? Duration.ofDays(1) : Duration.between(Instant.now(), renewAt);
+            AgentEvent ev = wait.isNegative() || wait.isZero() ? null : queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            if (ev == null) {
+                if (renewAt == null) {
+                    continue;
+                }
+                try {
+                    lease = sm.renew(lease);
+                    LOG.info("lease {} renewed, now expires {}", lease.subnet(), lease.expiration().map(Instant::toString).orElse("never"));
+                    renewAt = renewTime(lease, margin);
+                } catch (LeaseException.LeaseLostException e) {
+                    return leaseLost(lease.subnet(), e.getMessage());
+                } catch (LeaseException e) {
+                    Duration retry = renewRetry();
+                    LOG.warn("renewing lease {} failed: {}; retrying in {}", lease.subnet(), e.getMessage(), retry);
+                    renewAt = Instant.now().plus(retry);
+                }
+                continue;
+            }
+            if (ev instanceof AgentEvent.Stop s) {
+                LOG.info("stopping ({}); the lease on {} is kept", s.why(), lease.subnet());
+                return EXIT_OK;
+            }
+            if (ev instanceof AgentEvent.OwnLeaseRemoved r) {
+                return leaseLost(r.subnet(), "its key was deleted from " + sm.store().describe());
+            }
+            if (ev instanceof AgentEvent.PeerBatch b) {
+                apply(backend, b.events());
+            }
+        }
+    }
+
+    private void apply(Backend backend, List<LeaseEvent> batch) {
+        for (LeaseEvent e : batch) {
+            if (e instanceof LeaseEvent.Removed) {
+                peers.remove(e.lease().subnet());
+            } else {
+                peers.put(e.lease().subnet(), e.lease());
+            }
+        }
+        try {
+            backend.handle(batch);
+        } catch (RuntimeException e) {
+            LOG.error("the backend failed to apply {} peer events: {}", batch.size(), e.toString(), e);
+        }
+    }
+
+    private int leaseLost(Ip4Net subnet, String why) {
+        // flanneld shuts down when its lease is revoked; we exit non-zero so a supervisor restarts us for a new lease
+        LOG.error("lease {} was lost ({}): revoked by an operator or expired; shutting down", subnet, why);
+        return EXIT_FAILED;
+    }
+
+    private Instant renewTime(Lease lease, Duration margin) {
+        return lease.expiration().map(e -> e.minus(margin)).orElse(null);
+    }
+
+    /** The renew margin, or half the TTL when the margin would renew before the lease even starts. */
+    private Duration effectiveMargin() {
+        Duration margin = options.renewMargin();
+        if (margin.compareTo(options.leaseTtl()) >= 0) {
+            Duration half = options.leaseTtl().dividedBy(2);
+            LOG.warn("--subnet-lease-renew-margin {} is not shorter than the lease TTL {}: renewing {} before expiry instead",
+                    margin, options.leaseTtl(), half);
+            return half;
+        }
+        return margin;
+    }
+
+    /** flannel retries a failed renewal after a minute; with short test TTLs, sooner. */
+    private Duration renewRetry() {
+        Duration d = options.leaseTtl().dividedBy(10);
+        if (d.compareTo(Duration.ofMinutes(1)) > 0) {
+            return Duration.ofMinutes(1);
+        }
+        return d.compareTo(Duration.ofMillis(200)) < 0 ? Duration.ofMillis(200) : d;
+    }
+
+    /** Sleeps for {@code d} unless a stop arrives first; returns true when stopping. */
+    private boolean awaitStop(Duration d) throws InterruptedException {
+        AgentEvent ev = queue.poll(d.toMillis(), TimeUnit.MILLISECONDS);
+        if (ev instanceof AgentEvent.Stop s) {
+            LOG.info("stopping ({})", s.why());
+            return true;
+        }
+        return stopping;
+    }
+
+    private String peersJson() {
+        ArrayNode arr = JSON.createArrayNode();
+        peers.values().stream().sorted((a, b) -> a.subnet().compareTo(b.subnet())).forEach(l -> {
+            var n = arr.addObject();
+            n.put("Subnet", l.subnet().toString());
+            try {
+                n.set("Lease", JSON.readTree(l.attrs().toJson()));
+            } catch (IOException e) {
+                n.put("Lease", l.attrs().toJson());
+            }
+        });
+        return arr.toString();
+    }
+
+    private static void closeQuietly(String what, AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("closing the {} failed: {}", what, e.toString());
+        }
+    }
+}

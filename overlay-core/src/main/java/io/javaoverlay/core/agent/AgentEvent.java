@@ -1,0 +1,19 @@
+package io.javaoverlay.core.agent;
+
+import java.util.List;
+
+import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.net.Ip4Net;
+
+/** What reaches the agent's event loop from other threads. */
+sealed interface AgentEvent {
+
+    /** A batch of peer changes from the lease watch. */
+    record PeerBatch(List<LeaseEvent> events) implements AgentEvent {}
+
+    /** This host's own lease key disappeared from the store. */
+    record OwnLeaseRemoved(Ip4Net subnet) implements AgentEvent {}
+
+    /** SIGTERM, SIGINT or a caller asked the agent to stop. */
+    record Stop(String why) implements AgentEvent {}
+}

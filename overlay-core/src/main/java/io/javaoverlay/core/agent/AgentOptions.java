@@ -1,0 +1,56 @@
+package io.javaoverlay.core.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.lease.DiskLeaseStore;
+import io.javaoverlay.core.lease.EtcdOptions;
+import io.javaoverlay.core.lease.SubnetManager;
+import io.javaoverlay.core.net.Ip4;
+
+/**
+ * Everything the agent is told at start, mostly flanneld's flags.
+ *
+ * @param etcd              the etcd to use; empty runs the embedded store in {@code leaseDir}
+ * @param netConfigPath     for the embedded store: the network config file ({@code --net-config-path})
+ * @param renewMargin       renew this long before the lease expires ({@code --subnet-lease-renew-margin})
+ * @param leaseTtl          the TTL of a new or renewed lease ({@code --subnet-lease-ttl}; flannel's is fixed at 24 h)
+ * @param healthzPort       0 disables the health server, as in flannel
+ * @param dataDir           backend state that survives restarts (the VTEP MAC)
+ * @param configPollInterval how often to look again for a missing or invalid network config
+ */
+public record AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<Path> netConfigPath,
+                           List<String> ifaces, List<String> ifaceRegexes, Optional<Ip4> publicIp,
+                           Path subnetFile, Duration renewMargin, Duration leaseTtl, boolean ipMasq,
+                           String healthzIp, int healthzPort, Path dataDir, Duration configPollInterval) {
+
+    public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay");
+    public static final Duration DEFAULT_RENEW_MARGIN = Duration.ofMinutes(60);
+
+    public AgentOptions {
+        etcd = etcd == null ? Optional.empty() : etcd;
+        leaseDir = leaseDir == null ? DiskLeaseStore.DEFAULT_DIR : leaseDir;
+        netConfigPath = netConfigPath == null ? Optional.empty() : netConfigPath;
+        ifaces = ifaces == null ? List.of() : List.copyOf(ifaces);
+        ifaceRegexes = ifaceRegexes == null ? List.of() : List.copyOf(ifaceRegexes);
+        publicIp = publicIp == null ? Optional.empty() : publicIp;
+        subnetFile = subnetFile == null ? SubnetEnv.DEFAULT_PATH : subnetFile;
+        renewMargin = renewMargin == null ? DEFAULT_RENEW_MARGIN : renewMargin;
+        leaseTtl = leaseTtl == null ? SubnetManager.DEFAULT_TTL : leaseTtl;
+        healthzIp = healthzIp == null || healthzIp.isEmpty() ? "0.0.0.0" : healthzIp;
+        dataDir = dataDir == null ? DEFAULT_DATA_DIR : dataDir;
+        configPollInterval = configPollInterval == null ? Duration.ofSeconds(1) : configPollInterval;
+        if (renewMargin.isNegative() || renewMargin.isZero()) {
+            throw new IllegalArgumentException("--subnet-lease-renew-margin must be positive, got " + renewMargin);
+        }
+        if (leaseTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("--subnet-lease-ttl must be at least 1s, got " + leaseTtl);
+        }
+        if (healthzPort < 0 || healthzPort > 65535) {
+            throw new IllegalArgumentException("--healthz-port must be 0-65535, got " + healthzPort);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.javaoverlay.core.agent;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * flanneld's health endpoints on {@code --healthz-ip:--healthz-port}: {@code /healthz} answers
+ * 200 while the agent runs; {@code /readyz} answers 200 once subnet.env is written, 503 before.
+ * {@code /peers} (ours) lists the peer leases the agent knows, as JSON, for operators and tests.
+ */
+final class HealthServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HealthServer.class);
+
+    private final HttpServer server;
+    private final ExecutorService pool;
+
+    HealthServer(String ip, int port, Supplier<String> notReadyReason, Supplier<String> peersJson) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(ip, port), 16);
+        pool = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "healthz");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(pool);
+        server.createContext("/healthz", ex -> reply(ex, 200, "text/plain", "javaoverlay is running"));
+        server.createContext("/readyz", ex -> {
+            String reason = notReadyReason.get();
+            if (reason == null) {
+                reply(ex, 200, "text/plain", "javaoverlay is ready");
+            } else {
+                reply(ex, 503, "text/plain", "javaoverlay is not ready yet: " + reason);
+            }
+        });
+        server.createContext("/peers", ex -> reply(ex, 200, "application/json", peersJson.get()));
+        server.start();
+        LOG.info("health server listening on {}:{}", ip, server.getAddress().getPort());
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+}

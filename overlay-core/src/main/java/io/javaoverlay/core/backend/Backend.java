@@ -1,0 +1,38 @@
+package io.javaoverlay.core.backend;
+
+import java.util.List;
+
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseEvent;
+
+/**
+ * A data path the agent drives, in flannel's order:
+ *
+ * <ol>
+ *   <li>{@link #register} before the lease exists: set up what does not depend on the subnet
+ *       (the VXLAN device and its MAC, the UDP socket) and say what to publish and which MTU;</li>
+ *   <li>{@link #leaseAcquired} once this host's lease is held (and subnet.env is written);</li>
+ *   <li>{@link #handle} for every batch of peer changes, starting with the peers already there;</li>
+ *   <li>{@link #close} on shutdown. The lease is kept, so a restarted agent finds its state again;
+ *       what the backend programmed in the kernel may stay for the same reason.</li>
+ * </ol>
+ *
+ * All calls come from the agent's single event loop, one at a time: a backend needs no locking
+ * of its own for state touched only here. A call that throws is logged by the agent; a batch
+ * is not retried, so a backend should make each peer's programming idempotent (ensure, not add).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Prepares for {@code config}'s network and says what this host publishes. */
+    Registration register(NetworkConfig config);
+
+    /** This host's lease is held; {@code own.subnet()} is the host's subnet. */
+    void leaseAcquired(Lease own);
+
+    /** Applies one batch of peer events, in order. */
+    void handle(List<LeaseEvent> batch);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,75 @@
+package io.javaoverlay.core.backend;
+
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.javaoverlay.core.config.BackendConfig;
+import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.net.MacAddress;
+
+/**
+ * What each flannel backend publishes and which MTU it gives containers, so a javaoverlay host
+ * and a flanneld host read each other's leases. Shared by the real backends and the
+ * control-plane-only {@link PeerLogBackend}.
+ */
+public final class FlannelLeaseShapes {
+
+    /** flannel's default VNI. */
+    public static final int DEFAULT_VNI = 1;
+
+    /**
+     * VXLAN costs 50 bytes per packet: outer IPv4 (20) + UDP (8) + VXLAN header (8) + the inner
+     * Ethernet header (14) the VXLAN device adds.
+     */
+    public static final int VXLAN_OVERHEAD = 50;
+
+    /** flannel's udp backend: outer IPv4 (20) + UDP (8); the inner IP packet is the payload. */
+    public static final int UDP_OVERHEAD = 28;
+
+    /** The largest IPv4 packet; loopback reports an MTU of 65536, one more than IPv4 can fill. */
+    static final int MAX_IPV4_MTU = 65535;
+
+    private FlannelLeaseShapes() {}
+
+    private static int mtu(int deviceMtu, int overhead) {
+        return Math.min(deviceMtu, MAX_IPV4_MTU) - overhead;
+    }
+
+    /** vxlan: {@code "BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"..."}}; MTU = Backend.MTU or external MTU, minus 50. */
+    public static Registration vxlan(BackendConfig backend, ExternalInterface ext, MacAddress vtepMac) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("VNI", backend.vni().orElse(DEFAULT_VNI));
+        data.put("VtepMAC", vtepMac.toString());
+        return new Registration(Optional.of(BackendType.VXLAN.flannelName()), Optional.of(data),
+                mtu(backend.mtu().orElse(ext.mtu()), VXLAN_OVERHEAD));
+    }
+
+    /** udp: flannel publishes neither BackendType nor BackendData; MTU = external MTU minus 28. */
+    public static Registration udp(ExternalInterface ext) {
+        return new Registration(Optional.empty(), Optional.empty(), mtu(ext.mtu(), UDP_OVERHEAD));
+    }
+
+    /**
+     * host-gw: {@code "BackendType":"host-gw"}, no data; the external MTU. Peers route to the
+     * public IP directly, so it must be the interface's own address (flannel refuses NAT too).
+     */
+    public static Registration hostGw(ExternalInterface ext) {
+        if (!ext.publicIp().equals(ext.ifaceAddr())) {
+            throw new BackendException("host-gw needs the public IP to be the interface's address, but --public-ip is "
+                    + ext.publicIp() + " and " + ext.name() + " has " + ext.ifaceAddr()
+                    + " (behind NAT? use vxlan, or drop --public-ip)");
+        }
+        return new Registration(Optional.of(BackendType.HOST_GW.flannelName()), Optional.empty(), mtu(ext.mtu(), 0));
+    }
+
+    /** The shape for any supported type. */
+    public static Registration forType(BackendType type, BackendConfig backend, ExternalInterface ext, VtepMacStore macs) {
+        return switch (type) {
+            case VXLAN -> vxlan(backend, ext, macs.macFor(backend.vni().orElse(DEFAULT_VNI)));
+            case UDP -> udp(ext);
+            case HOST_GW -> hostGw(ext);
+        };
+    }
+}

@@ -1,0 +1,72 @@
+package io.javaoverlay.core.backend;
+
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseEvent;
+
+/**
+ * The control-plane-only backend: it publishes exactly what flannel's backend of the configured
+ * type would (so flanneld peers see a normal lease, and a vxlan host gets its persistent
+ * VtepMAC), gives subnet.env flannel's MTU, and logs every peer event, but programs no data
+ * path: no device, no route, no traffic. It stands in for vxlan, udp and host-gw until the real
+ * backends exist, and says so once, at WARN, when it starts.
+ */
+public final class PeerLogBackend implements Backend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLogBackend.class);
+
+    private final BackendType type;
+    private final BackendContext context;
+    private int peers;
+
+    public PeerLogBackend(BackendType type, BackendContext context) {
+        this.type = type;
+        this.context = context;
+    }
+
+    @Override
+    public Registration register(NetworkConfig config) {
+        LOG.warn("the data path for backend type {} is not implemented yet: this agent runs the control plane only "
+                + "(lease, subnet.env, peer events) and forwards no traffic", type);
+        Registration r = FlannelLeaseShapes.forType(type, config.backend(), context.external(), new VtepMacStore(context.dataDir()));
+        LOG.info("backend {}: publishing {} with MTU {}", type, r.backendData().map(Object::toString).orElse("no BackendData"), r.mtu());
+        return r;
+    }
+
+    @Override
+    public void leaseAcquired(Lease own) {
+        LOG.info("backend {}: own subnet {}", type, own.subnet());
+    }
+
+    @Override
+    public void handle(List<LeaseEvent> batch) {
+        for (LeaseEvent e : batch) {
+            if (e instanceof LeaseEvent.Added a) {
+                peers++;
+                LOG.info("peer added: {} at {}{}", a.lease().subnet(), a.lease().attrs().publicIp(), data(a.lease()));
+            } else if (e instanceof LeaseEvent.Changed c) {
+                LOG.info("peer changed: {} at {}{} (was {}{})", c.lease().subnet(), c.lease().attrs().publicIp(), data(c.lease()),
+                        c.previous().attrs().publicIp(), data(c.previous()));
+            } else if (e instanceof LeaseEvent.Removed r) {
+                peers--;
+                LOG.info("peer removed: {} at {}", r.lease().subnet(), r.lease().attrs().publicIp());
+            }
+        }
+        LOG.debug("backend {}: {} peers after a batch of {}", type, peers, batch.size());
+    }
+
+    private static String data(Lease l) {
+        return l.attrs().backendData().map(d -> " " + d).orElse("");
+    }
+
+    @Override
+    public void close() {
+        LOG.info("backend {} stopped", type);
+    }
+}

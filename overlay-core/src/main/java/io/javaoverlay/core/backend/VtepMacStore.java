@@ -1,0 +1,74 @@
+package io.javaoverlay.core.backend;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.net.MacAddress;
+
+/**
+ * The VXLAN VTEP MAC of this host, one per VNI, kept in {@code <data-dir>/vxlan-<VNI>.mac}.
+ *
+ * <p>flannel lets the kernel pick the device's MAC, so it changes whenever the device is
+ * recreated and every peer must relearn it. A random locally administered MAC chosen once and
+ * kept here stays the same across agent restarts; the vxlan backend sets it on its device.
+ */
+public final class VtepMacStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VtepMacStore.class);
+
+    private final Path dir;
+
+    public VtepMacStore(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The file for one VNI. */
+    public Path file(int vni) {
+        return dir.resolve("vxlan-" + vni + ".mac");
+    }
+
+    /** This host's MAC for {@code vni}, made and saved on first use. */
+    public MacAddress macFor(int vni) {
+        Path f = file(vni);
+        try {
+            String text = Files.readString(f, StandardCharsets.UTF_8).strip();
+            try {
+                return MacAddress.parse(text);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{} holds \"{}\", not a MAC address; choosing a new VTEP MAC", f, text);
+            }
+        } catch (NoSuchFileException e) {
+            // first run on this host
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the VTEP MAC from " + f + " (is --data-dir readable?)", e);
+        }
+        MacAddress mac = MacAddress.randomLocal();
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".vxlan-" + vni, ".tmp");
+            try {
+                Files.writeString(tmp, mac + "\n", StandardCharsets.UTF_8);
+                try {
+                    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the VTEP MAC to " + f + " (set --data-dir to a writable directory)", e);
+        }
+        LOG.info("chose VTEP MAC {} for VNI {} (kept in {})", mac, vni, f);
+        return mac;
+    }
+}

@@ -1,0 +1,330 @@
+package io.javaoverlay.core.lease;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.lease.NoSuchLeaseException;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * Leases in etcd, in flannel's layout: {@code <prefix>/config} and
+ * {@code <prefix>/subnets/<a.b.c.d>-<len>}, each lease key bound to its own etcd lease so that
+ * etcd deletes it when the host stops renewing.
+ *
+ * <p>Unlike flannel, listing reads the etcd lease ID from each key instead of asking etcd for
+ * every lease's TTL: one range read however many hosts there are. Renewal keeps the host's etcd
+ * lease alive instead of re-writing the key, so a renewal is not an event for every peer.
+ */
+public final class EtcdLeaseStore implements LeaseStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaseStore.class);
+
+    private final EtcdOptions options;
+    private final Client client;
+    private final Clock clock;
+    private final String subnetsPrefix;
+
+    private EtcdLeaseStore(EtcdOptions options, Client client, Clock clock) {
+        this.options = options;
+        this.client = client;
+        this.clock = clock;
+        this.subnetsPrefix = options.prefix() + "/subnets/";
+    }
+
+    /** Builds a client for {@code options}; no request is made until the first call. */
+    public static EtcdLeaseStore connect(EtcdOptions options) {
+        return new EtcdLeaseStore(options, buildClient(options), Clock.systemUTC());
+    }
+
+    static Client buildClient(EtcdOptions o) {
+        ClientBuilder b = Client.builder()
+                .endpoints(o.endpoints().toArray(String[]::new))
+                .connectTimeout(Duration.ofSeconds(3))
+                // our callers own the retry policy (backoff, resync); jetcd should give up within one request timeout
+                .retryMaxDuration(o.requestTimeout())
+                .keepaliveTime(Duration.ofSeconds(10))
+                .keepaliveTimeout(Duration.ofSeconds(5));
+        o.username().ifPresent(u -> b.user(ByteSequence.from(u, UTF_8)));
+        o.password().ifPresent(p -> b.password(ByteSequence.from(p, UTF_8)));
+        if (o.usesTls()) {
+            for (var f : List.of(o.caFile(), o.certFile(), o.keyFile())) {
+                if (f.isPresent() && !Files.isReadable(f.get())) {
+                    throw new IllegalArgumentException("cannot read " + f.get() + " (given to --etcd-cafile/--etcd-certfile/--etcd-keyfile)");
+                }
+            }
+            try {
+                b.sslContext(ssl -> {
+                    o.caFile().ifPresent(ca -> ssl.trustManager(ca.toFile()));
+                    if (o.certFile().isPresent()) {
+                        ssl.keyManager(o.certFile().get().toFile(), o.keyFile().orElseThrow().toFile());
+                    }
+                });
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("cannot set up TLS to etcd from --etcd-cafile/--etcd-certfile/--etcd-keyfile: "
+                        + e.getMessage() + " (keys must be unencrypted PKCS#8 PEM; convert with: openssl pkcs8 -topk8 -nocrypt)", e);
+            }
+        }
+        return b.build();
+    }
+
+    @Override
+    public String describe() {
+        return "etcd at " + String.join(",", options.endpoints()) + " (prefix " + options.prefix() + ")";
+    }
+
+    @Override
+    public String networkConfigLocation() {
+        return options.prefix() + "/config in etcd at " + String.join(",", options.endpoints());
+    }
+
+    @Override
+    public Optional<String> readNetworkConfig() {
+        GetResponse r = await(client.getKVClient().get(bytes(options.prefix() + "/config")), "reading the network config");
+        return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(r.getKvs().get(0).getValue().toString(UTF_8));
+    }
+
+    @Override
+    public void writeNetworkConfig(String json) {
+        await(client.getKVClient().put(bytes(options.prefix() + "/config"), bytes(json)), "writing the network config");
+    }
+
+    @Override
+    public LeaseSnapshot list() {
+        GetResponse r = await(client.getKVClient().get(bytes(subnetsPrefix), GetOption.builder().isPrefix(true).build()),
+                "listing leases");
+        List<Lease> leases = new ArrayList<>(r.getKvs().size());
+        for (KeyValue kv : r.getKvs()) {
+            toLease(kv).ifPresent(leases::add);
+        }
+        return new LeaseSnapshot(leases, r.getHeader().getRevision());
+    }
+
+    @Override
+    public Optional<Lease> get(Ip4Net subnet) {
+        GetResponse r = await(client.getKVClient().get(key(subnet)), "reading lease " + subnet);
+        return r.getKvs().isEmpty() ? Optional.empty() : toLease(r.getKvs().get(0));
+    }
+
+    @Override
+    public Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl) {
+        long leaseId = grant(ttl);
+        ByteSequence key = key(subnet);
+        TxnResponse r;
+        try {
+            // the key must not exist: a create revision of 0 is etcd's "absent"
+            r = await(client.getKVClient().txn()
+                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                    .Then(Op.put(key, bytes(attrs.toJson()), PutOption.builder().withLeaseId(leaseId).build()))
+                    .commit(), "creating lease " + subnet);
+        } catch (RuntimeException e) {
+            revokeQuietly(leaseId);
+            throw e;
+        }
+        if (!r.isSucceeded()) {
+            revokeQuietly(leaseId);
+            throw new LeaseException.SubnetTakenException(subnet.toString());
+        }
+        return new Lease(subnet, Optional.empty(), attrs, false, Optional.of(clock.instant().plus(ttl)), r.getHeader().getRevision());
+    }
+
+    @Override
+    public Lease update(Lease existing, LeaseAttrs attrs, Duration ttl) {
+        ByteSequence key = key(existing.subnet());
+        if (existing.reservation()) {
+            var r = await(client.getKVClient().put(key, bytes(attrs.toJson())), "updating reservation " + existing.subnet());
+            return new Lease(existing.subnet(), existing.ipv6Subnet(), attrs, true, Optional.empty(), r.getHeader().getRevision());
+        }
+        long oldLease = currentLeaseId(key);
+        long leaseId = grant(ttl);
+        io.etcd.jetcd.kv.PutResponse r;
+        try {
+            r = await(client.getKVClient().put(key, bytes(attrs.toJson()), PutOption.builder().withLeaseId(leaseId).build()),
+                    "updating lease " + existing.subnet());
+        } catch (RuntimeException e) {
+            revokeQuietly(leaseId);
+            throw e;
+        }
+        if (oldLease != 0 && oldLease != leaseId) {
+            // the key now hangs on the new lease; the old one holds nothing of ours
+            revokeQuietly(oldLease);
+        }
+        return new Lease(existing.subnet(), existing.ipv6Subnet(), attrs, false, Optional.of(clock.instant().plus(ttl)),
+                r.getHeader().getRevision());
+    }
+
+    @Override
+    public Lease renew(Lease own, Duration ttl) {
+        ByteSequence key = key(own.subnet());
+        GetResponse g = await(client.getKVClient().get(key), "reading lease " + own.subnet());
+        if (g.getKvs().isEmpty()) {
+            throw new LeaseException.LeaseLostException("lease " + own.subnet() + " is no longer in etcd ("
+                    + options.prefix() + "/subnets/" + own.keyName() + " was deleted or expired)");
+        }
+        KeyValue kv = g.getKvs().get(0);
+        if (kv.getLease() == 0) {
+            return own.withExpiration(Optional.empty());
+        }
+        try {
+            LeaseKeepAliveResponse r = await(client.getLeaseClient().keepAliveOnce(kv.getLease()), "renewing lease " + own.subnet());
+            if (r.getTTL() > 0) {
+                return own.withExpiration(Optional.of(clock.instant().plusSeconds(r.getTTL())));
+            }
+        } catch (LeaseException e) {
+            if (!(rootCause(e) instanceof NoSuchLeaseException)) {
+                throw e;
+            }
+        }
+        // the etcd lease is gone but the key is still there (it was rewritten without our lease):
+        // bind it to a new lease, unless it changed meanwhile
+        long leaseId = grant(ttl);
+        TxnResponse t = await(client.getKVClient().txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())))
+                .Then(Op.put(key, bytes(own.attrs().toJson()), PutOption.builder().withLeaseId(leaseId).build()))
+                .commit(), "re-binding lease " + own.subnet());
+        if (!t.isSucceeded()) {
+            revokeQuietly(leaseId);
+            throw new LeaseException.LeaseLostException("lease " + own.subnet() + " changed in etcd while it was being renewed");
+        }
+        return own.withExpiration(Optional.of(clock.instant().plus(ttl)));
+    }
+
+    @Override
+    public void delete(Ip4Net subnet) {
+        await(client.getKVClient().delete(key(subnet)), "deleting lease " + subnet);
+    }
+
+    @Override
+    public AutoCloseable watch(LeaseSnapshot start, Listener listener) {
+        EtcdWatch w = new EtcdWatch(this, client.getWatchClient(), bytes(subnetsPrefix), start.revision() + 1, listener);
+        w.start();
+        return w;
+    }
+
+    /** The jetcd client, for tests and tools that need raw etcd access (compaction, TTL lookups). */
+    public Client client() {
+        return client;
+    }
+
+    /** The remaining TTL of a lease key's etcd lease: one round trip, for display only. */
+    public Optional<Instant> expirationOf(Ip4Net subnet) {
+        GetResponse g = await(client.getKVClient().get(key(subnet)), "reading lease " + subnet);
+        if (g.getKvs().isEmpty() || g.getKvs().get(0).getLease() == 0) {
+            return Optional.empty();
+        }
+        var ttl = await(client.getLeaseClient().timeToLive(g.getKvs().get(0).getLease(),
+                io.etcd.jetcd.options.LeaseOption.DEFAULT), "reading the TTL of " + subnet);
+        return ttl.getTTL() > 0 ? Optional.of(clock.instant().plusSeconds(ttl.getTTL())) : Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    /** A KV under {@code <prefix>/subnets/} as a lease; bad keys and values are skipped, as flannel does. */
+    Optional<Lease> toLease(KeyValue kv) {
+        String key = kv.getKey().toString(UTF_8);
+        String name = key.substring(key.lastIndexOf('/') + 1);
+        Optional<Lease.ParsedKey> parsed = Lease.parseKeyName(name);
+        if (parsed.isEmpty()) {
+            LOG.warn("ignoring {}: not a subnet key (expected a.b.c.d-len)", key);
+            return Optional.empty();
+        }
+        try {
+            LeaseAttrs attrs = LeaseAttrs.parse(kv.getValue().toString(UTF_8));
+            return Optional.of(new Lease(parsed.get().subnet(), parsed.get().ipv6Subnet(), attrs, kv.getLease() == 0,
+                    Optional.empty(), kv.getModRevision()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("ignoring lease {}: {}", key, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    Optional<Ip4Net> subnetOfKey(ByteSequence key) {
+        String k = key.toString(UTF_8);
+        return Lease.parseKeyName(k.substring(k.lastIndexOf('/') + 1)).map(Lease.ParsedKey::subnet);
+    }
+
+    private long currentLeaseId(ByteSequence key) {
+        GetResponse g = await(client.getKVClient().get(key), "reading " + key.toString(UTF_8));
+        return g.getKvs().isEmpty() ? 0 : g.getKvs().get(0).getLease();
+    }
+
+    private long grant(Duration ttl) {
+        // etcd TTLs are whole seconds; round up so a sub-second TTL is not 0 ("no expiry" to some readers)
+        long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
+        return await(client.getLeaseClient().grant(seconds), "granting a " + seconds + "s lease").getID();
+    }
+
+    private void revokeQuietly(long leaseId) {
+        try {
+            client.getLeaseClient().revoke(leaseId).get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.debug("could not revoke etcd lease {} (it expires by itself): {}", Long.toHexString(leaseId), e.toString());
+        }
+    }
+
+    private ByteSequence key(Ip4Net subnet) {
+        return bytes(subnetsPrefix + subnet.toKey());
+    }
+
+    static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, UTF_8);
+    }
+
+    <T> T await(CompletableFuture<T> f, String what) {
+        try {
+            return f.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new LeaseException.StoreUnavailableException("interrupted while " + what, e);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new LeaseException.StoreUnavailableException("etcd at " + String.join(",", options.endpoints()) + " did not answer "
+                    + what + " within " + options.requestTimeout().toSeconds() + "s: is etcd running and reachable?", e);
+        } catch (ExecutionException e) {
+            Throwable cause = rootCause(e);
+            throw new LeaseException.StoreUnavailableException("etcd at " + String.join(",", options.endpoints()) + " failed "
+                    + what + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    static Throwable rootCause(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            if (c instanceof NoSuchLeaseException) {
+                return c;
+            }
+            c = c.getCause();
+        }
+        return c;
+    }
+}

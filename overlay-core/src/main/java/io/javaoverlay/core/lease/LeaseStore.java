@@ -1,0 +1,101 @@
+package io.javaoverlay.core.lease;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * The small registry under the {@link SubnetManager}: create, read, update, delete and watch
+ * lease keys, plus the network config key. Two implementations: {@link EtcdLeaseStore}
+ * (flannel's layout in etcd) and {@link DiskLeaseStore} (the embedded default).
+ *
+ * <p>Every method may throw {@link LeaseException.StoreUnavailableException} when the store
+ * cannot be reached.
+ */
+public interface LeaseStore extends AutoCloseable {
+
+    /** The network config JSON as stored, or empty when none is set. */
+    Optional<String> readNetworkConfig();
+
+    /** Stores a network config JSON text (validated by the caller). */
+    void writeNetworkConfig(String json);
+
+    /** Where the network config lives, for messages: {@code /coreos.com/network/config in etcd at ...}. */
+    String networkConfigLocation();
+
+    /** Every lease, in one read (no per-lease round trips), with the revision to watch from. */
+    LeaseSnapshot list();
+
+    /** One lease by subnet. */
+    Optional<Lease> get(Ip4Net subnet);
+
+    /**
+     * Creates a lease only if the key does not exist, atomically.
+     *
+     * @throws LeaseException.SubnetTakenException when the key exists
+     */
+    Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl);
+
+    /**
+     * Overwrites an existing lease's attributes (reusing this host's lease). A reservation stays a
+     * reservation ({@code existing.reservation()}); otherwise the lease gets a fresh {@code ttl}.
+     */
+    Lease update(Lease existing, LeaseAttrs attrs, Duration ttl);
+
+    /**
+     * Extends this host's lease by {@code ttl} (etcd: the lease's own TTL, via a keep-alive).
+     *
+     * @throws LeaseException.LeaseLostException when the key is gone
+     */
+    Lease renew(Lease own, Duration ttl);
+
+    /** Deletes a lease key; deleting an absent key succeeds. */
+    void delete(Ip4Net subnet);
+
+    /**
+     * Watches the lease keys for changes after {@code start}; events arrive on a store thread, in
+     * order, until the returned handle is closed. Disconnections are retried with backoff; when
+     * the store cannot replay what was missed (etcd compaction) the listener gets a full
+     * {@link Listener#onResync resync} instead.
+     */
+    AutoCloseable watch(LeaseSnapshot start, Listener listener);
+
+    /** A short description for logs: {@code etcd at http://...} or {@code embedded store in /var/lib/...}. */
+    String describe();
+
+    @Override
+    void close();
+
+    /** A change to one key. */
+    sealed interface KeyEvent {
+        Ip4Net subnet();
+
+        /** A key was created or overwritten. */
+        record Put(Lease lease) implements KeyEvent {
+            @Override
+            public Ip4Net subnet() {
+                return lease.subnet();
+            }
+        }
+
+        /** A key was deleted (by a client, or by its lease expiring). */
+        record Deleted(Ip4Net subnet) implements KeyEvent {}
+    }
+
+    /** Receives watch results; called on one store thread at a time. */
+    interface Listener {
+        /** Changes in one watch response, in order. */
+        void onEvents(List<KeyEvent> events);
+
+        /** The watch lost history (compaction): this is the whole current state. */
+        void onResync(LeaseSnapshot snapshot);
+
+        /** The connection dropped; the watch will resume by itself. For logs and health. */
+        default void onDisconnected(Throwable cause) {}
+
+        /** The watch is receiving again after a disconnection. */
+        default void onReconnected() {}
+    }
+}

@@ -1,0 +1,272 @@
+package io.javaoverlay.core.lease;
+
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.config.NetworkConfigException;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * flannel's subnet manager over a {@link LeaseStore}: reads the network config, acquires this
+ * host's lease, renews it, and watches the other hosts' leases.
+ *
+ * <p>Acquisition, in flannel's order: this host's existing lease (same PublicIP, still inside
+ * SubnetMin..SubnetMax and of SubnetLen), else the subnet from the previous subnet file if
+ * nobody holds it, else a random free subnet. Creation is atomic in the store; a host that loses
+ * the race re-lists and tries another subnet. Unlike flannel (which picks among the first 100
+ * free subnets and gives up after 10 races), the pick is uniform over all free subnets and the
+ * retries are bounded by the number of subnets, since every lost race means one more subnet
+ * was taken.
+ */
+public final class SubnetManager implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SubnetManager.class);
+
+    /** flannel's lease TTL. */
+    public static final Duration DEFAULT_TTL = Duration.ofHours(24);
+
+    private final LeaseStore store;
+    private final Duration ttl;
+
+    public SubnetManager(LeaseStore store, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("lease TTL must be positive, got " + ttl);
+        }
+        this.store = store;
+        this.ttl = ttl;
+    }
+
+    public LeaseStore store() {
+        return store;
+    }
+
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /**
+     * The network config from the store.
+     *
+     * @throws MissingConfigException when none is set
+     * @throws NetworkConfigException when it is invalid (the message says what to fix)
+     */
+    public NetworkConfig networkConfig() {
+        String json = store.readNetworkConfig().orElseThrow(() -> new MissingConfigException(store.networkConfigLocation()));
+        try {
+            return NetworkConfig.parse(json);
+        } catch (NetworkConfigException e) {
+            throw new NetworkConfigException("the network config in " + store.networkConfigLocation() + " is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every lease of the network (one store read). */
+    public LeaseSnapshot leases() {
+        return store.list();
+    }
+
+    /**
+     * Acquires this host's lease.
+     *
+     * @param previous the subnet from this host's existing subnet file, if any
+     * @throws LeaseException.SubnetsExhaustedException when every subnet is taken
+     */
+    public Lease acquire(NetworkConfig config, LeaseAttrs attrs, Optional<Ip4Net> previous) {
+        long maxRaces = Math.min(config.subnetCount(), 10_000) + 10;
+        for (long race = 0; ; race++) {
+            LeaseSnapshot snap = store.list();
+            Optional<Lease> reused = reuseOwn(config, attrs, snap.leases());
+            if (reused.isPresent()) {
+                return reused.get();
+            }
+            Ip4Net candidate = previous.filter(p -> isFree(p, snap.leases()) && compatible(config, p, "previously leased"))
+                    .orElseGet(() -> pickFree(config, snap.leases()));
+            try {
+                Lease l = store.create(candidate, attrs, ttl);
+                LOG.info("allocated lease {} to this host ({})", candidate, attrs.publicIp());
+                return l;
+            } catch (LeaseException.SubnetTakenException e) {
+                if (race >= maxRaces) {
+                    throw new LeaseException("gave up acquiring a subnet after losing " + race + " races in " + store.describe(), e);
+                }
+                LOG.info("subnet {} was taken by another host first; trying another", candidate);
+                previous = Optional.empty();
+            }
+        }
+    }
+
+    private Optional<Lease> reuseOwn(NetworkConfig config, LeaseAttrs attrs, List<Lease> leases) {
+        for (Lease l : leases) {
+            if (!l.attrs().publicIp().equals(attrs.publicIp())) {
+                continue;
+            }
+            if (config.isCompatible(l.subnet())) {
+                LOG.info("found lease {} for this host's public IP {}, reusing it{}", l.subnet(), attrs.publicIp(),
+                        l.reservation() ? " (a reservation)" : "");
+                return Optional.of(store.update(l, attrs, ttl));
+            }
+            if (l.reservation()) {
+                LOG.warn("reservation {} for this host's public IP {} is outside the network config ({}); leaving it alone",
+                        l.subnet(), attrs.publicIp(), config.describe());
+                continue;
+            }
+            LOG.info("found lease {} for this host's public IP {} but it does not fit the network config ({}); deleting it",
+                    l.subnet(), attrs.publicIp(), config.describe());
+            store.delete(l.subnet());
+        }
+        return Optional.empty();
+    }
+
+    private static boolean compatible(NetworkConfig config, Ip4Net subnet, String what) {
+        if (config.isCompatible(subnet)) {
+            LOG.info("found {} subnet {}, reusing it", what, subnet);
+            return true;
+        }
+        LOG.warn("{} subnet {} does not fit the network config ({}); ignoring it", what, subnet, config.describe());
+        return false;
+    }
+
+    private static boolean isFree(Ip4Net subnet, List<Lease> leases) {
+        return leases.stream().noneMatch(l -> l.subnet().overlaps(subnet));
+    }
+
+    /** A uniformly random subnet of SubnetMin..SubnetMax that no lease or reservation overlaps. */
+    static Ip4Net pickFree(NetworkConfig config, List<Lease> leases) {
+        long count = config.subnetCount();
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalStateException("too many subnets: " + count);
+        }
+        int n = (int) count;
+        int shift = 32 - config.subnetLen();
+        long min = config.subnetMin().unsigned();
+        BitSet taken = new BitSet(n);
+        int reservations = 0;
+        for (Lease l : leases) {
+            long start = l.subnet().address().unsigned();
+            long end = l.subnet().last().unsigned();
+            long first = Math.max(0, (start - min) >> shift);
+            long last = Math.min(n - 1L, (end - min) >> shift);
+            if (end < min || first > last) {
+                continue;
+            }
+            taken.set((int) first, (int) last + 1);
+            if (l.reservation()) {
+                reservations++;
+            }
+        }
+        int free = n - taken.cardinality();
+        if (free == 0) {
+            Ip4Net lo = new Ip4Net(config.subnetMin(), config.subnetLen());
+            Ip4Net hi = new Ip4Net(config.subnetMax(), config.subnetLen());
+            throw new LeaseException.SubnetsExhaustedException("no free subnet: all " + n + " subnets from " + lo + " to " + hi
+                    + " are taken (" + (leases.size() - reservations) + " leases, " + reservations + " reservations);"
+                    + " delete stale leases or widen the range (SubnetMin/SubnetMax, Network)");
+        }
+        int k = ThreadLocalRandom.current().nextInt(free);
+        int index = -1;
+        for (int i = 0; i <= k; i++) {
+            index = taken.nextClearBit(index + 1);
+        }
+        return new Ip4Net(new Ip4((int) (min + ((long) index << shift))), config.subnetLen());
+    }
+
+    /**
+     * Extends this host's lease by the TTL.
+     *
+     * @throws LeaseException.LeaseLostException when the lease is gone from the store
+     */
+    public Lease renew(Lease own) {
+        if (own.reservation()) {
+            return own;
+        }
+        return store.renew(own, ttl);
+    }
+
+    /**
+     * Watches the other hosts' leases. {@code onStart} first receives the peers of {@code start}
+     * (as Added events), then every change, in batches; {@code onOwnLeaseRemoved} is called
+     * when this host's own key disappears.
+     */
+    public AutoCloseable watchPeers(Ip4Net own, LeaseSnapshot start, WatchListener listener) {
+        LeaseWatcher watcher = new LeaseWatcher(own);
+        List<LeaseEvent> initial = watcher.reset(start.leases());
+        listener.onPeerEvents(initial);
+        return store.watch(start, new LeaseStore.Listener() {
+            @Override
+            public void onEvents(List<LeaseStore.KeyEvent> events) {
+                deliver(watcher.update(events));
+            }
+
+            @Override
+            public void onResync(LeaseSnapshot snapshot) {
+                deliver(watcher.reset(snapshot.leases()));
+            }
+
+            @Override
+            public void onDisconnected(Throwable cause) {
+                listener.onWatchState(false, cause.toString());
+            }
+
+            @Override
+            public void onReconnected() {
+                listener.onWatchState(true, "resumed");
+            }
+
+            private void deliver(List<LeaseEvent> batch) {
+                if (!batch.isEmpty()) {
+                    listener.onPeerEvents(batch);
+                }
+                if (watcher.ownLeaseRemoved()) {
+                    listener.onOwnLeaseRemoved(own);
+                }
+            }
+        });
+    }
+
+    /** What the peer watch reports; called from the store's watch thread. */
+    public interface WatchListener {
+        void onPeerEvents(List<LeaseEvent> batch);
+
+        void onOwnLeaseRemoved(Ip4Net own);
+
+        default void onWatchState(boolean connected, String detail) {}
+    }
+
+    /** A listener from two lambdas (peer batches, own lease removed), for tests and tools. */
+    public static WatchListener listener(Consumer<List<LeaseEvent>> events, Consumer<Ip4Net> ownRemoved) {
+        return new WatchListener() {
+            @Override
+            public void onPeerEvents(List<LeaseEvent> batch) {
+                events.accept(batch);
+            }
+
+            @Override
+            public void onOwnLeaseRemoved(Ip4Net own) {
+                ownRemoved.accept(own);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+
+    /** No network config is stored yet. */
+    public static final class MissingConfigException extends LeaseException {
+        private static final long serialVersionUID = 1L;
+
+        public MissingConfigException(String location) {
+            super("no network config at " + location + ": set one with `javaoverlay config set '{\"Network\": \"10.244.0.0/16\", "
+                    + "\"Backend\": {\"Type\": \"vxlan\"}}'` (or etcdctl put)");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.javaoverlay.core.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.config.NetworkConfigException;
+import io.javaoverlay.core.net.Ip4;
+
+class FlannelLeaseShapesTest {
+
+    static final ExternalInterface ETH = new ExternalInterface("eth0", 2, 1500, Ip4.parse("192.0.2.10"), Ip4.parse("192.0.2.10"));
+
+    @TempDir
+    Path dir;
+
+    Registration register(String config, ExternalInterface ext) {
+        NetworkConfig c = NetworkConfig.parse(config);
+        try (Backend b = BackendRegistry.controlPlaneOnly().create(c.backendType(), new BackendContext(ext, dir))) {
+            return b.register(c);
+        }
+    }
+
+    @Test
+    void vxlanPublishesVniAndAPersistentVtepMac() throws IOException {
+        Registration r = register("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"VNI\":7}}", ETH);
+        String mac = Files.readString(dir.resolve("vxlan-7.mac")).strip();
+        assertThat(r.attrs(Ip4.parse("192.0.2.10")).toJson()).isEqualTo("{\"PublicIP\":\"192.0.2.10\",\"PublicIPv6\":null,"
+                + "\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":7,\"VtepMAC\":\"" + mac + "\"}}");
+        assertThat(r.mtu()).isEqualTo(1450);
+        assertThat(Integer.parseInt(mac.substring(0, 2), 16) & 0x03).as("unicast, locally administered").isEqualTo(0x02);
+
+        Registration again = register("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"VNI\":7,\"MTU\":1400}}", ETH);
+        assertThat(again.backendData().orElseThrow().get("VtepMAC").textValue()).isEqualTo(mac);
+        assertThat(again.mtu()).isEqualTo(1350);
+    }
+
+    @Test
+    void udpAndHostGwPublishWhatFlannelDoes() {
+        Registration udp = register("{\"Network\":\"10.5.0.0/16\"}", ETH);
+        assertThat(udp.attrs(ETH.publicIp()).toJson()).isEqualTo("{\"PublicIP\":\"192.0.2.10\",\"PublicIPv6\":null}");
+        assertThat(udp.mtu()).isEqualTo(1472);
+
+        Registration hostGw = register("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"host-gw\"}}", ETH);
+        assertThat(hostGw.attrs(ETH.publicIp()).toJson()).isEqualTo("{\"PublicIP\":\"192.0.2.10\",\"PublicIPv6\":null,\"BackendType\":\"host-gw\"}");
+        assertThat(hostGw.mtu()).isEqualTo(1500);
+    }
+
+    @Test
+    void hostGwRefusesAPublicIpThatIsNotTheInterfaces() {
+        ExternalInterface natted = new ExternalInterface("eth0", 2, 1500, Ip4.parse("10.0.0.5"), Ip4.parse("203.0.113.5"));
+        assertThatThrownBy(() -> register("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"host-gw\"}}", natted))
+                .isInstanceOf(BackendException.class).hasMessageContaining("use vxlan, or drop --public-ip");
+    }
+
+    @Test
+    void theRegistryRejectsFlannelOnlyAndUnknownTypesByName() {
+        BackendContext ctx = new BackendContext(ETH, dir);
+        assertThatThrownBy(() -> BackendRegistry.controlPlaneOnly().create("ipsec", ctx)).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("flannel backend that javaoverlay does not support");
+        assertThatThrownBy(() -> BackendRegistry.controlPlaneOnly().create("nope", ctx)).hasMessageContaining("unknown Backend.Type");
+        assertThat(BackendRegistry.controlPlaneOnly().create("VXLAN", ctx)).isInstanceOf(PeerLogBackend.class);
+    }
+}
