@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
             "writes subnet.env. Containers get addresses through the Docker plugin or the CNI",
             "plugin."
         },
-        subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class,
+            DockerPluginCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
