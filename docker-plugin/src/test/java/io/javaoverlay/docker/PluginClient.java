@@ -73,6 +73,14 @@ public final class PluginClient {
 
     /** Sends bytes as they are and reads the reply until the server closes. */
     public Reply raw(byte[] request) {
+        return raw(request, false);
+    }
+
+    /**
+     * Sends bytes as they are; with {@code keepAlive} (a request without Connection: close, as
+     * dockerd sends them) the output is shut after the request so the server closes when done.
+     */
+    public Reply raw(byte[] request, boolean keepAlive) {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             // written on another thread: a server that refuses a huge body answers and closes
@@ -82,6 +90,9 @@ public final class PluginClient {
                     java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(request);
                     while (buf.hasRemaining()) {
                         ch.write(buf);
+                    }
+                    if (keepAlive) {
+                        ch.shutdownOutput();
                     }
                 } catch (IOException ignored) {
                     // the reply says why the server stopped reading

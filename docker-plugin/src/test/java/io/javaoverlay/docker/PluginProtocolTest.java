@@ -52,6 +52,53 @@ class PluginProtocolTest {
     }
 
     @Test
+    void theRequestDockerdSendsIsServedAsIs() {
+        // captured from dockerd 20.10: Go's client sends an empty Host over a Unix socket
+        String dockerd = "POST /Plugin.Activate HTTP/1.1\r\nHost: \r\nUser-Agent: Go-http-client/1.1\r\n"
+                + "Content-Length: 0\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\n\r\n";
+        PluginClient.Reply r = p.client.raw(dockerd.getBytes(StandardCharsets.US_ASCII), true);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("Implements")).hasSize(2);
+    }
+
+    @Test
+    void dockerdsKeepAliveConnectionServesOneRequestAfterAnother() throws Exception {
+        String activate = "POST /Plugin.Activate HTTP/1.1\r\nHost: \r\nUser-Agent: Go-http-client/1.1\r\n"
+                + "Content-Length: 0\r\nAccept: application/vnd.docker.plugins.v1.2+json\r\n\r\n";
+        String caps = activate.replace("/Plugin.Activate", "/NetworkDriver.GetCapabilities");
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(p.settings.socket()));
+            for (String request : List.of(activate, caps, activate)) {
+                ch.write(java.nio.ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+                String reply = readOneReply(ch);
+                // the next request follows at once, as dockerd's do: Jetty reuses its buffer then
+                assertThat(reply).startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    private static String readOneReply(java.nio.channels.SocketChannel ch) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            buf.clear();
+            int n = ch.read(buf);
+            if (n < 0) {
+                return sb.toString();
+            }
+            sb.append(new String(buf.array(), 0, n, StandardCharsets.US_ASCII));
+            int head = sb.indexOf("\r\n\r\n");
+            if (head >= 0) {
+                int lenAt = sb.indexOf("Content-Length: ");
+                int len = Integer.parseInt(sb.substring(lenAt + 16, sb.indexOf("\r\n", lenAt)).strip());
+                if (sb.length() >= head + 4 + len) {
+                    return sb.toString();
+                }
+            }
+        }
+    }
+
+    @Test
     void capabilitiesAndAddressSpaces() {
         JsonNode caps = p.client.call("NetworkDriver.GetCapabilities", null);
         assertThat(caps.get("Scope").asText()).isEqualTo("local");

@@ -64,7 +64,7 @@ public final class PluginServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        UnixDomainServerConnector connector = new DockerUnixConnector(server, new HttpConnectionFactory(http));
         connector.setUnixDomainPath(bound);
         connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
