@@ -22,13 +22,18 @@ import picocli.CommandLine.Command;
             "plugin."
         },
         subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class,
-            DockerPluginCommand.class})
+            CniCommand.class, DockerPluginCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length == 0 && System.getenv("CNI_COMMAND") != null) {
+            // the CNI plugin: a new JVM per pod operation, so nothing of picocli is loaded on this path
+            io.javaoverlay.cni.CniMain.main(args);
+            return;
+        }
         System.exit(run(args));
     }
 

@@ -23,6 +23,7 @@ import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.IpamException;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 
@@ -80,7 +81,10 @@ public final class OverlayPlugin implements CniPlugin {
             }
             datapath.configurePod(netns, env.ifName(), allocation.address(), routes);
             if (masq) {
-                masquerade.ensure(conf.name(), subnet.network(), subnet.lease());
+                // the IPAM lock serialises concurrent ADDs: the chain is checked, then rewritten if needed
+                try (Store.Lock lock = DiskStore.open(conf.dataDir()).lock()) {
+                    masquerade.ensure(conf.name(), subnet.network(), subnet.lease());
+                }
             }
             Result result = result(conf, env, bridge, pair, allocation, routes);
             success = true;
@@ -215,7 +219,10 @@ public final class OverlayPlugin implements CniPlugin {
         }
     }
 
-    /** CNI_NETNS must name an existing namespace for ADD and CHECK. */
+    /**
+     * CNI_NETNS must name an existing namespace for ADD and CHECK, and not the plugin's own
+     * (the container's interface would land on the host, as libcni's skeleton also refuses).
+     */
     private static Path existingNetns(CniEnv env) {
         Path netns = Path.of(env.netns());
         if (!Files.exists(netns)) {
@@ -223,6 +230,22 @@ public final class OverlayPlugin implements CniPlugin {
                     "CNI_NETNS=" + env.netns() + " is not a file; it must name the container's network namespace"
                             + " (e.g. /var/run/netns/NAME or /proc/PID/ns/net)");
         }
+        if (sameFile(netns, OWN_NETNS)) {
+            throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS is the plugin's own network namespace",
+                    "CNI_NETNS=" + env.netns() + " is the namespace the plugin runs in; it must be the container's");
+        }
         return netns;
+    }
+
+    private static final Path OWN_NETNS = Path.of("/proc/self/ns/net");
+
+    /** Namespace files are the same namespace when device and inode match. */
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.getAttribute(a, "unix:ino").equals(Files.getAttribute(b, "unix:ino"))
+                    && Files.getAttribute(a, "unix:dev").equals(Files.getAttribute(b, "unix:dev"));
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false; // cannot tell: the kernel will refuse what makes no sense
+        }
     }
 }

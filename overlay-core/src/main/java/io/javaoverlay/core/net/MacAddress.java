@@ -7,7 +7,10 @@ import java.util.HexFormat;
 /** An Ethernet (EUI-48) address. Text form is lower-case, colon-separated, as iproute2 prints it. */
 public record MacAddress(byte[] bytes) {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Seeded on first use: parsing and printing MACs (every netlink dump) need no entropy. */
+    private static final class Random {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
     private static final HexFormat HEX = HexFormat.ofDelimiter(":");
 
     public MacAddress {
@@ -34,7 +37,7 @@ public record MacAddress(byte[] bytes) {
      */
     public static MacAddress randomLocal() {
         byte[] b = new byte[6];
-        RANDOM.nextBytes(b);
+        Random.RANDOM.nextBytes(b);
         b[0] = (byte) ((b[0] & 0xfe) | 0x02);
         return new MacAddress(b);
     }

@@ -1,0 +1,94 @@
+package io.javaoverlay.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Puts the CNI plugin where a runtime finds it: a copy of the launcher named {@code javaoverlay}
+ * in the CNI bin directory (with this checkout's path written into it, so the copy finds the
+ * jars) and a conflist in the CNI config directory. Every file is written to a temporary name
+ * and renamed, so a runtime never reads half of one.
+ */
+final class CniInstaller {
+
+    /** The line of bin/javaoverlay that the installed copy gets the checkout's path in. */
+    static final String HOME_LINE = "installed_home=";
+
+    record Options(Path home, Path binDir, Path confDir, String confName, String networkName, String cniVersion,
+                   Path subnetFile, Path dataDir, String bridge, boolean portmap, boolean force) {}
+
+    /** What changed, one line each, for the user. */
+    static List<String> install(Options o) throws IOException {
+        List<String> done = new ArrayList<>();
+        Path launcher = o.home().resolve("bin/javaoverlay");
+        String script = Files.readString(launcher, StandardCharsets.UTF_8);
+        if (!script.contains("\n" + HOME_LINE + "\n")) {
+            throw new IllegalStateException(launcher + " has no \"" + HOME_LINE + "\" line to write the checkout's path into");
+        }
+        String copy = script.replace("\n" + HOME_LINE + "\n", "\n" + HOME_LINE + shellQuote(o.home().toAbsolutePath().toString()) + "\n");
+        Path bin = o.binDir().resolve("javaoverlay");
+        done.add(write(bin, copy, true, true) ? "installed " + bin + " (runs " + o.home().toAbsolutePath() + ")" : bin + " is up to date");
+
+        Path conf = o.confDir().resolve(o.confName());
+        String conflist = conflist(o);
+        if (Files.exists(conf) && !Files.readString(conf, StandardCharsets.UTF_8).equals(conflist) && !o.force()) {
+            throw new IllegalStateException(conf + " exists with other content; keep it, or pass --force to replace it");
+        }
+        done.add(write(conf, conflist, false, o.force()) ? "wrote " + conf : conf + " is up to date");
+        return done;
+    }
+
+    static String conflist(Options o) throws IOException {
+        Map<String, Object> ours = new LinkedHashMap<>();
+        ours.put("type", "javaoverlay");
+        ours.put("subnetFile", o.subnetFile().toString());
+        ours.put("dataDir", o.dataDir().toString());
+        ours.put("bridge", o.bridge());
+        ours.put("hairpinMode", true);
+        ours.put("isDefaultGateway", true);
+        List<Object> plugins = new ArrayList<>();
+        plugins.add(ours);
+        if (o.portmap()) {
+            plugins.add(Map.of("type", "portmap", "capabilities", Map.of("portMappings", true)));
+        }
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("cniVersion", o.cniVersion());
+        list.put("name", o.networkName());
+        list.put("plugins", plugins);
+        DefaultPrettyPrinter pretty = new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"));
+        return new ObjectMapper().writer(pretty).writeValueAsString(list) + "\n";
+    }
+
+    /** Writes atomically; returns false when the file already had this content. */
+    private static boolean write(Path file, String content, boolean executable, boolean replace) throws IOException {
+        if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
+            return false;
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return true;
+    }
+
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,74 @@
+package io.javaoverlay.cli.cni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.testkit.Exec;
+import io.javaoverlay.testkit.ExecResult;
+
+/**
+ * {@code javaoverlay cni install} into temporary directories (never the real /opt/cni or
+ * /etc/cni): the installed copy works from anywhere, the conflist is valid, a second install
+ * changes nothing, and a conflist someone edited is not overwritten without --force.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CniInstallIT {
+
+    @TempDir
+    Path tmp;
+
+    private ExecResult install(String... extra) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(CniHost.executable().toString(), "cni", "install",
+                "--bin-dir", tmp.resolve("bin").toString(), "--conf-dir", tmp.resolve("net.d").toString()));
+        cmd.addAll(List.of(extra));
+        return Exec.run(cmd, Map.of(), null, Duration.ofSeconds(90));
+    }
+
+    @Test
+    void installsAWorkingCopyAndAConflist() throws Exception {
+        ExecResult first = install("--subnet-file", "/run/test/subnet.env", "--bridge", "jo9");
+        assertThat(first.exitCode()).as(first.describe()).isZero();
+        assertThat(first.stdout()).contains("installed", "wrote", "start-up cache ready");
+
+        Path plugin = tmp.resolve("bin/javaoverlay");
+        assertThat(Files.isExecutable(plugin)).isTrue();
+        assertThat(Files.isSymbolicLink(plugin)).as("a copy, not a link").isFalse();
+        // the copy finds the checkout from any directory, as a runtime runs it
+        ExecResult version = Exec.run(List.of("sh", "-c", "cd / && exec " + plugin), Map.of("CNI_COMMAND", "VERSION"),
+                "{\"cniVersion\":\"0.4.0\"}", Duration.ofSeconds(60));
+        assertThat(version.exitCode()).as(version.describe()).isZero();
+        assertThat(CniJson.parseObject(version.stdout())).containsEntry("cniVersion", "0.4.0");
+
+        Path conflist = tmp.resolve("net.d/10-javaoverlay.conflist");
+        Map<String, Object> conf = CniJson.parseObject(Files.readString(conflist, StandardCharsets.UTF_8));
+        assertThat(conf).containsEntry("cniVersion", "1.0.0").containsEntry("name", "javaoverlay");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> plugins = (List<Map<String, Object>>) conf.get("plugins");
+        assertThat(plugins).extracting(p -> p.get("type")).containsExactly("javaoverlay", "portmap");
+        assertThat(plugins.get(0)).containsEntry("subnetFile", "/run/test/subnet.env").containsEntry("bridge", "jo9");
+
+        ExecResult again = install("--subnet-file", "/run/test/subnet.env", "--bridge", "jo9", "--no-cache");
+        assertThat(again.exitCode()).isZero();
+        assertThat(again.stdout()).contains("is up to date").doesNotContain("wrote");
+
+        Files.writeString(conflist, "{\"edited\":true}");
+        ExecResult refused = install("--no-cache");
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.stderr()).contains("--force");
+        assertThat(Files.readString(conflist)).isEqualTo("{\"edited\":true}");
+        assertThat(install("--no-cache", "--force").exitCode()).isZero();
+        assertThat(Files.readString(conflist)).contains("\"javaoverlay\"");
+    }
+}

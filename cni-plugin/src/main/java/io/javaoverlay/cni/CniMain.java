@@ -1,0 +1,39 @@
+package io.javaoverlay.cni;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+import io.javaoverlay.cni.kernel.IptablesMasquerade;
+import io.javaoverlay.cni.kernel.LinuxDatapath;
+import io.javaoverlay.core.firewall.Iptables;
+
+/**
+ * The CNI executable's entry: {@code bin/javaoverlay} with no arguments and {@code CNI_COMMAND}
+ * set calls {@link #main}. Wires the real kernel and iptables into the {@link Dispatcher}.
+ */
+public final class CniMain {
+
+    private CniMain() {}
+
+    /** Set by the launcher on the invocation that builds the start-up cache (class-data archive). */
+    static final String TRAINING_PROPERTY = "javaoverlay.cni.training";
+
+    public static void main(String[] args) {
+        int status = run(System.getenv(), System.in, System.out);
+        System.out.flush();
+        String cacheDir = System.getProperty(TRAINING_PROPERTY);
+        if (cacheDir != null && !cacheDir.isEmpty()) {
+            // after the result is written, so nothing here can spoil stdout
+            StartupCache.prepare(java.nio.file.Path.of(cacheDir));
+        }
+        System.exit(status);
+    }
+
+    /** One invocation against the real kernel; returns the exit status. */
+    public static int run(Map<String, String> env, InputStream stdin, OutputStream stdout) {
+        try (LinuxDatapath datapath = new LinuxDatapath()) {
+            return new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local))).run(env, stdin, stdout);
+        }
+    }
+}
