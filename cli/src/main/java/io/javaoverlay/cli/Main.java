@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
             "writes subnet.env. Containers get addresses through the Docker plugin or the CNI",
             "plugin."
         },
-        subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class, CniCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class,
+            CniCommand.class, DockerPluginCommand.class,
             io.javaoverlay.cli.demo.DemoCommand.class, io.javaoverlay.cli.status.StatusCommand.class})
 public final class Main implements Runnable {
 
