@@ -29,6 +29,25 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            defaultValue = "${env:JAVAOVERLAY_LOG_LEVEL:-info}", completionCandidates = LogLevels.class,
+            description = "error, warn, info, debug or trace; one line per event on stderr (default: $JAVAOVERLAY_LOG_LEVEL, else info)")
+    void logLevel(String level) {
+        try {
+            Logging.validate(level); // applied before parsing, in run(): see Logging.configure
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** The values of --log-level, for help and shell completion. */
+    static final class LogLevels implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Logging.LEVELS.iterator();
+        }
+    }
+
     public static void main(String[] args) {
         if (args.length == 0 && System.getenv("CNI_COMMAND") != null) {
             // the CNI plugin: a new JVM per pod operation, so nothing of picocli is loaded on this path
@@ -40,6 +59,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code, without exiting. */
     public static int run(String... args) {
+        Logging.configure(args, System.getenv());
         return commandLine().execute(args);
     }
 
