@@ -19,11 +19,40 @@ import picocli.CommandLine.Command;
             "Every host runs one agent: it leases a subnet of the cluster network from etcd",
             "(or an embedded store), programs the data path to every other host's subnet and",
             "writes subnet.env. Containers get addresses through the Docker plugin or the CNI",
-            "plugin."
+            "plugin.",
+            ""
+        },
+        commandListHeading = "%nCommands:%n",
+        footerHeading = "%n",
+        footer = {
+            "Getting started (as root; nothing outside network namespaces is changed):",
+            "  javaoverlay demo        3 hosts in namespaces, a real agent each, containers",
+            "                          attached by the CNI plugin, pings across hosts;",
+            "                          everything is removed again on exit",
+            "",
+            "On every host of a real network (an etcd all hosts reach):",
+            "  javaoverlay config set --etcd-endpoints=http://ETCD:2379 \\",
+            "      '{\"Network\": \"10.5.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}}'",
+            "  javaoverlay agent --etcd-endpoints=http://ETCD:2379 --healthz-port=8471",
+            "  javaoverlay status      this host's lease and peers, and whether they answer",
+            "",
+            "Files:",
+            "  /run/flannel/subnet.env   written by the agent: FLANNEL_NETWORK,",
+            "                            FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ",
+            "  /etc/default/javaoverlay  settings of javaoverlay.service (dist/systemd)",
+            "",
+            "Environment:",
+            "  FLANNELD_<FLAG>           any agent flag, e.g. FLANNELD_ETCD_ENDPOINTS",
+            "  JAVAOVERLAY_LOG_LEVEL     default of --log-level",
+            "  JAVA_HOME                 the Java runtime (17+) bin/javaoverlay runs on",
+            "  JAVAOVERLAY_JAVA_OPTS     extra JVM options",
+            "  CNI_COMMAND               with no arguments: act as the CNI plugin",
+            "",
+            "Shell completion: source <(javaoverlay completion)"
         },
         subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class,
             CniCommand.class, DockerPluginCommand.class,
-            io.javaoverlay.cli.demo.DemoCommand.class, io.javaoverlay.cli.status.StatusCommand.class})
+            io.javaoverlay.cli.demo.DemoCommand.class, io.javaoverlay.cli.status.StatusCommand.class, CompletionCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -64,7 +93,8 @@ public final class Main implements Runnable {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        // help as wide as the terminal, with long option names kept on their line
+        return new CommandLine(new Main()).setUsageHelpAutoWidth(true).setUsageHelpLongOptionsMaxWidth(34);
     }
 
     @Override
