@@ -20,7 +20,7 @@ record PeerRow(Ip4Net subnet, Ip4 publicIp, String backend, Optional<String> vte
         Ip4Net subnet = Ip4Net.parse(peer.path("Subnet").asText());
         JsonNode lease = peer.path("Lease");
         Ip4 publicIp = Ip4.parse(lease.path("PublicIP").asText());
-        String backend = lease.path("BackendType").asText("?");
+        String backend = lease.path("BackendType").asText("-"); // flannel's udp leases may carry none
         Optional<String> mac = Optional.ofNullable(lease.path("BackendData").path("VtepMAC").textValue());
         return new PeerRow(subnet, publicIp, backend, mac, Optional.empty(), Optional.empty());
     }

@@ -76,6 +76,19 @@ class DemoIT {
     }
 
     @Test
+    void udpBackendPingsAcrossTwoHosts() throws Exception {
+        try (DemoRun run = DemoRun.start("--backend", "udp", "--hosts", "2", "--iperf-seconds", "0")) {
+            int exit = run.awaitExit(Duration.ofMinutes(3));
+            String out = run.output();
+
+            assertThat(exit).as(out).isZero();
+            assertThat(out).contains("ok: all 2 pings across hosts succeeded over the udp backend")
+                    .contains("FLANNEL_MTU=1472");
+            assertNothingLeft(run);
+        }
+    }
+
+    @Test
     void sigtermWhileAgentsStartCleansUp() throws Exception {
         try (DemoRun run = DemoRun.start("--hosts", "2", "--store", "etcd")) {
             // mid-run: the agents are running (and etcd), containers not yet attached
