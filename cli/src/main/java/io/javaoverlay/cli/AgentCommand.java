@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 import io.javaoverlay.core.agent.Agent;
 import io.javaoverlay.core.agent.AgentOptions;
 import io.javaoverlay.core.agent.DataPathBackends;
+import io.javaoverlay.core.backend.BackendRegistry;
 import io.javaoverlay.core.net.Ip4;
 
 /** {@code javaoverlay agent}: flanneld, with flanneld's flags and FLANNELD_* environment variables. */
@@ -81,6 +82,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "check and repair the iptables rules this often: seconds as in flannel, or a duration (default: ${DEFAULT-VALUE})")
     Duration iptablesResync;
 
+    @Option(names = "--no-data-path",
+            description = "control plane only: lease the subnet, write subnet.env and follow the peers, but program no device, "
+                    + "route or iptables rule (for hosts whose routes another component programs, and for testing)")
+    boolean noDataPath;
+
     @Option(names = "--healthz-ip", paramLabel = "IP", defaultValue = "0.0.0.0",
             description = "address of the HTTP server (/healthz, /readyz, /peers, /status, /metrics) (default: ${DEFAULT-VALUE})")
     String healthzIp;
@@ -98,8 +104,8 @@ final class AgentCommand implements Callable<Integer> {
         AgentOptions options = new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
                 ifaces, ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
                 renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1),
-                iptablesForwardRules, iptablesResync);
-        Agent agent = new Agent(options, DataPathBackends.registry());
+                iptablesForwardRules, iptablesResync, !noDataPath);
+        Agent agent = new Agent(options, noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry());
         Signals.onTermination(agent::requestStop);
         return agent.run();
     }

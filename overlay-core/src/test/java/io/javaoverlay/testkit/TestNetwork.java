@@ -56,6 +56,7 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
     private final List<TestNamespace> namespaces = Collections.synchronizedList(new ArrayList<>());
     private final List<TestHost> hosts = new ArrayList<>();
     private final List<TestProcess> processes = Collections.synchronizedList(new ArrayList<>());
+    private TestNamespace underlayNamespace;
     private Path workDir;
     private Thread shutdownHook;
     private boolean started;
@@ -111,6 +112,7 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
 
     private void createUnderlay() {
         TestNamespace ul = createNamespace("ul");
+        underlayNamespace = ul;
         StringBuilder batch = new StringBuilder()
                 .append("link set lo up\n")
                 .append("link add br0 type bridge\n")
@@ -220,6 +222,18 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
             throw new IllegalArgumentException("no host " + number + "; this network has hosts 1.." + hosts.size());
         }
         return hosts.get(number - 1);
+    }
+
+    /**
+     * The underlay's own namespace, holding the bridge at {@link #underlayGateway()}: a place for
+     * services every host reaches (etcd for data-path tests) and for traffic from a non-host.
+     */
+    public TestNamespace underlay() {
+        requireStarted();
+        if (underlayNamespace == null) {
+            throw new IllegalStateException("this test network has no underlay (made with namespacesOnly())");
+        }
+        return underlayNamespace;
     }
 
     /** The underlay's /24; host N is {@code .N}, the underlay bridge {@code .254}. */

@@ -140,18 +140,9 @@ public final class Agent {
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
-            OverlayFirewall firewall = new OverlayFirewall(Iptables.local(), options.ipMasq(), options.iptablesForwardRules());
-            if (!installRules(firewall, config.network(), lease.subnet())) {
-                return EXIT_FAILED;
-            }
-            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), reg.mtu(), options.ipMasq());
-            env.write(options.subnetFile());
-            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.subnet(), env.mtu());
-            notReady = null;
-            OverlayMetrics.ready(true);
-            LOG.info("javaoverlay is ready");
-            systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
 
+            // the peers that exist now are programmed before anything slower (iptables) and before
+            // subnet.env says the host is ready: a new host reaches the others as soon as it can
             LeaseSnapshot snapshot = sm.leases();
             watch = sm.watchPeers(lease.subnet(), snapshot, new SubnetManager.WatchListener() {
                 @Override
@@ -164,6 +155,22 @@ public final class Agent {
                     queue.offer(new AgentEvent.OwnLeaseRemoved(own));
                 }
             });
+            while (queue.peek() instanceof AgentEvent.PeerBatch) {
+                apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
+            }
+
+            OverlayFirewall firewall = new OverlayFirewall(Iptables.local(), options.dataPath() && options.ipMasq(),
+                    options.dataPath() && options.iptablesForwardRules());
+            if (!installRules(firewall, config.network(), lease.subnet())) {
+                return EXIT_FAILED;
+            }
+            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), reg.mtu(), options.ipMasq());
+            env.write(options.subnetFile());
+            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.subnet(), env.mtu());
+            notReady = null;
+            OverlayMetrics.ready(true);
+            LOG.info("javaoverlay is ready");
+            systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
             return loop(sm, backend, lease, firewall, config.network());
         } catch (ExternalInterfaces.NoInterfaceException | BackendException | NetworkConfigException e) {
             LOG.error("cannot start: {}", e.getMessage());

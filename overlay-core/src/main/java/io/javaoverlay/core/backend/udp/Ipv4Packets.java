@@ -86,11 +86,25 @@ public final class Ipv4Packets {
     }
 
     /**
-     * Whether an undeliverable packet deserves an ICMP error: never about an ICMP message
-     * (RFC 792, no error storms between two hosts) and only for the first fragment (RFC 1122).
+     * Whether an undeliverable packet deserves an ICMP error (RFC 1122 3.2.2): never about an ICMP
+     * error message (no error storms between two hosts), and only for the first fragment. An
+     * echo request does get one, so ping says "Destination Net Unreachable". (flannel answers no
+     * ICMP at all; that leaves ping waiting instead.)
      */
-    public static boolean deservesIcmpError(ByteBuffer buf, int at) {
-        return protocol(buf, at) != PROTO_ICMP && !isLaterFragment(buf, at);
+    public static boolean deservesIcmpError(ByteBuffer buf, int at, int length) {
+        if (isLaterFragment(buf, at)) {
+            return false;
+        }
+        if (protocol(buf, at) != PROTO_ICMP) {
+            return true;
+        }
+        int ihl = headerLength(buf, at);
+        if (length <= ihl) {
+            return false;
+        }
+        int type = buf.get(at + ihl) & 0xff;
+        // 3 destination unreachable, 4 source quench, 5 redirect, 11 time exceeded, 12 parameter problem
+        return type != 3 && type != 4 && type != 5 && type != 11 && type != 12;
     }
 
     /**

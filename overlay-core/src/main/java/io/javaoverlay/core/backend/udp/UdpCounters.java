@@ -19,7 +19,7 @@ public final class UdpCounters {
         SENT_PACKETS(true, "packets sent to peers"),
         SENT_BYTES(true, "bytes sent to peers"),
         NO_ROUTE(true, "packets for a subnet no peer holds (answered with ICMP net unreachable)"),
-        MALFORMED_FROM_TUN(true, "packets from the TUN device that are not IPv4"),
+        NOT_IPV4(true, "packets from the TUN device that are not IPv4 (the udp backend carries IPv4 only)"),
         SEND_FAILED(true, "datagrams the kernel refused to send"),
         RECEIVED_PACKETS(false, "packets received from peers"),
         RECEIVED_BYTES(false, "bytes received from peers"),
