@@ -37,6 +37,8 @@ final class Inbound implements Runnable {
     private final PeerRoutes routes;
     private final UdpCounters.Local counters;
     private final DatagramBatch batch;
+    /** Joins TCP segments into GSO packets when the device takes a virtio_net_hdr, else null. */
+    private final TcpCoalescer coalescer;
 
     Inbound(TunDevice tun, UdpSocket socket, PeerRoutes routes, UdpCounters counters) {
         this.tun = tun;
@@ -44,6 +46,7 @@ final class Inbound implements Runnable {
         this.routes = routes;
         this.counters = counters.inbound();
         this.batch = DatagramBatch.allocate(BATCH, socket.groEnabled() ? SLOT : 2048);
+        this.coalescer = tun.hasVnetHeader() ? new TcpCoalescer() : null;
     }
 
     @Override
@@ -92,13 +95,34 @@ final class Inbound implements Runnable {
                     counters.increment(Counter.SPOOFED_SOURCE);
                 } else if (!routes.isOwn(Ipv4Packets.destination(slot, at))) {
                     counters.increment(Counter.NOT_FOR_THIS_HOST);
-                } else if (tun.tryWritePacket(batch, i, at, size) < 0) {
-                    counters.increment(Counter.TUN_WRITE_FAILED);
                 } else {
                     counters.increment(Counter.RECEIVED_PACKETS);
                     counters.add(Counter.RECEIVED_BYTES, size);
+                    write(slot, i, at, size);
                 }
             }
+        }
+        flush();
+    }
+
+    /** Into the TUN device, joined with its neighbours where they are one TCP flow's consecutive segments. */
+    private void write(ByteBuffer slot, int i, int at, int size) {
+        if (coalescer != null && TcpCoalescer.isCandidate(slot, at, size)) {
+            if (!coalescer.add(slot, at, size)) {
+                flush();
+                coalescer.add(slot, at, size);
+            }
+            return;
+        }
+        flush(); // whatever was joined before this packet goes first: a flow keeps its order
+        if (tun.tryWritePacket(batch, i, at, size) < 0) {
+            counters.increment(Counter.TUN_WRITE_FAILED);
+        }
+    }
+
+    private void flush() {
+        if (coalescer != null && !coalescer.isEmpty() && coalescer.flush(tun) < 0) {
+            counters.increment(Counter.TUN_WRITE_FAILED);
         }
     }
 }

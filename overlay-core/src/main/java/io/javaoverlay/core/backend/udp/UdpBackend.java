@@ -57,6 +57,7 @@ public final class UdpBackend implements Backend {
     private Link link;
     private Lease own;
     private final Map<Ip4Net, Ip4> peers = new HashMap<>();
+    private boolean offload;
     private Thread outbound;
     private Thread inbound;
     private String lastDrops = "";
@@ -82,15 +83,18 @@ public final class UdpBackend implements Backend {
             socket = UdpSocket.bind(ext.ifaceAddr(), port);
             int buffer = socket.setBufferSizes(SOCKET_BUFFER);
             boolean gro = socket.enableGro();
-            tun = TunDevice.open(DEVICE, TunDevice.Option.NON_BLOCKING);
+            boolean gso = socket.supportsGso();
+            tun = gso ? TunDevice.open(DEVICE, TunDevice.Option.NON_BLOCKING, TunDevice.Option.VNET_HDR)
+                    : TunDevice.open(DEVICE, TunDevice.Option.NON_BLOCKING);
+            offload = gso && enableOffload(tun);
             link = nl.links().require(tun.name());
             nl.links().setMtu(link.index(), mtu);
             disableIpv6(tun.name());
             // The ICMP errors the outbound loop writes back come from this host's own TUN address;
             // the kernel drops received packets with a local source ("martian") unless told to accept them.
             Sysctl.set("net/ipv4/conf/" + tun.name() + "/accept_local", "1");
-            LOG.info("udp backend: TUN device {} (MTU {}), UDP {}:{} (socket buffers {} KiB, GRO {})", tun.name(), mtu,
-                    ext.ifaceAddr(), port, buffer / 1024, gro ? "on" : "off");
+            LOG.info("udp backend: TUN device {} (MTU {}, TSO {}), UDP {}:{} (socket buffers {} KiB, GSO {}, GRO {})", tun.name(), mtu,
+                    offload ? "on" : "off", ext.ifaceAddr(), port, buffer / 1024, gso ? "on" : "off", gro ? "on" : "off");
         } catch (NetlinkException e) {
             closeQuietly();
             throw new BackendException("cannot set up the udp backend on " + ext + ": " + e.getMessage()
@@ -112,6 +116,20 @@ public final class UdpBackend implements Backend {
             ensureAddressAndRoute();
         } catch (NetlinkException e) {
             throw new BackendException("cannot route " + config.network() + " into " + tun.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Lets the kernel hand over TCP packets of up to 64 KiB with their checksums unfinished; the
+     * outbound loop cuts and finishes them (it needs UDP GSO to send the pieces in one call).
+     */
+    private static boolean enableOffload(TunDevice tun) {
+        try {
+            tun.setOffload(TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO4);
+            return true;
+        } catch (NetlinkException e) {
+            LOG.info("the TUN device takes no offloads ({}); reading one packet at a time", e.getMessage());
+            return false;
         }
     }
 
@@ -181,7 +199,7 @@ public final class UdpBackend implements Backend {
         }
         if (outbound == null) {
             // only now, with the peers known, would a datagram from a peer not be taken for a stranger's
-            outbound = start(new Outbound(tun, socket, port, routes, counters, mtu), "udp tun->net");
+            outbound = start(new Outbound(tun, socket, port, routes, counters), "udp tun->net");
             inbound = start(new Inbound(tun, socket, routes, counters), "udp net->tun");
         }
     }

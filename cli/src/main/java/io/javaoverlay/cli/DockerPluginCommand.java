@@ -1,0 +1,77 @@
+package io.javaoverlay.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import io.javaoverlay.docker.DockerPlugin;
+
+/**
+ * {@code javaoverlay docker-plugin}: the agent and the Docker plugin in one process, the way a
+ * managed plugin runs. Takes every agent flag (the agent writes subnet.env, the plugin reads
+ * the same {@code --subnet-file}); {@code --no-agent} serves the plugin alone, next to an
+ * agent (or flanneld) that runs on its own.
+ */
+@Command(name = "docker-plugin", defaultValueProvider = FlanneldEnvDefaults.class,
+        description = {
+            "Runs the agent and serves Docker's network and IPAM plugin API (driver name \"javaoverlay\") on a Unix socket:",
+            "  docker network create -d javaoverlay --ipam-driver javaoverlay NAME",
+            "Stops cleanly on SIGTERM: the socket is removed, the lease and the containers' networking stay."
+        })
+final class DockerPluginCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerPluginCommand.class);
+
+    /** The agent's flags (and --help/--version), shared rather than repeated. */
+    @Mixin
+    AgentCommand agent;
+
+    @Option(names = "--plugin-socket", paramLabel = "FILE", defaultValue = "/run/docker/plugins/javaoverlay.sock",
+            description = "the plugin socket dockerd discovers; its name is the driver name (default: ${DEFAULT-VALUE})")
+    Path socket;
+
+    @Option(names = "--docker-data-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay/docker",
+            description = "the plugin's networks, endpoints and pools, kept across restarts (default: ${DEFAULT-VALUE})")
+    Path dockerDataDir;
+
+    @Option(names = "--ipam-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay/ipam",
+            description = "address reservations, shared with the CNI plugin's dataDir (default: ${DEFAULT-VALUE})")
+    Path ipamDir;
+
+    @Option(names = "--bridge", paramLabel = "NAME", defaultValue = "cni0",
+            description = "the host bridge of the containers, shared with the CNI plugin (default: ${DEFAULT-VALUE})")
+    String bridge;
+
+    @Option(names = "--no-agent", description = "serve the plugin only; another process keeps --subnet-file current")
+    boolean noAgent;
+
+    @Override
+    public Integer call() throws Exception {
+        DockerPlugin.Settings settings = new DockerPlugin.Settings(socket, dockerDataDir, ipamDir, agent.subnetFile, bridge);
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicInteger exit = new AtomicInteger(0);
+        try (DockerPlugin plugin = DockerPlugin.start(settings)) {
+            if (noAgent) {
+                Signals.onTermination(why -> {
+                    LOG.info("{}: stopping the Docker plugin", why);
+                    stopped.countDown();
+                });
+                stopped.await();
+            } else {
+                // The agent command owns the signals and its shutdown path (SIGTERM makes it
+                // return); the plugin stops when it returns, whatever the reason.
+                exit.set(agent.call());
+            }
+            LOG.info("Docker plugin stopped (socket {} removed)", plugin.socket());
+        }
+        return exit.get();
+    }
+}

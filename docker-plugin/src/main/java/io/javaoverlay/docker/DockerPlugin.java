@@ -1,0 +1,109 @@
+package io.javaoverlay.docker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.javaoverlay.core.firewall.Iptables;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Store;
+import io.javaoverlay.docker.driver.NetworkDriver;
+import io.javaoverlay.docker.driver.Reconciler;
+import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.docker.host.IptablesFirewall;
+import io.javaoverlay.docker.host.NetlinkHostNetwork;
+import io.javaoverlay.docker.ipam.IpamDriver;
+import io.javaoverlay.docker.server.Json;
+import io.javaoverlay.docker.server.PluginRoutes;
+import io.javaoverlay.docker.server.PluginServer;
+import io.javaoverlay.docker.server.RpcHandler;
+import io.javaoverlay.docker.state.StateStore;
+
+/**
+ * The Docker plugin, assembled: state from disk, reconcile with the host, then the socket.
+ * Runs in the host's network namespace (the bridge and the veths are created where the
+ * plugin runs, and dockerd must see them there to move them into containers).
+ */
+public final class DockerPlugin implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerPlugin.class);
+
+    private final PluginServer server;
+    private final AutoCloseable hostHandle;
+
+    private DockerPlugin(PluginServer server, AutoCloseable hostHandle) {
+        this.server = server;
+        this.hostHandle = hostHandle;
+    }
+
+    /**
+     * Where the plugin keeps and finds things.
+     *
+     * @param socket     the plugin socket dockerd discovers ({@code --plugin-socket})
+     * @param dataDir    networks, endpoints and pools ({@code --docker-data-dir})
+     * @param ipamDir    the address reservations shared with the CNI plugin ({@code --ipam-dir})
+     * @param subnetFile the agent's subnet.env ({@code --subnet-file})
+     * @param bridge     the host bridge, shared with the CNI plugin ({@code --bridge})
+     */
+    public record Settings(Path socket, Path dataDir, Path ipamDir, Path subnetFile, String bridge) {
+
+        public static final Path DEFAULT_SOCKET = Path.of("/run/docker/plugins/javaoverlay.sock");
+        public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay/docker");
+        /** The CNI plugin's default {@code dataDir}: both faces must reserve in one place. */
+        public static final Path DEFAULT_IPAM_DIR = Path.of("/var/lib/javaoverlay/ipam");
+        /** The CNI plugin's default {@code bridge} (flannel's): the gateway address lives on one bridge. */
+        public static final String DEFAULT_BRIDGE = "cni0";
+
+        public Settings {
+            if (socket == null || dataDir == null || ipamDir == null || subnetFile == null || bridge == null || bridge.isEmpty()) {
+                throw new IllegalArgumentException("every plugin setting is required");
+            }
+        }
+    }
+
+    /** Starts the plugin on this host: netlink and iptables in the calling process's namespace. */
+    public static DockerPlugin start(Settings settings) throws IOException {
+        NetlinkHostNetwork host = NetlinkHostNetwork.openHere();
+        try {
+            return start(settings, host, new IptablesFirewall(Iptables.local()), host);
+        } catch (IOException | RuntimeException e) {
+            host.close();
+            throw e;
+        }
+    }
+
+    /** Starts the plugin on the given host side (tests pass fakes here). */
+    public static DockerPlugin start(Settings settings, HostNetwork host, HostFirewall firewall, AutoCloseable hostHandle)
+            throws IOException {
+        StateStore state = StateStore.open(settings.dataDir());
+        HostLease lease = HostLease.fromFile(settings.subnetFile());
+        Store addresses = DiskStore.open(settings.ipamDir());
+        new Reconciler(state, lease, host, firewall, settings.bridge()).run();
+        NetworkDriver network = new NetworkDriver(state, lease, host, firewall, settings.bridge());
+        IpamDriver ipam = new IpamDriver(state, lease, addresses);
+        ObjectMapper json = Json.mapper();
+        PluginServer server = PluginServer.start(settings.socket(), new RpcHandler(json, PluginRoutes.of(network, ipam)), json);
+        LOG.info("javaoverlay Docker plugin ready: network and IPAM driver \"javaoverlay\" (subnet file {}, bridge {})",
+                settings.subnetFile(), settings.bridge());
+        return new DockerPlugin(server, hostHandle);
+    }
+
+    public Path socket() {
+        return server.socket();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        try {
+            hostHandle.close();
+        } catch (Exception e) {
+            LOG.warn("closing the netlink socket: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.javaoverlay.docker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import io.javaoverlay.core.config.SubnetEnv;
+
+/**
+ * This host's lease as the agent last wrote it to subnet.env. Read on every use: the agent may
+ * renew into a new subnet, and a pool handed out for the old one must then be refused with a
+ * message, not silently used.
+ */
+@FunctionalInterface
+public interface HostLease {
+
+    /** The current subnet.env; {@link PluginException.Refused} when there is none or it is invalid. */
+    SubnetEnv current();
+
+    /** The lease read from {@code file} (the agent's {@code --subnet-file}). */
+    static HostLease fromFile(Path file) {
+        return () -> {
+            try {
+                return SubnetEnv.read(file);
+            } catch (SubnetEnv.MissingException e) {
+                throw new PluginException.Refused(e.getMessage());
+            } catch (SubnetEnv.InvalidException e) {
+                throw new PluginException.Refused(e.getMessage() + "; the agent writes it, is another program changing it?");
+            } catch (IOException e) {
+                throw new PluginException.HostFailure("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        };
+    }
+}

@@ -1,0 +1,366 @@
+package io.javaoverlay.docker.driver;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.MacAddress;
+import io.javaoverlay.docker.HostLease;
+import io.javaoverlay.docker.PluginException;
+import io.javaoverlay.docker.api.NetworkDriverMessages.AllocateNetworkRequest;
+import io.javaoverlay.docker.api.NetworkDriverMessages.AllocateNetworkResponse;
+import io.javaoverlay.docker.api.NetworkDriverMessages.Capabilities;
+import io.javaoverlay.docker.api.NetworkDriverMessages.CreateEndpointRequest;
+import io.javaoverlay.docker.api.NetworkDriverMessages.CreateEndpointResponse;
+import io.javaoverlay.docker.api.NetworkDriverMessages.CreateNetworkRequest;
+import io.javaoverlay.docker.api.NetworkDriverMessages.EndpointInterface;
+import io.javaoverlay.docker.api.NetworkDriverMessages.EndpointOperInfoResponse;
+import io.javaoverlay.docker.api.NetworkDriverMessages.EndpointRequest;
+import io.javaoverlay.docker.api.NetworkDriverMessages.IpamData;
+import io.javaoverlay.docker.api.NetworkDriverMessages.InterfaceName;
+import io.javaoverlay.docker.api.NetworkDriverMessages.JoinRequest;
+import io.javaoverlay.docker.api.NetworkDriverMessages.JoinResponse;
+import io.javaoverlay.docker.api.NetworkDriverMessages.NetworkRequest;
+import io.javaoverlay.docker.api.NetworkDriverMessages.ProgramExternalConnectivityRequest;
+import io.javaoverlay.docker.api.NetworkDriverMessages.StaticRoute;
+import io.javaoverlay.docker.api.PluginMessages.Empty;
+import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.docker.ipam.IpamDriver;
+import io.javaoverlay.docker.state.EndpointState;
+import io.javaoverlay.docker.state.Ids;
+import io.javaoverlay.docker.state.NetworkState;
+import io.javaoverlay.docker.state.PortMapping;
+import io.javaoverlay.docker.state.StateStore;
+
+/**
+ * libnetwork's remote network driver: containers on a javaoverlay network hang off one host
+ * bridge that holds the lease's gateway address, each through a veth pair, and reach the rest
+ * of the overlay through the host's routes to the other hosts' subnets.
+ *
+ * <p>Every call is idempotent where dockerd may repeat it, and a call for an ID the plugin
+ * does not know says what to do instead of failing obscurely. Deleting what is already gone
+ * succeeds: dockerd cleans up after crashes by deleting, and must not be stopped by it.
+ */
+public final class NetworkDriver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkDriver.class);
+
+    /** dockerd renames the container end to eth0, eth1, ... */
+    static final String INTERFACE_PREFIX = "eth";
+    /** The smallest MTU IPv4 allows. */
+    static final int MIN_MTU = 68;
+
+    private final StateStore state;
+    private final HostLease lease;
+    private final HostNetwork host;
+    private final HostFirewall firewall;
+    private final String bridge;
+
+    public NetworkDriver(StateStore state, HostLease lease, HostNetwork host, HostFirewall firewall, String bridge) {
+        this.state = state;
+        this.lease = lease;
+        this.host = host;
+        this.firewall = firewall;
+        this.bridge = bridge;
+    }
+
+    /**
+     * Local scope: dockerd keeps the network in its own store and never asks swarm to agree.
+     * Global connectivity: containers on different hosts reach each other (the agents do that
+     * through etcd), which is what lets dockerd attach such a network to swarm services too.
+     */
+    public Capabilities capabilities() {
+        return new Capabilities("local", "global");
+    }
+
+    public Empty createNetwork(CreateNetworkRequest req) {
+        String id = id("NetworkID", req.networkId());
+        if (req.ipv6Data() != null && !req.ipv6Data().isEmpty()) {
+            throw new PluginException.Refused("javaoverlay networks are IPv4 only; create the network without --ipv6");
+        }
+        if (req.ipv4Data() == null || req.ipv4Data().size() != 1) {
+            throw new PluginException.Refused("a javaoverlay network has exactly one IPv4 pool (this host's subnet), got "
+                    + (req.ipv4Data() == null ? 0 : req.ipv4Data().size()) + "; create it with --ipam-driver javaoverlay");
+        }
+        IpamData pool = req.ipv4Data().get(0);
+        SubnetEnv env = lease.current();
+        if (!IpamDriver.LOCAL_ADDRESS_SPACE.equals(pool.addressSpace()) && !IpamDriver.GLOBAL_ADDRESS_SPACE.equals(pool.addressSpace())) {
+            throw new PluginException.Refused("the network's addresses do not come from javaoverlay's IPAM driver (address space \""
+                    + pool.addressSpace() + "\"), so they could collide with other containers on the overlay; "
+                    + "create it with: docker network create -d javaoverlay --ipam-driver javaoverlay NAME");
+        }
+        Ip4Net subnet = net("Pool", pool.pool());
+        if (!subnet.equals(env.lease())) {
+            throw new PluginException.Refused("pool " + subnet + " is not this host's subnet " + env.lease()
+                    + "; create the network with --ipam-driver javaoverlay and without --subnet");
+        }
+        if (pool.gateway() != null && !pool.gateway().isEmpty() && !hostAddress("Gateway", pool.gateway()).equals(env.subnet())) {
+            throw new PluginException.Refused("gateway " + pool.gateway() + " is not the host bridge's address " + env.subnet()
+                    + "; create the network without --gateway");
+        }
+        NetworkOptions options = NetworkOptions.parse(req.options());
+        int mtu = options.mtu().orElse(env.mtu());
+        if (mtu < MIN_MTU || mtu > env.mtu()) {
+            throw new PluginException.Refused("MTU " + mtu + " is not possible on this overlay: it must be between " + MIN_MTU
+                    + " and the overlay's MTU " + env.mtu() + " (FLANNEL_MTU)");
+        }
+        NetworkState network = new NetworkState(id, subnet, env.subnet().ip(), env.network(), mtu, options.internal(), bridge);
+        host.ensureBridge(bridge, env.subnet());
+        firewall.ensureForwarding(bridge);
+        state.save(network);
+        LOG.info("network {} created: {} gateway {} mtu {}{}", shortId(id), subnet, network.gateway(), mtu,
+                network.internal() ? " internal" : "");
+        return new Empty();
+    }
+
+    public Empty deleteNetwork(NetworkRequest req) {
+        String id = id("NetworkID", req.networkId());
+        if (state.network(id).isEmpty()) {
+            LOG.info("delete of unknown network {}: nothing to do", shortId(id));
+            return new Empty();
+        }
+        for (EndpointState ep : state.endpointsOf(id)) {
+            LOG.warn("network {} deleted with endpoint {} still present; removing it", shortId(id), shortId(ep.id()));
+            removeEndpoint(ep);
+        }
+        state.deleteNetwork(id);
+        LOG.info("network {} deleted", shortId(id));
+        if (state.networks().isEmpty()) {
+            firewall.removeAll();
+            // The bridge is shared with CNI pods: it goes only when nothing is attached to it.
+            if (host.bridgePorts(bridge).isEmpty() && host.deleteLink(bridge)) {
+                LOG.info("bridge {} removed (no network and no container uses it)", bridge);
+            }
+        }
+        return new Empty();
+    }
+
+    public AllocateNetworkResponse allocateNetwork(AllocateNetworkRequest req) {
+        // Only swarm managers call this; the network needs nothing cluster-wide from us (the
+        // agents coordinate through etcd), so there is nothing to allocate or pass on.
+        id("NetworkID", req.networkId());
+        return new AllocateNetworkResponse(Map.of());
+    }
+
+    public Empty freeNetwork(NetworkRequest req) {
+        id("NetworkID", req.networkId());
+        return new Empty();
+    }
+
+    public CreateEndpointResponse createEndpoint(CreateEndpointRequest req) {
+        NetworkState network = network(req.networkId());
+        String id = id("EndpointID", req.endpointId());
+        EndpointInterface iface = req.iface();
+        if (iface == null || iface.address() == null || iface.address().isEmpty()) {
+            throw new PluginException.Refused("endpoint " + shortId(id) + " has no IPv4 address; javaoverlay networks must use "
+                    + "--ipam-driver javaoverlay");
+        }
+        Ip4Net.HostAddress address = hostAddress("Interface.Address", iface.address());
+        if (!network.pool().equals(address.network())) {
+            throw new PluginException.Refused("address " + address + " is not in network " + shortId(network.id()) + "'s subnet "
+                    + network.pool());
+        }
+        boolean macGiven = iface.macAddress() != null && !iface.macAddress().isEmpty();
+        MacAddress mac = macGiven ? mac(iface.macAddress()) : macFor(address.ip());
+        state.save(new EndpointState(id, network.id(), address, mac, null, List.of()));
+        LOG.info("endpoint {} created on {}: {} {}", shortId(id), shortId(network.id()), address, mac);
+        // dockerd refuses a reply that repeats what it supplied; it may only add the MAC.
+        return new CreateEndpointResponse(macGiven ? null : new EndpointInterface(null, null, mac.toString()));
+    }
+
+    public EndpointOperInfoResponse endpointOperInfo(EndpointRequest req) {
+        EndpointState ep = endpoint(req);
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("HostInterface", ep.hostVeth());
+        info.put("Bridge", bridge);
+        info.put("Address", ep.address().toString());
+        info.put("MacAddress", ep.mac().toString());
+        if (!ep.ports().isEmpty()) {
+            info.put("PublishedPorts", ep.ports().stream().map(PortMapping::toString).toList());
+        }
+        return new EndpointOperInfoResponse(info);
+    }
+
+    public Empty deleteEndpoint(EndpointRequest req) {
+        id("NetworkID", req.networkId());
+        String id = id("EndpointID", req.endpointId());
+        state.endpoint(id).ifPresentOrElse(this::removeEndpoint,
+                () -> LOG.info("delete of unknown endpoint {}: nothing to do", shortId(id)));
+        return new Empty();
+    }
+
+    public JoinResponse join(JoinRequest req) {
+        EndpointState ep = endpoint(new EndpointRequest(req.networkId(), req.endpointId()));
+        NetworkState network = network(ep.networkId());
+        if (req.sandboxKey() == null || req.sandboxKey().isEmpty()) {
+            throw new PluginException.BadRequest("SandboxKey is missing");
+        }
+        // The bridge may have gone (host reboot with our state on disk, someone deleted it).
+        host.ensureBridge(bridge, network.gatewayAddress());
+        host.createVethPair(bridge, ep.hostVeth(), ep.containerVeth(), ep.mac(), network.mtu());
+        state.save(ep.joinedTo(req.sandboxKey()));
+        LOG.info("endpoint {} joined {} via {}", shortId(ep.id()), req.sandboxKey(), ep.hostVeth());
+        List<StaticRoute> routes = List.of(
+                new StaticRoute(network.overlay().toString(), StaticRoute.NEXT_HOP, network.gateway().toString()));
+        String gateway = network.internal() ? null : network.gateway().toString();
+        return new JoinResponse(new InterfaceName(ep.containerVeth(), INTERFACE_PREFIX), gateway, routes, network.internal());
+    }
+
+    public Empty leave(EndpointRequest req) {
+        id("NetworkID", req.networkId());
+        String id = id("EndpointID", req.endpointId());
+        state.endpoint(id).ifPresentOrElse(ep -> {
+            unpublish(ep);
+            host.deleteLink(ep.hostVeth());
+            state.save(ep.left());
+            LOG.info("endpoint {} left", shortId(id));
+        }, () -> LOG.info("leave of unknown endpoint {}: nothing to do", shortId(id)));
+        return new Empty();
+    }
+
+    public Empty programExternalConnectivity(ProgramExternalConnectivityRequest req) {
+        EndpointState ep = endpoint(new EndpointRequest(req.networkId(), req.endpointId()));
+        NetworkState network = network(ep.networkId());
+        List<PortMaps.Requested> requested = PortMaps.parse(req.options());
+        if (requested.isEmpty()) {
+            return new Empty();
+        }
+        if (network.internal()) {
+            throw new PluginException.Refused("ports cannot be published from an --internal network");
+        }
+        unpublish(ep);
+        ep = state.endpoint(ep.id()).orElseThrow();
+        List<PortMapping> taken = new ArrayList<>();
+        for (EndpointState other : state.endpoints()) {
+            if (!other.id().equals(ep.id())) {
+                taken.addAll(other.ports());
+            }
+        }
+        List<PortMapping> chosen = PortMaps.choose(requested, taken);
+        List<PortMapping> done = new ArrayList<>();
+        try {
+            for (PortMapping m : chosen) {
+                firewall.publish(ep.address().ip(), m, owner(ep));
+                done.add(m);
+            }
+        } catch (RuntimeException e) {
+            for (PortMapping m : done) {
+                firewall.unpublish(ep.address().ip(), m, owner(ep));
+            }
+            throw e;
+        }
+        state.save(ep.withPorts(chosen));
+        return new Empty();
+    }
+
+    public Empty revokeExternalConnectivity(EndpointRequest req) {
+        id("NetworkID", req.networkId());
+        String id = id("EndpointID", req.endpointId());
+        state.endpoint(id).ifPresent(this::unpublish);
+        return new Empty();
+    }
+
+    /** DiscoverNew/DiscoverDelete: node discovery is the agents' business (etcd), not dockerd's. */
+    public Empty discovery() {
+        return new Empty();
+    }
+
+    // --- helpers ---
+
+    private void removeEndpoint(EndpointState ep) {
+        unpublish(ep);
+        host.deleteLink(ep.hostVeth());
+        host.deleteLink(ep.containerVeth());
+        state.deleteEndpoint(ep.id());
+        LOG.info("endpoint {} deleted", shortId(ep.id()));
+    }
+
+    private void unpublish(EndpointState ep) {
+        if (ep.ports().isEmpty()) {
+            return;
+        }
+        for (PortMapping m : ep.ports()) {
+            firewall.unpublish(ep.address().ip(), m, owner(ep));
+        }
+        state.save(ep.withPorts(List.of()));
+    }
+
+    /** The comment on the endpoint's DNAT rules: who they belong to, for operators and reconcile. */
+    static String owner(EndpointState ep) {
+        return "javaoverlay endpoint " + shortId(ep.id());
+    }
+
+    private NetworkState network(String networkId) {
+        String id = id("NetworkID", networkId);
+        return state.network(id).orElseThrow(() -> new PluginException.NotFound("network " + shortId(id)
+                + " is not known to the javaoverlay plugin (its state in " + state.directory()
+                + " is missing); remove the network (docker network rm) and create it again"));
+    }
+
+    private EndpointState endpoint(EndpointRequest req) {
+        network(req.networkId());
+        String id = id("EndpointID", req.endpointId());
+        EndpointState ep = state.endpoint(id).orElseThrow(() -> new PluginException.NotFound("endpoint " + shortId(id)
+                + " is not known to the javaoverlay plugin; disconnect the container and connect it again"));
+        if (!ep.networkId().equals(req.networkId())) {
+            throw new PluginException.NotFound("endpoint " + shortId(id) + " belongs to network " + shortId(ep.networkId())
+                    + ", not " + shortId(req.networkId()));
+        }
+        return ep;
+    }
+
+    /**
+     * A MAC derived from the address, as Docker's bridge driver does ({@code 02:42} + the four
+     * address bytes): unique wherever the address is, stable across restarts.
+     */
+    static MacAddress macFor(Ip4 ip) {
+        byte[] a = ip.toBytes();
+        return new MacAddress(new byte[] {0x02, 0x42, a[0], a[1], a[2], a[3]});
+    }
+
+    static String shortId(String id) {
+        return id == null ? "null" : id.substring(0, Math.min(12, id.length()));
+    }
+
+    private static String id(String field, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new PluginException.BadRequest(field + " is missing");
+        }
+        if (!Ids.isValid(value)) {
+            throw new PluginException.BadRequest(field + " \"" + value + "\" is not a Docker ID");
+        }
+        return value;
+    }
+
+    private static Ip4Net net(String field, String text) {
+        try {
+            return Ip4Net.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest(field + ": " + e.getMessage());
+        }
+    }
+
+    private static Ip4Net.HostAddress hostAddress(String field, String text) {
+        try {
+            return Ip4Net.parseHost(text);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest(field + ": " + e.getMessage());
+        }
+    }
+
+    private static MacAddress mac(String text) {
+        try {
+            return MacAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest("Interface.MacAddress: " + e.getMessage());
+        }
+    }
+}

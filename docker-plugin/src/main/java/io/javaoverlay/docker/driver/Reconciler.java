@@ -1,0 +1,124 @@
+package io.javaoverlay.docker.driver;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.docker.HostLease;
+import io.javaoverlay.docker.PluginException;
+import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.docker.state.EndpointState;
+import io.javaoverlay.docker.state.NetworkState;
+import io.javaoverlay.docker.state.StateStore;
+
+/**
+ * Makes the host match the state on disk when the plugin starts. dockerd replays nothing: it
+ * does not call CreateNetwork again after a restart, and after {@code kill -9} of dockerd (or
+ * of a container's whole sandbox) no Leave arrives. So:
+ *
+ * <ul>
+ * <li>every network's bridge exists with its gateway (a host reboot removes it);
+ * <li>a joined endpoint whose host veth is gone lost its container (the kernel deletes both
+ *     ends with the namespace): it is marked left and its published ports are dropped;
+ * <li>veths of ours that no joined endpoint owns (a Join whose reply never reached dockerd, a
+ *     plugin killed between steps) are deleted;
+ * <li>endpoints of networks that no longer exist are forgotten;
+ * <li>the forward rules and the DNAT chain are rebuilt from what remains.
+ * </ul>
+ *
+ * Endpoints themselves are kept: dockerd deletes them (and releases their addresses) when it
+ * cleans up, and those calls must then succeed.
+ */
+public final class Reconciler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+
+    private final StateStore state;
+    private final HostLease lease;
+    private final HostNetwork host;
+    private final HostFirewall firewall;
+    private final String bridge;
+
+    public Reconciler(StateStore state, HostLease lease, HostNetwork host, HostFirewall firewall, String bridge) {
+        this.state = state;
+        this.lease = lease;
+        this.host = host;
+        this.firewall = firewall;
+        this.bridge = bridge;
+    }
+
+    public void run() {
+        Optional<SubnetEnv> env = currentLease();
+        for (NetworkState n : state.networks()) {
+            if (!n.bridge().equals(bridge)) {
+                LOG.warn("network {} was created on bridge {}, the plugin now uses {}; its containers stay on {}",
+                        NetworkDriver.shortId(n.id()), n.bridge(), bridge, n.bridge());
+            }
+            if (env.isPresent() && !env.get().lease().equals(n.pool())) {
+                LOG.warn("network {} uses {} but this host's lease is now {}: new containers on it will be refused;"
+                        + " remove it and create it again", NetworkDriver.shortId(n.id()), n.pool(), env.get().lease());
+                continue;
+            }
+            host.ensureBridge(n.bridge(), n.gatewayAddress());
+        }
+
+        Set<String> ours = new HashSet<>();
+        List<HostFirewall.Published> published = new ArrayList<>();
+        for (EndpointState ep : state.endpoints()) {
+            if (state.network(ep.networkId()).isEmpty()) {
+                LOG.info("forgetting endpoint {} of deleted network {}", NetworkDriver.shortId(ep.id()),
+                        NetworkDriver.shortId(ep.networkId()));
+                state.deleteEndpoint(ep.id());
+                continue;
+            }
+            if (ep.joined() && !host.linkExists(ep.hostVeth())) {
+                LOG.info("endpoint {}: its container's namespace is gone ({} missing); marking it left",
+                        NetworkDriver.shortId(ep.id()), ep.hostVeth());
+                state.save(ep.left());
+                continue;
+            }
+            if (ep.joined() && host.linkExists(ep.containerVeth())) {
+                // dockerd never moved the container end into the sandbox: the join did not finish
+                LOG.info("endpoint {}: its join never completed ({} still on the host); marking it left",
+                        NetworkDriver.shortId(ep.id()), ep.containerVeth());
+                host.deleteLink(ep.hostVeth());
+                state.save(ep.left());
+                continue;
+            }
+            if (ep.joined()) {
+                ours.add(ep.hostVeth());
+                ep.ports().forEach(m -> published.add(new HostFirewall.Published(ep.address().ip(), m, NetworkDriver.owner(ep))));
+            }
+        }
+
+        for (String link : host.linkNames()) {
+            boolean looksOurs = link.startsWith(EndpointState.HOST_VETH_PREFIX) || link.startsWith(EndpointState.CONTAINER_VETH_PREFIX);
+            if (looksOurs && !ours.contains(link) && host.deleteLink(link)) {
+                LOG.info("deleted stale veth {}", link);
+            }
+        }
+
+        if (!state.networks().isEmpty()) {
+            firewall.ensureForwarding(bridge);
+            firewall.syncPublished(published);
+        }
+        LOG.info("reconciled: {} networks, {} endpoints ({} joined), {} published ports", state.networks().size(),
+                state.endpoints().size(), ours.size(), published.size());
+    }
+
+    private Optional<SubnetEnv> currentLease() {
+        try {
+            return Optional.of(lease.current());
+        } catch (PluginException e) {
+            LOG.warn("no lease yet ({}); bridges are checked again when containers join", e.getMessage());
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.javaoverlay.docker.host;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.firewall.Iptables;
+import io.javaoverlay.core.firewall.Rule;
+import io.javaoverlay.core.firewall.RuleChain;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.docker.state.PortMapping;
+
+/**
+ * {@link HostFirewall} with iptables, in chains of our own so they can be listed, checked and
+ * removed without touching Docker's:
+ *
+ * <ul>
+ * <li>{@code filter JAVAOVERLAY-FWD}, jumped to first from FORWARD: accept everything in and out
+ *     of the bridge (containers to the overlay, published ports, replies).
+ * <li>{@code nat JAVAOVERLAY-DNAT}, jumped to from PREROUTING (traffic arriving for a local
+ *     address) and OUTPUT (the host's own connections to its non-loopback addresses): one DNAT
+ *     rule per published port. Loopback is left out as Docker does without its userland
+ *     proxy: DNAT to a bridge needs route_localnet, which we do not turn on.
+ * </ul>
+ *
+ * DNAT rules change one at a time as containers come and go (a rewrite of the whole chain
+ * would drop other containers' traffic for a moment); the whole chain is compared and rebuilt
+ * only at start.
+ */
+public final class IptablesFirewall implements HostFirewall {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IptablesFirewall.class);
+
+    public static final String FORWARD_CHAIN = "JAVAOVERLAY-FWD";
+    public static final String DNAT_CHAIN = "JAVAOVERLAY-DNAT";
+    static final String FORWARD_COMMENT = "javaoverlay docker forward";
+    static final String DNAT_COMMENT = "javaoverlay published ports";
+
+    private final Iptables iptables;
+    private final RuleChain forward;
+
+    public IptablesFirewall(Iptables iptables) {
+        this.iptables = iptables;
+        this.forward = new RuleChain(iptables, "filter", "FORWARD", FORWARD_CHAIN, FORWARD_COMMENT);
+    }
+
+    @Override
+    public void ensureForwarding(String bridge) {
+        if (forward.ensure(forwardRules(bridge))) {
+            LOG.info("forwarding for bridge {} allowed in filter {}", bridge, FORWARD_CHAIN);
+        }
+    }
+
+    static List<Rule> forwardRules(String bridge) {
+        return List.of(
+                Rule.of("filter", FORWARD_CHAIN, "-i", bridge, "-m", "comment", "--comment", FORWARD_COMMENT, "-j", "ACCEPT"),
+                Rule.of("filter", FORWARD_CHAIN, "-o", bridge, "-m", "comment", "--comment", FORWARD_COMMENT, "-j", "ACCEPT"));
+    }
+
+    @Override
+    public void removeAll() {
+        forward.remove();
+        for (Rule jump : dnatJumps()) {
+            iptables.deleteIfExists(jump);
+        }
+        iptables.deleteChainIfExists("nat", DNAT_CHAIN);
+    }
+
+    @Override
+    public void publish(Ip4 container, PortMapping mapping, String owner) {
+        ensureDnatChain();
+        Rule rule = dnatRule(container, mapping, owner);
+        if (!iptables.exists(rule)) {
+            iptables.append(rule);
+        }
+        LOG.info("published {} to {} ({})", mapping, container, owner);
+    }
+
+    @Override
+    public void unpublish(Ip4 container, PortMapping mapping, String owner) {
+        if (iptables.chainExists("nat", DNAT_CHAIN)) {
+            iptables.deleteIfExists(dnatRule(container, mapping, owner));
+            LOG.info("unpublished {} from {} ({})", mapping, container, owner);
+        }
+    }
+
+    @Override
+    public void syncPublished(List<Published> all) {
+        ensureDnatChain();
+        List<Rule> wanted = new ArrayList<>();
+        for (Published p : all) {
+            wanted.add(dnatRule(p.container(), p.mapping(), p.owner()));
+        }
+        List<String> present = iptables.listRules("nat", DNAT_CHAIN);
+        if (!present.equals(wanted.stream().map(Rule::toSaveFormat).toList())) {
+            LOG.info("nat {}: rebuilding ({} rules present, {} wanted)", DNAT_CHAIN, present.size(), wanted.size());
+            iptables.flushChain("nat", DNAT_CHAIN);
+            wanted.forEach(iptables::append);
+        }
+    }
+
+    private void ensureDnatChain() {
+        iptables.ensureChain("nat", DNAT_CHAIN);
+        for (Rule jump : dnatJumps()) {
+            if (!iptables.exists(jump)) {
+                iptables.insertFirst(jump);
+            }
+        }
+    }
+
+    static List<Rule> dnatJumps() {
+        return List.of(
+                Rule.of("nat", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL",
+                        "-m", "comment", "--comment", DNAT_COMMENT, "-j", DNAT_CHAIN),
+                Rule.of("nat", "OUTPUT", "!", "-d", "127.0.0.0/8", "-m", "addrtype", "--dst-type", "LOCAL",
+                        "-m", "comment", "--comment", DNAT_COMMENT, "-j", DNAT_CHAIN));
+    }
+
+    /** In the order {@code iptables -S} prints, so that the chain compares equal when unchanged. */
+    static Rule dnatRule(Ip4 container, PortMapping m, String owner) {
+        List<String> spec = new ArrayList<>();
+        if (m.hostIp() != null) {
+            spec.add("-d");
+            spec.add(m.hostIp() + "/32");
+        }
+        String proto = m.protocol().iptablesName();
+        spec.addAll(List.of("-p", proto, "-m", proto, "--dport", Integer.toString(m.hostPort()),
+                "-m", "comment", "--comment", owner,
+                "-j", "DNAT", "--to-destination", container + ":" + m.containerPort()));
+        return new Rule("nat", DNAT_CHAIN, spec);
+    }
+}

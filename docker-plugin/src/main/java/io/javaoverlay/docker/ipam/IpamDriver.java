@@ -1,0 +1,202 @@
+package io.javaoverlay.docker.ipam;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.ipam.Allocation;
+import io.javaoverlay.core.ipam.Allocator;
+import io.javaoverlay.core.ipam.IpamException;
+import io.javaoverlay.core.ipam.Owner;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.ipam.Store;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.docker.HostLease;
+import io.javaoverlay.docker.PluginException;
+import io.javaoverlay.docker.api.IpamMessages;
+import io.javaoverlay.docker.api.PluginMessages;
+import io.javaoverlay.docker.state.PoolState;
+import io.javaoverlay.docker.state.StateStore;
+
+/**
+ * libnetwork's remote IPAM driver: every javaoverlay network gets this host's lease as its
+ * pool, the lease's first address ({@code FLANNEL_SUBNET}) as its gateway, and container
+ * addresses from the allocator the CNI plugin shares, so Docker and CNI containers on one host
+ * never get the same address.
+ *
+ * <p>libnetwork names no container in RequestAddress, so each address is owned by
+ * {@code docker/<pool>/<MAC>}: the driver declares {@code RequiresMACAddress}, dockerd passes
+ * the endpoint's MAC, and a repeated request for the same endpoint gets the same address back.
+ */
+public final class IpamDriver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IpamDriver.class);
+
+    public static final String LOCAL_ADDRESS_SPACE = "JavaOverlayLocal";
+    public static final String GLOBAL_ADDRESS_SPACE = "JavaOverlayGlobal";
+
+    /** libnetwork's option keys (netlabel and ipamapi constants). */
+    static final String REQUEST_ADDRESS_TYPE = "RequestAddressType";
+    static final String GATEWAY_TYPE = "com.docker.network.gateway";
+    static final String MAC_OPTION = "com.docker.network.endpoint.macaddress";
+
+    /** The owner client of Docker's reservations in the shared store. */
+    public static final String OWNER_CLIENT = "docker";
+
+    private final StateStore state;
+    private final HostLease lease;
+    private final Store addresses;
+
+    public IpamDriver(StateStore state, HostLease lease, Store addresses) {
+        this.state = state;
+        this.lease = lease;
+        this.addresses = addresses;
+    }
+
+    public IpamMessages.Capabilities capabilities() {
+        // Request replay is for drivers that forget; our pools and addresses live on disk.
+        return new IpamMessages.Capabilities(true, false);
+    }
+
+    public IpamMessages.AddressSpaces addressSpaces() {
+        return new IpamMessages.AddressSpaces(LOCAL_ADDRESS_SPACE, GLOBAL_ADDRESS_SPACE);
+    }
+
+    public IpamMessages.RequestPoolResponse requestPool(IpamMessages.RequestPoolRequest req) {
+        if (req.v6()) {
+            throw new PluginException.Refused("javaoverlay hands out IPv4 addresses only; create the network without --ipv6");
+        }
+        SubnetEnv env = lease.current();
+        Ip4Net subnet = env.lease();
+        if (!isEmpty(req.pool())) {
+            Ip4Net wanted = parseNet("Pool", req.pool());
+            if (!wanted.equals(subnet)) {
+                throw new PluginException.Refused("pool " + wanted + " is not this host's subnet " + subnet
+                        + ": a javaoverlay network uses the subnet the agent leased; create it without --subnet (or with --subnet "
+                        + subnet + ")");
+            }
+        }
+        if (!isEmpty(req.subPool()) && !parseNet("SubPool", req.subPool()).equals(subnet)) {
+            throw new PluginException.Refused("--ip-range is not supported: addresses come from the whole host subnet " + subnet
+                    + ", shared with the CNI plugin");
+        }
+        String id = PoolState.idFor(subnet);
+        PoolState pool = state.pool(id).orElse(new PoolState(id, subnet, 0));
+        state.save(new PoolState(id, subnet, pool.references() + 1));
+        LOG.info("pool {} requested ({} networks use it)", subnet, pool.references() + 1);
+        // Handing the gateway back with the pool spares libnetwork a RequestAddress for it.
+        return new IpamMessages.RequestPoolResponse(id, subnet.toString(),
+                Map.of(GATEWAY_TYPE, env.subnet().toString()));
+    }
+
+    public PluginMessages.Empty releasePool(IpamMessages.ReleasePoolRequest req) {
+        String id = required("PoolID", req.poolId());
+        Optional<PoolState> pool = state.pool(id);
+        if (pool.isEmpty()) {
+            LOG.info("release of unknown pool {}: nothing to do", id);
+        } else if (pool.get().references() <= 1) {
+            state.deletePool(id);
+            LOG.info("pool {} released", pool.get().pool());
+        } else {
+            state.save(new PoolState(id, pool.get().pool(), pool.get().references() - 1));
+        }
+        return new PluginMessages.Empty();
+    }
+
+    public IpamMessages.RequestAddressResponse requestAddress(IpamMessages.RequestAddressRequest req) {
+        PoolState pool = knownPool(req.poolId());
+        SubnetEnv env = currentFor(pool);
+        Map<String, String> options = req.options() == null ? Map.of() : req.options();
+        Optional<Ip4> wanted = isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
+        Ip4 gateway = env.subnet().ip();
+        if (GATEWAY_TYPE.equals(options.get(REQUEST_ADDRESS_TYPE))) {
+            if (wanted.isPresent() && !wanted.get().equals(gateway)) {
+                throw new PluginException.Refused("the gateway of a javaoverlay network is the host bridge's address " + gateway
+                        + "; create the network without --gateway (or with --gateway " + gateway + ")");
+            }
+            return new IpamMessages.RequestAddressResponse(env.subnet().toString(), Map.of());
+        }
+        Owner owner = Owner.of(OWNER_CLIENT, pool.id(), options.getOrDefault(MAC_OPTION, "request-" + UUID.randomUUID()));
+        Allocation a;
+        try {
+            a = Allocator.forHost(env, addresses).allocate(owner, wanted);
+        } catch (IpamException e) {
+            throw switch (e.kind()) {
+                case EXHAUSTED, UNAVAILABLE -> new PluginException.Refused(e.getMessage());
+                case STORE -> new PluginException.HostFailure(e.getMessage(), e);
+            };
+        }
+        LOG.info("address {} for {}", a.address(), owner);
+        return new IpamMessages.RequestAddressResponse(a.address().toString(), Map.of());
+    }
+
+    public PluginMessages.Empty releaseAddress(IpamMessages.ReleaseAddressRequest req) {
+        String poolId = required("PoolID", req.poolId());
+        Ip4 ip = parseIp("Address", required("Address", req.address()));
+        Optional<PoolState> pool = state.pool(poolId);
+        if (pool.isPresent() && !pool.get().pool().contains(ip)) {
+            throw new PluginException.BadRequest("address " + ip + " is not in pool " + pool.get().pool());
+        }
+        Optional<Owner> owner;
+        try {
+            owner = new Reservations(addresses).releaseAddress(ip);
+        } catch (IpamException e) {
+            throw new PluginException.HostFailure(e.getMessage(), e);
+        }
+        if (owner.isPresent() && !OWNER_CLIENT.equals(owner.get().client())) {
+            // never happens through dockerd; say so loudly if something asks us to free a CNI pod's address
+            LOG.warn("released {} which {} held, not Docker", ip, owner.get());
+        } else {
+            LOG.info("address {} released{}", ip, owner.isEmpty() ? " (was not reserved)" : "");
+        }
+        return new PluginMessages.Empty();
+    }
+
+    private PoolState knownPool(String poolId) {
+        String id = required("PoolID", poolId);
+        return state.pool(id).orElseThrow(() -> new PluginException.NotFound("unknown pool " + id
+                + ": the javaoverlay plugin has no record of it (was its state directory " + state.directory()
+                + " removed?); remove the network and create it again"));
+    }
+
+    private SubnetEnv currentFor(PoolState pool) {
+        SubnetEnv env = lease.current();
+        if (!env.lease().equals(pool.pool())) {
+            throw new PluginException.Refused("this host's lease is now " + env.lease() + ", not " + pool.pool()
+                    + " (the agent lost its lease and got a new subnet); remove the network and create it again");
+        }
+        return env;
+    }
+
+    private static String required(String field, String value) {
+        if (isEmpty(value)) {
+            throw new PluginException.BadRequest(field + " is missing");
+        }
+        return value;
+    }
+
+    private static boolean isEmpty(String s) {
+        return s == null || s.isEmpty();
+    }
+
+    private static Ip4Net parseNet(String field, String text) {
+        try {
+            return Ip4Net.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest(field + ": " + e.getMessage());
+        }
+    }
+
+    private static Ip4 parseIp(String field, String text) {
+        try {
+            return Ip4.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest(field + ": " + e.getMessage());
+        }
+    }
+}

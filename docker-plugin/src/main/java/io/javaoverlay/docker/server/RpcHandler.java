@@ -1,0 +1,179 @@
+package io.javaoverlay.docker.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.javaoverlay.docker.PluginException;
+
+/**
+ * Dispatches {@code POST /<method>} to its {@link Route}: reads the body (dockerd sends no
+ * Content-Type, so none is required), decodes it, calls the route, encodes the reply.
+ *
+ * <p>Calls run one at a time: dockerd may call concurrently for different containers, and
+ * every state-changing call reads and writes the same on-disk state and host bridge, so one
+ * lock here is the single owner of that state. Each call takes milliseconds.
+ */
+public final class RpcHandler extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RpcHandler.class);
+
+    /** What libnetwork's plugin client accepts; it ignores the type but the spec names it. */
+    public static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1+json";
+
+    /** Far above any real request (a network's options, a port map); bounds a hostile one. */
+    static final int MAX_BODY_BYTES = 1 << 20;
+
+    /** Methods that only read: they skip the lock so a slow call cannot stall a handshake. */
+    private static final Set<String> LOCK_FREE = Set.of(
+            "Plugin.Activate", "NetworkDriver.GetCapabilities", "IpamDriver.GetCapabilities",
+            "IpamDriver.GetDefaultAddressSpaces");
+
+    private final ObjectMapper json;
+    private final Map<String, Route<?>> routes = new LinkedHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+
+    public RpcHandler(ObjectMapper json, List<Route<?>> routes) {
+        this.json = json;
+        for (Route<?> r : routes) {
+            if (this.routes.put(r.method(), r) != null) {
+                throw new IllegalArgumentException("two routes for " + r.method());
+            }
+        }
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        String method = path.startsWith("/") ? path.substring(1) : path;
+        Route<?> route = routes.get(method);
+        if (route == null) {
+            // 404 tells libnetwork "not implemented", which it tolerates for newer methods
+            LOG.debug("unknown method {} {}", request.getMethod(), path);
+            Route.Family family = method.startsWith("IpamDriver.") ? Route.Family.IPAM : Route.Family.DRIVER;
+            write(response, callback, ErrorReplies.NOT_FOUND,
+                    ErrorReplies.body(family, "javaoverlay plugin has no method " + path));
+            return true;
+        }
+        if (!"POST".equals(request.getMethod())) {
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            write(response, callback, ErrorReplies.METHOD_NOT_ALLOWED,
+                    ErrorReplies.body(route.family(), path + " takes POST, not " + request.getMethod()));
+            return true;
+        }
+        ErrorReplies.Reply reply;
+        try {
+            reply = new ErrorReplies.Reply(ErrorReplies.OK, call(route, request));
+        } catch (BodyTooLarge e) {
+            reply = new ErrorReplies.Reply(ErrorReplies.PAYLOAD_TOO_LARGE, ErrorReplies.body(route.family(), e.getMessage()));
+        } catch (Exception | Error e) {
+            if (e instanceof VirtualMachineError vme) {
+                throw vme;
+            }
+            reply = ErrorReplies.of(route.family(), method, e);
+        }
+        write(response, callback, reply.status(), reply.body());
+        return true;
+    }
+
+    private <T> Object call(Route<T> route, Request request) throws IOException {
+        byte[] body = readBody(request);
+        T argument = null;
+        if (route.takesBody()) {
+            argument = decode(route, body);
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {}", route.method(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (LOCK_FREE.contains(route.method())) {
+            return route.call().apply(argument);
+        }
+        lock.lock();
+        try {
+            return route.call().apply(argument);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T decode(Route<T> route, byte[] body) {
+        if (isBlank(body)) {
+            throw new PluginException.BadRequest(route.method() + " needs a JSON body, got none");
+        }
+        T value;
+        try {
+            value = json.readValue(body, route.requestType());
+        } catch (JsonProcessingException e) {
+            throw new PluginException.BadRequest("malformed " + route.method() + " request: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new PluginException.BadRequest("unreadable " + route.method() + " request: " + e.getMessage(), e);
+        }
+        if (value == null) {
+            throw new PluginException.BadRequest(route.method() + " needs a JSON object, got null");
+        }
+        return value;
+    }
+
+    private static byte[] readBody(Request request) throws IOException {
+        long declared = request.getLength();
+        if (declared > MAX_BODY_BYTES) {
+            throw new BodyTooLarge(declared);
+        }
+        try (InputStream in = Request.asInputStream(request)) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length > MAX_BODY_BYTES) {
+                throw new BodyTooLarge(body.length);
+            }
+            return body;
+        }
+    }
+
+    private static boolean isBlank(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void write(Response response, Callback callback, int status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            LOG.error("cannot encode reply {}", body, e);
+            status = ErrorReplies.INTERNAL_ERROR;
+            bytes = "{\"Err\":\"javaoverlay plugin could not encode its reply; the plugin log has the details\"}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        response.write(true, ByteBuffer.wrap(bytes), callback);
+    }
+
+    private static final class BodyTooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLarge(long size) {
+            super("request body of " + size + " bytes is larger than the " + MAX_BODY_BYTES + " bytes the plugin accepts");
+        }
+    }
+}

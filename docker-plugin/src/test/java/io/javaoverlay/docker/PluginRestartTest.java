@@ -1,0 +1,133 @@
+package io.javaoverlay.docker;
+
+import static io.javaoverlay.docker.InProcessPlugin.id;
+import static io.javaoverlay.docker.InProcessPlugin.obj;
+import static io.javaoverlay.docker.NetworkLifecycleTest.binding;
+import static io.javaoverlay.docker.NetworkLifecycleTest.vethContainer;
+import static io.javaoverlay.docker.NetworkLifecycleTest.vethHost;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.docker.host.HostFirewall;
+
+/**
+ * The plugin restarted over the same state directory: dockerd replays nothing, so everything
+ * must come from disk, and what changed on the host meanwhile must be noticed.
+ */
+@Timeout(60)
+class PluginRestartTest {
+
+    static final String NET = id("net");
+    static final String EP = id("ep");
+
+    @TempDir
+    Path dir;
+
+    InProcessPlugin p;
+
+    @BeforeEach
+    void start() {
+        p = InProcessPlugin.start(dir);
+        p.requestPool();
+        p.createNetwork(NET, Map.of());
+        joined(EP, "10.5.72.2/24");
+        p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
+                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 8080, 8080)))));
+    }
+
+    @AfterEach
+    void stop() {
+        p.close();
+    }
+
+    @Test
+    void existingNetworksKeepWorkingAfterARestart() {
+        p.firewall.published.clear();
+        p.restart();
+        assertThat(p.firewall.published).as("DNAT rules rebuilt from state")
+                .extracting(HostFirewall.Published::container).containsExactly(Ip4.parse("10.5.72.2"));
+        assertThat(p.host.links).containsKey(vethHost(EP));
+
+        String ep2 = id("ep2");
+        JsonNode join = joined(ep2, "10.5.72.3/24");
+        assertThat(join.get("Gateway").asText()).isEqualTo("10.5.72.1");
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP));
+        assertThat(info.get("Value").get("PublishedPorts").get(0).asText()).isEqualTo("8080->80/tcp");
+    }
+
+    @Test
+    void anEndpointWhoseContainerDiedWhileThePluginWasDownIsMarkedLeft() {
+        p.plugin.close();
+        p.host.killSandbox(vethHost(EP));
+        p.startPlugin();
+        assertThat(p.firewall.published).as("its published ports are gone").isEmpty();
+        // dockerd's own cleanup then deletes it, which must succeed
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP));
+        assertThat(info.get("Value").has("PublishedPorts")).isFalse();
+        assertThat(p.client.call("NetworkDriver.Leave", obj("NetworkID", NET, "EndpointID", EP)).has("Err")).isFalse();
+        assertThat(p.client.call("NetworkDriver.DeleteEndpoint", obj("NetworkID", NET, "EndpointID", EP)).has("Err")).isFalse();
+    }
+
+    @Test
+    void vethsNoEndpointOwnsAreDeletedAtStart() {
+        p.plugin.close();
+        p.host.ensureBridge(InProcessPlugin.BRIDGE, io.javaoverlay.core.net.Ip4Net.parseHost(InProcessPlugin.GATEWAY));
+        p.host.createVethPair(InProcessPlugin.BRIDGE, "vjo0123456789ab", "tjo0123456789ab", null, 1450);
+        p.host.links.put("eth9", new FakeHostNetwork.FakeLink("eth9", "veth", null, null, 1500, List.of(), null));
+        p.startPlugin();
+        assertThat(p.host.links).doesNotContainKeys("vjo0123456789ab", "tjo0123456789ab")
+                .containsKeys("eth9", vethHost(EP), InProcessPlugin.BRIDGE);
+    }
+
+    @Test
+    void aJoinThatNeverCompletedIsUndone() {
+        String ep2 = id("ep2");
+        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", ep2,
+                "Interface", obj("Address", "10.5.72.3/24", "MacAddress", "02:42:0a:05:48:03")));
+        p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", ep2, "SandboxKey", "/x"));
+        // dockerd died before moving the container end: both ends are still on the host
+        p.restart();
+        assertThat(p.host.links).doesNotContainKeys(vethHost(ep2), vethContainer(ep2));
+        JsonNode join = joined2(ep2);
+        assertThat(join.get("InterfaceName").get("SrcName").asText()).isEqualTo(vethContainer(ep2));
+    }
+
+    @Test
+    void aCorruptStateFileIsSetAsideAndTheRestIsServed() throws Exception {
+        p.plugin.close();
+        Path bad = p.settings.dataDir().resolve("endpoints").resolve(id("broken") + ".json");
+        Files.writeString(bad, "{ this is not json");
+        p.startPlugin();
+        assertThat(bad).doesNotExist();
+        assertThat(bad.resolveSibling(bad.getFileName() + ".corrupt")).exists();
+        assertThat(p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP)).has("Value")).isTrue();
+    }
+
+    JsonNode joined(String ep, String address) {
+        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", ep,
+                "Interface", obj("Address", address, "MacAddress", "02:42:0a:05:48:0" + address.charAt(8)), "Options", Map.of()));
+        JsonNode join = joined2(ep);
+        p.host.moveToSandbox(vethContainer(ep));
+        return join;
+    }
+
+    JsonNode joined2(String ep) {
+        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", ep,
+                "SandboxKey", "/var/run/docker/netns/" + ep.substring(0, 12), "Options", Map.of()));
+        assertThat(join.has("Err")).as("Join: %s", join).isFalse();
+        return join;
+    }
+}
