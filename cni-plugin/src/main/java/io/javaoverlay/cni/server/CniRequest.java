@@ -14,8 +14,9 @@ import java.util.Map;
  * ADD} for {@code CNI_COMMAND=ADD}, ...) and the caller's network namespace
  * ({@code JO-Caller-Netns: net:[4026531992]}), and whose body is the plugin's stdin.
  *
- * <p>Only what that client sends is understood: one request per connection, a
- * {@code Content-Length} body (curl sends one for {@code --data-binary}), no chunking.
+ * <p>Only what that client sends is understood: one request per connection, a body of
+ * {@code Content-Length} bytes or, without that header, a POST's up to the end of the stream (the client
+ * shuts its side down after the body; a shell client cannot count bytes cheaply), no chunking.
  *
  * @param env          the CNI variables, named as in the process environment
  * @param callerNetns  the caller's {@code readlink /proc/self/ns/net}; empty when not sent
@@ -46,7 +47,7 @@ record CniRequest(String method, String target, Map<String, String> env, String 
         }
         Map<String, String> env = new LinkedHashMap<>();
         String callerNetns = "";
-        int length = 0;
+        int length = -1;
         for (int n = 0; ; n++) {
             String header = line(in);
             if (header == null) {
@@ -81,6 +82,16 @@ record CniRequest(String method, String target, Map<String, String> env, String 
                 // CNI-Containerid -> CNI_CONTAINERID
                 env.put(name.toUpperCase(Locale.ROOT).replace('-', '_'), value);
             }
+        }
+        if (length < 0 && !parts[0].equals("POST")) {
+            return new CniRequest(parts[0], parts[1], env, callerNetns, new byte[0]);
+        }
+        if (length < 0) {
+            byte[] body = in.readNBytes(MAX_BODY + 1);
+            if (body.length > MAX_BODY) {
+                throw new BadRequest("body longer than " + MAX_BODY + " bytes");
+            }
+            return new CniRequest(parts[0], parts[1], env, callerNetns, body);
         }
         byte[] body = in.readNBytes(length);
         if (body.length != length) {
