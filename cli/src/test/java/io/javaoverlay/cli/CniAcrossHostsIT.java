@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import io.javaoverlay.cni.testing.CniJson;
 import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNamespace;
 
 /**
@@ -55,6 +57,12 @@ class CniAcrossHostsIT {
     private static final Map<String, Integer> podHost = new LinkedHashMap<>();
     private static final Map<String, TestNamespace> pods = new HashMap<>();
     private static final Map<String, Map<String, Object>> results = new HashMap<>();
+
+    @BeforeAll
+    static void clientPresent() {
+        // the launcher hands calls to the agent with socat; without it every call would take the JVM path
+        Requirements.check().command("socat", "socat").orAbort();
+    }
 
     /** What one run of the executable printed and returned. */
     record Run(int exit, String stdout, String stderr) {
