@@ -169,6 +169,10 @@ public final class CniSocketServer implements AutoCloseable {
             handle(request, out);
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("CNI socket {}: a client went away: {}", path, e.toString());
+        } catch (RuntimeException | Error e) {
+            // the Dispatcher maps the plugin's failures to error results; this is outside it (a bug).
+            // The connection closes unanswered, and the launcher runs the plugin itself.
+            LOG.error("CNI socket {}: serving a call failed", path, e);
         }
     }
 
