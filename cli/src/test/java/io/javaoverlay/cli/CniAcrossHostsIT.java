@@ -10,6 +10,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -136,7 +137,9 @@ class CniAcrossHostsIT {
 
     @Test
     @Order(1)
-    void podsAddedThroughTheAgentsPingAcrossHosts() {
+    void podsAddedThroughTheAgentsPingAcrossHosts() throws IOException {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cluster.cniSocket(1))))
+                .as("only root may ask the agent to wire containers").isEqualTo("rw-------");
         addPod(1, "a1", agentSocket(1));
         addPod(2, "b1", agentSocket(2));
 
