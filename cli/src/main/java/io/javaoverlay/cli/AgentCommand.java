@@ -99,6 +99,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "host state kept across restarts, e.g. the VXLAN VTEP MAC (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
+    @Option(names = "--cni-socket", paramLabel = "PATH", defaultValue = "/run/javaoverlay/cni.sock",
+            description = "serve CNI calls on this Unix socket, so the CNI plugin (bin/javaoverlay) hands them to this agent "
+                    + "instead of starting a JVM per call; empty to serve none (default: ${DEFAULT-VALUE})")
+    String cniSocket;
+
     @Override
     public Integer call() {
         AgentOptions options = new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
@@ -107,6 +112,8 @@ final class AgentCommand implements Callable<Integer> {
                 iptablesForwardRules, iptablesResync, !noDataPath);
         Agent agent = new Agent(options, noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry());
         Signals.onTermination(agent::requestStop);
-        return agent.run();
+        try (CniSocket served = CniSocket.serve(cniSocket)) {
+            return agent.run();
+        }
     }
 }

@@ -86,6 +86,8 @@ final class CniCommand implements Runnable {
         private static String warmUp(Path plugin) throws IOException, InterruptedException {
             ProcessBuilder pb = new ProcessBuilder(plugin.toString()).redirectErrorStream(true);
             pb.environment().put("CNI_COMMAND", "VERSION");
+            // the JVM path is what needs the cache: a running agent must not answer this one
+            pb.environment().put("JAVAOVERLAY_CNI_SOCKET", "");
             Process p = pb.start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

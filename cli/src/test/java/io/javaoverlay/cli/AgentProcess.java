@@ -59,6 +59,8 @@ final class AgentProcess implements AutoCloseable {
                     "--data-dir", dir.resolve("data").toString(),
                     "--healthz-ip", "127.0.0.1",
                     "--healthz-port", Integer.toString(healthPort),
+                    // in the test machine's own namespace: no CNI socket in its /run
+                    "--cni-socket=",
                     // these agents run in the test machine's own namespace: control plane only, never touch its network
                     "--no-data-path"));
             cmd.addAll(args);

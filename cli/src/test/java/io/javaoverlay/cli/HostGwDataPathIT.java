@@ -77,7 +77,8 @@ class HostGwDataPathIT extends DataPathContract {
         ExecResult r = h4.exec(List.of(OverlayCluster.launcher().toString(), "agent", "--etcd-endpoints", cluster.etcdUrl(),
                 "--etcd-prefix", OverlayCluster.PREFIX, "--iface", h4.underlayInterface(), "--public-ip", "192.0.2.44",
                 "--subnet-file", cluster.hostDir(4).resolve("nat-subnet.env").toString(),
-                "--data-dir", cluster.hostDir(4).resolve("nat-data").toString()), Map.of(), null, Duration.ofSeconds(90));
+                "--data-dir", cluster.hostDir(4).resolve("nat-data").toString(), "--cni-socket=" + cluster.cniSocket(4)),
+                Map.of(), null, Duration.ofSeconds(90));
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.stdout() + r.stderr()).contains("host-gw needs the public IP to be the interface's address")
                 .contains("192.0.2.44");

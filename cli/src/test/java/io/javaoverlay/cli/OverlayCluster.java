@@ -46,6 +46,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
 
     private final String backendJson;
     private final int initialHosts;
+    private final boolean withContainers;
     final TestNetwork net;
     private final Map<Integer, TestProcess> agents = new HashMap<>();
     private final List<TestProcess> allAgents = new ArrayList<>();
@@ -54,9 +55,10 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     private final Map<Integer, List<TestNamespace>> containers = new HashMap<>();
     private String etcdUrl;
 
-    private OverlayCluster(String backendJson, int hosts, int initialHosts) {
+    private OverlayCluster(String backendJson, int hosts, int initialHosts, boolean withContainers) {
         this.backendJson = backendJson;
         this.initialHosts = initialHosts;
+        this.withContainers = withContainers;
         this.net = TestNetwork.withHosts(hosts);
     }
 
@@ -67,7 +69,12 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
 
     /** {@code hosts} hosts of which the first {@code initialHosts} run an agent and containers from the start. */
     static OverlayCluster of(String backendJson, int hosts, int initialHosts) {
-        return new OverlayCluster(backendJson, hosts, initialHosts);
+        return new OverlayCluster(backendJson, hosts, initialHosts, true);
+    }
+
+    /** {@code hosts} hosts, each running an agent from the start, with no bridge or containers (a CNI plugin makes them). */
+    static OverlayCluster agentsOnly(String backendJson, int hosts) {
+        return new OverlayCluster(backendJson, hosts, hosts, false);
     }
 
     @Override
@@ -89,7 +96,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
             started.add(CompletableFuture.runAsync(() -> startAgent(host)));
         }
         started.forEach(CompletableFuture::join);
-        for (int h = 1; h <= initialHosts; h++) {
+        for (int h = 1; h <= initialHosts && withContainers; h++) {
             addContainers(h);
         }
     }
@@ -151,6 +158,11 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         return d;
     }
 
+    /** Where host {@code n}'s agent serves CNI calls. */
+    Path cniSocket(int n) {
+        return hostDir(n).resolve("cni.sock");
+    }
+
     Path subnetFile(int n) {
         return hostDir(n).resolve("subnet.env");
     }
@@ -164,6 +176,8 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
                 "--iface", h.underlayInterface(),
                 "--subnet-file", subnetFile(n).toString(),
                 "--data-dir", hostDir(n).resolve("data").toString(),
+                // every host's own socket: the hosts share this machine's file system
+                "--cni-socket", cniSocket(n).toString(),
                 "--ip-masq");
         TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, Map.of());
         synchronized (agents) {

@@ -27,7 +27,10 @@
  *   <li>DEL needs neither subnet.env nor the namespace: the reservation is found by owner, so a
  *       node whose agent is down, or a container whose namespace is gone, still frees its
  *       address.</li>
- *   <li>Every ADD/DEL is a new JVM: the path avoids what costs at start-up (databind,
+ *   <li>When the agent runs, {@code server.CniSocketServer} serves calls in the agent's process
+ *       (the launcher hands them over with socat, see docs/cni.md), running the same
+ *       {@link io.javaoverlay.cni.CniMain#run} with the call's environment and stdin.</li>
+ *   <li>Otherwise every ADD/DEL is a new JVM: the path avoids what costs at start-up (databind,
  *       {@code String.format}, lambdas and record-generated {@code equals} on the kernel path,
  *       logging set-up when nothing is logged). {@link io.javaoverlay.cni.StartupCache} builds
  *       the class-data archive the launcher uses (docs/benchmarks.md).</li>

@@ -1,0 +1,44 @@
+package io.javaoverlay.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.cni.server.CniSocketServer;
+
+/**
+ * The agent's {@code --cni-socket}: serves CNI calls when it can. Not serving is never fatal:
+ * the plugin then runs as its own process, only slower to start, so the agent keeps its main
+ * job (the host's network) and says in its log why it does not serve.
+ */
+final class CniSocket implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CniSocket.class);
+
+    private final Optional<CniSocketServer> server;
+
+    private CniSocket(Optional<CniSocketServer> server) {
+        this.server = server;
+    }
+
+    /** {@code path} empty: serves nothing. */
+    static CniSocket serve(String path) {
+        if (path == null || path.isBlank()) {
+            return new CniSocket(Optional.empty());
+        }
+        try {
+            return new CniSocket(Optional.of(CniSocketServer.start(Path.of(path))));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("not serving CNI calls on {}: {} (the CNI plugin still works, starting a JVM per call)", path, e.getMessage());
+            return new CniSocket(Optional.empty());
+        }
+    }
+
+    @Override
+    public void close() {
+        server.ifPresent(CniSocketServer::close);
+    }
+}
