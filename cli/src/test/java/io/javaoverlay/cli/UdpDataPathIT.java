@@ -44,6 +44,11 @@ class UdpDataPathIT extends DataPathContract {
 
     /** The TUN device goes with the process, so a restart interrupts traffic (briefly). */
     @Override
+    String fakeLease(Ip4 publicIp) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
+    }
+
+    @Override
     boolean keepsTrafficAcrossRestart() {
         return false;
     }

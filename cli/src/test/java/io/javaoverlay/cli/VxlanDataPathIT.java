@@ -36,6 +36,12 @@ class VxlanDataPathIT extends DataPathContract {
     }
 
     @Override
+    String fakeLease(Ip4 publicIp) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:0a:fa\"}}";
+    }
+
+    @Override
     boolean keepsTrafficAcrossRestart() {
         return true;
     }
