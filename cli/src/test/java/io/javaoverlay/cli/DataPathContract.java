@@ -233,6 +233,26 @@ abstract class DataPathContract {
         }
     }
 
+    /**
+     * For backends whose MTU is below the underlay's: a container left at 1500 bytes sends a
+     * full-sized packet with DF, gets "fragmentation needed" with the overlay MTU from its host,
+     * and TCP from it still gets through (path MTU discovery).
+     */
+    void containerWithTheUnderlaysMtuLearnsThePathMtu() throws Exception {
+        OverlayCluster c = cluster();
+        TestNamespace big = c.container(1, "big", 9, 1500);
+        Ip4 target = c.containerIp(2, 1);
+        ExecResult r = big.exec(Duration.ofSeconds(20), "ping", "-n", "-M", "do", "-s", "1472", "-c", "3", "-i", "0.3", "-W", "2",
+                target.toString());
+        assertThat(r.ok()).isFalse();
+        assertThat(r.stdout() + r.stderr()).as("ICMP fragmentation needed, or the path MTU it taught")
+                .containsAnyOf("mtu = " + expectedMtu(), "mtu=" + expectedMtu());
+        try (ServerSocketChannel server = NamespaceSockets.listen(c.container(2, 1), target, 5002)) {
+            String[] digests = NamespaceSockets.transfer(big, server, target, 5002, 2 << 20, Duration.ofSeconds(60));
+            assertThat(digests[1]).as("SHA-256 of 2 MiB sent with a 1500-byte MTU").isEqualTo(digests[0]);
+        }
+    }
+
     /** A lease for a host that does not run, in this backend's shape (a reservation: no etcd lease). */
     abstract String fakeLease(Ip4 publicIp);
 

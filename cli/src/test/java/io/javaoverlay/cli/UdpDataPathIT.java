@@ -179,4 +179,10 @@ class UdpDataPathIT extends DataPathContract {
         }
         return (int) (~sum & 0xffff);
     }
+
+    @Test
+    @Order(20)
+    void aContainerWithTheUnderlaysMtuLearnsThePathMtuAndStillTransfers() throws Exception {
+        containerWithTheUnderlaysMtuLearnsThePathMtu();
+    }
 }

@@ -119,4 +119,10 @@ class VxlanDataPathIT extends DataPathContract {
         assertThat(h1.ipJson("link", "show", "flannel.1").get(0).path("address").asText()).as("same VTEP MAC").isEqualTo(mac);
         assertThat(cluster.agent(1).log()).contains("flannel.1 was deleted by someone else; recreating it");
     }
+
+    @Test
+    @Order(20)
+    void aContainerWithTheUnderlaysMtuLearnsThePathMtuAndStillTransfers() throws Exception {
+        containerWithTheUnderlaysMtuLearnsThePathMtu();
+    }
 }
