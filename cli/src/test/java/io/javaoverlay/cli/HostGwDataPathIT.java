@@ -38,6 +38,11 @@ class HostGwDataPathIT extends DataPathContract {
     }
 
     @Override
+    String fakeLease(Ip4 publicIp) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"host-gw\"}";
+    }
+
+    @Override
     boolean keepsTrafficAcrossRestart() {
         return true;
     }

@@ -44,6 +44,11 @@ class UdpDataPathIT extends DataPathContract {
 
     /** The TUN device goes with the process, so a restart interrupts traffic (briefly). */
     @Override
+    String fakeLease(Ip4 publicIp) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
+    }
+
+    @Override
     boolean keepsTrafficAcrossRestart() {
         return false;
     }
@@ -54,6 +59,12 @@ class UdpDataPathIT extends DataPathContract {
      * being answered at once with "Destination Net Unreachable" (an answer from the peer needs
      * the peer to know this host as well, which is the peer's start-up, not this host's update).
      */
+    /** No route per peer here: the late host is timed by the agent forwarding to it (see {@link #isProgrammed}). */
+    @Override
+    boolean isRouted(TestHost host, Ip4Net peer, Ip4 peerIp) {
+        return isProgrammed(host, peer, peerIp);
+    }
+
     @Override
     boolean isProgrammed(TestHost host, Ip4Net peer, Ip4 peerIp) {
         ExecResult r = host.exec(Duration.ofSeconds(5), "ping", "-n", "-c1", "-W0.1", peer.address().toString());
@@ -167,5 +178,11 @@ class UdpDataPathIT extends DataPathContract {
             sum = (sum & 0xffff) + (sum >> 16);
         }
         return (int) (~sum & 0xffff);
+    }
+
+    @Test
+    @Order(20)
+    void aContainerWithTheUnderlaysMtuLearnsThePathMtuAndStillTransfers() throws Exception {
+        containerWithTheUnderlaysMtuLearnsThePathMtu();
     }
 }

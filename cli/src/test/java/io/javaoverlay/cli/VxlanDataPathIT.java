@@ -36,6 +36,12 @@ class VxlanDataPathIT extends DataPathContract {
     }
 
     @Override
+    String fakeLease(Ip4 publicIp) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:0a:fa\"}}";
+    }
+
+    @Override
     boolean keepsTrafficAcrossRestart() {
         return true;
     }
@@ -112,5 +118,11 @@ class VxlanDataPathIT extends DataPathContract {
         assertThat(cluster.container(1, 2).ping(cluster.containerIp(3, 2).toString(), 5)).isTrue();
         assertThat(h1.ipJson("link", "show", "flannel.1").get(0).path("address").asText()).as("same VTEP MAC").isEqualTo(mac);
         assertThat(cluster.agent(1).log()).contains("flannel.1 was deleted by someone else; recreating it");
+    }
+
+    @Test
+    @Order(20)
+    void aContainerWithTheUnderlaysMtuLearnsThePathMtuAndStillTransfers() throws Exception {
+        containerWithTheUnderlaysMtuLearnsThePathMtu();
     }
 }

@@ -39,6 +39,7 @@ final class Inbound implements Runnable {
     private final DatagramBatch batch;
     /** Joins TCP segments into GSO packets when the device takes a virtio_net_hdr, else null. */
     private final TcpCoalescer coalescer;
+    private final TcpCoalescer.Sink sink;
 
     Inbound(TunDevice tun, UdpSocket socket, PeerRoutes routes, UdpCounters counters) {
         this.tun = tun;
@@ -47,6 +48,7 @@ final class Inbound implements Runnable {
         this.counters = counters.inbound();
         this.batch = DatagramBatch.allocate(BATCH, socket.groEnabled() ? SLOT : 2048);
         this.coalescer = tun.hasVnetHeader() ? new TcpCoalescer() : null;
+        this.sink = tun::tryWrite;
     }
 
     @Override
@@ -121,7 +123,7 @@ final class Inbound implements Runnable {
     }
 
     private void flush() {
-        if (coalescer != null && !coalescer.isEmpty() && coalescer.flush(tun) < 0) {
+        if (coalescer != null && !coalescer.isEmpty() && coalescer.flushTo(sink) < 0) {
             counters.increment(Counter.TUN_WRITE_FAILED);
         }
     }

@@ -22,6 +22,13 @@ import io.javaoverlay.core.netlink.TunDevice;
  */
 final class TcpCoalescer {
 
+    /** Where joined packets go: the TUN device's {@link TunDevice#tryWrite}. */
+    @FunctionalInterface
+    interface Sink {
+        /** Writes {@code length} bytes from {@code offset}; returns them, or minus the errno. */
+        int write(ByteBuffer src, int offset, int length);
+    }
+
     private static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
     private static final int VIRTIO_NET_HDR_GSO_TCPV4 = 1;
     private static final int TCP_ACK = 0x10;
@@ -130,7 +137,7 @@ final class TcpCoalescer {
      * is, several as one GSO packet. Returns the number of segments written (0 if nothing was
      * waiting), or minus the errno when the device refused it.
      */
-    int flush(TunDevice tun) {
+    int flushTo(Sink tun) {
         if (segments == 0) {
             return 0;
         }
@@ -154,7 +161,7 @@ final class TcpCoalescer {
             vnet.putShort(6, (short) ihl);
             vnet.putShort(8, (short) 16);
         }
-        int r = tun.tryWrite(out, 0, HDR + length);
+        int r = tun.write(out, 0, HDR + length);
         return r < 0 ? r : n;
     }
 }

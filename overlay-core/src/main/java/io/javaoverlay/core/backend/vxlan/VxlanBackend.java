@@ -105,6 +105,7 @@ public final class VxlanBackend implements Backend {
 
     @Override
     public void handle(List<LeaseEvent> batch) {
+        long start = System.nanoTime();
         boolean each = batch.size() <= LOG_EACH_PEER_UP_TO;
         int added = 0;
         int removed = 0;
@@ -134,7 +135,8 @@ public final class VxlanBackend implements Backend {
             program(peer);
         }
         if (!each) {
-            LOG.info("applied {} peer events: {} added or changed, {} removed; {} peers", batch.size(), added, removed, wanted.size());
+            LOG.info("applied {} peer events in {} ms: {} added or changed, {} removed; {} peers", batch.size(),
+                    (System.nanoTime() - start) / 1_000_000, added, removed, wanted.size());
         }
         if (!staleCleaned) {
             staleCleaned = true;
