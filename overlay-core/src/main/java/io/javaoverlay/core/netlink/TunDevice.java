@@ -5,7 +5,6 @@ import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TUN device ({@code /dev/net/tun}, {@code IFF_TUN | IFF_NO_PI}): layer-3 packets in and
@@ -31,9 +30,6 @@ public final class TunDevice implements AutoCloseable {
     private static final int IFF_VNET_HDR = 0x4000;
     private static final int IFREQ_SIZE = 40;
     private static final int IFNAMSIZ = 16;
-
-    /** Low bits: calls in flight; this bit: closed. */
-    private static final int CLOSED = 1 << 30;
 
     /** Flags passed through to TUNSETIFF. */
     public enum Option {
@@ -65,12 +61,13 @@ public final class TunDevice implements AutoCloseable {
     /** iovec[2] (header, packet) for {@link #tryWritePacket}, and a zeroed virtio_net_hdr: writer thread only. */
     private final ByteBuffer writeVector;
     private final long writeVectorAddress;
-    private final AtomicInteger state = new AtomicInteger();
+    private final SharedFd guard;
     private volatile CachedAddress readCache = new CachedAddress(null, 0);
     private volatile CachedAddress writeCache = new CachedAddress(null, 0);
 
     private TunDevice(int fd, String name, boolean vnetHeader) {
         this.fd = fd;
+        this.guard = new SharedFd(fd, "tun " + name);
         this.name = name;
         this.vnetHeader = vnetHeader;
         this.writeVector = ByteBuffer.allocateDirect(48).order(java.nio.ByteOrder.nativeOrder());
@@ -128,12 +125,12 @@ public final class TunDevice implements AutoCloseable {
      * truncated. Returns the length, or -1 once the device is closed.
      */
     public int read(ByteBuffer dst) {
-        if (!enter()) {
+        if (!guard.enter()) {
             return -1;
         }
         try {
             while (!LibC.poll(fd, LibC.POLLIN, POLL_SLICE_MILLIS, "poll(tun " + name + ")")) {
-                if ((state.get() & CLOSED) != 0) {
+                if (guard.isClosing()) {
                     return -1;
                 }
             }
@@ -142,7 +139,7 @@ public final class TunDevice implements AutoCloseable {
             dst.position(dst.position() + n);
             return n;
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -151,7 +148,7 @@ public final class TunDevice implements AutoCloseable {
      * position. Returns the length written.
      */
     public int write(ByteBuffer src) {
-        if (!enter()) {
+        if (!guard.enter()) {
             throw new IllegalStateException("TUN device " + name + " is closed");
         }
         try {
@@ -160,7 +157,7 @@ public final class TunDevice implements AutoCloseable {
             src.position(src.position() + n);
             return n;
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -176,13 +173,13 @@ public final class TunDevice implements AutoCloseable {
      * must cut to the MTU ourselves. The kernel then stops segmenting and checksumming for us.
      */
     public void setOffload(int flags) {
-        if (!enter()) {
+        if (!guard.enter()) {
             throw new IllegalStateException("TUN device " + name + " is closed");
         }
         try {
             LibC.ioctlValue(fd, TUNSETOFFLOAD, flags & 0xffffffffL, "ioctl(TUNSETOFFLOAD) on " + name);
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -192,7 +189,7 @@ public final class TunDevice implements AutoCloseable {
      * waiting, -1 once the device is closed.
      */
     public int readNow(ByteBuffer dst) {
-        if (!enter()) {
+        if (!guard.enter()) {
             return -1;
         }
         try {
@@ -201,7 +198,7 @@ public final class TunDevice implements AutoCloseable {
             dst.position(dst.position() + n);
             return n;
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -211,27 +208,27 @@ public final class TunDevice implements AutoCloseable {
      * none is waiting, -1 once the device is closed.
      */
     public int readNow(DatagramBatch batch, int slot, int offset) {
-        if (!enter()) {
+        if (!guard.enter()) {
             return -1;
         }
         try {
             return LibC.readNonBlocking(fd, batch.slotAddress(slot) + offset, batch.slotCapacity() - offset,
                     "read(tun " + name + ")");
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
     /** Waits up to {@code timeoutMillis} for a packet to read; false on timeout or once closed. */
     public boolean awaitReadable(int timeoutMillis) {
-        if (!enter()) {
+        if (!guard.enter()) {
             return false;
         }
         try {
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
-                if (left <= 0 || (state.get() & CLOSED) != 0) {
+                if (left <= 0 || guard.isClosing()) {
                     return false;
                 }
                 if (LibC.poll(fd, LibC.POLLIN, (int) Math.min(left, POLL_SLICE_MILLIS), "poll(tun " + name + ")")) {
@@ -239,7 +236,7 @@ public final class TunDevice implements AutoCloseable {
                 }
             }
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -250,7 +247,7 @@ public final class TunDevice implements AutoCloseable {
      * refused it (the packet loop counts, it does not throw).
      */
     public int tryWritePacket(DatagramBatch batch, int slot, int offset, int length) {
-        if (!enter()) {
+        if (!guard.enter()) {
             return -LibC.EBADF;
         }
         try {
@@ -263,7 +260,7 @@ public final class TunDevice implements AutoCloseable {
             long n = LibC.tryWritev(fd, writeVectorAddress, 2);
             return n < 0 ? (int) n : (int) n - VNET_HDR_LEN;
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -273,13 +270,13 @@ public final class TunDevice implements AutoCloseable {
      * minus the errno when the kernel refused them.
      */
     public int tryWrite(ByteBuffer src, int offset, int length) {
-        if (!enter()) {
+        if (!guard.enter()) {
             return -LibC.EBADF;
         }
         try {
             return (int) LibC.tryWrite(fd, address(src, false) + offset, length);
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -297,35 +294,14 @@ public final class TunDevice implements AutoCloseable {
         return cached.address;
     }
 
-    private boolean enter() {
-        while (true) {
-            int s = state.get();
-            if ((s & CLOSED) != 0) {
-                return false;
-            }
-            if (state.compareAndSet(s, s + 1)) {
-                return true;
-            }
-        }
-    }
-
-    private void leave() {
-        if (state.decrementAndGet() == CLOSED) {
-            LibC.close(fd, "close(tun " + name + ")");
-        }
-    }
-
     public boolean isOpen() {
-        return (state.get() & CLOSED) == 0;
+        return !guard.isClosing();
     }
 
     /** Closes the descriptor (once no call is in flight), which removes the device. Idempotent. */
     @Override
     public void close() {
-        int before = state.getAndUpdate(s -> s | CLOSED);
-        if ((before & CLOSED) == 0 && before == 0) {
-            LibC.close(fd, "close(tun " + name + ")");
-        }
+        guard.close();
     }
 
     @Override

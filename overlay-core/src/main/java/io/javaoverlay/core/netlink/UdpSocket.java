@@ -1,7 +1,5 @@
 package io.javaoverlay.core.netlink;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.javaoverlay.core.net.Ip4;
 
 /**
@@ -19,12 +17,11 @@ public final class UdpSocket implements AutoCloseable {
     /** How often a waiting receive checks whether the socket was closed. */
     static final int POLL_SLICE_MILLIS = 200;
 
-    private static final int CLOSED = 1 << 30;
     private static final int EMSGSIZE = 90;
 
     private final int fd;
     private final int port;
-    private final AtomicInteger state = new AtomicInteger();
+    private final SharedFd guard;
     private boolean gro;
     // written by the sending thread only; volatile so that statistics readers see them
     private volatile long sendErrors;
@@ -32,6 +29,7 @@ public final class UdpSocket implements AutoCloseable {
 
     private UdpSocket(int fd, int port) {
         this.fd = fd;
+        this.guard = new SharedFd(fd, "udp :" + port);
         this.port = port;
     }
 
@@ -113,7 +111,7 @@ public final class UdpSocket implements AutoCloseable {
      * did in time, -1 once the socket is closed.
      */
     public int receive(DatagramBatch batch, int offset, int timeoutMillis) {
-        if (!enter()) {
+        if (!guard.enter()) {
             return -1;
         }
         try {
@@ -136,12 +134,12 @@ public final class UdpSocket implements AutoCloseable {
                         return n;
                     }
                 }
-                if ((state.get() & CLOSED) != 0) {
+                if (guard.isClosing()) {
                     return -1;
                 }
             }
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -151,7 +149,7 @@ public final class UdpSocket implements AutoCloseable {
      * filtered) is skipped and counted in {@link #sendErrors()}. Returns how many were sent.
      */
     public int send(DatagramBatch batch, int count) {
-        if (!enter()) {
+        if (!guard.enter()) {
             throw new IllegalStateException("UDP socket :" + port + " is closed");
         }
         try {
@@ -166,7 +164,7 @@ public final class UdpSocket implements AutoCloseable {
                 }
                 int errno = -n;
                 if (errno == LibC.EAGAIN) {
-                    if ((state.get() & CLOSED) != 0) {
+                    if (guard.isClosing()) {
                         break;
                     }
                     LibC.poll(fd, LibC.POLLOUT, POLL_SLICE_MILLIS, "poll(udp :" + port + ")");
@@ -179,7 +177,7 @@ public final class UdpSocket implements AutoCloseable {
             }
             return sent;
         } finally {
-            leave();
+            guard.leave();
         }
     }
 
@@ -198,35 +196,14 @@ public final class UdpSocket implements AutoCloseable {
         return errno == EMSGSIZE;
     }
 
-    private boolean enter() {
-        while (true) {
-            int s = state.get();
-            if ((s & CLOSED) != 0) {
-                return false;
-            }
-            if (state.compareAndSet(s, s + 1)) {
-                return true;
-            }
-        }
-    }
-
-    private void leave() {
-        if (state.decrementAndGet() == CLOSED) {
-            LibC.close(fd, "close(udp :" + port + ")");
-        }
-    }
-
     public boolean isOpen() {
-        return (state.get() & CLOSED) == 0;
+        return !guard.isClosing();
     }
 
     /** Closes the socket once no call is in flight. Idempotent. */
     @Override
     public void close() {
-        int before = state.getAndUpdate(s -> s | CLOSED);
-        if ((before & CLOSED) == 0 && before == 0) {
-            LibC.close(fd, "close(udp :" + port + ")");
-        }
+        guard.close();
     }
 
     @Override
