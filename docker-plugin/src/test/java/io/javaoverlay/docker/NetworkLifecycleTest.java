@@ -53,7 +53,7 @@ class NetworkLifecycleTest {
 
     @Test
     void requestPoolHandsOutThisHostsLeaseWithItsGatewayAndCountsUsers() {
-        JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "V6", false));
+        JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", LEASE, "V6", false));
         assertThat(pool.get("Pool").asText()).isEqualTo(LEASE);
         assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
         String id = pool.get("PoolID").asText();
@@ -63,6 +63,20 @@ class NetworkLifecycleTest {
         assertThat(p.stateFileExists("pools", id)).as("still used by one network").isTrue();
         p.client.call("IpamDriver.ReleasePool", obj("PoolID", id));
         assertThat(p.stateFileExists("pools", id)).isFalse();
+    }
+
+    @Test
+    void withoutSubnetTheNetworkGetsTheAnyPoolSoDockersOverlapCheckCannotLoop() {
+        // dockerd checks a pool it did not name against the host's routes, and the bridge
+        // routes the lease: it would ask again forever. 0.0.0.0/0 is exempt from that check.
+        JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "V6", false));
+        assertThat(pool.get("Pool").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
+        JsonNode created = p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
+                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", "0.0.0.0/0", "Gateway", GATEWAY))));
+        assertThat(created.has("Err")).as("%s", created).isFalse();
+        endpointJoined(NET, EP, "10.5.72.2/24");
+        assertThat(p.host.links.get(InProcessPlugin.BRIDGE).addresses()).extracting(Object::toString).containsExactly(GATEWAY);
     }
 
     @Test

@@ -97,7 +97,8 @@ public final class NetworkDriver {
                     + pool.addressSpace() + "\"), so they could collide with other containers on the overlay; "
                     + "create it with: docker network create -d javaoverlay --ipam-driver javaoverlay NAME");
         }
-        Ip4Net subnet = net("Pool", pool.pool());
+        // ANY_POOL: the network was created without --subnet (see IpamDriver.ANY_POOL)
+        Ip4Net subnet = IpamDriver.ANY_POOL.equals(pool.pool()) ? env.lease() : net("Pool", pool.pool());
         if (!subnet.equals(env.lease())) {
             throw new PluginException.Refused("pool " + subnet + " is not this host's subnet " + env.lease()
                     + "; create the network with --ipam-driver javaoverlay and without --subnet");

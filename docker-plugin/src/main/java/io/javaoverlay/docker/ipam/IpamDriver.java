@@ -45,6 +45,18 @@ public final class IpamDriver {
     static final String GATEWAY_TYPE = "com.docker.network.gateway";
     static final String MAC_OPTION = "com.docker.network.endpoint.macaddress";
 
+    /**
+     * The pool handed out when dockerd asks for "any pool" (no {@code --subnet}). libnetwork
+     * checks a pool it did not ask for by name against the host's routes, and when one
+     * overlaps (the bridge's own route to the lease, present as soon as a CNI pod or another
+     * javaoverlay network exists) it holds that pool and asks again, forever, since we can only
+     * ever offer the lease. It skips the check for {@code 0.0.0.0/0}, so that is what such a
+     * network gets as its pool (Calico's IPAM does the same); the gateway travels with it and
+     * every address still comes from the lease. {@code --subnet <lease>} gives a network the
+     * real pool (and lets {@code --ip} work, which dockerd allows only on such networks).
+     */
+    public static final String ANY_POOL = "0.0.0.0/0";
+
     /** The owner client of Docker's reservations in the shared store. */
     public static final String OWNER_CLIENT = "docker";
 
@@ -90,7 +102,7 @@ public final class IpamDriver {
         state.save(new PoolState(id, subnet, pool.references() + 1));
         LOG.info("pool {} requested ({} networks use it)", subnet, pool.references() + 1);
         // Handing the gateway back with the pool spares libnetwork a RequestAddress for it.
-        return new IpamMessages.RequestPoolResponse(id, subnet.toString(),
+        return new IpamMessages.RequestPoolResponse(id, isEmpty(req.pool()) ? ANY_POOL : subnet.toString(),
                 Map.of(GATEWAY_TYPE, env.subnet().toString()));
     }
 
