@@ -52,17 +52,18 @@ class NetworkLifecycleTest {
     }
 
     @Test
-    void requestPoolHandsOutThisHostsLeaseWithItsGatewayAndCountsUsers() {
+    void requestPoolHandsOutThisHostsLeaseWithItsGateway() {
         JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", LEASE, "V6", false));
         assertThat(pool.get("Pool").asText()).isEqualTo(LEASE);
         assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
         String id = pool.get("PoolID").asText();
-        assertThat(p.requestPool()).isEqualTo(id);
-
-        p.client.call("IpamDriver.ReleasePool", obj("PoolID", id));
-        assertThat(p.stateFileExists("pools", id)).as("still used by one network").isTrue();
-        p.client.call("IpamDriver.ReleasePool", obj("PoolID", id));
-        assertThat(p.stateFileExists("pools", id)).isFalse();
+        assertThat(p.requestPool()).as("the same pool every time").isEqualTo(id);
+        // released as often as dockerd likes (it holds and releases pools in its own order):
+        // the pool is the lease, addresses keep working
+        for (int i = 0; i < 3; i++) {
+            assertThat(p.client.call("IpamDriver.ReleasePool", obj("PoolID", id)).has("Error")).isFalse();
+        }
+        assertThat(p.requestAddress(id, "", MAC)).startsWith("10.5.72.");
     }
 
     @Test

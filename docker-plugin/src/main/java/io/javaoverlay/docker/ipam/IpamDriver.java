@@ -20,8 +20,6 @@ import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.api.IpamMessages;
 import io.javaoverlay.docker.api.PluginMessages;
-import io.javaoverlay.docker.state.PoolState;
-import io.javaoverlay.docker.state.StateStore;
 
 /**
  * libnetwork's remote IPAM driver: every javaoverlay network gets this host's lease as its
@@ -57,15 +55,15 @@ public final class IpamDriver {
      */
     public static final String ANY_POOL = "0.0.0.0/0";
 
+    static final String POOL_ID_PREFIX = "javaoverlay:";
+
     /** The owner client of Docker's reservations in the shared store. */
     public static final String OWNER_CLIENT = "docker";
 
-    private final StateStore state;
     private final HostLease lease;
     private final Store addresses;
 
-    public IpamDriver(StateStore state, HostLease lease, Store addresses) {
-        this.state = state;
+    public IpamDriver(HostLease lease, Store addresses) {
         this.lease = lease;
         this.addresses = addresses;
     }
@@ -97,32 +95,22 @@ public final class IpamDriver {
             throw new PluginException.Refused("--ip-range is not supported: addresses come from the whole host subnet " + subnet
                     + ", shared with the CNI plugin");
         }
-        String id = PoolState.idFor(subnet);
-        PoolState pool = state.pool(id).orElse(new PoolState(id, subnet, 0));
-        state.save(new PoolState(id, subnet, pool.references() + 1));
-        LOG.info("pool {} requested ({} networks use it)", subnet, pool.references() + 1);
+        String id = poolId(subnet);
+        LOG.info("pool {} requested", subnet);
         // Handing the gateway back with the pool spares libnetwork a RequestAddress for it.
         return new IpamMessages.RequestPoolResponse(id, isEmpty(req.pool()) ? ANY_POOL : subnet.toString(),
                 Map.of(GATEWAY_TYPE, env.subnet().toString()));
     }
 
     public PluginMessages.Empty releasePool(IpamMessages.ReleasePoolRequest req) {
-        String id = required("PoolID", req.poolId());
-        Optional<PoolState> pool = state.pool(id);
-        if (pool.isEmpty()) {
-            LOG.info("release of unknown pool {}: nothing to do", id);
-        } else if (pool.get().references() <= 1) {
-            state.deletePool(id);
-            LOG.info("pool {} released", pool.get().pool());
-        } else {
-            state.save(new PoolState(id, pool.get().pool(), pool.get().references() - 1));
-        }
+        // Nothing to free: a pool is the lease, named by its ID; the addresses are what is held.
+        LOG.info("pool {} released", required("PoolID", req.poolId()));
         return new PluginMessages.Empty();
     }
 
     public IpamMessages.RequestAddressResponse requestAddress(IpamMessages.RequestAddressRequest req) {
-        PoolState pool = knownPool(req.poolId());
-        SubnetEnv env = currentFor(pool);
+        String poolId = required("PoolID", req.poolId());
+        SubnetEnv env = currentFor(poolSubnet(poolId));
         Map<String, String> options = req.options() == null ? Map.of() : req.options();
         Optional<Ip4> wanted = isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
         Ip4 gateway = env.subnet().ip();
@@ -133,7 +121,7 @@ public final class IpamDriver {
             }
             return new IpamMessages.RequestAddressResponse(env.subnet().toString(), Map.of());
         }
-        Owner owner = Owner.of(OWNER_CLIENT, pool.id(), options.getOrDefault(MAC_OPTION, "request-" + UUID.randomUUID()));
+        Owner owner = Owner.of(OWNER_CLIENT, poolId, options.getOrDefault(MAC_OPTION, "request-" + UUID.randomUUID()));
         Allocation a;
         try {
             a = Allocator.forHost(env, addresses).allocate(owner, wanted);
@@ -148,11 +136,10 @@ public final class IpamDriver {
     }
 
     public PluginMessages.Empty releaseAddress(IpamMessages.ReleaseAddressRequest req) {
-        String poolId = required("PoolID", req.poolId());
+        Ip4Net pool = poolSubnet(required("PoolID", req.poolId()));
         Ip4 ip = parseIp("Address", required("Address", req.address()));
-        Optional<PoolState> pool = state.pool(poolId);
-        if (pool.isPresent() && !pool.get().pool().contains(ip)) {
-            throw new PluginException.BadRequest("address " + ip + " is not in pool " + pool.get().pool());
+        if (!pool.contains(ip)) {
+            throw new PluginException.BadRequest("address " + ip + " is not in pool " + pool);
         }
         Optional<Owner> owner;
         try {
@@ -169,17 +156,31 @@ public final class IpamDriver {
         return new PluginMessages.Empty();
     }
 
-    private PoolState knownPool(String poolId) {
-        String id = required("PoolID", poolId);
-        return state.pool(id).orElseThrow(() -> new PluginException.NotFound("unknown pool " + id
-                + ": the javaoverlay plugin has no record of it (was its state directory " + state.directory()
-                + " removed?); remove the network and create it again"));
+    /**
+     * The pool ID names the lease it was cut from ({@code javaoverlay:10.5.72.0-24}), so pools
+     * need no state of their own: nothing can get out of step when dockerd requests and
+     * releases pools in its own order (it holds a pool and asks again while checking overlaps).
+     */
+    public static String poolId(Ip4Net subnet) {
+        return POOL_ID_PREFIX + subnet.toKey();
     }
 
-    private SubnetEnv currentFor(PoolState pool) {
+    static Ip4Net poolSubnet(String poolId) {
+        if (poolId.startsWith(POOL_ID_PREFIX)) {
+            try {
+                return Ip4Net.parseKey(poolId.substring(POOL_ID_PREFIX.length()));
+            } catch (IllegalArgumentException e) {
+                // fall through to the error below
+            }
+        }
+        throw new PluginException.NotFound("unknown pool " + poolId + ": not a javaoverlay pool; remove the network and create it"
+                + " again with --ipam-driver javaoverlay");
+    }
+
+    private SubnetEnv currentFor(Ip4Net pool) {
         SubnetEnv env = lease.current();
-        if (!env.lease().equals(pool.pool())) {
-            throw new PluginException.Refused("this host's lease is now " + env.lease() + ", not " + pool.pool()
+        if (!env.lease().equals(pool)) {
+            throw new PluginException.Refused("this host's lease is now " + env.lease() + ", not " + pool
                     + " (the agent lost its lease and got a new subnet); remove the network and create it again");
         }
         return env;
