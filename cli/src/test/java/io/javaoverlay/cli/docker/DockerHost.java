@@ -101,6 +101,11 @@ public final class DockerHost implements AutoCloseable {
         return apiSocket;
     }
 
+    /** This host's private /run as the test sees it (through the holder's root). */
+    public Path privateRun() {
+        return Path.of("/proc/" + holder.pid() + "/root/run");
+    }
+
     /** The plugin socket as the test sees it: through the holder's view of the private /run. */
     public Path pluginSocket() {
         return Path.of("/proc/" + holder.pid() + "/root/run/docker/plugins/javaoverlay.sock");
@@ -111,7 +116,7 @@ public final class DockerHost implements AutoCloseable {
     private void startHolder() throws IOException {
         // sleep in the foreground of the unshared shell: its PID is the namespace's anchor
         holder = spawn("holder", List.of("nsenter", "--net=" + ns.netnsPath(), "unshare", "-m", "--propagation", "private",
-                "sh", "-c", "mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /run/docker/plugins && exec sleep 2147483647"));
+                "sh", "-c", "mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -p /run/docker/plugins /run/flannel && exec sleep 2147483647"));
         Awaitility.await("private /run of " + ns.name()).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                 .until(() -> !holder.isAlive() || Files.isDirectory(Path.of("/proc/" + holder.pid() + "/root/run/docker/plugins")));
         if (!holder.isAlive()) {
