@@ -34,6 +34,10 @@ import io.javaoverlay.testkit.TestNamespace;
  *     hides a system containerd's socket, so dockerd supervises a containerd of its own.
  *     {@code nsenter}, not {@code ip netns exec}: the latter remounts /sys, which hides the
  *     cgroup mounts dockerd needs.
+ * <li><b>containerd of its own</b>, running beside dockerd as a system service would (not as
+ *     dockerd's child): dockerd can then be killed with SIGKILL and started again while the
+ *     containers live on, as on a real host. Its socket and state are in the private /run, its
+ *     root in the work directory.
  * <li><b>Own paths</b>: {@code --data-root} and the API socket in the test's work directory
  *     (visible to the test), {@code --exec-root} and the pid file under the private /run.
  * <li><b>iptables stays on</b> ({@code --iptables=true}, dockerd's default): the rules land in the
@@ -51,12 +55,14 @@ public final class DockerHost implements AutoCloseable {
     public static final String BUSYBOX = "jo-busybox:latest";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final String CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
 
     private final TestNamespace ns;
     private final Path dir;
     private final String cgroupParent;
     private final Path apiSocket;
     private Process holder;
+    private Process containerd;
     private Process dockerd;
     private Process plugin;
     private int pluginStarts;
@@ -76,6 +82,7 @@ public final class DockerHost implements AutoCloseable {
             Files.createDirectories(host.dir);
             Files.writeString(host.dir.resolve("daemon.json"), "{}\n");
             host.startHolder();
+            host.startContainerd();
             host.startDockerd();
             host.importBusybox();
             return host;
@@ -131,9 +138,28 @@ public final class DockerHost implements AutoCloseable {
         return cmd;
     }
 
+    private void startContainerd() throws IOException {
+        // an empty config: the machine's /etc/containerd/config.toml is for the system's containerd
+        Files.writeString(dir.resolve("containerd.toml"), "version = 2\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n");
+        containerd = spawn("containerd", inHost(List.of("containerd",
+                "--config", dir.resolve("containerd.toml").toString(),
+                "--root", dir.resolve("containerd").toString(),
+                "--state", "/run/containerd",
+                "--address", CONTAINERD_SOCKET,
+                "--log-level", "warn")));
+        Awaitility.await("containerd in " + ns.name()).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!containerd.isAlive()) {
+                        throw new AssertionError("containerd exited " + containerd.exitValue() + ":\n" + log("containerd"));
+                    }
+                    return Files.exists(privateRun().resolve("containerd/containerd.sock"));
+                });
+    }
+
     public void startDockerd() throws IOException {
         dockerdStarts++;
         dockerd = spawn("dockerd-" + dockerdStarts, inHost(List.of("dockerd",
+                "--containerd", CONTAINERD_SOCKET,
                 "--config-file", dir.resolve("daemon.json").toString(),
                 "--data-root", dir.resolve("data").toString(),
                 "--exec-root", "/run/dexec",
@@ -151,7 +177,7 @@ public final class DockerHost implements AutoCloseable {
 
     /**
      * Stops dockerd (SIGTERM; SIGKILL with {@code kill9}) and waits until it is gone. nsenter
-     * execs dockerd, so the process we started is dockerd itself. After SIGKILL its containerd
+     * execs dockerd, so the process we started is dockerd itself. After SIGKILL containerd
      * and the containers live on, as they would on a real host.
      */
     public void stopDockerd(boolean kill9) {
@@ -272,6 +298,11 @@ public final class DockerHost implements AutoCloseable {
         }
     }
 
+    /** The container's address on a network, as dockerd reports it. */
+    public String containerIp(String container, String network) {
+        return inspect("container", container).at("/NetworkSettings/Networks/" + network + "/IPAddress").asText();
+    }
+
     /** A busybox image from the machine's busybox-static (no registry is reachable here). */
     private void importBusybox() throws IOException {
         Path tar = BusyboxImage.tarball();
@@ -302,6 +333,10 @@ public final class DockerHost implements AutoCloseable {
         if (dockerd != null) {
             kill(dockerd, Duration.ofSeconds(20));
             dockerd = null;
+        }
+        if (containerd != null) {
+            kill(containerd, Duration.ofSeconds(10));
+            containerd = null;
         }
         killCgroup(problems);
         if (holder != null) {

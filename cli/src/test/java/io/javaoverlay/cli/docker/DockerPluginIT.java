@@ -145,8 +145,8 @@ class DockerPluginIT {
         docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
         docker.dockerOk("run", "-d", "--name", "ca", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
         docker.dockerOk("run", "-d", "--name", "cb", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
-        String ipA = ip("ca", "ov");
-        String ipB = ip("cb", "ov");
+        String ipA = docker.containerIp("ca", "ov");
+        String ipB = docker.containerIp("cb", "ov");
         assertThat(ipA).isNotEqualTo(ipB);
         assertThat(dockerReservations()).containsOnlyKeys(Ip4.parse(ipA), Ip4.parse(ipB));
         assertThat(docker.dockerOk("exec", "ca", "ping", "-c", "2", "-W", "2", ipB)).contains("2 packets received");
@@ -162,7 +162,7 @@ class DockerPluginIT {
         docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
         docker.dockerOk("run", "-d", "--name", "cc", DockerHost.BUSYBOX, "sleep", "600");
         docker.dockerOk("network", "connect", "ov", "cc");
-        String ipC = ip("cc", "ov");
+        String ipC = docker.containerIp("cc", "ov");
         assertThat(docker.dockerOk("exec", "cc", "ip", "-o", "-4", "addr")).contains(ipC + "/24");
         assertThat(docker.dockerOk("exec", "cc", "ip", "route")).contains("10.5.0.0/16 via 10.5.72.1");
         docker.dockerOk("network", "disconnect", "ov", "cc");
@@ -208,10 +208,6 @@ class DockerPluginIT {
     }
 
     // --- helpers ---
-
-    static String ip(String container, String network) {
-        return docker.inspect("container", container).at("/NetworkSettings/Networks/" + network + "/IPAddress").asText();
-    }
 
     static java.util.Map<Ip4, Owner> dockerReservations() {
         java.util.Map<Ip4, Owner> all = new java.util.TreeMap<>(new Reservations(DiskStore.open(ipamDir)).all());
