@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 import io.javaoverlay.core.agent.Agent;
 import io.javaoverlay.core.agent.AgentOptions;
+import io.javaoverlay.core.agent.DataPathBackends;
 import io.javaoverlay.core.backend.BackendRegistry;
 import io.javaoverlay.core.net.Ip4;
 
@@ -54,6 +55,19 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--ip-masq", description = "masquerade traffic leaving the overlay network (FLANNEL_IPMASQ in subnet.env)")
     boolean ipMasq;
 
+    @Option(names = "--iptables-forward-rules", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+            description = "add FORWARD rules accepting the overlay network, for hosts whose FORWARD policy is DROP (default: ${DEFAULT-VALUE})")
+    boolean iptablesForwardRules;
+
+    @Option(names = "--iptables-resync", paramLabel = "SECONDS", defaultValue = "5", converter = DurationConverter.class,
+            description = "check and repair the iptables rules this often: seconds as in flannel, or a duration (default: ${DEFAULT-VALUE})")
+    Duration iptablesResync;
+
+    @Option(names = "--no-data-path",
+            description = "control plane only: lease the subnet, write subnet.env and follow the peers, but program no device, "
+                    + "route or iptables rule (for hosts whose routes another component programs, and for testing)")
+    boolean noDataPath;
+
     @Option(names = "--healthz-ip", paramLabel = "IP", defaultValue = "0.0.0.0",
             description = "address of the /healthz, /readyz and /peers server (default: ${DEFAULT-VALUE})")
     String healthzIp;
@@ -70,8 +84,9 @@ final class AgentCommand implements Callable<Integer> {
     public Integer call() {
         AgentOptions options = new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
                 ifaces, ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
-                renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1));
-        Agent agent = new Agent(options, BackendRegistry.controlPlaneOnly());
+                renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1),
+                iptablesForwardRules, iptablesResync, !noDataPath);
+        Agent agent = new Agent(options, noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry());
         Signals.onTermination(agent::requestStop);
         return agent.run();
     }

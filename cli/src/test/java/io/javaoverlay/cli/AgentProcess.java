@@ -58,7 +58,9 @@ final class AgentProcess implements AutoCloseable {
                     "--subnet-file", subnetFile.toString(),
                     "--data-dir", dir.resolve("data").toString(),
                     "--healthz-ip", "127.0.0.1",
-                    "--healthz-port", Integer.toString(healthPort)));
+                    "--healthz-port", Integer.toString(healthPort),
+                    // these agents run in the test machine's own namespace: control plane only, never touch its network
+                    "--no-data-path"));
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

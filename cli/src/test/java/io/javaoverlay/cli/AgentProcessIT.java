@@ -115,7 +115,7 @@ class AgentProcessIT {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> a.peerSubnets().equals(List.of(b.subnet()))
                 && b.peerSubnets().equals(List.of(a.subnet())));
-        assertThat(a.log()).contains("WARN PeerLogBackend - the data path for backend type vxlan is not implemented yet");
+        assertThat(a.log()).contains("WARN PeerLogBackend - no data path for backend type vxlan (--no-data-path)");
     }
 
     @Test

@@ -56,6 +56,7 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
     private final List<TestNamespace> namespaces = Collections.synchronizedList(new ArrayList<>());
     private final List<TestHost> hosts = new ArrayList<>();
     private final List<TestProcess> processes = Collections.synchronizedList(new ArrayList<>());
+    private TestNamespace underlayNamespace;
     private Path workDir;
     private Thread shutdownHook;
     private boolean started;
@@ -111,6 +112,7 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
 
     private void createUnderlay() {
         TestNamespace ul = createNamespace("ul");
+        underlayNamespace = ul;
         StringBuilder batch = new StringBuilder()
                 .append("link set lo up\n")
                 .append("link add br0 type bridge\n")
@@ -155,13 +157,46 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
                 .redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
+        TestProcess p;
         try {
-            TestProcess p = new TestProcess(name, command, pb.start(), log);
-            processes.add(p);
-            return p;
+            p = new TestProcess(name, command, pb.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + " in " + ns.name(), e);
         }
+        processes.add(p);
+        awaitInside(p, ns);
+        return p;
+    }
+
+    /**
+     * Returns once the process has switched into the namespace ({@code ip netns exec} does that
+     * after it started), so that callers may open {@code /proc/PID/ns/net} right away.
+     */
+    private static void awaitInside(TestProcess p, TestNamespace ns) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        try {
+            Object target = Files.getAttribute(ns.netnsPath(), "unix:ino");
+            Path procNs = Path.of("/proc", Long.toString(p.pid()), "ns", "net");
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    if (target.equals(Files.getAttribute(procNs, "unix:ino"))) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // exiting right now: the loop condition sees it
+                }
+                Thread.sleep(5);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stat " + ns.netnsPath(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while starting " + p.name(), e);
+        }
+        if (p.isAlive()) {
+            throw new AssertionError(p + " did not enter " + ns.name() + " within 10 s");
+        }
+        // exited already (a short command, or it failed): the caller sees its exit code and log
     }
 
     private static void ipBatch(String namespace, String commands) {
@@ -187,6 +222,18 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
             throw new IllegalArgumentException("no host " + number + "; this network has hosts 1.." + hosts.size());
         }
         return hosts.get(number - 1);
+    }
+
+    /**
+     * The underlay's own namespace, holding the bridge at {@link #underlayGateway()}: a place for
+     * services every host reaches (etcd for data-path tests) and for traffic from a non-host.
+     */
+    public TestNamespace underlay() {
+        requireStarted();
+        if (underlayNamespace == null) {
+            throw new IllegalStateException("this test network has no underlay (made with namespacesOnly())");
+        }
+        return underlayNamespace;
     }
 
     /** The underlay's /24; host N is {@code .N}, the underlay bridge {@code .254}. */

@@ -26,6 +26,9 @@ import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.firewall.Iptables;
+import io.javaoverlay.core.firewall.IptablesException;
+import io.javaoverlay.core.firewall.OverlayFirewall;
 import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.EtcdLeaseStore;
 import io.javaoverlay.core.lease.Lease;
@@ -56,6 +59,9 @@ public final class Agent {
     /** Exit codes of {@link #run()}. */
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
+
+    /** How often the backend compares the kernel's state with the leases and repairs it (flannel: 10 s for routes). */
+    static final Duration BACKEND_RECHECK = Duration.ofSeconds(5);
 
     private final AgentOptions options;
     private final BackendRegistry backends;
@@ -123,15 +129,9 @@ public final class Agent {
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
-            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), reg.mtu(), options.ipMasq());
-            env.write(options.subnetFile());
-            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.subnet(), env.mtu());
-            if (options.ipMasq()) {
-                LOG.warn("--ip-masq: FLANNEL_IPMASQ=true is written, but the masquerade rules come with the data path and are not installed yet");
-            }
-            notReady = null;
-            LOG.info("javaoverlay is ready");
 
+            // the peers that exist now are programmed before anything slower (iptables) and before
+            // subnet.env says the host is ready: a new host reaches the others as soon as it can
             LeaseSnapshot snapshot = sm.leases();
             watch = sm.watchPeers(lease.subnet(), snapshot, new SubnetManager.WatchListener() {
                 @Override
@@ -144,7 +144,21 @@ public final class Agent {
                     queue.offer(new AgentEvent.OwnLeaseRemoved(own));
                 }
             });
-            return loop(sm, backend, lease);
+            while (queue.peek() instanceof AgentEvent.PeerBatch) {
+                apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
+            }
+
+            OverlayFirewall firewall = new OverlayFirewall(Iptables.local(), options.dataPath() && options.ipMasq(),
+                    options.dataPath() && options.iptablesForwardRules());
+            if (!installRules(firewall, config.network(), lease.subnet())) {
+                return EXIT_FAILED;
+            }
+            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), reg.mtu(), options.ipMasq());
+            env.write(options.subnetFile());
+            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.subnet(), env.mtu());
+            notReady = null;
+            LOG.info("javaoverlay is ready");
+            return loop(sm, backend, lease, firewall, config.network());
         } catch (ExternalInterfaces.NoInterfaceException | BackendException | NetworkConfigException e) {
             LOG.error("cannot start: {}", e.getMessage());
             return EXIT_FAILED;
@@ -253,14 +267,50 @@ public final class Agent {
         }
     }
 
-    private int loop(SubnetManager sm, Backend backend, Lease lease) throws InterruptedException {
+    /**
+     * Installs the iptables rules at start. With --ip-masq a failure stops the agent (traffic
+     * would leave unmasqueraded); the forward rules only matter where FORWARD drops by default,
+     * so their failure is reported and retried at every resync.
+     */
+    private boolean installRules(OverlayFirewall firewall, Ip4Net network, Ip4Net lease) {
+        if (!firewall.isEnabled()) {
+            return true;
+        }
+        try {
+            firewall.ensure(network, lease);
+            LOG.info("iptables: {} for {}", firewall, lease);
+            return true;
+        } catch (IptablesException | java.io.UncheckedIOException e) {
+            if (options.ipMasq()) {
+                LOG.error("cannot install the --ip-masq rules: {} (drop --ip-masq, or make iptables work)", e.getMessage());
+                return false;
+            }
+            LOG.error("cannot install the forward rules: {}; retrying every {}", e.getMessage(), options.iptablesResync());
+            return true;
+        }
+    }
+
+    private int loop(SubnetManager sm, Backend backend, Lease lease, OverlayFirewall firewall, Ip4Net network)
+            throws InterruptedException {
         Duration margin = effectiveMargin();
         Instant renewAt = renewTime(lease, margin);
+        Instant recheckAt = Instant.now().plus(BACKEND_RECHECK);
+        Instant resyncAt = firewall.isEnabled() ? Instant.now().plus(options.iptablesResync()) : null;
         while (true) {
-            Duration wait = renewAt == null ? Duration.ofDays(1) : Duration.between(Instant.now(), renewAt);
+            Instant next = earliest(earliest(renewAt, recheckAt), resyncAt);
+            Duration wait = Duration.between(Instant.now(), next);
             AgentEvent ev = wait.isNegative() || wait.isZero() ? null : queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
             if (ev == null) {
-                if (renewAt == null) {
+                Instant now = Instant.now();
+                if (!now.isBefore(recheckAt)) {
+                    recheck(backend);
+                    recheckAt = Instant.now().plus(BACKEND_RECHECK);
+                }
+                if (resyncAt != null && !now.isBefore(resyncAt)) {
+                    firewall.recheck(network, lease.subnet());
+                    resyncAt = Instant.now().plus(options.iptablesResync());
+                }
+                if (renewAt == null || now.isBefore(renewAt)) {
                     continue;
                 }
                 try {
@@ -286,6 +336,21 @@ public final class Agent {
             if (ev instanceof AgentEvent.PeerBatch b) {
                 apply(backend, b.events());
             }
+        }
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isBefore(b) ? a : b;
+    }
+
+    private static void recheck(Backend backend) {
+        try {
+            backend.recheck();
+        } catch (RuntimeException e) {
+            LOG.error("the backend's periodic check failed: {}", e.toString(), e);
         }
     }
 

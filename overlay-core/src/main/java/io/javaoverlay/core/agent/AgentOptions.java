@@ -21,14 +21,21 @@ import io.javaoverlay.core.net.Ip4;
  * @param healthzPort       0 disables the health server, as in flannel
  * @param dataDir           backend state that survives restarts (the VTEP MAC)
  * @param configPollInterval how often to look again for a missing or invalid network config
+ * @param iptablesForwardRules whether to install flannel's FORWARD accept rules for the network ({@code --iptables-forward-rules})
+ * @param iptablesResync    how often the iptables rules are checked and repaired ({@code --iptables-resync})
+ * @param dataPath          false for {@code --no-data-path}: no iptables rules either (the backend registry
+ *                          the agent is given decides about devices and routes)
  */
 public record AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<Path> netConfigPath,
                            List<String> ifaces, List<String> ifaceRegexes, Optional<Ip4> publicIp,
                            Path subnetFile, Duration renewMargin, Duration leaseTtl, boolean ipMasq,
-                           String healthzIp, int healthzPort, Path dataDir, Duration configPollInterval) {
+                           String healthzIp, int healthzPort, Path dataDir, Duration configPollInterval,
+                           boolean iptablesForwardRules, Duration iptablesResync, boolean dataPath) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay");
     public static final Duration DEFAULT_RENEW_MARGIN = Duration.ofMinutes(60);
+    /** flannel's default for {@code --iptables-resync}. */
+    public static final Duration DEFAULT_IPTABLES_RESYNC = Duration.ofSeconds(5);
 
     public AgentOptions {
         etcd = etcd == null ? Optional.empty() : etcd;
@@ -43,6 +50,10 @@ public record AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<P
         healthzIp = healthzIp == null || healthzIp.isEmpty() ? "0.0.0.0" : healthzIp;
         dataDir = dataDir == null ? DEFAULT_DATA_DIR : dataDir;
         configPollInterval = configPollInterval == null ? Duration.ofSeconds(1) : configPollInterval;
+        iptablesResync = iptablesResync == null ? DEFAULT_IPTABLES_RESYNC : iptablesResync;
+        if (iptablesResync.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("--iptables-resync must be at least 1 second, got " + iptablesResync);
+        }
         if (renewMargin.isNegative() || renewMargin.isZero()) {
             throw new IllegalArgumentException("--subnet-lease-renew-margin must be positive, got " + renewMargin);
         }

@@ -13,7 +13,11 @@ import io.javaoverlay.core.lease.LeaseEvent;
  *   <li>{@link #register} before the lease exists: set up what does not depend on the subnet
  *       (the VXLAN device and its MAC, the UDP socket) and say what to publish and which MTU;</li>
  *   <li>{@link #leaseAcquired} once this host's lease is held (and subnet.env is written);</li>
- *   <li>{@link #handle} for every batch of peer changes, starting with the peers already there;</li>
+ *   <li>{@link #handle} for every batch of peer changes, starting with one batch (possibly empty)
+ *       that holds every peer already there: the moment to clean up state left for subnets
+ *       that are no longer leased;</li>
+ *   <li>{@link #recheck} every few seconds, to repair what others changed underneath (a deleted
+ *       device, a missing route) and to retry what failed;</li>
  *   <li>{@link #close} on shutdown. The lease is kept, so a restarted agent finds its state again;
  *       what the backend programmed in the kernel may stay for the same reason.</li>
  * </ol>
@@ -32,6 +36,12 @@ public interface Backend extends AutoCloseable {
 
     /** Applies one batch of peer events, in order. */
     void handle(List<LeaseEvent> batch);
+
+    /**
+     * Compares what is programmed with what should be and repairs the difference; called
+     * periodically from the same event loop (so never concurrently with {@link #handle}).
+     */
+    default void recheck() {}
 
     @Override
     void close();

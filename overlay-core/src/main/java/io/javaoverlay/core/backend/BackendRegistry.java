@@ -9,8 +9,9 @@ import io.javaoverlay.core.config.BackendType;
  * Maps {@code Backend.Type} to the factory that builds it. An explicit value handed to the agent,
  * not a global that backends register themselves into.
  *
- * <p>{@link #controlPlaneOnly()} is the mapping while no data path exists: every supported type
- * runs the {@link PeerLogBackend}. The data-path work replaces it with the real backends.
+ * <p>{@link #controlPlaneOnly()} maps every supported type to the {@link PeerLogBackend}
+ * ({@code --no-data-path}); {@code io.javaoverlay.core.agent.DataPathBackends} maps them to the
+ * real vxlan, udp and host-gw backends.
  */
 public final class BackendRegistry {
 

@@ -14,8 +14,8 @@ import io.javaoverlay.core.lease.LeaseEvent;
  * The control-plane-only backend: it publishes exactly what flannel's backend of the configured
  * type would (so flanneld peers see a normal lease, and a vxlan host gets its persistent
  * VtepMAC), gives subnet.env flannel's MTU, and logs every peer event, but programs no data
- * path: no device, no route, no traffic. It stands in for vxlan, udp and host-gw until the real
- * backends exist, and says so once, at WARN, when it starts.
+ * path: no device, no route, no traffic. It serves {@code --no-data-path} for every type, and
+ * says so once, at WARN, when it starts.
  */
 public final class PeerLogBackend implements Backend {
 
@@ -32,7 +32,7 @@ public final class PeerLogBackend implements Backend {
 
     @Override
     public Registration register(NetworkConfig config) {
-        LOG.warn("the data path for backend type {} is not implemented yet: this agent runs the control plane only "
+        LOG.warn("no data path for backend type {} (--no-data-path): this agent runs the control plane only "
                 + "(lease, subnet.env, peer events) and forwards no traffic", type);
         Registration r = FlannelLeaseShapes.forType(type, config.backend(), context.external(), new VtepMacStore(context.dataDir()));
         LOG.info("backend {}: publishing {} with MTU {}", type, r.backendData().map(Object::toString).orElse("no BackendData"), r.mtu());

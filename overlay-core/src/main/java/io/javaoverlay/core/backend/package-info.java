@@ -10,7 +10,9 @@
  * difference between what the backend was told and what is there now. A removed peer comes
  * with its last attributes so the backend can undo exactly what it programmed.
  *
- * <p>Until the kernel data paths exist, {@link io.javaoverlay.core.backend.PeerLogBackend}
- * serves every type: the control plane runs end to end, no traffic is forwarded.
+ * <p>The data paths live in the subpackages {@code vxlan}, {@code udp} and {@code hostgw}; every
+ * backend also gets a periodic {@link io.javaoverlay.core.backend.Backend#recheck()} to repair
+ * what others changed underneath. {@link io.javaoverlay.core.backend.PeerLogBackend} serves
+ * {@code --no-data-path}: the control plane runs end to end, no traffic is forwarded.
  */
 package io.javaoverlay.core.backend;

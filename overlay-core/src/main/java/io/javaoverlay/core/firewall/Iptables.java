@@ -98,6 +98,18 @@ public final class Iptables {
         return rules;
     }
 
+    /** {@code iptables --version}, e.g. {@code iptables v1.8.9 (nf_tables)}. */
+    public String version() {
+        List<String> cmd = new ArrayList<>(commandPrefix);
+        cmd.add("iptables");
+        cmd.add("--version");
+        Result r = exec(cmd);
+        if (r.status != 0) {
+            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        }
+        return r.stdout.strip();
+    }
+
     private Result run(boolean check, String table, String op, String chain, List<String> args) {
         List<String> cmd = new ArrayList<>(commandPrefix);
         cmd.add("iptables");

@@ -14,7 +14,9 @@ import java.net.InetAddress;
  * @param address the host address ({@code IFA_LOCAL} for IPv4)
  * @param prefixLength the prefix length (0-32 for IPv4, 0-128 for IPv6)
  * @param scope {@code RT_SCOPE_*}: 0 universe (global), 253 link, 254 host
- * @param flags {@code IFA_F_*} (e.g. 0x02 NODAD for IPv6 addresses usable at once)
+ * @param flags {@code IFA_F_*} (e.g. 0x02 NODAD for IPv6 addresses usable at once); read back,
+ *        they include what the kernel sets ({@link #IFA_F_PERMANENT} for configured addresses),
+ *        so compare a wanted address with one read back by {@link #matches}
  */
 public record Address(int linkIndex, InetAddress address, int prefixLength, int scope, int flags) {
 
@@ -23,6 +25,8 @@ public record Address(int linkIndex, InetAddress address, int prefixLength, int 
     public static final int SCOPE_HOST = 254;
     /** IPv6: skip duplicate address detection, so the address is usable at once. */
     public static final int IFA_F_NODAD = 0x02;
+    /** Set by the kernel on addresses that were configured (not autoconfigured). */
+    public static final int IFA_F_PERMANENT = 0x80;
 
     public Address {
         if (address == null) {
@@ -57,6 +61,11 @@ public record Address(int linkIndex, InetAddress address, int prefixLength, int 
 
     public Address withScope(int scope) {
         return new Address(linkIndex, address, prefixLength, scope, flags);
+    }
+
+    /** Same device, address and prefix length: what "the device has this address" means. */
+    public boolean matches(Address other) {
+        return linkIndex == other.linkIndex && prefixLength == other.prefixLength && address.equals(other.address);
     }
 
     public boolean isIp4() {

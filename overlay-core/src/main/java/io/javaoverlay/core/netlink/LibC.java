@@ -39,6 +39,7 @@ final class LibC {
     static final int CLONE_NEWNET = 0x40000000;
 
     static final int EINTR = 4;
+    static final int EBADF = 9;
     static final int EAGAIN = 11;
 
     static {
@@ -60,6 +61,11 @@ final class LibC {
     private static native int ioctl(int fd, long request, Pointer arg);
     private static native int setns(int fd, int nstype);
     private static native int poll(Pointer fds, long nfds, int timeoutMillis);
+    private static native int getsockopt(int fd, int level, int name, Pointer value, Pointer len);
+    private static native int getsockname(int fd, Pointer addr, Pointer len);
+    private static native int recvmmsg(int fd, long msgvec, int vlen, int flags, long timeout);
+    private static native int sendmmsg(int fd, long msgvec, int vlen, int flags);
+    private static native long writev(int fd, long iov, int iovcnt);
 
     static final short POLLIN = 0x1;
     static final short POLLOUT = 0x4;
@@ -219,6 +225,159 @@ final class LibC {
 
     static void setns(int fd, String operation) {
         if (setns(fd, CLONE_NEWNET) < 0) {
+            throw NetlinkException.of(operation, errno());
+        }
+    }
+
+    // --- UDP sockets and non-blocking descriptors, for the udp backend's packet paths ---
+
+    static final int AF_INET = 2;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int O_NONBLOCK = 0x800;
+    static final int SO_REUSEADDR = 2;
+    static final int SO_SNDBUFFORCE = 32;
+    static final int SO_RCVBUFFORCE = 33;
+    static final int SOL_UDP = 17;
+    static final int UDP_SEGMENT = 103;
+    static final int UDP_GRO = 104;
+    static final int MSG_DONTWAIT = 0x40;
+
+    static int udpSocket() {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw NetlinkException.of("socket(AF_INET, SOCK_DGRAM)", errno());
+        }
+        return fd;
+    }
+
+    /** Binds to an IPv4 address ({@code Ip4.value()} form, 0 for any) and port (0 for any). */
+    static void bindInet(int fd, int ip, int port, String operation) {
+        try (Memory addr = new Memory(16)) {
+            addr.clear();
+            addr.setShort(0, (short) AF_INET);
+            addr.setShort(2, Short.reverseBytes((short) port));
+            addr.setInt(4, Integer.reverseBytes(ip));
+            if (bind(fd, addr, 16) < 0) {
+                throw NetlinkException.of(operation, errno());
+            }
+        }
+    }
+
+    /** The port a socket is bound to. */
+    static int localPort(int fd) {
+        try (Memory addr = new Memory(16); Memory len = new Memory(4)) {
+            len.setInt(0, 16);
+            if (getsockname(fd, addr, len) < 0) {
+                throw NetlinkException.of("getsockname", errno());
+            }
+            return Short.reverseBytes(addr.getShort(2)) & 0xffff;
+        }
+    }
+
+    /** setsockopt with an int value; returns the errno, 0 on success (for options that may be missing). */
+    static int trySetsockoptInt(int fd, int level, int name, int value) {
+        try (Memory v = new Memory(4)) {
+            v.setInt(0, value);
+            return setsockopt(fd, level, name, v, 4) < 0 ? errno() : 0;
+        }
+    }
+
+    static int getsockoptInt(int fd, int level, int name, String what) {
+        try (Memory v = new Memory(4); Memory len = new Memory(4)) {
+            len.setInt(0, 4);
+            if (getsockopt(fd, level, name, v, len) < 0) {
+                throw NetlinkException.of("getsockopt(" + what + ")", errno());
+            }
+            return v.getInt(0);
+        }
+    }
+
+    /**
+     * recvmmsg(2) without blocking: the number of datagrams received, 0 when none is waiting.
+     * The kernel fills {@code msgvec} (an array of {@code struct mmsghdr}) in place.
+     */
+    static int recvmmsg(int fd, long msgvec, int vlen, String operation) {
+        while (true) {
+            int n = recvmmsg(fd, msgvec, vlen, MSG_DONTWAIT, 0L);
+            if (n >= 0) {
+                return n;
+            }
+            int e = errno();
+            if (e == EAGAIN) {
+                return 0;
+            }
+            if (e != EINTR) {
+                throw NetlinkException.of(operation, e);
+            }
+        }
+    }
+
+    /**
+     * sendmmsg(2) without blocking: the number of datagrams sent (possibly fewer than {@code vlen}),
+     * or minus the errno when the first one could not be sent.
+     */
+    static int sendmmsg(int fd, long msgvec, int vlen) {
+        while (true) {
+            int n = sendmmsg(fd, msgvec, vlen, MSG_DONTWAIT);
+            if (n >= 0) {
+                return n;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                return -e;
+            }
+        }
+    }
+
+    /** read(2) on a non-blocking descriptor: bytes read, 0 when nothing is waiting (EAGAIN). */
+    static int readNonBlocking(int fd, long buf, int len, String operation) {
+        while (true) {
+            long n = read(fd, buf, len);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = errno();
+            if (e == EAGAIN) {
+                return 0;
+            }
+            if (e != EINTR) {
+                throw NetlinkException.of(operation, e);
+            }
+        }
+    }
+
+    /** writev(2) of {@code iovcnt} {@code struct iovec}s at {@code iov}; bytes written, or minus the errno. */
+    static long tryWritev(int fd, long iov, int iovcnt) {
+        while (true) {
+            long n = writev(fd, iov, iovcnt);
+            if (n >= 0) {
+                return n;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                return -e;
+            }
+        }
+    }
+
+    /** write(2) that reports failure as minus the errno instead of throwing (hot paths count errors). */
+    static long tryWrite(int fd, long buf, int len) {
+        while (true) {
+            long n = write(fd, buf, len);
+            if (n >= 0) {
+                return n;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                return -e;
+            }
+        }
+    }
+
+    /** ioctl(2) whose argument is a plain integer value, not a pointer (e.g. TUNSETOFFLOAD). */
+    static void ioctlValue(int fd, long request, long value, String operation) {
+        if (ioctl(fd, request, Pointer.createConstant(value)) < 0) {
             throw NetlinkException.of(operation, errno());
         }
     }

@@ -86,6 +86,9 @@ final class NetlinkChannel implements AutoCloseable {
      * @param body writes the family header and attributes
      */
     synchronized void execute(int type, int flags, String subject, Consumer<MessageWriter> body) {
+        if (log.isDebugEnabled()) {
+            log.debug("{} flags 0x{} {}", Rtnl.messageName(type), Integer.toHexString(flags), subject);
+        }
         send(type, NLM_F_REQUEST | NLM_F_ACK | flags, body);
         receive(type, subject, null, null);
     }

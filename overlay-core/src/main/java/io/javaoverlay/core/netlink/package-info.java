@@ -45,6 +45,18 @@
  * {@link io.javaoverlay.core.netlink.TunDevice#open(NetNs, String, TunDevice.Option...)} and the
  * {@code NetNs} overloads of {@link io.javaoverlay.core.netlink.Sysctl} do it for you.
  *
+ * <h2>Packet I/O for the udp backend</h2>
+ * {@link io.javaoverlay.core.netlink.UdpSocket} moves datagrams in batches between the kernel and
+ * a {@link io.javaoverlay.core.netlink.DatagramBatch} (one direct buffer holding the
+ * {@code mmsghdr} array, addresses, control messages and packet bytes): one
+ * {@code sendmmsg}/{@code recvmmsg} per batch, UDP GSO on send (a slot of equal-sized datagrams
+ * back to back) and UDP GRO on receive. {@link io.javaoverlay.core.netlink.TunDevice} opened
+ * with {@code NON_BLOCKING} and {@code VNET_HDR} drains without a poll per packet
+ * ({@code readNow}), takes TSO/checksum offloads ({@code setOffload}) and writes straight from a
+ * batch slot ({@code tryWritePacket}, a {@code writev} with the virtio header in front). The
+ * packet calls report errors as negative errno values instead of exceptions: packet loops count
+ * them, they do not unwind.
+ *
  * <h2>Errors</h2>
  * Every request asks the kernel for an ACK and checks it. Failures are
  * {@link io.javaoverlay.core.netlink.NetlinkException} (unchecked) with the errno and the

@@ -69,6 +69,11 @@ public final class PeerTable {
         return subnet != NONE && (innerSrc & subnetMask) == subnet;
     }
 
+    /** True when {@code ip} lies in the subnet whose network address is {@code subnet} (from {@link #subnetOf}). */
+    public boolean isInSubnet(int subnet, int ip) {
+        return (ip & subnetMask) == subnet;
+    }
+
     public int size() {
         return size;
     }

@@ -1,0 +1,234 @@
+package io.javaoverlay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Exec;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestProcess;
+
+/**
+ * What every backend must do for containers on three hosts, proven with real traffic between
+ * container namespaces; the tests build on each other, in order. Hosts 1-3 run from the start,
+ * host 4 joins late. Subclasses pick the backend and add its own checks.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class DataPathContract {
+
+    static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
+
+    abstract OverlayCluster cluster();
+
+    /** The MTU the backend gives containers on a 1500-byte underlay. */
+    abstract int expectedMtu();
+
+    /** Whether containers keep talking, without loss, while their host's agent is killed and restarted. */
+    abstract boolean keepsTrafficAcrossRestart();
+
+    /** Checks that the path from {@code host} to the peer's subnet is programmed (route and, per backend, more). */
+    abstract boolean isProgrammed(TestHost host, Ip4Net peer, Ip4 peerPublicIp);
+
+    /**
+     * Checks that the path is still in place while the peer's agent is stopped (its lease
+     * stays); by default the same as {@link #isProgrammed}.
+     */
+    boolean isStillRouted(TestHost host, Ip4Net peer, Ip4 peerPublicIp) {
+        return isProgrammed(host, peer, peerPublicIp);
+    }
+
+    /** Checks that nothing of the path from {@code host} to the peer's subnet is left. */
+    abstract boolean isGone(TestHost host, Ip4Net peer, Ip4 peerPublicIp);
+
+    static boolean hasRoute(TestHost host, Ip4Net subnet) {
+        JsonNode routes = host.ipJson("route", "show", subnet.toString());
+        for (JsonNode r : routes) {
+            if (r.path("dst").asText().equals(subnet.toString())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    @Order(1)
+    void subnetEnvCarriesTheBackendsMtuAndEveryContainerReachesEveryContainerOnTheOtherHosts() throws Exception {
+        OverlayCluster c = cluster();
+        for (int h = 1; h <= 3; h++) {
+            assertThat(c.subnetEnv(h).mtu()).as("FLANNEL_MTU of host %d", h).isEqualTo(expectedMtu());
+            assertThat(c.subnetEnv(h).network()).isEqualTo(Ip4Net.parse(OverlayCluster.NETWORK));
+        }
+        List<CompletableFuture<String>> failures = new ArrayList<>();
+        for (int h = 1; h <= 3; h++) {
+            for (int k = 1; k <= OverlayCluster.CONTAINERS_PER_HOST; k++) {
+                for (int peer = 1; peer <= 3; peer++) {
+                    if (peer == h) {
+                        continue;
+                    }
+                    for (int pk = 1; pk <= OverlayCluster.CONTAINERS_PER_HOST; pk++) {
+                        TestNamespace from = c.container(h, k);
+                        Ip4 to = c.containerIp(peer, pk);
+                        String what = "h" + h + "c" + k + " -> h" + peer + "c" + pk + " (" + to + ")";
+                        failures.add(CompletableFuture.supplyAsync(() -> from.ping(to.toString(), 5) ? null : what));
+                    }
+                }
+            }
+        }
+        assertThat(failures.stream().map(CompletableFuture::join).filter(f -> f != null).toList())
+                .as("container pairs that cannot ping each other").isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void aFewMegabytesCrossBetweenContainersIntact() throws Exception {
+        OverlayCluster c = cluster();
+        Ip4 target = c.containerIp(2, 2);
+        try (ServerSocketChannel server = NamespaceSockets.listen(c.container(2, 2), target, 5001)) {
+            String[] digests = NamespaceSockets.transfer(c.container(1, 1), server, target, 5001, 4 << 20, Duration.ofSeconds(60));
+            assertThat(digests[1]).as("SHA-256 of the 4 MiB received").isEqualTo(digests[0]);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void packetsAboveTheOverlayMtuAreRefusedWhileFullSizedOnesPass() {
+        OverlayCluster c = cluster();
+        TestNamespace from = c.container(1, 1);
+        String to = c.containerIp(3, 1).toString();
+        int payload = expectedMtu() - 28; // IPv4 20 + ICMP 8
+        ExecResult fits = from.exec(Duration.ofSeconds(10), "ping", "-n", "-M", "do", "-s", Integer.toString(payload), "-c", "2", "-W", "2", to);
+        assertThat(fits.ok()).as("a packet of exactly the overlay MTU (%d) crosses: %s", expectedMtu(), fits.describe()).isTrue();
+        ExecResult tooBig = from.exec(Duration.ofSeconds(10), "ping", "-n", "-M", "do", "-s", Integer.toString(payload + 1), "-c", "1", "-W", "2", to);
+        assertThat(tooBig.ok()).isFalse();
+        assertThat(tooBig.stdout() + tooBig.stderr()).contains("message too long").contains("mtu=" + expectedMtu());
+    }
+
+    @Test
+    @Order(4)
+    void ipMasqueradeLetsContainersReachTheUnderlayWhileOverlayTrafficKeepsItsSource() {
+        OverlayCluster c = cluster();
+        // the underlay has no route back into the overlay: only a masqueraded packet gets an answer
+        assertThat(c.container(1, 2).ping(c.net.underlayGateway().toString(), 5)).as("container -> underlay").isTrue();
+        String nat = c.host(1).execOk("iptables", "-t", "nat", "-S", "FLANNEL-POSTRTG");
+        assertThat(nat).contains("-s " + c.subnet(1) + " -d " + OverlayCluster.NETWORK).contains("MASQUERADE");
+        String forward = c.host(1).execOk("iptables", "-S", "FLANNEL-FWD");
+        assertThat(forward).contains("-s " + OverlayCluster.NETWORK).contains("-d " + OverlayCluster.NETWORK);
+    }
+
+    @Test
+    @Order(5)
+    void aLateHostIsProgrammedOnEveryPeerWithinASecondOfItsLeaseAndReachable() throws Exception {
+        OverlayCluster c = cluster();
+        TestProcess watch = c.net.underlay().start("watch-subnets", "etcdctl", "--endpoints", c.etcdUrl(), "watch", "--prefix",
+                OverlayCluster.PREFIX + "/subnets/");
+        Thread.sleep(300); // let the watch start before the lease is written
+        String marker = "\"PublicIP\":\"" + c.host(4).underlayIp() + "\"";
+        CompletableFuture<TestProcess> agent = CompletableFuture.supplyAsync(() -> c.startAgent(4));
+
+        // the moment the lease appears, as an etcd client sees it
+        Pattern put = Pattern.compile("PUT\\s+\\S+/subnets/(\\d+\\.\\d+\\.\\d+\\.\\d+)-(\\d+)\\s+\\{[^\\n]*" + Pattern.quote(marker));
+        Ip4Net subnet = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (subnet == null && System.nanoTime() < deadline) {
+            Matcher m = put.matcher(Files.readString(watch.logFile()));
+            if (m.find()) {
+                subnet = Ip4Net.parse(m.group(1) + "/" + m.group(2));
+            } else {
+                Thread.sleep(2);
+            }
+        }
+        long leaseSeen = System.nanoTime();
+        assertThat(subnet).as("host 4's lease in etcd; watch log:\n%s", watch.log()).isNotNull();
+
+        long[] programmedAfterMillis = new long[4];
+        List<CompletableFuture<Void>> polls = new ArrayList<>();
+        for (int h = 1; h <= 3; h++) {
+            int n = h;
+            TestHost host = c.host(h);
+            Ip4Net peer = subnet;
+            Ip4 peerIp = c.host(4).underlayIp();
+            polls.add(CompletableFuture.runAsync(() -> {
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(2)).until(() -> isProgrammed(host, peer, peerIp));
+                programmedAfterMillis[n] = (System.nanoTime() - leaseSeen) / 1_000_000;
+            }));
+        }
+        polls.forEach(CompletableFuture::join);
+        long slowest = Math.max(programmedAfterMillis[1], Math.max(programmedAfterMillis[2], programmedAfterMillis[3]));
+        System.out.printf("[%s] late host 4 (%s) programmed on hosts 1-3 within %d ms of its lease appearing (%d, %d, %d ms)%n",
+                getClass().getSimpleName(), subnet, slowest, programmedAfterMillis[1], programmedAfterMillis[2], programmedAfterMillis[3]);
+        assertThat(slowest).as("milliseconds from host 4's lease to its path on every peer").isLessThanOrEqualTo(1000);
+
+        agent.get();
+        assertThat(c.subnet(4)).isEqualTo(subnet);
+        c.addContainers(4);
+        assertThat(c.container(1, 1).ping(c.containerIp(4, 1).toString(), 5)).as("h1c1 -> late h4c1").isTrue();
+        assertThat(c.container(4, 2).ping(c.containerIp(2, 1).toString(), 5)).as("late h4c2 -> h2c1").isTrue();
+        watch.stop();
+    }
+
+    @Test
+    @Order(6)
+    void aStoppedHostsLeaseRemovedFromEtcdTakesItsPathOffTheOtherHosts() {
+        OverlayCluster c = cluster();
+        Ip4Net gone = c.subnet(4);
+        assertThat(c.agent(4).stop()).as("agent exit code on SIGTERM").isZero();
+        for (int h = 1; h <= 3; h++) {
+            assertThat(isStillRouted(c.host(h), gone, c.host(4).underlayIp())).as("path to %s on host %d while the lease stays", gone, h)
+                    .isTrue();
+        }
+        c.etcdctl("del", OverlayCluster.PREFIX + "/subnets/" + gone.toKey());
+        for (int h = 1; h <= 3; h++) {
+            TestHost host = c.host(h);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> isGone(host, gone, c.host(4).underlayIp()));
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aKilledAgentComesBackWithItsSubnet() throws Exception {
+        OverlayCluster c = cluster();
+        Ip4Net before = c.subnet(1);
+        TestProcess ping = c.container(2, 1).start("ping-through-restart", "ping", "-n", "-i", "0.05", "-w", "120",
+                c.containerIp(1, 1).toString());
+        Thread.sleep(500);
+        c.agent(1).process().destroyForcibly().waitFor();
+        Thread.sleep(300);
+        c.startAgent(1);
+        Thread.sleep(keepsTrafficAcrossRestart() ? 1500 : 3000);
+        Exec.run("kill", "-INT", Long.toString(ping.pid())).orThrow();
+        ping.process().waitFor();
+        Matcher m = PING_SUMMARY.matcher(ping.log());
+        assertThat(m.find()).as("ping summary in:\n%s", ping.log()).isTrue();
+        int sent = Integer.parseInt(m.group(1));
+        int received = Integer.parseInt(m.group(2));
+        System.out.printf("[%s] through kill -9 and restart of agent 1: %d pings sent, %d answered%n", getClass().getSimpleName(), sent, received);
+
+        assertThat(c.subnet(1)).as("subnet after restart").isEqualTo(before);
+        assertThat(c.agent(1).log()).contains("reusing it");
+        if (keepsTrafficAcrossRestart()) {
+            assertThat(received).as("pings answered of %d sent across the restart", sent).isEqualTo(sent);
+        }
+        assertThat(c.container(2, 1).ping(c.containerIp(1, 1).toString(), 10)).as("traffic after the restart").isTrue();
+        assertThat(c.container(1, 2).ping(c.containerIp(3, 2).toString(), 5)).isTrue();
+    }
+}

@@ -1,0 +1,87 @@
+package io.javaoverlay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.TestHost;
+
+/** The host-gw backend across namespace hosts: one plain route per peer, via its public IP. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class HostGwDataPathIT extends DataPathContract {
+
+    @RegisterExtension
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 4, 3);
+
+    @Override
+    OverlayCluster cluster() {
+        return cluster;
+    }
+
+    @Override
+    int expectedMtu() {
+        return 1500;
+    }
+
+    @Override
+    boolean keepsTrafficAcrossRestart() {
+        return true;
+    }
+
+    @Override
+    boolean isProgrammed(TestHost host, Ip4Net peer, Ip4 peerIp) {
+        for (JsonNode r : host.ipJson("route", "show", peer.toString())) {
+            if (r.path("gateway").asText().equals(peerIp.toString()) && r.path("dev").asText().equals(host.underlayInterface())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    boolean isGone(TestHost host, Ip4Net peer, Ip4 peerIp) {
+        return !hasRoute(host, peer);
+    }
+
+    @Test
+    @Order(10)
+    void aRouteDeletedUnderneathIsRestored() {
+        TestHost h1 = cluster.host(1);
+        Ip4Net peer = cluster.subnet(2);
+        h1.ip("route", "del", peer.toString());
+        assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 1)).isFalse();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> isProgrammed(h1, peer, cluster.host(2).underlayIp()));
+        assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).isTrue();
+        assertThat(cluster.agent(1).log()).contains("is missing; restoring it");
+    }
+
+    @Test
+    @Order(11)
+    void refusesToRunBehindNatWithAClearMessage() {
+        TestHost h4 = cluster.host(4);
+        ExecResult r = h4.exec(List.of(OverlayCluster.launcher().toString(), "agent", "--etcd-endpoints", cluster.etcdUrl(),
+                "--etcd-prefix", OverlayCluster.PREFIX, "--iface", h4.underlayInterface(), "--public-ip", "192.0.2.44",
+                "--subnet-file", cluster.hostDir(4).resolve("nat-subnet.env").toString(),
+                "--data-dir", cluster.hostDir(4).resolve("nat-data").toString()), Map.of(), null, Duration.ofSeconds(90));
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stdout() + r.stderr()).contains("host-gw needs the public IP to be the interface's address")
+                .contains("192.0.2.44");
+        assertThat(cluster.etcdctl("get", "--prefix", OverlayCluster.PREFIX + "/subnets/")).as("no lease was taken")
+                .doesNotContain("192.0.2.44");
+    }
+}

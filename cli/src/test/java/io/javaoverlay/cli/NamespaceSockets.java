@@ -1,0 +1,105 @@
+package io.javaoverlay.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.netlink.NetNs;
+import io.javaoverlay.testkit.TestNamespace;
+
+/**
+ * Sockets that live in a test namespace while the test JVM drives them: a socket belongs to the
+ * namespace of the thread that created it, so it is opened on a thread switched into the
+ * namespace ({@link NetNs#call}) and then used from any thread. Lets a test move exact bytes
+ * between containers and check them, without a netcat that may quit early.
+ */
+final class NamespaceSockets {
+
+    private NamespaceSockets() {}
+
+    static ServerSocketChannel listen(TestNamespace ns, Ip4 address, int port) {
+        try (NetNs handle = ns.open()) {
+            return handle.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(address.toInetAddress(), port)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + address + ":" + port + " in " + ns, e);
+        }
+    }
+
+    static SocketChannel openTcp(TestNamespace ns) {
+        try (NetNs handle = ns.open()) {
+            return handle.call(SocketChannel::open);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A UDP socket in {@code ns} bound to {@code address} (any port). */
+    static DatagramChannel openUdp(TestNamespace ns, Ip4 address) {
+        try (NetNs handle = ns.open()) {
+            return handle.call(() -> DatagramChannel.open().bind(new InetSocketAddress(address.toInetAddress(), 0)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Sends {@code bytes} pseudo-random bytes over TCP from {@code from} to {@code to}:{@code port}
+     * (where {@code server} listens) and returns the SHA-256 of what was sent and of what arrived.
+     */
+    static String[] transfer(TestNamespace from, ServerSocketChannel server, Ip4 to, int port, int bytes, Duration timeout)
+            throws Exception {
+        CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+            try (SocketChannel in = server.accept()) {
+                MessageDigest md = sha256();
+                ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                while (in.read(buf) >= 0) {
+                    buf.flip();
+                    md.update(buf);
+                    buf.clear();
+                }
+                return HexFormat.of().formatHex(md.digest());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        MessageDigest sent = sha256();
+        try (SocketChannel out = openTcp(from)) {
+            out.connect(new InetSocketAddress(to.toInetAddress(), port));
+            Random random = new Random(bytes);
+            byte[] chunk = new byte[64 * 1024];
+            int left = bytes;
+            while (left > 0) {
+                random.nextBytes(chunk);
+                int n = Math.min(left, chunk.length);
+                sent.update(chunk, 0, n);
+                ByteBuffer b = ByteBuffer.wrap(chunk, 0, n);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+                left -= n;
+            }
+            out.shutdownOutput();
+        }
+        return new String[] {HexFormat.of().formatHex(sent.digest()), received.get(timeout.toMillis(), TimeUnit.MILLISECONDS)};
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

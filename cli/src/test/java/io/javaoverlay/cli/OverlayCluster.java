@@ -1,0 +1,230 @@
+package io.javaoverlay.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.testkit.Requirements;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestNetwork;
+import io.javaoverlay.testkit.TestProcess;
+
+/**
+ * flannel's docs topology, built from namespaces: hosts on one underlay, a real etcd on the
+ * underlay bridge's address (reachable from every host), and on each host the real
+ * {@code bin/javaoverlay agent} process plus a bridge {@code cni0} with {@code FLANNEL_SUBNET}
+ * from that host's subnet.env and container namespaces on it, each with the overlay MTU (the
+ * {@code docker --bip=${FLANNEL_SUBNET} --mtu=${FLANNEL_MTU}} recipe).
+ *
+ * <p>A JUnit extension for a test class: {@code beforeAll} starts etcd, writes the network
+ * config and starts agents and containers on the first {@code initialHosts} hosts; the rest are
+ * left for the test (a late joiner). Everything goes with the {@link TestNetwork} teardown.
+ */
+final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+
+    static final String NETWORK = "10.244.0.0/16";
+    static final String PREFIX = "/javaoverlay-e2e/network";
+    static final int CONTAINERS_PER_HOST = 2;
+
+    private final String backendJson;
+    private final int initialHosts;
+    final TestNetwork net;
+    private final Map<Integer, TestProcess> agents = new HashMap<>();
+    private final List<TestProcess> allAgents = new ArrayList<>();
+    private volatile boolean failed;
+    private final Map<Integer, Integer> starts = new HashMap<>();
+    private final Map<Integer, List<TestNamespace>> containers = new HashMap<>();
+    private String etcdUrl;
+
+    private OverlayCluster(String backendJson, int hosts, int initialHosts) {
+        this.backendJson = backendJson;
+        this.initialHosts = initialHosts;
+        this.net = TestNetwork.withHosts(hosts);
+    }
+
+    /** {@code bin/javaoverlay} of the checkout under test (failsafe sets {@code javaoverlay.home}). */
+    static Path launcher() {
+        return Path.of(System.getProperty("javaoverlay.home", "..")).resolve("bin/javaoverlay").toAbsolutePath().normalize();
+    }
+
+    /** {@code hosts} hosts of which the first {@code initialHosts} run an agent and containers from the start. */
+    static OverlayCluster of(String backendJson, int hosts, int initialHosts) {
+        return new OverlayCluster(backendJson, hosts, initialHosts);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        Requirements.check().root()
+                .executable("/usr/bin/etcd", "etcd-server")
+                .command("etcdctl", "etcd-client")
+                .command("ping", "iputils-ping")
+                .command("iptables", "iptables")
+                .file("/dev/net/tun", "the kernel's TUN driver (modprobe tun)")
+                .file(launcher().toString(), "build first: mvn -DskipTests package")
+                .orAbort();
+        net.beforeAll(context);
+        startEtcd();
+        etcdctl("put", PREFIX + "/config", "{\"Network\":\"" + NETWORK + "\",\"Backend\":" + backendJson + "}");
+        List<CompletableFuture<Void>> started = new ArrayList<>();
+        for (int h = 1; h <= initialHosts; h++) {
+            int host = h;
+            started.add(CompletableFuture.runAsync(() -> startAgent(host)));
+        }
+        started.forEach(CompletableFuture::join);
+        for (int h = 1; h <= initialHosts; h++) {
+            addContainers(h);
+        }
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        failed = true;
+    }
+
+    /** After a failed test, the agents' logs go to the test output before the namespaces go. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (failed) {
+            synchronized (agents) {
+                for (TestProcess p : allAgents) {
+                    String log = p.log();
+                    System.err.println("---- " + p + " ----\n" + (log.length() > 12000 ? "..." + log.substring(log.length() - 12000) : log));
+                }
+            }
+        }
+        net.afterAll(context);
+    }
+
+    private void startEtcd() {
+        TestNamespace ul = net.underlay();
+        String gw = net.underlayGateway().toString();
+        etcdUrl = "http://" + gw + ":2379";
+        Path data = net.workDir().resolve("etcd");
+        ul.start("etcd", List.of("/usr/bin/etcd", "--name", "e2e", "--data-dir", data.toString(),
+                "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
+                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
+                "--initial-cluster", "e2e=http://127.0.0.1:2380", "--max-txn-ops", "10000"), Map.of());
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> ul.exec("etcdctl", "--endpoints", etcdUrl, "endpoint", "health").ok());
+    }
+
+    /** etcdctl inside the underlay namespace; fails the test unless it succeeds; returns stdout. */
+    String etcdctl(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("etcdctl", "--endpoints", etcdUrl));
+        cmd.addAll(List.of(args));
+        return net.underlay().exec(cmd, Map.of(), null, Duration.ofSeconds(30)).orThrow().stdout();
+    }
+
+    String etcdUrl() {
+        return etcdUrl;
+    }
+
+    TestHost host(int n) {
+        return net.host(n);
+    }
+
+    Path hostDir(int n) {
+        Path d = net.workDir().resolve("h" + n);
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return d;
+    }
+
+    Path subnetFile(int n) {
+        return hostDir(n).resolve("subnet.env");
+    }
+
+    /** Starts {@code bin/javaoverlay agent} inside host {@code n} and waits until it is ready. */
+    TestProcess startAgent(int n) {
+        int run = starts.merge(n, 1, Integer::sum);
+        TestHost h = host(n);
+        List<String> cmd = List.of(launcher().toString(), "agent",
+                "--etcd-endpoints", etcdUrl, "--etcd-prefix", PREFIX,
+                "--iface", h.underlayInterface(),
+                "--subnet-file", subnetFile(n).toString(),
+                "--data-dir", hostDir(n).resolve("data").toString(),
+                "--ip-masq");
+        TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, Map.of());
+        synchronized (agents) {
+            agents.put(n, p);
+            allAgents.add(p);
+        }
+        p.awaitLog("javaoverlay is ready", Duration.ofSeconds(90));
+        return p;
+    }
+
+    TestProcess agent(int n) {
+        synchronized (agents) {
+            return agents.get(n);
+        }
+    }
+
+    SubnetEnv subnetEnv(int n) {
+        try {
+            return SubnetEnv.read(subnetFile(n));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Ip4Net subnet(int n) {
+        return subnetEnv(n).lease();
+    }
+
+    /** The bridge with FLANNEL_SUBNET and {@link #CONTAINERS_PER_HOST} containers at .2, .3 ... with FLANNEL_MTU. */
+    void addContainers(int n) {
+        SubnetEnv env = subnetEnv(n);
+        TestHost h = host(n);
+        h.createBridge("cni0", env.subnet());
+        h.ip("link", "set", "cni0", "mtu", Integer.toString(env.mtu()));
+        List<TestNamespace> list = new ArrayList<>();
+        for (int c = 1; c <= CONTAINERS_PER_HOST; c++) {
+            list.add(container(n, "c" + c, c + 1, env.mtu()));
+        }
+        containers.put(n, list);
+    }
+
+    /** One more container on host {@code n}'s bridge at {@code .<index>} with the given eth0 MTU. */
+    TestNamespace container(int n, String name, int index, int mtu) {
+        SubnetEnv env = subnetEnv(n);
+        Ip4 ip = env.lease().address().plus(index);
+        TestNamespace c = host(n).addContainer(name, "cni0", new Ip4Net.HostAddress(ip, env.lease().prefixLength()), env.subnet().ip());
+        c.ip("link", "set", "eth0", "mtu", Integer.toString(mtu));
+        return c;
+    }
+
+    List<TestNamespace> containers(int n) {
+        return containers.getOrDefault(n, List.of());
+    }
+
+    /** Container {@code c} (1-based) of host {@code n}. */
+    TestNamespace container(int n, int c) {
+        return containers(n).get(c - 1);
+    }
+
+    /** The address of container {@code c} of host {@code n}. */
+    Ip4 containerIp(int n, int c) {
+        return subnet(n).address().plus(c + 1);
+    }
+}

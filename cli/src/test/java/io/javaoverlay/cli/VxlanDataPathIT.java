@@ -1,0 +1,116 @@
+package io.javaoverlay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.testkit.TestHost;
+
+/** The vxlan backend across namespace hosts: the kernel's VXLAN device, programmed as flannel does. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class VxlanDataPathIT extends DataPathContract {
+
+    @RegisterExtension
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 4, 3);
+
+    @Override
+    OverlayCluster cluster() {
+        return cluster;
+    }
+
+    @Override
+    int expectedMtu() {
+        return 1450;
+    }
+
+    @Override
+    boolean keepsTrafficAcrossRestart() {
+        return true;
+    }
+
+    /** The route via the peer's VTEP address, onlink; its permanent neighbour entry; the FDB entry to its public IP. */
+    @Override
+    boolean isProgrammed(TestHost host, Ip4Net peer, Ip4 peerIp) {
+        String vtep = peer.address().toString();
+        boolean route = false;
+        for (JsonNode r : host.ipJson("route", "show", peer.toString())) {
+            route |= r.path("gateway").asText().equals(vtep) && r.path("dev").asText().equals("flannel.1")
+                    && r.path("flags").toString().contains("onlink");
+        }
+        String mac = null;
+        for (JsonNode n : host.ipJson("neigh", "show", "dev", "flannel.1")) {
+            if (n.path("dst").asText().equals(vtep) && n.path("state").toString().contains("PERMANENT")) {
+                mac = n.path("lladdr").asText();
+            }
+        }
+        boolean fdb = false;
+        for (JsonNode f : host.bridgeJson("fdb", "show", "dev", "flannel.1")) {
+            fdb |= f.path("mac").asText().equals(mac) && f.path("dst").asText().equals(peerIp.toString());
+        }
+        return route && mac != null && fdb;
+    }
+
+    @Override
+    boolean isGone(TestHost host, Ip4Net peer, Ip4 peerIp) {
+        if (hasRoute(host, peer)) {
+            return false;
+        }
+        for (JsonNode n : host.ipJson("neigh", "show", "dev", "flannel.1")) {
+            if (n.path("dst").asText().equals(peer.address().toString())) {
+                return false;
+            }
+        }
+        for (JsonNode f : host.bridgeJson("fdb", "show", "dev", "flannel.1")) {
+            if (f.path("dst").asText().equals(peerIp.toString())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    @Order(10)
+    void theDeviceIsFlannelsAndKeepsItsPublishedMac() throws Exception {
+        TestHost h1 = cluster.host(1);
+        JsonNode link = h1.ipJson("-d", "link", "show", "flannel.1").get(0);
+        JsonNode vx = link.path("linkinfo").path("info_data");
+        assertThat(link.path("linkinfo").path("info_kind").asText()).isEqualTo("vxlan");
+        assertThat(vx.path("id").asInt()).isEqualTo(1);
+        assertThat(vx.path("port").asInt()).isEqualTo(8472);
+        assertThat(vx.path("learning").asBoolean()).isFalse();
+        assertThat(vx.path("local").asText()).isEqualTo(h1.underlayIp().toString());
+        assertThat(link.path("mtu").asInt()).isEqualTo(1450);
+        String mac = link.path("address").asText();
+        assertThat(Files.readString(cluster.hostDir(1).resolve("data/vxlan-1.mac")).strip()).isEqualTo(mac);
+        assertThat(cluster.etcdctl("get", OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(1).toKey()))
+                .contains("\"BackendType\":\"vxlan\"").contains("\"VtepMAC\":\"" + mac + "\"");
+        JsonNode addr = h1.ipJson("-4", "addr", "show", "dev", "flannel.1").get(0).path("addr_info").get(0);
+        assertThat(addr.path("local").asText() + "/" + addr.path("prefixlen").asInt()).isEqualTo(cluster.subnet(1).address() + "/32");
+    }
+
+    @Test
+    @Order(11)
+    void aDeviceDeletedUnderneathIsMadeAgainWithEveryPeer() {
+        TestHost h1 = cluster.host(1);
+        String mac = h1.ipJson("link", "show", "flannel.1").get(0).path("address").asText();
+        h1.ip("link", "del", "flannel.1");
+        assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 1)).isFalse();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 1));
+        assertThat(cluster.container(1, 2).ping(cluster.containerIp(3, 2).toString(), 5)).isTrue();
+        assertThat(h1.ipJson("link", "show", "flannel.1").get(0).path("address").asText()).as("same VTEP MAC").isEqualTo(mac);
+        assertThat(cluster.agent(1).log()).contains("flannel.1 was deleted by someone else; recreating it");
+    }
+}

@@ -1,0 +1,42 @@
+package io.javaoverlay.core.backend;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.netlink.Address;
+import io.javaoverlay.core.netlink.NetlinkSocket;
+import io.javaoverlay.core.netlink.Sysctl;
+
+/** Host settings every data-path backend needs, shared by the kernel backends. */
+public final class HostNetworking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostNetworking.class);
+
+    private HostNetworking() {}
+
+    /**
+     * Turns on IPv4 forwarding: every backend routes between the container bridge and the
+     * tunnel or underlay, which the kernel only does with {@code net.ipv4.ip_forward=1}.
+     */
+    public static void enableForwarding() {
+        if (!"1".equals(Sysctl.get("net/ipv4/ip_forward"))) {
+            Sysctl.ipForward(true);
+            LOG.info("enabled IPv4 forwarding (net.ipv4.ip_forward=1): overlay traffic is routed through this host");
+        }
+    }
+
+    /** The IPv4 networks directly attached to the device (its addresses with their prefixes). */
+    public static List<Ip4Net> networksOn(NetlinkSocket nl, int linkIndex) {
+        List<Ip4Net> out = new ArrayList<>();
+        for (Address a : nl.addresses().list()) {
+            if (a.linkIndex() == linkIndex && a.isIp4()) {
+                out.add(a.ip4().network());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,141 @@
+package io.javaoverlay.core.netlink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestNetwork;
+import io.javaoverlay.testkit.TestProcess;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Namespace handles, work inside namespaces, namespace-bound sockets and sysctls. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class NetNsIT {
+
+    @RegisterExtension
+    static final TestNetwork net = TestNetwork.namespacesOnly();
+
+    static TestNamespace ns;
+    static NetNs handle;
+
+    @BeforeAll
+    static void open() {
+        ns = net.createNamespace("netns");
+        handle = ns.open();
+    }
+
+    @AfterAll
+    static void close() {
+        handle.close();
+    }
+
+    private static Object inode(String path) throws IOException {
+        return Files.getAttribute(Path.of(path), "unix:ino");
+    }
+
+    @Test
+    void workRunsInsideAndTheCallerStaysOutside() throws Exception {
+        Object callerBefore = inode("/proc/thread-self/ns/net");
+        Object target = inode(ns.netnsPath().toString());
+        assertThat(target).isNotEqualTo(callerBefore);
+
+        Object inside = handle.call(() -> inode("/proc/thread-self/ns/net"));
+
+        assertThat(inside).isEqualTo(target);
+        assertThat(inode("/proc/thread-self/ns/net")).isEqualTo(callerBefore);
+        try (NetNs current = NetNs.current()) {
+            assertThat(inode(current.path().toString())).isEqualTo(callerBefore);
+        }
+    }
+
+    @Test
+    void exceptionsPassThroughWithTheirTypes() {
+        assertThatThrownBy(() -> handle.call(() -> {
+            throw new IOException("checked one");
+        })).isInstanceOf(IOException.class).hasMessage("checked one");
+        assertThatThrownBy(() -> handle.run(() -> {
+            try (NetlinkSocket nl = NetlinkSocket.open()) {
+                nl.links().delete("nothere0");
+            }
+        })).isInstanceOf(NetlinkException.NotFound.class);
+    }
+
+    @Test
+    void socketOpenedForTheNamespaceWorksFromAnyThread() throws Exception {
+        try (NetlinkSocket nl = NetlinkSocket.open(handle)) {
+            Link br = CompletableFuture.supplyAsync(() -> nl.links().createBridge("br-any")).get(10, TimeUnit.SECONDS);
+            assertThat(ns.ipJson("link", "show", "dev", "br-any").get(0).get("ifindex").asInt()).isEqualTo(br.index());
+        }
+        try (NetlinkSocket root = NetlinkSocket.open()) {
+            assertThat(root.links().get("br-any")).as("not in the test's own namespace").isEmpty();
+        }
+    }
+
+    @Test
+    void openByProcPidPath() throws Exception {
+        ns.ip("link", "add", "br-pid", "type", "bridge");
+        TestProcess sleeper = ns.start("sleeper", "sleep", "60");
+        try (NetNs byPid = NetNs.open("/proc/" + sleeper.pid() + "/ns/net"); NetlinkSocket nl = NetlinkSocket.open(byPid)) {
+            assertThat(nl.links().get("br-pid")).isPresent();
+        } finally {
+            sleeper.stop();
+        }
+    }
+
+    @Test
+    void missingNamespaceIsNotFoundAndClosedHandlesAreRefused() {
+        assertThatThrownBy(() -> NetNs.named(net.prefix() + "-nosuch"))
+                .isInstanceOf(NetlinkException.NotFound.class)
+                .hasMessageContaining("/run/netns/" + net.prefix() + "-nosuch")
+                .hasMessageContaining("No such file or directory (ENOENT)");
+        NetNs other = ns.open();
+        other.close();
+        other.close();
+        assertThatThrownBy(() -> other.run(() -> { })).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void sysctlsActOnTheNamespaceOnly() throws Exception {
+        String rootForward = Sysctl.get("net/ipv4/ip_forward");
+        String wanted = "1".equals(rootForward) ? "0" : "1";
+
+        Sysctl.set(handle, "net/ipv4/ip_forward", wanted);
+
+        assertThat(ns.execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).isEqualTo(wanted);
+        assertThat(Sysctl.get(handle, "net/ipv4/ip_forward")).isEqualTo(wanted);
+        assertThat(Sysctl.get("net/ipv4/ip_forward")).as("root namespace untouched").isEqualTo(rootForward);
+
+        ns.ip("link", "add", "br.s", "type", "bridge"); // a dot in the name, as VLAN devices have
+        handle.run(() -> {
+            Sysctl.proxyArp("br.s", true);
+            Sysctl.rpFilter("br.s", 2);
+            Sysctl.acceptRa("br.s", 2);
+            Sysctl.ipForward(true);
+        });
+        assertThat(ns.execOk("cat", "/proc/sys/net/ipv4/conf/br.s/proxy_arp").strip()).isEqualTo("1");
+        assertThat(ns.execOk("cat", "/proc/sys/net/ipv4/conf/br.s/rp_filter").strip()).isEqualTo("2");
+        assertThat(ns.execOk("cat", "/proc/sys/net/ipv6/conf/br.s/accept_ra").strip()).isEqualTo("2");
+        assertThat(ns.execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).isEqualTo("1");
+
+        if (Files.exists(Path.of("/proc/sys/net/bridge"))) { // br_netfilter loaded (or built in)
+            String before = Sysctl.get(handle, "net/bridge/bridge-nf-call-iptables");
+            handle.run(() -> Sysctl.bridgeNfCallIptables(!"1".equals(before)));
+            assertThat(ns.execOk("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables").strip())
+                    .isEqualTo("1".equals(before) ? "0" : "1");
+        }
+
+        assertThatThrownBy(() -> Sysctl.get(handle, "net/ipv4/conf/nosuchdev/proxy_arp"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
+    }
+}
