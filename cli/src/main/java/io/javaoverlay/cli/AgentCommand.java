@@ -22,7 +22,26 @@ import io.javaoverlay.core.net.Ip4;
         description = {
             "Runs the javaoverlay agent (a drop-in for flanneld): leases this host's subnet, writes subnet.env, "
                     + "and watches the other hosts' leases. Stops cleanly on SIGTERM, keeping its lease.",
-            "Every option can also be set as FLANNELD_<NAME>, e.g. FLANNELD_ETCD_ENDPOINTS=http://10.0.0.1:2379."
+            "Every option can also be set as FLANNELD_<NAME>, e.g. FLANNELD_ETCD_ENDPOINTS=http://10.0.0.1:2379.",
+            ""
+        },
+        footerHeading = "%n",
+        footer = {
+            "Backends (Backend.Type in the network config):",
+            "  vxlan    kernel VXLAN, VNI 1, UDP 8472 (the default)",
+            "  udp      user-space tunnel, UDP 8285",
+            "  host-gw  routes via the peers' addresses (all hosts on one L2 segment)",
+            "",
+            "HTTP endpoints, with --healthz-port:",
+            "  /healthz  200 while the agent runs",
+            "  /readyz   200 once subnet.env is written, 503 before",
+            "  /peers    the peer leases (JSON)",
+            "  /status   this host's lease and backend (JSON); see `javaoverlay status`",
+            "  /metrics  Prometheus metrics",
+            "",
+            "Under systemd (Type=notify) it sends READY=1 once subnet.env is written.",
+            "Exit codes: 0 after SIGTERM or SIGINT, keeping the lease for a restart; 1",
+            "when it cannot start or its lease was lost, so a supervisor restarts it."
         })
 final class AgentCommand implements Callable<Integer> {
 
@@ -69,11 +88,11 @@ final class AgentCommand implements Callable<Integer> {
     boolean noDataPath;
 
     @Option(names = "--healthz-ip", paramLabel = "IP", defaultValue = "0.0.0.0",
-            description = "address of the /healthz, /readyz and /peers server (default: ${DEFAULT-VALUE})")
+            description = "address of the HTTP server (/healthz, /readyz, /peers, /status, /metrics) (default: ${DEFAULT-VALUE})")
     String healthzIp;
 
     @Option(names = "--healthz-port", paramLabel = "PORT", defaultValue = "0",
-            description = "port of the health server; 0 disables it (default: ${DEFAULT-VALUE})")
+            description = "port of the HTTP server; 0 disables it, as in flannel (default: ${DEFAULT-VALUE})")
     int healthzPort;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay",

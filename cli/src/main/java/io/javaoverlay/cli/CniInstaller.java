@@ -61,7 +61,12 @@ final class CniInstaller {
         List<Object> plugins = new ArrayList<>();
         plugins.add(ours);
         if (o.portmap()) {
-            plugins.add(Map.of("type", "portmap", "capabilities", Map.of("portMappings", true)));
+            // ordered maps throughout: Map.of iterates in a per-JVM random order, and a file that
+            // changes with every run would never be "up to date"
+            Map<String, Object> portmap = new LinkedHashMap<>();
+            portmap.put("type", "portmap");
+            portmap.put("capabilities", Map.of("portMappings", true));
+            plugins.add(portmap);
         }
         Map<String, Object> list = new LinkedHashMap<>();
         list.put("cniVersion", o.cniVersion());

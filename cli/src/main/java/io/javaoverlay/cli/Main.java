@@ -19,14 +19,63 @@ import picocli.CommandLine.Command;
             "Every host runs one agent: it leases a subnet of the cluster network from etcd",
             "(or an embedded store), programs the data path to every other host's subnet and",
             "writes subnet.env. Containers get addresses through the Docker plugin or the CNI",
-            "plugin."
+            "plugin.",
+            ""
+        },
+        commandListHeading = "%nCommands:%n",
+        footerHeading = "%n",
+        footer = {
+            "Getting started (as root; nothing outside network namespaces is changed):",
+            "  javaoverlay demo        3 hosts in namespaces, a real agent each, containers",
+            "                          attached by the CNI plugin, pings across hosts;",
+            "                          everything is removed again on exit",
+            "",
+            "On every host of a real network (an etcd all hosts reach):",
+            "  javaoverlay config set --etcd-endpoints=http://ETCD:2379 \\",
+            "      '{\"Network\": \"10.5.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}}'",
+            "  javaoverlay agent --etcd-endpoints=http://ETCD:2379 --healthz-port=8471",
+            "  javaoverlay status      this host's lease and peers, and whether they answer",
+            "",
+            "Files:",
+            "  /run/flannel/subnet.env   written by the agent: FLANNEL_NETWORK,",
+            "                            FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ",
+            "  /etc/default/javaoverlay  settings of javaoverlay.service (dist/systemd)",
+            "",
+            "Environment:",
+            "  FLANNELD_<FLAG>           any agent flag, e.g. FLANNELD_ETCD_ENDPOINTS",
+            "  JAVAOVERLAY_LOG_LEVEL     default of --log-level",
+            "  JAVA_HOME                 the Java runtime (17+) bin/javaoverlay runs on",
+            "  JAVAOVERLAY_JAVA_OPTS     extra JVM options",
+            "  CNI_COMMAND               with no arguments: act as the CNI plugin",
+            "",
+            "Shell completion: source <(javaoverlay completion)"
         },
         subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class,
-            CniCommand.class, DockerPluginCommand.class})
+            CniCommand.class, DockerPluginCommand.class,
+            io.javaoverlay.cli.demo.DemoCommand.class, io.javaoverlay.cli.status.StatusCommand.class, CompletionCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            defaultValue = "${env:JAVAOVERLAY_LOG_LEVEL:-info}", completionCandidates = LogLevels.class,
+            description = "error, warn, info, debug or trace; one line per event on stderr (default: $JAVAOVERLAY_LOG_LEVEL, else info)")
+    void logLevel(String level) {
+        try {
+            Logging.validate(level); // applied before parsing, in run(): see Logging.configure
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** The values of --log-level, for help and shell completion. */
+    static final class LogLevels implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Logging.LEVELS.iterator();
+        }
+    }
 
     public static void main(String[] args) {
         if (args.length == 0 && System.getenv("CNI_COMMAND") != null) {
@@ -39,11 +88,13 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code, without exiting. */
     public static int run(String... args) {
+        Logging.configure(args, System.getenv());
         return commandLine().execute(args);
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        // help as wide as the terminal, with long option names kept on their line
+        return new CommandLine(new Main()).setUsageHelpAutoWidth(true).setUsageHelpLongOptionsMaxWidth(34);
     }
 
     @Override

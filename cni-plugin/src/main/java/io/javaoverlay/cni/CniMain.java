@@ -20,7 +20,11 @@ public final class CniMain {
     static final String TRAINING_PROPERTY = "javaoverlay.cni.training";
 
     public static void main(String[] args) {
-        int status = run(System.getenv(), System.in, System.out);
+        Map<String, String> env = System.getenv();
+        // someone typing CNI_COMMAND=VERSION javaoverlay at a terminal: answer without waiting for stdin
+        InputStream stdin = "VERSION".equals(env.get("CNI_COMMAND")) && System.console() != null
+                ? InputStream.nullInputStream() : System.in;
+        int status = run(env, stdin, System.out);
         System.out.flush();
         String cacheDir = System.getProperty(TRAINING_PROPERTY);
         if (cacheDir != null && !cacheDir.isEmpty()) {

@@ -30,7 +30,8 @@ public interface Datapath {
     /**
      * Creates a veth pair: {@code hostName} in the host namespace enslaved to {@code bridge}
      * (with hairpin when asked), its peer named {@code ifName} inside {@code netns}; both ends
-     * get {@code mtu} and are set up.
+     * get {@code mtu} and are set up. A pair created but not wired is deleted before the error
+     * is thrown.
      */
     VethPair createVeth(String bridge, String hostName, Path netns, String ifName, int mtu, boolean hairpin);
 

@@ -96,15 +96,24 @@ public final class OverlayPlugin implements CniPlugin {
         }
     }
 
-    /** A random host-side name as the reference bridge plugin uses; a clash (EEXIST) is retried. */
+    /**
+     * A random host-side name, as the reference bridge plugin uses; a name already taken is
+     * skipped. {@link Datapath#createVeth} deletes a pair it made but could not wire.
+     */
     private Datapath.VethPair createVeth(NetConf conf, Path netns, String ifName, int mtu) {
         for (int attempt = 1; ; attempt++) {
-            String hostName = "veth" + String.format("%08x", ThreadLocalRandom.current().nextInt());
+            String hostName = "veth" + hex8(ThreadLocalRandom.current().nextInt());
             if (attempt < 3 && datapath.hostLink(hostName).isPresent()) {
                 continue;
             }
             return datapath.createVeth(conf.bridge(), hostName, netns, ifName, mtu, conf.hairpinMode());
         }
+    }
+
+    /** 8 lower-case hex digits; String.format would initialise locale data first. */
+    static String hex8(int v) {
+        String h = Integer.toHexString(v);
+        return "00000000".substring(h.length()) + h;
     }
 
     /** Undoes a half-done ADD: the veth (its peer goes with it) and a reservation made by this call. */

@@ -13,11 +13,25 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 import io.javaoverlay.cni.kernel.IptablesMasquerade;
+import io.javaoverlay.cni.model.Dns;
+import io.javaoverlay.cni.model.Interface;
+import io.javaoverlay.cni.model.IpConfig;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.cni.model.Route;
+import io.javaoverlay.cni.wire.JsonTree;
+import io.javaoverlay.cni.wire.ResultCodec;
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.ipam.Allocation;
+import io.javaoverlay.core.ipam.Allocator;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.cni.kernel.LinuxDatapath;
 import io.javaoverlay.core.firewall.Iptables;
 
@@ -87,6 +101,17 @@ final class StartupCache {
             }
             // read-only: entering a namespace by path and reading links, addresses and routes
             Path self = Path.of("/proc/self/ns/net");
+            // pure Java parts of ADD: an allocation in the temporary store, a result in every version
+            Allocation a = Allocator.forHost(SubnetEnv.read(subnetFile), DiskStore.open(dir.resolve("ipam")))
+                    .allocate(Owner.cni("cache", "cache", "eth0"), Optional.empty());
+            Result result = new Result(List.of(Interface.host("cni0", "0a:58:0a:05:01:01", 1450),
+                    Interface.sandboxed("eth0", "0a:58:0a:05:01:02", 1450, "/proc/self/ns/net")),
+                    List.of(new IpConfig(a.address().toString(), Optional.of(a.gateway().toString()), OptionalInt.of(1))),
+                    List.of(Route.via("0.0.0.0/0", a.gateway().toString())), Dns.EMPTY);
+            for (CniVersion v : CniVersion.values()) {
+                JsonTree.format(ResultCodec.encode(result, v));
+            }
+            OverlayPlugin.hex8(a.ip().value());
             datapath.hostLink("lo");
             datapath.podInterfaceExists(self, "lo");
             datapath.inspectPod(self, "lo");

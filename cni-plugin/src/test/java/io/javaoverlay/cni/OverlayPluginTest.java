@@ -97,6 +97,21 @@ class OverlayPluginTest {
     }
 
     @Test
+    void aPrevResultFromAnEarlierPluginIsKeptAndOursAppended() {
+        Result earlier = new Result(List.of(Interface.sandboxed("net0", "0a:00:00:00:00:01", 1500, netns.toString())),
+                List.of(new io.javaoverlay.cni.model.IpConfig("192.168.9.5/24", Optional.empty(), OptionalInt.of(0))),
+                List.of(io.javaoverlay.cni.model.Route.via("192.168.0.0/16", "192.168.9.1")),
+                new Dns(List.of("192.168.9.53"), Optional.empty(), List.of(), List.of()));
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf(Optional.empty(), Optional.of(earlier), Optional.empty()));
+        assertThat(r.interfaces()).extracting(Interface::name).startsWith("net0", "cni0").endsWith("eth0").hasSize(4);
+        assertThat(r.ips()).hasSize(2);
+        assertThat(r.ips().get(0).address()).isEqualTo("192.168.9.5/24");
+        assertThat(r.ips().get(1).interfaceIndex()).hasValue(3);
+        assertThat(r.routes()).hasSize(3);
+        assertThat(r.dns().nameservers()).as("no dns of our own: the earlier one stays").containsExactly("192.168.9.53");
+    }
+
+    @Test
     void ipMasqDefaultsToTheOppositeOfTheAgentsAndCanBeForced() throws Exception {
         SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, false).write(subnetFile);
         plugin.add(env(CniCommand.ADD, "c1", netns), conf());

@@ -37,6 +37,21 @@ class CniInstallIT {
     }
 
     @Test
+    void aHandMadeCopyThatCannotFindTheCheckoutAnswersWithACniError() throws Exception {
+        Path copy = Files.createDirectories(tmp.resolve("opt/cni/bin")).resolve("javaoverlay");
+        Files.copy(CniHost.executable(), copy);
+        ExecResult r = Exec.run(List.of(copy.toString()), Map.of("CNI_COMMAND", "ADD"), "{}", Duration.ofSeconds(30));
+        assertThat(r.exitCode()).isNotZero();
+        Map<String, Object> e = CniJson.assertError(r.stdout(), 100);
+        assertThat(e.get("details").toString()).contains("not built yet", tmp.resolve("opt").toString());
+        // JAVAOVERLAY_HOME points such a copy at the checkout
+        ExecResult withHome = Exec.run(List.of(copy.toString()), Map.of("CNI_COMMAND", "VERSION",
+                "JAVAOVERLAY_HOME", CniHost.executable().getParent().getParent().toString()), "", Duration.ofSeconds(60));
+        assertThat(withHome.exitCode()).as(withHome.describe()).isZero();
+        assertThat(CniJson.parseObject(withHome.stdout())).containsKey("supportedVersions");
+    }
+
+    @Test
     void installsAWorkingCopyAndAConflist() throws Exception {
         ExecResult first = install("--subnet-file", "/run/test/subnet.env", "--bridge", "jo9");
         assertThat(first.exitCode()).as(first.describe()).isZero();
@@ -60,15 +75,16 @@ class CniInstallIT {
         assertThat(plugins.get(0)).containsEntry("subnetFile", "/run/test/subnet.env").containsEntry("bridge", "jo9");
 
         ExecResult again = install("--subnet-file", "/run/test/subnet.env", "--bridge", "jo9", "--no-cache");
-        assertThat(again.exitCode()).isZero();
+        assertThat(again.exitCode()).as(again.describe()).isZero();
         assertThat(again.stdout()).contains("is up to date").doesNotContain("wrote");
 
         Files.writeString(conflist, "{\"edited\":true}");
         ExecResult refused = install("--no-cache");
-        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(1);
         assertThat(refused.stderr()).contains("--force");
         assertThat(Files.readString(conflist)).isEqualTo("{\"edited\":true}");
-        assertThat(install("--no-cache", "--force").exitCode()).isZero();
+        ExecResult forced = install("--no-cache", "--force");
+        assertThat(forced.exitCode()).as(forced.describe()).isZero();
         assertThat(Files.readString(conflist)).contains("\"javaoverlay\"");
     }
 }

@@ -204,6 +204,27 @@ class CniPluginIT {
     }
 
     @Test
+    void aKernelRefusalHalfWayRollsBackTheVethAndTheAddress() {
+        CniHost host = host(true);
+        TestNamespace pod = host.pod();
+        // a default route already in the pod: ours comes last in ADD and the kernel refuses it (EEXIST)
+        pod.ip("link", "add", "other0", "type", "bridge");
+        pod.ip("addr", "add", "192.0.2.1/24", "dev", "other0");
+        pod.ip("link", "set", "other0", "up");
+        pod.ip("route", "add", "default", "via", "192.0.2.254");
+        Run add = host.invoke("ADD", "c1", pod, host.conf("1.0.0"));
+        assertThat(add.exit()).as("%s", add).isEqualTo(1);
+        assertThat(CniJson.assertError(add.stdout(), 105).get("details").toString()).contains("EEXIST");
+        assertThat(CniHost.links(pod)).containsExactly("other0");
+        assertThat(host.hostLinks()).containsExactly(CniHost.BRIDGE);
+        assertThat(host.reservations()).isEmpty();
+        // without the default route the same pod can be added
+        Run noDefault = host.invoke("ADD", "c1", pod, host.conf("1.0.0", Map.of("isDefaultGateway", false)));
+        assertThat(noDefault.exit()).as("%s", noDefault).isZero();
+        assertThat(host.reservations()).hasSize(1);
+    }
+
+    @Test
     void badInputGetsTheSpecsCodeAndLeaksNothing() {
         CniHost host = host(true);
         TestNamespace pod = host.pod();

@@ -50,7 +50,8 @@ public final class IptablesMasquerade implements Masquerade {
     static String chainName(String network) {
         CRC32 crc = new CRC32();
         crc.update(network.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return String.format("JO-CNI-%08x", crc.getValue());
+        String h = Long.toHexString(crc.getValue());
+        return "JO-CNI-" + "00000000".substring(h.length()) + h;
     }
 
     static String comment(String network) {

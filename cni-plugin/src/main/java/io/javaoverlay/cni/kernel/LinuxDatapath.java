@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +42,11 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
 
     private NetlinkSocket host() {
         if (host == null) {
-            host = kernel("open a netlink socket", NetlinkSocket::open);
+            try {
+                host = NetlinkSocket.open();
+            } catch (NetlinkException | UnsupportedOperationException e) {
+                throw kernel("open a netlink socket", e);
+            }
         }
         return host;
     }
@@ -56,6 +59,8 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             } catch (NetlinkException e) {
                 throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "cannot open the container's network namespace",
                         "CNI_NETNS=" + path + ": " + e.getMessage(), e);
+            } catch (UnsupportedOperationException e) {
+                throw kernel("open " + path, e);
             }
             namespaces.put(path, ns);
         }
@@ -78,10 +83,13 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         return s;
     }
 
+    // No lambdas on these paths: each one's first call costs a runtime-spun class, and most of
+    // these methods run once per process.
+
     @Override
     public LinkState ensureBridge(String name, Ip4Net.HostAddress gateway, int mtu) {
-        return kernel("set up bridge " + name, () -> {
-            NetlinkSocket nl = host();
+        NetlinkSocket nl = host();
+        try {
             boolean existed = nl.links().get(name).isPresent();
             Link bridge = nl.links().ensureBridge(name);
             if (!existed && bridge.macAddress().isPresent()) {
@@ -90,7 +98,9 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
                 nl.links().setMac(bridge.index(), bridge.macAddress().get());
             }
             if (bridge.mtu() != mtu) {
-                Log.LOG.info("bridge {}: MTU {} -> {}", name, bridge.mtu(), mtu);
+                if (existed) {
+                    Log.LOG.info("bridge {}: MTU {} -> {}", name, bridge.mtu(), mtu);
+                }
                 nl.links().setMtu(bridge.index(), mtu);
             }
             boolean present = false;
@@ -113,38 +123,59 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
                 nl.links().setUp(bridge.index());
             }
             return state(nl.links().require(name));
-        });
+        } catch (NetlinkException e) {
+            throw kernel("set up bridge " + name, e);
+        }
     }
 
     @Override
     public boolean podInterfaceExists(Path netns, String ifName) {
-        return kernel("look for " + ifName + " in " + netns, () -> inside(netns).links().get(ifName).isPresent());
+        NetlinkSocket in = inside(netns);
+        try {
+            return in.links().get(ifName).isPresent();
+        } catch (NetlinkException e) {
+            throw kernel("look for " + ifName + " in " + netns, e);
+        }
     }
 
     @Override
     public VethPair createVeth(String bridge, String hostName, Path netns, String ifName, int mtu, boolean hairpin) {
         NetNs ns = ns(netns);
-        return kernel("create veth " + hostName + " / " + ifName, () -> {
-            NetlinkSocket nl = host();
-            Link master = nl.links().require(bridge);
-            Link hostEnd = nl.links().create(NewLink.veth(hostName, NewLink.VethPeer.in(ns, ifName).withMtu(mtu)).withMtu(mtu));
+        NetlinkSocket nl = host();
+        NetlinkSocket in = inside(netns);
+        Link master;
+        Link hostEnd;
+        try {
+            master = nl.links().require(bridge);
+            hostEnd = nl.links().create(NewLink.veth(hostName, NewLink.VethPeer.in(ns, ifName).withMtu(mtu)).withMtu(mtu));
+        } catch (NetlinkException e) {
+            throw kernel("create veth " + hostName + " / " + ifName, e);
+        }
+        try {
             nl.links().setMaster(hostEnd.index(), master.index());
             if (hairpin) {
                 // a bridge-port flag: only once the veth is a port of the bridge
                 nl.links().setHairpin(hostEnd.index(), true);
             }
             nl.links().setUp(hostEnd.index());
-            NetlinkSocket in = inside(netns);
             Link podEnd = in.links().require(ifName);
             in.links().setUp(podEnd.index());
             return new VethPair(state(nl.links().require(hostName)), state(in.links().require(ifName)));
-        });
+        } catch (NetlinkException e) {
+            // the pair exists but is not wired: delete it here, the caller does not know its name yet
+            try {
+                nl.links().deleteIfExists(hostName);
+            } catch (NetlinkException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw kernel("set up veth " + hostName + " / " + ifName, e);
+        }
     }
 
     @Override
     public void configurePod(Path netns, String ifName, Ip4Net.HostAddress address, List<PodRoute> routes) {
-        kernel("configure " + ifName + " in " + netns, () -> {
-            NetlinkSocket in = inside(netns);
+        NetlinkSocket in = inside(netns);
+        try {
             Link link = in.links().require(ifName);
             in.addresses().replace(Address.ip4(link.index(), address));
             if (!link.isUp()) {
@@ -154,8 +185,9 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             for (PodRoute r : routes) {
                 in.routes().add(Route.ip4(r.dst()).via(r.gateway()).device(link.index()));
             }
-            return null;
-        });
+        } catch (NetlinkException e) {
+            throw kernel("configure " + ifName + " in " + netns, e);
+        }
     }
 
     @Override
@@ -167,7 +199,7 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         try {
             ns = NetNs.open(netns);
         } catch (NetlinkException e) {
-            // gone between the check and the open, or not a namespace file: nothing we can delete
+            // gone between the check and the open: nothing to delete there
             Log.LOG.warn("DEL: cannot open {} ({}); nothing to delete there", netns, e.getMessage());
             return false;
         }
@@ -179,23 +211,38 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             Log.LOG.warn("DEL: {} ({}); nothing to delete there", e.getMessage(), e.details());
             return false;
         }
-        return kernel("delete " + ifName + " in " + netns, () -> in.links().deleteIfExists(ifName));
+        try {
+            return in.links().deleteIfExists(ifName);
+        } catch (NetlinkException e) {
+            throw kernel("delete " + ifName + " in " + netns, e);
+        }
     }
 
     @Override
     public boolean deleteHostLink(String name) {
-        return kernel("delete " + name, () -> host().links().deleteIfExists(name));
+        NetlinkSocket nl = host();
+        try {
+            return nl.links().deleteIfExists(name);
+        } catch (NetlinkException e) {
+            throw kernel("delete " + name, e);
+        }
     }
 
     @Override
     public Optional<LinkState> hostLink(String name) {
-        return kernel("look up " + name, () -> host().links().get(name).map(LinuxDatapath::state));
+        NetlinkSocket nl = host();
+        try {
+            Optional<Link> link = nl.links().get(name);
+            return link.isPresent() ? Optional.of(state(link.get())) : Optional.empty();
+        } catch (NetlinkException e) {
+            throw kernel("look up " + name, e);
+        }
     }
 
     @Override
     public Optional<PodState> inspectPod(Path netns, String ifName) {
-        return kernel("inspect " + ifName + " in " + netns, () -> {
-            NetlinkSocket in = inside(netns);
+        NetlinkSocket in = inside(netns);
+        try {
             Optional<Link> link = in.links().get(ifName);
             if (link.isEmpty()) {
                 return Optional.empty();
@@ -213,7 +260,9 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
                 }
             }
             return Optional.of(new PodState(state(link.get()), addrs, routes));
-        });
+        } catch (NetlinkException e) {
+            throw kernel("inspect " + ifName + " in " + netns, e);
+        }
     }
 
     @Override
@@ -226,26 +275,28 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
     }
 
     private static LinkState state(Link l) {
-        return new LinkState(l.name(), l.index(), l.macAddress().map(Object::toString).orElse(""), l.mtu(), l.masterIndex(), l.isUp());
+        return new LinkState(l.name(), l.index(), l.macAddress().isPresent() ? l.macAddress().get().toString() : "",
+                l.mtu(), l.masterIndex(), l.isUp());
     }
 
-    /** Runs kernel work, turning netlink failures into the plugin's error. */
-    private static <T> T kernel(String what, Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (NetlinkException e) {
-            throw new CniException(ErrorCode.KERNEL_FAILURE, "cannot " + what, e.getMessage(), e);
-        } catch (UnsupportedOperationException e) {
-            throw new CniException(ErrorCode.KERNEL_FAILURE, "netlink is not available", e.getMessage(), e);
+    /** A netlink failure as the plugin's error. */
+    private static CniException kernel(String what, RuntimeException e) {
+        if (e instanceof UnsupportedOperationException) {
+            return new CniException(ErrorCode.KERNEL_FAILURE, "netlink is not available", e.getMessage(), e);
         }
+        return new CniException(ErrorCode.KERNEL_FAILURE, "cannot " + what, e.getMessage(), e);
     }
 
     @Override
     public void close() {
-        sockets.values().forEach(NetlinkSocket::close);
+        for (NetlinkSocket s : sockets.values()) {
+            s.close();
+        }
         if (host != null) {
             host.close();
         }
-        namespaces.values().forEach(NetNs::close);
+        for (NetNs ns : namespaces.values()) {
+            ns.close();
+        }
     }
 }

@@ -38,6 +38,9 @@ import io.javaoverlay.core.lease.LeaseException;
 import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.lease.SubnetManager;
+import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.core.netlink.Errno;
+import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.net.Ip4Net;
 
 /**
@@ -70,6 +73,10 @@ public final class Agent {
     private volatile boolean stopping;
     private volatile String notReady = "starting";
     private volatile int healthPort = -1;
+    /** What {@code /status} shows of this host; set once the lease is held. */
+    private volatile AgentStatus.Own own;
+    private volatile String backendName = "none";
+    private final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
 
     public Agent(AgentOptions options, BackendRegistry backends) {
         this.options = options;
@@ -100,7 +107,8 @@ public final class Agent {
         AutoCloseable watch = null;
         try {
             if (options.healthzPort() > 0) {
-                health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson);
+                health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson,
+                        () -> AgentStatus.json(notReady, own, peers.size()));
                 healthPort = health.port();
             }
             ExternalInterface ext = new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp());
@@ -114,6 +122,7 @@ public final class Agent {
             }
             NetworkConfig config = maybeConfig.get();
 
+            backendName = config.backendType().flannelName();
             backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir()));
             Registration reg = backend.register(config);
             LeaseAttrs attrs = reg.attrs(ext.publicIp());
@@ -126,6 +135,8 @@ public final class Agent {
             Lease lease = acquired.get();
             LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(),
                     lease.expiration().map(Instant::toString).orElse("never: a reservation"));
+            OverlayMetrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
+            own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu());
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
@@ -157,7 +168,9 @@ public final class Agent {
             env.write(options.subnetFile());
             LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.subnet(), env.mtu());
             notReady = null;
+            OverlayMetrics.ready(true);
             LOG.info("javaoverlay is ready");
+            systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
             return loop(sm, backend, lease, firewall, config.network());
         } catch (ExternalInterfaces.NoInterfaceException | BackendException | NetworkConfigException e) {
             LOG.error("cannot start: {}", e.getMessage());
@@ -176,6 +189,8 @@ public final class Agent {
             return EXIT_FAILED;
         } finally {
             notReady = "stopping";
+            OverlayMetrics.ready(false);
+            systemd.stopping();
             closeQuietly("lease watch", watch);
             closeQuietly("backend", backend);
             closeQuietly("lease store", store);
@@ -212,6 +227,7 @@ public final class Agent {
             notReady = problem;
             if (!problem.equals(lastProblem)) {
                 LOG.warn("{}; waiting for a valid network config", problem);
+                systemd.status("waiting for a valid network config: " + problem);
                 lastProblem = problem;
             }
             if (awaitStop(options.configPollInterval())) {
@@ -315,11 +331,14 @@ public final class Agent {
                 }
                 try {
                     lease = sm.renew(lease);
+                    OverlayMetrics.leaseRenewed(lease.expiration());
+                    own = own == null ? null : own.withExpiration(lease.expiration());
                     LOG.info("lease {} renewed, now expires {}", lease.subnet(), lease.expiration().map(Instant::toString).orElse("never"));
                     renewAt = renewTime(lease, margin);
                 } catch (LeaseException.LeaseLostException e) {
                     return leaseLost(lease.subnet(), e.getMessage());
                 } catch (LeaseException e) {
+                    OverlayMetrics.leaseRenewFailed();
                     Duration retry = renewRetry();
                     LOG.warn("renewing lease {} failed: {}; retrying in {}", lease.subnet(), e.getMessage(), retry);
                     renewAt = Instant.now().plus(retry);
@@ -346,11 +365,20 @@ public final class Agent {
         return b == null || a.isBefore(b) ? a : b;
     }
 
-    private static void recheck(Backend backend) {
+    private void recheck(Backend backend) {
         try {
             backend.recheck();
         } catch (RuntimeException e) {
+            backendFailed(e);
             LOG.error("the backend's periodic check failed: {}", e.toString(), e);
+        }
+    }
+
+    /** Counts a failure the backend let through to the agent (it handles the usual ones itself). */
+    private void backendFailed(RuntimeException e) {
+        OverlayMetrics.backendFailure(backendName);
+        if (e instanceof NetlinkException n && n.errno() != 0) {
+            OverlayMetrics.netlinkError(backendName, Errno.name(n.errno()));
         }
     }
 
@@ -362,14 +390,17 @@ public final class Agent {
                 peers.put(e.lease().subnet(), e.lease());
             }
         }
+        OverlayMetrics.peers(peers.size());
         try {
             backend.handle(batch);
         } catch (RuntimeException e) {
+            backendFailed(e);
             LOG.error("the backend failed to apply {} peer events: {}", batch.size(), e.toString(), e);
         }
     }
 
     private int leaseLost(Ip4Net subnet, String why) {
+        OverlayMetrics.leaseLost();
         // flanneld shuts down when its lease is revoked; we exit non-zero so a supervisor restarts us for a new lease
         LOG.error("lease {} was lost ({}): revoked by an operator or expired; shutting down", subnet, why);
         return EXIT_FAILED;

@@ -14,10 +14,14 @@ import org.slf4j.LoggerFactory;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.javaoverlay.core.metrics.MetricsExposition;
+
 /**
  * flanneld's health endpoints on {@code --healthz-ip:--healthz-port}: {@code /healthz} answers
  * 200 while the agent runs; {@code /readyz} answers 200 once subnet.env is written, 503 before.
  * {@code /peers} (ours) lists the peer leases the agent knows, as JSON, for operators and tests.
+ * {@code /status} (ours) is this host's lease, backend and readiness as JSON ({@link AgentStatus}).
+ * {@code /metrics} serves the Prometheus metrics ({@link io.javaoverlay.core.metrics.OverlayMetrics}).
  */
 final class HealthServer implements AutoCloseable {
 
@@ -26,7 +30,8 @@ final class HealthServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool;
 
-    HealthServer(String ip, int port, Supplier<String> notReadyReason, Supplier<String> peersJson) throws IOException {
+    HealthServer(String ip, int port, Supplier<String> notReadyReason, Supplier<String> peersJson, Supplier<String> statusJson)
+            throws IOException {
         server = HttpServer.create(new InetSocketAddress(ip, port), 16);
         pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "healthz");
@@ -44,6 +49,8 @@ final class HealthServer implements AutoCloseable {
             }
         });
         server.createContext("/peers", ex -> reply(ex, 200, "application/json", peersJson.get()));
+        server.createContext("/status", ex -> reply(ex, 200, "application/json", statusJson.get()));
+        server.createContext("/metrics", ex -> reply(ex, 200, MetricsExposition.contentType(), MetricsExposition.scrape()));
         server.start();
         LOG.info("health server listening on {}:{}", ip, server.getAddress().getPort());
     }
@@ -53,8 +60,11 @@ final class HealthServer implements AutoCloseable {
     }
 
     private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
+        reply(ex, status, type + "; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void reply(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", contentType);
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);

@@ -70,10 +70,14 @@ public final class Allocator {
      */
     public Allocation allocate(Owner owner, Optional<Ip4> requested) {
         try (Store.Lock lock = store.lock()) {
-            Map<Ip4, Owner> taken = store.reservations();
-            Optional<Ip4> held = taken.entrySet().stream()
-                    .filter(e -> e.getValue().equals(owner) && subnet.contains(e.getKey()))
-                    .map(Map.Entry::getKey).sorted().findFirst();
+            Map<Ip4, Owner> taken = store.reservations(); // sorted by address
+            Optional<Ip4> held = Optional.empty();
+            for (Map.Entry<Ip4, Owner> e : taken.entrySet()) {
+                if (e.getValue().equals(owner) && subnet.contains(e.getKey())) {
+                    held = Optional.of(e.getKey());
+                    break;
+                }
+            }
             if (held.isPresent()) {
                 if (requested.isPresent() && !requested.get().equals(held.get())) {
                     throw new IpamException(IpamException.Kind.UNAVAILABLE, owner + " already holds " + held.get()
@@ -108,7 +112,8 @@ public final class Allocator {
     private Ip4 nextFree(Map<Ip4, Owner> taken) {
         Ip4 first = subnet.address().plus(1);
         long usable = subnet.size() - 2;
-        Ip4 start = store.lastReserved().filter(subnet::contains).map(ip -> ip.plus(1)).orElse(first);
+        Optional<Ip4> last = store.lastReserved();
+        Ip4 start = last.isPresent() && subnet.contains(last.get()) ? last.get().plus(1) : first;
         Ip4 candidate = start;
         for (long i = 0; i < usable + 1; i++) {
             if (!subnet.contains(candidate) || candidate.equals(subnet.last())) {

@@ -59,10 +59,12 @@ public final class DiskStore implements Store {
         Path abs = dir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(abs);
+            // the real path keys the in-process lock: two spellings of one directory (a symlink)
+            // must share it, or the second thread would hit OverlappingFileLockException
+            return new DiskStore(abs.toRealPath());
         } catch (IOException e) {
             throw new IpamException(IpamException.Kind.STORE, "cannot create the IPAM directory " + abs + ": " + e, e);
         }
-        return new DiskStore(abs);
     }
 
     public Path directory() {

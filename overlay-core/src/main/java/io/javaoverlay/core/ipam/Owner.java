@@ -50,6 +50,19 @@ public record Owner(String client, String id, String ifName) {
         }
     }
 
+    // equals and hashCode by hand: a record's generated ones are bootstrapped through
+    // invokedynamic (ObjectMethods) on first use, which costs a short-lived process such as the
+    // CNI plugin tens of milliseconds
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Owner other && other.client.equals(client) && other.id.equals(id) && other.ifName.equals(ifName);
+    }
+
+    @Override
+    public int hashCode() {
+        return (client.hashCode() * 31 + id.hashCode()) * 31 + ifName.hashCode();
+    }
+
     @Override
     public String toString() {
         return client + ":" + id + (ifName.isEmpty() ? "" : "/" + ifName);

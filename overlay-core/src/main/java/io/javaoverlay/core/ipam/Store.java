@@ -18,7 +18,7 @@ public interface Store {
     /** Takes the store's exclusive lock, waiting for other holders; close the result to release it. */
     Lock lock();
 
-    /** Every reservation, by address. */
+    /** Every reservation, sorted by address. */
     Map<Ip4, Owner> reservations();
 
     /** Who holds {@code address}, if anyone. */

@@ -17,6 +17,8 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 
+import io.javaoverlay.core.metrics.OverlayMetrics;
+
 /**
  * One long-lived watch of the lease keys, resumed from the next unseen revision after every
  * disconnection with exponential backoff (100 ms doubling to 5 s), and turned into a full
@@ -116,6 +118,7 @@ final class EtcdWatch implements AutoCloseable {
         if (disconnected) {
             disconnected = false;
             LOG.info("lease watch resumed at revision {}", nextRevision);
+            OverlayMetrics.etcdReconnected();
             listener.onReconnected();
         }
         backoff = MIN_BACKOFF;
@@ -146,6 +149,7 @@ final class EtcdWatch implements AutoCloseable {
         if (error instanceof CompactedException c) {
             LOG.warn("lease watch fell behind etcd's compaction (compacted at revision {}, wanted {}): re-listing",
                     c.getCompactedRevision(), nextRevision);
+            OverlayMetrics.watchResynced("compacted");
             resync();
             return;
         }

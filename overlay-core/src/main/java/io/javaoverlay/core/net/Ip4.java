@@ -80,6 +80,19 @@ public record Ip4(int value) implements Comparable<Ip4> {
         return Integer.toUnsignedLong(value);
     }
 
+    // equals and hashCode by hand: a record's generated ones are bootstrapped through
+    // invokedynamic (ObjectMethods) on first use, which costs a short-lived process such as the
+    // CNI plugin tens of milliseconds
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Ip4 other && other.value == value;
+    }
+
+    @Override
+    public int hashCode() {
+        return value;
+    }
+
     @Override
     public int compareTo(Ip4 other) {
         return Integer.compareUnsigned(value, other.value);

@@ -133,6 +133,19 @@ public record Ip4Net(Ip4 address, int prefixLength) implements Comparable<Ip4Net
         return parse(key.substring(0, dash) + "/" + key.substring(dash + 1));
     }
 
+    // equals and hashCode by hand: a record's generated ones are bootstrapped through
+    // invokedynamic (ObjectMethods) on first use, which costs a short-lived process such as the
+    // CNI plugin tens of milliseconds
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Ip4Net other && other.prefixLength == prefixLength && other.address.equals(address);
+    }
+
+    @Override
+    public int hashCode() {
+        return address.hashCode() * 31 + prefixLength;
+    }
+
     @Override
     public int compareTo(Ip4Net other) {
         int c = address.compareTo(other.address);
@@ -157,6 +170,16 @@ public record Ip4Net(Ip4 address, int prefixLength) implements Comparable<Ip4Net
 
         public Ip4Net network() {
             return containing(ip, prefixLength);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof HostAddress other && other.prefixLength == prefixLength && other.ip.equals(ip);
+        }
+
+        @Override
+        public int hashCode() {
+            return ip.hashCode() * 31 + prefixLength;
         }
 
         @Override

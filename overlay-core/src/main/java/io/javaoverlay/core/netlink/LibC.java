@@ -381,4 +381,40 @@ final class LibC {
             throw NetlinkException.of(operation, errno());
         }
     }
+
+    // --- Unix datagram sockets: systemd's notification socket (sd_notify) ---
+
+    static final int AF_UNIX = 1;
+    /** sizeof(struct sockaddr_un): a 2-byte family and 108 bytes of path. */
+    static final int SOCKADDR_UN_SIZE = 110;
+
+    private static native long sendto(int fd, byte[] buf, long len, int flags, Pointer addr, int addrlen);
+
+    static int unixDatagramSocket() {
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw NetlinkException.of("socket(AF_UNIX, SOCK_DGRAM)", errno());
+        }
+        return fd;
+    }
+
+    static void bind(int fd, Memory addr, int addrlen, String operation) {
+        if (bind(fd, addr, addrlen) < 0) {
+            throw NetlinkException.of(operation, errno());
+        }
+    }
+
+    /** Sends one datagram to {@code addr}; retries EINTR. */
+    static void sendTo(int fd, byte[] message, Memory addr, int addrlen, String operation) {
+        while (true) {
+            long n = sendto(fd, message, message.length, 0, addr, addrlen);
+            if (n >= 0) {
+                return;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                throw NetlinkException.of(operation, e);
+            }
+        }
+    }
 }

@@ -59,6 +59,37 @@ class DiskStoreTest {
     }
 
     @Test
+    void twoSpellingsOfOneDirectoryShareTheLockWithinAProcess() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("ipam"));
+        Path link = Files.createSymbolicLink(dir.resolve("ipam-link"), real);
+        DiskStore a = DiskStore.open(real);
+        DiskStore b = DiskStore.open(link);
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            try (Store.Lock l = a.lock()) {
+                held.countDown();
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        holder.start();
+        held.await();
+        java.util.concurrent.CompletableFuture<Void> second = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try (Store.Lock l = b.lock()) {
+                // got it once the first holder let go
+            }
+        });
+        // waits for the holder instead of failing
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
+                .until(() -> !second.isDone());
+        release.countDown();
+        second.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        holder.join();
+    }
+
+    @Test
     void releasingWhatIsNotThereSucceeds() {
         Allocator a = allocator(dir.resolve("ipam"));
         assertThat(a.reservations().release(Owner.cni("n", "ghost", "eth0"))).isEmpty();

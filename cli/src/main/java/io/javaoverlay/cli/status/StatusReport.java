@@ -1,0 +1,136 @@
+package io.javaoverlay.cli.status;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.javaoverlay.core.config.SubnetEnv;
+
+/** What {@code javaoverlay status} found, rendered as a table or as JSON. */
+final class StatusReport {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    Path subnetFile;
+    Optional<SubnetEnv> subnetEnv = Optional.empty();
+    Optional<String> subnetEnvProblem = Optional.empty();
+    String agentUrl;
+    Optional<JsonNode> agentStatus = Optional.empty();
+    Optional<String> agentProblem = Optional.empty();
+    List<PeerRow> peers = List.of();
+
+    boolean ready() {
+        return agentStatus.map(s -> s.path("Ready").asBoolean(false)).orElse(false);
+    }
+
+    int exitCode() {
+        if (!ready()) {
+            return 1;
+        }
+        return peers.stream().allMatch(PeerRow::reachable) ? 0 : 3;
+    }
+
+    String table() {
+        StringBuilder sb = new StringBuilder();
+        JsonNode lease = agentStatus.map(s -> s.path("Lease")).orElse(JSON.missingNode());
+        if (!lease.isMissingNode()) {
+            sb.append(String.format("%-11s %s  public IP %s  backend %s  MTU %d%n", "lease:", lease.path("Subnet").asText(),
+                    lease.path("PublicIP").asText(), lease.path("BackendType").asText(), lease.path("MTU").asInt()));
+            sb.append(String.format("%-11s %s%n", "expires:", expiry(lease.path("Expiration"))));
+        }
+        if (agentProblem.isPresent()) {
+            sb.append(String.format("%-11s %s%n", "agent:", agentProblem.get()));
+        } else {
+            JsonNode s = agentStatus.orElseThrow();
+            sb.append(String.format("%-11s %s (%s)%n", "agent:", s.path("Ready").asBoolean() ? "ready"
+                    : "not ready: " + s.path("Reason").asText("?"), agentUrl));
+        }
+        sb.append(String.format("%-11s %s%n", "subnet.env:", subnetEnv.map(e -> subnetFile + ": FLANNEL_NETWORK=" + e.network()
+                + " FLANNEL_SUBNET=" + e.subnet() + " FLANNEL_MTU=" + e.mtu() + " FLANNEL_IPMASQ=" + e.ipMasq())
+                .orElse(subnetEnvProblem.orElse("?"))));
+        if (agentProblem.isPresent()) {
+            return sb.toString();
+        }
+        sb.append(String.format("%-11s %d%n%n", "peers:", peers.size()));
+        if (peers.isEmpty()) {
+            sb.append("no peers yet: this is the only host with a lease (start an agent on another host)\n");
+            return sb.toString();
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"SUBNET", "PUBLIC IP", "BACKEND", "VTEP MAC", "UNDERLAY", "OVERLAY"});
+        for (PeerRow p : peers) {
+            rows.add(new String[] {p.subnet().toString(), p.publicIp().toString(), p.backend(), p.vtepMac().orElse("-"),
+                p.underlay().map(Reachability::render).orElse("-"),
+                p.overlay().map(r -> r.render() + " (" + r.address() + ")").orElse("-")});
+        }
+        int[] w = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(String.format("%-" + (w[i] + 2) + "s", r[i]));
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String expiry(JsonNode e) {
+        if (e.isMissingNode() || e.isNull()) {
+            return "never (a reservation)";
+        }
+        Instant at = Instant.parse(e.asText());
+        Duration left = Duration.between(Instant.now(), at);
+        return at + (left.isNegative() ? " (expired)" : String.format(" (in %dh%02dm; the agent renews it before)",
+                left.toHours(), left.toMinutesPart()));
+    }
+
+    String json() {
+        ObjectNode n = JSON.createObjectNode();
+        ObjectNode env = n.putObject("SubnetFile");
+        env.put("Path", subnetFile.toString());
+        subnetEnv.ifPresent(e -> {
+            env.put("FLANNEL_NETWORK", e.network().toString());
+            env.put("FLANNEL_SUBNET", e.subnet().toString());
+            env.put("FLANNEL_MTU", e.mtu());
+            env.put("FLANNEL_IPMASQ", e.ipMasq());
+        });
+        subnetEnvProblem.ifPresent(p -> env.put("Error", p));
+        ObjectNode agent = n.putObject("Agent");
+        agent.put("URL", agentUrl);
+        agentStatus.ifPresent(s -> agent.setAll((ObjectNode) s));
+        agentProblem.ifPresent(p -> {
+            agent.put("Ready", false);
+            agent.put("Error", p);
+        });
+        ArrayNode arr = n.putArray("Peers");
+        for (PeerRow p : peers) {
+            ObjectNode o = arr.addObject();
+            o.put("Subnet", p.subnet().toString());
+            o.put("PublicIP", p.publicIp().toString());
+            o.put("BackendType", p.backend());
+            p.vtepMac().ifPresent(m -> o.put("VtepMAC", m));
+            p.underlay().ifPresent(r -> probe(o.putObject("Underlay"), r));
+            p.overlay().ifPresent(r -> probe(o.putObject("Overlay"), r));
+        }
+        return n.toString();
+    }
+
+    private static void probe(ObjectNode o, Reachability r) {
+        o.put("Address", r.address().toString());
+        o.put("Reachable", r.reachable());
+        r.rtt().ifPresent(d -> o.put("RttMillis", Math.round(d.toNanos() / 1e3) / 1e3));
+    }
+}

@@ -1,0 +1,46 @@
+package io.javaoverlay.cli.demo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import io.javaoverlay.core.netlink.NetNs;
+
+/**
+ * A plain HTTP GET to a server inside a network namespace: the socket is made on a thread
+ * switched into the namespace ({@link NetNs#call}) and belongs to it from then on.
+ */
+final class HttpInNamespace {
+
+    private HttpInNamespace() {}
+
+    /** The body of {@code GET path} at 127.0.0.1:port inside namespace {@code ns}; fails unless 200. */
+    static String get(String ns, int port, String path) {
+        try (NetNs netns = NetNs.named(ns)) {
+            Socket socket = netns.call(() -> {
+                Socket s = new Socket();
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                return s;
+            });
+            try (socket) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = socket.getInputStream();
+                String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                int body = response.indexOf("\r\n\r\n");
+                if (!response.startsWith("HTTP/1.1 200") && !response.startsWith("HTTP/1.0 200")) {
+                    throw new AssertionError("GET " + path + " in " + ns + " answered: " + response.lines().findFirst().orElse(""));
+                }
+                return response.substring(body + 4);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + path + " in " + ns, e);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/**
+ * The CNI plugin: {@code bin/javaoverlay} with no arguments and {@code CNI_COMMAND} set.
+ *
+ * <h2>Layout</h2>
+ * <ul>
+ *   <li>{@link io.javaoverlay.cni.CniMain} wires the real kernel and iptables into a
+ *       {@link io.javaoverlay.cni.Dispatcher}, which owns the process protocol: environment,
+ *       stdin, stdout, version checks, error JSON. Tests drive it in-process with their own
+ *       streams and environment.</li>
+ *   <li>{@link io.javaoverlay.cni.CniPlugin} holds the command functions; they take parsed
+ *       values ({@link io.javaoverlay.cni.CniEnv}, {@link io.javaoverlay.cni.model.NetConf}) and
+ *       return a {@link io.javaoverlay.cni.model.Result} or throw a
+ *       {@link io.javaoverlay.cni.CniException} with an {@link io.javaoverlay.cni.ErrorCode}.
+ *       {@link io.javaoverlay.cni.OverlayPlugin} is the implementation.</li>
+ *   <li>{@code model}: domain values; {@code wire}: their JSON forms per spec version, kept apart
+ *       (jackson-core's streaming API, no databind: see {@code JsonTree}).</li>
+ *   <li>{@link io.javaoverlay.cni.Datapath} is the kernel seam (bridge, veth, addresses,
+ *       routes); {@code kernel.LinuxDatapath} implements it with the netlink package, and the
+ *       unit tests with an in-memory fake.</li>
+ * </ul>
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ *   <li>ADD sets up in an order that makes rollback simple: checks first (subnet.env,
+ *       namespace, interface name), then the shared bridge (never rolled back), then the
+ *       address reservation and the veth, which a {@code success} flag undoes together.</li>
+ *   <li>DEL needs neither subnet.env nor the namespace: the reservation is found by owner, so a
+ *       node whose agent is down, or a container whose namespace is gone, still frees its
+ *       address.</li>
+ *   <li>Every ADD/DEL is a new JVM: the path avoids what costs at start-up (databind,
+ *       {@code String.format}, lambdas and record-generated {@code equals} on the kernel path,
+ *       logging set-up when nothing is logged). {@link io.javaoverlay.cni.StartupCache} builds
+ *       the class-data archive the launcher uses (docs/benchmarks.md).</li>
+ * </ul>
+ */
+package io.javaoverlay.cni;

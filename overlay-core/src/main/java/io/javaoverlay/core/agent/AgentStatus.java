@@ -1,0 +1,52 @@
+package io.javaoverlay.core.agent;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * What {@code GET /status} answers: whether the agent is ready (and why not), this host's lease
+ * and backend, and how many peers it knows. {@code javaoverlay status} reads it next to
+ * {@code /peers}.
+ *
+ * <pre>
+ * {"Ready": true, "Lease": {"Subnet": "10.244.5.0/24", "PublicIP": "192.168.1.7", "BackendType": "vxlan",
+ *  "Expiration": "2026-11-27T09:10:50Z", "MTU": 1450}, "Peers": 2}
+ * </pre>
+ */
+final class AgentStatus {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AgentStatus() {}
+
+    /** This host's part of the status, once it holds a lease. */
+    record Own(Ip4Net subnet, Ip4 publicIp, String backend, Optional<Instant> expiration, int mtu) {
+        Own withExpiration(Optional<Instant> e) {
+            return new Own(subnet, publicIp, backend, e, mtu);
+        }
+    }
+
+    static String json(String notReady, Own own, int peers) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("Ready", notReady == null);
+        if (notReady != null) {
+            n.put("Reason", notReady);
+        }
+        if (own != null) {
+            ObjectNode l = n.putObject("Lease");
+            l.put("Subnet", own.subnet().toString());
+            l.put("PublicIP", own.publicIp().toString());
+            l.put("BackendType", own.backend());
+            own.expiration().ifPresentOrElse(e -> l.put("Expiration", e.toString()), () -> l.putNull("Expiration"));
+            l.put("MTU", own.mtu());
+        }
+        n.put("Peers", peers);
+        return n.toString();
+    }
+}

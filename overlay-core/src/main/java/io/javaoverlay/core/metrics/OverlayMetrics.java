@@ -1,0 +1,212 @@
+package io.javaoverlay.core.metrics;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * Every metric javaoverlay exports, and one method per event that moves it. Safe from any
+ * thread; every method is cheap (no allocation beyond the first use of a label value).
+ *
+ * <p>Hooks by caller:
+ * <ul>
+ *   <li>agent: {@link #leaseAcquired}, {@link #leaseRenewed}, {@link #leaseRenewFailed},
+ *       {@link #leaseLost}, {@link #peers}, {@link #ready}, {@link #backendFailure};</li>
+ *   <li>etcd lease store: {@link #etcdReconnected}, {@link #watchResynced};</li>
+ *   <li>backends: {@link #registerBackend} once the data path is up (close the returned handle
+ *       in {@code close()}), {@link #netlinkError} where a failed kernel request is handled
+ *       and retried rather than thrown;</li>
+ *   <li>faces (Docker plugin, long-running): {@link #operation} around each request.</li>
+ * </ul>
+ */
+public final class OverlayMetrics {
+
+    private static final PrometheusRegistry REGISTRY = new PrometheusRegistry();
+
+    private static final Gauge READY = Gauge.builder().name("javaoverlay_ready")
+            .help("1 once the lease is held, the data path is programmed and subnet.env is written, else 0")
+            .register(REGISTRY);
+    private static final Gauge LEASE = Gauge.builder().name("javaoverlay_lease_info")
+            .help("the lease this host holds (value 1), by subnet, public IP and backend")
+            .labelNames("subnet", "public_ip", "backend").register(REGISTRY);
+    private static final Gauge LEASE_EXPIRY = Gauge.builder().name("javaoverlay_lease_expiry_timestamp_seconds")
+            .help("when this host's lease expires unless renewed (Unix time); 0 for a reservation that never expires")
+            .register(REGISTRY);
+    private static final Counter LEASE_ACQUIRED = Counter.builder().name("javaoverlay_lease_acquisitions_total")
+            .help("leases acquired (at start, or after a loss)").register(REGISTRY);
+    private static final Counter RENEWALS = Counter.builder().name("javaoverlay_lease_renewals_total")
+            .help("successful lease renewals").register(REGISTRY);
+    private static final Counter RENEWAL_FAILURES = Counter.builder().name("javaoverlay_lease_renewal_failures_total")
+            .help("lease renewals that failed and were retried").register(REGISTRY);
+    private static final Counter LEASE_LOST = Counter.builder().name("javaoverlay_lease_lost_total")
+            .help("times this host's lease was revoked or expired").register(REGISTRY);
+    private static final Gauge PEERS = Gauge.builder().name("javaoverlay_peers")
+            .help("other hosts' leases the agent knows and routes to").register(REGISTRY);
+    private static final Counter ETCD_RECONNECTS = Counter.builder().name("javaoverlay_etcd_reconnects_total")
+            .help("times the lease watch got its connection to etcd back after losing it").register(REGISTRY);
+    private static final Counter WATCH_RESYNCS = Counter.builder().name("javaoverlay_lease_watch_resyncs_total")
+            .help("full re-lists of the leases, by reason (compacted: the watch fell behind etcd's compaction)")
+            .labelNames("reason").register(REGISTRY);
+    private static final Counter NETLINK_ERRORS = Counter.builder().name("javaoverlay_netlink_errors_total")
+            .help("kernel requests (netlink, TUN, sysctl) that failed, by component and errno")
+            .labelNames("component", "errno").register(REGISTRY);
+    private static final Counter BACKEND_FAILURES = Counter.builder().name("javaoverlay_backend_failures_total")
+            .help("peer batches or periodic checks the backend failed to apply, by backend").labelNames("backend")
+            .register(REGISTRY);
+    private static final Counter OPERATIONS = Counter.builder().name("javaoverlay_operations_total")
+            .help("requests served by a face (docker, cni), by operation and result (ok, error)")
+            .labelNames("face", "operation", "result").register(REGISTRY);
+    private static final Histogram OPERATION_SECONDS = Histogram.builder().name("javaoverlay_operation_duration_seconds")
+            .help("time to serve a face's request, by operation").labelNames("face", "operation")
+            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .register(REGISTRY);
+
+    private static final Map<String, Supplier<BackendStats>> BACKENDS = new ConcurrentHashMap<>();
+
+    static {
+        CounterWithCallback.builder().name("javaoverlay_backend_packets_total")
+                .help("packets the backend carried between this host and its peers, by direction (tx, rx)")
+                .labelNames("backend", "direction")
+                .callback(cb -> eachBackend((name, s) -> {
+                    cb.call(s.txPackets(), name, "tx");
+                    cb.call(s.rxPackets(), name, "rx");
+                })).register(REGISTRY);
+        CounterWithCallback.builder().name("javaoverlay_backend_bytes_total")
+                .help("bytes the backend carried between this host and its peers, by direction (tx, rx)")
+                .labelNames("backend", "direction")
+                .callback(cb -> eachBackend((name, s) -> {
+                    cb.call(s.txBytes(), name, "tx");
+                    cb.call(s.rxBytes(), name, "rx");
+                })).register(REGISTRY);
+        CounterWithCallback.builder().name("javaoverlay_backend_drops_total")
+                .help("packets the backend dropped, by reason").labelNames("backend", "reason")
+                .callback(cb -> eachBackend((name, s) -> s.drops().forEach((reason, n) -> cb.call(n, name, reason))))
+                .register(REGISTRY);
+        READY.set(0);
+        PEERS.set(0);
+        WATCH_RESYNCS.labelValues("compacted"); // a series at 0 from the start, so rate() sees the first one
+    }
+
+    private OverlayMetrics() {}
+
+    /** The process's registry, for exposition. */
+    public static PrometheusRegistry registry() {
+        return REGISTRY;
+    }
+
+    // --- agent ---
+
+    public static void ready(boolean ready) {
+        READY.set(ready ? 1 : 0);
+    }
+
+    public static void leaseAcquired(String subnet, String publicIp, String backend, Optional<Instant> expiry) {
+        LEASE.clear();
+        LEASE.labelValues(subnet, publicIp, backend).set(1);
+        LEASE_ACQUIRED.inc();
+        expiry(expiry);
+    }
+
+    public static void leaseRenewed(Optional<Instant> expiry) {
+        RENEWALS.inc();
+        expiry(expiry);
+    }
+
+    public static void leaseRenewFailed() {
+        RENEWAL_FAILURES.inc();
+    }
+
+    public static void leaseLost() {
+        LEASE_LOST.inc();
+        LEASE.clear();
+        READY.set(0);
+    }
+
+    public static void peers(int count) {
+        PEERS.set(count);
+    }
+
+    public static void backendFailure(String backend) {
+        BACKEND_FAILURES.labelValues(backend).inc();
+    }
+
+    private static void expiry(Optional<Instant> expiry) {
+        LEASE_EXPIRY.set(expiry.map(e -> e.toEpochMilli() / 1000.0).orElse(0.0));
+    }
+
+    // --- lease store ---
+
+    public static void etcdReconnected() {
+        ETCD_RECONNECTS.inc();
+    }
+
+    /** A full re-list of the leases; {@code reason} is a short constant such as {@code compacted}. */
+    public static void watchResynced(String reason) {
+        WATCH_RESYNCS.labelValues(reason).inc();
+    }
+
+    // --- backends ---
+
+    /**
+     * A kernel request failed and the caller handled it (logged, retried at the next check).
+     *
+     * @param component who asked: {@code vxlan}, {@code udp}, {@code host-gw}, {@code agent}, ...
+     * @param errno     the symbolic errno, e.g. {@code EEXIST} ({@code Errno.name(e.errno())})
+     */
+    public static void netlinkError(String component, String errno) {
+        NETLINK_ERRORS.labelValues(component, errno).inc();
+    }
+
+    /**
+     * Makes a backend's traffic counters visible, read at every scrape. Returns a handle that
+     * removes them again (close it when the backend closes); registering the same name again
+     * replaces the earlier supplier.
+     */
+    public static AutoCloseable registerBackend(String backend, Supplier<BackendStats> stats) {
+        BACKENDS.put(backend, stats);
+        return () -> BACKENDS.remove(backend, stats);
+    }
+
+    private static void eachBackend(java.util.function.BiConsumer<String, BackendStats> each) {
+        BACKENDS.forEach((name, supplier) -> {
+            BackendStats s;
+            try {
+                s = supplier.get();
+            } catch (RuntimeException e) {
+                return; // a backend closing while scraped: leave its series out of this scrape
+            }
+            each.accept(name, s);
+        });
+    }
+
+    // --- faces ---
+
+    /** Starts timing one request of a face; call {@link Operation#ok()} or {@link Operation#failed()} when done. */
+    public static Operation operation(String face, String operation) {
+        return new Operation(face, operation, System.nanoTime());
+    }
+
+    /** One request being served. */
+    public record Operation(String face, String operation, long startNanos) {
+        public void ok() {
+            finish("ok");
+        }
+
+        public void failed() {
+            finish("error");
+        }
+
+        private void finish(String result) {
+            OPERATIONS.labelValues(face, operation, result).inc();
+            OPERATION_SECONDS.labelValues(face, operation).observe((System.nanoTime() - startNanos) / 1e9);
+        }
+    }
+}

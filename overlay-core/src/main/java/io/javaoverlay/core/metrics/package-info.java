@@ -1,0 +1,20 @@
+/**
+ * The agent's Prometheus metrics, behind a small facade so that the rest of the code names
+ * events ({@link io.javaoverlay.core.metrics.OverlayMetrics#leaseRenewed}) rather than metric
+ * types, and only this package imports the Prometheus client.
+ *
+ * <p>The metrics live in one registry per process ({@link io.javaoverlay.core.metrics.OverlayMetrics#registry()}),
+ * as with Prometheus's own default registry: one agent runs per process, and the lease store, the
+ * backends and the agent report into the same place without being handed an object. The agent's
+ * HTTP server exposes it at {@code /metrics} in the Prometheus text format
+ * ({@link io.javaoverlay.core.metrics.MetricsExposition}). Every name starts with {@code javaoverlay_}.
+ *
+ * <p>Traffic counters of a backend are not counted per packet here: a backend registers a
+ * {@link io.javaoverlay.core.metrics.BackendStats} supplier
+ * ({@link io.javaoverlay.core.metrics.OverlayMetrics#registerBackend}), read only when scraped;
+ * the udp backend's loops already count in their own arrays, vxlan's counters are the kernel
+ * device's.
+ *
+ * <p>This package depends on nothing else in overlay-core, so every layer may report into it.
+ */
+package io.javaoverlay.core.metrics;

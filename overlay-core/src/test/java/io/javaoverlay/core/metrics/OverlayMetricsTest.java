@@ -1,0 +1,123 @@
+package io.javaoverlay.core.metrics;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The metrics as Prometheus scrapes them. The registry is per process (as the agent runs one per
+ * process), so counters are checked by how much an event moved them.
+ */
+class OverlayMetricsTest {
+
+    private static String scrape() {
+        return new String(MetricsExposition.scrape(), UTF_8);
+    }
+
+    /** The value of one series, e.g. {@code javaoverlay_peers} or {@code x{a="b"}}; -1 when absent. */
+    private static double value(String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape());
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    @Test
+    void exposesTheTextFormatWithHelpAndTypes() {
+        assertThat(MetricsExposition.contentType()).startsWith("text/plain").contains("version=0.0.4");
+        assertThat(scrape())
+                .contains("# HELP javaoverlay_lease_renewals_total successful lease renewals")
+                .contains("# TYPE javaoverlay_lease_renewals_total counter")
+                .contains("# TYPE javaoverlay_peers gauge")
+                .contains("javaoverlay_lease_watch_resyncs_total{reason=\"compacted\"}");
+    }
+
+    @Test
+    void leaseLifecycleMovesStateExpiryAndCounters() {
+        double acquired = value("javaoverlay_lease_acquisitions_total");
+        double renewals = value("javaoverlay_lease_renewals_total");
+        double failures = value("javaoverlay_lease_renewal_failures_total");
+        double lost = value("javaoverlay_lease_lost_total");
+
+        OverlayMetrics.leaseAcquired("10.244.7.0/24", "192.0.2.7", "vxlan", Optional.of(Instant.ofEpochSecond(1_900_000_000L)));
+        OverlayMetrics.ready(true);
+        assertThat(value("javaoverlay_lease_info{backend=\"vxlan\",public_ip=\"192.0.2.7\",subnet=\"10.244.7.0/24\"}")).isEqualTo(1);
+        assertThat(value("javaoverlay_lease_expiry_timestamp_seconds")).isEqualTo(1.9e9);
+        assertThat(value("javaoverlay_ready")).isEqualTo(1);
+        assertThat(value("javaoverlay_lease_acquisitions_total")).isEqualTo(acquired + 1);
+
+        OverlayMetrics.leaseRenewFailed();
+        OverlayMetrics.leaseRenewed(Optional.of(Instant.ofEpochSecond(1_900_086_400L)));
+        assertThat(value("javaoverlay_lease_renewal_failures_total")).isEqualTo(failures + 1);
+        assertThat(value("javaoverlay_lease_renewals_total")).isEqualTo(renewals + 1);
+        assertThat(value("javaoverlay_lease_expiry_timestamp_seconds")).isEqualTo(1.900086400e9);
+
+        // a new lease replaces the old series instead of adding a second one
+        OverlayMetrics.leaseAcquired("10.244.9.0/24", "192.0.2.7", "vxlan", Optional.empty());
+        assertThat(scrape()).doesNotContain("subnet=\"10.244.7.0/24\"");
+        assertThat(value("javaoverlay_lease_expiry_timestamp_seconds")).isZero();
+
+        OverlayMetrics.leaseLost();
+        assertThat(value("javaoverlay_lease_lost_total")).isEqualTo(lost + 1);
+        assertThat(value("javaoverlay_ready")).isZero();
+        assertThat(scrape()).doesNotContain("javaoverlay_lease_info{");
+    }
+
+    @Test
+    void peersStoreAndNetlinkEvents() {
+        double reconnects = value("javaoverlay_etcd_reconnects_total");
+        double resyncs = value("javaoverlay_lease_watch_resyncs_total{reason=\"compacted\"}");
+
+        OverlayMetrics.peers(41);
+        OverlayMetrics.etcdReconnected();
+        OverlayMetrics.watchResynced("compacted");
+        OverlayMetrics.netlinkError("test-vxlan", "EEXIST");
+        OverlayMetrics.netlinkError("test-vxlan", "EEXIST");
+
+        assertThat(value("javaoverlay_peers")).isEqualTo(41);
+        assertThat(value("javaoverlay_etcd_reconnects_total")).isEqualTo(reconnects + 1);
+        assertThat(value("javaoverlay_lease_watch_resyncs_total{reason=\"compacted\"}")).isEqualTo(resyncs + 1);
+        assertThat(value("javaoverlay_netlink_errors_total{component=\"test-vxlan\",errno=\"EEXIST\"}")).isEqualTo(2);
+    }
+
+    @Test
+    void backendCountersAreReadAtScrapeTimeUntilUnregistered() throws Exception {
+        long[] tx = {10};
+        AutoCloseable handle = OverlayMetrics.registerBackend("test-udp",
+                () -> new BackendStats(tx[0], tx[0] * 100, 7, 700, Map.of("not-a-peer", 3L, "no-route", 1L)));
+
+        assertThat(value("javaoverlay_backend_packets_total{backend=\"test-udp\",direction=\"tx\"}")).isEqualTo(10);
+        assertThat(value("javaoverlay_backend_bytes_total{backend=\"test-udp\",direction=\"rx\"}")).isEqualTo(700);
+        assertThat(value("javaoverlay_backend_drops_total{backend=\"test-udp\",reason=\"not-a-peer\"}")).isEqualTo(3);
+        tx[0] = 25;
+        assertThat(value("javaoverlay_backend_packets_total{backend=\"test-udp\",direction=\"tx\"}")).isEqualTo(25);
+
+        handle.close();
+        assertThat(scrape()).doesNotContain("backend=\"test-udp\"");
+    }
+
+    @Test
+    void aFailingBackendSupplierIsLeftOutOfTheScrape() throws Exception {
+        try (AutoCloseable ok = OverlayMetrics.registerBackend("test-ok", () -> BackendStats.of(1, 2, 3, 4));
+             AutoCloseable broken = OverlayMetrics.registerBackend("test-broken", () -> {
+                 throw new IllegalStateException("closing");
+             })) {
+            assertThat(value("javaoverlay_backend_packets_total{backend=\"test-ok\",direction=\"rx\"}")).isEqualTo(3);
+            assertThat(scrape()).doesNotContain("test-broken");
+        }
+    }
+
+    @Test
+    void operationsCountResultsAndTime() {
+        OverlayMetrics.operation("test-docker", "CreateEndpoint").ok();
+        OverlayMetrics.operation("test-docker", "CreateEndpoint").failed();
+        assertThat(value("javaoverlay_operations_total{face=\"test-docker\",operation=\"CreateEndpoint\",result=\"ok\"}")).isEqualTo(1);
+        assertThat(value("javaoverlay_operations_total{face=\"test-docker\",operation=\"CreateEndpoint\",result=\"error\"}")).isEqualTo(1);
+        assertThat(value("javaoverlay_operation_duration_seconds_count{face=\"test-docker\",operation=\"CreateEndpoint\"}")).isEqualTo(2);
+    }
+}
