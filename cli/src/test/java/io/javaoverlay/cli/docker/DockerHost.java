@@ -65,6 +65,7 @@ public final class DockerHost implements AutoCloseable {
     private Process containerd;
     private Process dockerd;
     private Process plugin;
+    private final List<Process> services = new ArrayList<>();
     private int pluginStarts;
     private int dockerdStarts;
 
@@ -316,6 +317,11 @@ public final class DockerHost implements AutoCloseable {
         return Exec.run(inHost(List.of(command)), Map.of(), null, Duration.ofSeconds(30));
     }
 
+    /** Starts a long-running helper (a registry ...) inside this host; stopped at teardown. */
+    public void startService(String name, List<String> command) throws IOException {
+        services.add(spawn(name, inHost(command)));
+    }
+
     // --- teardown ---
 
     @Override
@@ -330,6 +336,7 @@ public final class DockerHost implements AutoCloseable {
             }
         }
         stopPlugin(false);
+        services.forEach(s -> kill(s, Duration.ofSeconds(5)));
         if (dockerd != null) {
             kill(dockerd, Duration.ofSeconds(20));
             dockerd = null;

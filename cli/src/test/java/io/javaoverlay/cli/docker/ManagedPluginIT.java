@@ -30,6 +30,7 @@ import io.javaoverlay.testkit.TestNetwork;
  * inside the plugin on the embedded lease store.
  */
 @Timeout(value = 600)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ManagedPluginIT {
 
     static final String PLUGIN = "javaoverlay:latest";
@@ -70,6 +71,7 @@ class ManagedPluginIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void theManagedPluginLeasesASubnetAndServesNetworksAndContainers() throws IOException {
         Path subnetEnv = docker.privateRun().resolve("flannel/subnet.env");
         Awaitility.await("the agent inside the plugin writes subnet.env").atMost(Duration.ofSeconds(60))
@@ -87,5 +89,52 @@ class ManagedPluginIT {
         assertThat(state.resolve("ipam")).isDirectory();
         ExecResult rm = docker.docker("network", "rm", "mnet");
         assertThat(rm.ok()).as(rm.describe()).isTrue();
+    }
+
+    /**
+     * Distribution: the plugin pushed to a registry (Debian's docker-registry on this host's own
+     * 127.0.0.1:5000), removed, and installed from there under the usual name.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void theManagedPluginInstallsFromARegistry() throws IOException {
+        Requirements.check().executable("/usr/bin/docker-registry", "docker-registry").orAbort();
+        Path storage = Files.createDirectories(docker.dir().resolve("registry"));
+        Path config = docker.dir().resolve("registry.yml");
+        Files.writeString(config, "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: "
+                + storage + "\nhttp:\n  addr: 127.0.0.1:5000\n");
+        docker.startService("registry", List.of("/usr/bin/docker-registry", "serve", config.toString()));
+        Awaitility.await("registry").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> docker.exec("sh", "-c", "printf 'GET /v2/ HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 127.0.0.1 5000")
+                        .stdout().matches("(?s)HTTP/1\\.[01] 200.*"));
+
+        String remote = "127.0.0.1:5000/javaoverlay:latest";
+        Exec.run(List.of(home().resolve("scripts/docker-plugin-create").toString(), "--tag", remote, "--base", "jo-base:local",
+                "--no-install"), dockerEnv(), null, Duration.ofMinutes(5)).orThrow();
+        docker.dockerOk("plugin", "push", remote);
+        docker.dockerOk("plugin", "rm", remote);
+        docker.dockerOk("plugin", "disable", "-f", PLUGIN);
+        docker.dockerOk("plugin", "rm", PLUGIN);
+
+        Path state2 = Files.createDirectories(docker.dir().resolve("plugin-state-2"));
+        docker.dockerOk("plugin", "install", "--grant-all-permissions", "--disable", "--alias", PLUGIN, remote);
+        docker.dockerOk("plugin", "set", PLUGIN, "state.source=" + state2);
+        Path subnetEnv = docker.privateRun().resolve("flannel/subnet.env");
+        Files.deleteIfExists(subnetEnv); // the first plugin's; the installed one leases afresh
+        docker.dockerOk("plugin", "enable", PLUGIN);
+        Awaitility.await("the agent inside the installed plugin").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).until(() -> Files.exists(subnetEnv));
+        docker.dockerOk("network", "create", "-d", PLUGIN, "--ipam-driver", PLUGIN, "fromreg");
+        assertThat(docker.dockerOk("run", "--rm", "--net", "fromreg", DockerHost.BUSYBOX, "ip", "-o", "-4", "addr", "show", "eth0"))
+                .contains("inet " + SubnetEnv.read(subnetEnv).lease().address().toString().replaceAll("\\.0$", "."));
+        docker.dockerOk("network", "rm", "fromreg");
+    }
+
+    static Path home() {
+        return DockerHost.launcher().getParent().getParent();
+    }
+
+    static Map<String, String> dockerEnv() {
+        return Map.of("DOCKER_HOST", "unix://" + docker.apiSocket(), "DOCKER_CONFIG", docker.dir().resolve("cli").toString());
     }
 }
