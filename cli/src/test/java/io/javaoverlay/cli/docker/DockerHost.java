@@ -358,7 +358,10 @@ public final class DockerHost implements AutoCloseable {
     private void killCgroup(List<String> problems) {
         Path root = Path.of("/sys/fs/cgroup");
         List<Path> parents = new ArrayList<>();
-        try (Stream<Path> controllers = Files.list(root)) {
+        if (Files.isDirectory(root.resolve(cgroupParent))) {
+            parents.add(root.resolve(cgroupParent)); // cgroup v2: one tree
+        }
+        try (Stream<Path> controllers = Files.list(root)) { // cgroup v1: one tree per controller
             controllers.forEach(c -> {
                 Path p = c.resolve(cgroupParent);
                 if (Files.isDirectory(p)) {
