@@ -129,6 +129,20 @@ class DockerPluginIT {
     }
 
     @Test
+    void internalNetworksHaveNoDefaultRouteAndTheMtuOptionIsHonoured() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--internal",
+                "-o", "com.docker.network.driver.mtu=1400", "iso");
+        String out = docker.dockerOk("run", "--rm", "--net", "iso", DockerHost.BUSYBOX, "sh", "-c",
+                "ip route; ip -o link show eth0; ip -o link | grep -c eth");
+        assertThat(out).doesNotContain("default").contains("10.5.0.0/16 via 10.5.72.1 dev eth0").contains("mtu 1400");
+        assertThat(out.strip()).as("no docker_gwbridge interface added").endsWith("1");
+        ExecResult tooBig = docker.docker("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay",
+                "-o", "com.docker.network.driver.mtu=9000", "big");
+        assertThat(tooBig.ok()).isFalse();
+        assertThat(tooBig.stderr()).contains("MTU 9000");
+    }
+
+    @Test
     void aRequestedIpIsHonouredAndTakenAddressesAreRefused() {
         docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--subnet", LEASE, "ov");
         docker.dockerOk("run", "-d", "--name", "fixed", "--net", "ov", "--ip", "10.5.72.200", DockerHost.BUSYBOX, "sleep", "600");
