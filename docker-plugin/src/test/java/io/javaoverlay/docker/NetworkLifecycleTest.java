@@ -164,6 +164,9 @@ class NetworkLifecycleTest {
         JsonNode taken = p.client.call("IpamDriver.RequestAddress", obj("PoolID", pool, "Address", "10.5.72.78",
                 "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:05")));
         assertThat(taken.get("Error").asText()).contains("10.5.72.78");
+        // a release of the pod's address (a confused or repeated call) leaves it to the pod
+        p.client.call("IpamDriver.ReleaseAddress", obj("PoolID", pool, "Address", "10.5.72.78"));
+        assertThat(shared.all()).containsEntry(Ip4.parse("10.5.72.78"), Owner.cni("podnet", "c1", "eth0"));
         JsonNode outside = p.client.call("IpamDriver.RequestAddress", obj("PoolID", pool, "Address", "10.6.0.5",
                 "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:06")));
         assertThat(outside.has("Error")).isTrue();

@@ -12,7 +12,6 @@ import io.javaoverlay.core.ipam.Allocation;
 import io.javaoverlay.core.ipam.Allocator;
 import io.javaoverlay.core.ipam.IpamException;
 import io.javaoverlay.core.ipam.Owner;
-import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -142,14 +141,18 @@ public final class IpamDriver {
             throw new PluginException.BadRequest("address " + ip + " is not in pool " + pool);
         }
         Optional<Owner> owner;
-        try {
-            owner = new Reservations(addresses).releaseAddress(ip);
+        try (Store.Lock lock = addresses.lock()) {
+            // only Docker's own reservation: a repeated release must never free an address that
+            // meanwhile went to a CNI pod
+            owner = addresses.ownerOf(ip);
+            if (owner.isPresent() && OWNER_CLIENT.equals(owner.get().client())) {
+                addresses.release(ip);
+            }
         } catch (IpamException e) {
             throw new PluginException.HostFailure(e.getMessage(), e);
         }
         if (owner.isPresent() && !OWNER_CLIENT.equals(owner.get().client())) {
-            // never happens through dockerd; say so loudly if something asks us to free a CNI pod's address
-            LOG.warn("released {} which {} held, not Docker", ip, owner.get());
+            LOG.warn("release of {} refused: {} holds it, not Docker", ip, owner.get());
         } else {
             LOG.info("address {} released{}", ip, owner.isEmpty() ? " (was not reserved)" : "");
         }
