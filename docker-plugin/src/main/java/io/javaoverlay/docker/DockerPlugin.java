@@ -45,7 +45,7 @@ public final class DockerPlugin implements AutoCloseable {
      * Where the plugin keeps and finds things.
      *
      * @param socket     the plugin socket dockerd discovers ({@code --plugin-socket})
-     * @param dataDir    networks, endpoints and pools ({@code --docker-data-dir})
+     * @param dataDir    networks and endpoints ({@code --docker-data-dir})
      * @param ipamDir    the address reservations shared with the CNI plugin ({@code --ipam-dir})
      * @param subnetFile the agent's subnet.env ({@code --subnet-file})
      * @param bridge     the host bridge, shared with the CNI plugin ({@code --bridge})
@@ -85,7 +85,7 @@ public final class DockerPlugin implements AutoCloseable {
         Store addresses = DiskStore.open(settings.ipamDir());
         new Reconciler(state, lease, host, firewall, settings.bridge()).run();
         NetworkDriver network = new NetworkDriver(state, lease, host, firewall, settings.bridge());
-        IpamDriver ipam = new IpamDriver(state, lease, addresses);
+        IpamDriver ipam = new IpamDriver(lease, addresses);
         ObjectMapper json = Json.mapper();
         PluginServer server = PluginServer.start(settings.socket(), new RpcHandler(json, PluginRoutes.of(network, ipam)), json);
         LOG.info("javaoverlay Docker plugin ready: network and IPAM driver \"javaoverlay\" (subnet file {}, bridge {})",

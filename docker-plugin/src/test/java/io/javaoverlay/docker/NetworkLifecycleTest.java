@@ -52,17 +52,32 @@ class NetworkLifecycleTest {
     }
 
     @Test
-    void requestPoolHandsOutThisHostsLeaseWithItsGatewayAndCountsUsers() {
-        JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "V6", false));
+    void requestPoolHandsOutThisHostsLeaseWithItsGateway() {
+        JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", LEASE, "V6", false));
         assertThat(pool.get("Pool").asText()).isEqualTo(LEASE);
         assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
         String id = pool.get("PoolID").asText();
-        assertThat(p.requestPool()).isEqualTo(id);
+        assertThat(p.requestPool()).as("the same pool every time").isEqualTo(id);
+        // released as often as dockerd likes (it holds and releases pools in its own order):
+        // the pool is the lease, addresses keep working
+        for (int i = 0; i < 3; i++) {
+            assertThat(p.client.call("IpamDriver.ReleasePool", obj("PoolID", id)).has("Error")).isFalse();
+        }
+        assertThat(p.requestAddress(id, "", MAC)).startsWith("10.5.72.");
+    }
 
-        p.client.call("IpamDriver.ReleasePool", obj("PoolID", id));
-        assertThat(p.stateFileExists("pools", id)).as("still used by one network").isTrue();
-        p.client.call("IpamDriver.ReleasePool", obj("PoolID", id));
-        assertThat(p.stateFileExists("pools", id)).isFalse();
+    @Test
+    void withoutSubnetTheNetworkGetsTheAnyPoolSoDockersOverlapCheckCannotLoop() {
+        // dockerd checks a pool it did not name against the host's routes, and the bridge
+        // routes the lease: it would ask again forever. 0.0.0.0/0 is exempt from that check.
+        JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "V6", false));
+        assertThat(pool.get("Pool").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
+        JsonNode created = p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
+                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", "0.0.0.0/0", "Gateway", GATEWAY))));
+        assertThat(created.has("Err")).as("%s", created).isFalse();
+        endpointJoined(NET, EP, "10.5.72.2/24");
+        assertThat(p.host.links.get(InProcessPlugin.BRIDGE).addresses()).extracting(Object::toString).containsExactly(GATEWAY);
     }
 
     @Test
@@ -149,6 +164,9 @@ class NetworkLifecycleTest {
         JsonNode taken = p.client.call("IpamDriver.RequestAddress", obj("PoolID", pool, "Address", "10.5.72.78",
                 "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:05")));
         assertThat(taken.get("Error").asText()).contains("10.5.72.78");
+        // a release of the pod's address (a confused or repeated call) leaves it to the pod
+        p.client.call("IpamDriver.ReleaseAddress", obj("PoolID", pool, "Address", "10.5.72.78"));
+        assertThat(shared.all()).containsEntry(Ip4.parse("10.5.72.78"), Owner.cni("podnet", "c1", "eth0"));
         JsonNode outside = p.client.call("IpamDriver.RequestAddress", obj("PoolID", pool, "Address", "10.6.0.5",
                 "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:06")));
         assertThat(outside.has("Error")).isTrue();

@@ -177,8 +177,11 @@ class PluginProtocolTest {
         JsonNode join = p.client.call("NetworkDriver.Join",
                 obj("NetworkID", net, "EndpointID", ep, "SandboxKey", "/var/run/docker/netns/x", "Options", Map.of()));
         assertThat(join.get("Err").asText()).contains("not known to the javaoverlay plugin").contains("docker network rm");
-        JsonNode addr = p.client.call("IpamDriver.RequestAddress", obj("PoolID", "javaoverlay:10.9.9.0-24", "Address", ""));
-        assertThat(addr.get("Error").asText()).contains("unknown pool").contains("create it again");
+        JsonNode addr = p.client.call("IpamDriver.RequestAddress", obj("PoolID", "LocalDefault/172.18.0.0/16", "Address", ""));
+        assertThat(addr.get("Error").asText()).contains("unknown pool").contains("create it")
+                .contains("--ipam-driver javaoverlay");
+        JsonNode oldLease = p.client.call("IpamDriver.RequestAddress", obj("PoolID", "javaoverlay:10.5.9.0-24", "Address", ""));
+        assertThat(oldLease.get("Error").asText()).contains("lease is now 10.5.72.0/24, not 10.5.9.0/24");
         // deleting what is not there succeeds: dockerd cleans up after crashes this way
         assertThat(p.client.call("NetworkDriver.DeleteEndpoint", obj("NetworkID", net, "EndpointID", ep)).has("Err")).isFalse();
         assertThat(p.client.call("NetworkDriver.Leave", obj("NetworkID", net, "EndpointID", ep)).has("Err")).isFalse();

@@ -97,7 +97,8 @@ public final class NetworkDriver {
                     + pool.addressSpace() + "\"), so they could collide with other containers on the overlay; "
                     + "create it with: docker network create -d javaoverlay --ipam-driver javaoverlay NAME");
         }
-        Ip4Net subnet = net("Pool", pool.pool());
+        // ANY_POOL: the network was created without --subnet (see IpamDriver.ANY_POOL)
+        Ip4Net subnet = IpamDriver.ANY_POOL.equals(pool.pool()) ? env.lease() : net("Pool", pool.pool());
         if (!subnet.equals(env.lease())) {
             throw new PluginException.Refused("pool " + subnet + " is not this host's subnet " + env.lease()
                     + "; create the network with --ipam-driver javaoverlay and without --subnet");
@@ -134,11 +135,7 @@ public final class NetworkDriver {
         state.deleteNetwork(id);
         LOG.info("network {} deleted", shortId(id));
         if (state.networks().isEmpty()) {
-            firewall.removeAll();
-            // The bridge is shared with CNI pods: it goes only when nothing is attached to it.
-            if (host.bridgePorts(bridge).isEmpty() && host.deleteLink(bridge)) {
-                LOG.info("bridge {} removed (no network and no container uses it)", bridge);
-            }
+            removeIdleHostSetup();
         }
         return new Empty();
     }
@@ -274,6 +271,22 @@ public final class NetworkDriver {
     }
 
     // --- helpers ---
+
+    /**
+     * The last network went: our rules go, and the bridge too unless something else (a CNI
+     * pod) hangs off it. Best effort: the network is deleted whatever happens here, and a
+     * leftover is cleaned when the next network is created or the plugin starts.
+     */
+    private void removeIdleHostSetup() {
+        try {
+            firewall.removeAll();
+            if (host.bridgePorts(bridge).isEmpty() && host.deleteLink(bridge)) {
+                LOG.info("bridge {} removed (no network and no container uses it)", bridge);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cleaning up after the last network: {}", e.getMessage());
+        }
+    }
 
     private void removeEndpoint(EndpointState ep) {
         unpublish(ep);

@@ -61,11 +61,16 @@ public final class IptablesFirewall implements HostFirewall {
 
     @Override
     public void removeAll() {
-        forward.remove();
-        for (Rule jump : dnatJumps()) {
-            iptables.deleteIfExists(jump);
+        if (iptables.chainExists("filter", FORWARD_CHAIN)) {
+            forward.remove();
         }
-        iptables.deleteChainIfExists("nat", DNAT_CHAIN);
+        // iptables -C on a jump to a chain that does not exist is an error, not "no such rule"
+        if (iptables.chainExists("nat", DNAT_CHAIN)) {
+            for (Rule jump : dnatJumps()) {
+                iptables.deleteIfExists(jump);
+            }
+            iptables.deleteChainIfExists("nat", DNAT_CHAIN);
+        }
     }
 
     @Override

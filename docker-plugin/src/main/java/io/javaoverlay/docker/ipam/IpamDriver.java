@@ -12,7 +12,6 @@ import io.javaoverlay.core.ipam.Allocation;
 import io.javaoverlay.core.ipam.Allocator;
 import io.javaoverlay.core.ipam.IpamException;
 import io.javaoverlay.core.ipam.Owner;
-import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -20,8 +19,6 @@ import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.api.IpamMessages;
 import io.javaoverlay.docker.api.PluginMessages;
-import io.javaoverlay.docker.state.PoolState;
-import io.javaoverlay.docker.state.StateStore;
 
 /**
  * libnetwork's remote IPAM driver: every javaoverlay network gets this host's lease as its
@@ -45,15 +42,27 @@ public final class IpamDriver {
     static final String GATEWAY_TYPE = "com.docker.network.gateway";
     static final String MAC_OPTION = "com.docker.network.endpoint.macaddress";
 
+    /**
+     * The pool handed out when dockerd asks for "any pool" (no {@code --subnet}). libnetwork
+     * checks a pool it did not ask for by name against the host's routes, and when one
+     * overlaps (the bridge's own route to the lease, present as soon as a CNI pod or another
+     * javaoverlay network exists) it holds that pool and asks again, forever, since we can only
+     * ever offer the lease. It skips the check for {@code 0.0.0.0/0}, so that is what such a
+     * network gets as its pool (Calico's IPAM does the same); the gateway travels with it and
+     * every address still comes from the lease. {@code --subnet <lease>} gives a network the
+     * real pool (and lets {@code --ip} work, which dockerd allows only on such networks).
+     */
+    public static final String ANY_POOL = "0.0.0.0/0";
+
+    static final String POOL_ID_PREFIX = "javaoverlay:";
+
     /** The owner client of Docker's reservations in the shared store. */
     public static final String OWNER_CLIENT = "docker";
 
-    private final StateStore state;
     private final HostLease lease;
     private final Store addresses;
 
-    public IpamDriver(StateStore state, HostLease lease, Store addresses) {
-        this.state = state;
+    public IpamDriver(HostLease lease, Store addresses) {
         this.lease = lease;
         this.addresses = addresses;
     }
@@ -85,32 +94,22 @@ public final class IpamDriver {
             throw new PluginException.Refused("--ip-range is not supported: addresses come from the whole host subnet " + subnet
                     + ", shared with the CNI plugin");
         }
-        String id = PoolState.idFor(subnet);
-        PoolState pool = state.pool(id).orElse(new PoolState(id, subnet, 0));
-        state.save(new PoolState(id, subnet, pool.references() + 1));
-        LOG.info("pool {} requested ({} networks use it)", subnet, pool.references() + 1);
+        String id = poolId(subnet);
+        LOG.info("pool {} requested", subnet);
         // Handing the gateway back with the pool spares libnetwork a RequestAddress for it.
-        return new IpamMessages.RequestPoolResponse(id, subnet.toString(),
+        return new IpamMessages.RequestPoolResponse(id, isEmpty(req.pool()) ? ANY_POOL : subnet.toString(),
                 Map.of(GATEWAY_TYPE, env.subnet().toString()));
     }
 
     public PluginMessages.Empty releasePool(IpamMessages.ReleasePoolRequest req) {
-        String id = required("PoolID", req.poolId());
-        Optional<PoolState> pool = state.pool(id);
-        if (pool.isEmpty()) {
-            LOG.info("release of unknown pool {}: nothing to do", id);
-        } else if (pool.get().references() <= 1) {
-            state.deletePool(id);
-            LOG.info("pool {} released", pool.get().pool());
-        } else {
-            state.save(new PoolState(id, pool.get().pool(), pool.get().references() - 1));
-        }
+        // Nothing to free: a pool is the lease, named by its ID; the addresses are what is held.
+        LOG.info("pool {} released", required("PoolID", req.poolId()));
         return new PluginMessages.Empty();
     }
 
     public IpamMessages.RequestAddressResponse requestAddress(IpamMessages.RequestAddressRequest req) {
-        PoolState pool = knownPool(req.poolId());
-        SubnetEnv env = currentFor(pool);
+        String poolId = required("PoolID", req.poolId());
+        SubnetEnv env = currentFor(poolSubnet(poolId));
         Map<String, String> options = req.options() == null ? Map.of() : req.options();
         Optional<Ip4> wanted = isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
         Ip4 gateway = env.subnet().ip();
@@ -121,7 +120,7 @@ public final class IpamDriver {
             }
             return new IpamMessages.RequestAddressResponse(env.subnet().toString(), Map.of());
         }
-        Owner owner = Owner.of(OWNER_CLIENT, pool.id(), options.getOrDefault(MAC_OPTION, "request-" + UUID.randomUUID()));
+        Owner owner = Owner.of(OWNER_CLIENT, poolId, options.getOrDefault(MAC_OPTION, "request-" + UUID.randomUUID()));
         Allocation a;
         try {
             a = Allocator.forHost(env, addresses).allocate(owner, wanted);
@@ -136,38 +135,55 @@ public final class IpamDriver {
     }
 
     public PluginMessages.Empty releaseAddress(IpamMessages.ReleaseAddressRequest req) {
-        String poolId = required("PoolID", req.poolId());
+        Ip4Net pool = poolSubnet(required("PoolID", req.poolId()));
         Ip4 ip = parseIp("Address", required("Address", req.address()));
-        Optional<PoolState> pool = state.pool(poolId);
-        if (pool.isPresent() && !pool.get().pool().contains(ip)) {
-            throw new PluginException.BadRequest("address " + ip + " is not in pool " + pool.get().pool());
+        if (!pool.contains(ip)) {
+            throw new PluginException.BadRequest("address " + ip + " is not in pool " + pool);
         }
         Optional<Owner> owner;
-        try {
-            owner = new Reservations(addresses).releaseAddress(ip);
+        try (Store.Lock lock = addresses.lock()) {
+            // only Docker's own reservation: a repeated release must never free an address that
+            // meanwhile went to a CNI pod
+            owner = addresses.ownerOf(ip);
+            if (owner.isPresent() && OWNER_CLIENT.equals(owner.get().client())) {
+                addresses.release(ip);
+            }
         } catch (IpamException e) {
             throw new PluginException.HostFailure(e.getMessage(), e);
         }
         if (owner.isPresent() && !OWNER_CLIENT.equals(owner.get().client())) {
-            // never happens through dockerd; say so loudly if something asks us to free a CNI pod's address
-            LOG.warn("released {} which {} held, not Docker", ip, owner.get());
+            LOG.warn("release of {} refused: {} holds it, not Docker", ip, owner.get());
         } else {
             LOG.info("address {} released{}", ip, owner.isEmpty() ? " (was not reserved)" : "");
         }
         return new PluginMessages.Empty();
     }
 
-    private PoolState knownPool(String poolId) {
-        String id = required("PoolID", poolId);
-        return state.pool(id).orElseThrow(() -> new PluginException.NotFound("unknown pool " + id
-                + ": the javaoverlay plugin has no record of it (was its state directory " + state.directory()
-                + " removed?); remove the network and create it again"));
+    /**
+     * The pool ID names the lease it was cut from ({@code javaoverlay:10.5.72.0-24}), so pools
+     * need no state of their own: nothing can get out of step when dockerd requests and
+     * releases pools in its own order (it holds a pool and asks again while checking overlaps).
+     */
+    public static String poolId(Ip4Net subnet) {
+        return POOL_ID_PREFIX + subnet.toKey();
     }
 
-    private SubnetEnv currentFor(PoolState pool) {
+    static Ip4Net poolSubnet(String poolId) {
+        if (poolId.startsWith(POOL_ID_PREFIX)) {
+            try {
+                return Ip4Net.parseKey(poolId.substring(POOL_ID_PREFIX.length()));
+            } catch (IllegalArgumentException e) {
+                // fall through to the error below
+            }
+        }
+        throw new PluginException.NotFound("unknown pool " + poolId + ": not a javaoverlay pool; remove the network and create it"
+                + " again with --ipam-driver javaoverlay");
+    }
+
+    private SubnetEnv currentFor(Ip4Net pool) {
         SubnetEnv env = lease.current();
-        if (!env.lease().equals(pool.pool())) {
-            throw new PluginException.Refused("this host's lease is now " + env.lease() + ", not " + pool.pool()
+        if (!env.lease().equals(pool)) {
+            throw new PluginException.Refused("this host's lease is now " + env.lease() + ", not " + pool
                     + " (the agent lost its lease and got a new subnet); remove the network and create it again");
         }
         return env;

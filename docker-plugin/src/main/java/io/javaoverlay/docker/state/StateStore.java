@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The plugin's state on disk: one JSON file per network, endpoint and pool under
- * {@code <dir>/networks}, {@code <dir>/endpoints}, {@code <dir>/pools}, each written
+ * The plugin's state on disk: one JSON file per network and endpoint under
+ * {@code <dir>/networks} and {@code <dir>/endpoints}, each written
  * atomically (temporary file, then rename), so a plugin killed mid-write leaves the old file
  * or the new one. Everything is loaded at open and kept in memory; writes go through.
  *
@@ -35,22 +35,19 @@ public final class StateStore {
     private final ObjectMapper json = StateJson.mapper();
     private final Kind<NetworkState> networks;
     private final Kind<EndpointState> endpoints;
-    private final Kind<PoolState> pools;
     private final Path dir;
 
     private StateStore(Path dir) throws IOException {
         this.dir = dir;
         this.networks = new Kind<>(dir.resolve("networks"), NetworkState.class, NetworkState::id);
         this.endpoints = new Kind<>(dir.resolve("endpoints"), EndpointState.class, EndpointState::id);
-        this.pools = new Kind<>(dir.resolve("pools"), PoolState.class, PoolState::id);
     }
 
     /** Opens (creating if needed, mode 0700) the state directory and loads it. */
     public static StateStore open(Path dir) throws IOException {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         StateStore store = new StateStore(dir);
-        LOG.info("state in {}: {} networks, {} endpoints, {} pools", dir, store.networks.all().size(),
-                store.endpoints.all().size(), store.pools.all().size());
+        LOG.info("state in {}: {} networks, {} endpoints", dir, store.networks.all().size(), store.endpoints.all().size());
         return store;
     }
 
@@ -92,22 +89,6 @@ public final class StateStore {
 
     public void deleteEndpoint(String id) {
         endpoints.remove(id);
-    }
-
-    public Optional<PoolState> pool(String id) {
-        return pools.get(id);
-    }
-
-    public Collection<PoolState> pools() {
-        return pools.all();
-    }
-
-    public void save(PoolState pool) {
-        pools.put(pool);
-    }
-
-    public void deletePool(String id) {
-        pools.remove(id);
     }
 
     /** One kind of record: a directory of {@code <id>.json} files and their in-memory copy. */

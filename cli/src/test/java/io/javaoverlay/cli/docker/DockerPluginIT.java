@@ -1,0 +1,246 @@
+package io.javaoverlay.cli.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Owner;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.docker.PluginClient;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Requirements;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNetwork;
+
+/**
+ * The plugin process ({@code bin/javaoverlay docker-plugin}) with a real dockerd in a test
+ * host: what a user does with {@code docker network} and {@code docker run}, checked against
+ * the containers' interfaces, the shared IPAM store and real traffic. The lease comes from a
+ * subnet.env this test writes ({@code --no-agent}): the agent has its own tests.
+ */
+@Timeout(value = 600)
+class DockerPluginIT {
+
+    static final String LEASE = "10.5.72.0/24";
+
+    @RegisterExtension
+    static final TestNetwork NET = TestNetwork.withHosts(1);
+
+    static DockerHost docker;
+    static Path ipamDir;
+
+    @BeforeAll
+    static void startDocker() throws IOException {
+        Requirements.check().root()
+                .executable("/usr/sbin/dockerd", "docker.io")
+                .executable("/usr/bin/nsenter", "util-linux")
+                .executable("/bin/busybox", "busybox-static")
+                .orAbort();
+        TestHost h1 = NET.host(1);
+        docker = DockerHost.start(h1, NET.workDir());
+        Path subnetFile = docker.dir().resolve("subnet.env");
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse(LEASE), 1450, false).write(subnetFile);
+        ipamDir = docker.dir().resolve("ipam");
+        docker.startPlugin(List.of("--no-agent", "--subnet-file", subnetFile.toString(),
+                "--docker-data-dir", docker.dir().resolve("plugin").toString(), "--ipam-dir", ipamDir.toString()));
+    }
+
+    @AfterAll
+    static void stopDocker() {
+        if (docker != null) {
+            docker.close();
+        }
+    }
+
+    @AfterEach
+    void removeContainersAndNetworks() {
+        String ids = docker.dockerOk("ps", "-aq");
+        if (!ids.isEmpty()) {
+            docker.docker(concat(List.of("rm", "-f"), List.of(ids.split("\\s+"))));
+        }
+        for (String n : docker.dockerOk("network", "ls", "--filter", "driver=javaoverlay", "-q").split("\\s+")) {
+            if (!n.isBlank()) {
+                docker.dockerOk("network", "rm", n);
+            }
+        }
+    }
+
+    @Test
+    void networkCreateInspectAndRemove() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "plain");
+        JsonNode plain = docker.inspect("network", "plain");
+        assertThat(plain.get("Driver").asText()).isEqualTo("javaoverlay");
+        assertThat(plain.get("Scope").asText()).isEqualTo("local");
+        assertThat(plain.at("/IPAM/Driver").asText()).isEqualTo("javaoverlay");
+        assertThat(plain.at("/IPAM/Config/0/Subnet").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(plain.at("/IPAM/Config/0/Gateway").asText()).isEqualTo("10.5.72.1");
+        assertThat(docker.namespace().ip("-4", "-o", "addr", "show", "dev", "cni0")).contains("10.5.72.1/24");
+
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--subnet", LEASE, "named");
+        assertThat(docker.inspect("network", "named").at("/IPAM/Config/0/Subnet").asText()).isEqualTo(LEASE);
+
+        docker.dockerOk("network", "rm", "plain", "named");
+        assertThat(docker.namespace().exec("ip", "link", "show", "cni0").ok())
+                .as("idle bridge removed; links: %s; plugin log: %s", docker.namespace().exec("ip", "-o", "link").stdout(),
+                        DockerHost.tail(docker.pluginLog(), 40))
+                .isFalse();
+    }
+
+    @Test
+    void networksThatCouldCollideAreRefusedWithAdvice() {
+        ExecResult defaultIpam = docker.docker("network", "create", "-d", "javaoverlay", "bad1");
+        assertThat(defaultIpam.ok()).isFalse();
+        assertThat(defaultIpam.stderr()).contains("--ipam-driver javaoverlay");
+        ExecResult foreign = docker.docker("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay",
+                "--subnet", "10.9.0.0/24", "bad2");
+        assertThat(foreign.ok()).isFalse();
+        assertThat(foreign.stderr()).contains("not this host's subnet " + LEASE);
+        assertThat(docker.dockerOk("network", "ls", "--filter", "driver=javaoverlay", "-q")).isEmpty();
+    }
+
+    @Test
+    void aContainerGetsAnAddressFromTheLeaseWithTheOverlayRouteAndMtu() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
+        String out = docker.dockerOk("run", "--rm", "--net", "ov", DockerHost.BUSYBOX, "sh", "-c",
+                "ip -o -4 addr show eth0; ip -o link show eth0; ip route");
+        assertThat(out).containsPattern("inet 10\\.5\\.72\\.\\d+/24")
+                .contains("mtu 1450")
+                .contains("default via 10.5.72.1 dev eth0")
+                .contains("10.5.0.0/16 via 10.5.72.1 dev eth0");
+        // --rm: the address went back to the shared store
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dockerReservations().isEmpty());
+    }
+
+    @Test
+    void internalNetworksHaveNoDefaultRouteAndTheMtuOptionIsHonoured() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--internal",
+                "-o", "com.docker.network.driver.mtu=1400", "iso");
+        String out = docker.dockerOk("run", "--rm", "--net", "iso", DockerHost.BUSYBOX, "sh", "-c",
+                "ip route; ip -o link show eth0; ip -o link | grep -c eth");
+        assertThat(out).doesNotContain("default").contains("10.5.0.0/16 via 10.5.72.1 dev eth0").contains("mtu 1400");
+        assertThat(out.strip()).as("no docker_gwbridge interface added").endsWith("1");
+        ExecResult tooBig = docker.docker("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay",
+                "-o", "com.docker.network.driver.mtu=9000", "big");
+        assertThat(tooBig.ok()).isFalse();
+        assertThat(tooBig.stderr()).contains("MTU 9000");
+    }
+
+    @Test
+    void aRequestedIpIsHonouredAndTakenAddressesAreRefused() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--subnet", LEASE, "ov");
+        docker.dockerOk("run", "-d", "--name", "fixed", "--net", "ov", "--ip", "10.5.72.200", DockerHost.BUSYBOX, "sleep", "600");
+        assertThat(docker.inspect("container", "fixed").at("/NetworkSettings/Networks/ov/IPAddress").asText())
+                .isEqualTo("10.5.72.200");
+        assertThat(docker.dockerOk("exec", "fixed", "ip", "-o", "-4", "addr", "show", "eth0")).contains("10.5.72.200/24");
+        ExecResult twice = docker.docker("run", "--rm", "--net", "ov", "--ip", "10.5.72.200", DockerHost.BUSYBOX, "true");
+        assertThat(twice.ok()).isFalse();
+        assertThat(twice.stderr()).contains("10.5.72.200");
+    }
+
+    @Test
+    void twoContainersPingEachOtherAndRemovalFreesTheirAddresses() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
+        docker.dockerOk("run", "-d", "--name", "ca", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
+        docker.dockerOk("run", "-d", "--name", "cb", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
+        String ipA = docker.containerIp("ca", "ov");
+        String ipB = docker.containerIp("cb", "ov");
+        assertThat(ipA).isNotEqualTo(ipB);
+        assertThat(dockerReservations()).containsOnlyKeys(Ip4.parse(ipA), Ip4.parse(ipB));
+        assertThat(docker.dockerOk("exec", "ca", "ping", "-c", "2", "-W", "2", ipB)).contains("2 packets received");
+        assertThat(docker.dockerOk("exec", "cb", "ping", "-c", "1", "-W", "2", "10.5.72.1")).contains("1 packets received");
+
+        docker.dockerOk("rm", "-f", "ca", "cb");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dockerReservations().isEmpty());
+        assertThat(docker.namespace().exec("ip", "-o", "link", "show", "master", "cni0").stdout()).isBlank();
+    }
+
+    @Test
+    void connectAndDisconnectARunningContainer() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
+        docker.dockerOk("run", "-d", "--name", "cc", DockerHost.BUSYBOX, "sleep", "600");
+        docker.dockerOk("network", "connect", "ov", "cc");
+        String ipC = docker.containerIp("cc", "ov");
+        assertThat(docker.dockerOk("exec", "cc", "ip", "-o", "-4", "addr")).contains(ipC + "/24");
+        assertThat(docker.dockerOk("exec", "cc", "ip", "route")).contains("10.5.0.0/16 via 10.5.72.1");
+        docker.dockerOk("network", "disconnect", "ov", "cc");
+        assertThat(docker.dockerOk("exec", "cc", "ip", "-o", "-4", "addr")).doesNotContain(ipC);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dockerReservations().isEmpty());
+    }
+
+    @Test
+    void publishedPortsReachTheContainerFromOutsideAndFromTheHost() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
+        docker.dockerOk("run", "-d", "--name", "web", "--net", "ov", "-p", "8080:80", DockerHost.BUSYBOX, "sh", "-c",
+                "mkdir /www && echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www");
+        String hostIp = NET.host(1).underlayIp().toString();
+        // from another machine on the underlay: PREROUTING DNAT, then FORWARD (policy DROP there)
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> httpGet(NET.prefix() + "-ul", hostIp, 8080).contains("hello-from-web"));
+        // from the host itself: OUTPUT DNAT
+        assertThat(httpGetInHost(hostIp, 8080)).contains("hello-from-web");
+
+        ExecResult clash = docker.docker("run", "-d", "--name", "web2", "--net", "ov", "-p", "8080:80", DockerHost.BUSYBOX,
+                "sleep", "600");
+        assertThat(clash.ok()).isFalse();
+        assertThat(clash.stderr()).contains("8080/tcp is already published");
+
+        docker.dockerOk("rm", "-f", "web");
+        assertThat(docker.namespace().exec("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT").stdout()).doesNotContain("8080");
+    }
+
+    @Test
+    void malformedRequestsToTheRealPluginGetErrorRepliesAndChangeNothing() {
+        String linksBefore = docker.namespace().exec("ip", "-o", "link").stdout();
+        PluginClient client = new PluginClient(docker.pluginSocket());
+        PluginClient.Reply bad = client.post("NetworkDriver.CreateNetwork", "{\"NetworkID\":");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("Err").asText()).startsWith("malformed");
+        PluginClient.Reply unknown = client.post("NetworkDriver.Join",
+                "{\"NetworkID\":\"0123456789ab\",\"EndpointID\":\"0123456789ab\",\"SandboxKey\":\"/x\"}");
+        assertThat(unknown.status()).isEqualTo(200);
+        assertThat(unknown.json().get("Err").asText()).contains("not known to the javaoverlay plugin");
+        assertThat(client.post("NetworkDriver.Nope", "{}").status()).isEqualTo(404);
+        assertThat(docker.namespace().exec("ip", "-o", "link").stdout()).isEqualTo(linksBefore);
+        assertThat(docker.pluginLog()).as("plugin log").doesNotContain("Exception");
+    }
+
+    // --- helpers ---
+
+    static java.util.Map<Ip4, Owner> dockerReservations() {
+        java.util.Map<Ip4, Owner> all = new java.util.TreeMap<>(new Reservations(DiskStore.open(ipamDir)).all());
+        all.values().removeIf(o -> !o.client().equals("docker"));
+        return all;
+    }
+
+    /** An HTTP GET with busybox nc from inside a namespace (busybox's wget needs a resolver there). */
+    static String httpGet(String namespace, String ip, int port) {
+        return io.javaoverlay.testkit.Exec.run(List.of("ip", "netns", "exec", namespace, "sh", "-c",
+                "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 " + ip + " " + port), java.util.Map.of(), null,
+                Duration.ofSeconds(10)).stdout();
+    }
+
+    static String httpGetInHost(String ip, int port) {
+        return docker.exec("sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 " + ip + " " + port).stdout();
+    }
+
+    static String[] concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
+    }
+}

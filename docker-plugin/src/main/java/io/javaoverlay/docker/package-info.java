@@ -1,0 +1,33 @@
+/**
+ * The Docker face: libnetwork's remote network driver and remote IPAM driver, both named
+ * {@code javaoverlay}, on one Unix socket.
+ *
+ * <h2>Layout</h2>
+ * <ul>
+ * <li>{@code api}: the wire shapes (records, Jackson), separate from everything else;
+ * <li>{@code server}: Jetty on a Unix socket, the route table, and the one place where a
+ *     failure becomes {@code {"Err": ...}} or {@code {"Error": ...}} ({@code ErrorReplies});
+ * <li>{@code driver}: the network driver and the reconcile at start;
+ * <li>{@code ipam}: the IPAM driver over {@code io.javaoverlay.core.ipam}, the store the CNI
+ *     plugin uses too;
+ * <li>{@code state}: networks and endpoints as JSON files, written atomically;
+ * <li>{@code host}: the kernel side (netlink bridge and veths, iptables forward and DNAT
+ *     rules) behind two small interfaces, so that the protocol tests run without privileges.
+ * </ul>
+ *
+ * <h2>Design notes</h2>
+ * <ul>
+ * <li>Every host network shares the lease, so every javaoverlay network of a host hangs off one
+ *     bridge with the lease's gateway address: the CNI plugin's {@code cni0}, because a second
+ *     bridge with the same subnet would split the host's routing for it.
+ * <li>dockerd replays nothing after restarts and sends no Leave after {@code kill -9}: all the
+ *     driver needs later is on disk, the host is reconciled with it at start, and calls that
+ *     delete what is unknown succeed.
+ * <li>Pools carry no state: the pool ID names the lease, so dockerd's habit of holding one pool
+ *     while asking for another cannot put a counter out of step.
+ * <li>One lock serializes the calls that change state: dockerd calls in parallel for different
+ *     containers, each call takes milliseconds, and the state, the bridge and the chains are
+ *     shared by all of them.
+ * </ul>
+ */
+package io.javaoverlay.docker;
