@@ -3,6 +3,7 @@ package io.javaoverlay.cli.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +17,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Network;
+import org.testcontainers.dockerclient.DockerClientProviderStrategy;
+import org.testcontainers.dockerclient.TransportConfig;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.ipam.DiskStore;
@@ -219,6 +224,44 @@ class DockerPluginIT {
         assertThat(client.post("NetworkDriver.Nope", "{}").status()).isEqualTo(404);
         assertThat(docker.namespace().exec("ip", "-o", "link").stdout()).isEqualTo(linksBefore);
         assertThat(docker.pluginLog()).as("plugin log").doesNotContain("Exception");
+    }
+
+    /**
+     * The same lifecycle through the Docker Engine API, as a Java program drives dockerd: the
+     * Testcontainers client (its docker-java API) on this test's dockerd socket: network create,
+     * inspect and remove, disconnect and connect of a running container. The address dockerd
+     * reports must be the one the shared IPAM store holds, and disconnect and removal free it.
+     */
+    @Test
+    void theDockerEngineApiThroughTestcontainersSeesTheSameNetwork() throws IOException {
+        DockerClient api = DockerClientProviderStrategy.getClientForConfig(
+                TransportConfig.builder().dockerHost(URI.create("unix://" + docker.apiSocket())).build());
+        try (api) {
+            String networkId = api.createNetworkCmd().withName("viaapi").withDriver("javaoverlay")
+                    .withIpam(new Network.Ipam().withDriver("javaoverlay")).exec().getId();
+            Network network = api.inspectNetworkCmd().withNetworkId(networkId).exec();
+            assertThat(network.getDriver()).isEqualTo("javaoverlay");
+            assertThat(network.getIpam().getConfig()).extracting(Network.Ipam.Config::getGateway).containsExactly("10.5.72.1");
+
+            // started by the CLI: the client's own create looks up registry credentials through
+            // Testcontainers' global Docker environment, which is not this test's dockerd
+            String id = docker.dockerOk("run", "-d", "--net", "viaapi", DockerHost.BUSYBOX, "sleep", "600");
+            String first = api.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().get("viaapi").getIpAddress();
+            assertThat(dockerReservations()).containsOnlyKeys(Ip4.parse(first));
+
+            api.disconnectFromNetworkCmd().withNetworkId(networkId).withContainerId(id).exec();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dockerReservations().isEmpty());
+            api.connectToNetworkCmd().withNetworkId(networkId).withContainerId(id).exec();
+            String ip = api.inspectContainerCmd(id).exec().getNetworkSettings().getNetworks().get("viaapi").getIpAddress();
+            assertThat(Ip4Net.parse(LEASE).contains(Ip4.parse(ip))).as("%s inside %s", ip, LEASE).isTrue();
+            assertThat(dockerReservations()).containsOnlyKeys(Ip4.parse(ip));
+            assertThat(docker.dockerOk("exec", id, "ping", "-c", "1", "-W", "2", "10.5.72.1")).contains("1 packets received");
+
+            api.removeContainerCmd(id).withForce(true).exec();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dockerReservations().isEmpty());
+            api.removeNetworkCmd(networkId).exec();
+            assertThat(api.listNetworksCmd().withNameFilter("viaapi").exec()).isEmpty();
+        }
     }
 
     // --- helpers ---
