@@ -133,8 +133,8 @@ class DemoIT {
             assertThat(json.path("SubnetFile").path("Error").asText()).contains("/run/flannel/subnet.env");
 
             assertThat(run.ignoresSigint())
-                    .as("the demo inherited SIGINT as ignored (the build was started in the background by a "
-                            + "non-interactive shell), so Ctrl-C cannot be tested; run mvn in the foreground")
+                    .as("the demo runs with SIGINT ignored although DemoRun restores its default disposition (see DemoRun), "
+                            + "so Ctrl-C cannot be tested")
                     .isFalse();
             run.signal("INT");
             run.awaitExit(Duration.ofMinutes(1));

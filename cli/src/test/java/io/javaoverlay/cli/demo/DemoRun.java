@@ -37,7 +37,13 @@ final class DemoRun implements AutoCloseable {
     private volatile boolean watching = true;
 
     private DemoRun(List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(launcher().toString(), "demo"));
+        // A JVM cannot catch a signal it inherited as ignored, and a build started in the background
+        // by a non-interactive shell (as some CI runners do) hands SIGINT down ignored. Ctrl-C at a
+        // terminal reaches the demo with the default disposition, so restore that first (perl-base
+        // is part of every Debian system; sh cannot reset a signal ignored on entry).
+        List<String> cmd = new ArrayList<>(List.of("perl", "-e",
+                "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\";",
+                launcher().toString(), "demo"));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("FLANNELD_") || k.startsWith("CNI_"));
