@@ -167,6 +167,14 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         return hostDir(n).resolve("subnet.env");
     }
 
+    /** The port of every agent's HTTP server, on 127.0.0.1 of its host's namespace. */
+    static final int HEALTHZ_PORT = 8471;
+
+    /** GET {@code path} from host {@code n}'s agent (e.g. {@code /metrics}), as an operator on that host would. */
+    String agentHttp(int n, String path) {
+        return host(n).execOk("curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + HEALTHZ_PORT + path);
+    }
+
     /** Starts {@code bin/javaoverlay agent} inside host {@code n} and waits until it is ready. */
     TestProcess startAgent(int n) {
         int run = starts.merge(n, 1, Integer::sum);
@@ -178,6 +186,8 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
                 "--data-dir", hostDir(n).resolve("data").toString(),
                 // every host's own socket: the hosts share this machine's file system
                 "--cni-socket", cniSocket(n).toString(),
+                // each agent's HTTP server in its own namespace: /metrics, /status
+                "--healthz-ip", "127.0.0.1", "--healthz-port", Integer.toString(HEALTHZ_PORT),
                 "--ip-masq");
         TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, Map.of());
         synchronized (agents) {

@@ -109,6 +109,11 @@ class UdpDataPathIT extends DataPathContract {
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
                     .until(() -> dropped("not-a-peer") == notAPeer + 1 && dropped("spoofed-source") == spoofed + 1);
             assertThat(inEchos(target)).as("echo requests that reached the container").isEqualTo(echoes);
+            // the same counters on the agent's /metrics, where Prometheus reads them
+            assertThat(cluster.agentHttp(1, "/metrics"))
+                    .contains("javaoverlay_backend_drops_total{backend=\"udp\",reason=\"not-a-peer\"} " + (notAPeer + 1) + ".0")
+                    .contains("javaoverlay_backend_drops_total{backend=\"udp\",reason=\"spoofed-source\"} " + (spoofed + 1) + ".0")
+                    .containsPattern("javaoverlay_backend_packets_total\\{backend=\"udp\",direction=\"rx\"} [1-9]");
 
             // the control: the same injection with the peer's own container as source is delivered
             peer.send(ByteBuffer.wrap(echoRequest(peerContainer, targetIp, 3)), agent);

@@ -19,6 +19,7 @@ import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.Address;
@@ -61,6 +62,8 @@ public final class UdpBackend implements Backend {
     private Thread outbound;
     private Thread inbound;
     private String lastDrops = "";
+    /** The counters' registration with the agent's /metrics, removed on close. */
+    private AutoCloseable metrics;
 
     public UdpBackend(BackendType type, BackendContext context) {
         if (type != BackendType.UDP) {
@@ -72,6 +75,7 @@ public final class UdpBackend implements Backend {
     @Override
     public Registration register(NetworkConfig config) {
         this.config = config;
+        metrics = OverlayMetrics.registerBackend("udp", () -> UdpCounters.toBackendStats(counters.snapshot()));
         ExternalInterface ext = context.external();
         Registration reg = FlannelLeaseShapes.udp(ext);
         mtu = reg.mtu();
@@ -236,6 +240,13 @@ public final class UdpBackend implements Backend {
     /** Stops the loops and removes the TUN device (a TUN device lives as long as its descriptor). */
     @Override
     public void close() {
+        if (metrics != null) {
+            try {
+                metrics.close();
+            } catch (Exception e) {
+                LOG.debug("udp backend: removing its metrics failed", e);
+            }
+        }
         closeQuietly();
         for (Thread t : new Thread[] {outbound, inbound}) {
             if (t != null) {

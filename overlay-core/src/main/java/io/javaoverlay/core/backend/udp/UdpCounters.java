@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import io.javaoverlay.core.metrics.BackendStats;
+
 /**
  * What the udp backend's two packet loops did: packets forwarded, and packets dropped by reason.
  *
@@ -99,6 +101,21 @@ public final class UdpCounters {
     }
 
     /** The drops so far, e.g. {@code "2 not-a-peer, 1 spoofed-source"}; empty when none. */
+    /**
+     * This snapshot as the agent's {@code /metrics} shows it: traffic counters, and every drop
+     * counter under its reason ({@code NOT_A_PEER} is {@code not-a-peer}).
+     */
+    public static BackendStats toBackendStats(Map<Counter, Long> snapshot) {
+        Map<String, Long> drops = new java.util.TreeMap<>();
+        for (Counter c : Counter.values()) {
+            if (c.isDrop()) {
+                drops.put(c.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), snapshot.getOrDefault(c, 0L));
+            }
+        }
+        return new BackendStats(snapshot.getOrDefault(Counter.SENT_PACKETS, 0L), snapshot.getOrDefault(Counter.SENT_BYTES, 0L),
+                snapshot.getOrDefault(Counter.RECEIVED_PACKETS, 0L), snapshot.getOrDefault(Counter.RECEIVED_BYTES, 0L), drops);
+    }
+
     public static String describeDrops(Map<Counter, Long> snapshot) {
         StringJoiner j = new StringJoiner(", ");
         snapshot.forEach((c, v) -> {
