@@ -99,6 +99,19 @@ class PluginProtocolTest {
     }
 
     @Test
+    void everyRequestIsCountedAndTimedOnTheAgentsMetricsByResult() {
+        p.client.call("NetworkDriver.GetCapabilities", null);
+        p.client.post("NetworkDriver.Join", "{\"NetworkID\":\"nope\",\"EndpointID\":\"nope\",\"SandboxKey\":\"/x\"}");
+        String metrics = new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(), StandardCharsets.UTF_8);
+        assertThat(metrics)
+                .containsPattern("javaoverlay_operations_total\\{face=\"docker\",operation=\"NetworkDriver.GetCapabilities\","
+                        + "result=\"ok\"} [1-9]")
+                .containsPattern("javaoverlay_operations_total\\{face=\"docker\",operation=\"NetworkDriver.Join\","
+                        + "result=\"error\"} [1-9]")
+                .contains("javaoverlay_operation_duration_seconds_count{face=\"docker\",operation=\"NetworkDriver.Join\"}");
+    }
+
+    @Test
     void capabilitiesAndAddressSpaces() {
         JsonNode caps = p.client.call("NetworkDriver.GetCapabilities", null);
         assertThat(caps.get("Scope").asText()).isEqualTo("local");

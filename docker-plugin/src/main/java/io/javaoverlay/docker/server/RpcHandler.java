@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.docker.PluginException;
 
 /**
@@ -78,6 +79,7 @@ public final class RpcHandler extends Handler.Abstract {
             return true;
         }
         ErrorReplies.Reply reply;
+        OverlayMetrics.Operation op = OverlayMetrics.operation("docker", method);
         try {
             reply = new ErrorReplies.Reply(ErrorReplies.OK, call(route, request));
         } catch (BodyTooLarge e) {
@@ -87,6 +89,11 @@ public final class RpcHandler extends Handler.Abstract {
                 throw vme;
             }
             reply = ErrorReplies.of(route.family(), method, e);
+        }
+        if (reply.status() == ErrorReplies.OK) {
+            op.ok();
+        } else {
+            op.failed();
         }
         write(response, callback, reply.status(), reply.body());
         return true;
