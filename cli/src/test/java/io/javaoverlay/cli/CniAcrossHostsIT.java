@@ -147,6 +147,10 @@ class CniAcrossHostsIT {
         assertThat(servedBy(2, "b1")).as("host 2's agent served b1").isTrue();
         assertThat(pods.get("a1").ping(ip("b1"), 10)).as("a1 -> b1 across hosts").isTrue();
         assertThat(pods.get("b1").ping(ip("a1"), 10)).as("b1 -> a1 across hosts").isTrue();
+        // what the agent served shows on its /metrics
+        assertThat(cluster.agentHttp(1, "/metrics"))
+                .containsPattern("javaoverlay_operations_total\\{face=\"cni\",operation=\"ADD\",result=\"ok\"} [1-9]")
+                .contains("javaoverlay_operation_duration_seconds_count{face=\"cni\",operation=\"ADD\"}");
     }
 
     @Test

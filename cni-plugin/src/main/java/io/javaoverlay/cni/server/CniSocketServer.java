@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.cni.CniMain;
 import io.javaoverlay.cni.wire.JsonTree;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /**
  * Serves CNI calls on a Unix socket inside a long-running process (the agent), so that the
@@ -190,8 +191,14 @@ public final class CniSocketServer implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
+        OverlayMetrics.Operation op = OverlayMetrics.operation("cni", request.env().getOrDefault("CNI_COMMAND", "?"));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream(1024);
         int exit = CniMain.run(request.env(), new ByteArrayInputStream(request.body()), stdout);
+        if (exit == 0) {
+            op.ok();
+        } else {
+            op.failed();
+        }
         long ms = (System.nanoTime() - start) / 1_000_000;
         // one line per pod operation, as a runtime's plugin process would leave in its log
         LOG.info("CNI {} {} {}: {} ({} ms)", request.env().getOrDefault("CNI_COMMAND", "?"),
