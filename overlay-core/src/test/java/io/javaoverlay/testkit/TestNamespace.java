@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.netlink.NetNs;
+import io.javaoverlay.core.netlink.NetlinkSocket;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +44,16 @@ public class TestNamespace {
     /** A handle on this namespace for the netlink API; the caller closes it. */
     public NetNs open() {
         return NetNs.open(netnsPath());
+    }
+
+    /**
+     * A netlink socket on this namespace, usable from any thread; the caller closes it. The
+     * namespace handle is only needed while the socket is made.
+     */
+    public NetlinkSocket openNetlink() {
+        try (NetNs h = open()) {
+            return h.openSocket();
+        }
     }
 
     /** {@code ip netns exec NAME} followed by the command. */

@@ -34,9 +34,7 @@ class AddressesIT {
     @BeforeAll
     static void open() {
         ns = net.createNamespace("addrs");
-        try (NetNs h = ns.open()) {
-            nl = NetlinkSocket.open(h);
-        }
+        nl = ns.openNetlink();
     }
 
     @AfterAll

@@ -33,9 +33,7 @@ class FdbIT {
     @BeforeAll
     static void open() {
         ns = net.createNamespace("fdb");
-        try (NetNs h = ns.open()) {
-            nl = NetlinkSocket.open(h);
-        }
+        nl = ns.openNetlink();
     }
 
     @AfterAll

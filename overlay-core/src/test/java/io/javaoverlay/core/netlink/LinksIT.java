@@ -42,9 +42,7 @@ class LinksIT {
         ns = net.createNamespace("links");
         other = net.createNamespace("links2");
         otherHandle = other.open();
-        try (NetNs h = ns.open()) {
-            nl = NetlinkSocket.open(h);
-        }
+        nl = ns.openNetlink();
         otherNl = NetlinkSocket.open(otherHandle);
     }
 

@@ -32,9 +32,7 @@ class NeighboursIT {
     @BeforeAll
     static void open() {
         ns = net.createNamespace("neigh");
-        try (NetNs h = ns.open()) {
-            nl = NetlinkSocket.open(h);
-        }
+        nl = ns.openNetlink();
         dev = nl.links().createVeth("nb0", NewLink.VethPeer.named("nb1"));
         nl.links().setUp(dev.index());
     }

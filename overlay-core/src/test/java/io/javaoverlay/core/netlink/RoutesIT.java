@@ -33,9 +33,7 @@ class RoutesIT {
     @BeforeAll
     static void open() {
         ns = net.createNamespace("routes");
-        try (NetNs h = ns.open()) {
-            nl = NetlinkSocket.open(h);
-        }
+        nl = ns.openNetlink();
         dev = nl.links().createVeth("rt0", NewLink.VethPeer.named("rt1"));
         nl.links().setUp(dev.index());
         nl.links().setUp(nl.links().require("rt1").index());
