@@ -190,8 +190,8 @@ public final class CniSocketServer implements AutoCloseable {
             respond(out, 503, "Service Unavailable", Map.of(), (why + "\n").getBytes(StandardCharsets.UTF_8));
             return;
         }
-        long start = System.nanoTime();
-        OverlayMetrics.Operation op = OverlayMetrics.operation("cni", request.env().getOrDefault("CNI_COMMAND", "?"));
+        String command = request.env().getOrDefault("CNI_COMMAND", "?");
+        OverlayMetrics.Operation op = OverlayMetrics.operation("cni", command);
         ByteArrayOutputStream stdout = new ByteArrayOutputStream(1024);
         int exit = CniMain.run(request.env(), new ByteArrayInputStream(request.body()), stdout);
         if (exit == 0) {
@@ -199,9 +199,9 @@ public final class CniSocketServer implements AutoCloseable {
         } else {
             op.failed();
         }
-        long ms = (System.nanoTime() - start) / 1_000_000;
+        long ms = (System.nanoTime() - op.startNanos()) / 1_000_000;
         // one line per pod operation, as a runtime's plugin process would leave in its log
-        LOG.info("CNI {} {} {}: {} ({} ms)", request.env().getOrDefault("CNI_COMMAND", "?"),
+        LOG.info("CNI {} {} {}: {} ({} ms)", command,
                 request.env().getOrDefault("CNI_CONTAINERID", ""), request.env().getOrDefault("CNI_IFNAME", ""),
                 exit == 0 ? "ok" : "error " + errorCode(stdout), ms);
         if (exit == 0) {

@@ -27,10 +27,6 @@ final class SharedFd {
         this.what = what;
     }
 
-    int fd() {
-        return fd;
-    }
-
     /** Marks a call in flight; false once closed, and then the call must not touch the descriptor. */
     boolean enter() {
         while (true) {
