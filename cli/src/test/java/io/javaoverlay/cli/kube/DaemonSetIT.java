@@ -153,6 +153,9 @@ class DaemonSetIT {
         for (int n = 1; n <= NODES; n++) {
             nodes.get(n - 1).probe("agent", agent.getStartupProbe(), agentContainers.get(n));
         }
+        for (int n = 1; n <= NODES; n++) {
+            nodes.get(n - 1).awaitReady("agent", agent.getReadinessProbe(), agentContainers.get(n), Duration.ofSeconds(90));
+        }
         log("the DaemonSet's pod runs on every node");
     }
 

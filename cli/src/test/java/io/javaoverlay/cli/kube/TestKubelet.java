@@ -89,9 +89,10 @@ public final class TestKubelet {
     }
 
     /**
-     * The node's own disk (see the class comment), and the mounts a node's runtime has:
-     * {@code /run/netns} a shared mount (what {@code ip netns add}, containerd and CRI-O make),
-     * so namespaces made after a container started propagate into it.
+     * The node's own disk (see the class comment), and the mounts a node has: {@code /} shared
+     * (systemd's default) and {@code /run/netns} a shared mount of its own (what {@code ip netns
+     * add}, containerd and CRI-O make), so namespaces made after a container started propagate
+     * into it.
      */
     public void prepareNode() throws IOException {
         Files.createDirectories(opt());
@@ -102,6 +103,10 @@ public final class TestKubelet {
             sh.append("mount -t overlay overlay -o lowerdir=").append(dir).append(",upperdir=").append(upper)
                     .append(",workdir=").append(work).append(' ').append(dir).append('\n');
         }
+        // systemd makes / shared on a node (docker refuses rslave mounts from a private one; that
+        // includes the machine's /run/netns hidden under this node's /run, which docker finds first);
+        // the peer groups are new, local to this mount namespace: nothing propagates to the machine's
+        sh.append("mount --make-rshared /\n");
         sh.append("mkdir -p /run/netns\nmount --bind /run/netns /run/netns\nmount --make-shared /run/netns\n");
         nodeOk("sh", "-c", sh.toString());
     }
@@ -270,6 +275,18 @@ public final class TestKubelet {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Waits until the readiness probe passes, as {@code kubectl rollout status} waits for the pod
+     * to be Ready (the kubelet probes every {@code periodSeconds} for as long as the pod runs;
+     * here at most {@code timeout}).
+     */
+    public void awaitReady(String containerName, Probe p, String containerForLogs, Duration timeout) {
+        int period = p.getPeriodSeconds() == null ? 10 : p.getPeriodSeconds();
+        int attempts = (int) Math.max(1, timeout.toSeconds() / period);
+        Probe bounded = new io.fabric8.kubernetes.api.model.ProbeBuilder(p).withFailureThreshold(attempts).build();
+        probe(containerName, bounded, containerForLogs);
     }
 
     /**
