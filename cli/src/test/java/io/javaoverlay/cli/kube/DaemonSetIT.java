@@ -3,7 +3,6 @@ package io.javaoverlay.cli.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -146,7 +145,7 @@ class DaemonSetIT {
         }
         for (int n = 1; n <= NODES; n++) {
             TestKubelet k = nodes.get(n - 1);
-            List<String> containers = k.runPod(image);
+            List<String> containers = k.runPod();
             agentContainers.put(n, containers.get(0));
         }
         Container agent = MANIFEST.container("agent");
@@ -421,9 +420,5 @@ class DaemonSetIT {
         delPod(again);
         delPod(other);
         log("upgrade checked");
-    }
-
-    static String text(Path p) throws IOException {
-        return Files.readString(p, StandardCharsets.UTF_8);
     }
 }

@@ -121,7 +121,7 @@ public final class TestKubelet {
     }
 
     /** Starts the pod: every init container to completion, in order, then the containers; returns their container names. */
-    public List<String> runPod(String image) {
+    public List<String> runPod() {
         for (Container c : pod.getInitContainers()) {
             runInit(c.getName());
         }
