@@ -93,8 +93,11 @@ public final class Main implements Runnable {
     }
 
     static CommandLine commandLine() {
-        // help as wide as the terminal, with long option names kept on their line
-        return new CommandLine(new Main()).setUsageHelpAutoWidth(true).setUsageHelpLongOptionsMaxWidth(34);
+        // help as wide as the terminal, with long option names kept on their line. No picocli
+        // argument files: `config set @FILE` means the file's JSON, which picocli would otherwise
+        // split into words as arguments before the command saw it.
+        return new CommandLine(new Main()).setUsageHelpAutoWidth(true).setUsageHelpLongOptionsMaxWidth(34)
+                .setExpandAtFiles(false);
     }
 
     @Override

@@ -83,7 +83,7 @@ class CommandLineTest {
     }
 
     @Test
-    void configAndLeasesWorkOnTheEmbeddedStore(@org.junit.jupiter.api.io.TempDir Path dir) {
+    void configAndLeasesWorkOnTheEmbeddedStore(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
         StringWriter out = new StringWriter();
         CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out));
@@ -96,6 +96,13 @@ class CommandLineTest {
         assertThat(dir.resolve("leases/net-conf.json")).hasContent("{\"Network\":\"10.99.0.0/16\"}");
         assertThat(cl.execute("config", "get", "--lease-dir", leaseDir)).isZero();
         assertThat(out.toString()).contains("{\"Network\":\"10.99.0.0/16\"}");
+
+        // @FILE: the file's JSON as it is (the Kubernetes manifest's net-config does this)
+        Path file = dir.resolve("net-conf.json");
+        java.nio.file.Files.writeString(file, "{\n  \"Network\": \"10.98.0.0/16\",\n  \"Backend\": {\"Type\": \"vxlan\"}\n}\n");
+        assertThat(cl.execute("config", "set", "--lease-dir", leaseDir, "@" + file)).isZero();
+        assertThat(cl.execute("config", "get", "--lease-dir", leaseDir)).isZero();
+        assertThat(out.toString()).contains("10.98.0.0/16");
 
         assertThat(cl.execute("leases", "--lease-dir", leaseDir)).isZero();
         assertThat(out.toString()).contains("SUBNET             PUBLIC-IP       BACKEND  EXPIRES");

@@ -1,144 +1,150 @@
 package io.javaoverlay.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.StreamSupport;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import picocli.CommandLine;
 
+import io.javaoverlay.cli.kube.KubeManifest;
+import io.javaoverlay.cli.kube.ManifestCheck;
 import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
 
 /**
- * dist/kubernetes/javaoverlay.yaml read as the API server reads it (YAML documents into JSON
- * trees), checked for what the kubelet and the container runtime need: a DaemonSet on every node
- * in the host's network namespace with NET_ADMIN, an init container that installs the CNI
- * executable with its Java runtime and the conflist, the agent's flags and environment exactly as
- * `javaoverlay agent` parses them, and the ConfigMap's configs valid for the agent and the plugin.
+ * dist/kubernetes/javaoverlay.yaml decoded into the Kubernetes API's model (fabric8) and checked
+ * for unknown fields and what the kubelet needs ({@link ManifestCheck}), then for what
+ * javaoverlay needs: the agent's flags and environment exactly as {@code javaoverlay agent}
+ * parses them, every path it and the CNI wrapper use shared with the node, the ConfigMap's
+ * configs valid. DaemonSetIT runs the same manifest on namespace nodes.
  */
 class KubernetesManifestsTest {
 
-    private static final Path FILE = Path.of(System.getProperty("javaoverlay.home", "..")).resolve("dist/kubernetes/javaoverlay.yaml");
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final KubeManifest M = KubeManifest.read(KubeManifest.file());
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final Map<String, JsonNode> BY_KIND = new HashMap<>();
-
-    @BeforeAll
-    static void read() throws IOException {
-        try (var parser = YAML.getFactory().createParser(Files.readString(FILE))) {
-            for (JsonNode doc : (Iterable<JsonNode>) () -> {
-                try {
-                    return YAML.readValues(parser, JsonNode.class);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }) {
-                if (doc == null || doc.isMissingNode() || doc.isEmpty()) {
-                    continue;
-                }
-                assertThat(doc.path("apiVersion").asText()).as("apiVersion of " + doc.path("kind")).isNotEmpty();
-                assertThat(doc.path("metadata").path("name").asText()).as("name of " + doc.path("kind")).isNotEmpty();
-                assertThat(BY_KIND.put(doc.path("kind").asText(), doc)).as("one " + doc.path("kind")).isNull();
-            }
-        }
+    private static PodSpec pod() {
+        return M.podSpec();
     }
 
-    private static JsonNode daemonSet() {
-        return BY_KIND.get("DaemonSet");
+    @Test
+    void everyDocumentIsAKubernetesObjectWithNoUnknownFieldsAndWhatTheKubeletNeeds() {
+        assertThat(M.objects()).hasSize(4);
+        assertThat(ManifestCheck.problems(M, ManifestCheck.buildImage())).isEmpty();
     }
 
-    private static JsonNode podSpec() {
-        return daemonSet().path("spec").path("template").path("spec");
+    @Test
+    void aMisspelledFieldIsReportedWithItsPath() throws IOException {
+        String yaml = Files.readString(KubeManifest.file());
+        assertThat(yaml).contains("      hostNetwork: true\n", "              mountPath: /run/flannel\n");
+        String broken = yaml.replace("      hostNetwork: true\n", "      hostNetwrok: true\n")
+                .replace("              mountPath: /run/flannel\n", "              mountpath: /run/flannel\n");
+
+        List<String> problems = ManifestCheck.problems(KubeManifest.parse(broken), ManifestCheck.buildImage());
+
+        assertThat(problems).anySatisfy(p -> assertThat(p)
+                .startsWith("DaemonSet javaoverlay.spec.template.spec: unknown field hostNetwrok"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("hostNetwork must be true"));
+        assertThat(problems).anySatisfy(p -> assertThat(p)
+                .matches("DaemonSet javaoverlay\\.spec\\.template\\.spec\\.containers\\[0]\\.volumeMounts\\[\\d+]: unknown field mountpath .*"));
     }
 
-    private static JsonNode container(String section, String name) {
-        return StreamSupport.stream(podSpec().path(section).spliterator(), false)
-                .filter(c -> c.path("name").asText().equals(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + section + " named " + name));
+    @Test
+    void otherImagesUndeclaredProbePortsAndMissingVolumesAreReported() throws IOException {
+        String yaml = Files.readString(KubeManifest.file());
+        String image = ManifestCheck.buildImage();
+        assertThat(yaml).contains("image: " + image + "\n", "              port: 8471\n", "            - name: run\n");
+        String broken = yaml.replaceFirst("image: " + image.replace(".", "\\.") + "\n", "image: javaoverlay:9.9.9\n")
+                .replace("            path: /readyz\n              port: 8471\n", "            path: /readyz\n              port: 8472\n")
+                .replace("            - name: run\n", "            - name: rnu\n");
+
+        List<String> problems = ManifestCheck.problems(KubeManifest.parse(broken), image);
+
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("container install-cni: image javaoverlay:9.9.9 is not the one the build makes"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("container agent: readinessProbe asks port 8472"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("container agent: mounts volume rnu, which the pod does not have"));
     }
 
-    private static String configMapValue(String key) {
-        JsonNode v = BY_KIND.get("ConfigMap").path("data").path(key);
-        assertThat(v.isTextual()).as("ConfigMap key " + key).isTrue();
-        return v.asText();
+    @Test
+    void anUnexpectedKindIsRefused() {
+        assertThatThrownBy(() -> KubeManifest.parse("apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"))
+                .hasMessageContaining("v1/Pod");
     }
 
-    /** Where a container's mount path comes from on the node (hostPath volumes only). */
-    private static String hostPathOf(JsonNode container, String mountPath) {
-        String volume = StreamSupport.stream(container.path("volumeMounts").spliterator(), false)
-                .filter(m -> m.path("mountPath").asText().equals(mountPath)).findFirst()
-                .orElseThrow(() -> new AssertionError(container.path("name") + " mounts nothing at " + mountPath))
-                .path("name").asText();
-        JsonNode v = StreamSupport.stream(podSpec().path("volumes").spliterator(), false)
-                .filter(x -> x.path("name").asText().equals(volume)).findFirst()
-                .orElseThrow(() -> new AssertionError("no volume " + volume));
-        return v.path("hostPath").path("path").asText(null);
+    @Test
+    void imageIsTheProjectVersionWithoutSnapshot() {
+        assertThat(ManifestCheck.imageFor("0.1.0-SNAPSHOT")).isEqualTo("javaoverlay:0.1.0");
+        assertThat(ManifestCheck.imageFor("1.2.3")).isEqualTo("javaoverlay:1.2.3");
     }
 
     @Test
     void allObjectsLiveInOneNamespaceAndTheDaemonSetSelectsItsPods() {
-        assertThat(BY_KIND).containsKeys("Namespace", "ServiceAccount", "ConfigMap", "DaemonSet");
-        String ns = BY_KIND.get("Namespace").path("metadata").path("name").asText();
-        for (String kind : List.of("ServiceAccount", "ConfigMap", "DaemonSet")) {
-            assertThat(BY_KIND.get(kind).path("metadata").path("namespace").asText()).as(kind).isEqualTo(ns);
-        }
-        assertThat(daemonSet().path("apiVersion").asText()).isEqualTo("apps/v1");
-        JsonNode selector = daemonSet().path("spec").path("selector").path("matchLabels");
-        JsonNode labels = daemonSet().path("spec").path("template").path("metadata").path("labels");
-        selector.fields().forEachRemaining(e -> assertThat(labels.path(e.getKey())).as("label " + e.getKey()).isEqualTo(e.getValue()));
-        assertThat(podSpec().path("serviceAccountName").asText()).isEqualTo(BY_KIND.get("ServiceAccount").path("metadata").path("name").asText());
+        String ns = M.one(Namespace.class).getMetadata().getName();
+        assertThat(M.one(ServiceAccount.class).getMetadata().getNamespace()).isEqualTo(ns);
+        assertThat(M.one(ConfigMap.class).getMetadata().getNamespace()).isEqualTo(ns);
+        DaemonSet ds = M.daemonSet();
+        assertThat(ds.getMetadata().getNamespace()).isEqualTo(ns);
+        assertThat(ds.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(ds.getSpec().getSelector().getMatchLabels());
+        assertThat(pod().getServiceAccountName()).isEqualTo(M.one(ServiceAccount.class).getMetadata().getName());
     }
 
     @Test
-    void podRunsOnEveryNodeInTheHostNetworkWithNetAdmin() {
-        assertThat(podSpec().path("hostNetwork").asBoolean()).isTrue();
-        assertThat(podSpec().path("dnsPolicy").asText()).isEqualTo("ClusterFirstWithHostNet");
+    void podRunsOnEveryNodeInTheHostNetwork() {
+        assertThat(pod().getDnsPolicy()).isEqualTo("ClusterFirstWithHostNet");
         // nodes are NotReady (tainted) until a network exists: the network itself must tolerate that
-        assertThat(podSpec().path("tolerations").findValuesAsText("operator")).contains("Exists");
-        assertThat(podSpec().path("tolerations").findValuesAsText("effect")).contains("NoSchedule", "NoExecute");
-        JsonNode agent = container("containers", "agent");
-        assertThat(agent.path("securityContext").path("capabilities").path("add").toString()).contains("NET_ADMIN", "NET_RAW");
-        assertThat(agent.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/healthz");
-        assertThat(agent.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
+        assertThat(pod().getTolerations()).extracting(t -> t.getOperator() + "/" + t.getEffect())
+                .contains("Exists/NoSchedule", "Exists/NoExecute");
+        Container agent = M.container("agent");
+        // NET_ADMIN: devices, routes, iptables; SYS_ADMIN: setns into pods' namespaces for the CNI calls it serves
+        assertThat(agent.getSecurityContext().getCapabilities().getAdd()).contains("NET_ADMIN", "NET_RAW", "SYS_ADMIN");
+        assertThat(agent.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     }
 
-    @Test
-    void agentArgumentsAndEnvironmentParseAsTheAgentsFlags() {
-        JsonNode agent = container("containers", "agent");
-        assertThat(agent.path("command").get(0).asText()).isEqualTo("/opt/javaoverlay/bin/javaoverlay");
-        List<String> args = new ArrayList<>();
-        agent.path("args").forEach(a -> args.add(a.asText()));
-        assertThat(args.get(0)).isEqualTo("agent");
+    private static Map<String, String> env(Container c, String hostIp) {
         Map<String, String> env = new HashMap<>();
-        for (JsonNode e : agent.path("env")) {
-            String name = e.path("name").asText();
-            if (e.has("value")) {
-                env.put(name, e.path("value").asText());
-            } else if (e.path("valueFrom").has("configMapKeyRef")) {
-                env.put(name, configMapValue(e.path("valueFrom").path("configMapKeyRef").path("key").asText()));
+        for (EnvVar e : c.getEnv()) {
+            if (e.getValue() != null) {
+                env.put(e.getName(), e.getValue());
+            } else if (e.getValueFrom().getConfigMapKeyRef() != null) {
+                env.put(e.getName(), M.configValue(e.getValueFrom().getConfigMapKeyRef().getKey()));
             } else {
-                assertThat(e.path("valueFrom").path("fieldRef").path("fieldPath").asText()).isEqualTo("status.hostIP");
-                env.put(name, "192.0.2.10"); // what the kubelet puts there: the node's address
+                assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+                env.put(e.getName(), hostIp); // what the kubelet puts there: the node's address
             }
         }
+        return env;
+    }
+
+    @Test
+    void agentArgumentsAndEnvironmentParseAsTheAgentsFlagsAndItsPathsAreTheNodes() {
+        Container agent = M.container("agent");
+        assertThat(agent.getCommand()).containsExactly("/opt/javaoverlay/bin/javaoverlay");
+        List<String> args = agent.getArgs();
+        assertThat(args.get(0)).isEqualTo("agent");
         AgentCommand cmd = new AgentCommand();
-        new CommandLine(cmd).setDefaultValueProvider(new FlanneldEnvDefaults(env)).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+        new CommandLine(cmd).setDefaultValueProvider(new FlanneldEnvDefaults(env(agent, "192.0.2.10")))
+                .parseArgs(args.subList(1, args.size()).toArray(String[]::new));
         assertThat(cmd.store.etcd()).hasValueSatisfying(e -> {
             assertThat(e.endpoints()).containsExactly("https://10.0.0.10:2379");
             assertThat(e.prefix()).isEqualTo("/coreos.com/network");
@@ -146,42 +152,56 @@ class KubernetesManifestsTest {
         assertThat(cmd.ipMasq).isTrue();
         assertThat(cmd.publicIp).isEqualTo("192.0.2.10");
         assertThat(cmd.healthzPort).isEqualTo(8471);
-        assertThat(agent.path("ports").get(0).path("containerPort").asInt()).isEqualTo(cmd.healthzPort);
-        assertThat(daemonSet().path("spec").path("template").path("metadata").path("annotations").path("prometheus.io/port").asText())
+        assertThat(agent.getPorts().get(0).getContainerPort()).isEqualTo(cmd.healthzPort);
+        assertThat(M.daemonSet().getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/port"))
                 .isEqualTo(Integer.toString(cmd.healthzPort));
-        // subnet.env must land on the node, where the runtime runs the CNI plugin
-        assertThat(hostPathOf(agent, cmd.subnetFile.getParent().toString())).isEqualTo(cmd.subnetFile.getParent().toString());
-        assertThat(hostPathOf(agent, cmd.dataDir.toString())).isEqualTo(cmd.dataDir.toString());
+        // subnet.env, the VtepMAC state and the CNI socket must be the node's: the CNI plugin runs there
+        // and reads subnet.env, and the launcher there hands calls to the socket
+        String subnetDir = cmd.subnetFile.getParent().toString();
+        assertThat(M.hostPathOf(agent, subnetDir)).isEqualTo(subnetDir);
+        assertThat(M.hostPathOf(agent, cmd.dataDir.toString())).isEqualTo(cmd.dataDir.toString());
+        String socketDir = java.nio.file.Path.of(cmd.cniSocket).getParent().toString();
+        assertThat(socketDir).isEqualTo("/run/javaoverlay");
+        assertThat(M.hostPathOf(agent, socketDir)).isEqualTo(socketDir);
+        // a served ADD opens the pod's namespace by the runtime's path (/var/run/netns/... = /run/netns/...),
+        // made after the agent started: the mount must follow the node's mounts
+        assertThat(M.hostPathOf(agent, "/run/netns")).isEqualTo("/run/netns");
+        VolumeMount netns = agent.getVolumeMounts().stream().filter(v -> v.getMountPath().equals("/run/netns")).findFirst().orElseThrow();
+        assertThat(netns.getMountPropagation()).isEqualTo("HostToContainer");
+        assertThat(M.hostPathOf(agent, "/run/xtables.lock")).isEqualTo("/run/xtables.lock");
     }
 
     @Test
     void netConfIsAValidNetworkConfig() {
-        NetworkConfig c = NetworkConfig.parse(configMapValue("net-conf.json"));
+        NetworkConfig c = NetworkConfig.parse(M.configValue("net-conf.json"));
         assertThat(c.network().toString()).isEqualTo("10.244.0.0/16");
         assertThat(c.backendType()).isEqualTo(BackendType.VXLAN);
-        JsonNode init = container("initContainers", "net-config");
-        assertThat(init.path("args").toString()).contains("config", "set", "@/etc/kube-javaoverlay/net-conf.json");
+        Container init = M.container("net-config");
+        assertThat(init.getArgs()).containsExactly("config", "set", "@/etc/kube-javaoverlay/net-conf.json");
+        assertThat(init.getVolumeMounts()).extracting(VolumeMount::getMountPath).contains("/etc/kube-javaoverlay");
     }
 
     @Test
-    void conflistPointsTheKubeletsRuntimeAtOurPluginAndTheAgentsSubnetFile() throws IOException {
-        JsonNode conf = JSON.readTree(configMapValue("cni-conf.json"));
+    void conflistPointsTheKubeletsRuntimeAtOurPluginAndTheAgentsFiles() throws IOException {
+        JsonNode conf = JSON.readTree(M.configValue("cni-conf.json"));
         assertThat(conf.path("name").asText()).isNotEmpty();
         assertThat(conf.path("cniVersion").asText()).isIn("0.3.1", "0.4.0", "1.0.0", "1.1.0");
         JsonNode ours = conf.path("plugins").get(0);
         assertThat(ours.path("type").asText()).isEqualTo("javaoverlay");
-        JsonNode agent = container("containers", "agent");
-        assertThat(agent.path("args").toString()).contains("--subnet-file=" + ours.path("subnetFile").asText());
+        Container agent = M.container("agent");
+        assertThat(agent.getArgs()).contains("--subnet-file=" + ours.path("subnetFile").asText());
+        // IPAM state is shared by the agent (calls it serves) and the plugin's own JVM (calls it does not)
+        assertThat(ours.path("dataDir").asText()).startsWith(M.hostPathOf(agent, "/var/lib/javaoverlay") + "/");
         assertThat(((ObjectNode) conf).findValuesAsText("type")).contains("portmap");
     }
 
     @Test
     void installCniPutsTheExecutableWithItsJavaRuntimeAndTheConflistOnTheNode() {
-        JsonNode init = container("initContainers", "install-cni");
-        String script = init.path("args").get(0).asText();
-        assertThat(hostPathOf(init, "/host/opt/cni/bin")).isEqualTo("/opt/cni/bin");
-        assertThat(hostPathOf(init, "/host/etc/cni/net.d")).isEqualTo("/etc/cni/net.d");
-        assertThat(hostPathOf(init, "/host/opt")).isEqualTo("/opt");
+        Container init = M.container("install-cni");
+        String script = init.getArgs().get(0);
+        assertThat(M.hostPathOf(init, "/host/opt/cni/bin")).isEqualTo("/opt/cni/bin");
+        assertThat(M.hostPathOf(init, "/host/etc/cni/net.d")).isEqualTo("/etc/cni/net.d");
+        assertThat(M.hostPathOf(init, "/host/opt")).isEqualTo("/opt");
         // the runtime executes /opt/cni/bin/<type>: a wrapper that runs the launcher on the shipped JRE
         assertThat(script).contains("/host/opt/cni/bin/javaoverlay")
                 .contains("JAVA_HOME=/opt/javaoverlay/jre JAVAOVERLAY_HOME=/opt/javaoverlay exec /opt/javaoverlay/bin/javaoverlay \"$@\"")
@@ -189,5 +209,8 @@ class KubernetesManifestsTest {
                 .contains("/host/etc/cni/net.d/10-javaoverlay.conflist");
         // the heredoc's terminator must stand alone at the start of a line once YAML strips the indentation
         assertThat(script.lines()).contains("WRAPPER", "#!/bin/sh");
+        List<String> initNames = new ArrayList<>();
+        pod().getInitContainers().forEach(c -> initNames.add(c.getName()));
+        assertThat(initNames).containsExactly("install-cni", "net-config");
     }
 }

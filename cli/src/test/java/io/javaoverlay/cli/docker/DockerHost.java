@@ -133,7 +133,7 @@ public final class DockerHost implements AutoCloseable {
     }
 
     /** {@code nsenter} into this host's mount and network namespaces. */
-    List<String> inHost(List<String> command) {
+    public List<String> inHost(List<String> command) {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(holder.pid()), "-m", "-n"));
         cmd.addAll(command);
         return cmd;
