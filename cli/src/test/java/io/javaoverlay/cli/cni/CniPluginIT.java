@@ -3,6 +3,7 @@ package io.javaoverlay.cli.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.javaoverlay.cli.cni.CniHost.Run;
 import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
 
@@ -200,6 +202,23 @@ class CniPluginIT {
         CniJson.assertError(add.stdout(), 104);
         assertThat(host.reservations()).isEmpty();
         assertThat(CniHost.links(pod)).containsExactly("eth0");
+        assertThat(host.hostLinks().stream().filter(l -> l.startsWith("veth"))).isEmpty();
+    }
+
+    @Test
+    void withoutCapSysAdminTheErrorSaysSoAndNothingLeaks() {
+        // A runtime (or the agent serving CNI calls) without CAP_SYS_ADMIN cannot setns into the
+        // pod: the error must name the capability, not blame CNI_NETNS, which is fine.
+        CniHost host = host(true);
+        TestNamespace pod = host.pod();
+        ExecResult r = host.ns.exec(List.of("setpriv", "--bounding-set", "-sys_admin", "--",
+                CniHost.executable().toString()), CniHost.env("ADD", "c1", pod, "eth0"), host.conf("1.0.0"),
+                Duration.ofSeconds(60));
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
+        CniJson.assertError(r.stdout(), 105);
+        assertThat(r.stdout()).contains("CAP_SYS_ADMIN").doesNotContain("is not a network namespace");
+        assertThat(host.reservations()).isEmpty();
+        assertThat(CniHost.links(pod)).isEmpty();
         assertThat(host.hostLinks().stream().filter(l -> l.startsWith("veth"))).isEmpty();
     }
 

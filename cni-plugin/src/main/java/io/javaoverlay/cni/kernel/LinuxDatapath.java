@@ -36,6 +36,9 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         static final Logger LOG = LoggerFactory.getLogger(LinuxDatapath.class);
     }
 
+    /** setns(2) refused: the caller lacks CAP_SYS_ADMIN. */
+    private static final int EPERM = 1;
+
     private NetlinkSocket host;
     private final Map<Path, NetNs> namespaces = new HashMap<>();
     private final Map<Path, NetlinkSocket> sockets = new HashMap<>();
@@ -75,6 +78,12 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             try {
                 s = NetlinkSocket.open(ns);
             } catch (NetlinkException e) {
+                if (e.errno() == EPERM) {
+                    // the path is fine; this process may not enter it (setns needs CAP_SYS_ADMIN)
+                    throw new CniException(ErrorCode.KERNEL_FAILURE, "not permitted to enter the container's network namespace",
+                            "setns into CNI_NETNS=" + path + " needs CAP_SYS_ADMIN (the agent serving CNI calls too: "
+                                    + "run it with that capability): " + e.getMessage(), e);
+                }
                 throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS is not a network namespace",
                         "cannot enter CNI_NETNS=" + path + ": " + e.getMessage(), e);
             }
