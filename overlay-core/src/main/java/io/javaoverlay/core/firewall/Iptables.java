@@ -98,6 +98,31 @@ public final class Iptables {
         return rules;
     }
 
+    /**
+     * The packets and bytes each rule of the chain has matched ({@code iptables -S CHAIN -v}), in
+     * chain order; the rule text is as {@link #listRules} gives it, without the counters.
+     */
+    public List<Counted> counters(String table, String chain) {
+        Result r = run(true, table, "-S", chain, List.of("-v"));
+        List<Counted> rules = new ArrayList<>();
+        for (String line : r.stdout.split("\n")) {
+            if (!line.startsWith("-A ")) {
+                continue;
+            }
+            java.util.regex.Matcher m = COUNTERS.matcher(line);
+            if (m.find()) {
+                rules.add(new Counted(m.replaceFirst(""), Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
+            }
+        }
+        return rules;
+    }
+
+    /** Where {@code -v} puts a rule's counters in {@code -S} output: {@code -c PACKETS BYTES}. */
+    private static final java.util.regex.Pattern COUNTERS = java.util.regex.Pattern.compile(" -c (\\d+) (\\d+)");
+
+    /** A rule in {@code iptables -S} form and what it matched so far. */
+    public record Counted(String rule, long packets, long bytes) {}
+
     /** {@code iptables --version}, e.g. {@code iptables v1.8.9 (nf_tables)}. */
     public String version() {
         List<String> cmd = new ArrayList<>(commandPrefix);
