@@ -79,18 +79,17 @@ final class HostGwAccounting {
      * which Prometheus takes as a counter reset.
      */
     BackendStats read() {
-        long[] out = sum(TX_CHAIN);
-        long[] in = sum(RX_CHAIN);
-        return BackendStats.of(out[0], out[1], in[0], in[1]);
-    }
-
-    private long[] sum(String chain) {
-        long[] pb = new long[2];
-        for (Iptables.Counted c : iptables.counters(TABLE, chain)) {
-            pb[0] += c.packets();
-            pb[1] += c.bytes();
+        long[] pb = new long[4];
+        for (Iptables.Counted c : iptables.counters(TABLE)) { // one iptables run for both chains
+            if (c.isIn(TX_CHAIN)) {
+                pb[0] += c.packets();
+                pb[1] += c.bytes();
+            } else if (c.isIn(RX_CHAIN)) {
+                pb[2] += c.packets();
+                pb[3] += c.bytes();
+            }
         }
-        return pb;
+        return BackendStats.of(pb[0], pb[1], pb[2], pb[3]);
     }
 
     /** {@link #ensure} for the periodic check: a failure is logged when it first happens, never thrown. */
