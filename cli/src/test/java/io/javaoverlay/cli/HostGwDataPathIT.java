@@ -33,6 +33,11 @@ class HostGwDataPathIT extends DataPathContract {
     }
 
     @Override
+    String backend() {
+        return "host-gw";
+    }
+
+    @Override
     int expectedMtu() {
         return 1500;
     }
@@ -73,6 +78,36 @@ class HostGwDataPathIT extends DataPathContract {
                 .until(() -> isProgrammed(h1, peer, cluster.host(2).underlayIp()));
         assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).isTrue();
         assertThat(cluster.agent(1).log()).contains("is missing; restoring it");
+    }
+
+    /**
+     * host-gw counts its traffic in two mangle chains of rules without a target (see
+     * HostGwAccounting); they only count, and someone flushing them gets them back at the next check.
+     */
+    @Test
+    @Order(12)
+    void trafficIsCountedInAccountingChainsThatAreRestoredWhenFlushed() {
+        TestHost h1 = cluster.host(1);
+        String iface = h1.underlayInterface();
+        String tx = "-A JAVAOVERLAY-HOSTGW-TX -d " + OverlayCluster.NETWORK + " -o " + iface
+                + " -m comment --comment \"javaoverlay host-gw to peers\"";
+        String rx = "-A JAVAOVERLAY-HOSTGW-RX -s " + OverlayCluster.NETWORK + " -i " + iface
+                + " -m comment --comment \"javaoverlay host-gw from peers\"";
+        assertThat(h1.execOk("iptables", "-t", "mangle", "-S", "JAVAOVERLAY-HOSTGW-TX").lines().toList()).containsExactly(
+                "-N JAVAOVERLAY-HOSTGW-TX", tx);
+        assertThat(h1.execOk("iptables", "-t", "mangle", "-S", "JAVAOVERLAY-HOSTGW-RX").lines().toList()).containsExactly(
+                "-N JAVAOVERLAY-HOSTGW-RX", rx);
+        assertThat(h1.execOk("iptables", "-t", "mangle", "-S", "POSTROUTING").lines().toList().get(1))
+                .as("the jump comes first").contains("-j JAVAOVERLAY-HOSTGW-TX");
+
+        h1.execOk("iptables", "-t", "mangle", "-F", "JAVAOVERLAY-HOSTGW-TX");
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> cluster.agent(1).log()
+                .contains("host-gw accounting chains JAVAOVERLAY-HOSTGW-TX and JAVAOVERLAY-HOSTGW-RX were missing or changed; restored them"));
+        assertThat(h1.execOk("iptables", "-t", "mangle", "-S", "JAVAOVERLAY-HOSTGW-TX")).contains(tx);
+        // counting again from 0: a ping shows up on host 1's /metrics
+        assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 3)).isTrue();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(300)).until(() -> cluster.agentHttp(1, "/metrics")
+                .lines().anyMatch(l -> l.matches("javaoverlay_backend_packets_total\\{backend=\"host-gw\",direction=\"tx\"} [1-9].*")));
     }
 
     @Test

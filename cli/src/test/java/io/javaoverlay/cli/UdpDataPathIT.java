@@ -38,6 +38,11 @@ class UdpDataPathIT extends DataPathContract {
     }
 
     @Override
+    String backend() {
+        return "udp";
+    }
+
+    @Override
     int expectedMtu() {
         return 1472;
     }

@@ -31,6 +31,11 @@ class VxlanDataPathIT extends DataPathContract {
     }
 
     @Override
+    String backend() {
+        return "vxlan";
+    }
+
+    @Override
     int expectedMtu() {
         return 1450;
     }
@@ -104,6 +109,47 @@ class VxlanDataPathIT extends DataPathContract {
                 .contains("\"BackendType\":\"vxlan\"").contains("\"VtepMAC\":\"" + mac + "\"");
         JsonNode addr = h1.ipJson("-4", "addr", "show", "dev", "flannel.1").get(0).path("addr_info").get(0);
         assertThat(addr.path("local").asText() + "/" + addr.path("prefixlen").asInt()).isEqualTo(cluster.subnet(1).address() + "/32");
+    }
+
+    @Test
+    @Order(10)
+    void theTrafficMetricsAreTheDevicesKernelCounters() {
+        TestHost h1 = cluster.host(1);
+        assertThat(cluster.container(1, 1).ping(cluster.containerIp(3, 1).toString(), 3)).isTrue();
+        // the scrape reads the kernel between two readings of ip -s link: every value lies between theirs
+        JsonNode before = h1.ipJson("-s", "link", "show", "flannel.1").get(0).path("stats64");
+        String metrics = cluster.agentHttp(1, "/metrics");
+        JsonNode after = h1.ipJson("-s", "link", "show", "flannel.1").get(0).path("stats64");
+        assertThat(before.at("/tx/packets").asLong()).as("packets sent through flannel.1").isPositive();
+        for (String[] m : new String[][] {
+                {"javaoverlay_backend_packets_total{backend=\"vxlan\",direction=\"tx\"}", "/tx/packets"},
+                {"javaoverlay_backend_packets_total{backend=\"vxlan\",direction=\"rx\"}", "/rx/packets"},
+                {"javaoverlay_backend_bytes_total{backend=\"vxlan\",direction=\"tx\"}", "/tx/bytes"},
+                {"javaoverlay_backend_bytes_total{backend=\"vxlan\",direction=\"rx\"}", "/rx/bytes"},
+                {"javaoverlay_backend_drops_total{backend=\"vxlan\",reason=\"tx-dropped\"}", "/tx/dropped"},
+                {"javaoverlay_backend_drops_total{backend=\"vxlan\",reason=\"rx-dropped\"}", "/rx/dropped"},
+                {"javaoverlay_backend_errors_total{backend=\"vxlan\",direction=\"tx\"}", "/tx/errors"},
+                {"javaoverlay_backend_errors_total{backend=\"vxlan\",direction=\"rx\"}", "/rx/errors"}}) {
+            assertThat(sample(metrics, m[0])).as(m[0]).isBetween(before.at(m[1]).asLong(), after.at(m[1]).asLong());
+        }
+    }
+
+    @Test
+    @Order(10)
+    void theAgentsMetricsIncludeTheJvmsAndTheProcesss() {
+        // registered on a thread of their own while the agent starts: there by now
+        assertThat(cluster.agentHttp(2, "/metrics")).containsPattern("(?m)^jvm_memory_used_bytes\\{area=\"heap\"} [1-9]")
+                .containsPattern("(?m)^jvm_threads_current [1-9]").containsPattern("(?m)^process_open_fds [1-9]")
+                .containsPattern("(?m)^process_resident_memory_bytes [1-9]").contains("javaoverlay_ready 1.0");
+    }
+
+    private static long sample(String metrics, String series) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return (long) Double.parseDouble(line.substring(series.length() + 1));
+            }
+        }
+        throw new AssertionError(series + " is not in:\n" + metrics);
     }
 
     @Test

@@ -362,4 +362,24 @@ class CniPluginIT {
         assertThat(CniJson.parseObject(v.stdout())).containsEntry("cniVersion", "1.0.0")
                 .containsEntry("supportedVersions", List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
     }
+
+    /** The CNI plugin's own JVM stays small: the agent's JVM metrics (a few hundred ms to set up) are never loaded there. */
+    @Test
+    void theJvmPluginLoadsNoMetricsInstrumentation() throws Exception {
+        CniHost host = host(true);
+        TestNamespace pod = host.pod();
+        java.nio.file.Path classes = Files.createTempFile("javaoverlay-cni-classes", ".log");
+        try {
+            Map<String, String> env = new java.util.HashMap<>(CniHost.env("ADD", "classes", pod, "eth0"));
+            env.put("JAVAOVERLAY_CNI_SOCKET", ""); // the plugin in a JVM of its own, whatever agent runs here
+            env.put("JAVAOVERLAY_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+            Run add = host.run(env, host.conf("1.0.0"));
+            assertThat(add.exit()).as("%s", add).isZero();
+            String loaded = Files.readString(classes);
+            assertThat(loaded).as("the log names the plugin's classes").contains("io.javaoverlay.cni.CniMain");
+            assertThat(loaded).doesNotContain("io.prometheus.metrics.instrumentation").doesNotContain("RuntimeMetrics");
+        } finally {
+            Files.deleteIfExists(classes);
+        }
+    }
 }

@@ -39,6 +39,7 @@ import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.lease.SubnetManager;
 import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.core.metrics.RuntimeMetrics;
 import io.javaoverlay.core.netlink.Errno;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.net.Ip4Net;
@@ -77,6 +78,11 @@ public final class Agent {
     private volatile AgentStatus.Own own;
     private volatile String backendName = "none";
     private final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+    /** Beaten by the one thread on every turn of its loops; the systemd watchdog pings only while it is fresh. */
+    private final Heartbeat heartbeat = new Heartbeat();
+    /** The peer count last told to systemd ({@code STATUS=}), -1 before ready. */
+    private int statusPeers = -1;
+    private String statusPrefix = "";
 
     public Agent(AgentOptions options, BackendRegistry backends) {
         this.options = options;
@@ -105,7 +111,9 @@ public final class Agent {
         LeaseStore store = null;
         Backend backend = null;
         AutoCloseable watch = null;
+        Optional<SystemdWatchdog> watchdog = Optional.empty();
         try {
+            watchdog = SystemdWatchdog.start(System.getenv(), ProcessHandle.current().pid(), systemd, heartbeat);
             if (options.healthzPort() > 0) {
                 health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson,
                         () -> AgentStatus.json(notReady, own, peers.size()));
@@ -171,6 +179,10 @@ public final class Agent {
             OverlayMetrics.ready(true);
             LOG.info("javaoverlay is ready");
             systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
+            // only now: set up beside the start, they made it 0.3-0.5 s slower on 2 busy cores (docs/benchmarks.md)
+            RuntimeMetrics.registerInBackground();
+            statusPrefix = "lease " + lease.subnet() + " (" + backendName + ")";
+            statusPeers = peers.size();
             return loop(sm, backend, lease, firewall, config.network());
         } catch (ExternalInterfaces.NoInterfaceException | BackendException | NetworkConfigException e) {
             LOG.error("cannot start: {}", e.getMessage());
@@ -190,6 +202,7 @@ public final class Agent {
         } finally {
             notReady = "stopping";
             OverlayMetrics.ready(false);
+            watchdog.ifPresent(SystemdWatchdog::close);
             systemd.stopping();
             closeQuietly("lease watch", watch);
             closeQuietly("backend", backend);
@@ -213,6 +226,7 @@ public final class Agent {
     private Optional<NetworkConfig> awaitConfig(SubnetManager sm) throws InterruptedException {
         String lastProblem = null;
         while (!stopping) {
+            heartbeat.beat();
             String problem;
             try {
                 NetworkConfig c = sm.networkConfig();
@@ -252,6 +266,7 @@ public final class Agent {
         Duration backoff = Duration.ofMillis(200);
         String lastProblem = null;
         while (!stopping) {
+            heartbeat.beat();
             try {
                 return Optional.of(sm.acquire(config, attrs, previous));
             } catch (LeaseException.StoreUnavailableException e) {
@@ -313,6 +328,7 @@ public final class Agent {
         Instant recheckAt = Instant.now().plus(BACKEND_RECHECK);
         Instant resyncAt = firewall.isEnabled() ? Instant.now().plus(options.iptablesResync()) : null;
         while (true) {
+            heartbeat.beat(); // at least every BACKEND_RECHECK: the recheck is always due by then
             Instant next = earliest(earliest(renewAt, recheckAt), resyncAt);
             Duration wait = Duration.between(Instant.now(), next);
             AgentEvent ev = wait.isNegative() || wait.isZero() ? null : queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -396,6 +412,10 @@ public final class Agent {
         } catch (RuntimeException e) {
             backendFailed(e);
             LOG.error("the backend failed to apply {} peer events: {}", batch.size(), e.toString(), e);
+        }
+        if (statusPeers >= 0 && statusPeers != peers.size()) {
+            statusPeers = peers.size();
+            systemd.status(statusPrefix + ", " + statusPeers + (statusPeers == 1 ? " peer" : " peers"));
         }
     }
 

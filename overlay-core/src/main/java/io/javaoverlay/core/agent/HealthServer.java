@@ -15,6 +15,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import io.javaoverlay.core.metrics.MetricsExposition;
+import io.javaoverlay.core.metrics.RuntimeMetrics;
 
 /**
  * flanneld's health endpoints on {@code --healthz-ip:--healthz-port}: {@code /healthz} answers
@@ -50,7 +51,10 @@ final class HealthServer implements AutoCloseable {
         });
         server.createContext("/peers", ex -> reply(ex, 200, "application/json", peersJson.get()));
         server.createContext("/status", ex -> reply(ex, 200, "application/json", statusJson.get()));
-        server.createContext("/metrics", ex -> reply(ex, 200, MetricsExposition.contentType(), MetricsExposition.scrape()));
+        server.createContext("/metrics", ex -> {
+            RuntimeMetrics.register(); // at once if scraped before the agent is ready and registers them itself
+            reply(ex, 200, MetricsExposition.contentType(), MetricsExposition.scrape());
+        });
         server.start();
         LOG.info("health server listening on {}:{}", ip, server.getAddress().getPort());
     }

@@ -15,7 +15,9 @@ import io.javaoverlay.core.netlink.UnixDatagram;
  * of {@code KEY=VALUE} lines to the socket named by {@code NOTIFY_SOCKET}. The agent sends
  * {@code READY=1} once subnet.env is written, so units ordered after it (docker with
  * {@code --bip=${FLANNEL_SUBNET}}, kubelet) start only when the file is there, and
- * {@code STOPPING=1} when it shuts down. Without {@code NOTIFY_SOCKET} (not under systemd)
+ * {@code STOPPING=1} when it shuts down; {@code STATUS=} lines say what it waits for and, once
+ * running, its lease and peer count ({@code systemctl status} shows the last one); with
+ * {@code WatchdogSec=}, {@link SystemdWatchdog} sends {@code WATCHDOG=1}. Without {@code NOTIFY_SOCKET} (not under systemd)
  * nothing is sent. A failure to notify is logged, never fatal: the agent works without it.
  */
 final class SystemdNotify {
@@ -43,6 +45,11 @@ final class SystemdNotify {
 
     void status(String status) {
         send("STATUS=" + oneLine(status) + "\n");
+    }
+
+    /** The watchdog keep-alive ({@code WATCHDOG=1}), with a new status line when {@code status} is not null. */
+    void watchdog(String status) {
+        send(status == null ? "WATCHDOG=1\n" : "WATCHDOG=1\nSTATUS=" + oneLine(status) + "\n");
     }
 
     void stopping() {

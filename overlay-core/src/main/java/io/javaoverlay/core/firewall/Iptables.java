@@ -98,6 +98,42 @@ public final class Iptables {
         return rules;
     }
 
+    /**
+     * The packets and bytes each rule of the table has matched ({@code iptables -t TABLE -S -v}:
+     * one run for every chain), in order; the rule text is as {@link #listRules} gives it
+     * ({@code -A CHAIN ...}), without the counters.
+     */
+    public List<Counted> counters(String table) {
+        List<String> cmd = new ArrayList<>(commandPrefix);
+        cmd.addAll(List.of("iptables", "-w", LOCK_WAIT_SECONDS, "-t", table, "-S", "-v"));
+        Result r = exec(cmd);
+        if (r.status != 0) {
+            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        }
+        List<Counted> rules = new ArrayList<>();
+        for (String line : r.stdout.split("\n")) {
+            if (!line.startsWith("-A ")) {
+                continue;
+            }
+            java.util.regex.Matcher m = COUNTERS.matcher(line);
+            if (m.find()) {
+                rules.add(new Counted(m.replaceFirst(""), Long.parseLong(m.group(1)), Long.parseLong(m.group(2))));
+            }
+        }
+        return rules;
+    }
+
+    /** Where {@code -v} puts a rule's counters in {@code -S} output: {@code -c PACKETS BYTES}. */
+    private static final java.util.regex.Pattern COUNTERS = java.util.regex.Pattern.compile(" -c (\\d+) (\\d+)");
+
+    /** A rule in {@code iptables -S} form and what it matched so far. */
+    public record Counted(String rule, long packets, long bytes) {
+        /** Whether the rule is in {@code chain}. */
+        public boolean isIn(String chain) {
+            return rule.startsWith("-A " + chain + " ");
+        }
+    }
+
     /** {@code iptables --version}, e.g. {@code iptables v1.8.9 (nf_tables)}. */
     public String version() {
         List<String> cmd = new ArrayList<>(commandPrefix);

@@ -1,13 +1,10 @@
 package io.javaoverlay.core.metrics;
 
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -69,27 +66,10 @@ public final class OverlayMetrics {
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(REGISTRY);
 
-    private static final Map<String, Supplier<BackendStats>> BACKENDS = new ConcurrentHashMap<>();
+    private static final BackendTraffic TRAFFIC = new BackendTraffic();
 
     static {
-        CounterWithCallback.builder().name("javaoverlay_backend_packets_total")
-                .help("packets the backend carried between this host and its peers, by direction (tx, rx)")
-                .labelNames("backend", "direction")
-                .callback(cb -> eachBackend((name, s) -> {
-                    cb.call(s.txPackets(), name, "tx");
-                    cb.call(s.rxPackets(), name, "rx");
-                })).register(REGISTRY);
-        CounterWithCallback.builder().name("javaoverlay_backend_bytes_total")
-                .help("bytes the backend carried between this host and its peers, by direction (tx, rx)")
-                .labelNames("backend", "direction")
-                .callback(cb -> eachBackend((name, s) -> {
-                    cb.call(s.txBytes(), name, "tx");
-                    cb.call(s.rxBytes(), name, "rx");
-                })).register(REGISTRY);
-        CounterWithCallback.builder().name("javaoverlay_backend_drops_total")
-                .help("packets the backend dropped, by reason").labelNames("backend", "reason")
-                .callback(cb -> eachBackend((name, s) -> s.drops().forEach((reason, n) -> cb.call(n, name, reason))))
-                .register(REGISTRY);
+        REGISTRY.register(TRAFFIC);
         READY.set(0);
         PEERS.set(0);
         WATCH_RESYNCS.labelValues("compacted"); // a series at 0 from the start, so rate() sees the first one
@@ -166,25 +146,13 @@ public final class OverlayMetrics {
     }
 
     /**
-     * Makes a backend's traffic counters visible, read at every scrape. Returns a handle that
-     * removes them again (close it when the backend closes); registering the same name again
-     * replaces the earlier supplier.
+     * Makes a backend's traffic counters visible, read once at every scrape ({@link BackendTraffic}).
+     * Returns a handle that removes them again (close it when the backend closes); registering the
+     * same name again replaces the earlier supplier. The supplier may return null when it has
+     * nothing to show now (its device is gone).
      */
     public static AutoCloseable registerBackend(String backend, Supplier<BackendStats> stats) {
-        BACKENDS.put(backend, stats);
-        return () -> BACKENDS.remove(backend, stats);
-    }
-
-    private static void eachBackend(java.util.function.BiConsumer<String, BackendStats> each) {
-        BACKENDS.forEach((name, supplier) -> {
-            BackendStats s;
-            try {
-                s = supplier.get();
-            } catch (RuntimeException e) {
-                return; // a backend closing while scraped: leave its series out of this scrape
-            }
-            each.accept(name, s);
-        });
+        return TRAFFIC.register(backend, stats);
     }
 
     // --- faces ---

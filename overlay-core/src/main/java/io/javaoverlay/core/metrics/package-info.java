@@ -13,7 +13,11 @@
  * {@link io.javaoverlay.core.metrics.BackendStats} supplier
  * ({@link io.javaoverlay.core.metrics.OverlayMetrics#registerBackend}), read only when scraped;
  * the udp backend's loops already count in their own arrays, vxlan's counters are the kernel
- * device's.
+ * device's (one netlink request), host-gw's are two iptables rules' (one {@code iptables} run per
+ * chain). {@link io.javaoverlay.core.metrics.BackendTraffic} reads each backend once per scrape.
+ *
+ * <p>The JVM's and the process's metrics ({@link io.javaoverlay.core.metrics.RuntimeMetrics})
+ * join the same registry in the agent only, registered off its start-up path.
  *
  * <p>This package depends on nothing else in overlay-core, so every layer may report into it.
  */

@@ -57,6 +57,22 @@ public final class Links {
         }
     }
 
+    /**
+     * The traffic counters of the device with this index ({@code ip -s link show}), read from the
+     * kernel now; empty when there is no such device. The lookups above ask the kernel to leave
+     * the counters out ({@code RTEXT_FILTER_SKIP_STATS}); this one is the only one that wants them.
+     */
+    public Optional<LinkStats> stats(int index) {
+        try {
+            return Optional.ofNullable(channel.query(RTM_GETLINK, "counters of link index " + index, w -> {
+                w.ifinfomsg(AF_UNSPEC, index, 0, 0);
+            }, (b, type, payload, end) -> type != RTM_NEWLINK ? null
+                    : LinkStats.decode(Attrs.parse(b, payload + 16, end, IFLA_MAX_PARSED).bytes(IFLA_STATS64))));
+        } catch (NetlinkException.NotFound e) {
+            return Optional.empty();
+        }
+    }
+
     /** The link named {@code name}; {@link NetlinkException.NotFound} when there is none. */
     public Link require(String name) {
         return get(name).orElseThrow(() -> new NetlinkException.NotFound(

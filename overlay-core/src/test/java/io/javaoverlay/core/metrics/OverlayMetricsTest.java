@@ -86,19 +86,39 @@ class OverlayMetricsTest {
     }
 
     @Test
-    void backendCountersAreReadAtScrapeTimeUntilUnregistered() throws Exception {
+    void backendCountersAreReadAtScrapeTimeOncePerScrapeUntilUnregistered() throws Exception {
         long[] tx = {10};
-        AutoCloseable handle = OverlayMetrics.registerBackend("test-udp",
-                () -> new BackendStats(tx[0], tx[0] * 100, 7, 700, Map.of("not-a-peer", 3L, "no-route", 1L)));
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        AutoCloseable handle = OverlayMetrics.registerBackend("test-udp", () -> {
+            reads.incrementAndGet();
+            return new BackendStats(tx[0], tx[0] * 100, 7, 700, Map.of("not-a-peer", 3L, "no-route", 1L),
+                    Map.of("rx", 2L, "tx", 5L));
+        });
 
-        assertThat(value("javaoverlay_backend_packets_total{backend=\"test-udp\",direction=\"tx\"}")).isEqualTo(10);
-        assertThat(value("javaoverlay_backend_bytes_total{backend=\"test-udp\",direction=\"rx\"}")).isEqualTo(700);
-        assertThat(value("javaoverlay_backend_drops_total{backend=\"test-udp\",reason=\"not-a-peer\"}")).isEqualTo(3);
+        String one = scrape();
+        assertThat(reads.get()).as("reads of the backend for one scrape of five families").isEqualTo(1);
+        assertThat(one).contains("javaoverlay_backend_packets_total{backend=\"test-udp\",direction=\"tx\"} 10.0")
+                .contains("javaoverlay_backend_bytes_total{backend=\"test-udp\",direction=\"rx\"} 700.0")
+                .contains("javaoverlay_backend_drops_total{backend=\"test-udp\",reason=\"not-a-peer\"} 3.0")
+                .contains("javaoverlay_backend_errors_total{backend=\"test-udp\",direction=\"tx\"} 5.0");
         tx[0] = 25;
         assertThat(value("javaoverlay_backend_packets_total{backend=\"test-udp\",direction=\"tx\"}")).isEqualTo(25);
+        assertThat(reads.get()).as("reads after two scrapes").isEqualTo(2);
 
         handle.close();
         assertThat(scrape()).doesNotContain("backend=\"test-udp\"");
+    }
+
+    @Test
+    void aBackendWithoutDropsOrErrorsHasNoSuchSeries() throws Exception {
+        try (AutoCloseable plain = OverlayMetrics.registerBackend("test-plain", () -> BackendStats.of(1, 2, 3, 4));
+             AutoCloseable gone = OverlayMetrics.registerBackend("test-gone", () -> null)) {
+            String s = scrape();
+            assertThat(s).contains("javaoverlay_backend_packets_total{backend=\"test-plain\",direction=\"rx\"} 3.0")
+                    .doesNotContain("javaoverlay_backend_drops_total{backend=\"test-plain\"")
+                    .doesNotContain("javaoverlay_backend_errors_total{backend=\"test-plain\"")
+                    .doesNotContain("test-gone");
+        }
     }
 
     @Test

@@ -254,4 +254,43 @@ class LinksIT {
                 .isInstanceOf(NetlinkException.class)
                 .hasMessageContaining("is a veth device, not a bridge");
     }
+
+    @Test
+    void statsAreTheKernelsCountersAsIpShowsThem() {
+        Link local = nl.links().createVeth("st0", NewLink.VethPeer.in(otherHandle, "st1"));
+        ns.ip("addr", "add", "10.123.0.1/30", "dev", "st0");
+        ns.ip("link", "set", "st0", "up");
+        other.ip("addr", "add", "10.123.0.2/30", "dev", "st1");
+        other.ip("link", "set", "st1", "up");
+        assertThat(ns.ping("10.123.0.2", 3)).isTrue();
+        ExecResult pings = ns.exec("ping", "-n", "-q", "-c", "5", "-i", "0.2", "10.123.0.2");
+        assertThat(pings.ok()).as(pings.describe()).isTrue();
+
+        // ip's view read between two of ours: the kernel may count a late IPv6 packet in between
+        LinkStats before = nl.links().stats(local.index()).orElseThrow();
+        JsonNode ip = ns.ipJson("-s", "link", "show", "dev", "st0").get(0).get("stats64");
+        LinkStats after = nl.links().stats(local.index()).orElseThrow();
+        assertThat(before.txPackets()).as("echo requests and more were sent").isGreaterThanOrEqualTo(5);
+        assertThat(before.rxPackets()).as("echo replies and more were received").isGreaterThanOrEqualTo(5);
+        assertThat(before.txBytes()).isGreaterThanOrEqualTo(5 * 98L); // ICMP echo of 56 bytes: 98 on the wire
+        assertBetween("rx packets", before.rxPackets(), ip.at("/rx/packets").asLong(), after.rxPackets());
+        assertBetween("rx bytes", before.rxBytes(), ip.at("/rx/bytes").asLong(), after.rxBytes());
+        assertBetween("tx packets", before.txPackets(), ip.at("/tx/packets").asLong(), after.txPackets());
+        assertBetween("tx bytes", before.txBytes(), ip.at("/tx/bytes").asLong(), after.txBytes());
+        assertBetween("rx dropped", before.rxDropped(), ip.at("/rx/dropped").asLong(), after.rxDropped());
+        assertBetween("tx dropped", before.txDropped(), ip.at("/tx/dropped").asLong(), after.txDropped());
+        assertBetween("rx errors", before.rxErrors(), ip.at("/rx/errors").asLong(), after.rxErrors());
+        assertBetween("tx errors", before.txErrors(), ip.at("/tx/errors").asLong(), after.txErrors());
+
+        // the peer saw what this side sent
+        LinkStats peer = otherNl.links().stats(otherNl.links().require("st1").index()).orElseThrow();
+        assertThat(peer.rxPackets()).isGreaterThanOrEqualTo(before.txPackets());
+
+        nl.links().delete(local.index());
+        assertThat(nl.links().stats(local.index())).as("a device that is gone has no counters").isEmpty();
+    }
+
+    private static void assertBetween(String what, long low, long value, long high) {
+        assertThat(value).as("%s: ip says %d, ours read %d then %d", what, value, low, high).isBetween(low, high);
+    }
 }

@@ -1,5 +1,6 @@
 package io.javaoverlay.core.backend.hostgw;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -19,8 +20,11 @@ import io.javaoverlay.core.backend.HostNetworking;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.firewall.Iptables;
+import io.javaoverlay.core.firewall.IptablesException;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.NetlinkException;
@@ -43,6 +47,9 @@ public final class HostGwBackend implements Backend {
     private final Map<Ip4Net, Ip4> wanted = new HashMap<>();
     private final Set<Ip4Net> failed = new LinkedHashSet<>();
     private boolean staleCleaned;
+    /** Counts traffic to and from peers; null when iptables is not usable here (the routes work without it). */
+    private HostGwAccounting accounting;
+    private AutoCloseable metrics;
 
     public HostGwBackend(BackendType type, BackendContext context) {
         if (type != BackendType.HOST_GW) {
@@ -61,7 +68,21 @@ public final class HostGwBackend implements Backend {
         } catch (NetlinkException e) {
             throw new BackendException("cannot prepare host-gw routing on " + context.external() + ": " + e.getMessage(), e);
         }
+        startAccounting(config);
         return reg;
+    }
+
+    /** The traffic counters ({@link HostGwAccounting}); without iptables the backend runs, without them. */
+    private void startAccounting(NetworkConfig config) {
+        HostGwAccounting a = new HostGwAccounting(Iptables.local(), config.network(), context.external().name());
+        try {
+            a.ensure();
+        } catch (IptablesException | UncheckedIOException e) {
+            LOG.warn("host-gw traffic will not show on /metrics: cannot install the accounting chains: {}", e.getMessage());
+            return;
+        }
+        accounting = a;
+        metrics = OverlayMetrics.registerBackend("host-gw", a::read);
     }
 
     @Override
@@ -195,11 +216,21 @@ public final class HostGwBackend implements Backend {
                 add(subnet, gw);
             }
         }
+        if (accounting != null) {
+            accounting.recheck();
+        }
     }
 
     /** Routes stay: a restarted agent takes them over without a gap in traffic. */
     @Override
     public void close() {
+        if (metrics != null) {
+            try {
+                metrics.close();
+            } catch (Exception e) {
+                LOG.debug("unregistering the metrics failed: {}", e.toString());
+            }
+        }
         if (nl != null) {
             nl.close();
         }

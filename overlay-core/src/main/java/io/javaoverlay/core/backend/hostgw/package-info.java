@@ -15,6 +15,9 @@
  *     interface that no lease explains are removed.
  * <li>Every recheck compares the routes with the leases and restores any that someone deleted
  *     or changed (flannel does the same every 10 s).
+ * <li>Traffic to and from peers is counted by two iptables rules that only count
+ *     ({@link io.javaoverlay.core.backend.hostgw.HostGwAccounting}, which also says why not route
+ *     realms); without a working iptables the routes work and the metrics are absent.
  * </ul>
  */
 package io.javaoverlay.core.backend.hostgw;

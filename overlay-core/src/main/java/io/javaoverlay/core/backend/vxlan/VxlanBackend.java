@@ -24,11 +24,14 @@ import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.metrics.BackendStats;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.FdbEntry;
 import io.javaoverlay.core.netlink.Link;
+import io.javaoverlay.core.netlink.LinkStats;
 import io.javaoverlay.core.netlink.Neighbour;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.NetlinkSocket;
@@ -52,7 +55,11 @@ public final class VxlanBackend implements Backend {
     private NetlinkSocket nl;
     private NetworkConfig config;
     private VxlanDevice device;
-    private Link link;
+    /** Written by the agent's thread; read by a scrape of {@code /metrics} too. */
+    private volatile Link link;
+    /** The scrape's own socket: a scrape never waits behind a large peer batch on {@link #nl}. */
+    private NetlinkSocket statsNl;
+    private AutoCloseable metrics;
     private Lease own;
     private List<Ip4Net> externalNetworks = List.of();
     /** Every usable peer the leases describe. */
@@ -86,6 +93,8 @@ public final class VxlanBackend implements Backend {
             HostNetworking.enableForwarding();
             link = device.ensure(nl);
             externalNetworks = b.directRouting() ? HostNetworking.networksOn(nl, ext.index()) : List.of();
+            statsNl = NetlinkSocket.open();
+            metrics = OverlayMetrics.registerBackend("vxlan", this::deviceStats);
         } catch (NetlinkException e) {
             throw new BackendException("cannot set up VXLAN device " + device.name() + " on " + ext + ": " + e.getMessage()
                     + " (is the vxlan kernel module available? is another program using UDP port " + port + "?)", e);
@@ -359,6 +368,23 @@ public final class VxlanBackend implements Backend {
         }
     }
 
+    /**
+     * The VXLAN device's kernel counters as the backend's traffic: what it sent is what was
+     * encapsulated towards peers, what it received was decapsulated from them. Peers reached by
+     * DirectRouting bypass the device and are not in these numbers. Null while the device is
+     * missing (deleted underneath, before {@link #recheck} makes it again).
+     */
+    private BackendStats deviceStats() {
+        Link l = link;
+        Optional<LinkStats> read = statsNl.links().stats(l.index());
+        if (read.isEmpty()) {
+            return null;
+        }
+        LinkStats s = read.get();
+        return new BackendStats(s.txPackets(), s.txBytes(), s.rxPackets(), s.rxBytes(),
+                Map.of("rx-dropped", s.rxDropped(), "tx-dropped", s.txDropped()), Map.of("rx", s.rxErrors(), "tx", s.txErrors()));
+    }
+
     /** The peers programmed now (for tests and diagnostics). */
     public int programmedPeers() {
         return programmed.size();
@@ -367,6 +393,16 @@ public final class VxlanBackend implements Backend {
     /** Leaves device, routes and entries in place: a restarted agent takes them over without a gap in traffic. */
     @Override
     public void close() {
+        if (metrics != null) {
+            try {
+                metrics.close();
+            } catch (Exception e) {
+                LOG.debug("unregistering the metrics failed: {}", e.toString());
+            }
+        }
+        if (statsNl != null) {
+            statsNl.close();
+        }
         if (nl != null) {
             nl.close();
         }

@@ -36,6 +36,9 @@
  *     no encapsulation where none is needed.
  * <li>Every change is a netlink "replace", one socket, no per-peer lookups: 5,000 peers are
  *     about 15,000 small requests.
+ * <li><b>Metrics</b>: the backend's traffic on {@code /metrics} is the device's own kernel
+ *     counters ({@code IFLA_STATS64}), read at each scrape on a second netlink socket so a scrape
+ *     never queues behind a large peer batch. They start again at 0 when the device is made anew.
  * </ul>
  */
 package io.javaoverlay.core.backend.vxlan;
