@@ -368,7 +368,9 @@ class CniPluginIT {
     void theJvmPluginLoadsNoMetricsInstrumentation() throws Exception {
         CniHost host = host(true);
         TestNamespace pod = host.pod();
-        java.nio.file.Path classes = Files.createTempFile("javaoverlay-cni-classes", ".log");
+        // a file the JVM creates: one that exists already it would rotate to NAME.0 and leave behind
+        java.nio.file.Path dir = Files.createTempDirectory("javaoverlay-cni-classes");
+        java.nio.file.Path classes = dir.resolve("class-load.log");
         try {
             Map<String, String> env = new java.util.HashMap<>(CniHost.env("ADD", "classes", pod, "eth0"));
             env.put("JAVAOVERLAY_CNI_SOCKET", ""); // the plugin in a JVM of its own, whatever agent runs here
@@ -379,7 +381,12 @@ class CniPluginIT {
             assertThat(loaded).as("the log names the plugin's classes").contains("io.javaoverlay.cni.CniMain");
             assertThat(loaded).doesNotContain("io.prometheus.metrics.instrumentation").doesNotContain("RuntimeMetrics");
         } finally {
-            Files.deleteIfExists(classes);
+            try (java.util.stream.Stream<java.nio.file.Path> files = Files.list(dir)) {
+                for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.delete(dir);
         }
     }
 }
