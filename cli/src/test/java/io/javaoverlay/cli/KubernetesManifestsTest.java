@@ -121,13 +121,51 @@ class KubernetesManifestsTest {
         assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     }
 
+    @Test
+    void etcdTlsFilesComeFromTheConfigMapAndEmptyValuesThereMeanPlainEtcd() {
+        for (Container c : List.of(M.container("net-config"), M.container("agent"))) {
+            // as written: the client certificate from the Secret's mount
+            String tlsMount = c.getVolumeMounts().stream().filter(v -> v.getName().equals("etcd-tls"))
+                    .findFirst().orElseThrow().getMountPath();
+            AgentCommand tls = parseAgent(env(c, "192.0.2.10", Map.of()));
+            assertThat(tls.store.etcd()).as(c.getName()).hasValueSatisfying(e -> {
+                assertThat(e.usesTls()).isTrue();
+                assertThat(e.caFile()).contains(java.nio.file.Path.of(tlsMount, "ca.crt"));
+                assertThat(e.certFile()).contains(java.nio.file.Path.of(tlsMount, "tls.crt"));
+                assertThat(e.keyFile()).contains(java.nio.file.Path.of(tlsMount, "tls.key"));
+            });
+            // what the header tells users of an etcd without TLS to put into the ConfigMap
+            AgentCommand plain = parseAgent(env(c, "192.0.2.10", Map.of("etcd-endpoints", "http://10.0.0.10:2379",
+                    "etcd-cafile", "", "etcd-certfile", "", "etcd-keyfile", "")));
+            assertThat(plain.store.etcd()).as(c.getName()).hasValueSatisfying(e -> {
+                assertThat(e.usesTls()).isFalse();
+                assertThat(e.caFile()).isEmpty();
+                assertThat(e.certFile()).isEmpty();
+                assertThat(e.keyFile()).isEmpty();
+            });
+        }
+    }
+
+    /** The agent's store flags as they come out of {@code env} alone (the etcd flags are shared with config set). */
+    private static AgentCommand parseAgent(Map<String, String> env) {
+        AgentCommand cmd = new AgentCommand();
+        new CommandLine(cmd).setDefaultValueProvider(new FlanneldEnvDefaults(env)).parseArgs();
+        return cmd;
+    }
+
     private static Map<String, String> env(Container c, String hostIp) {
+        return env(c, hostIp, Map.of());
+    }
+
+    /** {@code c}'s environment as the kubelet makes it, with {@code configOverrides} in place of those ConfigMap keys. */
+    private static Map<String, String> env(Container c, String hostIp, Map<String, String> configOverrides) {
         Map<String, String> env = new HashMap<>();
         for (EnvVar e : c.getEnv()) {
             if (e.getValue() != null) {
                 env.put(e.getName(), e.getValue());
             } else if (e.getValueFrom().getConfigMapKeyRef() != null) {
-                env.put(e.getName(), M.configValue(e.getValueFrom().getConfigMapKeyRef().getKey()));
+                String key = e.getValueFrom().getConfigMapKeyRef().getKey();
+                env.put(e.getName(), configOverrides.containsKey(key) ? configOverrides.get(key) : M.configValue(key));
             } else {
                 assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
                 env.put(e.getName(), hostIp); // what the kubelet puts there: the node's address
