@@ -271,7 +271,12 @@ class AgentProcessIT {
             long wall0 = System.currentTimeMillis();
             long t0 = System.nanoTime();
             etcd.client().getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> watcher.peerSubnets().size() == expected);
+            try {
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> watcher.peerSubnets().size() == expected);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("lease " + subnet + " (#" + expected + ") did not reach the agent within 10 s; its /peers: "
+                        + watcher.peerSubnets() + "; its log:\n" + watcher.logTail(), e);
+            }
             took[i] = System.nanoTime() - t0;
             // the agent logs each peer as its event loop hands it to the backend: that instant, without our HTTP polling
             String line = watcher.log().lines().filter(l -> l.contains("peer added: " + subnet)).findFirst().orElseThrow();
