@@ -2,7 +2,6 @@ package io.javaoverlay.docker.state;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.javaoverlay.core.files.AtomicFiles;
 
 /**
  * The plugin's state on disk: one JSON file per network and endpoint under
@@ -134,17 +135,7 @@ public final class StateStore {
             String key = id.apply(value);
             Path file = dir.resolve(key + ".json");
             try {
-                Path tmp = Files.createTempFile(dir, "." + key, ".tmp");
-                try {
-                    json.writeValue(tmp.toFile(), value);
-                    try {
-                        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
+                AtomicFiles.write(file, json.writeValueAsBytes(value));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
             }

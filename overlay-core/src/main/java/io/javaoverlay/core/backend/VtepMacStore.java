@@ -3,15 +3,14 @@ package io.javaoverlay.core.backend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.javaoverlay.core.files.AtomicFiles;
 import io.javaoverlay.core.net.MacAddress;
 
 /**
@@ -54,17 +53,7 @@ public final class VtepMacStore {
         MacAddress mac = MacAddress.randomLocal();
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".vxlan-" + vni, ".tmp");
-            try {
-                Files.writeString(tmp, mac + "\n", StandardCharsets.UTF_8);
-                try {
-                    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.writeString(f, mac + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the VTEP MAC to " + f + " (set --data-dir to a writable directory)", e);
         }

@@ -6,12 +6,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.javaoverlay.core.files.AtomicFiles;
 import io.javaoverlay.core.net.Ip4Net;
 
 /**
@@ -135,7 +134,7 @@ public final class DiskLeaseStore implements LeaseStore {
     @Override
     public void writeNetworkConfig(String json) {
         locked(() -> {
-            writeAtomically(netConfigFile(), json);
+            AtomicFiles.writeString(netConfigFile(), json);
             return null;
         });
     }
@@ -278,7 +277,7 @@ public final class DiskLeaseStore implements LeaseStore {
             n.putNull("Expiration");
         }
         n.put("Revision", revision);
-        writeAtomically(file(subnet), JSON.writeValueAsString(n));
+        AtomicFiles.writeString(file(subnet), JSON.writeValueAsString(n));
         return new Lease(subnet, Optional.empty(), attrs, expiration.isEmpty(), expiration, revision);
     }
 
@@ -298,26 +297,12 @@ public final class DiskLeaseStore implements LeaseStore {
 
     private long bumpRevision() throws IOException {
         long next = readRevision() + 1;
-        writeAtomically(dir.resolve("revision"), Long.toString(next));
+        AtomicFiles.writeString(dir.resolve("revision"), Long.toString(next));
         return next;
     }
 
     private Path file(Ip4Net subnet) {
         return subnets.resolve(subnet.toKey() + ".json");
-    }
-
-    private static void writeAtomically(Path target, String text) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, UTF_8);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     private interface IoSupplier<T> {
