@@ -22,7 +22,7 @@ final class BackendTraffic implements MultiCollector {
 
     private final Map<String, Supplier<BackendStats>> backends = new ConcurrentHashMap<>();
 
-    AutoCloseable register(String backend, Supplier<BackendStats> stats) {
+    OverlayMetrics.BackendRegistration register(String backend, Supplier<BackendStats> stats) {
         backends.put(backend, stats);
         return () -> backends.remove(backend, stats);
     }
@@ -37,7 +37,7 @@ final class BackendTraffic implements MultiCollector {
                 .help("packets the backend dropped, by reason (udp: its own checks; vxlan: the device's rx-dropped, tx-dropped)");
         CounterSnapshot.Builder errors = CounterSnapshot.builder().name("javaoverlay_backend_errors")
                 .help("packets the backend failed to send or receive with an error, by direction (tx, rx)");
-        int[] counts = new int[4];
+        int[] counts = new int[3]; // series of: packets and bytes, drops, errors
         backends.forEach((name, supplier) -> {
             BackendStats s;
             try {

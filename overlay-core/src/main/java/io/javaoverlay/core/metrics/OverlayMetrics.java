@@ -151,8 +151,14 @@ public final class OverlayMetrics {
      * same name again replaces the earlier supplier. The supplier may return null when it has
      * nothing to show now (its device is gone).
      */
-    public static AutoCloseable registerBackend(String backend, Supplier<BackendStats> stats) {
+    public static BackendRegistration registerBackend(String backend, Supplier<BackendStats> stats) {
         return TRAFFIC.register(backend, stats);
+    }
+
+    /** A backend's counters on /metrics; {@link #close()} removes them and cannot fail. */
+    public interface BackendRegistration extends AutoCloseable {
+        @Override
+        void close();
     }
 
     // --- faces ---

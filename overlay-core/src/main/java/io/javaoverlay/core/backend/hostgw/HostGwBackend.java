@@ -49,7 +49,7 @@ public final class HostGwBackend implements Backend {
     private boolean staleCleaned;
     /** Counts traffic to and from peers; null when iptables is not usable here (the routes work without it). */
     private HostGwAccounting accounting;
-    private AutoCloseable metrics;
+    private OverlayMetrics.BackendRegistration metrics;
 
     public HostGwBackend(BackendType type, BackendContext context) {
         if (type != BackendType.HOST_GW) {
@@ -225,11 +225,7 @@ public final class HostGwBackend implements Backend {
     @Override
     public void close() {
         if (metrics != null) {
-            try {
-                metrics.close();
-            } catch (Exception e) {
-                LOG.debug("unregistering the metrics failed: {}", e.toString());
-            }
+            metrics.close();
         }
         if (nl != null) {
             nl.close();

@@ -63,7 +63,7 @@ public final class UdpBackend implements Backend {
     private Thread inbound;
     private String lastDrops = "";
     /** The counters' registration with the agent's /metrics, removed on close. */
-    private AutoCloseable metrics;
+    private OverlayMetrics.BackendRegistration metrics;
 
     public UdpBackend(BackendType type, BackendContext context) {
         if (type != BackendType.UDP) {
@@ -241,11 +241,7 @@ public final class UdpBackend implements Backend {
     @Override
     public void close() {
         if (metrics != null) {
-            try {
-                metrics.close();
-            } catch (Exception e) {
-                LOG.debug("udp backend: removing its metrics failed", e);
-            }
+            metrics.close();
         }
         closeQuietly();
         for (Thread t : new Thread[] {outbound, inbound}) {

@@ -59,7 +59,7 @@ public final class VxlanBackend implements Backend {
     private volatile Link link;
     /** The scrape's own socket: a scrape never waits behind a large peer batch on {@link #nl}. */
     private NetlinkSocket statsNl;
-    private AutoCloseable metrics;
+    private OverlayMetrics.BackendRegistration metrics;
     private Lease own;
     private List<Ip4Net> externalNetworks = List.of();
     /** Every usable peer the leases describe. */
@@ -394,11 +394,7 @@ public final class VxlanBackend implements Backend {
     @Override
     public void close() {
         if (metrics != null) {
-            try {
-                metrics.close();
-            } catch (Exception e) {
-                LOG.debug("unregistering the metrics failed: {}", e.toString());
-            }
+            metrics.close();
         }
         if (statsNl != null) {
             statsNl.close();
