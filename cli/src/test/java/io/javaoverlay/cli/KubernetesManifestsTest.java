@@ -123,6 +123,8 @@ class KubernetesManifestsTest {
 
     @Test
     void etcdTlsFilesComeFromTheConfigMapAndEmptyValuesThereMeanPlainEtcd() {
+        // config set (net-config) takes the same etcd flags as the agent (StoreOptions), so the
+        // agent's parser reads both containers' environment
         for (Container c : List.of(M.container("net-config"), M.container("agent"))) {
             // as written: the client certificate from the Secret's mount
             String tlsMount = c.getVolumeMounts().stream().filter(v -> v.getName().equals("etcd-tls"))
@@ -146,10 +148,10 @@ class KubernetesManifestsTest {
         }
     }
 
-    /** The agent's store flags as they come out of {@code env} alone (the etcd flags are shared with config set). */
-    private static AgentCommand parseAgent(Map<String, String> env) {
+    /** {@code javaoverlay agent ARGS} as the agent parses them, with {@code env} as its FLANNELD_* environment. */
+    private static AgentCommand parseAgent(Map<String, String> env, String... args) {
         AgentCommand cmd = new AgentCommand();
-        new CommandLine(cmd).setDefaultValueProvider(new FlanneldEnvDefaults(env)).parseArgs();
+        new CommandLine(cmd).setDefaultValueProvider(new FlanneldEnvDefaults(env)).parseArgs(args);
         return cmd;
     }
 
@@ -180,9 +182,7 @@ class KubernetesManifestsTest {
         assertThat(agent.getCommand()).containsExactly("/opt/javaoverlay/bin/javaoverlay");
         List<String> args = agent.getArgs();
         assertThat(args.get(0)).isEqualTo("agent");
-        AgentCommand cmd = new AgentCommand();
-        new CommandLine(cmd).setDefaultValueProvider(new FlanneldEnvDefaults(env(agent, "192.0.2.10")))
-                .parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+        AgentCommand cmd = parseAgent(env(agent, "192.0.2.10"), args.subList(1, args.size()).toArray(String[]::new));
         assertThat(cmd.store.etcd()).hasValueSatisfying(e -> {
             assertThat(e.endpoints()).containsExactly("https://10.0.0.10:2379");
             assertThat(e.prefix()).isEqualTo("/coreos.com/network");
