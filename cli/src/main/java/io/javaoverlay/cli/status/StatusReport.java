@@ -62,7 +62,7 @@ final class StatusReport {
         sb.append(String.format("%-11s %d%n%n", "peers:", peers.size()));
         if (peers.isEmpty()) {
             sb.append("no peers yet: this is the only host with a lease (start an agent on another host)\n");
-            return sb.toString();
+            return sb.append(rejected()).toString();
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"SUBNET", "PUBLIC IP", "BACKEND", "VTEP MAC", "UNDERLAY", "OVERLAY"});
@@ -83,6 +83,20 @@ final class StatusReport {
                 line.append(String.format("%-" + (w[i] + 2) + "s", r[i]));
             }
             sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.append(rejected()).toString();
+    }
+
+    /** The leases the agent refused to program, one line each, after the peers. */
+    private String rejected() {
+        JsonNode list = agentStatus.map(s -> s.path("Rejected")).orElse(JSON.missingNode());
+        if (!list.isArray() || list.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(String.format("%nrejected leases (not programmed; see docs/security.md): %d%n", list.size()));
+        for (JsonNode r : list) {
+            sb.append(String.format("  %s at %s: %s: %s%n", r.path("Key").asText(), r.path("PublicIP").asText(),
+                    r.path("Reason").asText(), r.path("Detail").asText()));
         }
         return sb.toString();
     }

@@ -22,6 +22,8 @@ import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.BackendRegistry;
 import io.javaoverlay.core.backend.ExternalInterface;
+import io.javaoverlay.core.backend.HostView;
+import io.javaoverlay.core.backend.PeerAdmission;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
@@ -42,6 +44,8 @@ import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.metrics.RuntimeMetrics;
 import io.javaoverlay.core.netlink.Errno;
 import io.javaoverlay.core.netlink.NetlinkException;
+import io.javaoverlay.core.netlink.NetlinkSocket;
+import io.javaoverlay.core.netlink.Route;
 import io.javaoverlay.core.net.Ip4Net;
 
 /**
@@ -71,6 +75,11 @@ public final class Agent {
     private final BackendRegistry backends;
     private final BlockingQueue<AgentEvent> queue = new LinkedBlockingQueue<>();
     private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
+    /** Checks every other host's lease before the backend sees it; set once the lease is held. */
+    private volatile PeerAdmission admission;
+    /** Reads the host's addresses and routes for {@link #admission}; null with --no-data-path. */
+    private NetlinkSocket hostNl;
+    private HostView lastHostView;
     private volatile boolean stopping;
     private volatile String notReady = "starting";
     private volatile int healthPort = -1;
@@ -116,7 +125,7 @@ public final class Agent {
             watchdog = SystemdWatchdog.start(System.getenv(), ProcessHandle.current().pid(), systemd, heartbeat);
             if (options.healthzPort() > 0) {
                 health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson,
-                        () -> AgentStatus.json(notReady, own, peers.size()));
+                        () -> AgentStatus.json(notReady, own, peers.size(), admission == null ? List.of() : admission.rejected()));
                 healthPort = health.port();
             }
             ExternalInterface ext = new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp());
@@ -130,13 +139,23 @@ public final class Agent {
             }
             NetworkConfig config = maybeConfig.get();
 
+            if (config.network().contains(ext.ifaceAddr())) {
+                LOG.warn("Network {} contains this host's own address {} on {}: its subnets there will not be leased or routed,"
+                        + " but an overlay that holds the underlay is fragile; pick a Network apart from it", config.network(),
+                        ext.ifaceAddr(), ext.name());
+            }
+
             backendName = config.backendType().flannelName();
             backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir()));
             Registration reg = backend.register(config);
             LeaseAttrs attrs = reg.attrs(ext.publicIp());
+            hostNl = options.dataPath() ? NetlinkSocket.open() : null;
+            Backend owner = backend;
+            List<Ip4Net> hostRoutes = hostView().foreignRoutesIn(config.network(), owner::ownsRoute).stream()
+                    .map(Route::ip4Destination).toList();
 
             notReady = "acquiring a subnet lease";
-            Optional<Lease> acquired = acquire(sm, config, attrs);
+            Optional<Lease> acquired = acquire(sm, config, attrs, hostRoutes);
             if (acquired.isEmpty()) {
                 return EXIT_OK;
             }
@@ -148,6 +167,7 @@ public final class Agent {
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
+            admission = new PeerAdmission(config, lease.subnet(), ext.publicIp(), backend, options.dataPath());
 
             // the peers that exist now are programmed before anything slower (iptables) and before
             // subnet.env says the host is ready: a new host reaches the others as soon as it can
@@ -208,6 +228,7 @@ public final class Agent {
             closeQuietly("backend", backend);
             closeQuietly("lease store", store);
             closeQuietly("health server", health);
+            closeQuietly("host netlink socket", hostNl);
             LOG.info("stopped");
         }
     }
@@ -261,14 +282,15 @@ public final class Agent {
     }
 
     /** Acquires the lease, retrying with backoff while the store is unreachable. */
-    private Optional<Lease> acquire(SubnetManager sm, NetworkConfig config, LeaseAttrs attrs) throws InterruptedException {
+    private Optional<Lease> acquire(SubnetManager sm, NetworkConfig config, LeaseAttrs attrs, List<Ip4Net> hostRoutes)
+            throws InterruptedException {
         Optional<Ip4Net> previous = previousSubnet();
         Duration backoff = Duration.ofMillis(200);
         String lastProblem = null;
         while (!stopping) {
             heartbeat.beat();
             try {
-                return Optional.of(sm.acquire(config, attrs, previous));
+                return Optional.of(sm.acquire(config, attrs, previous, hostRoutes));
             } catch (LeaseException.StoreUnavailableException e) {
                 if (!e.getMessage().equals(lastProblem)) {
                     LOG.warn("cannot acquire a lease yet: {}; retrying", e.getMessage());
@@ -382,6 +404,11 @@ public final class Agent {
     }
 
     private void recheck(Backend backend) {
+        // first the leases against the host as it is now (a route added since, a claim released)
+        List<LeaseEvent> changed = admission.reconsider(hostView());
+        if (!changed.isEmpty()) {
+            handle(backend, changed);
+        }
         try {
             backend.recheck();
         } catch (RuntimeException e) {
@@ -398,7 +425,12 @@ public final class Agent {
         }
     }
 
+    /** Passes a batch from the store through {@link PeerAdmission} to the backend. */
     private void apply(Backend backend, List<LeaseEvent> batch) {
+        handle(backend, admission.admit(batch, hostView()));
+    }
+
+    private void handle(Backend backend, List<LeaseEvent> batch) {
         for (LeaseEvent e : batch) {
             if (e instanceof LeaseEvent.Removed) {
                 peers.remove(e.lease().subnet());
@@ -417,6 +449,25 @@ public final class Agent {
             statusPeers = peers.size();
             systemd.status(statusPrefix + ", " + statusPeers + (statusPeers == 1 ? " peer" : " peers"));
         }
+    }
+
+    /**
+     * The host's addresses and routes now; the last reading when this one fails (the checks
+     * never run on nothing), and nothing at all for an agent that programs no data path.
+     */
+    private HostView hostView() {
+        if (hostNl == null) {
+            return HostView.none();
+        }
+        try {
+            lastHostView = HostView.read(hostNl);
+        } catch (NetlinkException e) {
+            if (lastHostView == null) {
+                throw new BackendException("cannot read this host's addresses and routes: " + e.getMessage(), e);
+            }
+            LOG.warn("cannot read this host's addresses and routes ({}); checking leases against the last reading", e.getMessage());
+        }
+        return lastHostView;
     }
 
     private int leaseLost(Ip4Net subnet, String why) {

@@ -1,10 +1,14 @@
 package io.javaoverlay.core.agent;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.javaoverlay.core.backend.PeerAdmission;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -16,8 +20,12 @@ import io.javaoverlay.core.net.Ip4Net;
  *
  * <pre>
  * {"Ready": true, "Lease": {"Subnet": "10.244.5.0/24", "PublicIP": "192.168.1.7", "BackendType": "vxlan",
- *  "Expiration": "2026-11-27T09:10:50Z", "MTU": 1450}, "Peers": 2}
+ *  "Expiration": "2026-11-27T09:10:50Z", "MTU": 1450}, "Peers": 2,
+ *  "Rejected": [{"Key": "192.168.1.0-24", "PublicIP": "192.168.1.9", "Reason": "outside-network",
+ *                "Detail": "subnet 192.168.1.0/24 is outside Network 10.244.0.0/16"}]}
  * </pre>
+ *
+ * {@code Rejected} lists the other hosts' leases the agent refused to program ({@link PeerAdmission}).
  */
 final class AgentStatus {
 
@@ -32,7 +40,7 @@ final class AgentStatus {
         }
     }
 
-    static String json(String notReady, Own own, int peers) {
+    static String json(String notReady, Own own, int peers, List<PeerAdmission.Rejected> rejected) {
         ObjectNode n = JSON.createObjectNode();
         n.put("Ready", notReady == null);
         if (notReady != null) {
@@ -47,6 +55,14 @@ final class AgentStatus {
             l.put("MTU", own.mtu());
         }
         n.put("Peers", peers);
+        ArrayNode r = n.putArray("Rejected");
+        for (PeerAdmission.Rejected x : rejected) {
+            ObjectNode o = r.addObject();
+            o.put("Key", x.lease().keyName());
+            o.put("PublicIP", x.lease().attrs().publicIp().toString());
+            o.put("Reason", x.why().reason().label());
+            o.put("Detail", x.why().detail());
+        }
         return n.toString();
     }
 }

@@ -1,10 +1,12 @@
 package io.javaoverlay.core.backend;
 
 import java.util.List;
+import java.util.Optional;
 
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.netlink.Route;
 
 /**
  * A data path the agent drives, in flannel's order:
@@ -34,7 +36,29 @@ public interface Backend extends AutoCloseable {
     /** This host's lease is held; {@code own.subnet()} is the host's subnet. */
     void leaseAcquired(Lease own);
 
-    /** Applies one batch of peer events, in order. */
+    /**
+     * Why this backend cannot program {@code peer}'s lease (its BackendType, its BackendData), if
+     * it cannot. {@link PeerAdmission} asks before {@link #handle} ever sees the lease, after the
+     * checks every backend shares (subnet, public IP, host routes).
+     */
+    default Optional<PeerRejection> checkPeer(Lease peer) {
+        return Optional.empty();
+    }
+
+    /** The values of {@code peer}'s lease the kernel keys this backend's state by ({@link PeerClaim}). */
+    default List<PeerClaim> claims(Lease peer) {
+        return List.of();
+    }
+
+    /**
+     * Whether this backend made {@code route} and tells it by its device (the VXLAN or TUN
+     * device's routes); routes it marks with {@code Route.PROTOCOL_JAVAOVERLAY} need not be named.
+     */
+    default boolean ownsRoute(Route route) {
+        return false;
+    }
+
+    /** Applies one batch of peer events, in order; every lease in it has passed {@link #checkPeer}. */
     void handle(List<LeaseEvent> batch);
 
     /**

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip4Ranges;
 import io.javaoverlay.core.net.Ip6Net;
 
 /**
@@ -150,13 +151,21 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
         if (t.indexOf('/') < 0) {
             throw new NetworkConfigException("Network \"" + t + "\" has no prefix length: write it as a CIDR, e.g. \"" + t + "/16\"");
         }
+        Ip4Net network;
         try {
             // like Go's ParseCIDR (and so flannel), host bits are cleared rather than refused
-            Ip4Net.HostAddress h = Ip4Net.parseHost(t);
-            return h.network();
+            network = Ip4Net.parseHost(t).network();
         } catch (IllegalArgumentException e) {
             throw new NetworkConfigException("Network \"" + t + "\" is not an IPv4 CIDR (" + e.getMessage() + "): use e.g. \"10.244.0.0/16\"");
         }
+        // flannel takes any CIDR; we refuse what would route the whole space, loopback, multicast or
+        // link-local into the overlay: every host would then replace routes it depends on
+        Optional<Ip4Ranges.Special> special = Ip4Ranges.overlappedBy(network);
+        if (special.isPresent()) {
+            throw new NetworkConfigException("Network " + network + " overlaps " + special.get().name()
+                    + ": no host can route that into an overlay; use a private range such as \"10.244.0.0/16\"");
+        }
+        return network;
     }
 
     /** flannel's SubnetLen rules: explicit ones checked, else 24 for a /22 or wider, else prefix+2. */

@@ -80,6 +80,17 @@ public final class SubnetManager implements AutoCloseable {
      * @throws LeaseException.SubnetsExhaustedException when every subnet is taken
      */
     public Lease acquire(NetworkConfig config, LeaseAttrs attrs, Optional<Ip4Net> previous) {
+        return acquire(config, attrs, previous, List.of());
+    }
+
+    /**
+     * Acquires this host's lease, never picking a new subnet that overlaps one of
+     * {@code hostRoutes}: the destinations of routes this host already has inside the network
+     * (its underlay, an operator's route), which a lease there would shadow. This host's own
+     * earlier lease and the subnet of its subnet file are reused all the same: its bridge routes
+     * that subnet.
+     */
+    public Lease acquire(NetworkConfig config, LeaseAttrs attrs, Optional<Ip4Net> previous, List<Ip4Net> hostRoutes) {
         long maxRaces = Math.min(config.subnetCount(), 10_000) + 10;
         for (long race = 0; ; race++) {
             LeaseSnapshot snap = store.list();
@@ -88,7 +99,7 @@ public final class SubnetManager implements AutoCloseable {
                 return reused.get();
             }
             Ip4Net candidate = previous.filter(p -> isFree(p, snap.leases()) && compatible(config, p, "previously leased"))
-                    .orElseGet(() -> pickFree(config, snap.leases()));
+                    .orElseGet(() -> pickFree(config, snap.leases(), hostRoutes));
             try {
                 Lease l = store.create(candidate, attrs, ttl);
                 LOG.info("allocated lease {} to this host ({})", candidate, attrs.publicIp());
@@ -138,8 +149,8 @@ public final class SubnetManager implements AutoCloseable {
         return leases.stream().noneMatch(l -> l.subnet().overlaps(subnet));
     }
 
-    /** A uniformly random subnet of SubnetMin..SubnetMax that no lease or reservation overlaps. */
-    static Ip4Net pickFree(NetworkConfig config, List<Lease> leases) {
+    /** A uniformly random subnet of SubnetMin..SubnetMax that no lease, reservation or host route overlaps. */
+    static Ip4Net pickFree(NetworkConfig config, List<Lease> leases, List<Ip4Net> hostRoutes) {
         long count = config.subnetCount();
         if (count > Integer.MAX_VALUE) {
             throw new IllegalStateException("too many subnets: " + count);
@@ -150,24 +161,25 @@ public final class SubnetManager implements AutoCloseable {
         BitSet taken = new BitSet(n);
         int reservations = 0;
         for (Lease l : leases) {
-            long start = l.subnet().address().unsigned();
-            long end = l.subnet().last().unsigned();
-            long first = Math.max(0, (start - min) >> shift);
-            long last = Math.min(n - 1L, (end - min) >> shift);
-            if (end < min || first > last) {
-                continue;
-            }
-            taken.set((int) first, (int) last + 1);
-            if (l.reservation()) {
+            if (markTaken(taken, l.subnet(), min, shift, n) && l.reservation()) {
                 reservations++;
             }
+        }
+        int byLeases = taken.cardinality();
+        for (Ip4Net r : hostRoutes) {
+            markTaken(taken, r, min, shift, n);
+        }
+        int byRoutes = taken.cardinality() - byLeases;
+        if (byRoutes > 0) {
+            LOG.info("{} subnets of the network are not leased because this host already routes them ({})", byRoutes, hostRoutes);
         }
         int free = n - taken.cardinality();
         if (free == 0) {
             Ip4Net lo = new Ip4Net(config.subnetMin(), config.subnetLen());
             Ip4Net hi = new Ip4Net(config.subnetMax(), config.subnetLen());
             throw new LeaseException.SubnetsExhaustedException("no free subnet: all " + n + " subnets from " + lo + " to " + hi
-                    + " are taken (" + (leases.size() - reservations) + " leases, " + reservations + " reservations);"
+                    + " are taken (" + (leases.size() - reservations) + " leases, " + reservations + " reservations"
+                    + (byRoutes > 0 ? ", " + byRoutes + " routed by this host: " + hostRoutes : "") + ");"
                     + " delete stale leases or widen the range (SubnetMin/SubnetMax, Network)");
         }
         int k = ThreadLocalRandom.current().nextInt(free);
@@ -176,6 +188,19 @@ public final class SubnetManager implements AutoCloseable {
             index = taken.nextClearBit(index + 1);
         }
         return new Ip4Net(new Ip4((int) (min + ((long) index << shift))), config.subnetLen());
+    }
+
+    /** Marks the subnets {@code net} overlaps as taken; false when it lies outside SubnetMin..SubnetMax. */
+    private static boolean markTaken(BitSet taken, Ip4Net net, long min, int shift, int n) {
+        long start = net.address().unsigned();
+        long end = net.last().unsigned();
+        long first = Math.max(0, (start - min) >> shift);
+        long last = Math.min(n - 1L, (end - min) >> shift);
+        if (end < min || first > last) {
+            return false;
+        }
+        taken.set((int) first, (int) last + 1);
+        return true;
     }
 
     /**

@@ -47,6 +47,9 @@ public final class OverlayMetrics {
             .help("times this host's lease was revoked or expired").register(REGISTRY);
     private static final Gauge PEERS = Gauge.builder().name("javaoverlay_peers")
             .help("other hosts' leases the agent knows and routes to").register(REGISTRY);
+    private static final Counter LEASES_REJECTED = Counter.builder().name("javaoverlay_leases_rejected_total")
+            .help("other hosts' leases refused before they reached the kernel, by reason (counted once per change of the lease)")
+            .labelNames("reason").register(REGISTRY);
     private static final Counter ETCD_RECONNECTS = Counter.builder().name("javaoverlay_etcd_reconnects_total")
             .help("times the lease watch got its connection to etcd back after losing it").register(REGISTRY);
     private static final Counter WATCH_RESYNCS = Counter.builder().name("javaoverlay_lease_watch_resyncs_total")
@@ -112,6 +115,11 @@ public final class OverlayMetrics {
 
     public static void peers(int count) {
         PEERS.set(count);
+    }
+
+    /** Another host's lease was refused; {@code reason} is a {@code PeerRejection.Reason} label. */
+    public static void leaseRejected(String reason) {
+        LEASES_REJECTED.labelValues(reason).inc();
     }
 
     public static void backendFailure(String backend) {

@@ -42,6 +42,19 @@ public record MacAddress(byte[] bytes) {
         return new MacAddress(b);
     }
 
+    /** Whether this can be one station's address: the group bit (multicast, broadcast) clear, and not all zeros. */
+    public boolean isUnicastStation() {
+        if ((bytes[0] & 0x01) != 0) {
+            return false;
+        }
+        for (byte b : bytes) {
+            if (b != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public byte[] bytes() {
         return bytes.clone();

@@ -32,6 +32,13 @@ public record Route(int family, InetAddress destination, int prefixLength, InetA
     public static final int PROTOCOL_KERNEL = 2;
     public static final int PROTOCOL_BOOT = 3;
     public static final int PROTOCOL_STATIC = 4;
+    /**
+     * The protocol javaoverlay marks the routes it makes with ({@code ip route} shows {@code proto 74}):
+     * what it made is told from what the host or an operator made by this mark, not by shape, so a
+     * clean-up never deletes a route it did not create. 74 is unassigned in iproute2's rt_protos
+     * (0-4 are the kernel's, 8-18 and 42, 99, 186-192 are routing daemons').
+     */
+    public static final int PROTOCOL_JAVAOVERLAY = 74;
     public static final int SCOPE_UNIVERSE = 0;
     public static final int SCOPE_LINK = 253;
     public static final int SCOPE_HOST = 254;

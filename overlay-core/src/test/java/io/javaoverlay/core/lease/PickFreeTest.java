@@ -30,7 +30,7 @@ class PickFreeTest {
                 lease("10.0.0.64/26", false), lease("10.1.0.0/28", false));
         Set<Ip4Net> seen = new HashSet<>();
         for (int i = 0; i < 2000; i++) {
-            seen.add(SubnetManager.pickFree(c, taken));
+            seen.add(SubnetManager.pickFree(c, taken, List.of()));
         }
         List<String> expected = new ArrayList<>();
         for (int i = 3; i < 16; i++) {
@@ -45,8 +45,23 @@ class PickFreeTest {
     void saysWhenTheRangeIsFull() {
         NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.0.0.0/28\"}"); // /30s: 3 leasable
         List<Lease> taken = List.of(lease("10.0.0.4/30", false), lease("10.0.0.8/30", false), lease("10.0.0.12/30", true));
-        assertThatThrownBy(() -> SubnetManager.pickFree(c, taken)).isInstanceOf(LeaseException.SubnetsExhaustedException.class)
+        assertThatThrownBy(() -> SubnetManager.pickFree(c, taken, List.of())).isInstanceOf(LeaseException.SubnetsExhaustedException.class)
                 .hasMessage("no free subnet: all 3 subnets from 10.0.0.4/30 to 10.0.0.12/30 are taken (2 leases, 1 reservations);"
                         + " delete stale leases or widen the range (SubnetMin/SubnetMax, Network)");
+    }
+
+    @Test
+    void neverPicksASubnetTheHostAlreadyRoutes() {
+        // a SubnetMin/Max window over the underlay's own /24 (10.5.7.0/24 connected on eth0)
+        NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"SubnetMin\":\"10.5.6.0\",\"SubnetMax\":\"10.5.8.0\"}");
+        List<Ip4Net> routes = List.of(Ip4Net.parse("10.5.7.0/24"), Ip4Net.parse("10.5.8.128/25"));
+        Set<Ip4Net> seen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            seen.add(SubnetManager.pickFree(c, List.of(), routes));
+        }
+        assertThat(seen).extracting(Ip4Net::toString).containsExactly("10.5.6.0/24");
+        List<Lease> leased = List.of(lease("10.5.6.0/24", false));
+        assertThatThrownBy(() -> SubnetManager.pickFree(c, leased, routes)).isInstanceOf(LeaseException.SubnetsExhaustedException.class)
+                .hasMessageContaining("(1 leases, 0 reservations, 2 routed by this host: [10.5.7.0/24, 10.5.8.128/25])");
     }
 }

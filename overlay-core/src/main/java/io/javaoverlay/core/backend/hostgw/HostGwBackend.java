@@ -17,6 +17,7 @@ import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
+import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
@@ -91,6 +92,16 @@ public final class HostGwBackend implements Backend {
     }
 
     @Override
+    public Optional<PeerRejection> checkPeer(Lease peer) {
+        Optional<String> type = peer.attrs().backendType();
+        if (type.isEmpty() || !type.get().equals(BackendType.HOST_GW.flannelName())) {
+            return Optional.of(new PeerRejection(PeerRejection.Reason.BACKEND_TYPE,
+                    "its BackendType is " + type.map(t -> "\"" + t + "\"").orElse("missing") + ", not \"host-gw\""));
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public void handle(List<LeaseEvent> batch) {
         boolean each = batch.size() <= LOG_EACH_PEER_UP_TO;
         for (LeaseEvent e : batch) {
@@ -134,7 +145,7 @@ public final class HostGwBackend implements Backend {
     }
 
     private Route route(Ip4Net subnet, Ip4 gw) {
-        return Route.ip4(subnet).via(gw).device(context.external().index());
+        return Route.ip4(subnet).via(gw).device(context.external().index()).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
     }
 
     private void add(Ip4Net subnet, Ip4 gw) {
@@ -160,7 +171,12 @@ public final class HostGwBackend implements Backend {
         }
     }
 
-    /** Routes into the overlay network through the external interface that no current lease explains. */
+    /**
+     * Routes into the overlay network through the external interface, with javaoverlay's mark,
+     * that no current lease explains. Unmarked routes (an operator's, or flanneld's before a
+     * switch to javaoverlay) are left alone: a route of a current peer is taken over (replaced
+     * with the mark) when it is programmed, and any other stays until someone deletes it.
+     */
     private void cleanUpStale() {
         try {
             for (Route r : nl.routes().listIp4()) {
@@ -178,7 +194,8 @@ public final class HostGwBackend implements Backend {
     }
 
     private boolean isOurs(Route r) {
-        if (r.isDefault() || r.ip4Gateway() == null || r.outputIndex() != context.external().index()) {
+        if (r.isDefault() || r.ip4Gateway() == null || r.outputIndex() != context.external().index()
+                || r.protocol() != Route.PROTOCOL_JAVAOVERLAY) {
             return false;
         }
         Ip4Net dst = r.ip4Destination();

@@ -14,6 +14,8 @@ import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
+import io.javaoverlay.core.backend.PeerClaim;
+import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
@@ -156,11 +158,41 @@ public final class UdpBackend implements Backend {
         if (nl.addresses().list(link).stream().noneMatch(a -> a.isIp4() && a.ip4().ip().equals(address))) {
             nl.addresses().replace(Address.ip4(link.index(), address, 32));
         }
+        for (Route r : nl.routes().listIp4()) {
+            if (!r.isDefault() && r.ip4Destination().equals(config.network()) && r.outputIndex() != link.index()
+                    && r.protocol() != Route.PROTOCOL_JAVAOVERLAY) {
+                // replacing it would take the network away from whoever routes it now
+                throw new BackendException("this host already routes " + config.network() + " (" + r
+                        + "), and javaoverlay does not replace routes it did not make: delete that route or pick another Network");
+            }
+        }
         nl.routes().replace(networkRoute());
     }
 
     private Route networkRoute() {
-        return Route.ip4(config.network()).device(link).withSource(own.subnet().address().toInetAddress());
+        return Route.ip4(config.network()).device(link).withSource(own.subnet().address().toInetAddress())
+                .withProtocol(Route.PROTOCOL_JAVAOVERLAY);
+    }
+
+    /** flannel's udp leases carry no BackendType at all; one that names another backend is not ours. */
+    @Override
+    public Optional<PeerRejection> checkPeer(Lease peer) {
+        Optional<String> type = peer.attrs().backendType();
+        if (type.isPresent() && !type.get().equals(BackendType.UDP.flannelName())) {
+            return Optional.of(new PeerRejection(PeerRejection.Reason.BACKEND_TYPE, "its BackendType is \"" + type.get() + "\", not udp"));
+        }
+        return Optional.empty();
+    }
+
+    /** Datagrams are matched to a subnet by their source address: one subnet per public IP. */
+    @Override
+    public List<PeerClaim> claims(Lease peer) {
+        return List.of(new PeerClaim(PeerRejection.Reason.PUBLIC_IP_IN_USE, "PublicIP " + peer.attrs().publicIp(), peer.subnet()));
+    }
+
+    @Override
+    public boolean ownsRoute(Route route) {
+        return link != null && route.outputIndex() == link.index();
     }
 
     private static Thread start(Runnable loop, String name) {
@@ -188,8 +220,11 @@ public final class UdpBackend implements Backend {
                 peers.remove(l.subnet());
                 continue;
             }
-            if (l.subnet().prefixLength() != config.subnetLen()) {
-                LOG.warn("ignoring the lease of {}: the network's subnets are /{}", l.subnet(), config.subnetLen());
+            if (l.subnet().prefixLength() != config.subnetLen() || l.subnet().address().value() == PeerTable.NONE
+                    || l.attrs().publicIp().value() == PeerTable.NONE) {
+                // PeerAdmission keeps such leases out; one that got here must not stop the table's rebuild
+                LOG.warn("ignoring the lease of {} at {}: not a /{} subnet with a public IP", l.subnet(), l.attrs().publicIp(), config.subnetLen());
+                peers.remove(l.subnet());
                 continue;
             }
             Ip4 before = peers.put(l.subnet(), l.attrs().publicIp());

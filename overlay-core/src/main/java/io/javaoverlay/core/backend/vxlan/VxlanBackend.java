@@ -17,6 +17,8 @@ import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
+import io.javaoverlay.core.backend.PeerClaim;
+import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.backend.VtepMacStore;
 import io.javaoverlay.core.config.BackendConfig;
@@ -112,6 +114,34 @@ public final class VxlanBackend implements Backend {
         }
     }
 
+    /** Checks the lease's VtepMAC: a unicast station address, and not this host's own. */
+    @Override
+    public Optional<PeerRejection> checkPeer(Lease peer) {
+        VxlanPeer.Result r = VxlanPeer.from(peer);
+        if (r.peer() == null) {
+            return Optional.of(r.problem());
+        }
+        if (device != null && r.peer().vtepMac().equals(device.mac())) {
+            return Optional.of(new PeerRejection(PeerRejection.Reason.BAD_VTEP_MAC,
+                    "its VtepMAC " + device.mac() + " is this host's own (" + device.name() + ")"));
+        }
+        return Optional.empty();
+    }
+
+    /** The FDB keys entries by MAC: one VtepMAC can point at one public IP only. */
+    @Override
+    public List<PeerClaim> claims(Lease peer) {
+        VxlanPeer p = VxlanPeer.from(peer).peer();
+        return p == null ? List.of() : List.of(new PeerClaim(PeerRejection.Reason.VTEP_MAC_IN_USE, "VtepMAC " + p.vtepMac(), p.publicIp()));
+    }
+
+    /** The routes through the VXLAN device; DirectRouting's routes via the external interface carry the protocol mark. */
+    @Override
+    public boolean ownsRoute(Route route) {
+        Link l = link;
+        return l != null && route.outputIndex() == l.index();
+    }
+
     @Override
     public void handle(List<LeaseEvent> batch) {
         long start = System.nanoTime();
@@ -194,7 +224,7 @@ public final class VxlanBackend implements Backend {
             if (before != null && !before.direct() && (peer.direct() || !before.vtepMac().equals(peer.vtepMac())
                     || !before.publicIp().equals(peer.publicIp()))) {
                 // the old VTEP's FDB entry would otherwise stay (entries are keyed by MAC)
-                deleteQuietly(() -> nl.fdb().delete(FdbEntry.vxlan(link.index(), before.vtepMac(), before.publicIp())));
+                deleteFdbUnlessShared(before);
                 if (peer.direct()) {
                     deleteQuietly(() -> nl.neighbours().delete(neighbour(before)));
                 }
@@ -225,8 +255,22 @@ public final class VxlanBackend implements Backend {
         deleteQuietly(() -> nl.routes().delete(before.direct() ? directRoute(before) : vxlanRoute(subnet)));
         if (!before.direct()) {
             deleteQuietly(() -> nl.neighbours().delete(neighbour(before)));
-            deleteQuietly(() -> nl.fdb().delete(FdbEntry.vxlan(link.index(), before.vtepMac(), before.publicIp())));
+            deleteFdbUnlessShared(before);
         }
+    }
+
+    /**
+     * Deletes the FDB entry of a peer that is going unless another programmed peer has the same
+     * (VtepMAC, public IP): two leases of one machine share the entry, and the survivor needs it.
+     */
+    private void deleteFdbUnlessShared(VxlanPeer gone) {
+        for (VxlanPeer p : programmed.values()) {
+            if (!p.direct() && !p.subnet().equals(gone.subnet()) && p.vtepMac().equals(gone.vtepMac())
+                    && p.publicIp().equals(gone.publicIp())) {
+                return;
+            }
+        }
+        deleteQuietly(() -> nl.fdb().delete(FdbEntry.vxlan(link.index(), gone.vtepMac(), gone.publicIp())));
     }
 
     private Neighbour neighbour(VxlanPeer peer) {
@@ -235,11 +279,11 @@ public final class VxlanBackend implements Backend {
 
     /** {@code <peer subnet> via <peer subnet>.0 dev flannel.N onlink}: the gateway is the peer's VTEP address. */
     private Route vxlanRoute(Ip4Net subnet) {
-        return Route.ip4(subnet).via(subnet.address()).device(link).withOnlink();
+        return Route.ip4(subnet).via(subnet.address()).device(link).withOnlink().withProtocol(Route.PROTOCOL_JAVAOVERLAY);
     }
 
     private Route directRoute(VxlanPeer peer) {
-        return Route.ip4(peer.subnet()).via(peer.publicIp()).device(context.external().index());
+        return Route.ip4(peer.subnet()).via(peer.publicIp()).device(context.external().index()).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
     }
 
     private void deleteQuietly(Runnable delete) {
@@ -254,8 +298,10 @@ public final class VxlanBackend implements Backend {
 
     /**
      * Removes what an earlier run left for subnets that are no longer leased: routes into the
-     * overlay network through the VXLAN device (or, with DirectRouting, through the external
-     * interface), neighbour entries and FDB entries on the device that no current peer needs.
+     * overlay network through the VXLAN device (or, with DirectRouting, routes through the
+     * external interface that carry javaoverlay's protocol mark), neighbour entries and FDB
+     * entries on the device that no current peer needs. The device is javaoverlay's (or flannel's)
+     * alone, so what is on it was made by one of them.
      */
     private void cleanUpStale() {
         Set<Ip4> peerVteps = new HashSet<>();
@@ -271,8 +317,9 @@ public final class VxlanBackend implements Backend {
                     continue;
                 }
                 Ip4Net dst = r.ip4Destination();
+                // through the external interface only what carries our mark: an operator's route there stays
                 boolean ours = r.outputIndex() == link.index()
-                        || (r.outputIndex() == context.external().index() && dst.prefixLength() == config.subnetLen());
+                        || (r.outputIndex() == context.external().index() && r.protocol() == Route.PROTOCOL_JAVAOVERLAY);
                 if (ours && config.network().contains(dst) && !wanted.containsKey(dst) && !isOwn(dst)) {
                     deleteQuietly(() -> nl.routes().delete(r));
                     LOG.info("removed stale route {} (no lease for {} any more)", r, dst);
@@ -331,7 +378,7 @@ public final class VxlanBackend implements Backend {
                 LOG.warn("{} lost its address {}; adding it again", device.name(), own.subnet().address());
                 device.ensureAddress(nl, link, config.network(), own.subnet());
             }
-            restoreMissingRoutes();
+            restoreMissing();
         } catch (NetlinkException e) {
             LOG.error("cannot check the VXLAN device {}: {}", device.name(), e.getMessage());
             return;
@@ -351,17 +398,39 @@ public final class VxlanBackend implements Backend {
         }
     }
 
-    /** A route someone deleted (ip route flush ...) means the peer is unreachable: program it again. */
-    private void restoreMissingRoutes() {
+    /**
+     * A route, neighbour or FDB entry someone deleted (ip route flush, ip neigh flush, bridge fdb
+     * del, or a peer sharing the entry that went away) leaves the peer unreachable: program it again.
+     */
+    private void restoreMissing() {
         Set<Ip4Net> routed = new HashSet<>();
         for (Route r : nl.routes().listIp4()) {
             if (!r.isDefault() && (r.outputIndex() == link.index() || r.outputIndex() == context.external().index())) {
                 routed.add(r.ip4Destination());
             }
         }
+        Set<Ip4> neighbours = new HashSet<>();
+        for (Neighbour n : nl.neighbours().listIp4(link.index())) {
+            if (n.isPermanent()) {
+                neighbours.add(Ip4.of(n.address()));
+            }
+        }
+        Set<String> fdb = new HashSet<>();
+        for (FdbEntry f : nl.fdb().list(link.index())) {
+            if (f.destination() != null) {
+                fdb.add(f.mac() + " " + f.destination());
+            }
+        }
         for (VxlanPeer p : wanted.values()) {
-            if (programmed.containsKey(p.subnet()) && !routed.contains(p.subnet())) {
-                LOG.warn("the route to peer {} disappeared; restoring it", p.subnet());
+            if (!programmed.containsKey(p.subnet())) {
+                continue;
+            }
+            String missing = !routed.contains(p.subnet()) ? "route"
+                    : p.direct() ? null
+                    : !neighbours.contains(p.subnet().address()) ? "neighbour entry"
+                    : !fdb.contains(p.vtepMac() + " " + p.publicIp()) ? "FDB entry" : null;
+            if (missing != null) {
+                LOG.warn("the {} of peer {} disappeared; restoring it", missing, p);
                 programmed.remove(p.subnet());
                 failed.add(p.subnet());
             }

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -21,18 +22,25 @@ record VxlanPeer(Ip4Net subnet, Ip4 publicIp, MacAddress vtepMac, boolean direct
     static Result from(Lease lease) {
         Optional<String> type = lease.attrs().backendType();
         if (type.isEmpty() || !type.get().equals("vxlan")) {
-            return new Result(null, "its BackendType is " + type.map(t -> "\"" + t + "\"").orElse("missing") + ", not \"vxlan\"");
+            return Result.rejected(PeerRejection.Reason.BACKEND_TYPE,
+                    "its BackendType is " + type.map(t -> "\"" + t + "\"").orElse("missing") + ", not \"vxlan\"");
         }
         Optional<JsonNode> data = lease.attrs().backendData();
         JsonNode mac = data.map(d -> field(d, "VtepMAC")).orElse(null);
         if (mac == null || !mac.isTextual()) {
-            return new Result(null, "its BackendData has no VtepMAC");
+            return Result.rejected(PeerRejection.Reason.BAD_BACKEND_DATA, "its BackendData has no VtepMAC");
         }
+        MacAddress parsed;
         try {
-            return new Result(new VxlanPeer(lease.subnet(), lease.attrs().publicIp(), MacAddress.parse(mac.textValue()), false), null);
+            parsed = MacAddress.parse(mac.textValue());
         } catch (IllegalArgumentException e) {
-            return new Result(null, "its VtepMAC \"" + mac.textValue() + "\" is not a MAC address");
+            return Result.rejected(PeerRejection.Reason.BAD_BACKEND_DATA, "its VtepMAC \"" + mac.textValue() + "\" is not a MAC address");
         }
+        if (!parsed.isUnicastStation()) {
+            // a group or zero MAC as a neighbour would flood every VTEP, or be dropped by the kernel
+            return Result.rejected(PeerRejection.Reason.BAD_VTEP_MAC, "its VtepMAC " + parsed + " is a multicast, broadcast or zero address");
+        }
+        return new Result(new VxlanPeer(lease.subnet(), lease.attrs().publicIp(), parsed, false), null);
     }
 
     VxlanPeer withDirect(boolean on) {
@@ -54,7 +62,11 @@ record VxlanPeer(Ip4Net subnet, Ip4 publicIp, MacAddress vtepMac, boolean direct
     }
 
     /** A parsed peer or why the lease was not usable. */
-    record Result(VxlanPeer peer, String problem) {}
+    record Result(VxlanPeer peer, PeerRejection problem) {
+        static Result rejected(PeerRejection.Reason reason, String detail) {
+            return new Result(null, new PeerRejection(reason, detail));
+        }
+    }
 
     @Override
     public String toString() {

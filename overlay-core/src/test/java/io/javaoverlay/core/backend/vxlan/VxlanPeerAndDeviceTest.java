@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.net.Ip4;
@@ -38,13 +41,21 @@ class VxlanPeerAndDeviceTest {
 
     @Test
     void leasesOfOtherBackendsOrWithoutAMacAreRefusedWithTheReason() {
-        assertThat(VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\",\"BackendType\":\"host-gw\"}")).problem())
+        assertThat(VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\",\"BackendType\":\"host-gw\"}")).problem().detail())
                 .contains("\"host-gw\"").contains("not \"vxlan\"");
-        assertThat(VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\"}")).problem()).contains("missing");
+        assertThat(VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\"}")).problem().detail()).contains("missing");
         assertThat(VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1}}")).problem())
-                .contains("no VtepMAC");
-        assertThat(VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VtepMAC\":\"zz\"}}")).problem())
-                .contains("\"zz\" is not a MAC address");
+                .isEqualTo(new PeerRejection(PeerRejection.Reason.BAD_BACKEND_DATA, "its BackendData has no VtepMAC"));
+        assertThat(VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VtepMAC\":\"zz\"}}"))
+                .problem().detail()).contains("\"zz\" is not a MAC address");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", "01:00:5e:00:00:01", "33:33:00:00:00:01"})
+    void groupAndZeroMacsAreNotAVtep(String mac) {
+        VxlanPeer.Result r = VxlanPeer.from(lease("{\"PublicIP\":\"10.0.0.7\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VtepMAC\":\"" + mac + "\"}}"));
+        assertThat(r.peer()).isNull();
+        assertThat(r.problem().reason()).isEqualTo(PeerRejection.Reason.BAD_VTEP_MAC);
     }
 
     private static final VxlanInfo WANTED = VxlanInfo.of(1, Ip4.parse("10.0.0.5"), 2, 8472);

@@ -1,0 +1,283 @@
+package io.javaoverlay.core.backend;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip4Ranges;
+import io.javaoverlay.core.netlink.Route;
+
+/**
+ * The trust boundary between the lease store and the data path: every other host's lease is
+ * checked here before a backend sees it, and only leases that pass reach the kernel.
+ *
+ * <p>Whoever can write to the store can write any key and value, so a lease is taken as a claim,
+ * not a fact. It passes when its subnet is a SubnetLen subnet of Network that does not overlap
+ * this host's lease or a route this host has that javaoverlay did not make; its PublicIP is a
+ * unicast address that is not this host's own, not inside the overlay, and not the network or
+ * broadcast address of a network this host is on; and the backend accepts its data
+ * ({@link Backend#checkPeer}) and its claims ({@link Backend#claims}). A lease that fails is
+ * logged once per change with its key and reason, counted on
+ * {@code javaoverlay_leases_rejected_total{reason}}, listed by {@code status}, and touches nothing;
+ * a lease that was programmed and turns bad is withdrawn. One bad lease never holds up the others.
+ *
+ * <p>Leases are checked again on every recheck ({@link #reconsider}): a route an operator added
+ * since can make a lease bad, and a rejected lease can become good (the peer that held its VTEP
+ * MAC went away).
+ *
+ * <p>An agent that programs nothing ({@code --no-data-path}) checks only the subnet: nothing it
+ * does reaches the kernel, and its tests run many hosts on loopback addresses.
+ *
+ * <p>Not thread-safe: the agent's event loop calls it; {@link #rejected()} is a snapshot any
+ * thread may read.
+ */
+public final class PeerAdmission {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerAdmission.class);
+
+    /** A lease that is not programmed, and why. */
+    public record Rejected(Lease lease, PeerRejection why) {}
+
+    private final NetworkConfig config;
+    private final Ip4Net own;
+    private final Ip4 ownPublicIp;
+    private final Backend backend;
+    private final boolean dataPath;
+    private final Map<Ip4Net, Lease> accepted = new HashMap<>();
+    private final Map<Ip4Net, Rejected> rejected = new TreeMap<>();
+    /** Claim key -> the subnets holding it (all with one holder value). */
+    private final Map<Object, Holders> claims = new HashMap<>();
+    private volatile List<Rejected> rejectedSnapshot = List.of();
+
+    private record Holders(Object holder, Set<Ip4Net> subnets) {}
+
+    /**
+     * @param own         this host's lease
+     * @param ownPublicIp what this host publishes (with {@code --public-ip} not one of its addresses)
+     * @param dataPath    false for an agent that programs nothing: only the subnet is checked
+     */
+    public PeerAdmission(NetworkConfig config, Ip4Net own, Ip4 ownPublicIp, Backend backend, boolean dataPath) {
+        this.config = config;
+        this.own = own;
+        this.ownPublicIp = ownPublicIp;
+        this.backend = backend;
+        this.dataPath = dataPath;
+    }
+
+    /** The events of {@code batch} that the backend may apply: good leases as they are, bad ones dropped or withdrawn. */
+    public List<LeaseEvent> admit(List<LeaseEvent> batch, HostView host) {
+        Checks checks = new Checks(host);
+        List<LeaseEvent> out = new ArrayList<>(batch.size());
+        boolean released = false;
+        for (LeaseEvent e : batch) {
+            if (e instanceof LeaseEvent.Removed) {
+                rejected.remove(e.lease().subnet());
+                Lease before = withdraw(e.lease().subnet());
+                if (before != null) {
+                    out.add(new LeaseEvent.Removed(before));
+                    released = true;
+                }
+            } else {
+                released |= consider(e.lease(), checks, out);
+            }
+        }
+        if (released && !rejected.isEmpty()) {
+            retryRejected(checks, out);
+        }
+        publish();
+        return out;
+    }
+
+    /** Checks every known lease again against the host as it is now; returns what changes. */
+    public List<LeaseEvent> reconsider(HostView host) {
+        Checks checks = new Checks(host);
+        List<LeaseEvent> out = new ArrayList<>();
+        for (Lease l : new ArrayList<>(accepted.values())) {
+            consider(l, checks, out);
+        }
+        retryRejected(checks, out);
+        publish();
+        return out;
+    }
+
+    /** The leases not programmed now, by subnet. */
+    public List<Rejected> rejected() {
+        return rejectedSnapshot;
+    }
+
+    /** The leases programmed now. */
+    public Map<Ip4Net, Lease> accepted() {
+        return Map.copyOf(accepted);
+    }
+
+    private void retryRejected(Checks checks, List<LeaseEvent> out) {
+        for (Rejected r : new ArrayList<>(rejected.values())) {
+            consider(r.lease(), checks, out);
+        }
+    }
+
+    /** Checks one lease and records the outcome; returns true when it withdrew an accepted lease. */
+    private boolean consider(Lease l, Checks checks, List<LeaseEvent> out) {
+        Ip4Net subnet = l.subnet();
+        Lease before = accepted.get(subnet);
+        Optional<PeerRejection> why = checks.check(l);
+        if (why.isEmpty()) {
+            if (before != null && before.equals(l)) {
+                return false;
+            }
+            if (before != null) {
+                release(before);
+            }
+            accepted.put(subnet, l);
+            claim(l);
+            Rejected was = rejected.remove(subnet);
+            if (was != null) {
+                LOG.info("the lease of {} at {} is accepted now (it was rejected: {})", l.keyName(), l.attrs().publicIp(), was.why());
+            }
+            out.add(before == null ? new LeaseEvent.Added(l) : new LeaseEvent.Changed(before, l));
+            return false;
+        }
+        Rejected was = rejected.put(subnet, new Rejected(l, why.get()));
+        if (was == null || !was.why().equals(why.get()) || !was.lease().attrs().equals(l.attrs())) {
+            LOG.warn("rejected the lease {} (PublicIP {}): {}; nothing of it is programmed", l.keyName(), l.attrs().publicIp(), why.get());
+            OverlayMetrics.leaseRejected(why.get().reason().label());
+        }
+        Lease withdrawn = withdraw(subnet);
+        if (withdrawn != null) {
+            out.add(new LeaseEvent.Removed(withdrawn));
+            return true;
+        }
+        return false;
+    }
+
+    private Lease withdraw(Ip4Net subnet) {
+        Lease before = accepted.remove(subnet);
+        if (before != null) {
+            release(before);
+        }
+        return before;
+    }
+
+    private void claim(Lease l) {
+        for (PeerClaim c : backend.claims(l)) {
+            claims.computeIfAbsent(c.key(), k -> new Holders(c.holder(), new HashSet<>())).subnets().add(l.subnet());
+        }
+    }
+
+    private void release(Lease l) {
+        for (PeerClaim c : backend.claims(l)) {
+            Holders h = claims.get(c.key());
+            if (h != null && h.subnets().remove(l.subnet()) && h.subnets().isEmpty()) {
+                claims.remove(c.key());
+            }
+        }
+    }
+
+    private void publish() {
+        List<Rejected> list = new ArrayList<>(rejected.values());
+        list.sort(Comparator.comparing(r -> r.lease().subnet()));
+        rejectedSnapshot = List.copyOf(list);
+    }
+
+    /** The checks against one reading of the host. */
+    private final class Checks {
+        private final Set<Ip4> local;
+        private final List<Ip4Net.HostAddress> addresses;
+        private final List<Route> foreign;
+
+        Checks(HostView host) {
+            this.local = host.localAddresses();
+            this.addresses = host.addresses();
+            this.foreign = host.foreignRoutesIn(config.network(), backend::ownsRoute);
+        }
+
+        Optional<PeerRejection> check(Lease l) {
+            Ip4Net subnet = l.subnet();
+            if (subnet.prefixLength() != config.subnetLen()) {
+                return reject(PeerRejection.Reason.WRONG_PREFIX_LENGTH, "subnet " + subnet + " is not a /" + config.subnetLen()
+                        + " (the network's SubnetLen)");
+            }
+            if (!config.network().contains(subnet)) {
+                return reject(PeerRejection.Reason.OUTSIDE_NETWORK, "subnet " + subnet + " is outside Network " + config.network());
+            }
+            if (subnet.overlaps(own)) {
+                return reject(PeerRejection.Reason.OVERLAPS_OWN_SUBNET, "subnet " + subnet + " is this host's own subnet " + own);
+            }
+            if (!dataPath) {
+                return Optional.empty();
+            }
+            Optional<PeerRejection> ip = checkPublicIp(l.attrs().publicIp());
+            if (ip.isPresent()) {
+                return ip;
+            }
+            Optional<PeerRejection> data = backend.checkPeer(l);
+            if (data.isPresent()) {
+                return data;
+            }
+            for (PeerClaim c : backend.claims(l)) {
+                Holders h = claims.get(c.key());
+                if (h != null && !h.holder().equals(c.holder()) && !(h.subnets().size() == 1 && h.subnets().contains(subnet))) {
+                    return reject(c.reason(), c.key() + " is already published by " + h.holder() + " (" + h.subnets().iterator().next()
+                            + "); the lease programmed first keeps it");
+                }
+            }
+            for (Route r : foreign) {
+                if (r.ip4Destination().overlaps(subnet) && !isFlannelShaped(r, l)) {
+                    return reject(PeerRejection.Reason.OVERLAPS_HOST_ROUTE, "subnet " + subnet + " overlaps this host's route " + r
+                            + ", which javaoverlay did not make");
+                }
+            }
+            return Optional.empty();
+        }
+
+        /**
+         * A route to exactly the peer's subnet via its public IP is what flanneld (or javaoverlay
+         * before it marked its routes) made for that peer: programming the peer takes it over.
+         * Routes this agent made carry its mark or sit on its backend's device, so they never get here.
+         */
+        private boolean isFlannelShaped(Route r, Lease l) {
+            return r.ip4Destination().equals(l.subnet()) && l.attrs().publicIp().equals(r.ip4Gateway());
+        }
+
+        private Optional<PeerRejection> checkPublicIp(Ip4 ip) {
+            Optional<Ip4Ranges.Special> special = Ip4Ranges.notAHost(ip);
+            if (special.isPresent()) {
+                return reject(PeerRejection.Reason.BAD_PUBLIC_IP, "PublicIP " + ip + " is " + special.get().name() + ", not a host");
+            }
+            if (config.network().contains(ip)) {
+                return reject(PeerRejection.Reason.BAD_PUBLIC_IP, "PublicIP " + ip + " is inside the overlay Network " + config.network()
+                        + ": its tunnel packets would be routed into the overlay");
+            }
+            if (ip.equals(ownPublicIp) || local.contains(ip)) {
+                return reject(PeerRejection.Reason.OWN_PUBLIC_IP, "PublicIP " + ip + " is this host's own address");
+            }
+            for (Ip4Net.HostAddress a : addresses) {
+                Ip4Net n = a.network();
+                if (n.prefixLength() <= 30 && (ip.equals(n.address()) || ip.equals(n.last()))) {
+                    return reject(PeerRejection.Reason.BAD_PUBLIC_IP, "PublicIP " + ip + " is the " + (ip.equals(n.address()) ? "network"
+                            : "broadcast") + " address of " + n + ", a network this host is on");
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<PeerRejection> reject(PeerRejection.Reason reason, String detail) {
+        return Optional.of(new PeerRejection(reason, detail));
+    }
+}
