@@ -1,0 +1,34 @@
+package io.javaoverlay.cli;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.javaoverlay.core.net.Ip4;
+
+/** Hostile leases against the host-gw backend, whose routes go straight into the main table. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class HostGwHostileLeasesIT extends HostileLeasesContract {
+
+    @RegisterExtension
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 2);
+
+    @Override
+    OverlayCluster cluster() {
+        return cluster;
+    }
+
+    @Override
+    String leaseValue(Ip4 publicIp, String mac) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"host-gw\"}";
+    }
+
+    @Override
+    Map<String, String[]> backendSpecific(Ip4 peerIp, String peerMac) {
+        Ip4 stranger = cluster.net.underlaySubnet().address().plus(99);
+        return Map.of("10.244.246.0-24", new String[] {"{\"PublicIP\":\"" + stranger
+                + "\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:f6:01\"}}", "backend-type"});
+    }
+}

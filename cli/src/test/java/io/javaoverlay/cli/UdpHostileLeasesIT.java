@@ -1,0 +1,39 @@
+package io.javaoverlay.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.javaoverlay.core.net.Ip4;
+
+/** Hostile leases against the udp backend, whose peer table once froze on one bad lease. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class UdpHostileLeasesIT extends HostileLeasesContract {
+
+    @RegisterExtension
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 2, 2);
+
+    @Override
+    OverlayCluster cluster() {
+        return cluster;
+    }
+
+    /** flannel's udp backend publishes no BackendType. */
+    @Override
+    String leaseValue(Ip4 publicIp, String mac) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
+    }
+
+    @Override
+    Map<String, String[]> backendSpecific(Ip4 peerIp, String peerMac) {
+        Map<String, String[]> m = new LinkedHashMap<>();
+        // datagrams are matched to a subnet by their source: a second subnet at host 2's address would take its traffic
+        m.put("10.244.246.0-24", new String[] {leaseValue(peerIp, peerMac), "public-ip-in-use"});
+        m.put("10.244.247.0-24", new String[] {"{\"PublicIP\":\"" + cluster.net.underlaySubnet().address().plus(99)
+                + "\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:f7:01\"}}", "backend-type"});
+        return m;
+    }
+}
