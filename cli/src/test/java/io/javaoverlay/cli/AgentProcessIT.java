@@ -158,13 +158,60 @@ class AgentProcessIT {
         a.awaitReady();
     }
 
+    String leaseValue(String subnet) throws Exception {
+        List<KeyValue> kvs = etcd.client().getKVClient().get(bytes(prefix + "/subnets/" + subnet.replace('/', '-')))
+                .get(10, TimeUnit.SECONDS).getKvs();
+        return kvs.isEmpty() ? null : kvs.get(0).getValue().toString(UTF_8);
+    }
+
     @Test
-    void revokingTheAgentsLeaseStopsItWithAFailure() throws Exception {
+    void aDeletedLeaseIsPutBackWithinSeconds() throws Exception {
         putConfig(CONFIG);
         AgentProcess a = agent("a", "127.0.0.41").start().awaitReady();
+        String value = leaseValue(a.subnet());
         etcd.client().getKVClient().delete(bytes(prefix + "/subnets/" + a.subnet().replace('/', '-'))).get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> value.equals(leaseValue(a.subnet())));
+        assertThat(a.isAlive()).isTrue();
+        assertThat(a.log()).contains("lease " + a.subnet() + " was gone from etcd at").contains("put it back");
+        // bound to a live etcd lease again: renewals work (a 2 s TTL would have let it lapse otherwise)
+        assertThat(subnetKvs()).singleElement().satisfies(kv -> assertThat(kv.getLease()).isNotZero());
+    }
+
+    @Test
+    void anotherHostHoldingTheSubnetIsNeverOverwrittenAndTheAgentGivesItUp() throws Exception {
+        putConfig(CONFIG);
+        AgentProcess a = agent("a", "127.0.0.43").start().awaitReady();
+        String other = "{\"PublicIP\":\"127.0.0.44\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:44\"}}";
+        etcd.client().getKVClient().put(bytes(prefix + "/subnets/" + a.subnet().replace('/', '-')), bytes(other)).get(10, TimeUnit.SECONDS);
         assertThat(a.awaitExit(Duration.ofSeconds(20))).isNotZero();
-        assertThat(a.log()).contains("lease " + a.subnet() + " was lost");
+        assertThat(a.log()).contains("lease " + a.subnet() + " is held by another host now (PublicIP 127.0.0.44)");
+        assertThat(leaseValue(a.subnet())).as("the other host's lease, untouched").isEqualTo(other);
+    }
+
+    @Test
+    void aStoreRebuiltEmptyGetsEveryHostsLeaseBackAndThePeersAgain() throws Exception {
+        putConfig(CONFIG);
+        AgentProcess a = agent("a", "127.0.0.45").start().awaitReady();
+        AgentProcess b = agent("b", "127.0.0.46").start().awaitReady();
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.peerSubnets().equals(List.of(b.subnet())));
+        String valueA = leaseValue(a.subnet());
+        String valueB = leaseValue(b.subnet());
+
+        etcd.wipe();
+        putConfig(CONFIG);
+        long start = System.nanoTime();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> valueA.equals(leaseValue(a.subnet())) && valueB.equals(leaseValue(b.subnet())));
+        System.out.printf("[AgentProcessIT] etcd rebuilt empty: both leases back %d ms after the config was%n",
+                (System.nanoTime() - start) / 1_000_000);
+        // a host joining now gets a subnet of its own, not one of theirs
+        AgentProcess c = agent("c", "127.0.0.47").start().awaitReady();
+        assertThat(c.subnet()).isNotIn(a.subnet(), b.subnet());
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.peerSubnets().containsAll(List.of(b.subnet(), c.subnet())));
+        assertThat(a.isAlive()).isTrue();
+        assertThat(b.isAlive()).isTrue();
+        assertThat(a.log()).contains("history changed under this agent");
     }
 
     @Test

@@ -75,6 +75,10 @@ public final class Agent {
     private final BackendRegistry backends;
     private final BlockingQueue<AgentEvent> queue = new LinkedBlockingQueue<>();
     private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
+    /** The watch of the other hosts' leases; started again when the store's history changes. */
+    private AutoCloseable watch;
+    /** Keeps this host's lease in the store; set once the lease is held. */
+    private OwnLeaseGuard guard;
     /** Checks every other host's lease before the backend sees it; set once the lease is held. */
     private volatile PeerAdmission admission;
     /** Reads the host's addresses and routes for {@link #admission}; null with --no-data-path. */
@@ -119,7 +123,6 @@ public final class Agent {
         HealthServer health = null;
         LeaseStore store = null;
         Backend backend = null;
-        AutoCloseable watch = null;
         Optional<SystemdWatchdog> watchdog = Optional.empty();
         try {
             watchdog = SystemdWatchdog.start(System.getenv(), ProcessHandle.current().pid(), systemd, heartbeat);
@@ -172,17 +175,8 @@ public final class Agent {
             // the peers that exist now are programmed before anything slower (iptables) and before
             // subnet.env says the host is ready: a new host reaches the others as soon as it can
             LeaseSnapshot snapshot = sm.leases();
-            watch = sm.watchPeers(lease.subnet(), snapshot, new SubnetManager.WatchListener() {
-                @Override
-                public void onPeerEvents(List<LeaseEvent> batch) {
-                    queue.offer(new AgentEvent.PeerBatch(batch));
-                }
-
-                @Override
-                public void onOwnLeaseRemoved(Ip4Net own) {
-                    queue.offer(new AgentEvent.OwnLeaseRemoved(own));
-                }
-            });
+            guard = new OwnLeaseGuard(sm, lease, attrs, snapshot.revision());
+            watch = startWatch(sm, lease.subnet(), snapshot);
             while (queue.peek() instanceof AgentEvent.PeerBatch) {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
             }
@@ -225,6 +219,7 @@ public final class Agent {
             watchdog.ifPresent(SystemdWatchdog::close);
             systemd.stopping();
             closeQuietly("lease watch", watch);
+            watch = null;
             closeQuietly("backend", backend);
             closeQuietly("lease store", store);
             closeQuietly("health server", health);
@@ -238,6 +233,21 @@ public final class Agent {
             return EtcdLeaseStore.connect(options.etcd().get());
         }
         return new DiskLeaseStore(options.leaseDir(), options.netConfigPath());
+    }
+
+    /** Watches the peers from {@code snapshot}; the events go to the queue. */
+    private AutoCloseable startWatch(SubnetManager sm, Ip4Net own, LeaseSnapshot snapshot) {
+        return sm.watchPeers(own, snapshot, new SubnetManager.WatchListener() {
+            @Override
+            public void onPeerEvents(List<LeaseEvent> batch) {
+                queue.offer(new AgentEvent.PeerBatch(batch));
+            }
+
+            @Override
+            public void onOwnLeaseRemoved(Ip4Net own) {
+                queue.offer(new AgentEvent.OwnLeaseRemoved(own));
+            }
+        });
     }
 
     /**
@@ -357,6 +367,14 @@ public final class Agent {
             if (ev == null) {
                 Instant now = Instant.now();
                 if (!now.isBefore(recheckAt)) {
+                    Optional<Lease> guarded = guardOwnLease(sm, backend, lease);
+                    if (guarded.isEmpty()) {
+                        return EXIT_FAILED;
+                    }
+                    if (!guarded.get().equals(lease)) {
+                        lease = guarded.get();
+                        renewAt = renewTime(lease, margin);
+                    }
                     recheck(backend);
                     recheckAt = Instant.now().plus(BACKEND_RECHECK);
                 }
@@ -373,8 +391,11 @@ public final class Agent {
                     own = own == null ? null : own.withExpiration(lease.expiration());
                     LOG.info("lease {} renewed, now expires {}", lease.subnet(), lease.expiration().map(Instant::toString).orElse("never"));
                     renewAt = renewTime(lease, margin);
+                    guard.renewed(lease);
                 } catch (LeaseException.LeaseLostException e) {
-                    return leaseLost(lease.subnet(), e.getMessage());
+                    LOG.warn("renewing lease {} failed: {}; checking who holds it", lease.subnet(), e.getMessage());
+                    recheckAt = Instant.now(); // the guard runs at once: puts it back, or gives it up to its new holder
+                    renewAt = Instant.now().plus(renewRetry());
                 } catch (LeaseException e) {
                     OverlayMetrics.leaseRenewFailed();
                     Duration retry = renewRetry();
@@ -388,7 +409,8 @@ public final class Agent {
                 return EXIT_OK;
             }
             if (ev instanceof AgentEvent.OwnLeaseRemoved r) {
-                return leaseLost(r.subnet(), "its key was deleted from " + sm.store().describe());
+                LOG.warn("lease {} was deleted from {}; putting it back", r.subnet(), sm.store().describe());
+                recheckAt = Instant.now();
             }
             if (ev instanceof AgentEvent.PeerBatch b) {
                 apply(backend, b.events());
@@ -470,11 +492,71 @@ public final class Agent {
         return lastHostView;
     }
 
-    private int leaseLost(Ip4Net subnet, String why) {
+    /**
+     * Runs the {@link OwnLeaseGuard}: this host's lease as it is now, or empty when another host
+     * holds its subnet (the agent then exits; see {@link #leaseTaken}). A store that cannot be
+     * reached is no news: the lease stays as it was.
+     */
+    private Optional<Lease> guardOwnLease(SubnetManager sm, Backend backend, Lease current) {
+        OwnLeaseGuard.Result r;
+        try {
+            r = guard.check();
+        } catch (LeaseException.StoreUnavailableException e) {
+            LOG.debug("cannot check this host's lease now: {}", e.getMessage());
+            return Optional.of(current);
+        }
+        if (r.historyChanged().isPresent()) {
+            relist(sm, backend, r.lease().subnet());
+        }
+        if (r.takenBy().isPresent()) {
+            leaseTaken(r.lease().subnet(), r.takenBy().get());
+            return Optional.empty();
+        }
+        if (!r.lease().equals(current)) {
+            own = own == null ? null : own.withExpiration(r.lease().expiration());
+        }
+        return Optional.of(r.lease());
+    }
+
+    /**
+     * The store is not the one the watch followed (rebuilt, restored): what the agent knows of
+     * the peers is replaced by a fresh listing, and the watch starts again from it. Peers the
+     * listing no longer holds are removed; the rest come again as the watch's first batch.
+     */
+    private void relist(SubnetManager sm, Backend backend, Ip4Net ownSubnet) {
+        LeaseSnapshot snapshot;
+        try {
+            snapshot = sm.leases();
+        } catch (LeaseException.StoreUnavailableException e) {
+            LOG.warn("cannot list the leases again yet: {}", e.getMessage());
+            return;
+        }
+        closeQuietly("lease watch", watch);
+        watch = null;
+        java.util.Set<Ip4Net> listed = new java.util.HashSet<>();
+        snapshot.leases().forEach(l -> listed.add(l.subnet()));
+        List<LeaseEvent> gone = admission.known().stream().filter(l -> !listed.contains(l.subnet()))
+                .<LeaseEvent>map(LeaseEvent.Removed::new).toList();
+        if (!gone.isEmpty()) {
+            apply(backend, gone);
+        }
+        OverlayMetrics.watchResynced("history-changed");
+        watch = startWatch(sm, ownSubnet, snapshot);
+        LOG.info("listed {} leases again after the store's history changed; {} peers were gone", snapshot.leases().size(), gone.size());
+    }
+
+    /**
+     * Another host holds this host's subnet now. It is never overwritten (two hosts would route
+     * one subnet); the agent exits non-zero, as flanneld does when it loses its lease, and its
+     * supervisor (systemd's Restart=on-failure, the DaemonSet) starts it again: the old subnet,
+     * taken, is not reused, and the host gets a free one. Containers on the old subnet must be
+     * started again, as with flannel.
+     */
+    private void leaseTaken(Ip4Net subnet, Lease holder) {
         OverlayMetrics.leaseLost();
-        // flanneld shuts down when its lease is revoked; we exit non-zero so a supervisor restarts us for a new lease
-        LOG.error("lease {} was lost ({}): revoked by an operator or expired; shutting down", subnet, why);
-        return EXIT_FAILED;
+        LOG.error("lease {} is held by another host now (PublicIP {}): this host was cut off from the store longer than its lease"
+                + " lasted, or the store was restored to a time before it joined; never overwriting another host's lease, exiting"
+                + " so that the agent starts again on a free subnet", subnet, holder.attrs().publicIp());
     }
 
     private Instant renewTime(Lease lease, Duration margin) {

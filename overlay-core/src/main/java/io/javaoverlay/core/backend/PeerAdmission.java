@@ -120,6 +120,13 @@ public final class PeerAdmission {
         return rejectedSnapshot;
     }
 
+    /** Every lease it has seen and not seen go: programmed or rejected. */
+    public List<Lease> known() {
+        List<Lease> all = new ArrayList<>(accepted.values());
+        rejected.values().forEach(r -> all.add(r.lease()));
+        return all;
+    }
+
     /** The leases programmed now. */
     public Map<Ip4Net, Lease> accepted() {
         return Map.copyOf(accepted);

@@ -132,6 +132,14 @@ public final class EtcdLeaseStore implements LeaseStore {
         return r.getKvs().isEmpty() ? Optional.empty() : toLease(r.getKvs().get(0));
     }
 
+    /** One round trip: the key, the revision of the answer and the cluster ID, which a rebuilt or restored etcd changes. */
+    @Override
+    public KeyRead read(Ip4Net subnet) {
+        GetResponse r = await(client.getKVClient().get(key(subnet)), "reading lease " + subnet);
+        Optional<Lease> lease = r.getKvs().isEmpty() ? Optional.empty() : toLease(r.getKvs().get(0));
+        return new KeyRead(lease, r.getHeader().getRevision(), Long.toHexString(r.getHeader().getClusterId()));
+    }
+
     @Override
     public Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl) {
         long leaseId = grant(ttl);

@@ -31,6 +31,11 @@ public interface LeaseStore extends AutoCloseable {
     /** One lease by subnet. */
     Optional<Lease> get(Ip4Net subnet);
 
+    /** One lease by subnet, with the store's revision and history identity ({@link KeyRead}): what the agent guards its lease with. */
+    default KeyRead read(Ip4Net subnet) {
+        return new KeyRead(get(subnet), list().revision(), "");
+    }
+
     /**
      * Creates a lease only if the key does not exist, atomically.
      *

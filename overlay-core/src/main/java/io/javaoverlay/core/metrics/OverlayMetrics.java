@@ -47,6 +47,11 @@ public final class OverlayMetrics {
             .help("times this host's lease was revoked or expired").register(REGISTRY);
     private static final Gauge PEERS = Gauge.builder().name("javaoverlay_peers")
             .help("other hosts' leases the agent knows and routes to").register(REGISTRY);
+    private static final Counter LEASE_REASSERTED = Counter.builder().name("javaoverlay_lease_reasserted_total")
+            .help("times this host's lease was missing from the store, or held old attributes, and was put back").register(REGISTRY);
+    private static final Counter LEASE_CONFLICTS = Counter.builder().name("javaoverlay_lease_conflicts_total")
+            .help("times another host was found holding this host's subnet (never overwritten: this host gives it up)")
+            .register(REGISTRY);
     private static final Counter LEASES_REJECTED = Counter.builder().name("javaoverlay_leases_rejected_total")
             .help("other hosts' leases refused before they reached the kernel, by reason (counted once per change of the lease)")
             .labelNames("reason").register(REGISTRY);
@@ -115,6 +120,14 @@ public final class OverlayMetrics {
 
     public static void peers(int count) {
         PEERS.set(count);
+    }
+
+    public static void leaseReasserted() {
+        LEASE_REASSERTED.inc();
+    }
+
+    public static void leaseConflict() {
+        LEASE_CONFLICTS.inc();
     }
 
     /** Another host's lease was refused; {@code reason} is a {@code PeerRejection.Reason} label. */

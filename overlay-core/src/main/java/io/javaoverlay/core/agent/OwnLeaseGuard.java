@@ -1,0 +1,108 @@
+package io.javaoverlay.core.agent;
+
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.lease.KeyRead;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseAttrs;
+import io.javaoverlay.core.lease.LeaseException;
+import io.javaoverlay.core.lease.SubnetManager;
+import io.javaoverlay.core.metrics.OverlayMetrics;
+
+/**
+ * Keeps this host's lease in the store, whatever happened to the store: flannel checks its
+ * lease only when renewing it (23 h apart by default), so a store rebuilt empty, restored from a
+ * backup or edited by hand goes unnoticed, and the next host to join may take a live host's
+ * subnet. The agent runs {@link #check} every few seconds and whenever the watch says its key
+ * went:
+ *
+ * <ul>
+ *   <li>the key is gone: it is created again, with the same subnet and attributes, at once;</li>
+ *   <li>the key holds this host's public IP with other attributes (an old value from a backup):
+ *       this host's attributes are written back;</li>
+ *   <li>the key holds another host's public IP: another host took the subnet (this host was cut
+ *       off longer than the lease TTL, or the store was restored to before it joined). It is
+ *       never overwritten: {@link Result#takenBy} tells the agent, which gives the subnet up;</li>
+ *   <li>the store's revision went back, or its cluster ID changed: its history is not the one the
+ *       agent watched, so {@link Result#historyChanged} tells the agent to list the peers again.</li>
+ * </ul>
+ *
+ * Not thread-safe: the agent's event loop owns it.
+ */
+final class OwnLeaseGuard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OwnLeaseGuard.class);
+
+    /** What a check found and did; {@code lease} is this host's lease now (a new one after a re-assertion). */
+    record Result(Lease lease, Optional<Lease> takenBy, Optional<String> historyChanged) {}
+
+    private final SubnetManager sm;
+    private final LeaseAttrs attrs;
+    private Lease own;
+    private long lastRevision;
+    private String storeId;
+
+    /** @param seenRevision the revision the agent's view of the store is from (its first listing) */
+    OwnLeaseGuard(SubnetManager sm, Lease own, LeaseAttrs attrs, long seenRevision) {
+        this.sm = sm;
+        this.own = own;
+        this.attrs = attrs;
+        this.lastRevision = seenRevision;
+    }
+
+    /** The agent renewed or otherwise replaced its lease. */
+    void renewed(Lease lease) {
+        own = lease;
+    }
+
+    /**
+     * Reads this host's key and puts right what it can.
+     *
+     * @throws LeaseException.StoreUnavailableException when the store cannot be reached (try again later)
+     */
+    Result check() {
+        KeyRead r = sm.store().read(own.subnet());
+        Optional<String> history = Optional.empty();
+        if (storeId != null && !storeId.isEmpty() && !r.storeId().equals(storeId)) {
+            history = Optional.of("its cluster ID changed from " + storeId + " to " + r.storeId());
+        } else if (r.revision() < lastRevision) {
+            history = Optional.of("its revision went back from " + lastRevision + " to " + r.revision());
+        }
+        storeId = r.storeId();
+        lastRevision = r.revision();
+        history.ifPresent(h -> LOG.warn("the lease store's history changed under this agent ({}): it was rebuilt or restored;"
+                + " checking this host's lease and listing the peers again", h));
+        if (r.lease().isEmpty()) {
+            // a key gone without a deletion the watch saw is the mark of a rebuilt store even where
+            // revision and cluster ID look the same (etcd derives the ID from its members' URLs)
+            if (history.isEmpty()) {
+                history = Optional.of("this host's key was gone");
+            }
+            try {
+                own = sm.store().create(own.subnet(), attrs, sm.ttl());
+            } catch (LeaseException.SubnetTakenException e) {
+                // someone created it between the read and now: the next check says who
+                LOG.warn("lease {} was gone, and was taken again before it could be put back; checking who holds it", own.subnet());
+                return check();
+            }
+            OverlayMetrics.leaseReasserted();
+            LOG.warn("lease {} was gone from {}; put it back (same subnet, same attributes)", own.subnet(), sm.store().describe());
+            return new Result(own, Optional.empty(), history);
+        }
+        Lease there = r.lease().get();
+        if (!there.attrs().publicIp().equals(attrs.publicIp())) {
+            OverlayMetrics.leaseConflict();
+            return new Result(own, Optional.of(there), history);
+        }
+        if (!there.attrs().equals(attrs)) {
+            LOG.warn("lease {} holds attributes this host does not publish ({}); writing back its own ({})", own.subnet(),
+                    there.attrs(), attrs);
+            own = sm.store().update(there, attrs, sm.ttl());
+            OverlayMetrics.leaseReasserted();
+        }
+        return new Result(own, Optional.empty(), history);
+    }
+}
