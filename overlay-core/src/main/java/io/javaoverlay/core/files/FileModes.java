@@ -77,6 +77,16 @@ public final class FileModes {
     }
 
     /**
+     * Creates what is missing of {@code dir} {@code rwx------}; an existing directory is left as
+     * it is, for directories that belong to other software too (Docker's
+     * {@code /run/docker/plugins}, where only the socket is ours).
+     */
+    public static Path missingPrivateDirectories(Path dir) throws IOException {
+        createDirectories(dir, PRIVATE_DIR);
+        return dir;
+    }
+
+    /**
      * Creates {@code dir} (and missing parents) {@code rwxr-xr-x} when it is missing, whatever the
      * umask allows more; an existing one is left as it is (it may be a system directory).
      */

@@ -52,6 +52,17 @@ class FileModesTest {
     }
 
     @Test
+    void missingPrivateDirectoriesAreMadeOwnerOnlyAndAnExistingOneIsLeftAlone() throws Exception {
+        Path made = dir.resolve("run/docker/plugins");
+        FileModes.missingPrivateDirectories(made);
+        assertThat(mode(made)).isEqualTo("rwx------");
+        Path docker = Files.createDirectory(dir.resolve("docker-owned"));
+        Files.setPosixFilePermissions(docker, PosixFilePermissions.fromString("rwxr-xr-x"));
+        FileModes.missingPrivateDirectories(docker);
+        assertThat(mode(docker)).isEqualTo("rwxr-xr-x");
+    }
+
+    @Test
     void aLooseFileIsTightened() throws Exception {
         Path f = Files.writeString(dir.resolve("lock"), "");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
