@@ -247,6 +247,24 @@ class LocalUserIT {
         assertThat(served.has("Error")).as("served once the holder is gone: %s", served).isFalse();
     }
 
+    @Test
+    void aStartingAgentSaysWhichLockItWaitsForAndStartsOnceItIsFree() throws Exception {
+        Path leases = base.resolve("var/second-leases");
+        Path lock = new io.javaoverlay.core.lease.DiskLeaseStore(leases, java.util.Optional.empty()).lockFile();
+        Files.writeString(lock, "");
+        try (AgentProcess second = new AgentProcess(base.resolve("var/second"), List.of("--lease-dir", leases.toString(),
+                "--iface", "127.0.0.1"), Map.of())) {
+            try (LockHolder holder = LockHolder.hold(lock)) {
+                second.start();
+                org.awaitility.Awaitility.await().atMost(LockFile.DEFAULT_WAIT.plusSeconds(30))
+                        .failFast("agent exited", () -> !second.isAlive())
+                        .until(() -> second.log().contains(lock + " is held by another process"));
+                assertThat(second.readyz()).as("not ready while the lease store is locked").isNotEqualTo(200);
+            }
+            second.awaitReady();
+        }
+    }
+
     // ---- helpers ----
 
     private static JsonNode requestAddress(String mac) {
