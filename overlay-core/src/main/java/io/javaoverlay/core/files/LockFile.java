@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -64,7 +65,9 @@ public final class LockFile {
         }
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), FileModes.privateFile());
+            // never through a symbolic link: the lock file is a plain file of the locked directory
+            channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    FileModes.privateFile());
             FileModes.tightenFile(file);
             FileLock lock = lockBefore(channel, file, wait, deadline);
             return new Held(channel, lock, threadLock);
