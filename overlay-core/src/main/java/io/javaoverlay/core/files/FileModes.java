@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>An existing private directory with group or other bits (made by an older version, or by
  * hand) is tightened to {@code rwx------} when it is opened, with a warning. One owned by
  * another user is refused: that user could replace its lock file or records whatever the
- * modes say, so the caller must remove it or give it to the service's user.
+ * modes say, so the caller must remove it or give it to the service's user. So is a shared
+ * scratch directory, one with the sticky bit ({@code /tmp} given as a data directory):
+ * tightening it would break everyone else, and keeping state in it is not safe.
  */
 public final class FileModes {
 
@@ -47,6 +49,9 @@ public final class FileModes {
     private static final Set<PosixFilePermission> GROUP_AND_OTHER = EnumSet.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
+    /** The sticky bit of {@code unix:mode} (PosixFilePermission does not carry it): /tmp, /var/tmp, /dev/shm. */
+    private static final int STICKY = 01000;
 
     private FileModes() {}
 
@@ -64,6 +69,10 @@ public final class FileModes {
         int self = ownUid();
         if (owner != self) {
             throw new ForeignOwnerException(dir, owner, self);
+        }
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+        if ((mode & STICKY) != 0) {
+            throw new SharedDirectoryException(dir);
         }
         Set<PosixFilePermission> loose = EnumSet.noneOf(PosixFilePermission.class);
         loose.addAll(attrs.permissions());
@@ -145,6 +154,16 @@ public final class FileModes {
         public ForeignOwnerException(Path dir, int owner, int self) {
             super(dir + " belongs to uid " + owner + ", not to uid " + self + " that runs javaoverlay; another user could replace"
                     + " its lock and state files: remove it, or chown it to uid " + self + " and chmod it 700");
+        }
+    }
+
+    /** A shared scratch directory (sticky, like /tmp) was given as a private one. */
+    public static final class SharedDirectoryException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public SharedDirectoryException(Path dir) {
+            super(dir + " is a shared directory like /tmp (sticky bit set); javaoverlay keeps lock and state files"
+                    + " only in a directory of its own: give it " + dir.resolve("javaoverlay") + " or another path it can create");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.javaoverlay.core.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,16 @@ class FileModesTest {
         Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rwxrwxrwx"));
         FileModes.privateDirectory(old);
         assertThat(mode(old)).isEqualTo("rwx------");
+    }
+
+    @Test
+    void aSharedScratchDirectoryLikeTmpIsRefusedAndLeftAsItIs() throws Exception {
+        Path scratch = Files.createDirectory(dir.resolve("tmp"));
+        Files.setAttribute(scratch, "unix:mode", 01777);
+        assertThatThrownBy(() -> FileModes.privateDirectory(scratch))
+                .isInstanceOf(FileModes.SharedDirectoryException.class)
+                .hasMessageContaining(scratch.resolve("javaoverlay").toString());
+        assertThat((Integer) Files.getAttribute(scratch, "unix:mode") & 07777).isEqualTo(01777);
     }
 
     @Test
