@@ -15,11 +15,16 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.core.files.FileModes;
+
 /**
  * Puts the CNI plugin where a runtime finds it: a copy of the launcher named {@code javaoverlay}
  * in the CNI bin directory (with this checkout's path written into it, so the copy finds the
  * jars) and a conflist in the CNI config directory. Every file is written to a temporary name
- * and renamed, so a runtime never reads half of one.
+ * and renamed, so a runtime never reads half of one. The copy is {@code rwxr-xr-x} and the
+ * conflist {@code rw-r--r--}, as the reference plugins and their configs are installed; a
+ * directory made here is {@code rwxr-xr-x} (existing ones, usually the system's, are left as
+ * they are). Neither holds anything secret; what matters is that only root can change them.
  */
 final class CniInstaller {
 
@@ -81,7 +86,9 @@ final class CniInstaller {
         if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
             return false;
         }
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        // rwxr-xr-x whatever the umask: the runtime (root) executes what is in the bin directory,
+        // so no other user may add or replace a file there
+        FileModes.sharedDirectory(file.toAbsolutePath().getParent());
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
         try {
             Files.writeString(tmp, content, StandardCharsets.UTF_8);

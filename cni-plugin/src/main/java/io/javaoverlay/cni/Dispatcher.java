@@ -14,6 +14,7 @@ import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.cni.wire.NetConfDecoder;
 import io.javaoverlay.cni.wire.ResultCodec;
+import io.javaoverlay.core.ipam.IpamException;
 
 /**
  * Owns the CNI process protocol: reads the environment and stdin, checks the command against
@@ -73,6 +74,12 @@ public final class Dispatcher {
         } catch (CniException e) {
             Log.LOG.warn("{}{}", e, e.getCause() == null ? "" : " caused by " + e.getCause());
             return fail(stdout, outputVersion, e);
+        } catch (IpamException e) {
+            // any command that reads or changes reservations (STATUS, CHECK, ...): a busy lock is
+            // "try again", a broken store an I/O failure, never "a bug"
+            CniException mapped = HostSubnet.ipam(e);
+            Log.LOG.warn("{}", mapped);
+            return fail(stdout, outputVersion, mapped);
         } catch (RuntimeException | Error e) {
             Log.LOG.error("unexpected failure", e);
             return fail(stdout, outputVersion, new CniException(ErrorCode.INTERNAL, "internal error: " + e,

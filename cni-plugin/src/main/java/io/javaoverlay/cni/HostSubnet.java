@@ -46,6 +46,8 @@ final class HostSubnet {
             case EXHAUSTED -> new CniException(ErrorCode.ADDRESS_EXHAUSTED, "no free address in this host's subnet", e.getMessage(), e);
             case UNAVAILABLE -> new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "the requested address cannot be assigned", e.getMessage(), e);
             case STORE -> new CniException(ErrorCode.IO_FAILURE, "cannot read or write the IPAM state", e.getMessage(), e);
+            // the spec's "try again later": the runtime retries, and by then the holder has usually let go
+            case BUSY -> new CniException(ErrorCode.TRY_AGAIN_LATER, "the IPAM state is locked by another process", e.getMessage(), e);
         };
     }
 }

@@ -84,6 +84,8 @@ public final class OverlayPlugin implements CniPlugin {
                 // the IPAM lock serialises concurrent ADDs: the chain is checked, then rewritten if needed
                 try (Store.Lock lock = DiskStore.open(conf.dataDir()).lock()) {
                     masquerade.ensure(conf.name(), subnet.network(), subnet.lease());
+                } catch (IpamException e) {
+                    throw HostSubnet.ipam(e); // rolled back below, like any other failure after the allocation
                 }
             }
             Result result = result(conf, env, bridge, pair, allocation, routes);

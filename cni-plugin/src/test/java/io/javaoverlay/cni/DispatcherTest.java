@@ -292,4 +292,15 @@ class DispatcherTest {
         assertThat(CniJson.assertError(r.stdout, 100).get("msg").toString()).contains("boom");
         assertThat(r.stdout).doesNotContain("\tat ", "Exception in thread").hasLineCount(1);
     }
+
+    @Test
+    void aBusyIpamLockFromAnyCommandIsTryAgainNotABug() {
+        toThrow = new io.javaoverlay.core.ipam.IpamException(io.javaoverlay.core.ipam.IpamException.Kind.BUSY,
+                "the lock file /var/lib/javaoverlay/ipam/lock is held by another process");
+        Run r = run(env("STATUS"), conf("1.1.0"));
+        assertThat(r.status).isEqualTo(1);
+        Map<String, Object> e = CniJson.assertError(r.stdout, 11);
+        assertThat(e.get("msg").toString()).contains("locked by another process");
+        assertThat(e.get("details").toString()).contains("/var/lib/javaoverlay/ipam/lock");
+    }
 }

@@ -151,6 +151,28 @@ class OverlayPluginTest {
     }
 
     @Test
+    void anIpamLockHeldElsewhereIsTryAgainNamingTheLockFileAndTakesNothing() throws Exception {
+        DiskStore store = DiskStore.open(dir.resolve("ipam"));
+        store.lock().close();
+        try (io.javaoverlay.testkit.LockHolder holder = io.javaoverlay.testkit.LockHolder.hold(store.lockFile())) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
+                    .isInstanceOfSatisfying(CniException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.TRY_AGAIN_LATER);
+                        assertThat(e.code().code()).isEqualTo(11);
+                        assertThat(e.msg()).contains("locked by another process");
+                        assertThat(e.details()).contains(store.lockFile().toString());
+                    });
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+                    .isBetween(io.javaoverlay.core.files.LockFile.DEFAULT_WAIT.minusMillis(100),
+                            io.javaoverlay.core.files.LockFile.DEFAULT_WAIT.plusSeconds(5));
+            assertThat(datapath.host.keySet()).as("no veth").containsExactly("cni0");
+            assertThat(datapath.pods.getOrDefault(netns, Map.of())).isEmpty();
+        }
+        assertThat(reservations().all()).as("no reservation").isEmpty();
+    }
+
+    @Test
     void missingNetnsIsAnEnvironmentError() {
         assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", dir.resolve("gone")), conf()))
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ENVIRONMENT));

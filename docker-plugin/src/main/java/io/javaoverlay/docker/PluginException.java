@@ -43,6 +43,18 @@ public abstract sealed class PluginException extends RuntimeException {
         }
     }
 
+    /**
+     * A lock stayed held for longer than the plugin waits (the IPAM directory's, or the plugin's
+     * own while another request was stuck): worth retrying; the message says what is held.
+     */
+    public static final class Busy extends PluginException {
+        private static final long serialVersionUID = 1L;
+
+        public Busy(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The host could not be changed as needed (netlink, iptables, the state directory). */
     public static final class HostFailure extends PluginException {
         private static final long serialVersionUID = 1L;

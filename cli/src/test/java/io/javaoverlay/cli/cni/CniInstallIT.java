@@ -30,7 +30,9 @@ class CniInstallIT {
     Path tmp;
 
     private ExecResult install(String... extra) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(CniHost.executable().toString(), "cni", "install",
+        // umask 0: what install makes must not be writable by others even when the umask allows it
+        List<String> cmd = new java.util.ArrayList<>(List.of("sh", "-c", "umask 0; exec \"$@\"", "sh",
+                CniHost.executable().toString(), "cni", "install",
                 "--bin-dir", tmp.resolve("bin").toString(), "--conf-dir", tmp.resolve("net.d").toString()));
         cmd.addAll(List.of(extra));
         return Exec.run(cmd, Map.of(), null, Duration.ofSeconds(90));
@@ -67,6 +69,10 @@ class CniInstallIT {
         assertThat(CniJson.parseObject(version.stdout())).containsEntry("cniVersion", "0.4.0");
 
         Path conflist = tmp.resolve("net.d/10-javaoverlay.conflist");
+        assertThat(mode(tmp.resolve("bin"))).isEqualTo("rwxr-xr-x");
+        assertThat(mode(tmp.resolve("net.d"))).isEqualTo("rwxr-xr-x");
+        assertThat(mode(plugin)).isEqualTo("rwxr-xr-x");
+        assertThat(mode(conflist)).isEqualTo("rw-r--r--");
         Map<String, Object> conf = CniJson.parseObject(Files.readString(conflist, StandardCharsets.UTF_8));
         assertThat(conf).containsEntry("cniVersion", "1.0.0").containsEntry("name", "javaoverlay");
         @SuppressWarnings("unchecked")
@@ -86,5 +92,9 @@ class CniInstallIT {
         ExecResult forced = install("--no-cache", "--force");
         assertThat(forced.exitCode()).as(forced.describe()).isZero();
         assertThat(Files.readString(conflist)).contains("\"javaoverlay\"");
+    }
+
+    private static String mode(Path p) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 }

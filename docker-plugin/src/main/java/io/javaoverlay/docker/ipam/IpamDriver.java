@@ -128,6 +128,7 @@ public final class IpamDriver {
             throw switch (e.kind()) {
                 case EXHAUSTED, UNAVAILABLE -> new PluginException.Refused(e.getMessage());
                 case STORE -> new PluginException.HostFailure(e.getMessage(), e);
+                case BUSY -> new PluginException.Busy(e.getMessage(), e);
             };
         }
         LOG.info("address {} for {}", a.address(), owner);
@@ -149,7 +150,8 @@ public final class IpamDriver {
                 addresses.release(ip);
             }
         } catch (IpamException e) {
-            throw new PluginException.HostFailure(e.getMessage(), e);
+            throw e.kind() == IpamException.Kind.BUSY ? new PluginException.Busy(e.getMessage(), e)
+                    : new PluginException.HostFailure(e.getMessage(), e);
         }
         if (owner.isPresent() && !OWNER_CLIENT.equals(owner.get().client())) {
             LOG.warn("release of {} refused: {} holds it, not Docker", ip, owner.get());

@@ -44,6 +44,10 @@ final class ErrorReplies {
             LOG.error("{}: {}", method, host.getMessage(), host.getCause());
             return new Reply(OK, body(family, host.getMessage()));
         }
+        if (failure instanceof PluginException.Busy busy) {
+            LOG.warn("{}: {}", method, busy.getMessage());
+            return new Reply(OK, body(family, busy.getMessage()));
+        }
         if (isHostFailure(failure)) {
             LOG.error("{}: {}", method, failure.getMessage(), failure);
             return new Reply(OK, body(family, method + ": " + failure.getMessage()));

@@ -3,10 +3,12 @@ package io.javaoverlay.docker.server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.eclipse.jetty.http.HttpHeader;
@@ -20,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.core.files.LockFile;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.docker.PluginException;
 
@@ -29,7 +32,10 @@ import io.javaoverlay.docker.PluginException;
  *
  * <p>Calls run one at a time: dockerd may call concurrently for different containers, and
  * every state-changing call reads and writes the same on-disk state and host bridge, so one
- * lock here is the single owner of that state. Each call takes milliseconds.
+ * lock here is the single owner of that state. Each call takes milliseconds; one that is stuck
+ * (waiting for the IPAM lock another process holds, itself bounded) must not stall every other
+ * request for good, so a call waits at most {@link #lockWait} for its turn and is then answered
+ * with an error that says the plugin is busy.
  */
 public final class RpcHandler extends Handler.Abstract {
 
@@ -49,9 +55,16 @@ public final class RpcHandler extends Handler.Abstract {
     private final ObjectMapper json;
     private final Map<String, Route<?>> routes = new LinkedHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
+    private final Duration lockWait;
 
     public RpcHandler(ObjectMapper json, List<Route<?>> routes) {
+        this(json, routes, LockFile.DEFAULT_WAIT);
+    }
+
+    /** @param lockWait how long a call waits for the one before it to finish */
+    public RpcHandler(ObjectMapper json, List<Route<?>> routes, Duration lockWait) {
         this.json = json;
+        this.lockWait = lockWait;
         for (Route<?> r : routes) {
             if (this.routes.put(r.method(), r) != null) {
                 throw new IllegalArgumentException("two routes for " + r.method());
@@ -111,7 +124,15 @@ public final class RpcHandler extends Handler.Abstract {
         if (LOCK_FREE.contains(route.method())) {
             return route.call().apply(argument);
         }
-        lock.lock();
+        try {
+            if (!lock.tryLock(lockWait.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new PluginException.Busy("the javaoverlay plugin is still busy with an earlier request after "
+                        + lockWait.toMillis() + " ms (the plugin log names what it waits for); try again", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PluginException.Busy("interrupted while waiting for an earlier request to finish; try again", e);
+        }
         try {
             return route.call().apply(argument);
         } finally {

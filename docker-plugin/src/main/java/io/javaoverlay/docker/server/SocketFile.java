@@ -12,6 +12,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.javaoverlay.core.files.FileModes;
+
 /**
  * The socket path's life before bind and after close: a socket file left by a plugin that
  * was killed is replaced, one that another process still serves is not, anything that is not
@@ -32,7 +34,9 @@ final class SocketFile {
             throw new IOException("socket path " + path + " is longer than the " + MAX_PATH_BYTES
                     + " bytes a Unix socket address holds; choose a shorter --plugin-socket");
         }
-        Files.createDirectories(path.toAbsolutePath().getParent());
+        // made root-only when missing; when it exists it is Docker's (/run/docker/plugins), and
+        // the socket's own rw------- keeps other users from connecting
+        FileModes.missingPrivateDirectories(path.toAbsolutePath().getParent());
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

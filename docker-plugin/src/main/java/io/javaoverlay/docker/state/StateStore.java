@@ -6,7 +6,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.files.AtomicFiles;
+import io.javaoverlay.core.files.FileModes;
 
 /**
  * The plugin's state on disk: one JSON file per network and endpoint under
@@ -44,9 +44,13 @@ public final class StateStore {
         this.endpoints = new Kind<>(dir.resolve("endpoints"), EndpointState.class, EndpointState::id);
     }
 
-    /** Opens (creating if needed, mode 0700) the state directory and loads it. */
+    /**
+     * Opens (creating if needed, {@code rwx------}, like its two subdirectories and {@code rw-------}
+     * files) the state directory and loads it. An existing directory open to other users is
+     * tightened; one owned by another user is refused ({@link FileModes#privateDirectory}).
+     */
     public static StateStore open(Path dir) throws IOException {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        FileModes.privateDirectory(dir);
         StateStore store = new StateStore(dir);
         LOG.info("state in {}: {} networks, {} endpoints", dir, store.networks.all().size(), store.endpoints.all().size());
         return store;
@@ -103,7 +107,7 @@ public final class StateStore {
             this.dir = dir;
             this.type = type;
             this.id = id;
-            Files.createDirectories(dir);
+            FileModes.privateDirectory(dir);
             load();
         }
 

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.files.AtomicFiles;
+import io.javaoverlay.core.files.FileModes;
 import io.javaoverlay.core.net.MacAddress;
 
 /**
@@ -19,6 +20,7 @@ import io.javaoverlay.core.net.MacAddress;
  * <p>flannel lets the kernel pick the device's MAC, so it changes whenever the device is
  * recreated and every peer must relearn it. A random locally administered MAC chosen once and
  * kept here stays the same across agent restarts; the vxlan backend sets it on its device.
+ * The data directory is this service's alone ({@code rwx------}, {@link FileModes}).
  */
 public final class VtepMacStore {
 
@@ -39,6 +41,12 @@ public final class VtepMacStore {
     public MacAddress macFor(int vni) {
         Path f = file(vni);
         try {
+            FileModes.privateDirectory(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use the data directory " + dir + " (" + e.getMessage()
+                    + "; set --data-dir to a directory only this user can write)", e);
+        }
+        try {
             String text = Files.readString(f, StandardCharsets.UTF_8).strip();
             try {
                 return MacAddress.parse(text);
@@ -52,7 +60,6 @@ public final class VtepMacStore {
         }
         MacAddress mac = MacAddress.randomLocal();
         try {
-            Files.createDirectories(dir);
             AtomicFiles.writeString(f, mac + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the VTEP MAC to " + f + " (set --data-dir to a writable directory)", e);

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.javaoverlay.core.files.AtomicFiles;
+import io.javaoverlay.core.files.FileModes;
 import io.javaoverlay.core.net.Ip4Net;
 
 /**
@@ -133,12 +134,13 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress subnet, int mtu, bool
 
     /**
      * Writes the file atomically: a reader (the CNI plugin, a shell sourcing it) sees the old
-     * file or the new one, never half of one. Parent directories are created.
+     * file or the new one, never half of one. The file is {@code rw-r--r--} and missing parent
+     * directories are made {@code rwxr-xr-x}, as flannel writes them: the flannel CNI plugin,
+     * scripts and {@code docker --bip=${FLANNEL_SUBNET}} set-ups read it, not only root.
      */
     public void write(Path path) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        AtomicFiles.writeString(path, format());
+        FileModes.sharedDirectory(path.toAbsolutePath().getParent());
+        AtomicFiles.writeString(path, format(), FileModes.SHARED_FILE);
     }
 
     /** subnet.env does not exist: the agent is not running, or has not written it yet. */

@@ -1,28 +1,26 @@
 package io.javaoverlay.core.ipam;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
+import io.javaoverlay.core.files.AtomicFiles;
+import io.javaoverlay.core.files.FileModes;
+import io.javaoverlay.core.files.LockFile;
 import io.javaoverlay.core.net.Ip4;
 
 /**
  * Reservations kept in a directory, safe for concurrent processes:
  *
  * <pre>
+ * dataDir/                      rwx------: only root may lock, read or change reservations
  * dataDir/lock                  taken with an exclusive POSIX lock for every change
  * dataDir/last_reserved_ip      where the round-robin search resumes
  * dataDir/10.5.72.9             one file per reserved address, naming its owner:
@@ -31,39 +29,48 @@ import io.javaoverlay.core.net.Ip4;
  *                                 ifname=eth0
  * </pre>
  *
- * A record is written to a temporary file and renamed into place, so a crash leaves either no
- * record or a whole one. The file lock is released by the kernel when a process dies, so a
- * killed plugin never wedges the others.
- *
- * <p>POSIX locks belong to the process, not the thread: a second thread of the same JVM asking
- * for the file lock would get {@code OverlappingFileLockException}. An in-process lock per
- * directory therefore serialises the threads first (the Docker plugin serves requests on many).
+ * A record is written to a temporary file and renamed into place ({@link AtomicFiles},
+ * {@code rw-------}), so a crash leaves either no record or a whole one. The file lock is
+ * released by the kernel when a process dies, so a killed plugin never wedges the others; a
+ * holder that does not let go (a stuck process, anything else that locked the file) makes
+ * {@link #lock()} give up after its bound with {@link IpamException.Kind#BUSY}, which the faces
+ * report as "try again" ({@link LockFile}).
  */
 public final class DiskStore implements Store {
 
     static final String LOCK_FILE = "lock";
     static final String LAST_RESERVED_FILE = "last_reserved_ip";
 
-    private static final Map<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
-
     private final Path dir;
-    private final ReentrantLock threadLock;
+    private final Duration lockWait;
 
-    private DiskStore(Path dir) {
+    private DiskStore(Path dir, Duration lockWait) {
         this.dir = dir;
-        this.threadLock = IN_PROCESS.computeIfAbsent(dir, d -> new ReentrantLock());
+        this.lockWait = lockWait;
     }
 
-    /** Opens (creating when needed) the store in {@code dir}. */
+    /** Opens (creating when needed) the store in {@code dir}, waiting {@link LockFile#DEFAULT_WAIT} for its lock. */
     public static DiskStore open(Path dir) {
+        return open(dir, LockFile.DEFAULT_WAIT);
+    }
+
+    /**
+     * Opens (creating when needed, {@code rwx------}) the store in {@code dir}; {@link #lock()}
+     * waits at most {@code lockWait} for another holder. An existing directory open to other
+     * users is tightened; one owned by another user is refused ({@link FileModes#privateDirectory}).
+     */
+    public static DiskStore open(Path dir, Duration lockWait) {
+        if (lockWait.isNegative()) {
+            throw new IllegalArgumentException("the IPAM lock wait must not be negative, got " + lockWait);
+        }
         Path abs = dir.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(abs);
+            FileModes.privateDirectory(abs);
             // the real path keys the in-process lock: two spellings of one directory (a symlink)
             // must share it, or the second thread would hit OverlappingFileLockException
-            return new DiskStore(abs.toRealPath());
+            return new DiskStore(abs.toRealPath(), lockWait);
         } catch (IOException e) {
-            throw new IpamException(IpamException.Kind.STORE, "cannot create the IPAM directory " + abs + ": " + e, e);
+            throw new IpamException(IpamException.Kind.STORE, "cannot use the IPAM directory " + abs + ": " + e.getMessage(), e);
         }
     }
 
@@ -71,30 +78,28 @@ public final class DiskStore implements Store {
         return dir;
     }
 
+    /** The file every change locks. */
+    public Path lockFile() {
+        return dir.resolve(LOCK_FILE);
+    }
+
     @Override
     public Lock lock() {
-        threadLock.lock();
-        FileChannel channel = null;
+        LockFile.Held held;
         try {
-            channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fileLock = channel.lock();
-            FileChannel held = channel;
-            return () -> {
-                try {
-                    fileLock.release();
-                    held.close();
-                } catch (IOException e) {
-                    // closing the channel releases the lock whatever happened to release()
-                    throw store("cannot release the IPAM lock " + dir.resolve(LOCK_FILE), e);
-                } finally {
-                    threadLock.unlock();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
-            threadLock.unlock();
-            throw e instanceof IpamException ie ? ie : store("cannot lock the IPAM directory " + dir, e);
+            held = LockFile.acquire(lockFile(), lockWait);
+        } catch (LockFile.BusyException e) {
+            throw new IpamException(IpamException.Kind.BUSY, "the IPAM state in " + dir + " is locked: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw store("cannot lock the IPAM directory " + dir, e);
         }
+        return () -> {
+            try {
+                held.close();
+            } catch (IOException e) {
+                throw store("cannot release the IPAM lock " + lockFile(), e);
+            }
+        };
     }
 
     @Override
@@ -191,20 +196,9 @@ public final class DiskStore implements Store {
     }
 
     private void writeAtomically(Path file, String content) {
-        Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.writeString(file, content);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the original failure is the one worth reporting
-            }
             throw store("cannot write " + file, e);
         }
     }
@@ -218,16 +212,6 @@ public final class DiskStore implements Store {
             return Ip4.parse(name);
         } catch (IllegalArgumentException e) {
             return null;
-        }
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing more to do: the lock was never handed out
-            }
         }
     }
 

@@ -14,7 +14,12 @@ public class IpamException extends RuntimeException {
         /** the address asked for is outside the usable range or held by another owner */
         UNAVAILABLE,
         /** the store could not be read or written (disk, permissions, a broken record) */
-        STORE
+        STORE,
+        /**
+         * another process held the store's lock for longer than the caller waits: worth
+         * retrying; the message names the lock file
+         */
+        BUSY
     }
 
     private final Kind kind;

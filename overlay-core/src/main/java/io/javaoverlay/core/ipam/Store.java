@@ -15,7 +15,10 @@ import io.javaoverlay.core.net.Ip4;
  */
 public interface Store {
 
-    /** Takes the store's exclusive lock, waiting for other holders; close the result to release it. */
+    /**
+     * Takes the store's exclusive lock, waiting a bounded time for other holders ({@link
+     * IpamException.Kind#BUSY} when they do not let go); close the result to release it.
+     */
     Lock lock();
 
     /** Every reservation, sorted by address. */

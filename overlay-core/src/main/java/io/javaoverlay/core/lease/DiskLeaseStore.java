@@ -4,13 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,11 +16,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +28,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.core.files.AtomicFiles;
+import io.javaoverlay.core.files.FileModes;
+import io.javaoverlay.core.files.LockFile;
 import io.javaoverlay.core.net.Ip4Net;
 
 /**
@@ -51,8 +48,11 @@ import io.javaoverlay.core.net.Ip4Net;
  *
  * A lease file whose {@code Expiration} is null is a reservation. Expired leases are deleted
  * by whoever next takes the lock (a listing, a watch poll). Files are replaced by rename, so a
- * reader never sees half of one. The lock is a {@link FileChannel#lock() POSIX lock} between
- * processes plus a JVM-wide lock per directory (a JVM cannot take the same file lock twice).
+ * reader never sees half of one. The lock is a POSIX lock between processes plus a JVM-wide
+ * lock per file ({@link LockFile}), waited for at most the store's bound: a holder that does not
+ * let go makes the call fail with {@link LeaseException.StoreBusyException}, which the agent
+ * retries like any store that did not answer. The directory is {@code rwx------} and its files
+ * {@code rw-------} ({@link FileModes}): no other local user can read, change or lock them.
  *
  * <p>Watching polls the revision file (default every 200 ms) and re-reads the leases only when
  * it changed or a lease is due to expire.
@@ -61,7 +61,6 @@ public final class DiskLeaseStore implements LeaseStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(DiskLeaseStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     /**
      * The network config of an embedded store that has none: what lets {@code javaoverlay agent}
@@ -77,28 +76,41 @@ public final class DiskLeaseStore implements LeaseStore {
     private final Optional<Path> netConfigPath;
     private final Clock clock;
     private final Duration pollInterval;
-    private final ReentrantLock jvmLock;
+    private final Duration lockWait;
 
     /**
      * @param netConfigPath a network config file that takes precedence over {@code <dir>/net-conf.json}
      *                      ({@code --net-config-path})
+     * @param lockWait      how long a call waits for another process holding the store's lock
      */
-    public DiskLeaseStore(Path dir, Optional<Path> netConfigPath, Clock clock, Duration pollInterval) {
-        this.dir = dir.toAbsolutePath().normalize();
-        this.subnets = this.dir.resolve("subnets");
+    public DiskLeaseStore(Path dir, Optional<Path> netConfigPath, Clock clock, Duration pollInterval, Duration lockWait) {
         this.netConfigPath = netConfigPath;
         this.clock = clock;
         this.pollInterval = pollInterval;
-        this.jvmLock = JVM_LOCKS.computeIfAbsent(this.dir, d -> new ReentrantLock());
+        this.lockWait = lockWait;
+        Path abs = dir.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(subnets);
+            FileModes.privateDirectory(abs);
+            // the real path keys the in-process lock, so two spellings of one directory share it
+            this.dir = abs.toRealPath();
+            this.subnets = FileModes.privateDirectory(this.dir.resolve("subnets"));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the lease directory " + subnets + " (set --lease-dir to a writable directory)", e);
+            throw new UncheckedIOException("cannot use the lease directory " + abs + " (" + e.getMessage()
+                    + "; set --lease-dir to a directory only this user can write)", e);
         }
+    }
+
+    public DiskLeaseStore(Path dir, Optional<Path> netConfigPath, Clock clock, Duration pollInterval) {
+        this(dir, netConfigPath, clock, pollInterval, LockFile.DEFAULT_WAIT);
     }
 
     public DiskLeaseStore(Path dir, Optional<Path> netConfigPath) {
         this(dir, netConfigPath, Clock.systemUTC(), Duration.ofMillis(200));
+    }
+
+    /** The file every change locks. */
+    public Path lockFile() {
+        return dir.resolve(".lock");
     }
 
     @Override
@@ -310,18 +322,12 @@ public final class DiskLeaseStore implements LeaseStore {
     }
 
     private <T> T locked(IoSupplier<T> body) {
-        jvmLock.lock();
-        try (FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileLock lock = ch.lock();
-            try {
-                return body.get();
-            } finally {
-                lock.release();
-            }
+        try (LockFile.Held held = LockFile.acquire(lockFile(), lockWait)) {
+            return body.get();
+        } catch (LockFile.BusyException e) {
+            throw new LeaseException.StoreBusyException("the embedded lease store in " + dir + " is locked: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new LeaseException.StoreUnavailableException("the embedded lease store in " + dir + " failed: " + e, e);
-        } finally {
-            jvmLock.unlock();
         }
     }
 

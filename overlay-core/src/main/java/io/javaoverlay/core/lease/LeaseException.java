@@ -40,10 +40,22 @@ public class LeaseException extends RuntimeException {
     }
 
     /** The store cannot be reached or did not answer in time; worth retrying. */
-    public static final class StoreUnavailableException extends LeaseException {
+    public static class StoreUnavailableException extends LeaseException {
         private static final long serialVersionUID = 1L;
 
         public StoreUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The embedded store's lock stayed held by another process for longer than the store waits;
+     * worth retrying like any unavailable store. The message names the lock file.
+     */
+    public static final class StoreBusyException extends StoreUnavailableException {
+        private static final long serialVersionUID = 1L;
+
+        public StoreBusyException(String message, Throwable cause) {
             super(message, cause);
         }
     }

@@ -28,6 +28,17 @@ class SubnetEnvTest {
     }
 
     @Test
+    void isWrittenReadableByEveryoneInDirectoriesEveryoneCanTraverseAsFlannelWritesIt(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("run/flannel/subnet.env");
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, true).write(file);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r--r--");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+                .isEqualTo("rwxr-xr-x");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("run"))))
+                .isEqualTo("rwxr-xr-x");
+    }
+
+    @Test
     void missingFileSaysTheAgentIsNotRunning(@TempDir Path dir) {
         assertThatThrownBy(() -> SubnetEnv.read(dir.resolve("subnet.env")))
                 .isInstanceOf(SubnetEnv.MissingException.class)

@@ -1,6 +1,7 @@
 package io.javaoverlay.core.ipam;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +88,50 @@ class DiskStoreTest {
         release.countDown();
         second.get(10, java.util.concurrent.TimeUnit.SECONDS);
         holder.join();
+    }
+
+    @Test
+    void onlyItsOwnerCanReachTheDirectoryTheLockAndTheRecords() throws Exception {
+        Path data = dir.resolve("ipam");
+        Ip4 ip = allocator(data).allocate(Owner.cni("podnet", "c0ffee", "eth0")).ip();
+        assertThat(mode(data)).isEqualTo("rwx------");
+        assertThat(mode(data.resolve(DiskStore.LOCK_FILE))).isEqualTo("rw-------");
+        assertThat(mode(data.resolve(ip.toString()))).isEqualTo("rw-------");
+        assertThat(mode(data.resolve(DiskStore.LAST_RESERVED_FILE))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void aDirectoryAndLockFileLeftOpenByAnOlderVersionAreTightenedOnOpen() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("ipam"));
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path lock = Files.writeString(data.resolve(DiskStore.LOCK_FILE), "");
+        Files.setPosixFilePermissions(lock, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        DiskStore store = DiskStore.open(data);
+        assertThat(mode(data)).isEqualTo("rwx------");
+        store.lock().close();
+        assertThat(mode(lock)).isEqualTo("rw-------");
+    }
+
+    @Test
+    void aLockAnotherProcessHoldsEndsInBusyAfterTheBoundNamingTheLockFile() throws Exception {
+        Path data = dir.resolve("ipam");
+        DiskStore store = DiskStore.open(data, java.time.Duration.ofMillis(300));
+        store.lock().close();
+        try (io.javaoverlay.testkit.LockHolder holder = io.javaoverlay.testkit.LockHolder.hold(store.lockFile())) {
+            Allocator a = new Allocator(Ip4Net.parse("10.5.72.0/24"), Ip4.parse("10.5.72.1"), store);
+            assertThatThrownBy(() -> a.allocate(Owner.cni("n", "a", "eth0")))
+                    .isInstanceOfSatisfying(IpamException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(IpamException.Kind.BUSY);
+                        assertThat(e.getMessage()).contains(store.lockFile().toString());
+                    });
+        }
+        assertThat(store.reservations()).as("nothing reserved by the call that gave up").isEmpty();
+        assertThat(new Allocator(Ip4Net.parse("10.5.72.0/24"), Ip4.parse("10.5.72.1"), store)
+                .allocate(Owner.cni("n", "a", "eth0")).ip()).as("works again once the holder is gone").isNotNull();
+    }
+
+    private static String mode(Path p) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
     @Test
