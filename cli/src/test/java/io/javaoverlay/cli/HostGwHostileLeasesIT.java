@@ -13,7 +13,7 @@ import io.javaoverlay.core.net.Ip4;
 class HostGwHostileLeasesIT extends HostileLeasesContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 2);
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 2).withSubnetMax(199);
 
     @Override
     OverlayCluster cluster() {

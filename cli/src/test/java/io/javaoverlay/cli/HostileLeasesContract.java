@@ -47,6 +47,11 @@ abstract class HostileLeasesContract {
         return Map.of();
     }
 
+    /** Well-formed leases of hosts that do not run (key name -> value), put before the hostile ones: what some of those collide with. */
+    Map<String, String> validDecoys() {
+        return Map.of();
+    }
+
     /** What host 1 has that no lease may take: every route not made by javaoverlay (its mark, its devices). */
     static TreeSet<String> hostRoutes(TestHost h) {
         TreeSet<String> out = new TreeSet<>();
@@ -97,6 +102,9 @@ abstract class HostileLeasesContract {
         TestProcess ping = c.container(2, 1).start("ping-through-hostile-leases", "ping", "-n", "-i", "0.1", "-w", "120",
                 c.containerIp(1, 1).toString());
         try {
+            for (Map.Entry<String, String> e : validDecoys().entrySet()) {
+                c.etcdctl("put", OverlayCluster.PREFIX + "/subnets/" + e.getKey(), e.getValue());
+            }
             for (Map.Entry<String, String[]> e : hostile.entrySet()) {
                 c.etcdctl("put", OverlayCluster.PREFIX + "/subnets/" + e.getKey(), e.getValue()[0]);
             }
@@ -114,7 +122,7 @@ abstract class HostileLeasesContract {
             for (String key : hostile.keySet()) {
                 assertThat(c.agent(1).log()).contains("rejected the lease " + key + " ");
             }
-            String table = h1.execOk(OverlayCluster.launcher().toString(), "status", "--healthz-port", Integer.toString(OverlayCluster.HEALTHZ_PORT),
+            String table = h1.execOk(OverlayCluster.launcher().toString(), "status", "--no-probe", "--healthz-port", Integer.toString(OverlayCluster.HEALTHZ_PORT),
                     "--subnet-file", c.subnetFile(1).toString());
             assertThat(table).contains("rejected leases (not programmed; see docs/security.md): " + hostile.size())
                     .contains(underlay.toKey() + " at " + peerIp + ": outside-network");
@@ -131,6 +139,12 @@ abstract class HostileLeasesContract {
                     .until(() -> JSON.readTree(c.agentHttp(1, "/status")).path("Rejected").isEmpty());
             assertThat(hostRoutes(h1)).as("routes of host 1 after the hostile keys went").isEqualTo(routesBefore);
         } finally {
+            for (String key : validDecoys().keySet()) {
+                c.etcdctl("del", OverlayCluster.PREFIX + "/subnets/" + key);
+            }
+            for (String key : hostile.keySet()) {
+                c.etcdctl("del", OverlayCluster.PREFIX + "/subnets/" + key);
+            }
             Exec.run("kill", "-INT", Long.toString(ping.pid()));
             ping.process().waitFor();
             h1.exec("ip", "route", "del", "10.244.238.0/24");

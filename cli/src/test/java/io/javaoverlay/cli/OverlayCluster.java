@@ -45,6 +45,8 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     static final int CONTAINERS_PER_HOST = 2;
 
     private final String backendJson;
+    /** More keys of the network config, e.g. {@code ,"SubnetMax":"10.244.199.0"}, or empty. */
+    private String extraConfig = "";
     private final int initialHosts;
     private final boolean withContainers;
     final TestNetwork net;
@@ -72,6 +74,15 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         return new OverlayCluster(backendJson, hosts, initialHosts, true);
     }
 
+    /**
+     * Hosts lease only up to {@code 10.244.<max>.0}: a test that writes leases of its own above
+     * that never overwrites a running host's key.
+     */
+    OverlayCluster withSubnetMax(int max) {
+        extraConfig = ",\"SubnetMax\":\"10.244." + max + ".0\"";
+        return this;
+    }
+
     /** {@code hosts} hosts, each running an agent from the start, with no bridge or containers (a CNI plugin makes them). */
     static OverlayCluster agentsOnly(String backendJson, int hosts) {
         return new OverlayCluster(backendJson, hosts, hosts, false);
@@ -89,7 +100,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
                 .orAbort();
         net.beforeAll(context);
         startEtcd();
-        etcdctl("put", PREFIX + "/config", "{\"Network\":\"" + NETWORK + "\",\"Backend\":" + backendJson + "}");
+        etcdctl("put", PREFIX + "/config", "{\"Network\":\"" + NETWORK + "\",\"Backend\":" + backendJson + extraConfig + "}");
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (int h = 1; h <= initialHosts; h++) {
             int host = h;

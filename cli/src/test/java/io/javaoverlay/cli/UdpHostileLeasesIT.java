@@ -14,7 +14,7 @@ import io.javaoverlay.core.net.Ip4;
 class UdpHostileLeasesIT extends HostileLeasesContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 2, 2);
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 2, 2).withSubnetMax(199);
 
     @Override
     OverlayCluster cluster() {

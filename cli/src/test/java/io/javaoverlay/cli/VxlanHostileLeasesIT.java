@@ -3,6 +3,9 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,7 +27,7 @@ import io.javaoverlay.testkit.TestHost;
 class VxlanHostileLeasesIT extends HostileLeasesContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 2, 2);
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 3, 2).withSubnetMax(199);
 
     @Override
     OverlayCluster cluster() {
@@ -43,10 +46,18 @@ class VxlanHostileLeasesIT extends HostileLeasesContract {
         Map<String, String[]> m = new LinkedHashMap<>();
         m.put("10.244.246.0-24", new String[] {leaseValue(stranger, "ff:ff:ff:ff:ff:ff"), "bad-vtep-mac"});
         m.put("10.244.247.0-24", new String[] {leaseValue(stranger, "00:00:00:00:00:00"), "bad-vtep-mac"});
-        m.put("10.244.248.0-24", new String[] {leaseValue(stranger, peerMac), "vtep-mac-in-use"});
-        m.put("10.244.249.0-24", new String[] {leaseValue(stranger, mac(1)), "bad-vtep-mac"});
+        // the decoy's MAC at another address (a lease with host 2's own MAC would make host 2 choose a new one: see below)
+        m.put("10.244.248.0-24", new String[] {leaseValue(stranger, DECOY_MAC), "vtep-mac-in-use"});
         m.put("10.244.250.0-24", new String[] {"{\"PublicIP\":\"" + stranger + "\",\"BackendType\":\"host-gw\"}", "backend-type"});
         return m;
+    }
+
+    static final String DECOY_MAC = "0e:00:00:00:de:c0";
+
+    /** A host that does not run, at .97 of the underlay: its lease is well formed and programmed. */
+    @Override
+    Map<String, String> validDecoys() {
+        return Map.of("10.244.231.0-24", leaseValue(cluster.net.underlaySubnet().address().plus(97), DECOY_MAC));
     }
 
     private static String mac(int host) {
@@ -65,6 +76,10 @@ class VxlanHostileLeasesIT extends HostileLeasesContract {
             }
         }
         return false;
+    }
+
+    private static String deviceMac(TestHost h) {
+        return h.ipJson("link", "show", "flannel.1").get(0).path("address").asText();
     }
 
     private static boolean hasRoute(TestHost h, String dst) {
@@ -98,5 +113,47 @@ class VxlanHostileLeasesIT extends HostileLeasesContract {
         await().atMost(Duration.ofSeconds(12)).pollInterval(Duration.ofMillis(200)).until(() -> hasFdb(h1, peerMac, peerIp));
         assertThat(cluster.agent(1).log()).contains("disappeared; restoring it");
         assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).isTrue();
+    }
+
+    @Test
+    @Order(4)
+    void aLeaseWithThisHostsVtepMacMakesItChooseANewOneWhileTrafficGoesOn() throws Exception {
+        TestHost h1 = cluster.host(1);
+        String before = mac(1);
+        Ip4 stranger = cluster.net.underlaySubnet().address().plus(98);
+        String key = OverlayCluster.PREFIX + "/subnets/10.244.232.0-24";
+        cluster.etcdctl("put", key, leaseValue(stranger, before));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> !mac(1).equals(before));
+        String after = mac(1);
+        assertThat(deviceMac(h1)).as("flannel.1's MAC is the one published").isEqualTo(after);
+        assertThat(HostileLeasesContract.rejectedCounts(cluster.agentHttp(1, "/metrics"))).containsEntry("vtep-mac-collision", 1);
+        assertThat(cluster.agentHttp(1, "/metrics")).contains("javaoverlay_vtep_mac_collisions_total 1.0");
+        assertThat(cluster.agent(1).log()).contains("VTEP MAC " + before + " was published by another host too; changed it to " + after);
+        // host 2 follows the change: its FDB points the new MAC at host 1
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> hasFdb(cluster.host(2), after, h1.underlayIp()));
+        assertThat(cluster.container(2, 1).ping(cluster.containerIp(1, 1).toString(), 5)).isTrue();
+        assertThat(cluster.container(1, 2).ping(cluster.containerIp(2, 2).toString(), 5)).isTrue();
+        cluster.etcdctl("del", key);
+    }
+
+    @Test
+    @Order(5)
+    void aHostStartedFromACopyOfAnothersDataDirectoryChoosesAVtepMacOfItsOwn() throws Exception {
+        Path from = cluster.hostDir(1).resolve("data");
+        Path to = cluster.hostDir(3).resolve("data");
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        cluster.startAgent(3);
+        cluster.addContainers(3);
+        assertThat(mac(3)).as("host 3's VTEP MAC").isNotEqualTo(mac(1));
+        assertThat(cluster.agent(3).log()).contains("is published by another host (a copied data directory?); choosing a new one");
+        assertThat(cluster.container(3, 1).ping(cluster.containerIp(1, 1).toString(), 5)).isTrue();
+        assertThat(cluster.container(1, 1).ping(cluster.containerIp(3, 2).toString(), 5)).isTrue();
+        assertThat(cluster.container(2, 1).ping(cluster.containerIp(3, 1).toString(), 5)).isTrue();
     }
 }

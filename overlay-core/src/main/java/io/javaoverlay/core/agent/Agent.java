@@ -24,6 +24,7 @@ import io.javaoverlay.core.backend.BackendRegistry;
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.backend.HostView;
 import io.javaoverlay.core.backend.PeerAdmission;
+import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
@@ -81,6 +82,11 @@ public final class Agent {
     private OwnLeaseGuard guard;
     /** Checks every other host's lease before the backend sees it; set once the lease is held. */
     private volatile PeerAdmission admission;
+    /** What this host publishes as its public IP ({@code --public-ip} or the interface's). */
+    private io.javaoverlay.core.net.Ip4 publicIp;
+    /** When a VTEP MAC collision was last repaired. */
+    private Instant lastCollisionRepair;
+    static final Duration COLLISION_REPAIR_INTERVAL = Duration.ofSeconds(30);
     /** Reads the host's addresses and routes for {@link #admission}; null with --no-data-path. */
     private NetlinkSocket hostNl;
     private HostView lastHostView;
@@ -149,9 +155,10 @@ public final class Agent {
             }
 
             backendName = config.backendType().flannelName();
-            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir()));
+            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm)));
             Registration reg = backend.register(config);
             LeaseAttrs attrs = reg.attrs(ext.publicIp());
+            publicIp = ext.publicIp();
             hostNl = options.dataPath() ? NetlinkSocket.open() : null;
             Backend owner = backend;
             List<Ip4Net> hostRoutes = hostView().foreignRoutesIn(config.network(), owner::ownsRoute).stream()
@@ -233,6 +240,16 @@ public final class Agent {
             return EtcdLeaseStore.connect(options.etcd().get());
         }
         return new DiskLeaseStore(options.leaseDir(), options.netConfigPath());
+    }
+
+    /** The leases in the store now, for the backend's choice of identity; none when the store cannot say. */
+    private static List<Lease> leasesAtStart(SubnetManager sm) {
+        try {
+            return sm.leases().leases();
+        } catch (LeaseException.StoreUnavailableException e) {
+            LOG.warn("cannot list the leases before registering the backend ({}); it chooses without them", e.getMessage());
+            return List.of();
+        }
     }
 
     /** Watches the peers from {@code snapshot}; the events go to the queue. */
@@ -453,6 +470,45 @@ public final class Agent {
     }
 
     private void handle(Backend backend, List<LeaseEvent> batch) {
+        handleOnly(backend, batch);
+        if (admission.rejected().stream().anyMatch(r -> r.why().reason() == PeerRejection.Reason.VTEP_MAC_COLLISION)) {
+            repairCollision(backend);
+        }
+    }
+
+    /**
+     * Another host publishes this host's VTEP MAC: the backend takes a new one, this host's lease
+     * publishes it, and the colliding lease is checked again (now it is a peer like any other).
+     * At most once per {@link #COLLISION_REPAIR_INTERVAL}: a lease that copies every new MAC is
+     * rejected, not chased.
+     */
+    private void repairCollision(Backend backend) {
+        Instant now = Instant.now();
+        if (lastCollisionRepair != null && now.isBefore(lastCollisionRepair.plus(COLLISION_REPAIR_INTERVAL))) {
+            return;
+        }
+        lastCollisionRepair = now;
+        Optional<Registration> next;
+        try {
+            next = backend.resolveCollision();
+        } catch (RuntimeException e) {
+            backendFailed(e);
+            LOG.error("cannot resolve the VTEP MAC collision: {}", e.toString());
+            return;
+        }
+        if (next.isEmpty()) {
+            return;
+        }
+        OverlayMetrics.vtepMacCollision();
+        try {
+            guard.republish(next.get().attrs(publicIp));
+        } catch (LeaseException e) {
+            LOG.warn("cannot publish the new VTEP MAC yet ({}); the lease guard writes it within seconds", e.getMessage());
+        }
+        handleOnly(backend, admission.reconsider(hostView()));
+    }
+
+    private void handleOnly(Backend backend, List<LeaseEvent> batch) {
         for (LeaseEvent e : batch) {
             if (e instanceof LeaseEvent.Removed) {
                 peers.remove(e.lease().subnet());

@@ -40,7 +40,7 @@ final class OwnLeaseGuard {
     record Result(Lease lease, Optional<Lease> takenBy, Optional<String> historyChanged) {}
 
     private final SubnetManager sm;
-    private final LeaseAttrs attrs;
+    private LeaseAttrs attrs;
     private Lease own;
     private long lastRevision;
     private String storeId;
@@ -51,6 +51,18 @@ final class OwnLeaseGuard {
         this.own = own;
         this.attrs = attrs;
         this.lastRevision = seenRevision;
+    }
+
+    /**
+     * This host publishes {@code next} from now on (a new VTEP MAC): written to its key at once
+     * and by every later check.
+     *
+     * @throws LeaseException when the store cannot take it now (the next check writes it)
+     */
+    void republish(LeaseAttrs next) {
+        attrs = next;
+        own = sm.store().update(own, next, sm.ttl());
+        LOG.info("lease {} now publishes {}", own.subnet(), next);
     }
 
     /** The agent renewed or otherwise replaced its lease. */

@@ -58,6 +58,15 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Another host publishes what identifies this one on the wire (vxlan: its VTEP MAC, rejected
+     * as {@link PeerRejection.Reason#VTEP_MAC_COLLISION}): choose a new identity, apply it, and
+     * say what to publish now. Empty when this backend has no such identity.
+     */
+    default Optional<Registration> resolveCollision() {
+        return Optional.empty();
+    }
+
     /** Applies one batch of peer events, in order; every lease in it has passed {@link #checkPeer}. */
     void handle(List<LeaseEvent> batch);
 

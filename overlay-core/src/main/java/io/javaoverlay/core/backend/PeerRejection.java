@@ -32,6 +32,11 @@ public record PeerRejection(Reason reason, String detail) {
         BAD_BACKEND_DATA("bad-backend-data"),
         /** The VtepMAC is multicast, all zeros, or this host's own. */
         BAD_VTEP_MAC("bad-vtep-mac"),
+        /**
+         * The lease of another host (another public IP) publishes this host's own VtepMAC: a
+         * collision (copied data directories), which this host repairs by choosing a new MAC.
+         */
+        VTEP_MAC_COLLISION("vtep-mac-collision"),
         /** Another accepted peer at a different public IP publishes the same VtepMAC (the kernel keys FDB entries by MAC). */
         VTEP_MAC_IN_USE("vtep-mac-in-use"),
         /** Another accepted peer publishes the same public IP where the backend needs one subnet per public IP (udp). */

@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,58 @@ public final class VtepMacStore {
     /** The file for one VNI. */
     public Path file(int vni) {
         return dir.resolve("vxlan-" + vni + ".mac");
+    }
+
+    /**
+     * This host's MAC for {@code vni}, in flannel's order of preference: the one its own previous
+     * lease published (the store remembers it even when the data directory is new), else the one
+     * saved here, else a new one. A MAC another host publishes ({@code takenByOthers}) is never
+     * chosen: two hosts started from one copied data directory would otherwise share a VTEP MAC,
+     * and the FDB of every peer would send one host's traffic to the other.
+     */
+    public MacAddress choose(int vni, Optional<MacAddress> fromOwnLease, Set<MacAddress> takenByOthers) {
+        if (fromOwnLease.isPresent() && fromOwnLease.get().isUnicastStation() && !takenByOthers.contains(fromOwnLease.get())) {
+            MacAddress mac = fromOwnLease.get();
+            if (!mac.equals(readSaved(vni).orElse(null))) {
+                save(vni, mac);
+                LOG.info("VTEP MAC {} for VNI {} from this host's previous lease (kept in {})", mac, vni, file(vni));
+            }
+            return mac;
+        }
+        MacAddress mac = macFor(vni);
+        if (takenByOthers.contains(mac)) {
+            LOG.warn("VTEP MAC {} in {} is published by another host (a copied data directory?); choosing a new one", mac, file(vni));
+            return renew(vni, takenByOthers);
+        }
+        return mac;
+    }
+
+    /** A new random MAC for {@code vni}, none of {@code avoid}, saved. */
+    public MacAddress renew(int vni, Set<MacAddress> avoid) {
+        MacAddress mac;
+        do {
+            mac = MacAddress.randomLocal();
+        } while (avoid.contains(mac));
+        save(vni, mac);
+        LOG.info("chose VTEP MAC {} for VNI {} (kept in {})", mac, vni, file(vni));
+        return mac;
+    }
+
+    private Optional<MacAddress> readSaved(int vni) {
+        try {
+            return Optional.of(MacAddress.parse(Files.readString(file(vni), StandardCharsets.UTF_8).strip()));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void save(int vni, MacAddress mac) {
+        try {
+            FileModes.privateDirectory(dir);
+            AtomicFiles.writeString(file(vni), mac + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the VTEP MAC to " + file(vni) + " (set --data-dir to a writable directory)", e);
+        }
     }
 
     /** This host's MAC for {@code vni}, made and saved on first use. */

@@ -52,6 +52,8 @@ public final class OverlayMetrics {
     private static final Counter LEASE_CONFLICTS = Counter.builder().name("javaoverlay_lease_conflicts_total")
             .help("times another host was found holding this host's subnet (never overwritten: this host gives it up)")
             .register(REGISTRY);
+    private static final Counter VTEP_MAC_COLLISIONS = Counter.builder().name("javaoverlay_vtep_mac_collisions_total")
+            .help("times another host published this host's VTEP MAC and this host chose a new one").register(REGISTRY);
     private static final Counter LEASES_REJECTED = Counter.builder().name("javaoverlay_leases_rejected_total")
             .help("other hosts' leases refused before they reached the kernel, by reason (counted once per change of the lease)")
             .labelNames("reason").register(REGISTRY);
@@ -124,6 +126,10 @@ public final class OverlayMetrics {
 
     public static void leaseReasserted() {
         LEASE_REASSERTED.inc();
+    }
+
+    public static void vtepMacCollision() {
+        VTEP_MAC_COLLISIONS.inc();
     }
 
     public static void leaseConflict() {

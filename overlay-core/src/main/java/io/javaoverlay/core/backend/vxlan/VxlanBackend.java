@@ -85,7 +85,7 @@ public final class VxlanBackend implements Backend {
         BackendConfig b = config.backend();
         int vni = b.vni().orElse(FlannelLeaseShapes.DEFAULT_VNI);
         int port = b.port().orElse(0) == 0 ? DEFAULT_PORT : b.port().getAsInt();
-        MacAddress mac = new VtepMacStore(context.dataDir()).macFor(vni);
+        MacAddress mac = new VtepMacStore(context.dataDir()).choose(vni, ownPreviousMac(), macsOfOthers(context.leasesAtStart()));
         Registration reg = FlannelLeaseShapes.vxlan(b, context.external(), mac);
         var ext = context.external();
         VxlanInfo info = VxlanInfo.of(vni, ext.ifaceAddr(), ext.index(), port).withLearning(b.learning()).withGbp(b.gbp());
@@ -122,10 +122,65 @@ public final class VxlanBackend implements Backend {
             return Optional.of(r.problem());
         }
         if (device != null && r.peer().vtepMac().equals(device.mac())) {
-            return Optional.of(new PeerRejection(PeerRejection.Reason.BAD_VTEP_MAC,
-                    "its VtepMAC " + device.mac() + " is this host's own (" + device.name() + ")"));
+            return Optional.of(new PeerRejection(PeerRejection.Reason.VTEP_MAC_COLLISION,
+                    "its VtepMAC " + device.mac() + " is this host's own (" + device.name() + "): this host chooses a new one"));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Chooses a new VTEP MAC (none any peer publishes), sets it on the device in place, keeps it
+     * in the data directory and returns what to publish. Peers then see this host's lease change
+     * and point their FDB entries at the new MAC; this host's own entries do not depend on it.
+     */
+    @Override
+    public Optional<Registration> resolveCollision() {
+        if (device == null) {
+            return Optional.empty();
+        }
+        Set<MacAddress> avoid = new HashSet<>();
+        avoid.add(device.mac());
+        wanted.values().forEach(p -> avoid.add(p.vtepMac()));
+        BackendConfig b = config.backend();
+        int vni = b.vni().orElse(FlannelLeaseShapes.DEFAULT_VNI);
+        MacAddress mac = new VtepMacStore(context.dataDir()).renew(vni, avoid);
+        VxlanDevice next = new VxlanDevice(device.name(), device.info(), mac, device.mtu());
+        try {
+            nl.links().setMac(link.index(), mac);
+            link = nl.links().get(link.index()).orElseThrow();
+        } catch (NetlinkException e) {
+            throw new BackendException("cannot give " + device.name() + " the new VTEP MAC " + mac + ": " + e.getMessage(), e);
+        }
+        LOG.warn("{}: VTEP MAC {} was published by another host too; changed it to {}", device.name(), device.mac(), mac);
+        device = next;
+        return Optional.of(FlannelLeaseShapes.vxlan(b, context.external(), mac));
+    }
+
+    /** The VtepMAC of this host's previous lease (same public IP), as flannel reuses it. */
+    private Optional<MacAddress> ownPreviousMac() {
+        for (Lease l : context.leasesAtStart()) {
+            if (l.attrs().publicIp().equals(context.external().publicIp())) {
+                VxlanPeer p = VxlanPeer.from(l).peer();
+                if (p != null) {
+                    return Optional.of(p.vtepMac());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The VTEP MACs other hosts (other public IPs) publish. */
+    private Set<MacAddress> macsOfOthers(List<Lease> leases) {
+        Set<MacAddress> out = new HashSet<>();
+        for (Lease l : leases) {
+            if (!l.attrs().publicIp().equals(context.external().publicIp())) {
+                VxlanPeer p = VxlanPeer.from(l).peer();
+                if (p != null) {
+                    out.add(p.vtepMac());
+                }
+            }
+        }
+        return out;
     }
 
     /** The FDB keys entries by MAC: one VtepMAC can point at one public IP only. */
