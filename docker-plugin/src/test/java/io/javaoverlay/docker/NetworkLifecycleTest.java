@@ -24,6 +24,7 @@ import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.docker.state.PortMapping;
+import io.javaoverlay.docker.state.VethNames;
 
 /**
  * The driver's calls in the order dockerd makes them, against a fake host: what each call
@@ -347,10 +348,10 @@ class NetworkLifecycleTest {
     }
 
     static String vethHost(String ep) {
-        return "vjo" + ep.substring(0, 12);
+        return VethNames.forEndpoint(ep).host();
     }
 
     static String vethContainer(String ep) {
-        return "tjo" + ep.substring(0, 12);
+        return VethNames.forEndpoint(ep).container();
     }
 }
