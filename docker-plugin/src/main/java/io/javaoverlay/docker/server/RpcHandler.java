@@ -135,7 +135,7 @@ public final class RpcHandler extends Handler.Abstract {
             argument = decode(route, body);
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {}", route.method(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            LOG.debug("{} {}", route.method(), DockerInput.printable(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
         }
         if (LOCK_FREE.contains(route.method())) {
             return route.call().apply(argument);
