@@ -179,6 +179,19 @@ class HostileInputTest {
         assertThat(r.json().get("Err").asText()).contains("larger than the 1048576 bytes");
     }
 
+    @Test
+    void oversizedHeadersAndPathsGetAJsonErrNotAPage() {
+        String bigHeader = "POST /Plugin.Activate HTTP/1.1\r\nHost: \r\nX-Junk: " + "j".repeat(20_000)
+                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        PluginClient.Reply header = p.client.raw(bigHeader.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(header.status()).isEqualTo(431);
+        assertThat(header.json().get("Err").asText()).contains("431");
+        PluginClient.Reply path = p.client.request("POST", "/" + "p".repeat(20_000), "{}");
+        assertThat(path.status()).isBetween(400, 499);
+        assertThat(path.json().has("Err")).isTrue();
+        assertThat(p.client.post("Plugin.Activate", null).status()).isEqualTo(200);
+    }
+
     // --- JSON paths ---
 
     private static JsonNode text(String s) {
