@@ -56,8 +56,9 @@ public final class RpcHandler extends Handler.Abstract {
     private final LeaseGate leaseGate;
 
     /**
-     * @param leaseGate holds the routes that {@linkplain Route#needsLease need the lease} until the
-     *                  host has one
+     * @param lease     this host's lease, which the routes that {@linkplain Route#needsLease need it}
+     *                  wait for ({@link LeaseGate})
+     * @param leaseWait how long they wait before failing with {@link PluginException.NoLease}
      */
     public RpcHandler(ObjectMapper json, List<Route<?>> routes, HostLease lease, Duration leaseWait) {
         this.json = json;
@@ -115,6 +116,7 @@ public final class RpcHandler extends Handler.Abstract {
             }
             reply = ErrorReplies.of(route.family(), method, e);
         }
+        // a refusal travels as 200 with an error body: it counts as an error all the same
         if (reply.status() == ErrorReplies.OK && !isError(reply.body())) {
             op.ok();
         } else {
