@@ -2,6 +2,7 @@ package io.javaoverlay.docker;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +50,9 @@ public final class DockerPlugin implements AutoCloseable {
      * @param ipamDir    the address reservations shared with the CNI plugin ({@code --ipam-dir})
      * @param subnetFile the agent's subnet.env ({@code --subnet-file})
      * @param bridge     the host bridge, shared with the CNI plugin ({@code --bridge})
+     * @param leaseWait  how long a call that needs this host's lease waits for the agent to get one
      */
-    public record Settings(Path socket, Path dataDir, Path ipamDir, Path subnetFile, String bridge) {
+    public record Settings(Path socket, Path dataDir, Path ipamDir, Path subnetFile, String bridge, Duration leaseWait) {
 
         public static final Path DEFAULT_SOCKET = Path.of("/run/docker/plugins/javaoverlay.sock");
         public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay/docker");
@@ -59,10 +61,25 @@ public final class DockerPlugin implements AutoCloseable {
         /** The CNI plugin's default {@code bridge} (flannel's): the gateway address lives on one bridge. */
         public static final String DEFAULT_BRIDGE = "cni0";
 
+        /**
+         * Up to 30 s: long enough for an agent started with the plugin to reach etcd and lease a
+         * subnet (about a second when etcd is up), short enough that {@code docker network create}
+         * on a host whose agent cannot get a lease fails while the user is still watching.
+         */
+        public static final Duration DEFAULT_LEASE_WAIT = Duration.ofSeconds(30);
+
         public Settings {
-            if (socket == null || dataDir == null || ipamDir == null || subnetFile == null || bridge == null || bridge.isEmpty()) {
+            if (socket == null || dataDir == null || ipamDir == null || subnetFile == null || bridge == null || bridge.isEmpty()
+                    || leaseWait == null) {
                 throw new IllegalArgumentException("every plugin setting is required");
             }
+            if (leaseWait.isNegative()) {
+                throw new IllegalArgumentException("the lease wait must be zero or more, got " + leaseWait);
+            }
+        }
+
+        public Settings(Path socket, Path dataDir, Path ipamDir, Path subnetFile, String bridge) {
+            this(socket, dataDir, ipamDir, subnetFile, bridge, DEFAULT_LEASE_WAIT);
         }
     }
 
@@ -87,7 +104,8 @@ public final class DockerPlugin implements AutoCloseable {
         NetworkDriver network = new NetworkDriver(state, lease, host, firewall, settings.bridge());
         IpamDriver ipam = new IpamDriver(lease, addresses);
         ObjectMapper json = Json.mapper();
-        PluginServer server = PluginServer.start(settings.socket(), new RpcHandler(json, PluginRoutes.of(network, ipam)), json);
+        PluginServer server = PluginServer.start(settings.socket(),
+                new RpcHandler(json, PluginRoutes.of(network, ipam), lease, settings.leaseWait()), json);
         LOG.info("javaoverlay Docker plugin ready: network and IPAM driver \"javaoverlay\" (subnet file {}, bridge {})",
                 settings.subnetFile(), settings.bridge());
         return new DockerPlugin(server, hostHandle);

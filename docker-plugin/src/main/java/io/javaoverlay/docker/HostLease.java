@@ -13,7 +13,10 @@ import io.javaoverlay.core.config.SubnetEnv;
 @FunctionalInterface
 public interface HostLease {
 
-    /** The current subnet.env; {@link PluginException.Refused} when there is none or it is invalid. */
+    /**
+     * The current subnet.env; {@link PluginException.NoLease} when there is none yet,
+     * {@link PluginException.Refused} when it is invalid.
+     */
     SubnetEnv current();
 
     /** The lease read from {@code file} (the agent's {@code --subnet-file}). */
@@ -22,7 +25,8 @@ public interface HostLease {
             try {
                 return SubnetEnv.read(file);
             } catch (SubnetEnv.MissingException e) {
-                throw new PluginException.Refused(e.getMessage());
+                throw new PluginException.NoLease("the agent has no lease yet: " + e.getMessage()
+                        + " Is etcd reachable from it, and does it hold the network config?", e);
             } catch (SubnetEnv.InvalidException e) {
                 throw new PluginException.Refused(e.getMessage() + "; the agent writes it, is another program changing it?");
             } catch (IOException e) {

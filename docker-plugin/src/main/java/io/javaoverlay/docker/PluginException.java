@@ -55,6 +55,19 @@ public abstract sealed class PluginException extends RuntimeException {
         }
     }
 
+    /**
+     * This host has no lease (no subnet.env): the agent is not running, or has not got a subnet
+     * yet (etcd unreachable, no network config there). The server holds the calls that need a
+     * lease for a while before answering with this ({@code LeaseGate}).
+     */
+    public static final class NoLease extends PluginException {
+        private static final long serialVersionUID = 1L;
+
+        public NoLease(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The host could not be changed as needed (netlink, iptables, the state directory). */
     public static final class HostFailure extends PluginException {
         private static final long serialVersionUID = 1L;

@@ -25,6 +25,16 @@
  *     delete what is unknown succeed.
  * <li>Pools carry no state: the pool ID names the lease, so dockerd's habit of holding one pool
  *     while asking for another cannot put a counter out of step.
+ * <li>Veth names are 12 hex digits of a digest of the whole endpoint ID ({@code VethNames}):
+ *     an interface name holds 15 bytes, Docker IDs are unique only whole, and a join replaces
+ *     leftovers of its names, so names from an ID prefix let one endpoint delete another's veth.
+ *     The names are recorded in the endpoint's state; a join refuses names another endpoint holds.
+ * <li>The socket is up before the agent has a lease ({@code docker-plugin} starts both): calls
+ *     that need the lease wait for it, up to 30 s, without holding a thread or the lock
+ *     ({@code LeaseGate}); the handshake and the calls that clean up never wait.
+ * <li>Every string dockerd sends is checked before it names a file, an interface, an address
+ *     owner or a rule ({@code DockerInput}); what is not what Docker sends is a 400 naming the
+ *     field, never a 500, and messages are escaped and cut before they reach a log or a reply.
  * <li>One lock serializes the calls that change state: dockerd calls in parallel for different
  *     containers, each call takes milliseconds, and the state, the bridge and the chains are
  *     shared by all of them.

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,10 +34,17 @@ final class InProcessPlugin implements AutoCloseable {
     DockerPlugin plugin;
     PluginClient client;
 
+    /** How long calls wait for a missing lease here: short, so that tests of a missing lease stay quick. */
+    static final Duration LEASE_WAIT = Duration.ofSeconds(2);
+
     InProcessPlugin(Path dir) {
+        this(dir, LEASE_WAIT);
+    }
+
+    InProcessPlugin(Path dir, Duration leaseWait) {
         this.dir = dir;
         this.settings = new DockerPlugin.Settings(dir.resolve("run/javaoverlay.sock"), dir.resolve("docker"),
-                dir.resolve("ipam"), dir.resolve("subnet.env"), BRIDGE);
+                dir.resolve("ipam"), dir.resolve("subnet.env"), BRIDGE, leaseWait);
     }
 
     static InProcessPlugin start(Path dir) {

@@ -24,6 +24,7 @@ import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.docker.state.PortMapping;
+import io.javaoverlay.docker.state.VethNames;
 
 /**
  * The driver's calls in the order dockerd makes them, against a fake host: what each call
@@ -235,6 +236,29 @@ class NetworkLifecycleTest {
     }
 
     @Test
+    void twoEndpointsWhoseIdsShareTheirFirst12CharactersBothKeepTheirVeths() {
+        // Docker promises unique IDs, not unique 12-character prefixes
+        String first = "0123456789ab" + id("first").substring(12);
+        String second = "0123456789ab" + id("second").substring(12);
+        p.requestPool();
+        p.createNetwork(NET, Map.of());
+        JsonNode one = endpointJoined(NET, first, "10.5.72.2/24");
+        p.host.moveToSandbox(one.get("InterfaceName").get("SrcName").asText());
+        JsonNode two = endpointJoined(NET, second, "10.5.72.3/24");
+        p.host.moveToSandbox(two.get("InterfaceName").get("SrcName").asText());
+
+        assertThat(one.get("InterfaceName").get("SrcName").asText()).isNotEqualTo(two.get("InterfaceName").get("SrcName").asText());
+        assertThat(p.host.links).containsKeys(vethHost(first), vethHost(second));
+        assertThat(p.host.bridgePorts(InProcessPlugin.BRIDGE)).containsExactlyInAnyOrder(vethHost(first), vethHost(second));
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", first));
+        assertThat(info.get("Value").get("HostInterface").asText()).isEqualTo(vethHost(first));
+
+        // leaving one leaves the other's veth alone
+        p.client.call("NetworkDriver.Leave", obj("NetworkID", NET, "EndpointID", second));
+        assertThat(p.host.links).containsKey(vethHost(first)).doesNotContainKey(vethHost(second));
+    }
+
+    @Test
     void internalNetworksGetNoDefaultGatewayButStillTheOverlayRoute() {
         p.requestPool();
         p.createNetwork(NET, Map.of("com.docker.network.internal", true));
@@ -347,10 +371,10 @@ class NetworkLifecycleTest {
     }
 
     static String vethHost(String ep) {
-        return "vjo" + ep.substring(0, 12);
+        return VethNames.forEndpoint(ep).host();
     }
 
     static String vethContainer(String ep) {
-        return "tjo" + ep.substring(0, 12);
+        return VethNames.forEndpoint(ep).container();
     }
 }

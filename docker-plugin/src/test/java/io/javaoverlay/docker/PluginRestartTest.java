@@ -116,6 +116,56 @@ class PluginRestartTest {
         assertThat(p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP)).has("Value")).isTrue();
     }
 
+    @Test
+    void endpointsRecordedByAnEarlierPluginKeepTheirVethNames() throws Exception {
+        // an earlier plugin named veths after the ID's first 12 characters and did not record them
+        String old = id("old-endpoint");
+        String legacyHost = "vjo" + old.substring(0, 12);
+        p.plugin.close();
+        writeEarlierPluginsEndpoint(old, "10.5.72.7/24", "/var/run/docker/netns/old");
+        p.host.createVethPair(InProcessPlugin.BRIDGE, legacyHost, "tjo" + old.substring(0, 12), null, 1450);
+        p.host.moveToSandbox("tjo" + old.substring(0, 12));
+        p.startPlugin();
+
+        assertThat(p.host.links).as("its container's veth is not a stray").containsKey(legacyHost);
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", old));
+        assertThat(info.get("Value").get("HostInterface").asText()).isEqualTo(legacyHost);
+        p.client.call("NetworkDriver.Leave", obj("NetworkID", NET, "EndpointID", old));
+        assertThat(p.host.links).doesNotContainKey(legacyHost);
+    }
+
+    @Test
+    void aJoinNeverTakesTheVethOfAnotherEndpoint() throws Exception {
+        // two endpoints an earlier plugin recorded, whose IDs share 12 characters: the same veth
+        // names. The first is joined and its container runs; joining the second must not tear
+        // out the first's veth as a leftover.
+        String first = "fedcba987654" + id("a").substring(12);
+        String second = "fedcba987654" + id("b").substring(12);
+        String sharedHost = "vjofedcba987654";
+        p.plugin.close();
+        writeEarlierPluginsEndpoint(first, "10.5.72.8/24", "/var/run/docker/netns/first");
+        writeEarlierPluginsEndpoint(second, "10.5.72.9/24", null);
+        p.host.createVethPair(InProcessPlugin.BRIDGE, sharedHost, "tjofedcba987654", null, 1450);
+        p.host.moveToSandbox("tjofedcba987654");
+        p.startPlugin();
+
+        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", second,
+                "SandboxKey", "/var/run/docker/netns/second", "Options", Map.of()));
+        assertThat(join.get("Err").asText()).contains(sharedHost).contains("belongs to endpoint " + first)
+                .contains("docker network disconnect");
+        assertThat(p.host.links).containsKey(sharedHost);
+        assertThat(p.host.links.get(sharedHost).peer()).isEqualTo("tjofedcba987654");
+    }
+
+    private void writeEarlierPluginsEndpoint(String endpointId, String address, String sandbox) throws Exception {
+        String json = "{\"id\":\"" + endpointId + "\",\"networkId\":\"" + NET + "\",\"address\":\"" + address
+                + "\",\"mac\":\"" + String.format("02:42:0a:05:48:%02x",
+                        Integer.parseInt(address.substring(address.lastIndexOf('.') + 1, address.indexOf('/'))))
+                + "\",\"sandboxKey\":"
+                + (sandbox == null ? "null" : "\"" + sandbox + "\"") + ",\"ports\":[]}";
+        Files.writeString(p.settings.dataDir().resolve("endpoints").resolve(endpointId + ".json"), json);
+    }
+
     JsonNode joined(String ep, String address) {
         p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", ep,
                 "Interface", obj("Address", address, "MacAddress", "02:42:0a:05:48:0" + address.charAt(8)), "Options", Map.of()));

@@ -227,6 +227,48 @@ class DockerPluginIT {
     }
 
     /**
+     * Docker promises unique endpoint IDs, not unique 12-character prefixes: two endpoints whose
+     * IDs share theirs both join, on the real kernel, each with its own veth pair on the bridge,
+     * and leaving one leaves the other's veth alone. (dockerd picks endpoint IDs itself, so the
+     * two endpoints are made through the plugin socket, as dockerd would make them.)
+     */
+    @Test
+    void endpointsWhoseIdsShareTheirFirst12CharactersEachGetTheirOwnVeth() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--subnet", LEASE, "ov");
+        String net = docker.inspect("network", "ov").get("Id").asText();
+        PluginClient client = new PluginClient(docker.pluginSocket());
+        String prefix = "0123456789ab";
+        List<String> endpoints = List.of(prefix + "a".repeat(52), prefix + "b".repeat(52));
+        List<String> hostEnds = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            String ep = endpoints.get(i);
+            JsonNode created = client.call("NetworkDriver.CreateEndpoint", java.util.Map.of("NetworkID", net, "EndpointID", ep,
+                    "Interface", java.util.Map.of("Address", "10.5.72." + (201 + i) + "/24", "MacAddress", "02:42:0a:05:48:c" + i)));
+            assertThat(created.has("Err")).as("%s", created).isFalse();
+            JsonNode join = client.call("NetworkDriver.Join", java.util.Map.of("NetworkID", net, "EndpointID", ep,
+                    "SandboxKey", "/var/run/docker/netns/jo-test-" + i));
+            assertThat(join.has("Err")).as("%s", join).isFalse();
+            hostEnds.add(client.call("NetworkDriver.EndpointOperInfo", java.util.Map.of("NetworkID", net, "EndpointID", ep))
+                    .get("Value").get("HostInterface").asText());
+        }
+        try {
+            assertThat(hostEnds.get(0)).isNotEqualTo(hostEnds.get(1));
+            String ports = docker.namespace().exec("ip", "-o", "link", "show", "master", "cni0").stdout();
+            assertThat(ports).as("both veths on the bridge").contains(hostEnds.get(0) + "@").contains(hostEnds.get(1) + "@");
+
+            client.call("NetworkDriver.Leave", java.util.Map.of("NetworkID", net, "EndpointID", endpoints.get(1)));
+            assertThat(docker.namespace().exec("ip", "link", "show", hostEnds.get(0)).ok()).as("the other's veth stays").isTrue();
+            assertThat(docker.namespace().exec("ip", "link", "show", hostEnds.get(1)).ok()).isFalse();
+        } finally {
+            for (String ep : endpoints) {
+                client.call("NetworkDriver.Leave", java.util.Map.of("NetworkID", net, "EndpointID", ep));
+                client.call("NetworkDriver.DeleteEndpoint", java.util.Map.of("NetworkID", net, "EndpointID", ep));
+            }
+        }
+        assertThat(docker.namespace().exec("ip", "-o", "link", "show", "master", "cni0").stdout()).isBlank();
+    }
+
+    /**
      * The same lifecycle through the Docker Engine API, as a Java program drives dockerd: the
      * Testcontainers client (its docker-java API) on this test's dockerd socket: network create,
      * inspect and remove, disconnect and connect of a running container. The address dockerd

@@ -18,6 +18,14 @@ public final class PluginMessages {
     /** An IPAM error: libnetwork's remote IPAM client reads {@code Error}. */
     public record IpamError(@JsonProperty("Error") String error) {}
 
+    /**
+     * An IPAM error with an HTTP error status. dockerd's plugin client reads {@code Err} from
+     * every reply whose status is not 200, whatever the interface (and shows the raw body when
+     * there is none); libnetwork's IPAM client reads {@code Error} from 200 replies. So a failed
+     * IPAM call with an error status carries the message under both.
+     */
+    public record IpamStatusError(@JsonProperty("Err") String err, @JsonProperty("Error") String error) {}
+
     /** A reply that carries nothing: {@code {}}. */
     public record Empty() {}
 }

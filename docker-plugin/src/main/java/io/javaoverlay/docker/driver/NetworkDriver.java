@@ -12,6 +12,7 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.MacAddress;
+import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.api.NetworkDriverMessages.AllocateNetworkRequest;
@@ -35,7 +36,6 @@ import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.docker.host.HostNetwork;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.state.EndpointState;
-import io.javaoverlay.docker.state.Ids;
 import io.javaoverlay.docker.state.NetworkState;
 import io.javaoverlay.docker.state.PortMapping;
 import io.javaoverlay.docker.state.StateStore;
@@ -167,7 +167,8 @@ public final class NetworkDriver {
         }
         boolean macGiven = iface.macAddress() != null && !iface.macAddress().isEmpty();
         MacAddress mac = macGiven ? mac(iface.macAddress()) : macFor(address.ip());
-        state.save(new EndpointState(id, network.id(), address, mac, null, List.of()));
+        requireCurrentLease(network);
+        state.save(EndpointState.create(id, network.id(), address, mac));
         LOG.info("endpoint {} created on {}: {} {}", shortId(id), shortId(network.id()), address, mac);
         // dockerd refuses a reply that repeats what it supplied; it may only add the MAC.
         return new CreateEndpointResponse(macGiven ? null : new EndpointInterface(null, null, mac.toString()));
@@ -197,14 +198,15 @@ public final class NetworkDriver {
     public JoinResponse join(JoinRequest req) {
         EndpointState ep = endpoint(new EndpointRequest(req.networkId(), req.endpointId()));
         NetworkState network = network(ep.networkId());
-        if (req.sandboxKey() == null || req.sandboxKey().isEmpty()) {
-            throw new PluginException.BadRequest("SandboxKey is missing");
-        }
+        String sandbox = DockerInput.sandboxKey(req.sandboxKey());
+        requireCurrentLease(network);
+        requireOwnNames(ep);
         // The bridge may have gone (host reboot with our state on disk, someone deleted it).
         host.ensureBridge(bridge, network.gatewayAddress());
+        // replaces a leftover of the same names: only this endpoint's (requireOwnNames)
         host.createVethPair(bridge, ep.hostVeth(), ep.containerVeth(), ep.mac(), network.mtu());
-        state.save(ep.joinedTo(req.sandboxKey()));
-        LOG.info("endpoint {} joined {} via {}", shortId(ep.id()), req.sandboxKey(), ep.hostVeth());
+        state.save(ep.joinedTo(sandbox));
+        LOG.info("endpoint {} joined {} via {}", shortId(ep.id()), sandbox, ep.hostVeth());
         List<StaticRoute> routes = List.of(
                 new StaticRoute(network.overlay().toString(), StaticRoute.NEXT_HOP, network.gateway().toString()));
         String gateway = network.internal() ? null : network.gateway().toString();
@@ -311,6 +313,37 @@ public final class NetworkDriver {
         return "javaoverlay endpoint " + shortId(ep.id());
     }
 
+    /**
+     * The network's pool must still be this host's lease: a container wired to a pool the
+     * agent no longer holds would get a gateway address the bridge must not carry and routes
+     * other hosts no longer send here. Waits for nothing itself: the server holds calls that
+     * need the lease until the agent has one ({@code Route#needsLease}).
+     */
+    private void requireCurrentLease(NetworkState network) {
+        SubnetEnv env = lease.current();
+        if (!env.lease().equals(network.pool())) {
+            throw new PluginException.Refused("network " + shortId(network.id()) + " uses " + network.pool()
+                    + " but this host's lease is now " + env.lease() + " (the agent got a new subnet); remove the network"
+                    + " (docker network rm) and create it again");
+        }
+    }
+
+    /**
+     * Joining replaces leftovers of the endpoint's veth names (a join that never finished), so
+     * the names must be this endpoint's alone: never take the interface of another endpoint.
+     * Names come from the whole ID; only endpoints recorded by earlier plugins, named after
+     * the ID's first 12 characters, can clash.
+     */
+    private void requireOwnNames(EndpointState ep) {
+        for (EndpointState other : state.endpoints()) {
+            if (!other.id().equals(ep.id()) && other.veths().clashesWith(ep.veths())) {
+                throw new PluginException.Refused("endpoint " + shortId(ep.id()) + " would use interface " + ep.hostVeth()
+                        + ", which belongs to endpoint " + other.id() + (other.joined() ? " (joined to " + other.sandboxKey()
+                        + ")" : "") + "; disconnect that container (docker network disconnect) and connect this one again");
+            }
+        }
+    }
+
     private NetworkState network(String networkId) {
         String id = id("NetworkID", networkId);
         return state.network(id).orElseThrow(() -> new PluginException.NotFound("network " + shortId(id)
@@ -344,13 +377,7 @@ public final class NetworkDriver {
     }
 
     private static String id(String field, String value) {
-        if (value == null || value.isEmpty()) {
-            throw new PluginException.BadRequest(field + " is missing");
-        }
-        if (!Ids.isValid(value)) {
-            throw new PluginException.BadRequest(field + " \"" + value + "\" is not a Docker ID");
-        }
-        return value;
+        return DockerInput.id(field, value);
     }
 
     private static Ip4Net net(String field, String text) {
@@ -370,10 +397,12 @@ public final class NetworkDriver {
     }
 
     private static MacAddress mac(String text) {
-        try {
-            return MacAddress.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest("Interface.MacAddress: " + e.getMessage());
+        MacAddress mac = DockerInput.mac("Interface.MacAddress", text);
+        byte first = mac.bytes()[0];
+        if ((first & 0x01) != 0 || java.util.Arrays.equals(mac.bytes(), new byte[6])) {
+            throw new PluginException.Refused("MAC address " + mac + " is not a unicast address a container interface can"
+                    + " have; choose another --mac-address");
         }
+        return mac;
     }
 }

@@ -3,6 +3,7 @@ package io.javaoverlay.docker.driver;
 import java.util.Map;
 import java.util.OptionalInt;
 
+import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.PluginException;
 
 /**
@@ -28,7 +29,8 @@ record NetworkOptions(OptionalInt mtu, boolean internal) {
         Object generic = options.get(GENERIC);
         if (generic != null) {
             if (!(generic instanceof Map<?, ?> driverOpts)) {
-                throw new PluginException.BadRequest(GENERIC + " must be an object of driver options, got " + generic);
+                throw new PluginException.BadRequest(GENERIC + " must be an object of driver options, got "
+                        + DockerInput.quote(String.valueOf(generic)));
             }
             Object m = driverOpts.get(MTU);
             if (m != null) {
@@ -48,17 +50,18 @@ record NetworkOptions(OptionalInt mtu, boolean internal) {
         if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
             return Boolean.parseBoolean(s);
         }
-        throw new PluginException.BadRequest(key + " must be true or false, got " + v);
+        throw new PluginException.BadRequest(key + " must be true or false, got " + DockerInput.quote(String.valueOf(v)));
     }
 
     private static int integer(String key, Object v) {
         try {
             if (v instanceof Number n) {
-                return Math.toIntExact(n.longValue());
+                // exact: a long or a BigInteger must not wrap around into a plausible MTU
+                return new java.math.BigDecimal(n.toString()).intValueExact();
             }
             return Integer.parseInt(v.toString().strip());
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new PluginException.Refused("-o " + key + "=" + v + " is not a number");
+            throw new PluginException.Refused("-o " + key + "=" + DockerInput.quote(String.valueOf(v)) + " is not a number");
         }
     }
 }

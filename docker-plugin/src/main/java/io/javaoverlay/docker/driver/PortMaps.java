@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.state.PortMapping;
 
@@ -69,7 +70,7 @@ final class PortMaps {
                     throw new PluginException.BadRequest("HostIP: " + e.getMessage());
                 }
             }
-            if (port < 1 || port > 65535 || hostPortEnd > 65535) {
+            if (port < 1 || port > 65535 || hostPort < 1 || hostPortEnd > 65535) {
                 throw new PluginException.BadRequest("port out of range in " + b);
             }
             out.add(new Requested(proto, hostIp, hostPort, hostPortEnd, port));
@@ -122,8 +123,13 @@ final class PortMaps {
             return 0;
         }
         if (v instanceof Number n) {
-            return n.intValue();
+            try {
+                // exact: 4294967376 must not wrap around to port 80
+                return new java.math.BigDecimal(n.toString()).intValueExact();
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new PluginException.BadRequest(PORTMAP + ": " + key + " " + n + " is not a port number");
+            }
         }
-        throw new PluginException.BadRequest(PORTMAP + " entry " + binding + ": " + key + " must be a number");
+        throw new PluginException.BadRequest(PORTMAP + ": " + key + " must be a number, got " + DockerInput.quote(String.valueOf(v)));
     }
 }

@@ -17,6 +17,7 @@ import io.javaoverlay.docker.host.HostNetwork;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
 import io.javaoverlay.docker.state.StateStore;
+import io.javaoverlay.docker.state.VethNames;
 
 /**
  * Makes the host match the state on disk when the plugin starts. dockerd replays nothing: it
@@ -99,8 +100,7 @@ public final class Reconciler {
         }
 
         for (String link : host.linkNames()) {
-            boolean looksOurs = link.startsWith(EndpointState.HOST_VETH_PREFIX) || link.startsWith(EndpointState.CONTAINER_VETH_PREFIX);
-            if (looksOurs && !ours.contains(link) && host.deleteLink(link)) {
+            if (VethNames.looksOurs(link) && !ours.contains(link) && host.deleteLink(link)) {
                 LOG.info("deleted stale veth {}", link);
             }
         }

@@ -15,6 +15,7 @@ import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.api.IpamMessages;
@@ -120,7 +121,11 @@ public final class IpamDriver {
             }
             return new IpamMessages.RequestAddressResponse(env.subnet().toString(), Map.of());
         }
-        Owner owner = Owner.of(OWNER_CLIENT, poolId, options.getOrDefault(MAC_OPTION, "request-" + UUID.randomUUID()));
+        // the MAC names the reservation in the shared store, one line of a record file: only a
+        // MAC (what dockerd sends) may get there, in one spelling, so a repeat finds it again
+        String given = options.get(MAC_OPTION);
+        String mac = isEmpty(given) ? "request-" + UUID.randomUUID() : DockerInput.mac("Options " + MAC_OPTION, given).toString();
+        Owner owner = Owner.of(OWNER_CLIENT, poolId, mac);
         Allocation a;
         try {
             a = Allocator.forHost(env, addresses).allocate(owner, wanted);

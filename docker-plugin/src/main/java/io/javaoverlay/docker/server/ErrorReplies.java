@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.firewall.IptablesException;
 import io.javaoverlay.core.ipam.IpamException;
 import io.javaoverlay.core.netlink.NetlinkException;
+import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.api.PluginMessages;
 
@@ -36,31 +37,37 @@ final class ErrorReplies {
     record Reply(int status, Object body) {}
 
     static Reply of(Route.Family family, String method, Throwable failure) {
-        if (failure instanceof PluginException.BadRequest bad) {
-            LOG.warn("{}: bad request: {}", method, bad.getMessage());
-            return new Reply(BAD_REQUEST, body(family, bad.getMessage()));
+        // messages may carry a value from the request: one line, bounded, in the log and the reply
+        String message = DockerInput.printable(failure.getMessage());
+        if (failure instanceof PluginException.BadRequest) {
+            LOG.warn("{}: bad request: {}", method, message);
+            return reply(family, BAD_REQUEST, message);
         }
         if (failure instanceof PluginException.HostFailure host) {
-            LOG.error("{}: {}", method, host.getMessage(), host.getCause());
-            return new Reply(OK, body(family, host.getMessage()));
+            LOG.error("{}: {}", method, message, host.getCause());
+            return reply(family, OK, message);
         }
-        if (failure instanceof PluginException.Busy busy) {
-            LOG.warn("{}: {}", method, busy.getMessage());
-            return new Reply(OK, body(family, busy.getMessage()));
+        if (failure instanceof PluginException.Busy) {
+            LOG.warn("{}: {}", method, message);
+            return reply(family, OK, message);
         }
         if (isHostFailure(failure)) {
-            LOG.error("{}: {}", method, failure.getMessage(), failure);
-            return new Reply(OK, body(family, method + ": " + failure.getMessage()));
+            LOG.error("{}: {}", method, message, failure);
+            return reply(family, OK, method + ": " + message);
         }
-        if (failure instanceof PluginException refused) {
-            LOG.info("{}: refused: {}", method, refused.getMessage());
-            return new Reply(OK, body(family, refused.getMessage()));
+        if (failure instanceof PluginException) {
+            LOG.info("{}: refused: {}", method, message);
+            return reply(family, OK, message);
         }
         LOG.error("{}: unexpected failure", method, failure);
-        return new Reply(INTERNAL_ERROR, body(family,
+        return reply(family, INTERNAL_ERROR,
                 method + " failed inside the javaoverlay plugin (" + failure.getClass().getSimpleName()
-                        + (failure.getMessage() == null ? "" : ": " + failure.getMessage())
-                        + "); the plugin log has the details"));
+                        + (message == null ? "" : ": " + message)
+                        + "); the plugin log has the details");
+    }
+
+    static Reply reply(Route.Family family, int status, String message) {
+        return new Reply(status, body(family, status, message));
     }
 
     /**
@@ -72,7 +79,11 @@ final class ErrorReplies {
                 || t instanceof UncheckedIOException;
     }
 
-    static Object body(Route.Family family, String message) {
-        return family == Route.Family.IPAM ? new PluginMessages.IpamError(message) : new PluginMessages.DriverError(message);
+    /** The error body for {@code family} and {@code status}: see {@link PluginMessages.IpamStatusError} for IPAM's two keys. */
+    static Object body(Route.Family family, int status, String message) {
+        if (family == Route.Family.DRIVER) {
+            return new PluginMessages.DriverError(message);
+        }
+        return status == OK ? new PluginMessages.IpamError(message) : new PluginMessages.IpamStatusError(message, message);
     }
 }

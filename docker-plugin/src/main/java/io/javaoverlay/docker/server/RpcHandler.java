@@ -24,7 +24,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.files.LockFile;
 import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.docker.DockerInput;
+import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
+import io.javaoverlay.docker.api.PluginMessages;
 
 /**
  * Dispatches {@code POST /<method>} to its {@link Route}: reads the body (dockerd sends no
@@ -56,15 +59,22 @@ public final class RpcHandler extends Handler.Abstract {
     private final Map<String, Route<?>> routes = new LinkedHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Duration lockWait;
+    private final LeaseGate leaseGate;
 
-    public RpcHandler(ObjectMapper json, List<Route<?>> routes) {
-        this(json, routes, LockFile.DEFAULT_WAIT);
+    /**
+     * @param lease     this host's lease, which the routes that {@linkplain Route#needsLease need it}
+     *                  wait for ({@link LeaseGate})
+     * @param leaseWait how long they wait before failing with {@link PluginException.NoLease}
+     */
+    public RpcHandler(ObjectMapper json, List<Route<?>> routes, HostLease lease, Duration leaseWait) {
+        this(json, routes, lease, leaseWait, LockFile.DEFAULT_WAIT);
     }
 
     /** @param lockWait how long a call waits for the one before it to finish */
-    public RpcHandler(ObjectMapper json, List<Route<?>> routes, Duration lockWait) {
+    public RpcHandler(ObjectMapper json, List<Route<?>> routes, HostLease lease, Duration leaseWait, Duration lockWait) {
         this.json = json;
         this.lockWait = lockWait;
+        this.leaseGate = new LeaseGate(lease, leaseWait);
         for (Route<?> r : routes) {
             if (this.routes.put(r.method(), r) != null) {
                 throw new IllegalArgumentException("two routes for " + r.method());
@@ -79,37 +89,57 @@ public final class RpcHandler extends Handler.Abstract {
         Route<?> route = routes.get(method);
         if (route == null) {
             // 404 tells libnetwork "not implemented", which it tolerates for newer methods
-            LOG.debug("unknown method {} {}", request.getMethod(), path);
+            LOG.debug("unknown method {} {}", request.getMethod(), DockerInput.quote(path));
             Route.Family family = method.startsWith("IpamDriver.") ? Route.Family.IPAM : Route.Family.DRIVER;
-            write(response, callback, ErrorReplies.NOT_FOUND,
-                    ErrorReplies.body(family, "javaoverlay plugin has no method " + path));
+            write(response, callback, ErrorReplies.reply(family, ErrorReplies.NOT_FOUND,
+                    "javaoverlay plugin has no method " + DockerInput.printable(path)));
             return true;
         }
         if (!"POST".equals(request.getMethod())) {
             response.getHeaders().put(HttpHeader.ALLOW, "POST");
-            write(response, callback, ErrorReplies.METHOD_NOT_ALLOWED,
-                    ErrorReplies.body(route.family(), path + " takes POST, not " + request.getMethod()));
+            write(response, callback, ErrorReplies.reply(route.family(), ErrorReplies.METHOD_NOT_ALLOWED,
+                    path + " takes POST, not " + DockerInput.printable(request.getMethod())));
             return true;
         }
-        ErrorReplies.Reply reply;
         OverlayMetrics.Operation op = OverlayMetrics.operation("docker", method);
+        if (route.needsLease()) {
+            leaseGate.whenLeased(method, request.getComponents().getScheduler(), request.getComponents().getThreadPool(),
+                    noLease -> serve(route, method, request, response, callback, op, noLease));
+        } else {
+            serve(route, method, request, response, callback, op, null);
+        }
+        return true;
+    }
+
+    /** Reads, decodes and calls; {@code noLease} set: the call waited for the lease in vain, and fails with it. */
+    private void serve(Route<?> route, String method, Request request, Response response, Callback callback,
+                       OverlayMetrics.Operation op, PluginException.NoLease noLease) {
+        ErrorReplies.Reply reply;
         try {
+            if (noLease != null) {
+                throw noLease;
+            }
             reply = new ErrorReplies.Reply(ErrorReplies.OK, call(route, request));
         } catch (BodyTooLarge e) {
-            reply = new ErrorReplies.Reply(ErrorReplies.PAYLOAD_TOO_LARGE, ErrorReplies.body(route.family(), e.getMessage()));
+            reply = ErrorReplies.reply(route.family(), ErrorReplies.PAYLOAD_TOO_LARGE, e.getMessage());
         } catch (Exception | Error e) {
             if (e instanceof VirtualMachineError vme) {
                 throw vme;
             }
             reply = ErrorReplies.of(route.family(), method, e);
         }
-        if (reply.status() == ErrorReplies.OK) {
+        // a refusal travels as 200 with an error body: it counts as an error all the same
+        if (reply.status() == ErrorReplies.OK && !isError(reply.body())) {
             op.ok();
         } else {
             op.failed();
         }
-        write(response, callback, reply.status(), reply.body());
-        return true;
+        write(response, callback, reply);
+    }
+
+    private static boolean isError(Object body) {
+        return body instanceof PluginMessages.DriverError || body instanceof PluginMessages.IpamError
+                || body instanceof PluginMessages.IpamStatusError;
     }
 
     private <T> Object call(Route<T> route, Request request) throws IOException {
@@ -119,7 +149,7 @@ public final class RpcHandler extends Handler.Abstract {
             argument = decode(route, body);
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} {}", route.method(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            LOG.debug("{} {}", route.method(), DockerInput.printable(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
         }
         if (LOCK_FREE.contains(route.method())) {
             return route.call().apply(argument);
@@ -181,7 +211,9 @@ public final class RpcHandler extends Handler.Abstract {
         return true;
     }
 
-    private void write(Response response, Callback callback, int status, Object body) {
+    private void write(Response response, Callback callback, ErrorReplies.Reply reply) {
+        int status = reply.status();
+        Object body = reply.body();
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(body);

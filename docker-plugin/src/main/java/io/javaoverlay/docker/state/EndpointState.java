@@ -14,17 +14,11 @@ import io.javaoverlay.core.net.MacAddress;
  * @param mac        its MAC address
  * @param sandboxKey the container's namespace while joined, null otherwise
  * @param ports      the ports published to it (set by ProgramExternalConnectivity)
+ * @param veths      the names of its veth pair; null in files written before names were
+ *                   recorded, which get the names those plugins used ({@link VethNames#legacy})
  */
 public record EndpointState(String id, String networkId, Ip4Net.HostAddress address, MacAddress mac, String sandboxKey,
-                            List<PortMapping> ports) {
-
-    /** Interface names are at most 15 bytes: a 3-letter prefix and 12 hex digits of the ID. */
-    static final int ID_CHARS_IN_NAMES = 12;
-
-    /** The prefix of the host ends of our veth pairs (on the bridge). */
-    public static final String HOST_VETH_PREFIX = "vjo";
-    /** The prefix of the container ends before dockerd moves them into the sandbox. */
-    public static final String CONTAINER_VETH_PREFIX = "tjo";
+                            List<PortMapping> ports, VethNames veths) {
 
     public EndpointState {
         Ids.check("endpoint", id);
@@ -33,6 +27,12 @@ public record EndpointState(String id, String networkId, Ip4Net.HostAddress addr
             throw new IllegalArgumentException("endpoint " + id + ": address and MAC are required");
         }
         ports = ports == null ? List.of() : List.copyOf(ports);
+        veths = veths == null ? VethNames.legacy(id) : veths;
+    }
+
+    /** A new endpoint, not joined yet, with veth names derived from its whole ID. */
+    public static EndpointState create(String id, String networkId, Ip4Net.HostAddress address, MacAddress mac) {
+        return new EndpointState(id, networkId, address, mac, null, List.of(), VethNames.forEndpoint(id));
     }
 
     public boolean joined() {
@@ -41,23 +41,23 @@ public record EndpointState(String id, String networkId, Ip4Net.HostAddress addr
 
     /** The veth end on the host bridge, named after the endpoint so a restart can find it. */
     public String hostVeth() {
-        return HOST_VETH_PREFIX + id.substring(0, Math.min(ID_CHARS_IN_NAMES, id.length()));
+        return veths.host();
     }
 
     /** The veth end dockerd moves into the container and renames to eth0, eth1, ... */
     public String containerVeth() {
-        return CONTAINER_VETH_PREFIX + id.substring(0, Math.min(ID_CHARS_IN_NAMES, id.length()));
+        return veths.container();
     }
 
     public EndpointState joinedTo(String sandbox) {
-        return new EndpointState(id, networkId, address, mac, sandbox, ports);
+        return new EndpointState(id, networkId, address, mac, sandbox, ports, veths);
     }
 
     public EndpointState left() {
-        return new EndpointState(id, networkId, address, mac, null, List.of());
+        return new EndpointState(id, networkId, address, mac, null, List.of(), veths);
     }
 
     public EndpointState withPorts(List<PortMapping> published) {
-        return new EndpointState(id, networkId, address, mac, sandboxKey, published);
+        return new EndpointState(id, networkId, address, mac, sandboxKey, published, veths);
     }
 }
