@@ -95,14 +95,16 @@ public final class NetConfDecoder {
     }
 
     private static void checkBridge(String bridge) {
-        boolean ok = !bridge.isEmpty() && bridge.length() <= 15 && !bridge.equals(".") && !bridge.equals("..");
+        // the kernel's limit (IFNAMSIZ - 1) counts bytes of UTF-8, not characters
+        int bytes = bridge.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        boolean ok = !bridge.isEmpty() && bytes <= 15 && !bridge.equals(".") && !bridge.equals("..");
         for (int i = 0; ok && i < bridge.length(); i++) {
             char c = bridge.charAt(i);
-            ok = c > 0x20 && c != '/' && c != ':' && c != 0x7f;
+            ok = c > 0x20 && c != '/' && c != ':' && c != 0x7f && !Character.isWhitespace(c);
         }
         if (!ok) {
             throw new CniException(ErrorCode.INVALID_CONFIG, "invalid bridge name",
-                    "\"bridge\" \"" + bridge + "\" is not a Linux interface name (1-15 characters, no '/', ':' or whitespace)");
+                    "\"bridge\" \"" + bridge + "\" is not a Linux interface name (1-15 bytes in UTF-8, no '/', ':' or whitespace)");
         }
     }
 
