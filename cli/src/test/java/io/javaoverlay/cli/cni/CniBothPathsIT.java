@@ -260,7 +260,7 @@ class CniBothPathsIT {
         Run viaSocket = launch(elsewhere, v, new Stdin(stdin, -1), socket.toString());
         Run viaJvm = launch(elsewhere, v, new Stdin(stdin, -1), "");
 
-        assertThat(agent.log()).contains("not serving a call from pid");
+        assertThat(agent.log()).contains("not serving ADD for other (pid");
         assertThat(viaSocket.exit()).as("%s", viaSocket).isEqualTo(1);
         CniJson.assertError(viaSocket.out(), 6);
         assertThat(viaSocket.stdout()).isEqualTo(viaJvm.stdout());
@@ -300,6 +300,10 @@ class CniBothPathsIT {
                 idle.add(new ProcessBuilder(host.ns.wrap(List.of("socat", "-t", "60", "STDIO", "UNIX-CONNECT:" + socket)))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start());
             }
+            // all of them accepted by the agent: its ends of the connections carry the socket's path, connected (03)
+            await().atMost(Duration.ofSeconds(20)).until(() -> host.ns.execOk("cat", "/proc/net/unix").lines()
+                    .map(l -> l.trim().split("\\s+"))
+                    .filter(f -> f.length >= 8 && f[5].equals("03") && f[7].equals(socket.toString())).count() >= 12);
             long before = servedCalls();
             Run status = launch(host.ns, Map.of("CNI_COMMAND", utf8("STATUS")), Stdin.of(host.conf("1.1.0")), socket.toString());
 

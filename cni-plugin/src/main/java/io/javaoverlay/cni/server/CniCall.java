@@ -70,8 +70,11 @@ final class CniCall implements Runnable {
             AFUNIXSocketCredentials peer = socket.getPeerCredentials();
             Optional<String> refusal = refusal(peer, stdin.get());
             if (refusal.isPresent()) {
-                LOG.warn("CNI socket {}: not serving a call from pid {} (uid {}, gid {}): {}; the launcher runs the plugin itself",
-                        path, peer.getPid(), peer.getUid(), peer.getGid(), refusal.get());
+                Map<String, String> what = describe(peer.getPid());
+                LOG.warn("CNI socket {}: not serving {} for {} (pid {}, uid {}, gid {}): {}; the launcher runs the plugin itself",
+                        path, Responses.printable(what.getOrDefault("CNI_COMMAND", "a call")),
+                        Responses.printable(what.getOrDefault("CNI_CONTAINERID", "?")), peer.getPid(), peer.getUid(),
+                        peer.getGid(), refusal.get());
                 refuse(refusal.get(), stdin.get());
                 return;
             }
@@ -93,6 +96,15 @@ final class CniCall implements Runnable {
         } catch (RuntimeException | Error e) {
             // the Dispatcher maps the plugin's failures to error results; this is outside it (a bug)
             LOG.error("CNI socket {}: serving a call failed", path, e);
+        }
+    }
+
+    /** The caller's CNI variables for a log line only; empty when they cannot be read. */
+    private static Map<String, String> describe(long pid) {
+        try {
+            return pid > 0 ? ProcessEnvironment.of(pid) : Map.of();
+        } catch (IOException e) {
+            return Map.of();
         }
     }
 
