@@ -109,6 +109,11 @@ class CniBothPathsIT {
      * encoding touches them) and {@code socketPath} as JAVAOVERLAY_CNI_SOCKET ("" for the JVM path).
      */
     private static Run launch(TestNamespace where, Map<String, byte[]> vars, Stdin stdin, String socketPath) {
+        return launch(where, List.of(), vars, stdin, socketPath);
+    }
+
+    /** As {@link #launch(TestNamespace, Map, Stdin, String)}, the shell started through {@code runAs} (e.g. setpriv). */
+    private static Run launch(TestNamespace where, List<String> runAs, Map<String, byte[]> vars, Stdin stdin, String socketPath) {
         try {
             int n = ++runs;
             Path script = host.dir.resolve("run-" + n + ".sh");
@@ -131,7 +136,9 @@ class CniBothPathsIT {
                 s.writeBytes(utf8("head -c " + stdin.zeros() + " /dev/zero | \"$1\"\n"));
             }
             Files.write(script, s.toByteArray());
-            ProcessBuilder pb = new ProcessBuilder(where.wrap(List.of("sh", script.toString(), CniHost.executable().toString())));
+            List<String> command = new ArrayList<>(runAs);
+            command.addAll(List.of("sh", script.toString(), CniHost.executable().toString()));
+            ProcessBuilder pb = new ProcessBuilder(where.wrap(command));
             pb.environment().keySet().removeIf(k -> k.startsWith("CNI_"));
             pb.environment().put("JAVAOVERLAY_CNI_SOCKET", socketPath);
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -264,6 +271,38 @@ class CniBothPathsIT {
         assertThat(viaSocket.exit()).as("%s", viaSocket).isEqualTo(1);
         CniJson.assertError(viaSocket.out(), 6);
         assertThat(viaSocket.stdout()).isEqualTo(viaJvm.stdout());
+    }
+
+    @Test
+    void aCallerThatIsNotRootIsNotServedEvenWhenTheSocketIsOpenToAll() throws IOException {
+        // an operator loosened the socket's mode: the agent still checks the caller's uid (SO_PEERCRED)
+        List<Path> opened = List.of(net.workDir(), host.dir);
+        Map<Path, java.util.Set<java.nio.file.attribute.PosixFilePermission>> before = new LinkedHashMap<>();
+        for (Path p : List.of(net.workDir(), host.dir, socket)) {
+            before.put(p, Files.getPosixFilePermissions(p));
+        }
+        try {
+            for (Path p : opened) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+            }
+            Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+            Map<String, byte[]> status = Map.of("CNI_COMMAND", utf8("STATUS"));
+            long served = servedCalls();
+
+            Run viaSocket = launch(host.ns, nobody, status, Stdin.of(host.conf("1.1.0")), socket.toString());
+            Run viaJvm = launch(host.ns, nobody, status, Stdin.of(host.conf("1.1.0")), "");
+
+            assertThat(agent.log()).contains("only root may hand CNI calls to the agent");
+            assertThat(servedCalls()).as("the agent ran nothing for uid 65534").isEqualTo(served);
+            assertThat(viaSocket.exit()).as("%s", viaSocket).isEqualTo(viaJvm.exit());
+            assertThat(viaSocket.stdout()).as("the JVM path's answer, with the caller's own rights (JVM path: %s)", viaJvm)
+                    .isEqualTo(viaJvm.stdout());
+        } finally {
+            for (Map.Entry<Path, java.util.Set<java.nio.file.attribute.PosixFilePermission>> e : before.entrySet()) {
+                Files.setPosixFilePermissions(e.getKey(), e.getValue());
+            }
+        }
     }
 
     @Test
