@@ -269,6 +269,8 @@ class CniBothPathsIT {
 
         assertThat(agent.log()).contains("not serving ADD for other (pid");
         assertThat(viaSocket.exit()).as("%s", viaSocket).isEqualTo(1);
+        assertThat(viaSocket.stderr()).as("the agent's reason in the runtime's plugin log")
+                .contains("does not serve this call (the caller is in network namespace net:[");
         CniJson.assertError(viaSocket.out(), 6);
         assertThat(viaSocket.stdout()).isEqualTo(viaJvm.stdout());
     }

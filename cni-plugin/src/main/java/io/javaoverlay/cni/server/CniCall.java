@@ -69,6 +69,14 @@ final class CniCall implements Runnable {
             }
             AFUNIXSocketCredentials peer = socket.getPeerCredentials();
             Optional<String> refusal = refusal(peer, stdin.get());
+            Map<String, String> env = Map.of();
+            if (refusal.isEmpty()) {
+                try {
+                    env = ProcessEnvironment.of(peer.getPid());
+                } catch (IOException e) {
+                    refusal = Optional.of("cannot read the caller's environment (" + e + ")");
+                }
+            }
             if (refusal.isPresent()) {
                 Map<String, String> what = describe(peer.getPid());
                 LOG.warn("CNI socket {}: not serving {} for {} (pid {}, uid {}, gid {}): {}; the launcher runs the plugin itself",
@@ -76,13 +84,6 @@ final class CniCall implements Runnable {
                         Responses.printable(what.getOrDefault("CNI_CONTAINERID", "?")), peer.getPid(), peer.getUid(),
                         peer.getGid(), refusal.get());
                 refuse(refusal.get(), stdin.get());
-                return;
-            }
-            Map<String, String> env;
-            try {
-                env = ProcessEnvironment.of(peer.getPid());
-            } catch (IOException e) {
-                refuse("cannot read the caller's environment: " + e, stdin.get());
                 return;
             }
             // the pid was read from a live connection: while it is still open the pid is still the caller's
