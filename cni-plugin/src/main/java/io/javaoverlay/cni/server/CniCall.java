@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.cni.Caller;
+import io.javaoverlay.cni.CniCommand;
 import io.javaoverlay.cni.CniMain;
 import io.javaoverlay.cni.Dispatcher;
 import io.javaoverlay.cni.ProcessEnvironment;
@@ -196,7 +197,8 @@ final class CniCall implements Runnable {
 
     private void serve(Map<String, String> env, byte[] stdin) throws IOException {
         String command = env.getOrDefault("CNI_COMMAND", "?");
-        OverlayMetrics.Operation op = OverlayMetrics.operation("cni", Responses.printable(command));
+        // a label per command the spec knows: whatever else a caller puts in CNI_COMMAND must not add series
+        OverlayMetrics.Operation op = OverlayMetrics.operation("cni", CniCommand.parse(command).map(Enum::name).orElse("invalid"));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream(1024);
         int exit = CniMain.run(env, new ByteArrayInputStream(stdin), stdout, this::hasGone);
         if (exit == 0) {

@@ -226,6 +226,8 @@ final class LibC {
 
     /** {@code statfs.f_type} of nsfs, the file system of namespace files ({@code linux/magic.h}). */
     static final long NSFS_MAGIC = 0x6e736673L;
+    /** {@code statfs.f_type} of procfs: namespace files lived there before Linux 3.19. */
+    static final long PROC_SUPER_MAGIC = 0x9fa0L;
     /** {@code ioctl(fd, NS_GET_NSTYPE)}: {@code _IO(0xb7, 0x3)}, Linux 4.11 and later. */
     static final long NS_GET_NSTYPE = 0xb703L;
     static final int ENOTTY = 25;

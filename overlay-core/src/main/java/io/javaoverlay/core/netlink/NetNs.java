@@ -66,11 +66,13 @@ public final class NetNs implements AutoCloseable {
 
     private static void requireNetworkNamespace(Path path, int fd) {
         String operation = "open network namespace " + path;
-        if (LibC.fileSystemType(fd, "fstatfs(" + path + ")") != LibC.NSFS_MAGIC) {
+        long fsType = LibC.fileSystemType(fd, "fstatfs(" + path + ")");
+        // procfs as pkg/ns allows it (kernels before 3.19); a /proc file that is no namespace fails the type check below
+        if (fsType != LibC.NSFS_MAGIC && fsType != LibC.PROC_SUPER_MAGIC) {
             throw new NetlinkException.NotANetworkNamespace(operation + " failed: " + path
                     + " is not a namespace file (not on nsfs; a regular file, FIFO, directory or device)", operation);
         }
-        int type = LibC.namespaceType(fd, "ioctl(NS_GET_NSTYPE) on " + path);
+        int type = fsType == LibC.NSFS_MAGIC ? LibC.namespaceType(fd, "ioctl(NS_GET_NSTYPE) on " + path) : -1;
         boolean net = type >= 0 ? type == LibC.CLONE_NEWNET : linkNamesNetworkNamespace(fd);
         if (!net) {
             throw new NetlinkException.NotANetworkNamespace(operation + " failed: " + path

@@ -75,6 +75,7 @@ class NetNsIT {
             assertThatThrownBy(() -> NetNs.open(dir)).isInstanceOf(NetlinkException.NotANetworkNamespace.class);
             assertThatThrownBy(() -> NetNs.open(Path.of("/proc/self/ns/mnt")))
                     .isInstanceOf(NetlinkException.NotANetworkNamespace.class).hasMessageContaining("not of a network namespace");
+            assertThatThrownBy(() -> NetNs.open(Path.of("/proc/self/status"))).isInstanceOf(NetlinkException.NotANetworkNamespace.class);
             assertThatThrownBy(() -> NetNs.open(dir.resolve("absent"))).isInstanceOf(NetlinkException.NotFound.class);
             try (NetNs ok = NetNs.open(ns.netnsPath())) {
                 assertThat(inode(ok.path().toString())).isEqualTo(inode(ns.netnsPath().toString()));
