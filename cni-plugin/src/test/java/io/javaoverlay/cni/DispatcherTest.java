@@ -272,7 +272,8 @@ class DispatcherTest {
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"bridge\":\"this-bridge-name-is-long\"}", "bridge",
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"bridge\":\"br\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}", "bridge",
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"dns\":{\"nameservers\":\"1.1.1.1\"}}", "nameservers",
-                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnetFile\":\"\"}", "subnetFile");
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnetFile\":\"\"}", "subnetFile",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"" + "n".repeat(1001) + "\"}", "name");
         cases.forEach((json, key) -> {
             Map<String, Object> e = CniJson.assertError(run(env("ADD"), json).stdout, 7);
             assertThat(e.get("msg") + " " + e.get("details")).as(json).contains(key);
