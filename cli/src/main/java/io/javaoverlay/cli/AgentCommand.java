@@ -104,6 +104,11 @@ final class AgentCommand implements Callable<Integer> {
                     + "instead of starting a JVM per call; empty to serve none (default: ${DEFAULT-VALUE})")
     String cniSocket;
 
+    @Option(names = "--cni-socket-group", paramLabel = "GROUP",
+            description = "also let members of this group (their primary group) hand CNI calls to the agent: the socket "
+                    + "becomes 0660 with this group instead of root-only 0600")
+    String cniSocketGroup;
+
     @Override
     public Integer call() {
         AgentOptions options = new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
@@ -112,7 +117,7 @@ final class AgentCommand implements Callable<Integer> {
                 iptablesForwardRules, iptablesResync, !noDataPath);
         Agent agent = new Agent(options, noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry());
         Signals.onTermination(agent::requestStop);
-        try (CniSocket served = CniSocket.serve(cniSocket)) {
+        try (CniSocket served = CniSocket.serve(cniSocket, cniSocketGroup)) {
             return agent.run();
         }
     }

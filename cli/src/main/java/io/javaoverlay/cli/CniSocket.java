@@ -24,13 +24,13 @@ final class CniSocket implements AutoCloseable {
         this.server = server;
     }
 
-    /** {@code path} empty: serves nothing. */
-    static CniSocket serve(String path) {
+    /** {@code path} empty: serves nothing. {@code group}: null or empty for a root-only socket. */
+    static CniSocket serve(String path, String group) {
         if (path == null || path.isBlank()) {
             return new CniSocket(Optional.empty());
         }
         try {
-            return new CniSocket(Optional.of(CniSocketServer.start(Path.of(path))));
+            return new CniSocket(Optional.of(CniSocketServer.start(Path.of(path), Optional.ofNullable(group))));
         } catch (IOException | RuntimeException e) {
             LOG.warn("not serving CNI calls on {}: {} (the CNI plugin still works, starting a JVM per call)", path, e.getMessage());
             return new CniSocket(Optional.empty());

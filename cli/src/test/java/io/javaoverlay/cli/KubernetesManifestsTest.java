@@ -117,6 +117,9 @@ class KubernetesManifestsTest {
         Container agent = M.container("agent");
         // NET_ADMIN: devices, routes, iptables; SYS_ADMIN: setns into pods' namespaces for the CNI calls it serves
         assertThat(agent.getSecurityContext().getCapabilities().getAdd()).contains("NET_ADMIN", "NET_RAW", "SYS_ADMIN");
+        // the CNI socket reads its callers' /proc/PID: their PIDs exist only in the node's PID namespace
+        assertThat(pod().getHostPID()).isTrue();
+        assertThat(agent.getSecurityContext().getCapabilities().getAdd()).contains("SYS_PTRACE");
         assertThat(agent.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
         assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     }

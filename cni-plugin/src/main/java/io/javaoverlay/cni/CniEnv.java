@@ -17,7 +17,7 @@ import java.util.Map;
 public record CniEnv(CniCommand command, String containerId, String netns, String ifName,
                      Map<String, String> args, String path) {
 
-    /** Linux's IFNAMSIZ minus the terminating NUL. */
+    /** Linux's IFNAMSIZ minus the terminating NUL, in bytes. */
     static final int MAX_IFNAME = 15;
 
     public CniEnv {
@@ -66,11 +66,16 @@ public record CniEnv(CniCommand command, String containerId, String netns, Strin
         }
     }
 
-    /** Linux's rules for interface names (net/core/dev.c dev_valid_name). */
+    /**
+     * Linux's rules for interface names (net/core/dev.c dev_valid_name). The kernel counts
+     * bytes: a name is stored as UTF-8 in IFNAMSIZ (16) bytes with its NUL, so 9 two-byte
+     * characters are too long although they are fewer than 15 characters.
+     */
     static void checkIfName(String name) {
         String problem = null;
-        if (name.length() > MAX_IFNAME) {
-            problem = "is longer than " + MAX_IFNAME + " characters";
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_IFNAME) {
+            problem = "is " + bytes + " bytes long in UTF-8; Linux allows at most " + MAX_IFNAME;
         } else if (name.equals(".") || name.equals("..")) {
             problem = "is . or ..";
         } else {

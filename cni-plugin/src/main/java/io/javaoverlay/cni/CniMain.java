@@ -20,7 +20,7 @@ public final class CniMain {
     static final String TRAINING_PROPERTY = "javaoverlay.cni.training";
 
     public static void main(String[] args) {
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = ProcessEnvironment.ofThisProcess();
         // someone typing CNI_COMMAND=VERSION javaoverlay at a terminal: answer without waiting for stdin
         InputStream stdin = "VERSION".equals(env.get("CNI_COMMAND")) && System.console() != null
                 ? InputStream.nullInputStream() : System.in;
@@ -36,8 +36,14 @@ public final class CniMain {
 
     /** One invocation against the real kernel; returns the exit status. */
     public static int run(Map<String, String> env, InputStream stdin, OutputStream stdout) {
+        return run(env, stdin, stdout, Caller.PROCESS);
+    }
+
+    /** One invocation for {@code caller} (the CNI socket's client), which ADD asks whether it is still there. */
+    public static int run(Map<String, String> env, InputStream stdin, OutputStream stdout, Caller caller) {
         try (LinuxDatapath datapath = new LinuxDatapath()) {
-            return new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local))).run(env, stdin, stdout);
+            return new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local), caller))
+                    .run(env, stdin, stdout);
         }
     }
 }

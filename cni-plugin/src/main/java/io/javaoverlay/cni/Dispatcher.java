@@ -26,6 +26,17 @@ import io.javaoverlay.core.ipam.IpamException;
  */
 public final class Dispatcher {
 
+    /**
+     * The largest network config read from stdin. Real configs are a few kB (a long prevResult
+     * included); a runtime never sends more, and reading without a bound would let a mistake
+     * (or 200 MB) exhaust the heap. bin/javaoverlay spells the same number (plus one) for socat.
+     */
+    public static final int MAX_CONFIG_BYTES = 1024 * 1024;
+
+    /** The variables the spec defines: what this plugin reads, and checks before it reads them. */
+    private static final String[] CNI_VARIABLES = {
+        "CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH"};
+
     private final CniPlugin plugin;
 
     public Dispatcher(CniPlugin plugin) {
@@ -41,6 +52,7 @@ public final class Dispatcher {
     public int run(Map<String, String> env, InputStream stdin, OutputStream stdout) {
         CniVersion outputVersion = CniVersion.LATEST;
         try {
+            checkText(env);
             String commandText = env.getOrDefault("CNI_COMMAND", "");
             if (commandText.isEmpty()) {
                 throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "required env variables [CNI_COMMAND] missing",
@@ -96,6 +108,43 @@ public final class Dispatcher {
         return 1;
     }
 
+    /**
+     * No CNI variable has a reason to hold a control character (a newline in CNI_ARGS once
+     * smuggled a header into the CNI socket's old protocol) or bytes that are not UTF-8
+     * ({@link ProcessEnvironment} decodes those to U+FFFD): refused before anything reads them.
+     */
+    private static void checkText(Map<String, String> env) {
+        for (String name : CNI_VARIABLES) {
+            String value = env.get(name);
+            if (value == null) {
+                continue;
+            }
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "invalid " + name,
+                            name + " contains a control character (code " + (int) c + " at index " + i
+                                    + "); CNI variables are single lines of text");
+                }
+                if (c == '\uFFFD') {
+                    throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "invalid " + name,
+                            name + " is not valid UTF-8 text (or contains U+FFFD at index " + i + ")");
+                }
+            }
+        }
+    }
+
+    /** Stdin up to {@link #MAX_CONFIG_BYTES}; what is beyond is never read (nor buffered). */
+    private static byte[] readBounded(InputStream stdin) throws IOException {
+        byte[] bytes = stdin.readNBytes(MAX_CONFIG_BYTES + 1);
+        if (bytes.length > MAX_CONFIG_BYTES) {
+            throw new CniException(ErrorCode.INVALID_CONFIG, "the network config on stdin is too large",
+                    "stdin holds more than " + MAX_CONFIG_BYTES + " bytes; a CNI network config is a few kB."
+                            + " Check what the runtime passes on stdin");
+        }
+        return bytes;
+    }
+
     /** The version to print errors in: the request's when it is one we speak, else the latest. */
     private static CniVersion versionOf(Map<String, Object> tree) {
         return tree.get("cniVersion") instanceof String s ? CniVersion.parse(s).orElse(CniVersion.LATEST) : CniVersion.LATEST;
@@ -104,13 +153,13 @@ public final class Dispatcher {
     /** VERSION echoes the request's version when it is one we speak; stdin may be empty. */
     private static CniVersion versionForVersionCommand(InputStream stdin) {
         try {
-            byte[] bytes = stdin.readAllBytes();
+            byte[] bytes = readBounded(stdin);
             if (bytes.length == 0) {
                 return CniVersion.LATEST;
             }
             return JsonTree.parse(bytes) instanceof Map<?, ?> m && m.get("cniVersion") instanceof String s
                     ? CniVersion.parse(s).orElse(CniVersion.LATEST) : CniVersion.LATEST;
-        } catch (IOException | JsonTree.MalformedException e) {
+        } catch (IOException | JsonTree.MalformedException | CniException e) {
             return CniVersion.LATEST;
         }
     }
@@ -119,7 +168,7 @@ public final class Dispatcher {
     private static Map<String, Object> readConfig(InputStream stdin) {
         byte[] bytes;
         try {
-            bytes = stdin.readAllBytes();
+            bytes = readBounded(stdin);
         } catch (IOException e) {
             throw new CniException(ErrorCode.IO_FAILURE, "error reading the network config from stdin", e.toString(), e);
         }

@@ -38,10 +38,17 @@ public final class OverlayPlugin implements CniPlugin {
 
     private final Datapath datapath;
     private final Masquerade masquerade;
+    private final Caller caller;
 
     public OverlayPlugin(Datapath datapath, Masquerade masquerade) {
+        this(datapath, masquerade, Caller.PROCESS);
+    }
+
+    /** {@code caller}: asked after each wait of ADD (the IPAM lock), so a call nobody awaits any more is undone. */
+    public OverlayPlugin(Datapath datapath, Masquerade masquerade, Caller caller) {
         this.datapath = datapath;
         this.masquerade = masquerade;
+        this.caller = caller;
     }
 
     static Owner owner(NetConf conf, CniEnv env) {
@@ -72,6 +79,8 @@ public final class OverlayPlugin implements CniPlugin {
         String hostName = null;
         boolean success = false;
         try {
+            // the allocation may have waited for the IPAM lock: a caller that gave up meanwhile gets nothing made
+            abandonIfCallerGone(env);
             Datapath.VethPair pair = createVeth(conf, netns, env.ifName(), mtu);
             hostName = pair.host().name();
             List<Datapath.PodRoute> routes = new ArrayList<>();
@@ -88,6 +97,7 @@ public final class OverlayPlugin implements CniPlugin {
                     throw HostSubnet.ipam(e); // rolled back below, like any other failure after the allocation
                 }
             }
+            abandonIfCallerGone(env);
             Result result = result(conf, env, bridge, pair, allocation, routes);
             success = true;
             return result;
@@ -95,6 +105,15 @@ public final class OverlayPlugin implements CniPlugin {
             if (!success) {
                 rollback(hostName, allocator, owner, allocation);
             }
+        }
+    }
+
+    /** Throws (so that ADD rolls back what it made) when nobody waits for the result any more. */
+    private void abandonIfCallerGone(CniEnv env) {
+        if (caller.hasGone()) {
+            throw new CniException(ErrorCode.TRY_AGAIN_LATER, "the caller went away; ADD abandoned and rolled back",
+                    "ADD of " + env.containerId() + " " + env.ifName() + " was no longer awaited (the runtime or the launcher"
+                            + " was stopped); nothing of it is kept, and the runtime retries");
         }
     }
 

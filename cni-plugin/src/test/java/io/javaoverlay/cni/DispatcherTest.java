@@ -168,11 +168,69 @@ class DispatcherTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"this-is-too-long0", "a/b", "a:b", "a b", ".", ".."})
+    @ValueSource(strings = {"this-is-too-long0", "a/b", "a:b", "a b", ".", "..",
+        // 9 characters but 18 bytes: the kernel's limit (IFNAMSIZ - 1 = 15) is in bytes
+        "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"})
     void badInterfaceNameIsCode4(String ifName) {
         Map<String, String> env = env("ADD");
         env.put("CNI_IFNAME", ifName);
         CniJson.assertError(run(env, conf("1.0.0")).stdout, 4);
+    }
+
+    @Test
+    void aNonAsciiInterfaceNameOfFifteenBytesIsAccepted() {
+        Map<String, String> env = env("ADD");
+        String name = "eth-\u00e9\u00e9\u00e9\u00e9\u00e9x"; // 4 + 10 + 1 bytes
+        env.put("CNI_IFNAME", name);
+        Run r = run(env, conf("1.0.0"));
+        assertThat(r.status).as(r.stdout).isZero();
+        assertThat(r.stdout).contains("\"name\":\"" + name + "\"");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"CNI_ARGS", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH", "CNI_COMMAND"})
+    void aControlCharacterOrNonUtf8InAnyCniVariableIsCode4NamingIt(String name) {
+        for (String bad : List.of("IgnoreUnknown=1\nCNI-Netns: /proc/1/ns/net", "a\rb", "a\u0000b", "a\u007fb",
+                "bad\ufffdbytes")) {
+            Map<String, String> env = env("ADD");
+            env.put(name, bad);
+            Run r = run(env, conf("1.0.0"));
+            assertThat(r.status).isEqualTo(1);
+            assertThat(CniJson.assertError(r.stdout, 4).get("msg")).isEqualTo("invalid " + name);
+        }
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void stdinOverOneMebibyteIsCode7AndIsNotReadToTheEnd() {
+        long[] served = new long[1];
+        // 200 MB would not fit the test's heap if it were read whole
+        java.io.InputStream endless = new java.io.InputStream() {
+            @Override
+            public int read() {
+                served[0]++;
+                return ' ';
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                java.util.Arrays.fill(b, off, off + len, (byte) ' ');
+                served[0] += len;
+                return len;
+            }
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String command : List.of("ADD", "DEL")) {
+            int status = new Dispatcher(recorder).run(env(command), endless, out);
+            assertThat(status).isEqualTo(1);
+            assertThat(CniJson.assertError(out.toString(StandardCharsets.UTF_8), 7).get("msg").toString()).contains("too large");
+            out.reset();
+        }
+        assertThat(served[0]).isLessThanOrEqualTo(2L * (Dispatcher.MAX_CONFIG_BYTES + 1));
+        assertThat(calls).isEmpty();
+        // exactly the limit is still read (and here is whitespace only: not a JSON object)
+        String atLimit = conf("1.0.0") + " ".repeat(Dispatcher.MAX_CONFIG_BYTES - conf("1.0.0").length());
+        assertThat(run(env("ADD"), atLimit).status).isZero();
     }
 
     @Test
@@ -212,8 +270,10 @@ class DispatcherTest {
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"mtu\":20}", "mtu",
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"ipMasq\":\"yes\"}", "ipMasq",
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"bridge\":\"this-bridge-name-is-long\"}", "bridge",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"bridge\":\"br\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}", "bridge",
                 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"dns\":{\"nameservers\":\"1.1.1.1\"}}", "nameservers",
-                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnetFile\":\"\"}", "subnetFile");
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"subnetFile\":\"\"}", "subnetFile",
+                "{\"cniVersion\":\"1.0.0\",\"name\":\"" + "n".repeat(1001) + "\"}", "name");
         cases.forEach((json, key) -> {
             Map<String, Object> e = CniJson.assertError(run(env("ADD"), json).stdout, 7);
             assertThat(e.get("msg") + " " + e.get("details")).as(json).contains(key);

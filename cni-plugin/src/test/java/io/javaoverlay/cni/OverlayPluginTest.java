@@ -121,6 +121,22 @@ class OverlayPluginTest {
     }
 
     @Test
+    void anAddWhoseCallerWentAwayKeepsNothing() {
+        // gone after the allocation (the IPAM lock wait), then gone only after the veth was made
+        for (int askedBeforeGone : new int[] {0, 1}) {
+            int[] asked = {0};
+            OverlayPlugin forGoneCaller = new OverlayPlugin(datapath, masquerade, () -> asked[0]++ >= askedBeforeGone);
+            assertThatThrownBy(() -> forGoneCaller.add(env(CniCommand.ADD, "c" + askedBeforeGone, netns), conf()))
+                    .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TRY_AGAIN_LATER));
+            assertThat(asked[0]).isEqualTo(askedBeforeGone + 1);
+            assertThat(reservations().all()).isEmpty();
+            assertThat(datapath.host.keySet()).containsExactly("cni0");
+            assertThat(datapath.pods.getOrDefault(netns, Map.of())).isEmpty();
+        }
+        assertThat(plugin.add(env(CniCommand.ADD, "c1", netns), conf()).ips()).hasSize(1);
+    }
+
+    @Test
     void anExistingInterfaceIsAnErrorAndTakesNothing() {
         plugin.add(env(CniCommand.ADD, "c1", netns), conf());
         assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c2", netns), conf()))

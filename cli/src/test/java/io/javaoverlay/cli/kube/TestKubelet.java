@@ -159,6 +159,9 @@ public final class TestKubelet {
         if (Boolean.TRUE.equals(pod.getHostNetwork())) {
             a.addAll(List.of("--network", "host"));
         }
+        if (Boolean.TRUE.equals(pod.getHostPID())) {
+            a.addAll(List.of("--pid", "host"));
+        }
         a.addAll(List.of("--security-opt", "seccomp=unconfined"));
         var sc = c.getSecurityContext();
         if (sc != null) {

@@ -54,8 +54,12 @@ public final class IptablesMasquerade implements Masquerade {
         return "JO-CNI-" + "00000000".substring(h.length()) + h;
     }
 
+    /** The longest network name a comment carries whole: the xt_comment match holds 255 bytes (names are ASCII). */
+    private static final int COMMENT_NAME_MAX = 200;
+
+    /** The rules' comment: the network's name, cut (always the same way) where iptables' limit would refuse it. */
     static String comment(String network) {
-        return "javaoverlay cni " + network;
+        return "javaoverlay cni " + (network.length() <= COMMENT_NAME_MAX ? network : network.substring(0, COMMENT_NAME_MAX) + "...");
     }
 
     private RuleChain chain(String network) {

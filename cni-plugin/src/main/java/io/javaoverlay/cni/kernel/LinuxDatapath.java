@@ -59,6 +59,8 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         if (ns == null) {
             try {
                 ns = NetNs.open(path);
+            } catch (NetlinkException.NotANetworkNamespace e) {
+                throw notANetworkNamespace(path, e);
             } catch (NetlinkException e) {
                 throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "cannot open the container's network namespace",
                         "CNI_NETNS=" + path + ": " + e.getMessage(), e);
@@ -207,6 +209,9 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         NetNs ns;
         try {
             ns = NetNs.open(netns);
+        } catch (NetlinkException.NotANetworkNamespace e) {
+            // not "already gone": the runtime passed a path that never was a namespace
+            throw notANetworkNamespace(netns, e);
         } catch (NetlinkException e) {
             // gone between the check and the open: nothing to delete there
             Log.LOG.warn("DEL: cannot open {} ({}); nothing to delete there", netns, e.getMessage());
@@ -286,6 +291,12 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
     private static LinkState state(Link l) {
         return new LinkState(l.name(), l.index(), l.macAddress().isPresent() ? l.macAddress().get().toString() : "",
                 l.mtu(), l.masterIndex(), l.isUp());
+    }
+
+    private static CniException notANetworkNamespace(Path path, NetlinkException e) {
+        return new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS is not a network namespace",
+                "CNI_NETNS=" + path + " must name the container's network namespace (e.g. /var/run/netns/NAME or"
+                        + " /proc/PID/ns/net): " + e.getMessage(), e);
     }
 
     /** A netlink failure as the plugin's error. */

@@ -81,8 +81,18 @@ public final class NetConfDecoder {
         return new Dns(dns.strings("nameservers"), dns.string("domain"), dns.strings("search"), dns.strings("options"));
     }
 
+    /**
+     * The longest network name: its IPAM owner ({@code cni/<name>}) is kept in files whose
+     * fields hold at most 1024 characters. Real names are short; the spec sets no limit.
+     */
+    static final int MAX_NAME = 1000;
+
     /** The spec's rule for network names, which also keeps them usable in file paths. */
     private static void checkName(String name) {
+        if (name.length() > MAX_NAME) {
+            throw new CniException(ErrorCode.INVALID_CONFIG, "network name too long",
+                    "\"name\" is " + name.length() + " characters long; this plugin takes at most " + MAX_NAME);
+        }
         boolean ok = Character.isLetterOrDigit(name.charAt(0)) && name.charAt(0) < 0x80;
         for (int i = 1; ok && i < name.length(); i++) {
             char c = name.charAt(i);
@@ -95,14 +105,16 @@ public final class NetConfDecoder {
     }
 
     private static void checkBridge(String bridge) {
-        boolean ok = !bridge.isEmpty() && bridge.length() <= 15 && !bridge.equals(".") && !bridge.equals("..");
+        // the kernel's limit (IFNAMSIZ - 1) counts bytes of UTF-8, not characters
+        int bytes = bridge.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        boolean ok = !bridge.isEmpty() && bytes <= 15 && !bridge.equals(".") && !bridge.equals("..");
         for (int i = 0; ok && i < bridge.length(); i++) {
             char c = bridge.charAt(i);
-            ok = c > 0x20 && c != '/' && c != ':' && c != 0x7f;
+            ok = c > 0x20 && c != '/' && c != ':' && c != 0x7f && !Character.isWhitespace(c);
         }
         if (!ok) {
             throw new CniException(ErrorCode.INVALID_CONFIG, "invalid bridge name",
-                    "\"bridge\" \"" + bridge + "\" is not a Linux interface name (1-15 characters, no '/', ':' or whitespace)");
+                    "\"bridge\" \"" + bridge + "\" is not a Linux interface name (1-15 bytes in UTF-8, no '/', ':' or whitespace)");
         }
     }
 

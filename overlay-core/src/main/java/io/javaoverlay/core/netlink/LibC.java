@@ -60,6 +60,7 @@ final class LibC {
     private static native int close(int fd);
     private static native int ioctl(int fd, long request, Pointer arg);
     private static native int setns(int fd, int nstype);
+    private static native int fstatfs(int fd, Pointer buf);
     private static native int poll(Pointer fds, long nfds, int timeoutMillis);
     private static native int getsockopt(int fd, int level, int name, Pointer value, Pointer len);
     private static native int getsockname(int fd, Pointer addr, Pointer len);
@@ -221,6 +222,42 @@ final class LibC {
             throw NetlinkException.of(operation, e);
         }
         return n > 0;
+    }
+
+    /** {@code statfs.f_type} of nsfs, the file system of namespace files ({@code linux/magic.h}). */
+    static final long NSFS_MAGIC = 0x6e736673L;
+    /** {@code statfs.f_type} of procfs: namespace files lived there before Linux 3.19. */
+    static final long PROC_SUPER_MAGIC = 0x9fa0L;
+    /** {@code ioctl(fd, NS_GET_NSTYPE)}: {@code _IO(0xb7, 0x3)}, Linux 4.11 and later. */
+    static final long NS_GET_NSTYPE = 0xb703L;
+    static final int ENOTTY = 25;
+
+    /** The {@code f_type} of the file system {@code fd} lives on ({@code struct statfs} starts with it, 64 bits). */
+    static long fileSystemType(int fd, String operation) {
+        // struct statfs is 120 bytes on 64-bit Linux; room to spare
+        try (Memory buf = new Memory(256)) {
+            buf.clear();
+            if (fstatfs(fd, buf) < 0) {
+                throw NetlinkException.of(operation, errno());
+            }
+            return buf.getLong(0);
+        }
+    }
+
+    /**
+     * The namespace type of an nsfs descriptor ({@code CLONE_NEWNET}, ...), or -1 when the
+     * kernel predates {@code NS_GET_NSTYPE} (ENOTTY).
+     */
+    static int namespaceType(int fd, String operation) {
+        int type = ioctl(fd, NS_GET_NSTYPE, Pointer.NULL);
+        if (type >= 0) {
+            return type;
+        }
+        int e = errno();
+        if (e == ENOTTY) {
+            return -1;
+        }
+        throw NetlinkException.of(operation, e);
     }
 
     static void setns(int fd, String operation) {

@@ -1,5 +1,7 @@
 package io.javaoverlay.core.netlink;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -37,10 +39,54 @@ public final class NetNs implements AutoCloseable {
         this.fd = fd;
     }
 
-    /** Opens the namespace at a path such as {@code /run/netns/blue} or {@code /proc/1234/ns/net}. */
+    /**
+     * Opens the namespace at a path such as {@code /run/netns/blue} or {@code /proc/1234/ns/net}.
+     *
+     * <p>The path often comes from outside (a CNI runtime's {@code CNI_NETNS}), so it is checked
+     * before anything trusts it, as the reference plugins' {@code pkg/ns} does: it is opened
+     * non-blocking (a FIFO would otherwise block the open until a writer comes, forever), must
+     * live on nsfs (not a regular file, a FIFO or a directory) and must be a network namespace
+     * (not a mount or PID namespace file, which also live on nsfs).
+     *
+     * @throws NetlinkException.NotANetworkNamespace when the path names anything else
+     * @throws NetlinkException.NotFound when nothing is there
+     */
     public static NetNs open(Path path) {
         Netlink.requireAvailable();
-        return new NetNs(path, LibC.open(path.toString(), LibC.O_RDONLY, "open network namespace"));
+        String operation = "open network namespace";
+        int fd = LibC.open(path.toString(), LibC.O_RDONLY | LibC.O_NONBLOCK, operation);
+        try {
+            requireNetworkNamespace(path, fd);
+        } catch (RuntimeException e) {
+            LibC.close(fd, "close(" + path + ")");
+            throw e;
+        }
+        return new NetNs(path, fd);
+    }
+
+    private static void requireNetworkNamespace(Path path, int fd) {
+        String operation = "open network namespace " + path;
+        long fsType = LibC.fileSystemType(fd, "fstatfs(" + path + ")");
+        // procfs as pkg/ns allows it (kernels before 3.19); a /proc file that is no namespace fails the type check below
+        if (fsType != LibC.NSFS_MAGIC && fsType != LibC.PROC_SUPER_MAGIC) {
+            throw new NetlinkException.NotANetworkNamespace(operation + " failed: " + path
+                    + " is not a namespace file (not on nsfs; a regular file, FIFO, directory or device)", operation);
+        }
+        int type = fsType == LibC.NSFS_MAGIC ? LibC.namespaceType(fd, "ioctl(NS_GET_NSTYPE) on " + path) : -1;
+        boolean net = type >= 0 ? type == LibC.CLONE_NEWNET : linkNamesNetworkNamespace(fd);
+        if (!net) {
+            throw new NetlinkException.NotANetworkNamespace(operation + " failed: " + path
+                    + " is a namespace file, but not of a network namespace (a mount, PID, ... namespace)", operation);
+        }
+    }
+
+    /** Kernels before 4.11 lack NS_GET_NSTYPE: the descriptor's link reads {@code net:[INODE]} for a network namespace. */
+    private static boolean linkNamesNetworkNamespace(int fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().startsWith("net:[");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public static NetNs open(String path) {

@@ -76,4 +76,16 @@ public class NetlinkException extends RuntimeException {
             super(message, errno, operation);
         }
     }
+
+    /**
+     * A path that was to be a network namespace names something else: a regular file, a FIFO,
+     * a directory, another kind of namespace. Nothing was entered or changed.
+     */
+    public static final class NotANetworkNamespace extends NetlinkException {
+        private static final long serialVersionUID = 1L;
+
+        public NotANetworkNamespace(String message, String operation) {
+            super(message, Errno.EINVAL, operation);
+        }
+    }
 }

@@ -60,6 +60,37 @@ class NetNsIT {
     }
 
     @Test
+    void onlyANetworkNamespaceFileOpensAndAFifoNeverBlocks() throws Exception {
+        Path dir = Files.createTempDirectory("netns-open");
+        try {
+            Path fifo = dir.resolve("fifo");
+            new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor();
+            Path plain = Files.writeString(dir.resolve("plain"), "not a namespace");
+            long start = System.nanoTime();
+            // a blocking open of a FIFO waits for a writer; the class timeout would end this test
+            assertThatThrownBy(() -> NetNs.open(fifo)).isInstanceOf(NetlinkException.NotANetworkNamespace.class)
+                    .hasMessageContaining("not a namespace file");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5_000);
+            assertThatThrownBy(() -> NetNs.open(plain)).isInstanceOf(NetlinkException.NotANetworkNamespace.class);
+            assertThatThrownBy(() -> NetNs.open(dir)).isInstanceOf(NetlinkException.NotANetworkNamespace.class);
+            assertThatThrownBy(() -> NetNs.open(Path.of("/proc/self/ns/mnt")))
+                    .isInstanceOf(NetlinkException.NotANetworkNamespace.class).hasMessageContaining("not of a network namespace");
+            assertThatThrownBy(() -> NetNs.open(Path.of("/proc/self/status"))).isInstanceOf(NetlinkException.NotANetworkNamespace.class);
+            assertThatThrownBy(() -> NetNs.open(dir.resolve("absent"))).isInstanceOf(NetlinkException.NotFound.class);
+            try (NetNs ok = NetNs.open(ns.netnsPath())) {
+                assertThat(inode(ok.path().toString())).isEqualTo(inode(ns.netnsPath().toString()));
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void exceptionsPassThroughWithTheirTypes() {
         assertThatThrownBy(() -> handle.call(() -> {
             throw new IOException("checked one");
