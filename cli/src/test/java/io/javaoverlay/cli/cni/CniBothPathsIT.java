@@ -371,7 +371,6 @@ class CniBothPathsIT {
         assertThat(launch(host.ns, vars("DEL", "warm", victim.netnsPath().toString(), "eth0"), Stdin.of(conf), socket.toString())
                 .exit()).isZero();
         Path lockFile = host.dataDir.resolve("lock");
-        Object inode = Files.getAttribute(lockFile, "unix:ino");
 
         Process launcher;
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE); FileLock held = ch.lock()) {
@@ -382,15 +381,19 @@ class CniBothPathsIT {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
             pb.environment().put("JAVAOVERLAY_CNI_SOCKET", socket.toString());
             launcher = pb.start();
-            // the agent's call waits for the lock: its blocked request shows in /proc/locks ("->")
-            await().atMost(Duration.ofSeconds(20)).until(() -> Files.readAllLines(Path.of("/proc/locks")).stream()
-                    .anyMatch(l -> l.contains("->") && l.contains(":" + inode + " ")));
-            // the runtime gives up: the launcher and its socat are killed
+            // the agent took the call (its end of the connection shows, connected, in /proc/net/unix) and
+            // waits for the lock, polling it for up to LockFile.DEFAULT_WAIT (10 s)
+            await().atMost(Duration.ofSeconds(20)).until(() -> host.ns.execOk("cat", "/proc/net/unix").lines()
+                    .map(l -> l.trim().split("\\s+"))
+                    .anyMatch(f -> f.length >= 8 && f[5].equals("03") && f[7].equals(socket.toString())));
+            Thread.sleep(1000);
+            // the runtime gives up: the launcher and its socat are killed; then the lock is free, within the wait
             launcher.descendants().forEach(ProcessHandle::destroyForcibly);
             launcher.destroyForcibly();
             launcher.waitFor(10, TimeUnit.SECONDS);
         }
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(agent.log()).contains("CNI ADD gone eth0: error 11"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(agent.log()).contains("CNI ADD gone eth0: error 11")
+                .contains("the caller went away"));
         assertThat(host.reservations()).as("no address kept for the caller that went away").isEmpty();
         assertThat(CniHost.links(victim)).isEmpty();
         assertThat(host.hostLinks().stream().filter(l -> l.startsWith("veth"))).isEmpty();
