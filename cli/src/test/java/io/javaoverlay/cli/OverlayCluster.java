@@ -47,6 +47,11 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     private final String backendJson;
     /** More keys of the network config, e.g. {@code ,"SubnetMax":"10.244.199.0"}, or empty. */
     private String extraConfig = "";
+    /** More flags for every agent. */
+    private List<String> agentArgs = List.of();
+    /** Agents run under a shell loop that starts them again when they exit, as systemd's Restart= does. */
+    private boolean supervised;
+    private TestProcess etcd;
     private final int initialHosts;
     private final boolean withContainers;
     final TestNetwork net;
@@ -80,6 +85,18 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
      */
     OverlayCluster withSubnetMax(int max) {
         extraConfig = ",\"SubnetMax\":\"10.244." + max + ".0\"";
+        return this;
+    }
+
+    /** Every agent gets {@code args} too (e.g. a short lease TTL). */
+    OverlayCluster withAgentArgs(String... args) {
+        agentArgs = List.of(args);
+        return this;
+    }
+
+    /** Every agent runs under a loop that starts it again a second after it exits (a supervisor). */
+    OverlayCluster supervised() {
+        supervised = true;
         return this;
     }
 
@@ -131,12 +148,27 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         net.afterAll(context);
     }
 
+    /** etcd's data directory. */
+    Path etcdDataDir() {
+        return net.workDir().resolve("etcd");
+    }
+
+    /** Stops etcd (SIGTERM); its data stays unless the test removes it. */
+    void stopEtcd() {
+        etcd.stop();
+    }
+
+    /** Starts etcd again on its data directory (as it is now: kept, removed, or restored from a snapshot). */
+    void restartEtcd() {
+        startEtcd();
+    }
+
     private void startEtcd() {
         TestNamespace ul = net.underlay();
         String gw = net.underlayGateway().toString();
         etcdUrl = "http://" + gw + ":2379";
-        Path data = net.workDir().resolve("etcd");
-        ul.start("etcd", List.of("/usr/bin/etcd", "--name", "e2e", "--data-dir", data.toString(),
+        Path data = etcdDataDir();
+        etcd = ul.start("etcd", List.of("/usr/bin/etcd", "--name", "e2e", "--data-dir", data.toString(),
                 "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
                 "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
                 "--initial-cluster", "e2e=http://127.0.0.1:2380", "--max-txn-ops", "10000"), Map.of());
@@ -200,6 +232,13 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
                 // each agent's HTTP server in its own namespace: /metrics, /status
                 "--healthz-ip", "127.0.0.1", "--healthz-port", Integer.toString(HEALTHZ_PORT),
                 "--ip-masq");
+        cmd = new ArrayList<>(cmd);
+        cmd.addAll(agentArgs);
+        if (supervised) {
+            List<String> loop = new ArrayList<>(List.of("sh", "-c", "while :; do \"$@\"; echo \"supervisor: agent exited $?\"; sleep 1; done", "sh"));
+            loop.addAll(cmd);
+            cmd = loop;
+        }
         TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, Map.of());
         synchronized (agents) {
             agents.put(n, p);

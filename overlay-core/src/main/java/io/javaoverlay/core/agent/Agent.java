@@ -80,6 +80,10 @@ public final class Agent {
     private AutoCloseable watch;
     /** Keeps this host's lease in the store; set once the lease is held. */
     private OwnLeaseGuard guard;
+    /** When peers missing from a relisting are removed, if they are still missing; null when none is due. */
+    private Instant reconcileAt;
+    /** How long peers missing from a relisting are kept: two guard intervals and some, for their hosts to put their leases back. */
+    static final Duration RELIST_GRACE = Duration.ofSeconds(15);
     /** Checks every other host's lease before the backend sees it; set once the lease is held. */
     private volatile PeerAdmission admission;
     /** What this host publishes as its public IP ({@code --public-ip} or the interface's). */
@@ -562,7 +566,9 @@ public final class Agent {
             return Optional.of(current);
         }
         if (r.historyChanged().isPresent()) {
-            relist(sm, backend, r.lease().subnet());
+            relist(sm, r.lease().subnet());
+        } else if (reconcileAt != null && !Instant.now().isBefore(reconcileAt)) {
+            reconcile(sm, backend);
         }
         if (r.takenBy().isPresent()) {
             leaseTaken(r.lease().subnet(), r.takenBy().get());
@@ -575,11 +581,13 @@ public final class Agent {
     }
 
     /**
-     * The store is not the one the watch followed (rebuilt, restored): what the agent knows of
-     * the peers is replaced by a fresh listing, and the watch starts again from it. Peers the
-     * listing no longer holds are removed; the rest come again as the watch's first batch.
+     * The store is not the one the watch followed (rebuilt, restored): the watch starts again
+     * from a fresh listing. Peers the listing lacks are not removed at once: after a store was
+     * rebuilt every host puts its own lease back within a guard interval, and withdrawing their
+     * routes meanwhile would cut traffic that never needed to stop. Those still missing after
+     * {@link #RELIST_GRACE} are removed then ({@link #reconcile}).
      */
-    private void relist(SubnetManager sm, Backend backend, Ip4Net ownSubnet) {
+    private void relist(SubnetManager sm, Ip4Net ownSubnet) {
         LeaseSnapshot snapshot;
         try {
             snapshot = sm.leases();
@@ -589,16 +597,31 @@ public final class Agent {
         }
         closeQuietly("lease watch", watch);
         watch = null;
+        OverlayMetrics.watchResynced("history-changed");
+        watch = startWatch(sm, ownSubnet, snapshot);
+        reconcileAt = Instant.now().plus(RELIST_GRACE);
+        LOG.info("listed {} leases again after the store's history changed; peers it lacks are kept for {} while their hosts"
+                + " put their leases back", snapshot.leases().size(), RELIST_GRACE);
+    }
+
+    /** Removes the peers that are still not in the store {@link #RELIST_GRACE} after a relisting. */
+    private void reconcile(SubnetManager sm, Backend backend) {
+        LeaseSnapshot snapshot;
+        try {
+            snapshot = sm.leases();
+        } catch (LeaseException.StoreUnavailableException e) {
+            LOG.debug("cannot list the leases to reconcile yet: {}", e.getMessage());
+            return;
+        }
+        reconcileAt = null;
         java.util.Set<Ip4Net> listed = new java.util.HashSet<>();
         snapshot.leases().forEach(l -> listed.add(l.subnet()));
         List<LeaseEvent> gone = admission.known().stream().filter(l -> !listed.contains(l.subnet()))
                 .<LeaseEvent>map(LeaseEvent.Removed::new).toList();
         if (!gone.isEmpty()) {
+            LOG.info("{} peers did not come back to the store after its history changed; removing them", gone.size());
             apply(backend, gone);
         }
-        OverlayMetrics.watchResynced("history-changed");
-        watch = startWatch(sm, ownSubnet, snapshot);
-        LOG.info("listed {} leases again after the store's history changed; {} peers were gone", snapshot.leases().size(), gone.size());
     }
 
     /**
