@@ -156,6 +156,11 @@ class StoreFaultsIT {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                 .until(() -> cluster.host(1).ipJson("route", "show", ghost).isEmpty());
         assertThat(cluster.agent(1).log()).contains("peers did not come back to the store after its history changed; removing them");
+        assertThat(JSON.readTree(cluster.agentHttp(2, "/status")).path("StoreEvents").toString())
+                .as("what host 2's status says happened").contains("was gone from the store: put it back").contains("history changed");
+        assertThat(cluster.host(2).execOk(OverlayCluster.launcher().toString(), "status", "--no-probe", "--healthz-port",
+                Integer.toString(OverlayCluster.HEALTHZ_PORT), "--subnet-file", cluster.subnetFile(2).toString()))
+                .contains("store events (what the agent did about the lease store lately):").contains("put it back");
         for (int h = 1; h <= 3; h++) {
             assertThat(agentStarts(h)).as("agent %d started once", h).isEqualTo(1);
             assertThat(cluster.agentHttp(h, "/metrics")).containsPattern("javaoverlay_lease_reasserted_total [1-9]");
@@ -224,5 +229,30 @@ class StoreFaultsIT {
         assertThat(cluster.container(4, 1).ping(vtep, 3)).isTrue();
         assertFewLost("between hosts 1, 3 and 4 while host 2 was cut off and moved", lost(pings));
         cluster.etcdctl("del", oldKey);
+    }
+
+    @Test
+    @Order(4)
+    void etcdRestoredFromASnapshotTakenBeforeAHostMovedPutsEveryHostBackOnItsOwnSubnet() throws Exception {
+        // the snapshot of test 2 holds host 2 on the subnet it has since given up, and no key of host 4
+        Path snapshot = cluster.net.workDir().resolve("before-h4.db");
+        Ip4Net h2 = cluster.subnet(2);
+        Map<String, String> before = keys();
+        List<TestProcess> pings = pingAcross(new int[][] {{1, 3}, {4, 1}}, "ping-restore-old");
+        Thread.sleep(1000);
+
+        cluster.stopEtcd();
+        deleteTree(cluster.etcdDataDir());
+        cluster.net.underlay().execOk("etcdctl", "snapshot", "restore", snapshot.toString(), "--data-dir", cluster.etcdDataDir().toString(),
+                "--name", "e2e", "--initial-cluster", "e2e=http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380");
+        cluster.restartEtcd();
+        // host 2 puts its current lease back and deletes the old one the snapshot gave back; host 4 puts its own back
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> keys().equals(before));
+        Thread.sleep(2000);
+
+        assertFewLost("through etcd restored to before host 2 moved", lost(pings));
+        everyHostOnASubnetOfItsOwn(1, 2, 3, 4);
+        assertThat(cluster.subnet(2)).isEqualTo(h2);
+        assertThat(cluster.agent(2).log()).containsPattern("deleted lease [0-9./]+: it has this host.s public IP");
     }
 }

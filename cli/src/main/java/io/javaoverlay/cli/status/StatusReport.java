@@ -87,16 +87,23 @@ final class StatusReport {
         return sb.append(rejected()).toString();
     }
 
-    /** The leases the agent refused to program, one line each, after the peers. */
+    /** The leases the agent refused to program and what it did about the store lately, after the peers. */
     private String rejected() {
+        StringBuilder sb = new StringBuilder();
         JsonNode list = agentStatus.map(s -> s.path("Rejected")).orElse(JSON.missingNode());
-        if (!list.isArray() || list.isEmpty()) {
-            return "";
+        if (list.isArray() && !list.isEmpty()) {
+            sb.append(String.format("%nrejected leases (not programmed; see docs/security.md): %d%n", list.size()));
+            for (JsonNode r : list) {
+                sb.append(String.format("  %s at %s: %s: %s%n", r.path("Key").asText(), r.path("PublicIP").asText(),
+                        r.path("Reason").asText(), r.path("Detail").asText()));
+            }
         }
-        StringBuilder sb = new StringBuilder(String.format("%nrejected leases (not programmed; see docs/security.md): %d%n", list.size()));
-        for (JsonNode r : list) {
-            sb.append(String.format("  %s at %s: %s: %s%n", r.path("Key").asText(), r.path("PublicIP").asText(),
-                    r.path("Reason").asText(), r.path("Detail").asText()));
+        JsonNode events = agentStatus.map(s -> s.path("StoreEvents")).orElse(JSON.missingNode());
+        if (events.isArray() && !events.isEmpty()) {
+            sb.append(String.format("%nstore events (what the agent did about the lease store lately):%n"));
+            for (JsonNode e : events) {
+                sb.append(String.format("  %s  %s%n", e.path("Time").asText(), e.path("Event").asText()));
+            }
         }
         return sb.toString();
     }

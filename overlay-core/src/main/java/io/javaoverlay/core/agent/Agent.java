@@ -78,6 +78,8 @@ public final class Agent {
     private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
     /** The watch of the other hosts' leases; started again when the store's history changes. */
     private AutoCloseable watch;
+    /** What the agent did about the store lately, for /status. */
+    private final StoreEvents storeEvents = new StoreEvents();
     /** Keeps this host's lease in the store; set once the lease is held. */
     private OwnLeaseGuard guard;
     /** When peers missing from a relisting are removed, if they are still missing; null when none is due. */
@@ -138,7 +140,8 @@ public final class Agent {
             watchdog = SystemdWatchdog.start(System.getenv(), ProcessHandle.current().pid(), systemd, heartbeat);
             if (options.healthzPort() > 0) {
                 health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson,
-                        () -> AgentStatus.json(notReady, own, peers.size(), admission == null ? List.of() : admission.rejected()));
+                        () -> AgentStatus.json(notReady, own, peers.size(), admission == null ? List.of() : admission.rejected(),
+                                storeEvents.recent()));
                 healthPort = health.port();
             }
             ExternalInterface ext = new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp());
@@ -186,7 +189,7 @@ public final class Agent {
             // the peers that exist now are programmed before anything slower (iptables) and before
             // subnet.env says the host is ready: a new host reaches the others as soon as it can
             LeaseSnapshot snapshot = sm.leases();
-            guard = new OwnLeaseGuard(sm, lease, attrs, snapshot.revision());
+            guard = new OwnLeaseGuard(sm, lease, attrs, snapshot.revision(), storeEvents);
             watch = startWatch(sm, lease.subnet(), snapshot);
             while (queue.peek() instanceof AgentEvent.PeerBatch) {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
@@ -431,6 +434,7 @@ public final class Agent {
             }
             if (ev instanceof AgentEvent.OwnLeaseRemoved r) {
                 LOG.warn("lease {} was deleted from {}; putting it back", r.subnet(), sm.store().describe());
+                guard.deletionSeen();
                 recheckAt = Instant.now();
             }
             if (ev instanceof AgentEvent.PeerBatch b) {
@@ -504,6 +508,8 @@ public final class Agent {
             return;
         }
         OverlayMetrics.vtepMacCollision();
+        storeEvents.add("VTEP MAC collision: another host published this host's MAC; now publishing "
+                + next.get().backendData().map(Object::toString).orElse("a new one"));
         try {
             guard.republish(next.get().attrs(publicIp));
         } catch (LeaseException e) {
@@ -600,8 +606,28 @@ public final class Agent {
         OverlayMetrics.watchResynced("history-changed");
         watch = startWatch(sm, ownSubnet, snapshot);
         reconcileAt = Instant.now().plus(RELIST_GRACE);
+        deleteStaleOwnLeases(sm, snapshot, ownSubnet);
         LOG.info("listed {} leases again after the store's history changed; peers it lacks are kept for {} while their hosts"
                 + " put their leases back", snapshot.leases().size(), RELIST_GRACE);
+    }
+
+    /**
+     * A store restored from a backup may hold a lease this host had before it moved (same public
+     * IP, another subnet): it would send that subnet's traffic here, and with the udp backend hide
+     * this host's real lease behind it. It is this host's own, so it goes; reservations stay.
+     */
+    private void deleteStaleOwnLeases(SubnetManager sm, LeaseSnapshot snapshot, Ip4Net ownSubnet) {
+        for (Lease l : snapshot.leases()) {
+            if (l.attrs().publicIp().equals(publicIp) && !l.subnet().equals(ownSubnet) && !l.reservation()) {
+                try {
+                    sm.store().delete(l.subnet());
+                    LOG.warn("deleted lease {}: it has this host's public IP {} but this host holds {} now", l.subnet(), publicIp, ownSubnet);
+                    storeEvents.add("deleted the stale lease " + l.subnet() + " with this host's public IP");
+                } catch (LeaseException e) {
+                    LOG.warn("cannot delete the stale lease {} with this host's public IP yet: {}", l.subnet(), e.getMessage());
+                }
+            }
+        }
     }
 
     /** Removes the peers that are still not in the store {@link #RELIST_GRACE} after a relisting. */
@@ -620,6 +646,7 @@ public final class Agent {
                 .<LeaseEvent>map(LeaseEvent.Removed::new).toList();
         if (!gone.isEmpty()) {
             LOG.info("{} peers did not come back to the store after its history changed; removing them", gone.size());
+            storeEvents.add(gone.size() + " peers did not come back after the store's history changed; removed");
             apply(backend, gone);
         }
     }
@@ -633,6 +660,7 @@ public final class Agent {
      */
     private void leaseTaken(Ip4Net subnet, Lease holder) {
         OverlayMetrics.leaseLost();
+        storeEvents.add("lease " + subnet + " is held by another host (PublicIP " + holder.attrs().publicIp() + "): giving it up");
         LOG.error("lease {} is held by another host now (PublicIP {}): this host was cut off from the store longer than its lease"
                 + " lasted, or the store was restored to a time before it joined; never overwriting another host's lease, exiting"
                 + " so that the agent starts again on a free subnet", subnet, holder.attrs().publicIp());

@@ -25,7 +25,9 @@ import io.javaoverlay.core.net.Ip4Net;
  *                "Detail": "subnet 192.168.1.0/24 is outside Network 10.244.0.0/16"}]}
  * </pre>
  *
- * {@code Rejected} lists the other hosts' leases the agent refused to program ({@link PeerAdmission}).
+ * {@code Rejected} lists the other hosts' leases the agent refused to program ({@link PeerAdmission});
+ * {@code StoreEvents} what it did lately about the store ({@link StoreEvents}: its lease put back,
+ * the store's history changed, a VTEP MAC collision).
  */
 final class AgentStatus {
 
@@ -40,7 +42,7 @@ final class AgentStatus {
         }
     }
 
-    static String json(String notReady, Own own, int peers, List<PeerAdmission.Rejected> rejected) {
+    static String json(String notReady, Own own, int peers, List<PeerAdmission.Rejected> rejected, List<StoreEvents.Entry> events) {
         ObjectNode n = JSON.createObjectNode();
         n.put("Ready", notReady == null);
         if (notReady != null) {
@@ -62,6 +64,10 @@ final class AgentStatus {
             o.put("PublicIP", x.lease().attrs().publicIp().toString());
             o.put("Reason", x.why().reason().label());
             o.put("Detail", x.why().detail());
+        }
+        ArrayNode e = n.putArray("StoreEvents");
+        for (StoreEvents.Entry x : events) {
+            e.addObject().put("Time", x.time().toString()).put("Event", x.event());
         }
         return n.toString();
     }

@@ -44,10 +44,13 @@ final class OwnLeaseGuard {
     private Lease own;
     private long lastRevision;
     private String storeId;
+    private boolean deletionSeen;
+    private final StoreEvents events;
 
     /** @param seenRevision the revision the agent's view of the store is from (its first listing) */
-    OwnLeaseGuard(SubnetManager sm, Lease own, LeaseAttrs attrs, long seenRevision) {
+    OwnLeaseGuard(SubnetManager sm, Lease own, LeaseAttrs attrs, long seenRevision, StoreEvents events) {
         this.sm = sm;
+        this.events = events;
         this.own = own;
         this.attrs = attrs;
         this.lastRevision = seenRevision;
@@ -63,6 +66,11 @@ final class OwnLeaseGuard {
         attrs = next;
         own = sm.store().update(own, next, sm.ttl());
         LOG.info("lease {} now publishes {}", own.subnet(), next);
+    }
+
+    /** The watch saw this host's key deleted: the next check finds it gone without the store's history having changed. */
+    void deletionSeen() {
+        deletionSeen = true;
     }
 
     /** The agent renewed or otherwise replaced its lease. */
@@ -85,14 +93,18 @@ final class OwnLeaseGuard {
         }
         storeId = r.storeId();
         lastRevision = r.revision();
+        history.ifPresent(h -> events.add("the store's history changed (" + h + "): peers listed again"));
         history.ifPresent(h -> LOG.warn("the lease store's history changed under this agent ({}): it was rebuilt or restored;"
                 + " checking this host's lease and listing the peers again", h));
         if (r.lease().isEmpty()) {
             // a key gone without a deletion the watch saw is the mark of a rebuilt store even where
             // revision and cluster ID look the same (etcd derives the ID from its members' URLs)
-            if (history.isEmpty()) {
-                history = Optional.of("this host's key was gone");
+            if (history.isEmpty() && !deletionSeen) {
+                history = Optional.of("this host's key was gone without a deletion the watch saw");
+                events.add("the store's history changed (" + history.get() + "): peers listed again");
+                LOG.warn("lease {}: {}; the store was rebuilt or restored: listing the peers again", own.subnet(), history.get());
             }
+            deletionSeen = false;
             try {
                 own = sm.store().create(own.subnet(), attrs, sm.ttl());
             } catch (LeaseException.SubnetTakenException e) {
@@ -101,6 +113,7 @@ final class OwnLeaseGuard {
                 return check();
             }
             OverlayMetrics.leaseReasserted();
+            events.add("lease " + own.subnet() + " was gone from the store: put it back");
             LOG.warn("lease {} was gone from {}; put it back (same subnet, same attributes)", own.subnet(), sm.store().describe());
             return new Result(own, Optional.empty(), history);
         }
@@ -114,6 +127,7 @@ final class OwnLeaseGuard {
                     there.attrs(), attrs);
             own = sm.store().update(there, attrs, sm.ttl());
             OverlayMetrics.leaseReasserted();
+            events.add("lease " + own.subnet() + " held other attributes: wrote this host's back");
         }
         return new Result(own, Optional.empty(), history);
     }
