@@ -123,6 +123,15 @@ class StoreFaultsIT {
         }
     }
 
+    /** etcd stopped, its data removed, and started again from {@code snapshot} (etcdctl 3.4 restores one member's data directory). */
+    static void restoreEtcd(Path snapshot) throws IOException {
+        cluster.stopEtcd();
+        deleteTree(cluster.etcdDataDir());
+        cluster.net.underlay().execOk("etcdctl", "snapshot", "restore", snapshot.toString(), "--data-dir", cluster.etcdDataDir().toString(),
+                "--name", "e2e", "--initial-cluster", "e2e=http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380");
+        cluster.restartEtcd();
+    }
+
     static long agentStarts(int host) {
         return cluster.agent(host).log().lines().filter(l -> l.contains("javaoverlay is ready")).count();
     }
@@ -179,12 +188,7 @@ class StoreFaultsIT {
         List<TestProcess> pings = pingAcross(new int[][] {{4, 1}, {2, 4}, {1, 3}}, "ping-restore");
         Thread.sleep(1000);
 
-        cluster.stopEtcd();
-        deleteTree(cluster.etcdDataDir());
-        // etcdctl 3.4 restores a snapshot into a new data directory for one member
-        cluster.net.underlay().execOk("etcdctl", "snapshot", "restore", snapshot.toString(), "--data-dir", cluster.etcdDataDir().toString(),
-                "--name", "e2e", "--initial-cluster", "e2e=http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380");
-        cluster.restartEtcd();
+        restoreEtcd(snapshot);
         long start = System.nanoTime();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> keys().equals(before));
         System.out.printf("[StoreFaultsIT] etcd restored from before host 4 joined: host 4's lease back %d ms after etcd%n",
@@ -241,11 +245,7 @@ class StoreFaultsIT {
         List<TestProcess> pings = pingAcross(new int[][] {{1, 3}, {4, 1}}, "ping-restore-old");
         Thread.sleep(1000);
 
-        cluster.stopEtcd();
-        deleteTree(cluster.etcdDataDir());
-        cluster.net.underlay().execOk("etcdctl", "snapshot", "restore", snapshot.toString(), "--data-dir", cluster.etcdDataDir().toString(),
-                "--name", "e2e", "--initial-cluster", "e2e=http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380");
-        cluster.restartEtcd();
+        restoreEtcd(snapshot);
         // host 2 puts its current lease back and deletes the old one the snapshot gave back; host 4 puts its own back
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> keys().equals(before));
         Thread.sleep(2000);

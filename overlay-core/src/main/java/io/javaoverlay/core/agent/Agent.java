@@ -594,13 +594,11 @@ public final class Agent {
      * {@link #RELIST_GRACE} are removed then ({@link #reconcile}).
      */
     private void relist(SubnetManager sm, Ip4Net ownSubnet) {
-        LeaseSnapshot snapshot;
-        try {
-            snapshot = sm.leases();
-        } catch (LeaseException.StoreUnavailableException e) {
-            LOG.warn("cannot list the leases again yet: {}", e.getMessage());
+        Optional<LeaseSnapshot> listed = listLeases(sm, "list the leases again");
+        if (listed.isEmpty()) {
             return;
         }
+        LeaseSnapshot snapshot = listed.get();
         closeQuietly("lease watch", watch);
         watch = null;
         OverlayMetrics.watchResynced("history-changed");
@@ -630,18 +628,25 @@ public final class Agent {
         }
     }
 
+    /** Every lease, or empty (said at WARN) when the store cannot be reached now: the caller tries again at the next guard. */
+    private static Optional<LeaseSnapshot> listLeases(SubnetManager sm, String what) {
+        try {
+            return Optional.of(sm.leases());
+        } catch (LeaseException.StoreUnavailableException e) {
+            LOG.warn("cannot {} yet: {}", what, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** Removes the peers that are still not in the store {@link #RELIST_GRACE} after a relisting. */
     private void reconcile(SubnetManager sm, Backend backend) {
-        LeaseSnapshot snapshot;
-        try {
-            snapshot = sm.leases();
-        } catch (LeaseException.StoreUnavailableException e) {
-            LOG.debug("cannot list the leases to reconcile yet: {}", e.getMessage());
+        Optional<LeaseSnapshot> snapshot = listLeases(sm, "list the leases to reconcile");
+        if (snapshot.isEmpty()) {
             return;
         }
         reconcileAt = null;
         java.util.Set<Ip4Net> listed = new java.util.HashSet<>();
-        snapshot.leases().forEach(l -> listed.add(l.subnet()));
+        snapshot.get().leases().forEach(l -> listed.add(l.subnet()));
         List<LeaseEvent> gone = admission.known().stream().filter(l -> !listed.contains(l.subnet()))
                 .<LeaseEvent>map(LeaseEvent.Removed::new).toList();
         if (!gone.isEmpty()) {
