@@ -84,6 +84,8 @@ public final class Agent {
     private OwnLeaseGuard guard;
     /** When peers missing from a relisting are removed, if they are still missing; null when none is due. */
     private Instant reconcileAt;
+    /** The store's history changed but it could not be listed again yet: the next guard does it. */
+    private boolean relistPending;
     /** How long peers missing from a relisting are kept: two guard intervals and some, for their hosts to put their leases back. */
     static final Duration RELIST_GRACE = Duration.ofSeconds(15);
     /** Checks every other host's lease before the backend sees it; set once the lease is held. */
@@ -571,8 +573,8 @@ public final class Agent {
             LOG.debug("cannot check this host's lease now: {}", e.getMessage());
             return Optional.of(current);
         }
-        if (r.historyChanged().isPresent()) {
-            relist(sm, r.lease().subnet());
+        if (r.historyChanged().isPresent() || relistPending) {
+            relistPending = !relist(sm, r.lease().subnet());
         } else if (reconcileAt != null && !Instant.now().isBefore(reconcileAt)) {
             reconcile(sm, backend);
         }
@@ -593,10 +595,10 @@ public final class Agent {
      * routes meanwhile would cut traffic that never needed to stop. Those still missing after
      * {@link #RELIST_GRACE} are removed then ({@link #reconcile}).
      */
-    private void relist(SubnetManager sm, Ip4Net ownSubnet) {
+    private boolean relist(SubnetManager sm, Ip4Net ownSubnet) {
         Optional<LeaseSnapshot> listed = listLeases(sm, "list the leases again");
         if (listed.isEmpty()) {
-            return;
+            return false; // the next guard tries again
         }
         LeaseSnapshot snapshot = listed.get();
         closeQuietly("lease watch", watch);
@@ -607,6 +609,7 @@ public final class Agent {
         deleteStaleOwnLeases(sm, snapshot, ownSubnet);
         LOG.info("listed {} leases again after the store's history changed; peers it lacks are kept for {} while their hosts"
                 + " put their leases back", snapshot.leases().size(), RELIST_GRACE);
+        return true;
     }
 
     /**
