@@ -50,6 +50,9 @@ public final class Exec {
             if (stdin != null) {
                 try (var in = p.getOutputStream()) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // the command exited (or closed its stdin) before reading all of it, a broken pipe:
+                    // that is its answer to give, through its exit code and output, not a harness failure
                 }
             }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -65,8 +68,6 @@ public final class Exec {
             throw new AssertionError("interrupted while running " + String.join(" ", command), e);
         } catch (ExecutionException | TimeoutException e) {
             throw new AssertionError("cannot read the output of " + String.join(" ", command), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write stdin of " + String.join(" ", command), e);
         }
     }
 
