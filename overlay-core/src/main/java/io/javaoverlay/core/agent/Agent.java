@@ -77,17 +77,11 @@ public final class Agent {
     private final BlockingQueue<AgentEvent> queue = new LinkedBlockingQueue<>();
     private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
     /** The watch of the other hosts' leases; started again when the store's history changes. */
-    private AutoCloseable watch;
+    private PeerWatch peerWatch;
     /** What the agent did about the store lately, for /status. */
     private final StoreEvents storeEvents = new StoreEvents();
     /** Keeps this host's lease in the store; set once the lease is held. */
     private OwnLeaseGuard guard;
-    /** When peers missing from a relisting are removed, if they are still missing; null when none is due. */
-    private Instant reconcileAt;
-    /** The store's history changed but it could not be listed again yet: the next guard does it. */
-    private boolean relistPending;
-    /** How long peers missing from a relisting are kept: two guard intervals and some, for their hosts to put their leases back. */
-    static final Duration RELIST_GRACE = Duration.ofSeconds(15);
     /** Checks every other host's lease before the backend sees it; set once the lease is held. */
     private volatile PeerAdmission admission;
     /** What this host publishes as its public IP ({@code --public-ip} or the interface's). */
@@ -192,7 +186,8 @@ public final class Agent {
             // subnet.env says the host is ready: a new host reaches the others as soon as it can
             LeaseSnapshot snapshot = sm.leases();
             guard = new OwnLeaseGuard(sm, lease, attrs, snapshot.revision(), storeEvents);
-            watch = startWatch(sm, lease.subnet(), snapshot);
+            peerWatch = new PeerWatch(sm, lease.subnet(), ext.publicIp(), storeEvents, watchListener());
+            peerWatch.start(snapshot);
             while (queue.peek() instanceof AgentEvent.PeerBatch) {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
             }
@@ -234,8 +229,7 @@ public final class Agent {
             OverlayMetrics.ready(false);
             watchdog.ifPresent(SystemdWatchdog::close);
             systemd.stopping();
-            closeQuietly("lease watch", watch);
-            watch = null;
+            closeQuietly("lease watch", peerWatch);
             closeQuietly("backend", backend);
             closeQuietly("lease store", store);
             closeQuietly("health server", health);
@@ -261,9 +255,9 @@ public final class Agent {
         }
     }
 
-    /** Watches the peers from {@code snapshot}; the events go to the queue. */
-    private AutoCloseable startWatch(SubnetManager sm, Ip4Net own, LeaseSnapshot snapshot) {
-        return sm.watchPeers(own, snapshot, new SubnetManager.WatchListener() {
+    /** What the lease watch reports goes to the queue. */
+    private SubnetManager.WatchListener watchListener() {
+        return new SubnetManager.WatchListener() {
             @Override
             public void onPeerEvents(List<LeaseEvent> batch) {
                 queue.offer(new AgentEvent.PeerBatch(batch));
@@ -273,7 +267,7 @@ public final class Agent {
             public void onOwnLeaseRemoved(Ip4Net own) {
                 queue.offer(new AgentEvent.OwnLeaseRemoved(own));
             }
-        });
+        };
     }
 
     /**
@@ -393,7 +387,7 @@ public final class Agent {
             if (ev == null) {
                 Instant now = Instant.now();
                 if (!now.isBefore(recheckAt)) {
-                    Optional<Lease> guarded = guardOwnLease(sm, backend, lease);
+                    Optional<Lease> guarded = guardOwnLease(backend, lease);
                     if (guarded.isEmpty()) {
                         return EXIT_FAILED;
                     }
@@ -565,7 +559,7 @@ public final class Agent {
      * holds its subnet (the agent then exits; see {@link #leaseTaken}). A store that cannot be
      * reached is no news: the lease stays as it was.
      */
-    private Optional<Lease> guardOwnLease(SubnetManager sm, Backend backend, Lease current) {
+    private Optional<Lease> guardOwnLease(Backend backend, Lease current) {
         OwnLeaseGuard.Result r;
         try {
             r = guard.check();
@@ -573,10 +567,9 @@ public final class Agent {
             LOG.debug("cannot check this host's lease now: {}", e.getMessage());
             return Optional.of(current);
         }
-        if (r.historyChanged().isPresent() || relistPending) {
-            relistPending = !relist(sm, r.lease().subnet());
-        } else if (reconcileAt != null && !Instant.now().isBefore(reconcileAt)) {
-            reconcile(sm, backend);
+        List<LeaseEvent> gone = peerWatch.afterGuard(r.historyChanged().isPresent(), admission::known);
+        if (!gone.isEmpty()) {
+            apply(backend, gone);
         }
         if (r.takenBy().isPresent()) {
             leaseTaken(r.lease().subnet(), r.takenBy().get());
@@ -586,77 +579,6 @@ public final class Agent {
             own = own == null ? null : own.withExpiration(r.lease().expiration());
         }
         return Optional.of(r.lease());
-    }
-
-    /**
-     * The store is not the one the watch followed (rebuilt, restored): the watch starts again
-     * from a fresh listing. Peers the listing lacks are not removed at once: after a store was
-     * rebuilt every host puts its own lease back within a guard interval, and withdrawing their
-     * routes meanwhile would cut traffic that never needed to stop. Those still missing after
-     * {@link #RELIST_GRACE} are removed then ({@link #reconcile}).
-     */
-    private boolean relist(SubnetManager sm, Ip4Net ownSubnet) {
-        Optional<LeaseSnapshot> listed = listLeases(sm, "list the leases again");
-        if (listed.isEmpty()) {
-            return false; // the next guard tries again
-        }
-        LeaseSnapshot snapshot = listed.get();
-        closeQuietly("lease watch", watch);
-        watch = null;
-        OverlayMetrics.watchResynced("history-changed");
-        watch = startWatch(sm, ownSubnet, snapshot);
-        reconcileAt = Instant.now().plus(RELIST_GRACE);
-        deleteStaleOwnLeases(sm, snapshot, ownSubnet);
-        LOG.info("listed {} leases again after the store's history changed; peers it lacks are kept for {} while their hosts"
-                + " put their leases back", snapshot.leases().size(), RELIST_GRACE);
-        return true;
-    }
-
-    /**
-     * A store restored from a backup may hold a lease this host had before it moved (same public
-     * IP, another subnet): it would send that subnet's traffic here, and with the udp backend hide
-     * this host's real lease behind it. It is this host's own, so it goes; reservations stay.
-     */
-    private void deleteStaleOwnLeases(SubnetManager sm, LeaseSnapshot snapshot, Ip4Net ownSubnet) {
-        for (Lease l : snapshot.leases()) {
-            if (l.attrs().publicIp().equals(publicIp) && !l.subnet().equals(ownSubnet) && !l.reservation()) {
-                try {
-                    sm.store().delete(l.subnet());
-                    LOG.warn("deleted lease {}: it has this host's public IP {} but this host holds {} now", l.subnet(), publicIp, ownSubnet);
-                    storeEvents.add("deleted the stale lease " + l.subnet() + " with this host's public IP");
-                } catch (LeaseException e) {
-                    LOG.warn("cannot delete the stale lease {} with this host's public IP yet: {}", l.subnet(), e.getMessage());
-                }
-            }
-        }
-    }
-
-    /** Every lease, or empty (said at WARN) when the store cannot be reached now: the caller tries again at the next guard. */
-    private static Optional<LeaseSnapshot> listLeases(SubnetManager sm, String what) {
-        try {
-            return Optional.of(sm.leases());
-        } catch (LeaseException.StoreUnavailableException e) {
-            LOG.warn("cannot {} yet: {}", what, e.getMessage());
-            return Optional.empty();
-        }
-    }
-
-    /** Removes the peers that are still not in the store {@link #RELIST_GRACE} after a relisting. */
-    private void reconcile(SubnetManager sm, Backend backend) {
-        Optional<LeaseSnapshot> snapshot = listLeases(sm, "list the leases to reconcile");
-        if (snapshot.isEmpty()) {
-            return;
-        }
-        reconcileAt = null;
-        java.util.Set<Ip4Net> listed = new java.util.HashSet<>();
-        snapshot.get().leases().forEach(l -> listed.add(l.subnet()));
-        List<LeaseEvent> gone = admission.known().stream().filter(l -> !listed.contains(l.subnet()))
-                .<LeaseEvent>map(LeaseEvent.Removed::new).toList();
-        if (!gone.isEmpty()) {
-            LOG.info("{} peers did not come back to the store after its history changed; removing them", gone.size());
-            storeEvents.add(gone.size() + " peers did not come back after the store's history changed; removed");
-            apply(backend, gone);
-        }
     }
 
     /**
