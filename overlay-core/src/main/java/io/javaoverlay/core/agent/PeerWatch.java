@@ -46,6 +46,7 @@ final class PeerWatch implements AutoCloseable {
     private final Ip4 publicIp;
     private final StoreEvents events;
     private final SubnetManager.WatchListener listener;
+    private final Duration grace;
     private AutoCloseable watch;
     /** When peers missing from a relisting are removed, if they are still missing; null when none is due. */
     private Instant reconcileAt;
@@ -53,6 +54,12 @@ final class PeerWatch implements AutoCloseable {
     private boolean relistPending;
 
     PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener) {
+        this(sm, own, publicIp, events, listener, RELIST_GRACE);
+    }
+
+    /** @param grace how long peers missing from a relisting are kept ({@link #RELIST_GRACE}) */
+    PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener, Duration grace) {
+        this.grace = grace;
         this.sm = sm;
         this.own = own;
         this.publicIp = publicIp;
@@ -92,10 +99,10 @@ final class PeerWatch implements AutoCloseable {
         closeWatch();
         OverlayMetrics.watchResynced("history-changed");
         start(snapshot);
-        reconcileAt = Instant.now().plus(RELIST_GRACE);
+        reconcileAt = Instant.now().plus(grace);
         deleteStaleOwnLeases(snapshot);
         LOG.info("listed {} leases again after the store's history changed; peers it lacks are kept for {} while their hosts"
-                + " put their leases back", snapshot.leases().size(), RELIST_GRACE);
+                + " put their leases back", snapshot.leases().size(), grace);
         return true;
     }
 
