@@ -101,6 +101,11 @@ public final class EtcdLeaseStore implements LeaseStore {
         return b.build();
     }
 
+    /** How this store reaches etcd (for messages that give ready-to-run commands). */
+    EtcdOptions options() {
+        return options;
+    }
+
     @Override
     public String describe() {
         return "etcd at " + String.join(",", options.endpoints()) + " (prefix " + options.prefix() + ")";
