@@ -14,7 +14,9 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -22,6 +24,7 @@ import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
@@ -150,8 +153,22 @@ public record EtcdClientCredentials(PrivateKey key, List<X509Certificate> chain)
         }
     }
 
+    /** What a PEM block holds, in the words of its BEGIN line rather than Bouncy Castle's class names. */
     private static String describe(Object o) {
-        return o.getClass().getSimpleName();
+        if (o instanceof X509CertificateHolder) {
+            return "a certificate";
+        } else if (o instanceof PEMKeyPair || o instanceof PrivateKeyInfo) {
+            return "a private key";
+        } else if (o instanceof PKCS8EncryptedPrivateKeyInfo || o instanceof PEMEncryptedKeyPair) {
+            return "an encrypted private key";
+        } else if (o instanceof SubjectPublicKeyInfo) {
+            return "a public key";
+        } else if (o instanceof ASN1ObjectIdentifier) {
+            return "EC parameters";
+        } else if (o instanceof PKCS10CertificationRequest) {
+            return "a certificate request (CSR)";
+        }
+        return "a " + o.getClass().getSimpleName();
     }
 
     private static String found(List<String> others) {

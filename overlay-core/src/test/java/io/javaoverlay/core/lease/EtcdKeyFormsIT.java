@@ -138,7 +138,10 @@ class EtcdKeyFormsIT {
                     assertThat(e.problem()).isEqualTo(Problem.NO_CERTIFICATE);
                     assertThat(e.file()).isEqualTo(key);
                 })
-                .hasMessageContaining("--etcd-certfile");
+                .hasMessageContaining("--etcd-certfile").hasMessageContaining("found only: a private key");
+        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, cert)))
+                .isInstanceOfSatisfying(UnusableCredentialsException.class, e -> assertThat(e.problem()).isEqualTo(Problem.NO_KEY))
+                .hasMessageContaining("--etcd-keyfile").hasMessageContaining("found only: a certificate");
     }
 
     static EtcdOptions options(Path cert, Path key) {
