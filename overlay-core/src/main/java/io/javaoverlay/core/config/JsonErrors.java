@@ -1,5 +1,7 @@
 package io.javaoverlay.core.config;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonLocation;
@@ -8,6 +10,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Says in words where a JSON text is wrong: "at line 3, column 1: the text ends before the object opened at line 1,
@@ -25,11 +29,53 @@ public final class JsonErrors {
     private JsonErrors() {
     }
 
+    /** A JSON text that does not parse; the message says where and what, in words. */
+    public static final class InvalidJsonException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidJsonException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Reads exactly one JSON value, as Go's json.Unmarshal does: text after it (a config pasted twice, a stray
+     * brace) is an error too. Empty text gives null.
+     *
+     * @throws InvalidJsonException saying where the text is wrong
+     */
+    public static JsonNode readTree(ObjectMapper mapper, String text) {
+        try (JsonParser p = mapper.createParser(text)) {
+            JsonNode node;
+            try {
+                node = mapper.readTree(p);
+            } catch (JsonProcessingException e) {
+                throw new InvalidJsonException(describe(e, text), e);
+            }
+            JsonLocation extra;
+            try {
+                extra = p.nextToken() == null ? null : p.currentTokenLocation();
+            } catch (JsonProcessingException e) {
+                extra = e.getLocation();
+            }
+            if (node != null && extra != null) {
+                throw new InvalidJsonException(where(extra) + "more text after the end of the JSON value that ends before it"
+                        + " (pasted twice, or a stray } or ]?)", null);
+            }
+            return node;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading JSON from a string", e);
+        }
+    }
+
     /** Where and what: "at line L, column C: ..." with a hint for the usual hand-editing slips. */
     public static String describe(JsonProcessingException e, String text) {
         JsonLocation at = e.getLocation();
-        String where = at == null || at.getLineNr() < 1 ? "" : "at line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
-        return where + what(e) + hint(text, at);
+        return where(at) + what(e) + hint(text, at);
+    }
+
+    private static String where(JsonLocation at) {
+        return at == null || at.getLineNr() < 1 ? "" : "at line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
     }
 
     private static String what(JsonProcessingException e) {
