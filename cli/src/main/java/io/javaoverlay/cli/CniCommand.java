@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +59,12 @@ final class CniCommand implements Runnable {
         @Option(names = "--no-portmap", negatable = true, defaultValue = "true", description = "chain the reference portmap plugin (hostPort) after ours (default: on)")
         boolean portmap;
 
+        @Option(names = "--cni-socket", paramLabel = "PATH",
+                description = {"the agent's CNI socket (agent --cni-socket) the installed plugin hands calls to; without it the",
+                    "launcher's default, /run/javaoverlay/cni.sock. '' makes the plugin always run in a JVM of its own.",
+                    "JAVAOVERLAY_CNI_SOCKET in the runtime's environment still overrides it."})
+        String cniSocket;
+
         @Option(names = "--force", description = "replace a conflist of the same name that has other content")
         boolean force;
 
@@ -70,8 +77,8 @@ final class CniCommand implements Runnable {
             List<String> done;
             try {
                 done = CniInstaller.install(new CniInstaller.Options(home, binDir, confDir, confName, networkName, cniVersion,
-                        subnetFile, dataDir, bridge, portmap, force));
-            } catch (IllegalStateException e) {
+                        subnetFile, dataDir, bridge, portmap, force, Optional.ofNullable(cniSocket)));
+            } catch (IllegalStateException | IllegalArgumentException e) {
                 System.err.println("javaoverlay cni install: " + e.getMessage());
                 return 1;
             }

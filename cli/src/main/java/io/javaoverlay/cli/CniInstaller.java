@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -31,8 +34,28 @@ final class CniInstaller {
     /** The line of bin/javaoverlay that the installed copy gets the checkout's path in. */
     static final String HOME_LINE = "installed_home=";
 
+    /**
+     * The launcher's default for the agent's CNI socket, in the line
+     * {@code cni_socket=${JAVAOVERLAY_CNI_SOCKET-/run/javaoverlay/cni.sock}}: {@code --cni-socket} replaces the default
+     * in the installed copy, so the variable still overrides it as it overrides every default.
+     */
+    static final Pattern SOCKET_LINE = Pattern.compile("(?m)^(\\s*cni_socket=\\$\\{JAVAOVERLAY_CNI_SOCKET-)([^}\\n]*)(})$");
+
+    /**
+     * @param cniSocket the agent's socket the installed plugin hands calls to ({@code agent --cni-socket}); empty
+     *                  keeps the launcher's default, "" (an empty path) makes the plugin always run in its own JVM
+     */
     record Options(Path home, Path binDir, Path confDir, String confName, String networkName, String cniVersion,
-                   Path subnetFile, Path dataDir, String bridge, boolean portmap, boolean force) {}
+                   Path subnetFile, Path dataDir, String bridge, boolean portmap, boolean force, Optional<String> cniSocket) {
+        Options {
+            cniSocket = cniSocket == null ? Optional.empty() : cniSocket;
+            cniSocket.filter(sock -> !sock.isEmpty() && !sock.startsWith("/")).ifPresent(sock -> {
+                // a runtime runs the plugin from a directory of its choosing
+                throw new IllegalArgumentException("--cni-socket " + sock + " must be an absolute path, as the agent's --cni-socket is"
+                        + " given (or '' to never hand calls to the agent)");
+            });
+        }
+    }
 
     /** What changed, one line each, for the user. */
     static List<String> install(Options o) throws IOException {
@@ -43,8 +66,19 @@ final class CniInstaller {
             throw new IllegalStateException(launcher + " has no \"" + HOME_LINE + "\" line to write the checkout's path into");
         }
         String copy = script.replace("\n" + HOME_LINE + "\n", "\n" + HOME_LINE + shellQuote(o.home().toAbsolutePath().toString()) + "\n");
+        String socketNote = "";
+        if (o.cniSocket().isPresent()) {
+            Matcher m = SOCKET_LINE.matcher(copy);
+            if (!m.find()) {
+                throw new IllegalStateException(launcher + " has no \"cni_socket=${JAVAOVERLAY_CNI_SOCKET-...}\" line to write --cni-socket into");
+            }
+            String sock = o.cniSocket().get();
+            copy = copy.substring(0, m.start(2)) + shellQuote(sock) + copy.substring(m.end(2));
+            socketNote = sock.isEmpty() ? ", never through the agent" : ", through the agent on " + sock;
+        }
         Path bin = o.binDir().resolve("javaoverlay");
-        done.add(write(bin, copy, true, true) ? "installed " + bin + " (runs " + o.home().toAbsolutePath() + ")" : bin + " is up to date");
+        done.add(write(bin, copy, true, true) ? "installed " + bin + " (runs " + o.home().toAbsolutePath() + socketNote + ")"
+                : bin + " is up to date");
 
         Path conf = o.confDir().resolve(o.confName());
         String conflist = conflist(o);

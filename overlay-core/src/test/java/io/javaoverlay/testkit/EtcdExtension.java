@@ -215,6 +215,11 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         return requireTls().ca;
     }
 
+    /** The CA's key, for tests that issue their own client certificates (key forms, chains). */
+    public Path caKeyFile() {
+        return requireTls().ca.resolveSibling("ca.key");
+    }
+
     public Path clientCertFile() {
         return requireTls().clientCert;
     }

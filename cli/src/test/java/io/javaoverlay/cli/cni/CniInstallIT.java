@@ -1,6 +1,7 @@
 package io.javaoverlay.cli.cni;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,22 +10,35 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.javaoverlay.cni.testing.CniJson;
 import io.javaoverlay.testkit.Exec;
 import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Requirements;
+import io.javaoverlay.testkit.TestNetwork;
+import io.javaoverlay.testkit.TestProcess;
 
 /**
  * {@code javaoverlay cni install} into temporary directories (never the real /opt/cni or
  * /etc/cni): the installed copy works from anywhere, the conflist is valid, a second install
- * changes nothing, and a conflist someone edited is not overwritten without --force.
+ * changes nothing, a conflist someone edited is not overwritten without --force, and
+ * {@code --cni-socket} written into the copy takes its calls to an agent on that socket.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CniInstallIT {
+
+    @RegisterExtension
+    static final TestNetwork net = TestNetwork.namespacesOnly();
+
+    /** The agent's log line for a call it served (CniBothPathsIT counts them the same way). */
+    private static final Pattern SERVED = Pattern.compile("CniCall - CNI (?!socket)");
 
     @TempDir
     Path tmp;
@@ -42,7 +56,8 @@ class CniInstallIT {
     void aHandMadeCopyThatCannotFindTheCheckoutAnswersWithACniError() throws Exception {
         Path copy = Files.createDirectories(tmp.resolve("opt/cni/bin")).resolve("javaoverlay");
         Files.copy(CniHost.executable(), copy);
-        ExecResult r = Exec.run(List.of(copy.toString()), Map.of("CNI_COMMAND", "ADD"), "{}", Duration.ofSeconds(30));
+        // no stdin: the copy fails before reading any, and writing to it would race with its exit (EPIPE)
+        ExecResult r = Exec.run(List.of(copy.toString()), Map.of("CNI_COMMAND", "ADD"), null, Duration.ofSeconds(30));
         assertThat(r.exitCode()).isNotZero();
         Map<String, Object> e = CniJson.assertError(r.stdout(), 100);
         assertThat(e.get("details").toString()).contains("not built yet", tmp.resolve("opt").toString());
@@ -92,6 +107,59 @@ class CniInstallIT {
         ExecResult forced = install("--no-cache", "--force");
         assertThat(forced.exitCode()).as(forced.describe()).isZero();
         assertThat(Files.readString(conflist)).contains("\"javaoverlay\"");
+    }
+
+    @Test
+    void cniSocketIsWrittenIntoTheCopySoItReachesAnAgentOnAnotherSocket() throws Exception {
+        Requirements.check().command("socat", "socat").orAbort();
+        CniHost host = CniHost.create(net, "is", true);
+        Path socket = host.dir.resolve("agent-cni.sock");
+        Path netConf = Files.writeString(host.dir.resolve("net-conf.json"),
+                "{\"Network\":\"" + host.network + "\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"udp\"}}");
+        TestProcess agent = host.ns.start("agent", List.of(CniHost.executable().toString(), "agent",
+                "--lease-dir", host.dir.resolve("leases").toString(), "--net-config-path", netConf.toString(),
+                "--public-ip", "127.0.0.1", "--no-data-path", "--subnet-file", host.subnetFile.toString(),
+                "--data-dir", host.dir.resolve("agent-data").toString(), "--cni-socket", socket.toString()), Map.of());
+        try {
+            agent.awaitLog("serving CNI calls on " + socket, Duration.ofSeconds(90));
+
+            ExecResult installed = install("--no-cache", "--cni-socket", socket.toString());
+            assertThat(installed.exitCode()).as(installed.describe()).isZero();
+            assertThat(installed.stdout()).contains("through the agent on " + socket);
+            Path plugin = tmp.resolve("bin/javaoverlay");
+            assertThat(Files.readString(plugin)).contains("cni_socket=${JAVAOVERLAY_CNI_SOCKET-'" + socket + "'}");
+
+            // as a runtime calls it: no JAVAOVERLAY_CNI_SOCKET in the environment, from another directory
+            long before = served(agent);
+            ExecResult version = host.ns.exec(List.of("sh", "-c", "cd / && exec env -u JAVAOVERLAY_CNI_SOCKET " + plugin),
+                    Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"0.4.0\"}", Duration.ofSeconds(60));
+            assertThat(version.exitCode()).as(version.describe()).isZero();
+            assertThat(CniJson.parseObject(version.stdout())).containsEntry("cniVersion", "0.4.0");
+            await().atMost(Duration.ofSeconds(10)).until(() -> served(agent) == before + 1);
+
+            // '' turns the agent path off: the same call runs in the plugin's own JVM and the agent sees nothing
+            ExecResult off = install("--no-cache", "--cni-socket", "");
+            assertThat(off.exitCode()).as(off.describe()).isZero();
+            ExecResult own = host.ns.exec(List.of("sh", "-c", "cd / && exec env -u JAVAOVERLAY_CNI_SOCKET " + plugin),
+                    Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"0.4.0\"}", Duration.ofSeconds(60));
+            assertThat(own.exitCode()).as(own.describe()).isZero();
+            assertThat(served(agent)).isEqualTo(before + 1);
+
+            ExecResult relative = install("--no-cache", "--cni-socket", "run/cni.sock");
+            assertThat(relative.exitCode()).isEqualTo(1);
+            assertThat(relative.stderr()).contains("must be an absolute path");
+        } finally {
+            agent.stop();
+        }
+    }
+
+    private static long served(TestProcess agent) {
+        Matcher m = SERVED.matcher(agent.log());
+        long n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
     }
 
     private static String mode(Path p) throws java.io.IOException {

@@ -150,6 +150,9 @@ public final class Agent {
                 return EXIT_OK;
             }
             NetworkConfig config = maybeConfig.get();
+            if (options.dataPath() && !StartupChecks.ofThisHost().passed(config)) {  // flanneld's: br_netfilter loaded
+                return EXIT_FAILED;
+            }
 
             if (config.network().contains(ext.ifaceAddr())) {
                 LOG.warn("Network {} contains this host's own address {} on {}: its subnets there will not be leased or routed,"

@@ -3,7 +3,6 @@ package io.javaoverlay.core.config;
 import java.math.BigInteger;
 import java.util.Optional;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,9 +48,9 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
     public static NetworkConfig parse(String json) {
         JsonNode root;
         try {
-            root = JSON.readTree(json == null ? "" : json);
-        } catch (JsonProcessingException e) {
-            throw new NetworkConfigException("the network config is not valid JSON: " + e.getOriginalMessage()
+            root = JsonErrors.readTree(JSON, json == null ? "" : json);
+        } catch (JsonErrors.InvalidJsonException e) {
+            throw new NetworkConfigException("the network config is not valid JSON " + e.getMessage()
                     + " (expected e.g. {\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}})", e);
         }
         if (root == null || root.isMissingNode()) {

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,18 +81,29 @@ public final class EtcdLeaseStore implements LeaseStore {
                 }
             }
             try {
+                // read here, not by netty: netty takes only PKCS#8, flannel also PKCS#1 and SEC1 (EtcdClientCredentials)
+                EtcdClientCredentials credentials = o.certFile().isPresent()
+                        ? EtcdClientCredentials.read(o.certFile().get(), o.keyFile().orElseThrow())
+                        : null;
                 b.sslContext(ssl -> {
                     o.caFile().ifPresent(ca -> ssl.trustManager(ca.toFile()));
-                    if (o.certFile().isPresent()) {
-                        ssl.keyManager(o.certFile().get().toFile(), o.keyFile().orElseThrow().toFile());
+                    if (credentials != null) {
+                        ssl.keyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new));
                     }
                 });
+            } catch (EtcdClientCredentials.UnusableCredentialsException e) {
+                throw e;
             } catch (IOException | IllegalArgumentException e) {
                 throw new IllegalArgumentException("cannot set up TLS to etcd from --etcd-cafile/--etcd-certfile/--etcd-keyfile: "
-                        + e.getMessage() + " (keys must be unencrypted PKCS#8 PEM; convert with: openssl pkcs8 -topk8 -nocrypt)", e);
+                        + e.getMessage(), e);
             }
         }
         return b.build();
+    }
+
+    /** How this store reaches etcd (for messages that give ready-to-run commands). */
+    EtcdOptions options() {
+        return options;
     }
 
     @Override

@@ -10,7 +10,9 @@ import java.util.Optional;
  *
  * <p>TLS follows flannel: {@code --etcd-certfile} and {@code --etcd-keyfile} together present a
  * client certificate; {@code --etcd-cafile} alone trusts a private CA for an https endpoint that
- * does not ask for client certificates. Keys must be PKCS#8 PEM ({@code BEGIN PRIVATE KEY}).
+ * does not ask for client certificates. Keys are PEM in any form flannel takes: PKCS#1
+ * ({@code BEGIN RSA PRIVATE KEY}), SEC1 ({@code BEGIN EC PRIVATE KEY}) or PKCS#8 ({@code BEGIN PRIVATE KEY}),
+ * unencrypted; the certificate file may hold the chain (see {@link EtcdClientCredentials}).
  *
  * @param prefix the key prefix, flannel's {@code /coreos.com/network} by default
  * @param requestTimeout how long one etcd request may take before it counts as unavailable

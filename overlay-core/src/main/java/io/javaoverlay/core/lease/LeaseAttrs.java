@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.core.config.JsonErrors;
 import io.javaoverlay.core.net.Ip4;
 
 /**
@@ -56,7 +57,7 @@ public record LeaseAttrs(Ip4 publicIp, Optional<String> publicIpv6, Optional<Str
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("lease value is not JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException("lease value is not JSON " + JsonErrors.describe(e, json));
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("lease value is not a JSON object: " + json);

@@ -60,7 +60,9 @@ public final class SubnetManager implements AutoCloseable {
      * @throws NetworkConfigException when it is invalid (the message says what to fix)
      */
     public NetworkConfig networkConfig() {
-        String json = store.readNetworkConfig().orElseThrow(() -> new MissingConfigException(store.networkConfigLocation()));
+        String json = store.readNetworkConfig().orElseThrow(() -> store instanceof EtcdLeaseStore etcd
+                ? MissingConfigException.inEtcd(etcd.options())
+                : new MissingConfigException(store.networkConfigLocation()));
         try {
             return NetworkConfig.parse(json);
         } catch (NetworkConfigException e) {
@@ -288,10 +290,32 @@ public final class SubnetManager implements AutoCloseable {
     /** No network config is stored yet. */
     public static final class MissingConfigException extends LeaseException {
         private static final long serialVersionUID = 1L;
+        private static final String EXAMPLE = "'{\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}}'";
 
         public MissingConfigException(String location) {
-            super("no network config at " + location + ": set one with `javaoverlay config set '{\"Network\": \"10.244.0.0/16\", "
-                    + "\"Backend\": {\"Type\": \"vxlan\"}}'` (or etcdctl put)");
+            this(location, "set one with `javaoverlay config set " + EXAMPLE + "`");
+        }
+
+        private MissingConfigException(String location, String whatToDo) {
+            super("no network config at " + location + ": " + whatToDo);
+        }
+
+        /**
+         * In etcd, the usual cause is the v2/v3 trap, which flanneld's own message hints at ("Did you create your config
+         * using etcdv3 API?"): older guides write the config with {@code etcdctl set}, the v2 API, whose keys live apart
+         * from the v3 keys flanneld and javaoverlay read. Say so, with commands that work as they stand.
+         */
+        static MissingConfigException inEtcd(EtcdOptions o) {
+            String endpoints = String.join(",", o.endpoints());
+            String key = o.prefix() + "/config";
+            String prefixFlag = o.prefix().equals(EtcdOptions.DEFAULT_PREFIX) ? "" : " --etcd-prefix=" + o.prefix();
+            String tls = o.usesTls() ? " (plus the --etcd-cafile/--etcd-certfile/--etcd-keyfile given to the agent)" : "";
+            String etcdctlTls = o.usesTls() ? " (plus --cacert/--cert/--key)" : "";
+            return new MissingConfigException(key + " in etcd at " + endpoints, "put one there with `javaoverlay config set --etcd-endpoints=" + endpoints + prefixFlag + " " + EXAMPLE + "`" + tls
+                    + ", or with etcdctl's v3 API: `ETCDCTL_API=3 etcdctl --endpoints=" + endpoints + " put " + key + " " + EXAMPLE + "`"
+                    + etcdctlTls + ". A config written with `etcdctl set` or `etcdctl mk` (the v2 API that older guides use) is"
+                    + " invisible to v3 clients such as flanneld and javaoverlay: write it again with `etcdctl put`"
+                    + " (v3 is etcdctl's default since etcd 3.4; older etcdctl needs ETCDCTL_API=3)");
         }
     }
 }
