@@ -53,7 +53,7 @@ class NftablesDataPathIT {
             .withAgentArgs("--iptables-resync", "1");
 
     /** A directory of links to every command on this machine's PATH except iptables and its kin. */
-    private static Path pathWithoutIptables() {
+    static Path pathWithoutIptables() {
         try {
             Path dir = Files.createTempDirectory("jo-no-iptables-");
             for (String d : System.getenv("PATH").split(":")) {
@@ -79,7 +79,11 @@ class NftablesDataPathIT {
 
     @AfterAll
     static void removeLinks() throws IOException {
-        try (Stream<Path> files = Files.walk(NO_IPTABLES)) {
+        removeLinks(NO_IPTABLES);
+    }
+
+    static void removeLinks(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
@@ -107,7 +111,7 @@ class NftablesDataPathIT {
      * Connects from {@code from} to a socat listener in {@code server} that answers with the
      * address it saw the connection come from.
      */
-    private static String sourceSeenBy(TestNamespace server, Ip4 serverIp, TestNamespace from, int port) {
+    static String sourceSeenBy(TestNamespace server, Ip4 serverIp, TestNamespace from, int port) {
         TestProcess listener = server.start("peer-echo-" + port, "socat", "TCP-LISTEN:" + port + ",bind=" + serverIp + ",reuseaddr,fork",
                 "SYSTEM:echo $SOCAT_PEERADDR");
         try {

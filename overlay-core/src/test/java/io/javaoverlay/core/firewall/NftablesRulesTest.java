@@ -100,4 +100,12 @@ class NftablesRulesTest {
         assertThat(NftablesRules.masqChain().baseDiffers(wrong)).contains("wanted type nat");
         assertThat(NftablesRules.masqChain().baseDiffers(listing().get(2).get("chain"))).isEmpty();
     }
+
+    @Test
+    void aMasqueradeWithoutFlagsAndASingleAddressReadBackAsWritten() throws Exception {
+        // nft 1.0.6: "ip saddr 10.0.0.1/32 masquerade" lists the /32 as a bare address and no flags as null
+        JsonNode expr = JSON.readTree("[{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"saddr\"}},"
+                + " \"right\": \"10.0.0.1\"}}, {\"masquerade\": null}]");
+        assertThat(NftRuleText.of(expr)).isEqualTo("ip saddr 10.0.0.1/32 masquerade");
+    }
 }
