@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -28,8 +24,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.testkit.TestHost;
-import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestProcess;
 
 /**
  * {@code "EnableNFTables": true} on namespace hosts whose agents run with a PATH that holds no
@@ -44,7 +38,7 @@ import io.javaoverlay.testkit.TestProcess;
 class NftablesDataPathIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path NO_IPTABLES = pathWithoutIptables();
+    private static final Path NO_IPTABLES = NoIptablesPath.create();
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 2, 2)
@@ -52,42 +46,9 @@ class NftablesDataPathIT {
             .withAgentEnv(Map.of("PATH", NO_IPTABLES.toString()))
             .withAgentArgs("--iptables-resync", "1");
 
-    /** A directory of links to every command on this machine's PATH except iptables and its kin. */
-    static Path pathWithoutIptables() {
-        try {
-            Path dir = Files.createTempDirectory("jo-no-iptables-");
-            for (String d : System.getenv("PATH").split(":")) {
-                Path p = Path.of(d);
-                if (!Files.isDirectory(p)) {
-                    continue;
-                }
-                try (Stream<Path> files = Files.list(p)) {
-                    for (Path f : (Iterable<Path>) files::iterator) {
-                        String name = f.getFileName().toString();
-                        Path link = dir.resolve(name);
-                        if (!name.contains("tables") && Files.isExecutable(f) && !Files.isDirectory(f) && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                            Files.createSymbolicLink(link, f.toAbsolutePath());
-                        }
-                    }
-                }
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @AfterAll
     static void removeLinks() throws IOException {
-        removeLinks(NO_IPTABLES);
-    }
-
-    static void removeLinks(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        NoIptablesPath.remove(NO_IPTABLES);
     }
 
     /** The rule texts of flannel's postrtg chain on host {@code n}, from {@code nft -j list ruleset}. */
@@ -105,26 +66,6 @@ class NftablesDataPathIT {
     private static long rules(TestHost host, String chain) throws IOException {
         return nftObjects(host).stream().filter(o -> o.has("rule") && o.get("rule").path("table").asText().equals("flannel-ipv4")
                 && o.get("rule").path("chain").asText().equals(chain)).count();
-    }
-
-    /**
-     * Connects from {@code from} to a socat listener in {@code server} that answers with the
-     * address it saw the connection come from.
-     */
-    static String sourceSeenBy(TestNamespace server, Ip4 serverIp, TestNamespace from, int port) {
-        TestProcess listener = server.start("peer-echo-" + port, "socat", "TCP-LISTEN:" + port + ",bind=" + serverIp + ",reuseaddr,fork",
-                "SYSTEM:echo $SOCAT_PEERADDR");
-        try {
-            String[] seen = new String[1];
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                var r = from.exec(Duration.ofSeconds(5), "socat", "-T", "3", "-", "TCP:" + serverIp + ":" + port + ",connect-timeout=2");
-                seen[0] = r.stdout().strip();
-                return r.ok() && !seen[0].isEmpty();
-            });
-            return seen[0];
-        } finally {
-            listener.stop();
-        }
     }
 
     @Test
@@ -163,7 +104,7 @@ class NftablesDataPathIT {
     @Order(3)
     void containersOnTwoHostsSeeEachOthersOwnAddresses() {
         Ip4 server = cluster.containerIp(2, 1);
-        assertThat(sourceSeenBy(cluster.container(2, 1), server, cluster.container(1, 1), 7101))
+        assertThat(NoIptablesPath.sourceSeenBy(cluster.container(2, 1), server, cluster.container(1, 1), 7101))
                 .isEqualTo(cluster.containerIp(1, 1).toString());
     }
 
@@ -171,7 +112,7 @@ class NftablesDataPathIT {
     @Order(4)
     void aContainerReachesTheUnderlayWithItsHostsAddress() {
         Ip4 outside = cluster.net.underlayGateway();
-        assertThat(sourceSeenBy(cluster.net.underlay(), outside, cluster.container(1, 1), 7102))
+        assertThat(NoIptablesPath.sourceSeenBy(cluster.net.underlay(), outside, cluster.container(1, 1), 7102))
                 .isEqualTo(cluster.host(1).underlayIp().toString());
     }
 
@@ -186,7 +127,7 @@ class NftablesDataPathIT {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> rules(host, "postrtg") == 6 && rules(host, "forward") == 2);
         assertThat(cluster.agent(1).log()).contains("nftables rules for " + cluster.subnet(1) + " were missing or changed; restored them");
-        assertThat(sourceSeenBy(cluster.net.underlay(), cluster.net.underlayGateway(), cluster.container(1, 1), 7103))
+        assertThat(NoIptablesPath.sourceSeenBy(cluster.net.underlay(), cluster.net.underlayGateway(), cluster.container(1, 1), 7103))
                 .isEqualTo(cluster.host(1).underlayIp().toString());
 
         host.execOk("nft", "delete", "table", "ip", "flannel-ipv4");
@@ -214,7 +155,7 @@ class NftablesDataPathIT {
         assertThat(host.execOk("iptables", "-t", "filter", "-S")).doesNotContain("FLANNEL");
         assertThat(cluster.agent(2).log()).contains("removed the iptables chain nat FLANNEL-POSTRTG", "removed the iptables chain filter FLANNEL-FWD");
         assertThat(rules(host, "postrtg")).isEqualTo(6);
-        assertThat(sourceSeenBy(cluster.container(2, 1), cluster.containerIp(2, 1), cluster.container(1, 1), 7104))
+        assertThat(NoIptablesPath.sourceSeenBy(cluster.container(2, 1), cluster.containerIp(2, 1), cluster.container(1, 1), 7104))
                 .isEqualTo(cluster.containerIp(1, 1).toString());
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class NftablesHostGwIT {
 
-    private static final Path NO_IPTABLES = NftablesDataPathIT.pathWithoutIptables();
+    private static final Path NO_IPTABLES = NoIptablesPath.create();
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 2)
@@ -29,7 +29,7 @@ class NftablesHostGwIT {
 
     @AfterAll
     static void removeLinks() throws IOException {
-        NftablesDataPathIT.removeLinks(NO_IPTABLES);
+        NoIptablesPath.remove(NO_IPTABLES);
     }
 
     @Test
@@ -39,9 +39,9 @@ class NftablesHostGwIT {
                     .contains("nftables: ip-masq (ip flannel-ipv4 postrtg");
             assertThat(cluster.host(h).execOk("iptables", "-t", "mangle", "-S")).doesNotContain("JAVAOVERLAY-HOSTGW");
         }
-        assertThat(NftablesDataPathIT.sourceSeenBy(cluster.container(2, 1), cluster.containerIp(2, 1), cluster.container(1, 1), 7201))
+        assertThat(NoIptablesPath.sourceSeenBy(cluster.container(2, 1), cluster.containerIp(2, 1), cluster.container(1, 1), 7201))
                 .isEqualTo(cluster.containerIp(1, 1).toString());
-        assertThat(NftablesDataPathIT.sourceSeenBy(cluster.net.underlay(), cluster.net.underlayGateway(), cluster.container(2, 1), 7202))
+        assertThat(NoIptablesPath.sourceSeenBy(cluster.net.underlay(), cluster.net.underlayGateway(), cluster.container(2, 1), 7202))
                 .isEqualTo(cluster.host(2).underlayIp().toString());
     }
 }
