@@ -49,6 +49,8 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     private String extraConfig = "";
     /** More flags for every agent. */
     private List<String> agentArgs = List.of();
+    /** More environment for every agent. */
+    private Map<String, String> agentEnv = Map.of();
     /** Agents run under a shell loop that starts them again when they exit, as systemd's Restart= does. */
     private boolean supervised;
     private TestProcess etcd;
@@ -85,6 +87,18 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
      */
     OverlayCluster withSubnetMax(int max) {
         extraConfig = ",\"SubnetMax\":\"10.244." + max + ".0\"";
+        return this;
+    }
+
+    /** More keys of the network config, written as they follow the others, e.g. {@code ,"EnableNFTables":true}. */
+    OverlayCluster withConfig(String keys) {
+        extraConfig = extraConfig + keys;
+        return this;
+    }
+
+    /** Every agent runs with these environment variables too (e.g. a PATH without iptables). */
+    OverlayCluster withAgentEnv(Map<String, String> env) {
+        agentEnv = Map.copyOf(env);
         return this;
     }
 
@@ -239,7 +253,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
             loop.addAll(cmd);
             cmd = loop;
         }
-        TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, Map.of());
+        TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, agentEnv);
         synchronized (agents) {
             agents.put(n, p);
             allAgents.add(p);

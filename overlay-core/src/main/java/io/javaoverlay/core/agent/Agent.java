@@ -29,9 +29,11 @@ import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.firewall.FirewallException;
 import io.javaoverlay.core.firewall.Iptables;
-import io.javaoverlay.core.firewall.IptablesException;
 import io.javaoverlay.core.firewall.OverlayFirewall;
+import io.javaoverlay.core.firewall.TrafficManager;
+import io.javaoverlay.core.firewall.TrafficManagers;
 import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.EtcdLeaseStore;
 import io.javaoverlay.core.lease.Lease;
@@ -195,8 +197,10 @@ public final class Agent {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
             }
 
-            OverlayFirewall firewall = new OverlayFirewall(Iptables.local(), options.dataPath() && options.ipMasq(),
-                    options.dataPath() && options.iptablesForwardRules());
+            // EnableNFTables picks nftables over iptables; the other tool's rules are removed, as flanneld does
+            TrafficManager firewall = options.dataPath()
+                    ? TrafficManagers.local().start(config.enableNFTables(), options.ipMasq(), options.iptablesForwardRules())
+                    : new OverlayFirewall(Iptables.local(), false, false);
             if (!installRules(firewall, config.network(), lease.subnet())) {
                 return EXIT_FAILED;
             }
@@ -358,17 +362,17 @@ public final class Agent {
      * would leave unmasqueraded); the forward rules only matter where FORWARD drops by default,
      * so their failure is reported and retried at every resync.
      */
-    private boolean installRules(OverlayFirewall firewall, Ip4Net network, Ip4Net lease) {
+    private boolean installRules(TrafficManager firewall, Ip4Net network, Ip4Net lease) {
         if (!firewall.isEnabled()) {
             return true;
         }
         try {
             firewall.ensure(network, lease);
-            LOG.info("iptables: {} for {}", firewall, lease);
+            LOG.info("{}: {} for {}", firewall.tool(), firewall, lease);
             return true;
-        } catch (IptablesException | java.io.UncheckedIOException e) {
+        } catch (FirewallException | java.io.UncheckedIOException e) {
             if (options.ipMasq()) {
-                LOG.error("cannot install the --ip-masq rules: {} (drop --ip-masq, or make iptables work)", e.getMessage());
+                LOG.error("cannot install the --ip-masq rules: {} (drop --ip-masq, or make {} work)", e.getMessage(), firewall.tool());
                 return false;
             }
             LOG.error("cannot install the forward rules: {}; retrying every {}", e.getMessage(), options.iptablesResync());
@@ -376,7 +380,7 @@ public final class Agent {
         }
     }
 
-    private int loop(SubnetManager sm, Backend backend, Lease lease, OverlayFirewall firewall, Ip4Net network)
+    private int loop(SubnetManager sm, Backend backend, Lease lease, TrafficManager firewall, Ip4Net network)
             throws InterruptedException {
         Duration margin = effectiveMargin();
         Instant renewAt = renewTime(lease, margin);

@@ -29,9 +29,11 @@ import io.javaoverlay.core.net.Ip6Net;
  * @param subnetMin the first subnet address a host may lease (inclusive)
  * @param subnetMax the last subnet address a host may lease (inclusive)
  * @param ipv6      present when {@code EnableIPv6} is true
+ * @param enableNFTables {@code EnableNFTables}: the agent's masquerade and forward rules are nftables
+ *                  ones in flannel's {@code flannel-ipv4} table instead of iptables chains
  */
 public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, Ip4 subnetMin, Ip4 subnetMax,
-                            Optional<Ipv6Config> ipv6, BackendConfig backend) {
+                            Optional<Ipv6Config> ipv6, BackendConfig backend, boolean enableNFTables) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -99,7 +101,8 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
                     f.string("IPv6SubnetMin").map(s -> parseIp6("IPv6SubnetMin", s)).orElse(null),
                     f.string("IPv6SubnetMax").map(s -> parseIp6("IPv6SubnetMax", s)).orElse(null)));
         }
-        return new NetworkConfig(enableIPv4, network, subnetLen, min, max, ipv6, backend);
+        boolean enableNFTables = f.bool("EnableNFTables").orElse(false);
+        return new NetworkConfig(enableIPv4, network, subnetLen, min, max, ipv6, backend, enableNFTables);
     }
 
     /**
@@ -124,7 +127,7 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
     /** A one-line summary for the log. */
     public String describe() {
         return "Network=" + network + " SubnetLen=" + subnetLen + " SubnetMin=" + subnetMin + " SubnetMax=" + subnetMax
-                + " Backend=" + backend;
+                + " Backend=" + backend + (enableNFTables ? " EnableNFTables=true" : "");
     }
 
     private static BackendConfig parseBackend(Optional<JsonNode> node) {

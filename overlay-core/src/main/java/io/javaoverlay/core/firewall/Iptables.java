@@ -134,6 +134,22 @@ public final class Iptables {
         }
     }
 
+    /**
+     * Whether iptables can run here: on {@code PATH} for the caller's own namespace, else whether
+     * {@code iptables --version} works through the prefix.
+     */
+    public boolean isInstalled() {
+        if (commandPrefix.isEmpty()) {
+            return Executables.onPath("iptables").isPresent();
+        }
+        try {
+            version();
+            return true;
+        } catch (IptablesException | UncheckedIOException e) {
+            return false;
+        }
+    }
+
     /** {@code iptables --version}, e.g. {@code iptables v1.8.9 (nf_tables)}. */
     public String version() {
         List<String> cmd = new ArrayList<>(commandPrefix);

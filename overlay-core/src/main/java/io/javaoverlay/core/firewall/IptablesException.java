@@ -1,7 +1,7 @@
 package io.javaoverlay.core.firewall;
 
 /** An iptables command failed; carries its exit status and what it printed on stderr. */
-public final class IptablesException extends RuntimeException {
+public final class IptablesException extends FirewallException {
     private static final long serialVersionUID = 1L;
 
     private final int exitStatus;

@@ -1,5 +1,7 @@
 package io.javaoverlay.core.firewall;
 
+import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -9,7 +11,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.net.Ip4Net;
 
 /**
- * The agent's firewall duty: flannel's ip-masq chain ({@code --ip-masq}) and forward chain
+ * The agent's firewall duty with iptables (the default {@link TrafficManager}): flannel's ip-masq chain ({@code --ip-masq}) and forward chain
  * ({@code --iptables-forward-rules}) for this host's lease, installed at start and re-checked
  * periodically, because other programs (Docker, kube-proxy, an operator's {@code iptables -F})
  * rewrite the tables. A chain that holds rules for an earlier subnet is rewritten whole.
@@ -17,7 +19,7 @@ import io.javaoverlay.core.net.Ip4Net;
  * <p>The rules stay when the agent stops: the next run wants the same ones, and traffic must
  * not be masqueraded differently while it restarts.
  */
-public final class OverlayFirewall {
+public final class OverlayFirewall implements TrafficManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(OverlayFirewall.class);
     /** {@code --random-fully} came with iptables 1.6.2. */
@@ -26,13 +28,25 @@ public final class OverlayFirewall {
     private final Iptables iptables;
     private final boolean ipMasq;
     private final boolean forward;
-    private final boolean randomFully;
+    /** Asked of iptables at the first {@link #ensure}, so a missing iptables is reported there. */
+    private Boolean randomFully;
 
     public OverlayFirewall(Iptables iptables, boolean ipMasq, boolean forward) {
         this.iptables = iptables;
         this.ipMasq = ipMasq;
         this.forward = forward;
-        this.randomFully = ipMasq && supportsRandomFully(iptables.version());
+    }
+
+    @Override
+    public String tool() {
+        return "iptables";
+    }
+
+    private boolean randomFully() {
+        if (randomFully == null) {
+            randomFully = ipMasq && supportsRandomFully(iptables.version());
+        }
+        return randomFully;
     }
 
     static boolean supportsRandomFully(String versionText) {
@@ -46,7 +60,7 @@ public final class OverlayFirewall {
         return major > 1 || (major == 1 && (minor > 6 || (minor == 6 && patch >= 2)));
     }
 
-    /** Whether there is anything to do at all. */
+    @Override
     public boolean isEnabled() {
         return ipMasq || forward;
     }
@@ -55,10 +69,11 @@ public final class OverlayFirewall {
      * Makes the chains hold the rules for {@code network} and this host's {@code lease}; logs what
      * it had to repair. Returns true when anything changed.
      */
+    @Override
     public boolean ensure(Ip4Net network, Ip4Net lease) {
         boolean changed = false;
         if (ipMasq) {
-            changed |= OverlayRules.masqChain(iptables).ensure(OverlayRules.masqRules(network, lease, randomFully));
+            changed |= OverlayRules.masqChain(iptables).ensure(OverlayRules.masqRules(network, lease, randomFully()));
         }
         if (forward) {
             changed |= OverlayRules.forwardChain(iptables).ensure(OverlayRules.forwardRules(network));
@@ -66,20 +81,46 @@ public final class OverlayFirewall {
         return changed;
     }
 
-    /** The periodic check: like {@link #ensure}, but a failure is logged, not thrown, so the agent keeps running. */
+    @Override
     public void recheck(Ip4Net network, Ip4Net lease) {
         try {
             if (ensure(network, lease)) {
                 LOG.warn("iptables rules for {} were missing or changed; restored them", lease);
             }
-        } catch (IptablesException e) {
+        } catch (FirewallException | UncheckedIOException e) {
             LOG.error("cannot check the iptables rules: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Removes flannel's two chains and the jumps to them, whatever lease they were for. flanneld
+     * v0.28 means to do the same when it starts in nftables mode, but only flushes
+     * {@code nat FLANNEL-POSTRTG} (deleting it fails while POSTROUTING still jumps to it) and looks
+     * for {@code FLANNEL-FWD} in the nat table, so its forward rules stay behind; this removes both
+     * chains whole. Without an iptables binary there is nothing to remove (and flanneld would exit;
+     * nftables-only hosts are exactly where this runs).
+     */
+    @Override
+    public void cleanUp() {
+        if (!iptables.isInstalled()) {
+            LOG.info("iptables is not installed: no iptables rules to remove");
+            return;
+        }
+        for (RuleChain chain : List.of(OverlayRules.masqChain(iptables), OverlayRules.forwardChain(iptables))) {
+            try {
+                if (iptables.chainExists(chain.table(), chain.name())) {
+                    chain.remove();
+                    LOG.info("removed the iptables chain {} {} and the jump to it", chain.table(), chain.name());
+                }
+            } catch (FirewallException | UncheckedIOException e) {
+                LOG.warn("cannot remove the iptables chain {} {}: {}", chain.table(), chain.name(), e.getMessage());
+            }
         }
     }
 
     @Override
     public String toString() {
-        return (ipMasq ? "ip-masq (" + OverlayRules.MASQ_CHAIN + (randomFully ? ", --random-fully" : "") + ")" : "no ip-masq")
+        return (ipMasq ? "ip-masq (" + OverlayRules.MASQ_CHAIN + (Boolean.TRUE.equals(randomFully) ? ", --random-fully" : "") + ")" : "no ip-masq")
                 + ", " + (forward ? "forward rules (" + OverlayRules.FORWARD_CHAIN + ")" : "no forward rules");
     }
 }
