@@ -56,6 +56,9 @@ public final class StartupChecks {
     /** The failed checks for {@code config}; empty when the agent may start. */
     public List<Failure> check(NetworkConfig config) {
         List<Failure> failures = new ArrayList<>();
+        if (config.enableNFTables()) {
+            return failures; // as flanneld: its nftables rules do not depend on bridged traffic reaching iptables
+        }
         if (config.enableIPv4()) {
             bridgeNetfilter(Check.BR_NETFILTER_IPV4, "bridge-nf-call-iptables", "iptables").ifPresent(failures::add);
         }

@@ -41,6 +41,13 @@ class StartupChecksTest {
     }
 
     @Test
+    void withNftablesTheModuleIsNotNeededAsWithFlanneld() {
+        NetworkConfig nft = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableNFTables\":true,\"Backend\":{\"Type\":\"vxlan\"}}");
+        assertThat(new StartupChecks(bridge.resolve("absent")).check(nft)).isEmpty();
+        assertThat(new StartupChecks(bridge.resolve("absent")).check(V4)).isNotEmpty();
+    }
+
+    @Test
     void ipv6IsCheckedOnlyWhenEnabled() throws Exception {
         Files.writeString(bridge.resolve("bridge-nf-call-iptables"), "1\n");
         StartupChecks checks = new StartupChecks(bridge);
