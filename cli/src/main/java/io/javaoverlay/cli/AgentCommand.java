@@ -98,7 +98,7 @@ final class AgentCommand implements Callable<Integer> {
             description = "check and repair the iptables rules this often: seconds as in flannel, or a duration (default: ${DEFAULT-VALUE})")
     Duration iptablesResync;
 
-    @Option(names = "--no-data-path",
+    @Option(names = "--no-data-path", arity = "0..1", fallbackValue = "true",
             description = "control plane only: lease the subnet, write subnet.env and follow the peers, but program no device, "
                     + "route or iptables rule (for hosts whose routes another component programs, and for testing)")
     boolean noDataPath;
