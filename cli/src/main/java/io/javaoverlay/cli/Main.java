@@ -131,6 +131,10 @@ public final class Main implements Runnable {
         // split into words as arguments before the command saw it.
         CommandLine line = new CommandLine(new Main()).setUsageHelpAutoWidth(true).setUsageHelpLongOptionsMaxWidth(34)
                 .setExpandAtFiles(false).setExecutionExceptionHandler(Main::refusalOrThrow);
+        for (String name : FLANNELD_COMMANDS) {
+            // Go's flag package lets a later flag override an earlier one (a unit's defaults, then $FLANNEL_OPTIONS)
+            line.getSubcommands().get(name).setOverwrittenOptionsAllowed(true);
+        }
         CommandLine.IParameterExceptionHandler usage = line.getParameterExceptionHandler();
         // a refused FLANNELD_* variable surfaces while picocli applies defaults, wrapped: say just why
         line.setParameterExceptionHandler((e, args) -> e.getCause() instanceof RefusedFlagException r

@@ -131,6 +131,13 @@ class FlanneldCommandLineTest {
     }
 
     @Test
+    void aRepeatedFlagTakesTheLastValueAsInGo() {
+        AgentCommand a = parse("-etcd-prefix=/a/network", "-healthz-port=1", "--etcd-prefix", "/b/network", "-healthz-port=2");
+        assertThat(a.store.etcdPrefix).isEqualTo("/b/network");
+        assertThat(a.healthzPort).isEqualTo(2);
+    }
+
+    @Test
     void aValueThatStartsWithADashIsTakenAsTheValueAsGoDoes() {
         assertThat(parse("-etcd-password", "-secret-", "-ip-masq").store.etcdPassword).isEqualTo("-secret-");
     }
