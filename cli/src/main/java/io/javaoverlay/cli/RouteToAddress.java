@@ -11,9 +11,10 @@ import io.javaoverlay.core.net.Ip4;
 
 /**
  * flanneld's {@code --iface-can-reach}: the interface this host's routes send an address out
- * of, as {@code ip route get ADDRESS} names it. Read from {@code /proc/net/route} (the main
- * table of this network namespace): the longest matching prefix, then the lowest metric.
- * Policy routing rules are not consulted.
+ * of, as {@code ip route get ADDRESS} names it: {@code lo} for an address of this host (the
+ * kernel's local table, consulted first), else from {@code /proc/net/route} (the main table of
+ * this network namespace): the longest matching prefix, then the lowest metric. Other policy
+ * routing rules and tables are not consulted.
  */
 final class RouteToAddress {
 
@@ -29,6 +30,9 @@ final class RouteToAddress {
 
     /** The name of the interface that reaches {@code target}, or empty when no route does. */
     Optional<String> interfaceFor(Ip4 target) {
+        if (isLocal(target)) {
+            return Optional.of("lo");
+        }
         List<String> lines;
         try {
             lines = Files.readAllLines(routeTable);
@@ -56,6 +60,15 @@ final class RouteToAddress {
             }
         }
         return Optional.ofNullable(best);
+    }
+
+    private static boolean isLocal(Ip4 target) {
+        java.net.InetAddress a = target.toInetAddress();
+        try {
+            return a.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            throw new UncheckedIOException("cannot list this host's addresses", e);
+        }
     }
 
     /** /proc/net/route prints addresses as the kernel holds them: network byte order read as a little-endian int. */

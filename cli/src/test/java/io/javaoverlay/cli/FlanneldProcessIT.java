@@ -107,14 +107,15 @@ class FlanneldProcessIT {
     }
 
     @Test
-    void javaoverlayAgentTakesAnInitScriptLine() throws Exception {
+    void javaoverlayAgentTakesAnInitScriptLineWithKlogVerbosityAndIfaceCanReach() throws Exception {
         // flannel's init scripts pass -ip-masq=true next to the etcd flags, Go style
         AgentProcess a = new AgentProcess(dir.resolve("init"), List.of("-etcd-endpoints", etcd.endpointsFlag(),
-                "-etcd-prefix=" + prefix, "-ip-masq=true", "-public-ip", "127.0.0.133", "-v=2"), Map.of());
+                "-etcd-prefix=" + prefix, "-ip-masq=true", "-public-ip", "127.0.0.133", "-v=2", "-iface-can-reach=127.0.0.1"), Map.of());
         agents.add(a);
         a.start().awaitReady();
         assertThat(a.subnetEnv()).contains("FLANNEL_IPMASQ=true");
         assertThat(a.log()).as("-v=2 is debug").contains(" DEBUG ");
+        assertThat(a.log()).as("-iface-can-reach: the interface of the route to 127.0.0.1").contains("using interface lo ");
     }
 
     @Test
