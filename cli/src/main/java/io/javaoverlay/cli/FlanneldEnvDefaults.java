@@ -32,7 +32,8 @@ final class FlanneldEnvDefaults implements IDefaultValueProvider {
 
     @Override
     public String defaultValue(ArgSpec argSpec) {
-        if (argSpec instanceof OptionSpec o && o.longestName().startsWith("-")) {
+        // not the global --log-level (inherited from javaoverlay): JAVAOVERLAY_LOG_LEVEL sets it, before parsing
+        if (argSpec instanceof OptionSpec o && o.longestName().startsWith("-") && !o.inherited()) {
             String variable = variableFor(o.longestName());
             String v = env.get(variable);
             if (v != null && !v.isEmpty()) {
