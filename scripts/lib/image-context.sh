@@ -11,11 +11,13 @@ require_built() {
     fi
 }
 
-# copy_build DIR: the launcher and the jars it runs, as DIR/bin/javaoverlay and DIR/cli/target/lib
+# copy_build DIR: the launcher and the jars it runs, as DIR/bin/javaoverlay (and its DIR/bin/flanneld
+# link) and DIR/cli/target/lib
 # (the launcher finds its jars relative to itself, so DIR works as JAVAOVERLAY_HOME).
 copy_build() {
     mkdir -p "$1/bin" "$1/cli/target"
     cp "$javaoverlay_home/bin/javaoverlay" "$1/bin/"
+    cp -P "$javaoverlay_home/bin/flanneld" "$1/bin/"   # the link: the agent under flanneld's name
     cp -r "$javaoverlay_home/cli/target/lib" "$1/cli/target/lib"
 }
 

@@ -19,10 +19,13 @@ import io.javaoverlay.core.net.Ip4;
 
 /** {@code javaoverlay agent}: flanneld, with flanneld's flags and FLANNELD_* environment variables. */
 @Command(name = "agent", mixinStandardHelpOptions = true, defaultValueProvider = FlanneldEnvDefaults.class,
+        versionProvider = VersionProvider.class,
         description = {
             "Runs the javaoverlay agent (a drop-in for flanneld): leases this host's subnet, writes subnet.env, "
                     + "and watches the other hosts' leases. Stops cleanly on SIGTERM, keeping its lease.",
             "Every option can also be set as FLANNELD_<NAME>, e.g. FLANNELD_ETCD_ENDPOINTS=http://10.0.0.1:2379.",
+            "Options take flanneld's Go syntax too (-etcd-endpoints=URL, -ip-masq, -ip-masq=1); run as `flanneld` "
+                    + "(bin/flanneld) it is this command. See docs/flannel-compat.md.",
             ""
         },
         footerHeading = "%n",
@@ -48,6 +51,19 @@ final class AgentCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store;
 
+    /** flanneld's flags that are refused until javaoverlay can honour them. */
+    @Mixin
+    RefusedFlanneldFlags refused;
+
+    @Option(names = "--iface-can-reach", paramLabel = "IP",
+            description = "use the interface whose route reaches this IPv4 address (as `ip route get IP`), "
+                    + "when no --iface matched")
+    String ifaceCanReach;
+
+    @Option(names = "-v", paramLabel = "LEVEL",
+            description = "flanneld's (klog's) verbosity: 0 keeps --log-level, 1-4 is debug, 5 and more is trace")
+    int verbosity;
+
     @Option(names = "--iface", paramLabel = "NAME|IP",
             description = "interface (name or IPv4 address) for inter-host traffic; repeat to try several in order")
     List<String> ifaces = new ArrayList<>();
@@ -71,7 +87,7 @@ final class AgentCommand implements Callable<Integer> {
             description = "TTL of the subnet lease; flannel's is fixed at 24h (default: ${DEFAULT-VALUE})")
     Duration leaseTtl;
 
-    @Option(names = "--ip-masq", description = "masquerade traffic leaving the overlay network (FLANNEL_IPMASQ in subnet.env)")
+    @Option(names = "--ip-masq", arity = "0..1", fallbackValue = "true", description = "masquerade traffic leaving the overlay network (FLANNEL_IPMASQ in subnet.env)")
     boolean ipMasq;
 
     @Option(names = "--iptables-forward-rules", arity = "0..1", defaultValue = "true", fallbackValue = "true",
@@ -82,7 +98,7 @@ final class AgentCommand implements Callable<Integer> {
             description = "check and repair the iptables rules this often: seconds as in flannel, or a duration (default: ${DEFAULT-VALUE})")
     Duration iptablesResync;
 
-    @Option(names = "--no-data-path",
+    @Option(names = "--no-data-path", arity = "0..1", fallbackValue = "true",
             description = "control plane only: lease the subnet, write subnet.env and follow the peers, but program no device, "
                     + "route or iptables rule (for hosts whose routes another component programs, and for testing)")
     boolean noDataPath;
@@ -109,12 +125,47 @@ final class AgentCommand implements Callable<Integer> {
                     + "becomes 0660 with this group instead of root-only 0600")
     String cniSocketGroup;
 
-    @Override
-    public Integer call() {
-        AgentOptions options = new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
-                ifaces, ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
+    /** The settings as parsed, checked as {@link #call} checks them, without starting anything. */
+    AgentOptions options() {
+        refused.check();
+        if (verbosity < 0) {
+            throw new RefusedFlagException("-v", "the verbosity must be 0 or more, got " + verbosity);
+        }
+        return new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
+                interfaces(), ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
                 renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1),
                 iptablesForwardRules, iptablesResync, !noDataPath);
+    }
+
+    /**
+     * --iface, then (flannel's order) the interface that reaches --iface-can-reach. Combined with
+     * --iface-regex the order would differ from flannel's (regexes come before it there), so that
+     * combination is refused.
+     */
+    private List<String> interfaces() {
+        if (ifaceCanReach == null || ifaceCanReach.isBlank()) {
+            return ifaces;
+        }
+        if (!ifaceRegexes.isEmpty()) {
+            throw new RefusedFlagException("--iface-can-reach", "combining it with --iface-regex is not supported; use one of them");
+        }
+        Ip4 target;
+        try {
+            target = Ip4.parse(ifaceCanReach.strip());
+        } catch (IllegalArgumentException e) {
+            throw new RefusedFlagException("--iface-can-reach", "\"" + ifaceCanReach + "\" is not an IPv4 address "
+                    + "(IPv6 is not supported yet)");
+        }
+        String name = new RouteToAddress().interfaceFor(target).orElseThrow(() -> new RefusedFlagException("--iface-can-reach",
+                "no route of this host reaches " + target + "; check `ip route get " + target + "`"));
+        List<String> all = new ArrayList<>(ifaces);
+        all.add(name);
+        return all;
+    }
+
+    @Override
+    public Integer call() {
+        AgentOptions options = options();
         Agent agent = new Agent(options, noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry());
         Signals.onTermination(agent::requestStop);
         try (CniSocket served = CniSocket.serve(cniSocket, cniSocketGroup)) {

@@ -50,11 +50,14 @@ final class DockerPluginCommand implements Callable<Integer> {
             description = "the host bridge of the containers, shared with the CNI plugin (default: ${DEFAULT-VALUE})")
     String bridge;
 
-    @Option(names = "--no-agent", description = "serve the plugin only; another process keeps --subnet-file current")
+    @Option(names = "--no-agent", arity = "0..1", fallbackValue = "true", description = "serve the plugin only; another process keeps --subnet-file current")
     boolean noAgent;
 
     @Override
     public Integer call() throws Exception {
+        if (!noAgent) {
+            agent.options(); // a refused flag stops here, before the plugin's socket appears
+        }
         DockerPlugin.Settings settings = new DockerPlugin.Settings(socket, dockerDataDir, ipamDir, agent.subnetFile, bridge);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicInteger exit = new AtomicInteger(0);

@@ -89,15 +89,71 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code, without exiting. */
     public static int run(String... args) {
         Logging.configure(args, System.getenv());
-        return commandLine().execute(args);
+        CommandLine line = commandLine();
+        String[] picocliArgs;
+        try {
+            picocliArgs = toPicocli(line, args);
+        } catch (CommandLine.ParameterException e) {
+            line.getErr().println("javaoverlay " + e.getCommandLine().getCommandName() + ": " + e.getMessage());
+            return line.getCommandSpec().exitCodeOnInvalidInput();
+        }
+        return line.execute(picocliArgs);
+    }
+
+    /** The commands that take flanneld's flags, and so Go's flag syntax. */
+    private static final java.util.Set<String> FLANNELD_COMMANDS = java.util.Set.of("agent", "docker-plugin");
+
+    /**
+     * The command line with the arguments of {@code agent} and {@code docker-plugin} turned
+     * from Go's flag syntax into picocli's ({@link GoFlagSyntax}); everything else unchanged.
+     */
+    static String[] toPicocli(CommandLine line, String... args) {
+        for (int i = 0; i < args.length; i++) {
+            if (FLANNELD_COMMANDS.contains(args[i])) {
+                java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(args).subList(0, i + 1));
+                out.addAll(GoFlagSyntax.toPicocli(line.getSubcommands().get(args[i]),
+                        java.util.List.of(args).subList(i + 1, args.length)));
+                return out.toArray(String[]::new);
+            }
+            if (!args[i].startsWith("-")) {
+                break; // another command
+            }
+            if (args[i].equals("--log-level")) {
+                i++; // its value
+            }
+        }
+        return args;
     }
 
     static CommandLine commandLine() {
         // help as wide as the terminal, with long option names kept on their line. No picocli
         // argument files: `config set @FILE` means the file's JSON, which picocli would otherwise
         // split into words as arguments before the command saw it.
-        return new CommandLine(new Main()).setUsageHelpAutoWidth(true).setUsageHelpLongOptionsMaxWidth(34)
-                .setExpandAtFiles(false);
+        CommandLine line = new CommandLine(new Main()).setUsageHelpAutoWidth(true).setUsageHelpLongOptionsMaxWidth(34)
+                .setExpandAtFiles(false).setExecutionExceptionHandler(Main::refusalOrThrow);
+        for (String name : FLANNELD_COMMANDS) {
+            // Go's flag package lets a later flag override an earlier one (a unit's defaults, then $FLANNEL_OPTIONS)
+            line.getSubcommands().get(name).setOverwrittenOptionsAllowed(true);
+        }
+        CommandLine.IParameterExceptionHandler usage = line.getParameterExceptionHandler();
+        // a refused FLANNELD_* variable surfaces while picocli applies defaults, wrapped: say just why
+        line.setParameterExceptionHandler((e, args) -> e.getCause() instanceof RefusedFlagException r
+                ? refusal(r, e.getCommandLine())
+                : usage.handleParseException(e, args));
+        return line;
+    }
+
+    private static int refusal(RefusedFlagException r, CommandLine line) {
+        line.getErr().println("javaoverlay " + line.getCommandName() + ": " + r.getMessage());
+        return line.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /** A refused flag is a usage error: its message, no stack trace, picocli's exit code for bad input. */
+    private static int refusalOrThrow(Exception e, CommandLine line, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof RefusedFlagException r) {
+            return refusal(r, line);
+        }
+        throw e;
     }
 
     @Override

@@ -13,12 +13,20 @@ import io.javaoverlay.core.lease.EtcdLeaseStore;
 import io.javaoverlay.core.lease.EtcdOptions;
 import io.javaoverlay.core.lease.LeaseStore;
 
-/** Where the leases and the network config live: flannel's --etcd-* flags, or the embedded store. */
+/**
+ * Where the leases and the network config live, chosen as flanneld chooses: etcd at
+ * {@code --etcd-endpoints}, by default flannel's {@value #DEFAULT_ETCD_ENDPOINTS}. The embedded
+ * store is chosen explicitly, by {@code --lease-dir} (or {@code FLANNELD_LEASE_DIR}); naming both
+ * is refused rather than one silently winning.
+ */
 final class StoreOptions {
 
+    /** flanneld's default for {@code --etcd-endpoints}. */
+    static final String DEFAULT_ETCD_ENDPOINTS = "http://127.0.0.1:4001,http://127.0.0.1:2379";
+
     @Option(names = "--etcd-endpoints", paramLabel = "URLS",
-            description = "comma-separated etcd endpoints, e.g. http://127.0.0.1:2379. Without it, the embedded store in "
-                    + "--lease-dir is used (flanneld would default to http://127.0.0.1:2379).")
+            description = "comma-separated etcd endpoints (default, as flanneld's: " + DEFAULT_ETCD_ENDPOINTS + "; "
+                    + "--lease-dir chooses the embedded store instead)")
     String etcdEndpoints;
 
     @Option(names = "--etcd-prefix", paramLabel = "PREFIX", defaultValue = EtcdOptions.DEFAULT_PREFIX,
@@ -40,20 +48,46 @@ final class StoreOptions {
     @Option(names = "--etcd-password", paramLabel = "PASSWORD", description = "password for etcd authentication")
     String etcdPassword;
 
-    @Option(names = "--lease-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay/leases",
-            description = "the embedded lease store's directory, used without --etcd-endpoints (default: ${DEFAULT-VALUE})")
+    @Option(names = "--lease-dir", paramLabel = "DIR",
+            description = "use the embedded lease store, kept in this directory (e.g. /var/lib/javaoverlay/leases), "
+                    + "instead of etcd: for a single host or a test; hosts share leases only through etcd")
     Path leaseDir;
 
     @Option(names = "--net-config-path", paramLabel = "FILE",
-            description = "the network config file for the embedded store (default: <lease-dir>/net-conf.json, "
-                    + "else {\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}})")
+            description = "with --lease-dir: the network config file (default: <lease-dir>/net-conf.json, "
+                    + "else {\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}}); "
+                    + "with etcd the config is <etcd-prefix>/config")
     Path netConfigPath;
 
+    /** The embedded store was chosen ({@code --lease-dir}). */
+    boolean embedded() {
+        return leaseDir != null && !leaseDir.toString().isEmpty();
+    }
+
+    /**
+     * Refuses store flags that would otherwise be ignored: both stores named, or a config file
+     * for etcd (flanneld reads --net-config-path only with its Kubernetes subnet manager).
+     */
+    void check() {
+        boolean etcdNamed = etcdEndpoints != null && !etcdEndpoints.isBlank();
+        if (embedded() && etcdNamed) {
+            throw new RefusedFlagException("--lease-dir", "it chooses the embedded store, and --etcd-endpoints chooses etcd: "
+                    + "give one of them");
+        }
+        if (!embedded() && netConfigPath != null) {
+            throw new RefusedFlagException("--net-config-path", "it is read by the embedded store only (with --lease-dir); "
+                    + "with etcd the network config is the key " + etcdPrefix + "/config (javaoverlay config set)");
+        }
+    }
+
+    /** The etcd to use; empty when the embedded store was chosen. */
     Optional<EtcdOptions> etcd() {
-        if (etcdEndpoints == null || etcdEndpoints.isBlank()) {
+        check();
+        if (embedded()) {
             return Optional.empty();
         }
-        List<String> endpoints = Arrays.stream(etcdEndpoints.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        String urls = etcdEndpoints == null || etcdEndpoints.isBlank() ? DEFAULT_ETCD_ENDPOINTS : etcdEndpoints;
+        List<String> endpoints = Arrays.stream(urls.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         return Optional.of(new EtcdOptions(endpoints, etcdPrefix, Optional.ofNullable(etcdCaFile), Optional.ofNullable(etcdCertFile),
                 Optional.ofNullable(etcdKeyFile), Optional.ofNullable(etcdUsername), Optional.ofNullable(etcdPassword),
                 Duration.ofSeconds(10)));
@@ -64,6 +98,6 @@ final class StoreOptions {
         if (e.isPresent()) {
             return EtcdLeaseStore.connect(e.get());
         }
-        return new DiskLeaseStore(leaseDir == null ? DiskLeaseStore.DEFAULT_DIR : leaseDir, Optional.ofNullable(netConfigPath));
+        return new DiskLeaseStore(leaseDir, Optional.ofNullable(netConfigPath));
     }
 }

@@ -33,11 +33,18 @@ final class AgentProcess implements AutoCloseable {
     final Path subnetFile;
     final Path log;
     final int healthPort;
+    private final List<String> command;
     private final List<String> args;
     private final Map<String, String> env;
     private Process process;
 
     AgentProcess(Path dir, List<String> args, Map<String, String> env) {
+        this(dir, List.of(launcher().toString(), "agent"), args, env);
+    }
+
+    /** @param command the executable and its leading arguments: {@code bin/javaoverlay agent}, or {@code bin/flanneld} */
+    AgentProcess(Path dir, List<String> command, List<String> args, Map<String, String> env) {
+        this.command = List.copyOf(command);
         this.dir = dir;
         this.subnetFile = dir.resolve("subnet.env");
         this.log = dir.resolve("agent.log");
@@ -54,7 +61,8 @@ final class AgentProcess implements AutoCloseable {
     AgentProcess start() {
         try {
             Files.createDirectories(dir);
-            List<String> cmd = new ArrayList<>(List.of(launcher().toString(), "agent",
+            List<String> cmd = new ArrayList<>(command);
+            cmd.addAll(List.of(
                     "--subnet-file", subnetFile.toString(),
                     "--data-dir", dir.resolve("data").toString(),
                     "--healthz-ip", "127.0.0.1",

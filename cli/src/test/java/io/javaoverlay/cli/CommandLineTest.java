@@ -41,11 +41,11 @@ class CommandLineTest {
     }
 
     @Test
-    void withoutEtcdEndpointsTheEmbeddedStoreIsUsed() {
+    void withoutEtcdEndpointsFlannelsDefaultEtcdIsUsed() {
         AgentCommand cmd = new AgentCommand();
         new CommandLine(cmd).setDefaultValueProvider(new FlanneldEnvDefaults(Map.of())).parseArgs();
-        assertThat(cmd.store.etcd()).isEmpty();
-        assertThat(cmd.store.leaseDir).isEqualTo(Path.of("/var/lib/javaoverlay/leases"));
+        assertThat(cmd.store.etcd()).hasValueSatisfying(e ->
+                assertThat(e.endpoints()).containsExactly("http://127.0.0.1:4001", "http://127.0.0.1:2379"));
         assertThat(cmd.subnetFile).isEqualTo(Path.of("/run/flannel/subnet.env"));
     }
 

@@ -38,6 +38,8 @@ class ManagedPluginIT {
     @RegisterExtension
     static final TestNetwork NET = TestNetwork.withHosts(1);
 
+    static final String EMBEDDED_STORE = "FLANNELD_LEASE_DIR=/var/lib/javaoverlay/leases";
+
     static DockerHost docker;
     static Path state;
 
@@ -58,7 +60,8 @@ class ManagedPluginIT {
         Exec.run(List.of(home.resolve("scripts/docker-plugin-create").toString(), "--base", "jo-base:local", "--no-install"),
                 env, null, Duration.ofMinutes(5)).orThrow();
         state = Files.createDirectories(docker.dir().resolve("plugin-state"));
-        docker.dockerOk("plugin", "set", PLUGIN, "state.source=" + state);
+        // one host, no etcd: the embedded store, chosen explicitly as the agent requires
+        docker.dockerOk("plugin", "set", PLUGIN, "state.source=" + state, EMBEDDED_STORE);
         docker.dockerOk("plugin", "enable", PLUGIN);
     }
 
@@ -118,7 +121,7 @@ class ManagedPluginIT {
 
         Path state2 = Files.createDirectories(docker.dir().resolve("plugin-state-2"));
         docker.dockerOk("plugin", "install", "--grant-all-permissions", "--disable", "--alias", PLUGIN, remote);
-        docker.dockerOk("plugin", "set", PLUGIN, "state.source=" + state2);
+        docker.dockerOk("plugin", "set", PLUGIN, "state.source=" + state2, EMBEDDED_STORE);
         Path subnetEnv = docker.privateRun().resolve("flannel/subnet.env");
         Files.deleteIfExists(subnetEnv); // the first plugin's; the installed one leases afresh
         docker.dockerOk("plugin", "enable", PLUGIN);
