@@ -90,6 +90,10 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--ip-masq", arity = "0..1", fallbackValue = "true", description = "masquerade traffic leaving the overlay network (FLANNEL_IPMASQ in subnet.env)")
     boolean ipMasq;
 
+    @Option(names = "--ip-masq-fully-random-disable", arity = "0..1", fallbackValue = "true",
+            description = "masquerade without random port mapping (iptables --random-fully, nftables fully-random), as flannel's flag")
+    boolean ipMasqFullyRandomDisable;
+
     @Option(names = "--iptables-forward-rules", arity = "0..1", defaultValue = "true", fallbackValue = "true",
             description = "add FORWARD rules accepting the overlay network, for hosts whose FORWARD policy is DROP (default: ${DEFAULT-VALUE})")
     boolean iptablesForwardRules;
@@ -134,7 +138,7 @@ final class AgentCommand implements Callable<Integer> {
         return new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
                 interfaces(), ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
                 renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1),
-                iptablesForwardRules, iptablesResync, !noDataPath);
+                iptablesForwardRules, iptablesResync, !noDataPath, !ipMasqFullyRandomDisable);
     }
 
     /**

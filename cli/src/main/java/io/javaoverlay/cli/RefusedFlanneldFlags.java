@@ -23,8 +23,6 @@ final class RefusedFlanneldFlags {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("--public-ipv6", "IPv6 is not supported yet (leases and data paths are IPv4 only)");
         m.put("--ip-blackhole-route", "the blackhole route for the local subnet is not implemented yet");
-        m.put("--ip-masq-fully-random-disable", "masquerade always uses --random-fully where iptables supports it; "
-                + "turning that off is not implemented yet");
         m.put("--kube-subnet-mgr", KUBE);
         m.put("--kube-api-url", KUBE);
         m.put("--kubeconfig-file", KUBE);
@@ -41,10 +39,6 @@ final class RefusedFlanneldFlags {
     @Option(names = "--ip-blackhole-route", arity = "0..1", fallbackValue = "true",
             description = "refused when true: not implemented yet")
     boolean ipBlackholeRoute;
-
-    @Option(names = "--ip-masq-fully-random-disable", arity = "0..1", fallbackValue = "true",
-            description = "refused when true: masquerade always uses --random-fully where iptables supports it")
-    boolean ipMasqFullyRandomDisable;
 
     @Option(names = "--kube-subnet-mgr", arity = "0..1", fallbackValue = "true",
             description = "refused when true: the Kubernetes subnet manager is not implemented yet")
@@ -74,7 +68,6 @@ final class RefusedFlanneldFlags {
     void check() {
         refuseIf(given(publicIpv6), "--public-ipv6");
         refuseIf(ipBlackholeRoute, "--ip-blackhole-route");
-        refuseIf(ipMasqFullyRandomDisable, "--ip-masq-fully-random-disable");
         refuseIf(kubeSubnetMgr, "--kube-subnet-mgr");
         refuseIf(given(kubeApiUrl), "--kube-api-url");
         refuseIf(given(kubeconfigFile), "--kubeconfig-file");

@@ -175,9 +175,16 @@ class FlanneldCommandLineTest {
     }
 
     @Test
+    void ipMasqFullyRandomDisableTurnsRandomPortMappingOff() {
+        assertThat(parse().options().ipMasqFullyRandom()).isTrue();
+        assertThat(parse("-ip-masq-fully-random-disable").options().ipMasqFullyRandom()).isFalse();
+        assertThat(parse(Map.of("FLANNELD_IP_MASQ_FULLY_RANDOM_DISABLE", "t")).options().ipMasqFullyRandom()).isFalse();
+    }
+
+    @Test
     void everyRefusedFlagIsRefusedWhenItAsksForSomethingAndAcceptedAtFlannelsDefault() {
         Map<String, String> asking = Map.of("--public-ipv6", "fd00::1", "--ip-blackhole-route", "true",
-                "--ip-masq-fully-random-disable", "true", "--kube-subnet-mgr", "true", "--kube-api-url", "https://k:6443",
+                "--kube-subnet-mgr", "true", "--kube-api-url", "https://k:6443",
                 "--kubeconfig-file", "/k.conf", "--kube-annotation-prefix", "example.com", "--set-node-network-unavailable", "false",
                 "--vmodule", "main=2", "--log_backtrace_at", "main.go:10");
         assertThat(asking.keySet()).containsExactlyInAnyOrderElementsOf(RefusedFlanneldFlags.REASONS.keySet());
@@ -189,7 +196,7 @@ class FlanneldCommandLineTest {
             assertThatThrownBy(() -> parse(Map.of(variable, e.getValue())).options()).as(variable)
                     .isInstanceOf(RefusedFlagException.class);
         }
-        parse("-kube-subnet-mgr=false", "-ip-blackhole-route=0", "-ip-masq-fully-random-disable=F",
+        parse("-kube-subnet-mgr=false", "-ip-blackhole-route=0",
                 "-kube-annotation-prefix=flannel.alpha.coreos.com", "-set-node-network-unavailable=true").options();
     }
 

@@ -199,7 +199,8 @@ public final class Agent {
 
             // EnableNFTables picks nftables over iptables; the other tool's rules are removed, as flanneld does
             TrafficManager firewall = options.dataPath()
-                    ? TrafficManagers.local().start(config.enableNFTables(), options.ipMasq(), options.iptablesForwardRules())
+                    ? TrafficManagers.local().start(config.enableNFTables(), options.ipMasq(), options.iptablesForwardRules(),
+                            options.ipMasqFullyRandom())
                     : new OverlayFirewall(Iptables.local(), false, false);
             if (!installRules(firewall, config.network(), lease.subnet())) {
                 return EXIT_FAILED;

@@ -25,12 +25,14 @@ import io.javaoverlay.core.net.Ip4;
  * @param iptablesResync    how often the iptables rules are checked and repaired ({@code --iptables-resync})
  * @param dataPath          false for {@code --no-data-path}: no iptables rules either (the backend registry
  *                          the agent is given decides about devices and routes)
+ * @param ipMasqFullyRandom false for {@code --ip-masq-fully-random-disable}: masquerade without
+ *                          random port mapping ({@code --random-fully}, nftables' {@code fully-random})
  */
 public record AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<Path> netConfigPath,
                            List<String> ifaces, List<String> ifaceRegexes, Optional<Ip4> publicIp,
                            Path subnetFile, Duration renewMargin, Duration leaseTtl, boolean ipMasq,
                            String healthzIp, int healthzPort, Path dataDir, Duration configPollInterval,
-                           boolean iptablesForwardRules, Duration iptablesResync, boolean dataPath) {
+                           boolean iptablesForwardRules, Duration iptablesResync, boolean dataPath, boolean ipMasqFullyRandom) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay");
     public static final Duration DEFAULT_RENEW_MARGIN = Duration.ofMinutes(60);

@@ -35,10 +35,19 @@ public final class NftablesFirewall implements TrafficManager {
 
     private record Support(boolean comments, boolean fullyRandom) {}
 
+    /** False with {@code --ip-masq-fully-random-disable}: masquerade without {@code fully-random}. */
+    private final boolean allowFullyRandom;
+
     public NftablesFirewall(Nft nft, boolean ipMasq, boolean forward) {
+        this(nft, ipMasq, forward, true);
+    }
+
+    /** @param allowFullyRandom false for {@code --ip-masq-fully-random-disable} */
+    public NftablesFirewall(Nft nft, boolean ipMasq, boolean forward, boolean allowFullyRandom) {
         this.nft = nft;
         this.ipMasq = ipMasq;
         this.forward = forward;
+        this.allowFullyRandom = allowFullyRandom;
     }
 
     @Override
@@ -109,10 +118,10 @@ public final class NftablesFirewall implements TrafficManager {
                 throw new NftablesException("nft --check -f - (" + table + ")", 1,
                         "nft cannot make a table here; is the nf_tables kernel module available, and is this run as root?");
             }
-            boolean fullyRandom = !ipMasq || nft.accepts(table + "\nadd chain " + IPV4 + " masqueradeTest"
+            boolean fullyRandom = ipMasq && allowFullyRandom && nft.accepts(table + "\nadd chain " + IPV4 + " masqueradeTest"
                     + " { type nat hook postrouting priority 100 ; }\nadd rule " + IPV4 + " masqueradeTest ip saddr != 127.0.0.1 "
                     + NftablesRules.masquerade(true) + "\n");
-            if (!fullyRandom) {
+            if (ipMasq && allowFullyRandom && !fullyRandom) {
                 LOG.warn("nftables: masquerade fully-random is not supported here; masquerading without it");
             }
             support = new Support(comments, fullyRandom);

@@ -30,11 +30,19 @@ public final class OverlayFirewall implements TrafficManager {
     private final boolean forward;
     /** Asked of iptables at the first {@link #ensure}, so a missing iptables is reported there. */
     private Boolean randomFully;
+    /** False with {@code --ip-masq-fully-random-disable}: masquerade without {@code --random-fully}. */
+    private final boolean allowRandomFully;
 
     public OverlayFirewall(Iptables iptables, boolean ipMasq, boolean forward) {
+        this(iptables, ipMasq, forward, true);
+    }
+
+    /** @param allowRandomFully false for {@code --ip-masq-fully-random-disable} */
+    public OverlayFirewall(Iptables iptables, boolean ipMasq, boolean forward, boolean allowRandomFully) {
         this.iptables = iptables;
         this.ipMasq = ipMasq;
         this.forward = forward;
+        this.allowRandomFully = allowRandomFully;
     }
 
     @Override
@@ -44,7 +52,7 @@ public final class OverlayFirewall implements TrafficManager {
 
     private boolean randomFully() {
         if (randomFully == null) {
-            randomFully = ipMasq && supportsRandomFully(iptables.version());
+            randomFully = ipMasq && allowRandomFully && supportsRandomFully(iptables.version());
         }
         return randomFully;
     }

@@ -34,13 +34,18 @@ public final class TrafficManagers {
      * @param forward  {@code --iptables-forward-rules}
      */
     public TrafficManager start(boolean nftables, boolean ipMasq, boolean forward) {
+        return start(nftables, ipMasq, forward, true);
+    }
+
+    /** @param fullyRandom false for {@code --ip-masq-fully-random-disable}: masquerade without random port mapping */
+    public TrafficManager start(boolean nftables, boolean ipMasq, boolean forward, boolean fullyRandom) {
         LOG.info("firewall rules managed with {}; removing any rules {} made", nftables ? "nftables" : "iptables",
                 nftables ? "iptables" : "nftables");
         if (nftables) {
             new OverlayFirewall(iptables, false, false).cleanUp();
-            return new NftablesFirewall(nft, ipMasq, forward);
+            return new NftablesFirewall(nft, ipMasq, forward, fullyRandom);
         }
         new NftablesFirewall(nft, false, false).cleanUp();
-        return new OverlayFirewall(iptables, ipMasq, forward);
+        return new OverlayFirewall(iptables, ipMasq, forward, fullyRandom);
     }
 }

@@ -202,6 +202,19 @@ class TrafficManagersIT {
     }
 
     @Test
+    void ipMasqFullyRandomDisableMasqueradesWithoutRandomPortsInBothTools() {
+        new TrafficManagers(iptables, nft).start(false, true, true).ensure(NETWORK, LEASE);
+        assertThat(iptablesS("nat")).contains("--random-fully");
+        new TrafficManagers(iptables, nft).start(false, true, true, false).ensure(NETWORK, LEASE);
+        assertThat(iptablesS("nat")).contains("-j MASQUERADE").doesNotContain("--random-fully");
+
+        new TrafficManagers(iptables, nft).start(true, true, true).ensure(NETWORK, LEASE);
+        assertThat(nftRules("postrtg")).anyMatch(r -> r.contains("fully-random"));
+        new TrafficManagers(iptables, nft).start(true, true, true, false).ensure(NETWORK, LEASE);
+        assertThat(nftRules("postrtg")).anyMatch(r -> r.contains("masquerade")).noneMatch(r -> r.contains("fully-random"));
+    }
+
+    @Test
     void iptablesRulesDeletedByHandComeBackAtTheRecheck() {
         TrafficManager fw = new TrafficManagers(iptables, nft).start(false, true, true);
         fw.ensure(NETWORK, LEASE);
