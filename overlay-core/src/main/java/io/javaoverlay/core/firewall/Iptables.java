@@ -1,12 +1,9 @@
 package io.javaoverlay.core.firewall;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +38,7 @@ public final class Iptables {
     }
 
     public boolean exists(Rule rule) {
-        return run(false, rule.table(), "-C", rule.chain(), rule.spec()).status == 0;
+        return run(false, rule.table(), "-C", rule.chain(), rule.spec()).status() == 0;
     }
 
     public void append(Rule rule) {
@@ -64,7 +61,7 @@ public final class Iptables {
     }
 
     public boolean chainExists(String table, String chain) {
-        return run(false, table, "-S", chain, List.of()).status == 0;
+        return run(false, table, "-S", chain, List.of()).status() == 0;
     }
 
     /** Creates the chain when it does not exist. */
@@ -88,9 +85,9 @@ public final class Iptables {
 
     /** The chain's rules as {@code iptables -S} prints them, without the chain's own {@code -N} line. */
     public List<String> listRules(String table, String chain) {
-        Result r = run(true, table, "-S", chain, List.of());
+        ToolProcess.Result r = run(true, table, "-S", chain, List.of());
         List<String> rules = new ArrayList<>();
-        for (String line : r.stdout.split("\n")) {
+        for (String line : r.stdout().split("\n")) {
             if (line.startsWith("-A ")) {
                 rules.add(line);
             }
@@ -106,12 +103,12 @@ public final class Iptables {
     public List<Counted> counters(String table) {
         List<String> cmd = new ArrayList<>(commandPrefix);
         cmd.addAll(List.of("iptables", "-w", LOCK_WAIT_SECONDS, "-t", table, "-S", "-v"));
-        Result r = exec(cmd);
-        if (r.status != 0) {
-            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        ToolProcess.Result r = exec(cmd);
+        if (r.status() != 0) {
+            throw new IptablesException(String.join(" ", cmd), r.status(), r.stderr());
         }
         List<Counted> rules = new ArrayList<>();
-        for (String line : r.stdout.split("\n")) {
+        for (String line : r.stdout().split("\n")) {
             if (!line.startsWith("-A ")) {
                 continue;
             }
@@ -155,14 +152,14 @@ public final class Iptables {
         List<String> cmd = new ArrayList<>(commandPrefix);
         cmd.add("iptables");
         cmd.add("--version");
-        Result r = exec(cmd);
-        if (r.status != 0) {
-            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        ToolProcess.Result r = exec(cmd);
+        if (r.status() != 0) {
+            throw new IptablesException(String.join(" ", cmd), r.status(), r.stderr());
         }
-        return r.stdout.strip();
+        return r.stdout().strip();
     }
 
-    private Result run(boolean check, String table, String op, String chain, List<String> args) {
+    private ToolProcess.Result run(boolean check, String table, String op, String chain, List<String> args) {
         List<String> cmd = new ArrayList<>(commandPrefix);
         cmd.add("iptables");
         cmd.add("-w");
@@ -172,39 +169,23 @@ public final class Iptables {
         cmd.add(op);
         cmd.add(chain);
         cmd.addAll(args);
-        Result r = exec(cmd);
-        LOG.debug("{} -> {}", cmd, r.status);
-        if (check && r.status != 0) {
-            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        ToolProcess.Result r = exec(cmd);
+        LOG.debug("{} -> {}", cmd, r.status());
+        if (check && r.status() != 0) {
+            throw new IptablesException(String.join(" ", cmd), r.status(), r.stderr());
         }
-        if (!check && r.status != 0 && r.status != EXIT_NOT_FOUND) {
-            throw new IptablesException(String.join(" ", cmd), r.status, r.stderr);
+        if (!check && r.status() != 0 && r.status() != EXIT_NOT_FOUND) {
+            throw new IptablesException(String.join(" ", cmd), r.status(), r.stderr());
         }
         return r;
     }
 
-    private static Result exec(List<String> cmd) {
+    private static ToolProcess.Result exec(List<String> cmd) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-            String out = readAll(p.getInputStream());
-            int status = p.waitFor();
-            return new Result(status, out, err.join());
+            return ToolProcess.run(cmd, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + cmd.get(0) + " (is iptables installed? apt-get install iptables)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + String.join(" ", cmd), e);
         }
     }
 
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private record Result(int status, String stdout, String stderr) {}
 }

@@ -1,14 +1,9 @@
 package io.javaoverlay.core.firewall;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +39,7 @@ public final class Nft {
 
     /** {@code nft --version}, e.g. {@code nftables v1.0.6 (Lester Gooch #5)}. */
     public String version() {
-        return run(List.of("--version"), null).stdout.strip();
+        return run(List.of("--version"), null).stdout().strip();
     }
 
     /** Applies {@code script} ({@code nft -f -}) as one transaction: all of it or none. */
@@ -58,15 +53,15 @@ public final class Nft {
      * changed. A refusal is an answer, not an error; only an nft that cannot run throws.
      */
     public boolean accepts(String script) {
-        Result r = exec(command(List.of("--check", "-f", "-")), script);
-        LOG.debug("nft --check -> {} {}", r.status, r.stderr.strip());
-        return r.status == 0;
+        ToolProcess.Result r = exec(command(List.of("--check", "-f", "-")), script);
+        LOG.debug("nft --check -> {} {}", r.status(), r.stderr().strip());
+        return r.status() == 0;
     }
 
     /** The tables of the namespace as {@code family name} pairs, e.g. {@code ip flannel-ipv4}. */
     public List<String> tables() {
         List<String> names = new ArrayList<>();
-        for (JsonNode o : objects(run(List.of("-j", "list", "tables"), null).stdout)) {
+        for (JsonNode o : objects(run(List.of("-j", "list", "tables"), null).stdout())) {
             JsonNode t = o.get("table");
             if (t != null) {
                 names.add(t.path("family").asText() + " " + t.path("name").asText());
@@ -84,7 +79,7 @@ public final class Nft {
         if (!tables().contains(family + " " + table)) {
             return Optional.empty();
         }
-        return Optional.of(objects(run(List.of("-j", "list", "table", family, table), null).stdout));
+        return Optional.of(objects(run(List.of("-j", "list", "table", family, table), null).stdout()));
     }
 
     private static List<JsonNode> objects(String json) {
@@ -105,53 +100,21 @@ public final class Nft {
         return cmd;
     }
 
-    private Result run(List<String> args, String stdin) {
+    private ToolProcess.Result run(List<String> args, String stdin) {
         List<String> cmd = command(args);
-        Result r = exec(cmd, stdin);
-        if (r.status != 0) {
-            throw new NftablesException(String.join(" ", cmd), r.status, r.stderr);
+        ToolProcess.Result r = exec(cmd, stdin);
+        if (r.status() != 0) {
+            throw new NftablesException(String.join(" ", cmd), r.status(), r.stderr());
         }
         return r;
     }
 
-    private static Result exec(List<String> cmd, String stdin) {
-        Process p;
+    private static ToolProcess.Result exec(List<String> cmd, String stdin) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd);
-            if (stdin == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            }
-            p = pb.start();
+            return ToolProcess.run(cmd, stdin);
         } catch (IOException e) {
             throw new NftablesException(String.join(" ", cmd), e);
         }
-        try {
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-            if (stdin != null) {
-                try (OutputStream in = p.getOutputStream()) {
-                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            String out = readAll(p.getInputStream());
-            int status = p.waitFor();
-            return new Result(status, out, err.join());
-        } catch (IOException e) {
-            p.destroy();
-            throw new NftablesException(String.join(" ", cmd), e);
-        } catch (InterruptedException e) {
-            p.destroy();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + String.join(" ", cmd), e);
-        }
     }
 
-    private static String readAll(InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private record Result(int status, String stdout, String stderr) {}
 }
