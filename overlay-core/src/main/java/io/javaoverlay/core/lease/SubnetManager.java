@@ -162,10 +162,20 @@ public final class SubnetManager implements AutoCloseable {
         long min = config.subnetMin().unsigned();
         BitSet taken = new BitSet(n);
         int reservations = 0;
+        int ignored = 0;
         for (Lease l : leases) {
+            if (l.subnet().prefixLength() < config.network().prefixLength()) {
+                // wider than the whole Network (0.0.0.0-0, 128.0.0.0-1): no host of this network holds
+                // that; taken at its word it would leave no subnet for anyone
+                ignored++;
+                continue;
+            }
             if (markTaken(taken, l.subnet(), min, shift, n) && l.reservation()) {
                 reservations++;
             }
+        }
+        if (ignored > 0) {
+            LOG.warn("ignored {} keys wider than Network {} when picking a subnet", ignored, config.network());
         }
         int byLeases = taken.cardinality();
         for (Ip4Net r : hostRoutes) {

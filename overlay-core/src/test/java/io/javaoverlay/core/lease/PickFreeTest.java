@@ -64,4 +64,15 @@ class PickFreeTest {
         assertThatThrownBy(() -> SubnetManager.pickFree(c, leased, routes)).isInstanceOf(LeaseException.SubnetsExhaustedException.class)
                 .hasMessageContaining("(1 leases, 0 reservations, 2 routed by this host: [10.5.7.0/24, 10.5.8.128/25])");
     }
+
+    @Test
+    void aKeyWiderThanTheNetworkDoesNotTakeEverySubnet() {
+        NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.0.0.0/28\"}"); // /30s: 3 leasable
+        List<Lease> hostile = List.of(lease("0.0.0.0/0", true), lease("0.0.0.0/1", false), lease("10.0.0.4/30", false));
+        Set<Ip4Net> seen = new HashSet<>();
+        for (int i = 0; i < 200; i++) {
+            seen.add(SubnetManager.pickFree(c, hostile, List.of()));
+        }
+        assertThat(seen).extracting(Ip4Net::toString).containsExactlyInAnyOrder("10.0.0.8/30", "10.0.0.12/30");
+    }
 }
