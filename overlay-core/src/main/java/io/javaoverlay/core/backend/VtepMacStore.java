@@ -112,13 +112,6 @@ public final class VtepMacStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the VTEP MAC from " + f + " (is --data-dir readable?)", e);
         }
-        MacAddress mac = MacAddress.randomLocal();
-        try {
-            AtomicFiles.writeString(f, mac + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the VTEP MAC to " + f + " (set --data-dir to a writable directory)", e);
-        }
-        LOG.info("chose VTEP MAC {} for VNI {} (kept in {})", mac, vni, f);
-        return mac;
+        return renew(vni, Set.of());
     }
 }
