@@ -79,38 +79,47 @@ final class OwnLeaseGuard {
     }
 
     /**
+     * Why the store is not the one the agent watched, if it is not: another cluster ID, a revision
+     * lower than the last seen, or this host's key gone without a deletion the watch saw (the mark
+     * of a rebuilt store even where revision and cluster ID look the same: etcd derives the ID
+     * from its members' URLs). Remembers where the store stands now for the next check.
+     */
+    private Optional<String> historyChange(KeyRead r) {
+        Optional<String> why = Optional.empty();
+        if (storeId != null && !storeId.isEmpty() && !r.storeId().equals(storeId)) {
+            why = Optional.of("its cluster ID changed from " + storeId + " to " + r.storeId());
+        } else if (r.revision() < lastRevision) {
+            why = Optional.of("its revision went back from " + lastRevision + " to " + r.revision());
+        } else if (r.lease().isEmpty() && !deletionSeen) {
+            why = Optional.of("this host's key was gone without a deletion the watch saw");
+        }
+        storeId = r.storeId();
+        lastRevision = r.revision();
+        deletionSeen = false;
+        return why;
+    }
+
+    /**
      * Reads this host's key and puts right what it can.
      *
      * @throws LeaseException.StoreUnavailableException when the store cannot be reached (try again later)
      */
     Result check() {
         KeyRead r = sm.store().read(own.subnet());
-        Optional<String> history = Optional.empty();
-        if (storeId != null && !storeId.isEmpty() && !r.storeId().equals(storeId)) {
-            history = Optional.of("its cluster ID changed from " + storeId + " to " + r.storeId());
-        } else if (r.revision() < lastRevision) {
-            history = Optional.of("its revision went back from " + lastRevision + " to " + r.revision());
-        }
-        storeId = r.storeId();
-        lastRevision = r.revision();
-        history.ifPresent(h -> events.add("the store's history changed (" + h + "): peers listed again"));
-        history.ifPresent(h -> LOG.warn("the lease store's history changed under this agent ({}): it was rebuilt or restored;"
-                + " checking this host's lease and listing the peers again", h));
+        Optional<String> history = historyChange(r);
+        history.ifPresent(h -> {
+            events.add("the store's history changed (" + h + "): peers listed again");
+            LOG.warn("the lease store's history changed under this agent ({}): it was rebuilt or restored;"
+                    + " checking this host's lease and listing the peers again", h);
+        });
         if (r.lease().isEmpty()) {
-            // a key gone without a deletion the watch saw is the mark of a rebuilt store even where
-            // revision and cluster ID look the same (etcd derives the ID from its members' URLs)
-            if (history.isEmpty() && !deletionSeen) {
-                history = Optional.of("this host's key was gone without a deletion the watch saw");
-                events.add("the store's history changed (" + history.get() + "): peers listed again");
-                LOG.warn("lease {}: {}; the store was rebuilt or restored: listing the peers again", own.subnet(), history.get());
-            }
-            deletionSeen = false;
             try {
                 own = sm.store().create(own.subnet(), attrs, sm.ttl());
             } catch (LeaseException.SubnetTakenException e) {
                 // someone created it between the read and now: the next check says who
                 LOG.warn("lease {} was gone, and was taken again before it could be put back; checking who holds it", own.subnet());
-                return check();
+                Result again = check();
+                return history.isEmpty() ? again : new Result(again.lease(), again.takenBy(), history);
             }
             OverlayMetrics.leaseReasserted();
             events.add("lease " + own.subnet() + " was gone from the store: put it back");
