@@ -118,10 +118,9 @@ public final class HostGwBackend implements Backend {
                 }
                 continue;
             }
-            Optional<String> type = l.attrs().backendType();
-            if (type.isEmpty() || !type.get().equals(BackendType.HOST_GW.flannelName())) {
-                LOG.warn("ignoring the lease of {} at {}: its BackendType is {}, not \"host-gw\"", subnet, l.attrs().publicIp(),
-                        type.map(t -> "\"" + t + "\"").orElse("missing"));
+            Optional<PeerRejection> bad = checkPeer(l);
+            if (bad.isPresent()) {
+                LOG.warn("ignoring the lease of {} at {}: {}", subnet, l.attrs().publicIp(), bad.get());
                 Ip4 gw = wanted.remove(subnet);
                 if (gw != null) {
                     delete(subnet, gw);

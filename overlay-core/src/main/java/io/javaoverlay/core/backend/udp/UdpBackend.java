@@ -214,9 +214,9 @@ public final class UdpBackend implements Backend {
                 }
                 continue;
             }
-            Optional<String> type = l.attrs().backendType();
-            if (type.isPresent() && !type.get().equals(BackendType.UDP.flannelName())) {
-                LOG.warn("ignoring the lease of {} at {}: its BackendType is \"{}\", not udp", l.subnet(), l.attrs().publicIp(), type.get());
+            Optional<PeerRejection> bad = checkPeer(l);
+            if (bad.isPresent()) {
+                LOG.warn("ignoring the lease of {} at {}: {}", l.subnet(), l.attrs().publicIp(), bad.get());
                 peers.remove(l.subnet());
                 continue;
             }
