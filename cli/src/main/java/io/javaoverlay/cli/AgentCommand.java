@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.agent.Agent;
 import io.javaoverlay.core.agent.AgentOptions;
 import io.javaoverlay.core.agent.DataPathBackends;
@@ -115,7 +116,7 @@ final class AgentCommand implements Callable<Integer> {
             description = "port of the HTTP server; 0 disables it, as in flannel (default: ${DEFAULT-VALUE})")
     int healthzPort;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay",
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = HostDefaults.DATA_DIR,
             description = "host state kept across restarts, e.g. the VXLAN VTEP MAC (default: ${DEFAULT-VALUE})")
     Path dataDir;
 

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import io.javaoverlay.core.host.HostDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,10 +51,10 @@ final class CniCommand implements Runnable {
         @Option(names = "--subnet-file", defaultValue = "/run/flannel/subnet.env", description = "the agent's subnet.env (default: ${DEFAULT-VALUE})")
         Path subnetFile;
 
-        @Option(names = "--data-dir", defaultValue = "/var/lib/javaoverlay/ipam", description = "IPAM state, shared with the Docker plugin (default: ${DEFAULT-VALUE})")
+        @Option(names = "--data-dir", defaultValue = HostDefaults.IPAM_DIR, description = "IPAM state, shared with the Docker plugin (default: ${DEFAULT-VALUE})")
         Path dataDir;
 
-        @Option(names = "--bridge", defaultValue = "cni0", description = "host bridge (default: ${DEFAULT-VALUE})")
+        @Option(names = "--bridge", defaultValue = HostDefaults.BRIDGE, description = "host bridge (default: ${DEFAULT-VALUE})")
         String bridge;
 
         @Option(names = "--no-portmap", negatable = true, defaultValue = "true", description = "chain the reference portmap plugin (hostPort) after ours (default: on)")

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.docker.DockerPlugin;
 
 /**
@@ -38,15 +39,15 @@ final class DockerPluginCommand implements Callable<Integer> {
             description = "the plugin socket dockerd discovers; its name is the driver name (default: ${DEFAULT-VALUE})")
     Path socket;
 
-    @Option(names = "--docker-data-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay/docker",
+    @Option(names = "--docker-data-dir", paramLabel = "DIR", defaultValue = HostDefaults.DOCKER_STATE_DIR,
             description = "the plugin's networks, endpoints and pools, kept across restarts (default: ${DEFAULT-VALUE})")
     Path dockerDataDir;
 
-    @Option(names = "--ipam-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay/ipam",
+    @Option(names = "--ipam-dir", paramLabel = "DIR", defaultValue = HostDefaults.IPAM_DIR,
             description = "address reservations, shared with the CNI plugin's dataDir (default: ${DEFAULT-VALUE})")
     Path ipamDir;
 
-    @Option(names = "--bridge", paramLabel = "NAME", defaultValue = "cni0",
+    @Option(names = "--bridge", paramLabel = "NAME", defaultValue = HostDefaults.BRIDGE,
             description = "the host bridge of the containers, shared with the CNI plugin (default: ${DEFAULT-VALUE})")
     String bridge;
 

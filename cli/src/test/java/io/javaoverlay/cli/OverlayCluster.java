@@ -284,7 +284,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     void addContainers(int n) {
         SubnetEnv env = subnetEnv(n);
         TestHost h = host(n);
-        h.createBridge("cni0", env.subnet());
+        h.createBridge("cni0", env.gateway());
         h.ip("link", "set", "cni0", "mtu", Integer.toString(env.mtu()));
         List<TestNamespace> list = new ArrayList<>();
         for (int c = 1; c <= CONTAINERS_PER_HOST; c++) {
@@ -297,7 +297,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     TestNamespace container(int n, String name, int index, int mtu) {
         SubnetEnv env = subnetEnv(n);
         Ip4 ip = env.lease().address().plus(index);
-        TestNamespace c = host(n).addContainer(name, "cni0", new Ip4Net.HostAddress(ip, env.lease().prefixLength()), env.subnet().ip());
+        TestNamespace c = host(n).addContainer(name, "cni0", new Ip4Net.HostAddress(ip, env.lease().prefixLength()), env.gateway().ip());
         c.ip("link", "set", "eth0", "mtu", Integer.toString(mtu));
         return c;
     }

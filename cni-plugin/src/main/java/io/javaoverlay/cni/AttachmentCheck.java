@@ -11,6 +11,7 @@ import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.model.Route;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
@@ -24,10 +25,10 @@ import io.javaoverlay.core.net.Ip4Net;
  */
 final class AttachmentCheck {
 
-    private final Datapath datapath;
+    private final HostAttachment datapath;
     private final Masquerade masquerade;
 
-    AttachmentCheck(Datapath datapath, Masquerade masquerade) {
+    AttachmentCheck(HostAttachment datapath, Masquerade masquerade) {
         this.datapath = datapath;
         this.masquerade = masquerade;
     }
@@ -44,7 +45,7 @@ final class AttachmentCheck {
             throw failed("prevResult lists no interface " + env.ifName() + " in " + env.netns());
         }
         Interface expected = prev.interfaces().get(podIndex);
-        Datapath.PodState pod = datapath.inspectPod(netns, env.ifName())
+        HostAttachment.PodState pod = datapath.inspectPod(netns, env.ifName())
                 .orElseThrow(() -> failed("interface " + env.ifName() + " is missing from " + env.netns()));
         if (expected.mac().isPresent() && !expected.mac().get().equalsIgnoreCase(pod.link().mac())) {
             throw failed(env.ifName() + " has MAC " + pod.link().mac() + ", prevResult says " + expected.mac().get());
@@ -93,14 +94,14 @@ final class AttachmentCheck {
 
     /** The bridge exists and the host end of the veth is still enslaved to it. */
     private void checkHostSide(NetConf conf, Result prev, int podIndex) {
-        Datapath.LinkState bridge = datapath.hostLink(conf.bridge())
+        HostAttachment.LinkState bridge = datapath.hostLink(conf.bridge())
                 .orElseThrow(() -> failed("bridge " + conf.bridge() + " is missing"));
         for (int i = 0; i < prev.interfaces().size(); i++) {
             Interface itf = prev.interfaces().get(i);
             if (i == podIndex || itf.sandbox().isPresent() || itf.name().equals(conf.bridge())) {
                 continue;
             }
-            Datapath.LinkState veth = datapath.hostLink(itf.name())
+            HostAttachment.LinkState veth = datapath.hostLink(itf.name())
                     .orElseThrow(() -> failed("host veth " + itf.name() + " is missing"));
             if (veth.masterIndex() != bridge.index()) {
                 throw failed("host veth " + itf.name() + " is not attached to bridge " + conf.bridge());

@@ -5,7 +5,7 @@ import java.io.OutputStream;
 import java.util.Map;
 
 import io.javaoverlay.cni.kernel.IptablesMasquerade;
-import io.javaoverlay.cni.kernel.LinuxDatapath;
+import io.javaoverlay.core.host.NetlinkHostAttachment;
 import io.javaoverlay.core.firewall.Iptables;
 
 /**
@@ -41,7 +41,7 @@ public final class CniMain {
 
     /** One invocation for {@code caller} (the CNI socket's client), which ADD asks whether it is still there. */
     public static int run(Map<String, String> env, InputStream stdin, OutputStream stdout, Caller caller) {
-        try (LinuxDatapath datapath = new LinuxDatapath()) {
+        try (NetlinkHostAttachment datapath = new NetlinkHostAttachment()) {
             return new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local), caller))
                     .run(env, stdin, stdout);
         }

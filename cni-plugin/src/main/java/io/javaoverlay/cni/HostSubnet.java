@@ -1,9 +1,6 @@
 package io.javaoverlay.cni;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 
 import io.javaoverlay.core.config.SubnetEnv;
@@ -21,7 +18,6 @@ final class HostSubnet {
      * once it holds a lease, so the runtime's retry will succeed when the agent is up.
      */
     static SubnetEnv read(Path subnetFile) {
-        requirePlainFile(subnetFile);
         try {
             return SubnetEnv.read(subnetFile);
         } catch (SubnetEnv.MissingException e) {
@@ -29,37 +25,10 @@ final class HostSubnet {
                     subnetFile + " does not exist: start the agent (javaoverlay agent, or flanneld) and wait until it has"
                             + " written that file, or set \"subnetFile\" in the CNI config to where it writes it", e);
         } catch (SubnetEnv.InvalidException e) {
-            throw new CniException(ErrorCode.SUBNET_ENV_INVALID, "invalid subnet.env", e.getMessage(), e);
+            throw new CniException(ErrorCode.SUBNET_ENV_INVALID, "invalid subnet.env",
+                    e.getMessage() + "; \"subnetFile\" in the CNI config must name the file the agent writes", e);
         } catch (IOException e) {
             throw new CniException(ErrorCode.IO_FAILURE, "cannot read " + subnetFile, e.toString(), e);
-        }
-    }
-
-    /** subnet.env is a few lines; anything longer is not one, and is not read whole. */
-    static final long MAX_SUBNET_ENV_BYTES = 64 * 1024;
-
-    /**
-     * The config's "subnetFile" names a regular file of sane size, or nothing yet: reading a FIFO
-     * would wait for a writer forever, and a device such as /dev/zero would never end.
-     */
-    private static void requirePlainFile(Path subnetFile) {
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(subnetFile, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            return; // the agent has not written it yet: read() says so
-        } catch (IOException e) {
-            throw new CniException(ErrorCode.IO_FAILURE, "cannot read " + subnetFile, e.toString(), e);
-        }
-        if (!attrs.isRegularFile()) {
-            throw new CniException(ErrorCode.SUBNET_ENV_INVALID, "invalid subnet.env",
-                    subnetFile + " is not a regular file (a directory, FIFO, socket or device); \"subnetFile\" in the CNI config"
-                            + " must name the file the agent writes (default /run/flannel/subnet.env)");
-        }
-        if (attrs.size() > MAX_SUBNET_ENV_BYTES) {
-            throw new CniException(ErrorCode.SUBNET_ENV_INVALID, "invalid subnet.env",
-                    subnetFile + " is larger than " + MAX_SUBNET_ENV_BYTES + " bytes; the agent writes a few lines there."
-                            + " Check \"subnetFile\" in the CNI config");
         }
     }
 

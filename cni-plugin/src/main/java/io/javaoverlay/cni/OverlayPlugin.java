@@ -17,6 +17,8 @@ import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.model.Route;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.host.HostAttachment;
+import io.javaoverlay.core.host.HostAttachmentException;
 import io.javaoverlay.core.ipam.Allocation;
 import io.javaoverlay.core.ipam.Allocator;
 import io.javaoverlay.core.ipam.DiskStore;
@@ -36,16 +38,16 @@ public final class OverlayPlugin implements CniPlugin {
 
     static final Ip4Net DEFAULT_ROUTE = Ip4Net.parse("0.0.0.0/0");
 
-    private final Datapath datapath;
+    private final HostAttachment datapath;
     private final Masquerade masquerade;
     private final Caller caller;
 
-    public OverlayPlugin(Datapath datapath, Masquerade masquerade) {
+    public OverlayPlugin(HostAttachment datapath, Masquerade masquerade) {
         this(datapath, masquerade, Caller.PROCESS);
     }
 
     /** {@code caller}: asked after each wait of ADD (the IPAM lock), so a call nobody awaits any more is undone. */
-    public OverlayPlugin(Datapath datapath, Masquerade masquerade, Caller caller) {
+    public OverlayPlugin(HostAttachment datapath, Masquerade masquerade, Caller caller) {
         this.datapath = datapath;
         this.masquerade = masquerade;
         this.caller = caller;
@@ -57,6 +59,14 @@ public final class OverlayPlugin implements CniPlugin {
 
     @Override
     public Result add(CniEnv env, NetConf conf) {
+        try {
+            return addAttachment(env, conf);
+        } catch (HostAttachmentException e) {
+            throw HostErrors.cni(e); // what ADD made is rolled back by then
+        }
+    }
+
+    private Result addAttachment(CniEnv env, NetConf conf) {
         SubnetEnv subnet = HostSubnet.read(conf.subnetFile());
         Path netns = existingNetns(env);
         int mtu = conf.mtu().orElse(subnet.mtu());
@@ -66,7 +76,7 @@ public final class OverlayPlugin implements CniPlugin {
             throw new CniException(ErrorCode.INTERFACE_EXISTS, "interface " + env.ifName() + " already exists in the container",
                     env.ifName() + " exists in " + netns + "; a runtime must DEL an attachment before adding it again");
         }
-        Datapath.LinkState bridge = datapath.ensureBridge(conf.bridge(), subnet.subnet(), mtu);
+        HostAttachment.LinkState bridge = datapath.ensureBridge(conf.bridge(), subnet.gateway(), mtu);
         datapath.enableIpForwarding();
         Allocator allocator = HostSubnet.allocator(subnet, conf.dataDir());
         Owner owner = owner(conf, env);
@@ -81,12 +91,12 @@ public final class OverlayPlugin implements CniPlugin {
         try {
             // the allocation may have waited for the IPAM lock: a caller that gave up meanwhile gets nothing made
             abandonIfCallerGone(env);
-            Datapath.VethPair pair = createVeth(conf, netns, env.ifName(), mtu);
+            HostAttachment.VethPair pair = createVeth(conf, netns, env.ifName(), mtu);
             hostName = pair.host().name();
-            List<Datapath.PodRoute> routes = new ArrayList<>();
-            routes.add(new Datapath.PodRoute(subnet.network(), allocation.gateway()));
+            List<HostAttachment.PodRoute> routes = new ArrayList<>();
+            routes.add(new HostAttachment.PodRoute(subnet.network(), allocation.gateway()));
             if (conf.isDefaultGateway()) {
-                routes.add(new Datapath.PodRoute(DEFAULT_ROUTE, allocation.gateway()));
+                routes.add(new HostAttachment.PodRoute(DEFAULT_ROUTE, allocation.gateway()));
             }
             datapath.configurePod(netns, env.ifName(), allocation.address(), routes);
             if (masq) {
@@ -119,15 +129,15 @@ public final class OverlayPlugin implements CniPlugin {
 
     /**
      * A random host-side name, as the reference bridge plugin uses; a name already taken is
-     * skipped. {@link Datapath#createVeth} deletes a pair it made but could not wire.
+     * skipped. {@link HostAttachment#createPodVeth} deletes a pair it made but could not wire.
      */
-    private Datapath.VethPair createVeth(NetConf conf, Path netns, String ifName, int mtu) {
+    private HostAttachment.VethPair createVeth(NetConf conf, Path netns, String ifName, int mtu) {
         for (int attempt = 1; ; attempt++) {
             String hostName = "veth" + hex8(ThreadLocalRandom.current().nextInt());
             if (attempt < 3 && datapath.hostLink(hostName).isPresent()) {
                 continue;
             }
-            return datapath.createVeth(conf.bridge(), hostName, netns, ifName, mtu, conf.hairpinMode());
+            return datapath.createPodVeth(conf.bridge(), hostName, netns, ifName, mtu, conf.hairpinMode());
         }
     }
 
@@ -155,8 +165,8 @@ public final class OverlayPlugin implements CniPlugin {
         }
     }
 
-    private static Result result(NetConf conf, CniEnv env, Datapath.LinkState bridge, Datapath.VethPair pair,
-                                 Allocation allocation, List<Datapath.PodRoute> routes) {
+    private static Result result(NetConf conf, CniEnv env, HostAttachment.LinkState bridge, HostAttachment.VethPair pair,
+                                 Allocation allocation, List<HostAttachment.PodRoute> routes) {
         Result prev = conf.prevResult().orElse(Result.EMPTY);
         List<Interface> ifs = new ArrayList<>(prev.interfaces());
         int base = ifs.size();
@@ -166,7 +176,7 @@ public final class OverlayPlugin implements CniPlugin {
         List<IpConfig> ips = new ArrayList<>(prev.ips());
         ips.add(new IpConfig(allocation.address().toString(), Optional.of(allocation.gateway().toString()), OptionalInt.of(base + 2)));
         List<Route> rs = new ArrayList<>(prev.routes());
-        for (Datapath.PodRoute r : routes) {
+        for (HostAttachment.PodRoute r : routes) {
             rs.add(Route.via(r.dst().toString(), r.gateway().toString()));
         }
         return new Result(ifs, ips, rs, conf.dns().isEmpty() ? prev.dns() : conf.dns());
@@ -178,8 +188,10 @@ public final class OverlayPlugin implements CniPlugin {
         if (!env.netns().isEmpty()) {
             try {
                 datapath.deletePodInterface(Path.of(env.netns()), env.ifName());
+            } catch (HostAttachmentException e) {
+                failure = HostErrors.cni(e); // still release the address below, then report
             } catch (RuntimeException e) {
-                failure = e; // still release the address below, then report
+                failure = e;
             }
         }
         if (Files.isDirectory(conf.dataDir())) {
@@ -204,7 +216,11 @@ public final class OverlayPlugin implements CniPlugin {
                 "CHECK needs prevResult", "the runtime must pass the result of ADD as prevResult"));
         SubnetEnv subnet = HostSubnet.read(conf.subnetFile());
         Path netns = existingNetns(env);
-        new AttachmentCheck(datapath, masquerade).verify(env, conf, subnet, netns, prev);
+        try {
+            new AttachmentCheck(datapath, masquerade).verify(env, conf, subnet, netns, prev);
+        } catch (HostAttachmentException e) {
+            throw HostErrors.cni(e);
+        }
     }
 
     @Override

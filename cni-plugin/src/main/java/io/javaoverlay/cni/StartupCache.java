@@ -32,7 +32,7 @@ import io.javaoverlay.core.ipam.Allocation;
 import io.javaoverlay.core.ipam.Allocator;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
-import io.javaoverlay.cni.kernel.LinuxDatapath;
+import io.javaoverlay.core.host.NetlinkHostAttachment;
 import io.javaoverlay.core.firewall.Iptables;
 
 /**
@@ -87,7 +87,7 @@ final class StartupCache {
      */
     private static void exercise() throws IOException {
         Path dir = Files.createTempDirectory("javaoverlay-cni-cache");
-        try (LinuxDatapath datapath = new LinuxDatapath()) {
+        try (NetlinkHostAttachment datapath = new NetlinkHostAttachment()) {
             Path subnetFile = dir.resolve("subnet.env");
             Files.writeString(subnetFile, "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
             String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"cache\",\"type\":\"javaoverlay\",\"subnetFile\":\""

@@ -14,9 +14,10 @@
  *       {@link io.javaoverlay.cni.OverlayPlugin} is the implementation.</li>
  *   <li>{@code model}: domain values; {@code wire}: their JSON forms per spec version, kept apart
  *       (jackson-core's streaming API, no databind: see {@code JsonTree}).</li>
- *   <li>{@link io.javaoverlay.cni.Datapath} is the kernel seam (bridge, veth, addresses,
- *       routes); {@code kernel.LinuxDatapath} implements it with the netlink package, and the
- *       unit tests with an in-memory fake.</li>
+ *   <li>The kernel seam (bridge, veth, addresses, routes) is overlay-core's
+ *       {@link io.javaoverlay.core.host.HostAttachment}, shared with the Docker face:
+ *       {@code NetlinkHostAttachment} on the kernel, overlay-core's test {@code FakeHostAttachment}
+ *       in the unit tests. {@code HostErrors} maps its failures to CNI error codes.</li>
  * </ul>
  *
  * <h2>Design notes</h2>

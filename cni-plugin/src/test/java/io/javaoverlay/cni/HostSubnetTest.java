@@ -37,7 +37,7 @@ class HostSubnetTest {
 
     @Test
     void aHugeFileIsRefusedAndAMissingOneIsTryAgain() throws Exception {
-        Path big = Files.writeString(dir.resolve("big"), "#".repeat((int) HostSubnet.MAX_SUBNET_ENV_BYTES + 1));
+        Path big = Files.writeString(dir.resolve("big"), "#".repeat((int) io.javaoverlay.core.config.SubnetEnv.MAX_BYTES + 1));
         assertInvalid(big, "larger than");
         assertThatThrownBy(() -> HostSubnet.read(dir.resolve("absent")))
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TRY_AGAIN_LATER));

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.cni.model.Attachment;
 import io.javaoverlay.cni.model.Dns;
 import io.javaoverlay.cni.model.Interface;
@@ -33,7 +34,7 @@ class OverlayPluginTest {
     @TempDir
     Path dir;
 
-    private final FakeDatapath datapath = new FakeDatapath();
+    private final FakeHostAttachment datapath = new FakeHostAttachment();
     private final List<String> masqCalls = new ArrayList<>();
     private final Masquerade masquerade = new Masquerade() {
         @Override
@@ -87,7 +88,7 @@ class OverlayPluginTest {
         assertThat(r.ips().get(0).interfaceIndex()).hasValue(2);
         assertThat(r.routes()).extracting(rt -> rt.dst() + " via " + rt.gw().orElse("?"))
                 .containsExactly("10.5.0.0/16 via 10.5.72.1", "0.0.0.0/0 via 10.5.72.1");
-        assertThat(datapath.bridgeAddress).hasToString("10.5.72.1/24");
+        assertThat(datapath.addresses("cni0")).singleElement().hasToString("10.5.72.1/24");
         assertThat(datapath.forwarding).isTrue();
         assertThat(datapath.hairpin).containsExactly(r.interfaces().get(1).name());
         assertThat(datapath.pods.get(netns).get("eth0").link().mtu()).isEqualTo(1450);
@@ -130,7 +131,7 @@ class OverlayPluginTest {
                     .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TRY_AGAIN_LATER));
             assertThat(asked[0]).isEqualTo(askedBeforeGone + 1);
             assertThat(reservations().all()).isEmpty();
-            assertThat(datapath.host.keySet()).containsExactly("cni0");
+            assertThat(datapath.links.keySet()).containsExactly("cni0");
             assertThat(datapath.pods.getOrDefault(netns, Map.of())).isEmpty();
         }
         assertThat(plugin.add(env(CniCommand.ADD, "c1", netns), conf()).ips()).hasSize(1);
@@ -149,7 +150,7 @@ class OverlayPluginTest {
         datapath.failConfigure = true;
         assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
-        assertThat(datapath.host.keySet()).containsExactly("cni0");
+        assertThat(datapath.links.keySet()).containsExactly("cni0");
         assertThat(datapath.pods.get(netns)).isEmpty();
         assertThat(reservations().all()).isEmpty();
     }
@@ -163,7 +164,7 @@ class OverlayPluginTest {
                     assertThat(e.msg()).contains("agent is not running");
                     assertThat(e.details()).contains(subnetFile.toString());
                 });
-        assertThat(datapath.host).isEmpty();
+        assertThat(datapath.links).isEmpty();
     }
 
     @Test
@@ -182,7 +183,7 @@ class OverlayPluginTest {
             assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
                     .isBetween(io.javaoverlay.core.files.LockFile.DEFAULT_WAIT.minusMillis(100),
                             io.javaoverlay.core.files.LockFile.DEFAULT_WAIT.plusSeconds(5));
-            assertThat(datapath.host.keySet()).as("no veth").containsExactly("cni0");
+            assertThat(datapath.links.keySet()).as("no veth").containsExactly("cni0");
             assertThat(datapath.pods.getOrDefault(netns, Map.of())).isEmpty();
         }
         assertThat(reservations().all()).as("no reservation").isEmpty();
@@ -210,7 +211,7 @@ class OverlayPluginTest {
         plugin.add(env(CniCommand.ADD, "c1", netns), conf());
         plugin.del(env(CniCommand.DEL, "c1", netns), conf());
         assertThat(datapath.pods.get(netns)).isEmpty();
-        assertThat(datapath.host.keySet()).containsExactly("cni0");
+        assertThat(datapath.links.keySet()).containsExactly("cni0");
         assertThat(reservations().all()).isEmpty();
         plugin.del(env(CniCommand.DEL, "c1", netns), conf());
         // containerd sends an empty CNI_NETNS when the namespace is gone; the agent may be gone too

@@ -9,15 +9,17 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.firewall.Iptables;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.docker.driver.NetworkDriver;
 import io.javaoverlay.docker.driver.Reconciler;
 import io.javaoverlay.docker.host.HostFirewall;
-import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.core.host.HostAttachment;
+import io.javaoverlay.core.host.NetlinkHostAttachment;
+import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.docker.host.IptablesFirewall;
-import io.javaoverlay.docker.host.NetlinkHostNetwork;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.server.Json;
 import io.javaoverlay.docker.server.PluginRoutes;
@@ -55,11 +57,11 @@ public final class DockerPlugin implements AutoCloseable {
     public record Settings(Path socket, Path dataDir, Path ipamDir, Path subnetFile, String bridge, Duration leaseWait) {
 
         public static final Path DEFAULT_SOCKET = Path.of("/run/docker/plugins/javaoverlay.sock");
-        public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay/docker");
+        public static final Path DEFAULT_DATA_DIR = Path.of(HostDefaults.DOCKER_STATE_DIR);
         /** The CNI plugin's default {@code dataDir}: both faces must reserve in one place. */
-        public static final Path DEFAULT_IPAM_DIR = Path.of("/var/lib/javaoverlay/ipam");
+        public static final Path DEFAULT_IPAM_DIR = Path.of(HostDefaults.IPAM_DIR);
         /** The CNI plugin's default {@code bridge} (flannel's): the gateway address lives on one bridge. */
-        public static final String DEFAULT_BRIDGE = "cni0";
+        public static final String DEFAULT_BRIDGE = HostDefaults.BRIDGE;
 
         /**
          * Up to 30 s: long enough for an agent started with the plugin to reach etcd and lease a
@@ -85,7 +87,8 @@ public final class DockerPlugin implements AutoCloseable {
 
     /** Starts the plugin on this host: netlink and iptables in the calling process's namespace. */
     public static DockerPlugin start(Settings settings) throws IOException {
-        NetlinkHostNetwork host = NetlinkHostNetwork.openHere();
+        // a socket of the calling thread's namespace: the plugin runs in the host's
+        NetlinkHostAttachment host = new NetlinkHostAttachment(NetlinkSocket.open());
         try {
             return start(settings, host, new IptablesFirewall(Iptables.local()), host);
         } catch (IOException | RuntimeException e) {
@@ -95,7 +98,7 @@ public final class DockerPlugin implements AutoCloseable {
     }
 
     /** Starts the plugin on the given host side (tests pass fakes here). */
-    public static DockerPlugin start(Settings settings, HostNetwork host, HostFirewall firewall, AutoCloseable hostHandle)
+    public static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, AutoCloseable hostHandle)
             throws IOException {
         StateStore state = StateStore.open(settings.dataDir());
         HostLease lease = HostLease.fromFile(settings.subnetFile());

@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4Net;
 
@@ -29,7 +30,7 @@ final class InProcessPlugin implements AutoCloseable {
 
     final Path dir;
     final DockerPlugin.Settings settings;
-    final FakeHostNetwork host = new FakeHostNetwork();
+    final FakeHostAttachment host = new FakeHostAttachment();
     final FakeFirewall firewall = new FakeFirewall();
     DockerPlugin plugin;
     PluginClient client;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
@@ -220,7 +221,7 @@ class NetworkLifecycleTest {
         assertThat(join.get("StaticRoutes").get(0).get("NextHop").asText()).isEqualTo("10.5.72.1");
         assertThat(join.get("DisableGatewayService").asBoolean()).isFalse();
 
-        FakeHostNetwork.FakeLink host = p.host.links.get(vethHost(EP));
+        FakeHostAttachment.FakeLink host = p.host.links.get(vethHost(EP));
         assertThat(host.master()).isEqualTo(InProcessPlugin.BRIDGE);
         assertThat(host.mtu()).isEqualTo(1450);
         assertThat(p.host.links.get(vethContainer(EP)).mac()).hasToString(MAC);
@@ -334,7 +335,7 @@ class NetworkLifecycleTest {
     void theBridgeStaysWhileSomethingElseIsAttached() {
         p.requestPool();
         p.createNetwork(NET, Map.of());
-        p.host.links.put("vethcni1", new FakeHostNetwork.FakeLink("vethcni1", "veth", InProcessPlugin.BRIDGE, null, 1450,
+        p.host.links.put("vethcni1", new FakeHostAttachment.FakeLink("vethcni1", "veth", InProcessPlugin.BRIDGE, null, 1450,
                 List.of(), null));
         p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET));
         assertThat(p.host.links).containsKey(InProcessPlugin.BRIDGE);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.host.HostFirewall;
 
@@ -84,9 +85,9 @@ class PluginRestartTest {
     @Test
     void vethsNoEndpointOwnsAreDeletedAtStart() {
         p.plugin.close();
-        p.host.ensureBridge(InProcessPlugin.BRIDGE, io.javaoverlay.core.net.Ip4Net.parseHost(InProcessPlugin.GATEWAY));
-        p.host.createVethPair(InProcessPlugin.BRIDGE, "vjo0123456789ab", "tjo0123456789ab", null, 1450);
-        p.host.links.put("eth9", new FakeHostNetwork.FakeLink("eth9", "veth", null, null, 1500, List.of(), null));
+        p.host.ensureBridge(InProcessPlugin.BRIDGE, io.javaoverlay.core.net.Ip4Net.parseHost(InProcessPlugin.GATEWAY), 1450);
+        p.host.createDetachedVeth(InProcessPlugin.BRIDGE, "vjo0123456789ab", "tjo0123456789ab", null, 1450);
+        p.host.links.put("eth9", new FakeHostAttachment.FakeLink("eth9", "veth", null, null, 1500, List.of(), null));
         p.startPlugin();
         assertThat(p.host.links).doesNotContainKeys("vjo0123456789ab", "tjo0123456789ab")
                 .containsKeys("eth9", vethHost(EP), InProcessPlugin.BRIDGE);
@@ -123,7 +124,7 @@ class PluginRestartTest {
         String legacyHost = "vjo" + old.substring(0, 12);
         p.plugin.close();
         writeEarlierPluginsEndpoint(old, "10.5.72.7/24", "/var/run/docker/netns/old");
-        p.host.createVethPair(InProcessPlugin.BRIDGE, legacyHost, "tjo" + old.substring(0, 12), null, 1450);
+        p.host.createDetachedVeth(InProcessPlugin.BRIDGE, legacyHost, "tjo" + old.substring(0, 12), null, 1450);
         p.host.moveToSandbox("tjo" + old.substring(0, 12));
         p.startPlugin();
 
@@ -145,7 +146,7 @@ class PluginRestartTest {
         p.plugin.close();
         writeEarlierPluginsEndpoint(first, "10.5.72.8/24", "/var/run/docker/netns/first");
         writeEarlierPluginsEndpoint(second, "10.5.72.9/24", null);
-        p.host.createVethPair(InProcessPlugin.BRIDGE, sharedHost, "tjofedcba987654", null, 1450);
+        p.host.createDetachedVeth(InProcessPlugin.BRIDGE, sharedHost, "tjofedcba987654", null, 1450);
         p.host.moveToSandbox("tjofedcba987654");
         p.startPlugin();
 

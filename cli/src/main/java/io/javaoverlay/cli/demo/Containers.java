@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
 
 /**
@@ -19,7 +20,7 @@ import io.javaoverlay.core.net.Ip4;
  */
 final class Containers {
 
-    static final String BRIDGE = "cni0";
+    static final String BRIDGE = HostDefaults.BRIDGE;
     static final String CNI_VERSION = "1.0.0";
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -54,7 +54,7 @@ final class StatusReport {
                     : "not ready: " + s.path("Reason").asText("?"), agentUrl));
         }
         sb.append(String.format("%-11s %s%n", "subnet.env:", subnetEnv.map(e -> subnetFile + ": FLANNEL_NETWORK=" + e.network()
-                + " FLANNEL_SUBNET=" + e.subnet() + " FLANNEL_MTU=" + e.mtu() + " FLANNEL_IPMASQ=" + e.ipMasq())
+                + " FLANNEL_SUBNET=" + e.gateway() + " FLANNEL_MTU=" + e.mtu() + " FLANNEL_IPMASQ=" + e.ipMasq())
                 .orElse(subnetEnvProblem.orElse("?"))));
         if (agentProblem.isPresent()) {
             return sb.toString();
@@ -124,7 +124,7 @@ final class StatusReport {
         env.put("Path", subnetFile.toString());
         subnetEnv.ifPresent(e -> {
             env.put("FLANNEL_NETWORK", e.network().toString());
-            env.put("FLANNEL_SUBNET", e.subnet().toString());
+            env.put("FLANNEL_SUBNET", e.gateway().toString());
             env.put("FLANNEL_MTU", e.mtu());
             env.put("FLANNEL_IPMASQ", e.ipMasq());
         });

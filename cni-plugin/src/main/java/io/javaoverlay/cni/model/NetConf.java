@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.cni.CniVersion;
 
 /**
@@ -28,8 +29,8 @@ public record NetConf(CniVersion cniVersion, String name, String type, Path subn
                       Optional<List<Attachment>> validAttachments) {
 
     public static final Path DEFAULT_SUBNET_FILE = Path.of("/run/flannel/subnet.env");
-    public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay/ipam");
-    public static final String DEFAULT_BRIDGE = "cni0";
+    public static final Path DEFAULT_DATA_DIR = Path.of(HostDefaults.IPAM_DIR);
+    public static final String DEFAULT_BRIDGE = HostDefaults.BRIDGE;
 
     public NetConf {
         requestedIps = List.copyOf(requestedIps);

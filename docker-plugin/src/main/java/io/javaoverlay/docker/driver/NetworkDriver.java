@@ -33,7 +33,7 @@ import io.javaoverlay.docker.api.NetworkDriverMessages.ProgramExternalConnectivi
 import io.javaoverlay.docker.api.NetworkDriverMessages.StaticRoute;
 import io.javaoverlay.docker.api.PluginMessages.Empty;
 import io.javaoverlay.docker.host.HostFirewall;
-import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
@@ -60,11 +60,11 @@ public final class NetworkDriver {
 
     private final StateStore state;
     private final HostLease lease;
-    private final HostNetwork host;
+    private final HostAttachment host;
     private final HostFirewall firewall;
     private final String bridge;
 
-    public NetworkDriver(StateStore state, HostLease lease, HostNetwork host, HostFirewall firewall, String bridge) {
+    public NetworkDriver(StateStore state, HostLease lease, HostAttachment host, HostFirewall firewall, String bridge) {
         this.state = state;
         this.lease = lease;
         this.host = host;
@@ -103,8 +103,8 @@ public final class NetworkDriver {
             throw new PluginException.Refused("pool " + subnet + " is not this host's subnet " + env.lease()
                     + "; create the network with --ipam-driver javaoverlay and without --subnet");
         }
-        if (pool.gateway() != null && !pool.gateway().isEmpty() && !hostAddress("Gateway", pool.gateway()).equals(env.subnet())) {
-            throw new PluginException.Refused("gateway " + pool.gateway() + " is not the host bridge's address " + env.subnet()
+        if (pool.gateway() != null && !pool.gateway().isEmpty() && !hostAddress("Gateway", pool.gateway()).equals(env.gateway())) {
+            throw new PluginException.Refused("gateway " + pool.gateway() + " is not the host bridge's address " + env.gateway()
                     + "; create the network without --gateway");
         }
         NetworkOptions options = NetworkOptions.parse(req.options());
@@ -113,8 +113,8 @@ public final class NetworkDriver {
             throw new PluginException.Refused("MTU " + mtu + " is not possible on this overlay: it must be between " + MIN_MTU
                     + " and the overlay's MTU " + env.mtu() + " (FLANNEL_MTU)");
         }
-        NetworkState network = new NetworkState(id, subnet, env.subnet().ip(), env.network(), mtu, options.internal(), bridge);
-        host.ensureBridge(bridge, env.subnet());
+        NetworkState network = new NetworkState(id, subnet, env.gateway().ip(), env.network(), mtu, options.internal(), bridge);
+        host.ensureBridge(bridge, env.gateway(), env.mtu());
         firewall.ensureForwarding(bridge);
         state.save(network);
         LOG.info("network {} created: {} gateway {} mtu {}{}", shortId(id), subnet, network.gateway(), mtu,
@@ -199,12 +199,12 @@ public final class NetworkDriver {
         EndpointState ep = endpoint(new EndpointRequest(req.networkId(), req.endpointId()));
         NetworkState network = network(ep.networkId());
         String sandbox = DockerInput.sandboxKey(req.sandboxKey());
-        requireCurrentLease(network);
+        SubnetEnv env = requireCurrentLease(network);
         requireOwnNames(ep);
         // The bridge may have gone (host reboot with our state on disk, someone deleted it).
-        host.ensureBridge(bridge, network.gatewayAddress());
+        host.ensureBridge(bridge, network.gatewayAddress(), env.mtu());
         // replaces a leftover of the same names: only this endpoint's (requireOwnNames)
-        host.createVethPair(bridge, ep.hostVeth(), ep.containerVeth(), ep.mac(), network.mtu());
+        host.createDetachedVeth(bridge, ep.hostVeth(), ep.containerVeth(), ep.mac(), network.mtu());
         state.save(ep.joinedTo(sandbox));
         LOG.info("endpoint {} joined {} via {}", shortId(ep.id()), sandbox, ep.hostVeth());
         List<StaticRoute> routes = List.of(
@@ -218,7 +218,7 @@ public final class NetworkDriver {
         String id = id("EndpointID", req.endpointId());
         state.endpoint(id).ifPresentOrElse(ep -> {
             unpublish(ep);
-            host.deleteLink(ep.hostVeth());
+            host.deleteHostLink(ep.hostVeth());
             state.save(ep.left());
             LOG.info("endpoint {} left", shortId(id));
         }, () -> LOG.info("leave of unknown endpoint {}: nothing to do", shortId(id)));
@@ -282,7 +282,7 @@ public final class NetworkDriver {
     private void removeIdleHostSetup() {
         try {
             firewall.removeAll();
-            if (host.bridgePorts(bridge).isEmpty() && host.deleteLink(bridge)) {
+            if (host.bridgePorts(bridge).isEmpty() && host.deleteHostLink(bridge)) {
                 LOG.info("bridge {} removed (no network and no container uses it)", bridge);
             }
         } catch (RuntimeException e) {
@@ -292,8 +292,8 @@ public final class NetworkDriver {
 
     private void removeEndpoint(EndpointState ep) {
         unpublish(ep);
-        host.deleteLink(ep.hostVeth());
-        host.deleteLink(ep.containerVeth());
+        host.deleteHostLink(ep.hostVeth());
+        host.deleteHostLink(ep.containerVeth());
         state.deleteEndpoint(ep.id());
         LOG.info("endpoint {} deleted", shortId(ep.id()));
     }
@@ -319,13 +319,14 @@ public final class NetworkDriver {
      * other hosts no longer send here. Waits for nothing itself: the server holds calls that
      * need the lease until the agent has one ({@code Route#needsLease}).
      */
-    private void requireCurrentLease(NetworkState network) {
+    private SubnetEnv requireCurrentLease(NetworkState network) {
         SubnetEnv env = lease.current();
         if (!env.lease().equals(network.pool())) {
             throw new PluginException.Refused("network " + shortId(network.id()) + " uses " + network.pool()
                     + " but this host's lease is now " + env.lease() + " (the agent got a new subnet); remove the network"
                     + " (docker network rm) and create it again");
         }
+        return env;
     }
 
     /**

@@ -13,7 +13,7 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.host.HostFirewall;
-import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
 import io.javaoverlay.docker.state.StateStore;
@@ -43,11 +43,11 @@ public final class Reconciler {
 
     private final StateStore state;
     private final HostLease lease;
-    private final HostNetwork host;
+    private final HostAttachment host;
     private final HostFirewall firewall;
     private final String bridge;
 
-    public Reconciler(StateStore state, HostLease lease, HostNetwork host, HostFirewall firewall, String bridge) {
+    public Reconciler(StateStore state, HostLease lease, HostAttachment host, HostFirewall firewall, String bridge) {
         this.state = state;
         this.lease = lease;
         this.host = host;
@@ -67,7 +67,8 @@ public final class Reconciler {
                         + " remove it and create it again", NetworkDriver.shortId(n.id()), n.pool(), env.get().lease());
                 continue;
             }
-            host.ensureBridge(n.bridge(), n.gatewayAddress());
+            // the overlay's MTU, as a CNI ADD sets it; the network's own while the agent has no lease
+            host.ensureBridge(n.bridge(), n.gatewayAddress(), env.map(SubnetEnv::mtu).orElse(n.mtu()));
         }
 
         Set<String> ours = new HashSet<>();
@@ -79,17 +80,17 @@ public final class Reconciler {
                 state.deleteEndpoint(ep.id());
                 continue;
             }
-            if (ep.joined() && !host.linkExists(ep.hostVeth())) {
+            if (ep.joined() && host.hostLink(ep.hostVeth()).isEmpty()) {
                 LOG.info("endpoint {}: its container's namespace is gone ({} missing); marking it left",
                         NetworkDriver.shortId(ep.id()), ep.hostVeth());
                 state.save(ep.left());
                 continue;
             }
-            if (ep.joined() && host.linkExists(ep.containerVeth())) {
+            if (ep.joined() && host.hostLink(ep.containerVeth()).isPresent()) {
                 // dockerd never moved the container end into the sandbox: the join did not finish
                 LOG.info("endpoint {}: its join never completed ({} still on the host); marking it left",
                         NetworkDriver.shortId(ep.id()), ep.containerVeth());
-                host.deleteLink(ep.hostVeth());
+                host.deleteHostLink(ep.hostVeth());
                 state.save(ep.left());
                 continue;
             }
@@ -99,8 +100,8 @@ public final class Reconciler {
             }
         }
 
-        for (String link : host.linkNames()) {
-            if (VethNames.looksOurs(link) && !ours.contains(link) && host.deleteLink(link)) {
+        for (String link : host.hostLinkNames()) {
+            if (VethNames.looksOurs(link) && !ours.contains(link) && host.deleteHostLink(link)) {
                 LOG.info("deleted stale veth {}", link);
             }
         }

@@ -99,7 +99,7 @@ public final class IpamDriver {
         LOG.info("pool {} requested", subnet);
         // Handing the gateway back with the pool spares libnetwork a RequestAddress for it.
         return new IpamMessages.RequestPoolResponse(id, isEmpty(req.pool()) ? ANY_POOL : subnet.toString(),
-                Map.of(GATEWAY_TYPE, env.subnet().toString()));
+                Map.of(GATEWAY_TYPE, env.gateway().toString()));
     }
 
     public PluginMessages.Empty releasePool(IpamMessages.ReleasePoolRequest req) {
@@ -113,13 +113,13 @@ public final class IpamDriver {
         SubnetEnv env = currentFor(poolSubnet(poolId));
         Map<String, String> options = req.options() == null ? Map.of() : req.options();
         Optional<Ip4> wanted = isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
-        Ip4 gateway = env.subnet().ip();
+        Ip4 gateway = env.gateway().ip();
         if (GATEWAY_TYPE.equals(options.get(REQUEST_ADDRESS_TYPE))) {
             if (wanted.isPresent() && !wanted.get().equals(gateway)) {
                 throw new PluginException.Refused("the gateway of a javaoverlay network is the host bridge's address " + gateway
                         + "; create the network without --gateway (or with --gateway " + gateway + ")");
             }
-            return new IpamMessages.RequestAddressResponse(env.subnet().toString(), Map.of());
+            return new IpamMessages.RequestAddressResponse(env.gateway().toString(), Map.of());
         }
         // the MAC names the reservation in the shared store, one line of a record file: only a
         // MAC (what dockerd sends) may get there, in one spelling, so a repeat finds it again

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.firewall.IptablesException;
 import io.javaoverlay.core.ipam.IpamException;
+import io.javaoverlay.core.host.HostAttachmentException;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.PluginException;
@@ -75,7 +76,8 @@ final class ErrorReplies {
      * command's own words, which say what is wrong better than anything we could add.
      */
     private static boolean isHostFailure(Throwable t) {
-        return t instanceof IptablesException || t instanceof NetlinkException || t instanceof IpamException
+        return t instanceof IptablesException || t instanceof NetlinkException || t instanceof HostAttachmentException
+                || t instanceof IpamException
                 || t instanceof UncheckedIOException;
     }
 

@@ -30,12 +30,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.firewall.FirewallException;
-import io.javaoverlay.core.firewall.Iptables;
-import io.javaoverlay.core.firewall.OverlayFirewall;
 import io.javaoverlay.core.firewall.TrafficManager;
-import io.javaoverlay.core.firewall.TrafficManagers;
-import io.javaoverlay.core.lease.DiskLeaseStore;
-import io.javaoverlay.core.lease.EtcdLeaseStore;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
@@ -47,7 +42,6 @@ import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.metrics.RuntimeMetrics;
 import io.javaoverlay.core.netlink.Errno;
 import io.javaoverlay.core.netlink.NetlinkException;
-import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.Route;
 import io.javaoverlay.core.net.Ip4Net;
 
@@ -91,8 +85,8 @@ public final class Agent {
     /** When a VTEP MAC collision was last repaired. */
     private Instant lastCollisionRepair;
     static final Duration COLLISION_REPAIR_INTERVAL = Duration.ofSeconds(30);
-    /** Reads the host's addresses and routes for {@link #admission}; null with --no-data-path. */
-    private NetlinkSocket hostNl;
+    /** The machine: store, interfaces, kernel view, firewall, environment. */
+    private final AgentHost host;
     private HostView lastHostView;
     private volatile boolean stopping;
     private volatile String notReady = "starting";
@@ -100,16 +94,24 @@ public final class Agent {
     /** What {@code /status} shows of this host; set once the lease is held. */
     private volatile AgentStatus.Own own;
     private volatile String backendName = "none";
-    private final SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+    private final SystemdNotify systemd;
     /** Beaten by the one thread on every turn of its loops; the systemd watchdog pings only while it is fresh. */
     private final Heartbeat heartbeat = new Heartbeat();
     /** The peer count last told to systemd ({@code STATUS=}), -1 before ready. */
     private int statusPeers = -1;
     private String statusPrefix = "";
 
+    /** The agent of this machine: {@link LocalAgentHost} with the process's environment. */
     public Agent(AgentOptions options, BackendRegistry backends) {
+        this(options, backends, new LocalAgentHost(options, System.getenv()));
+    }
+
+    /** An agent on {@code host}; {@link #run()} closes it when it returns. */
+    public Agent(AgentOptions options, BackendRegistry backends, AgentHost host) {
         this.options = options;
         this.backends = backends;
+        this.host = host;
+        this.systemd = SystemdNotify.fromEnvironment(host.environment());
     }
 
     /** Asks the agent to stop; safe from any thread (a signal handler). {@link #run()} then returns 0. */
@@ -135,15 +137,15 @@ public final class Agent {
         Backend backend = null;
         Optional<SystemdWatchdog> watchdog = Optional.empty();
         try {
-            watchdog = SystemdWatchdog.start(System.getenv(), ProcessHandle.current().pid(), systemd, heartbeat);
+            watchdog = SystemdWatchdog.start(host.environment(), ProcessHandle.current().pid(), systemd, heartbeat);
             if (options.healthzPort() > 0) {
                 health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson,
                         () -> AgentStatus.json(notReady, own, peers.size(), admission == null ? List.of() : admission.rejected(),
                                 storeEvents.recent()));
                 healthPort = health.port();
             }
-            ExternalInterface ext = new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp());
-            store = openStore();
+            ExternalInterface ext = host.externalInterface();
+            store = host.openStore();
             SubnetManager sm = new SubnetManager(store, options.leaseTtl());
             LOG.info("using {}", store.describe());
 
@@ -152,7 +154,7 @@ public final class Agent {
                 return EXIT_OK;
             }
             NetworkConfig config = maybeConfig.get();
-            if (options.dataPath() && !StartupChecks.ofThisHost().passed(config)) {  // flanneld's: br_netfilter loaded
+            if (!host.startupChecksPass(config)) {  // flanneld's: br_netfilter loaded
                 return EXIT_FAILED;
             }
 
@@ -167,7 +169,6 @@ public final class Agent {
             Registration reg = backend.register(config);
             LeaseAttrs attrs = reg.attrs(ext.publicIp());
             publicIp = ext.publicIp();
-            hostNl = options.dataPath() ? NetlinkSocket.open() : null;
             Backend owner = backend;
             List<Ip4Net> hostRoutes = hostView().foreignRoutesIn(config.network(), owner::ownsRoute).stream()
                     .map(Route::ip4Destination).toList();
@@ -197,17 +198,13 @@ public final class Agent {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
             }
 
-            // EnableNFTables picks nftables over iptables; the other tool's rules are removed, as flanneld does
-            TrafficManager firewall = options.dataPath()
-                    ? TrafficManagers.local().start(config.enableNFTables(), options.ipMasq(), options.iptablesForwardRules(),
-                            options.ipMasqFullyRandom())
-                    : new OverlayFirewall(Iptables.local(), false, false);
+            TrafficManager firewall = host.trafficManager(config);
             if (!installRules(firewall, config.network(), lease.subnet())) {
                 return EXIT_FAILED;
             }
             SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), reg.mtu(), options.ipMasq());
             env.write(options.subnetFile());
-            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.subnet(), env.mtu());
+            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.gateway(), env.mtu());
             notReady = null;
             OverlayMetrics.ready(true);
             LOG.info("javaoverlay is ready");
@@ -241,16 +238,9 @@ public final class Agent {
             closeQuietly("backend", backend);
             closeQuietly("lease store", store);
             closeQuietly("health server", health);
-            closeQuietly("host netlink socket", hostNl);
+            closeQuietly("host side", host);
             LOG.info("stopped");
         }
-    }
-
-    private LeaseStore openStore() {
-        if (options.etcd().isPresent()) {
-            return EtcdLeaseStore.connect(options.etcd().get());
-        }
-        return new DiskLeaseStore(options.leaseDir(), options.netConfigPath());
     }
 
     /** The leases in the store now, for the backend's choice of identity; none when the store cannot say. */
@@ -548,11 +538,8 @@ public final class Agent {
      * never run on nothing), and nothing at all for an agent that programs no data path.
      */
     private HostView hostView() {
-        if (hostNl == null) {
-            return HostView.none();
-        }
         try {
-            lastHostView = HostView.read(hostNl);
+            lastHostView = host.hostView();
         } catch (NetlinkException e) {
             if (lastHostView == null) {
                 throw new BackendException("cannot read this host's addresses and routes: " + e.getMessage(), e);

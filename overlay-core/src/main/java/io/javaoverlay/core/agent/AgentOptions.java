@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.EtcdOptions;
@@ -34,7 +35,7 @@ public record AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<P
                            String healthzIp, int healthzPort, Path dataDir, Duration configPollInterval,
                            boolean iptablesForwardRules, Duration iptablesResync, boolean dataPath, boolean ipMasqFullyRandom) {
 
-    public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/javaoverlay");
+    public static final Path DEFAULT_DATA_DIR = Path.of(HostDefaults.DATA_DIR);
     public static final Duration DEFAULT_RENEW_MARGIN = Duration.ofMinutes(60);
     /** flannel's default for {@code --iptables-resync}. */
     public static final Duration DEFAULT_IPTABLES_RESYNC = Duration.ofSeconds(5);

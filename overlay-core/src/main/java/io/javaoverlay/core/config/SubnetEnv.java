@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,24 +25,25 @@ import io.javaoverlay.core.net.Ip4Net;
  * </pre>
  *
  * {@code FLANNEL_SUBNET} is the first host address of the lease with its prefix: the bridge's
- * address, so that {@code docker --bip=${FLANNEL_SUBNET}} works unchanged. IPv6 keys are written
+ * address ({@link #gateway()}; the lease itself is {@link #lease()}), so that
+ * {@code docker --bip=${FLANNEL_SUBNET}} works unchanged. IPv6 keys are written
  * only when IPv6 is enabled.
  *
  * @param ipv6Network {@code FLANNEL_IPV6_NETWORK}, empty unless IPv6 is enabled
  * @param ipv6Subnet  {@code FLANNEL_IPV6_SUBNET}, empty unless IPv6 is enabled
  */
-public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress subnet, int mtu, boolean ipMasq,
+public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boolean ipMasq,
                         Optional<String> ipv6Network, Optional<String> ipv6Subnet) {
 
     /** flannel's default location, read by its CNI plugin. */
     public static final Path DEFAULT_PATH = Path.of("/run/flannel/subnet.env");
 
     public SubnetEnv {
-        if (network == null || subnet == null) {
+        if (network == null || gateway == null) {
             throw new IllegalArgumentException("FLANNEL_NETWORK and FLANNEL_SUBNET are required");
         }
-        if (!network.contains(subnet.network())) {
-            throw new IllegalArgumentException("FLANNEL_SUBNET " + subnet + " is not inside FLANNEL_NETWORK " + network);
+        if (!network.contains(gateway.network())) {
+            throw new IllegalArgumentException("FLANNEL_SUBNET " + gateway + " is not inside FLANNEL_NETWORK " + network);
         }
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("FLANNEL_MTU must be 68-65535, got " + mtu);
@@ -57,14 +59,32 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress subnet, int mtu, bool
 
     /** The leased subnet itself ({@code 10.5.72.0/24}). */
     public Ip4Net lease() {
-        return subnet.network();
+        return gateway.network();
     }
 
+    /** subnet.env is a few lines; anything longer is not one, and is not read whole. */
+    public static final long MAX_BYTES = 64 * 1024;
+
     /**
-     * Reads a subnet.env file. A missing file is a {@link MissingException} (the agent is not
-     * running or not ready yet); a file that cannot be understood is an {@link InvalidException}.
+     * Reads a subnet.env file: the one reader both faces and the tools use. A missing file is a
+     * {@link MissingException} (the agent is not running or not ready yet); a file that cannot be
+     * understood, or is no regular file of sane size, is an {@link InvalidException}: reading a
+     * FIFO would wait for a writer forever, and a device such as /dev/zero would never end.
      */
     public static SubnetEnv read(Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new MissingException(path);
+        }
+        if (!attrs.isRegularFile()) {
+            throw new InvalidException(path.toString(), "it is not a regular file (a directory, FIFO, socket or device);"
+                    + " name the file the agent writes (default " + DEFAULT_PATH + ")");
+        }
+        if (attrs.size() > MAX_BYTES) {
+            throw new InvalidException(path.toString(), "it is larger than " + MAX_BYTES + " bytes; the agent writes a few lines there");
+        }
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
@@ -124,7 +144,7 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress subnet, int mtu, bool
     public String format() {
         StringBuilder sb = new StringBuilder();
         sb.append("FLANNEL_NETWORK=").append(network).append('\n');
-        sb.append("FLANNEL_SUBNET=").append(subnet).append('\n');
+        sb.append("FLANNEL_SUBNET=").append(gateway).append('\n');
         ipv6Network.ifPresent(v -> sb.append("FLANNEL_IPV6_NETWORK=").append(v).append('\n'));
         ipv6Subnet.ifPresent(v -> sb.append("FLANNEL_IPV6_SUBNET=").append(v).append('\n'));
         sb.append("FLANNEL_MTU=").append(mtu).append('\n');

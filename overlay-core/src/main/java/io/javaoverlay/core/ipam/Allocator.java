@@ -39,7 +39,7 @@ public final class Allocator {
 
     /** The allocator for the subnet the agent leased on this host, gateway = {@code FLANNEL_SUBNET}'s address. */
     public static Allocator forHost(SubnetEnv env, Store store) {
-        return new Allocator(env.lease(), env.subnet().ip(), store);
+        return new Allocator(env.lease(), env.gateway().ip(), store);
     }
 
     public Ip4Net subnet() {

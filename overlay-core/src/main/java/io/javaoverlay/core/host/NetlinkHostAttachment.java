@@ -1,4 +1,4 @@
-package io.javaoverlay.cni.kernel;
+package io.javaoverlay.core.host;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +11,12 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.javaoverlay.cni.CniException;
-import io.javaoverlay.cni.Datapath;
-import io.javaoverlay.cni.ErrorCode;
+import io.javaoverlay.core.host.HostAttachmentException.Kind;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.Address;
 import io.javaoverlay.core.netlink.Link;
+import io.javaoverlay.core.netlink.Links;
 import io.javaoverlay.core.netlink.NetNs;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.NetlinkSocket;
@@ -25,15 +25,17 @@ import io.javaoverlay.core.netlink.Route;
 import io.javaoverlay.core.netlink.Sysctl;
 
 /**
- * {@link Datapath} on the running kernel through the netlink package. One netlink socket for
- * the host namespace and one per container namespace, opened on first use (a DEL whose
- * namespace is already gone never loads the native layer) and kept for the invocation.
+ * {@link HostAttachment} on the running kernel through the netlink package. One netlink socket
+ * for the host namespace (the caller's: handed in, or opened on first use, so a CNI DEL whose
+ * namespace is already gone never loads the native layer) and one per container namespace, kept
+ * until {@link #close()}. Not thread-safe: a CNI call uses one per invocation, the Docker plugin
+ * serialises its calls.
  */
-public final class LinuxDatapath implements Datapath, AutoCloseable {
+public final class NetlinkHostAttachment implements HostAttachment, AutoCloseable {
 
     /** Set up on first use, so a DEL that has nothing to log never initialises logging. */
     private static final class Log {
-        static final Logger LOG = LoggerFactory.getLogger(LinuxDatapath.class);
+        static final Logger LOG = LoggerFactory.getLogger(NetlinkHostAttachment.class);
     }
 
     /** setns(2) refused: the caller lacks CAP_SYS_ADMIN. */
@@ -42,6 +44,14 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
     private NetlinkSocket host;
     private final Map<Path, NetNs> namespaces = new HashMap<>();
     private final Map<Path, NetlinkSocket> sockets = new HashMap<>();
+
+    /** Opens its host socket on first use, in the namespace of the thread that first needs it. */
+    public NetlinkHostAttachment() {}
+
+    /** Over an open socket of the host's namespace; {@link #close()} closes it. */
+    public NetlinkHostAttachment(NetlinkSocket host) {
+        this.host = host;
+    }
 
     private NetlinkSocket host() {
         if (host == null) {
@@ -62,8 +72,8 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             } catch (NetlinkException.NotANetworkNamespace e) {
                 throw notANetworkNamespace(path, e);
             } catch (NetlinkException e) {
-                throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "cannot open the container's network namespace",
-                        "CNI_NETNS=" + path + ": " + e.getMessage(), e);
+                throw new HostAttachmentException(Kind.NOT_A_NAMESPACE, "cannot open the container's network namespace",
+                        path + ": " + e.getMessage(), e);
             } catch (UnsupportedOperationException e) {
                 throw kernel("open " + path, e);
             }
@@ -82,12 +92,12 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             } catch (NetlinkException e) {
                 if (e.errno() == EPERM) {
                     // the path is fine; this process may not enter it (setns needs CAP_SYS_ADMIN)
-                    throw new CniException(ErrorCode.KERNEL_FAILURE, "not permitted to enter the container's network namespace",
-                            "setns into CNI_NETNS=" + path + " needs CAP_SYS_ADMIN (the agent serving CNI calls too: "
+                    throw new HostAttachmentException(Kind.NOT_PERMITTED, "not permitted to enter the container's network namespace",
+                            "setns into " + path + " needs CAP_SYS_ADMIN (the agent serving CNI calls too: "
                                     + "run it with that capability): " + e.getMessage(), e);
                 }
-                throw new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS is not a network namespace",
-                        "cannot enter CNI_NETNS=" + path + ": " + e.getMessage(), e);
+                throw new HostAttachmentException(Kind.NOT_A_NAMESPACE, "not a network namespace",
+                        "cannot enter " + path + ": " + e.getMessage(), e);
             }
             sockets.put(path, s);
         }
@@ -103,6 +113,9 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         try {
             boolean existed = nl.links().get(name).isPresent();
             Link bridge = nl.links().ensureBridge(name);
+            if (!existed) {
+                Log.LOG.info("created bridge {} for {}", name, gateway.network());
+            }
             if (!existed && bridge.macAddress().isPresent()) {
                 // A bridge takes the lowest MAC of its ports unless its own was set: it would change
                 // as containers come and go and leave their ARP caches pointing at a gone gateway.
@@ -129,6 +142,7 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             }
             if (!present) {
                 nl.addresses().replace(Address.ip4(bridge.index(), gateway));
+                Log.LOG.info("bridge {}: address {}", name, gateway);
             }
             if (!bridge.isUp()) {
                 nl.links().setUp(bridge.index());
@@ -150,7 +164,7 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
     }
 
     @Override
-    public VethPair createVeth(String bridge, String hostName, Path netns, String ifName, int mtu, boolean hairpin) {
+    public VethPair createPodVeth(String bridge, String hostName, Path netns, String ifName, int mtu, boolean hairpin) {
         NetNs ns = ns(netns);
         NetlinkSocket nl = host();
         NetlinkSocket in = inside(netns);
@@ -180,6 +194,37 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
                 e.addSuppressed(cleanup);
             }
             throw kernel("set up veth " + hostName + " / " + ifName, e);
+        }
+    }
+
+    @Override
+    public void createDetachedVeth(String bridge, String hostEnd, String containerEnd, MacAddress mac, int mtu) {
+        NetlinkSocket nl = host();
+        Links links = nl.links();
+        Link hostLink;
+        try {
+            if (links.deleteIfExists(hostEnd)) {
+                Log.LOG.info("replaced leftover veth {}", hostEnd);
+            }
+            if (links.deleteIfExists(containerEnd)) {
+                Log.LOG.info("replaced leftover veth {}", containerEnd);
+            }
+            Link master = links.require(bridge);
+            hostLink = links.create(NewLink.veth(hostEnd, NewLink.VethPeer.named(containerEnd).withMac(mac).withMtu(mtu))
+                    .withMtu(mtu));
+            try {
+                links.setMaster(hostLink.index(), master.index());
+                links.setUp(hostLink.index());
+            } catch (NetlinkException e) {
+                try {
+                    links.deleteIfExists(hostEnd);
+                } catch (NetlinkException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
+        } catch (NetlinkException e) {
+            throw kernel("set up veth " + hostEnd + " / " + containerEnd, e);
         }
     }
 
@@ -221,8 +266,8 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         NetlinkSocket in;
         try {
             in = inside(netns);
-        } catch (CniException e) {
-            Log.LOG.warn("DEL: {} ({}); nothing to delete there", e.getMessage(), e.details());
+        } catch (HostAttachmentException e) {
+            Log.LOG.warn("DEL: {} ({}); nothing to delete there", e.summary(), e.details());
             return false;
         }
         try {
@@ -250,6 +295,39 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
             return link.isPresent() ? Optional.of(state(link.get())) : Optional.empty();
         } catch (NetlinkException e) {
             throw kernel("look up " + name, e);
+        }
+    }
+
+    @Override
+    public List<String> hostLinkNames() {
+        try {
+            List<String> names = new ArrayList<>();
+            for (Link l : host().links().list()) {
+                names.add(l.name());
+            }
+            return names;
+        } catch (NetlinkException e) {
+            throw kernel("list links", e);
+        }
+    }
+
+    @Override
+    public List<String> bridgePorts(String bridge) {
+        NetlinkSocket nl = host();
+        try {
+            Optional<Link> br = nl.links().get(bridge);
+            if (br.isEmpty()) {
+                return List.of();
+            }
+            List<String> ports = new ArrayList<>();
+            for (Link l : nl.links().list()) {
+                if (l.masterIndex() == br.get().index()) {
+                    ports.add(l.name());
+                }
+            }
+            return ports;
+        } catch (NetlinkException e) {
+            throw kernel("list the ports of " + bridge, e);
         }
     }
 
@@ -284,7 +362,7 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
         try {
             Sysctl.ipForward(true);
         } catch (RuntimeException e) {
-            throw new CniException(ErrorCode.KERNEL_FAILURE, "cannot enable IPv4 forwarding", e.getMessage(), e);
+            throw new HostAttachmentException(Kind.KERNEL, "cannot enable IPv4 forwarding", String.valueOf(e.getMessage()), e);
         }
     }
 
@@ -293,18 +371,18 @@ public final class LinuxDatapath implements Datapath, AutoCloseable {
                 l.mtu(), l.masterIndex(), l.isUp());
     }
 
-    private static CniException notANetworkNamespace(Path path, NetlinkException e) {
-        return new CniException(ErrorCode.INVALID_ENVIRONMENT, "CNI_NETNS is not a network namespace",
-                "CNI_NETNS=" + path + " must name the container's network namespace (e.g. /var/run/netns/NAME or"
+    private static HostAttachmentException notANetworkNamespace(Path path, NetlinkException e) {
+        return new HostAttachmentException(Kind.NOT_A_NAMESPACE, "not a network namespace",
+                path + " must name the container's network namespace (e.g. /var/run/netns/NAME or"
                         + " /proc/PID/ns/net): " + e.getMessage(), e);
     }
 
-    /** A netlink failure as the plugin's error. */
-    private static CniException kernel(String what, RuntimeException e) {
+    /** A netlink failure as this layer's error. */
+    private static HostAttachmentException kernel(String what, RuntimeException e) {
         if (e instanceof UnsupportedOperationException) {
-            return new CniException(ErrorCode.KERNEL_FAILURE, "netlink is not available", e.getMessage(), e);
+            return new HostAttachmentException(Kind.UNAVAILABLE, "netlink is not available", String.valueOf(e.getMessage()), e);
         }
-        return new CniException(ErrorCode.KERNEL_FAILURE, "cannot " + what, e.getMessage(), e);
+        return new HostAttachmentException(Kind.KERNEL, "cannot " + what, String.valueOf(e.getMessage()), e);
     }
 
     @Override

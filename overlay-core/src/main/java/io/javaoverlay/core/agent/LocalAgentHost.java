@@ -1,0 +1,82 @@
+package io.javaoverlay.core.agent;
+
+import java.util.Map;
+
+import io.javaoverlay.core.backend.ExternalInterface;
+import io.javaoverlay.core.backend.HostView;
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.firewall.Iptables;
+import io.javaoverlay.core.firewall.OverlayFirewall;
+import io.javaoverlay.core.firewall.TrafficManager;
+import io.javaoverlay.core.firewall.TrafficManagers;
+import io.javaoverlay.core.lease.DiskLeaseStore;
+import io.javaoverlay.core.lease.EtcdLeaseStore;
+import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.netlink.NetlinkSocket;
+
+/**
+ * The machine this process runs on, as {@link AgentOptions} describe it: etcd or the embedded
+ * store, the kernel's interfaces and routes through netlink, iptables or nftables. With
+ * {@code --no-data-path} it reads nothing of the kernel and installs no rules.
+ */
+public final class LocalAgentHost implements AgentHost {
+
+    private final AgentOptions options;
+    private final Map<String, String> environment;
+    private NetlinkSocket netlink;
+
+    public LocalAgentHost(AgentOptions options, Map<String, String> environment) {
+        this.options = options;
+        this.environment = Map.copyOf(environment);
+    }
+
+    @Override
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    @Override
+    public LeaseStore openStore() {
+        if (options.etcd().isPresent()) {
+            return EtcdLeaseStore.connect(options.etcd().get());
+        }
+        return new DiskLeaseStore(options.leaseDir(), options.netConfigPath());
+    }
+
+    @Override
+    public ExternalInterface externalInterface() {
+        return new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp());
+    }
+
+    @Override
+    public boolean startupChecksPass(NetworkConfig config) {
+        return !options.dataPath() || StartupChecks.ofThisHost().passed(config);
+    }
+
+    @Override
+    public TrafficManager trafficManager(NetworkConfig config) {
+        // EnableNFTables picks nftables over iptables; the other tool's rules are removed, as flanneld does
+        return options.dataPath()
+                ? TrafficManagers.local().start(config.enableNFTables(), options.ipMasq(), options.iptablesForwardRules(),
+                        options.ipMasqFullyRandom())
+                : new OverlayFirewall(Iptables.local(), false, false);
+    }
+
+    @Override
+    public HostView hostView() {
+        if (!options.dataPath()) {
+            return HostView.none();
+        }
+        if (netlink == null) {
+            netlink = NetlinkSocket.open();
+        }
+        return HostView.read(netlink);
+    }
+
+    @Override
+    public void close() {
+        if (netlink != null) {
+            netlink.close();
+        }
+    }
+}
