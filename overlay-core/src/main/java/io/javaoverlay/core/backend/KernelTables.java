@@ -1,0 +1,88 @@
+package io.javaoverlay.core.backend;
+
+import java.util.List;
+
+import io.javaoverlay.core.netlink.FdbEntry;
+import io.javaoverlay.core.netlink.Neighbour;
+import io.javaoverlay.core.netlink.NetlinkSocket;
+import io.javaoverlay.core.netlink.Route;
+
+/**
+ * The kernel tables the route-programming backends write for their peers: IPv4 routes, neighbour
+ * entries and FDB entries. Failures are {@link io.javaoverlay.core.netlink.NetlinkException}s as
+ * the kernel reports them ({@code NotFound} when deleting what is gone). {@link #of} is the kernel;
+ * the unit tests of {@link PeerReconciler} and the backends use an in-memory table.
+ */
+public interface KernelTables {
+
+    void replaceRoute(Route route);
+
+    void deleteRoute(Route route);
+
+    /** Every IPv4 route of the main table. */
+    List<Route> routes();
+
+    void replaceNeighbour(Neighbour neighbour);
+
+    void deleteNeighbour(Neighbour neighbour);
+
+    /** The IPv4 neighbour entries on one link. */
+    List<Neighbour> neighbours(int linkIndex);
+
+    void replaceFdb(FdbEntry entry);
+
+    void deleteFdb(FdbEntry entry);
+
+    /** The FDB entries of one link. */
+    List<FdbEntry> fdb(int linkIndex);
+
+    /** The tables of {@code nl}'s network namespace. */
+    static KernelTables of(NetlinkSocket nl) {
+        return new KernelTables() {
+            @Override
+            public void replaceRoute(Route route) {
+                nl.routes().replace(route);
+            }
+
+            @Override
+            public void deleteRoute(Route route) {
+                nl.routes().delete(route);
+            }
+
+            @Override
+            public List<Route> routes() {
+                return nl.routes().listIp4();
+            }
+
+            @Override
+            public void replaceNeighbour(Neighbour neighbour) {
+                nl.neighbours().replace(neighbour);
+            }
+
+            @Override
+            public void deleteNeighbour(Neighbour neighbour) {
+                nl.neighbours().delete(neighbour);
+            }
+
+            @Override
+            public List<Neighbour> neighbours(int linkIndex) {
+                return nl.neighbours().listIp4(linkIndex);
+            }
+
+            @Override
+            public void replaceFdb(FdbEntry entry) {
+                nl.fdb().replace(entry);
+            }
+
+            @Override
+            public void deleteFdb(FdbEntry entry) {
+                nl.fdb().delete(entry);
+            }
+
+            @Override
+            public List<FdbEntry> fdb(int linkIndex) {
+                return nl.fdb().list(linkIndex);
+            }
+        };
+    }
+}

@@ -1,0 +1,237 @@
+package io.javaoverlay.core.backend.vxlan;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.backend.ExternalInterface;
+import io.javaoverlay.core.backend.KernelTables;
+import io.javaoverlay.core.backend.PeerReconciler;
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.MacAddress;
+import io.javaoverlay.core.netlink.FdbEntry;
+import io.javaoverlay.core.netlink.Neighbour;
+import io.javaoverlay.core.netlink.NetlinkException;
+import io.javaoverlay.core.netlink.Route;
+
+/**
+ * vxlan's path to a peer: a neighbour entry (VTEP address -> VTEP MAC), an FDB entry (VTEP MAC
+ * -> public IP) and an onlink route through the VXLAN device; with DirectRouting, to a peer on
+ * the same L2 network, a plain route via its public IP instead.
+ */
+final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VxlanPaths.class);
+
+    private final KernelTables kernel;
+    /** The VXLAN device's index: it changes when the device is made again. */
+    private final IntSupplier device;
+    private final ExternalInterface external;
+    private final NetworkConfig config;
+    /** The external interface's networks with DirectRouting on (peers there are routed directly), else none. */
+    private final List<Ip4Net> externalNetworks;
+    private final Supplier<Optional<Ip4Net>> own;
+
+    VxlanPaths(KernelTables kernel, IntSupplier device, ExternalInterface external, NetworkConfig config,
+               List<Ip4Net> externalNetworks, Supplier<Optional<Ip4Net>> own) {
+        this.kernel = kernel;
+        this.device = device;
+        this.external = external;
+        this.config = config;
+        this.externalNetworks = List.copyOf(externalNetworks);
+        this.own = own;
+    }
+
+    @Override
+    public Optional<VxlanPeer> path(Lease lease) {
+        VxlanPeer.Result r = VxlanPeer.from(lease);
+        if (r.peer() == null) {
+            LOG.warn("ignoring the lease of {} at {}: {}", lease.subnet(), lease.attrs().publicIp(), r.problem());
+            return Optional.empty();
+        }
+        return Optional.of(r.peer().withDirect(isOnSameL2(r.peer().publicIp())));
+    }
+
+    private boolean isOnSameL2(Ip4 publicIp) {
+        for (Ip4Net n : externalNetworks) {
+            if (n.contains(publicIp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The neighbour entry, the FDB entry, then the route; the route last, because the moment it
+     * exists the kernel sends through it, and without the neighbour entry it would try to ARP for
+     * the VTEP across a device that cannot answer. Everything is "replace": idempotent.
+     */
+    @Override
+    public void program(VxlanPeer peer, VxlanPeer before, Map<Ip4Net, VxlanPeer> programmed) {
+        if (before != null && !before.direct() && (peer.direct() || !before.vtepMac().equals(peer.vtepMac())
+                || !before.publicIp().equals(peer.publicIp()))) {
+            // the old VTEP's FDB entry would otherwise stay (entries are keyed by MAC)
+            deleteFdbUnlessShared(before, programmed);
+            if (peer.direct()) {
+                deleteQuietly(() -> kernel.deleteNeighbour(neighbour(before)));
+            }
+        }
+        if (peer.direct()) {
+            kernel.replaceRoute(directRoute(peer));
+        } else {
+            kernel.replaceNeighbour(neighbour(peer));
+            kernel.replaceFdb(FdbEntry.vxlan(device.getAsInt(), peer.vtepMac(), peer.publicIp()));
+            kernel.replaceRoute(vxlanRoute(peer.subnet()));
+        }
+    }
+
+    /** The route first, so nothing routes into a half-removed path. */
+    @Override
+    public void unprogram(VxlanPeer gone, Map<Ip4Net, VxlanPeer> remaining) {
+        deleteQuietly(() -> kernel.deleteRoute(gone.direct() ? directRoute(gone) : vxlanRoute(gone.subnet())));
+        if (!gone.direct()) {
+            deleteQuietly(() -> kernel.deleteNeighbour(neighbour(gone)));
+            deleteFdbUnlessShared(gone, remaining);
+        }
+    }
+
+    /**
+     * Deletes the FDB entry of a peer that is going unless another programmed peer has the same
+     * (VtepMAC, public IP): two leases of one machine share the entry, and the survivor needs it.
+     */
+    private void deleteFdbUnlessShared(VxlanPeer gone, Map<Ip4Net, VxlanPeer> remaining) {
+        for (VxlanPeer p : remaining.values()) {
+            if (!p.direct() && !p.subnet().equals(gone.subnet()) && p.vtepMac().equals(gone.vtepMac())
+                    && p.publicIp().equals(gone.publicIp())) {
+                return;
+            }
+        }
+        deleteQuietly(() -> kernel.deleteFdb(FdbEntry.vxlan(device.getAsInt(), gone.vtepMac(), gone.publicIp())));
+    }
+
+    private Neighbour neighbour(VxlanPeer peer) {
+        return Neighbour.permanent(device.getAsInt(), peer.subnet().address(), peer.vtepMac());
+    }
+
+    /** {@code <peer subnet> via <peer subnet>.0 dev flannel.N onlink}: the gateway is the peer's VTEP address. */
+    private Route vxlanRoute(Ip4Net subnet) {
+        return Route.ip4(subnet).via(subnet.address()).device(device.getAsInt()).withOnlink()
+                .withProtocol(Route.PROTOCOL_JAVAOVERLAY);
+    }
+
+    private Route directRoute(VxlanPeer peer) {
+        return Route.ip4(peer.subnet()).via(peer.publicIp()).device(external.index()).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
+    }
+
+    private static void deleteQuietly(Runnable delete) {
+        try {
+            delete.run();
+        } catch (NetlinkException.NotFound e) {
+            // already gone: the goal
+        } catch (NetlinkException e) {
+            LOG.warn("cleanup failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Removes what an earlier run left for subnets that are no longer leased: routes into the
+     * overlay network through the VXLAN device (or, with DirectRouting, routes through the
+     * external interface that carry javaoverlay's protocol mark), neighbour entries and FDB
+     * entries on the device that no current peer needs. The device is javaoverlay's (or flannel's)
+     * alone, so what is on it was made by one of them.
+     */
+    @Override
+    public void cleanUpStale(Map<Ip4Net, VxlanPeer> wanted) {
+        Set<Ip4> peerVteps = new HashSet<>();
+        Set<MacAddress> peerMacs = new HashSet<>();
+        for (VxlanPeer p : wanted.values()) {
+            peerVteps.add(p.subnet().address());
+            peerMacs.add(p.vtepMac());
+        }
+        int link = device.getAsInt();
+        Optional<Ip4Net> ownSubnet = own.get();
+        int removed = 0;
+        try {
+            for (Route r : kernel.routes()) {
+                if (r.isDefault() || r.gateway() == null) {
+                    continue;
+                }
+                Ip4Net dst = r.ip4Destination();
+                // through the external interface only what carries our mark: an operator's route there stays
+                boolean ours = r.outputIndex() == link
+                        || (r.outputIndex() == external.index() && r.protocol() == Route.PROTOCOL_JAVAOVERLAY);
+                if (ours && config.network().contains(dst) && !wanted.containsKey(dst) && !ownSubnet.map(dst::equals).orElse(false)) {
+                    deleteQuietly(() -> kernel.deleteRoute(r));
+                    LOG.info("removed stale route {} (no lease for {} any more)", r, dst);
+                    removed++;
+                }
+            }
+            for (Neighbour n : kernel.neighbours(link)) {
+                if (n.isPermanent() && !peerVteps.contains(Ip4.of(n.address()))) {
+                    deleteQuietly(() -> kernel.deleteNeighbour(n));
+                    removed++;
+                }
+            }
+            for (FdbEntry f : kernel.fdb(link)) {
+                if (f.destination() != null && !peerMacs.contains(f.mac())) {
+                    deleteQuietly(() -> kernel.deleteFdb(f));
+                    removed++;
+                }
+            }
+        } catch (NetlinkException e) {
+            LOG.warn("cannot clean up state from an earlier run: {}", e.getMessage());
+        }
+        if (removed > 0) {
+            LOG.info("removed {} stale routes, neighbour and FDB entries left from an earlier run", removed);
+        }
+    }
+
+    /**
+     * A route, neighbour or FDB entry someone deleted (ip route flush, ip neigh flush, bridge fdb
+     * del, or a peer sharing the entry that went away) leaves the peer unreachable.
+     */
+    @Override
+    public Map<Ip4Net, String> damaged(Map<Ip4Net, VxlanPeer> programmed) {
+        int link = device.getAsInt();
+        Set<Ip4Net> routed = new HashSet<>();
+        for (Route r : kernel.routes()) {
+            if (!r.isDefault() && (r.outputIndex() == link || r.outputIndex() == external.index())) {
+                routed.add(r.ip4Destination());
+            }
+        }
+        Set<Ip4> neighbours = new HashSet<>();
+        for (Neighbour n : kernel.neighbours(link)) {
+            if (n.isPermanent()) {
+                neighbours.add(Ip4.of(n.address()));
+            }
+        }
+        Set<String> fdb = new HashSet<>();
+        for (FdbEntry f : kernel.fdb(link)) {
+            if (f.destination() != null) {
+                fdb.add(f.mac() + " " + f.destination());
+            }
+        }
+        Map<Ip4Net, String> damaged = new HashMap<>();
+        for (VxlanPeer p : programmed.values()) {
+            String missing = !routed.contains(p.subnet()) ? "route"
+                    : p.direct() ? null
+                    : !neighbours.contains(p.subnet().address()) ? "neighbour entry"
+                    : !fdb.contains(p.vtepMac() + " " + p.publicIp()) ? "FDB entry" : null;
+            if (missing != null) {
+                damaged.put(p.subnet(), "the " + missing + " of peer " + p + " disappeared");
+            }
+        }
+        return damaged;
+    }
+}
