@@ -1,11 +1,8 @@
 package io.javaoverlay.cni.server;
 
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
@@ -18,6 +15,7 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.javaoverlay.core.files.UnixSocketFile;
 import io.javaoverlay.cni.CniMain;
 
 /**
@@ -59,6 +57,8 @@ public final class CniSocketServer implements AutoCloseable {
     static final int MAX_CONNECTIONS = 64;
 
     private final Path path;
+    /** The socket file this server bound: only that one is removed at close. */
+    private final Object identity;
     private final AFUNIXServerSocket server;
     private final OptionalLong group;
     private final NamespaceId ownNetns;
@@ -67,7 +67,8 @@ public final class CniSocketServer implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private CniSocketServer(Path path, AFUNIXServerSocket server, OptionalLong group, NamespaceId ownNetns) {
+    private CniSocketServer(Path path, Object identity, AFUNIXServerSocket server, OptionalLong group, NamespaceId ownNetns) {
+        this.identity = identity;
         this.path = path;
         this.server = server;
         this.group = group;
@@ -89,29 +90,21 @@ public final class CniSocketServer implements AutoCloseable {
      */
     public static CniSocketServer start(Path path, Optional<String> group) throws IOException {
         Path socket = path.toAbsolutePath();
-        Path dir = socket.getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
-        if (Files.exists(socket)) {
-            if (answers(socket)) {
-                throw new IOException(socket + " is already served by another process (another agent on this host?); "
-                        + "give this agent another --cni-socket, or --cni-socket= to serve none");
-            }
-            Files.delete(socket);
-        }
+        UnixSocketFile.prepare(socket, "--cni-socket (or --cni-socket= to serve none)");
         NamespaceId own = NamespaceId.ofNetwork("self");
         AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
         OptionalLong gid;
+        Object identity;
         try {
             server.bind(AFUNIXSocketAddress.of(socket.toFile()), MAX_CONNECTIONS);
+            identity = UnixSocketFile.identity(socket);
             gid = new SocketAccess(group).applyTo(socket);
         } catch (IOException | RuntimeException e) {
             server.close();
             Files.deleteIfExists(socket);
             throw e;
         }
-        CniSocketServer s = new CniSocketServer(socket, server, gid, own);
+        CniSocketServer s = new CniSocketServer(socket, identity, server, gid, own);
         s.acceptor.start();
         LOG.info("serving CNI calls on {} ({})", socket, gid.isPresent() ? "root and group " + group.get() : "root only");
         return s;
@@ -119,14 +112,6 @@ public final class CniSocketServer implements AutoCloseable {
 
     public Path path() {
         return path;
-    }
-
-    private static boolean answers(Path socket) {
-        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private void acceptLoop() {
@@ -190,10 +175,6 @@ public final class CniSocketServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            LOG.warn("cannot remove {}: {}", path, e.toString());
-        }
+        UnixSocketFile.removeIfOurs(path, identity);
     }
 }

@@ -135,7 +135,7 @@ class CniSocketServerTest {
     @Test
     void aSecondServerOnALiveSocketIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CniSocketServer.start(socket))
-                .isInstanceOf(IOException.class).hasMessageContaining("already served by another process");
+                .isInstanceOf(IOException.class).hasMessageContaining("another process is serving");
     }
 
     @Test

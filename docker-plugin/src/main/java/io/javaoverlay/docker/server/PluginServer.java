@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.core.files.UnixSocketFile;
+
 /**
  * Jetty serving the plugin protocol on a Unix socket.
  *
@@ -52,7 +54,7 @@ public final class PluginServer implements AutoCloseable {
     /** Binds {@code socket} (mode 0600) and serves {@code handler} until {@link #close()}. */
     public static PluginServer start(Path socket, Handler handler, ObjectMapper json) throws IOException {
         Path target = socket.toAbsolutePath();
-        SocketFile.prepare(target);
+        UnixSocketFile.prepare(target, "--plugin-socket");
         Path staging = Files.createTempDirectory(target.getParent(), ".jo-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path bound = staging.resolve("s");
@@ -75,7 +77,7 @@ public final class PluginServer implements AutoCloseable {
             server.start();
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
             Files.move(bound, target, StandardCopyOption.ATOMIC_MOVE);
-            Object identity = SocketFile.identity(target);
+            Object identity = UnixSocketFile.identity(target);
             LOG.info("serving the Docker plugin API on {}", target);
             return new PluginServer(server, target, identity);
         } catch (Exception e) {
@@ -95,7 +97,7 @@ public final class PluginServer implements AutoCloseable {
     @Override
     public void close() {
         stopQuietly(server);
-        SocketFile.removeIfOurs(socket, socketIdentity);
+        UnixSocketFile.removeIfOurs(socket, socketIdentity);
     }
 
     private static void stopQuietly(Server server) {

@@ -1,4 +1,4 @@
-package io.javaoverlay.docker.server;
+package io.javaoverlay.core.files;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -12,48 +12,51 @@ import java.nio.file.attribute.BasicFileAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.javaoverlay.core.files.FileModes;
-
 /**
- * The socket path's life before bind and after close: a socket file left by a plugin that
- * was killed is replaced, one that another process still serves is not, anything that is not
- * a socket is never deleted.
+ * A Unix socket path's life before bind and after close, for every socket javaoverlay serves (the
+ * Docker plugin's, the agent's CNI socket): a socket file left by a process that was killed is
+ * replaced, one that another process still serves is not, anything that is not a socket is never
+ * deleted, and at close only the file this process bound is removed (a newer server may own the
+ * path by then).
  */
-final class SocketFile {
+public final class UnixSocketFile {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SocketFile.class);
+    private static final Logger LOG = LoggerFactory.getLogger(UnixSocketFile.class);
 
     /** sun_path is 108 bytes with its terminating NUL. */
-    static final int MAX_PATH_BYTES = 107;
+    public static final int MAX_PATH_BYTES = 107;
 
-    private SocketFile() {}
+    private UnixSocketFile() {}
 
-    /** Makes {@code path} free to bind: creates its directory, removes a stale socket. */
-    static void prepare(Path path) throws IOException {
+    /**
+     * Makes {@code path} free to bind: creates its directory ({@code rwx------} when missing),
+     * removes a stale socket. {@code option} names the flag that chose the path, for messages.
+     */
+    public static void prepare(Path path, String option) throws IOException {
         if (path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
             throw new IOException("socket path " + path + " is longer than the " + MAX_PATH_BYTES
-                    + " bytes a Unix socket address holds; choose a shorter --plugin-socket");
+                    + " bytes a Unix socket address holds; choose a shorter " + option);
         }
-        // made root-only when missing; when it exists it is Docker's (/run/docker/plugins), and
-        // the socket's own rw------- keeps other users from connecting
+        // made root-only when missing; when it exists it may be another program's (Docker's
+        // /run/docker/plugins), and the socket's own mode keeps other users from connecting
         FileModes.missingPrivateDirectories(path.toAbsolutePath().getParent());
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!attrs.isOther()) {
-            throw new IOException(path + " exists and is not a socket; remove it or choose another --plugin-socket");
+            throw new IOException(path + " exists and is not a socket; remove it or choose another " + option);
         }
         if (isServed(path)) {
             throw new IOException("another process is serving " + path
-                    + " (a javaoverlay plugin already running?); stop it first or choose another --plugin-socket");
+                    + " (another javaoverlay already running on this host?); stop it first or choose another " + option);
         }
-        LOG.warn("replacing stale socket {} (left by a plugin that did not shut down cleanly)", path);
+        LOG.warn("replacing stale socket {} (left by a process that did not shut down cleanly)", path);
         Files.delete(path);
     }
 
     /** True when something accepts connections on the socket. */
-    static boolean isServed(Path path) {
+    public static boolean isServed(Path path) {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(path));
             return true;
@@ -63,12 +66,12 @@ final class SocketFile {
     }
 
     /** The file's identity (device + inode), to delete it later only if it is still ours. */
-    static Object identity(Path path) throws IOException {
+    public static Object identity(Path path) throws IOException {
         return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     }
 
     /** Deletes the socket file if it is still the one we bound (a newer plugin may own the path now). */
-    static void removeIfOurs(Path path, Object identity) {
+    public static void removeIfOurs(Path path, Object identity) {
         try {
             if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && identity != null && identity.equals(identity(path))) {
                 Files.delete(path);
