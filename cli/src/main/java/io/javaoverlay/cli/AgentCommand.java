@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import io.javaoverlay.cni.server.CniSocketProtocol;
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.agent.Agent;
 import io.javaoverlay.core.agent.AgentOptions;
@@ -120,7 +121,7 @@ final class AgentCommand implements Callable<Integer> {
             description = "host state kept across restarts, e.g. the VXLAN VTEP MAC (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
-    @Option(names = "--cni-socket", paramLabel = "PATH", defaultValue = "/run/javaoverlay/cni.sock",
+    @Option(names = "--cni-socket", paramLabel = "PATH", defaultValue = CniSocketProtocol.DEFAULT_SOCKET,
             description = "serve CNI calls on this Unix socket, so the CNI plugin (bin/javaoverlay) hands them to this agent "
                     + "instead of starting a JVM per call; empty to serve none (default: ${DEFAULT-VALUE})")
     String cniSocket;

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import io.javaoverlay.cni.server.CniSocketProtocol;
 import io.javaoverlay.core.host.HostDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -95,7 +96,7 @@ final class CniCommand implements Runnable {
             ProcessBuilder pb = new ProcessBuilder(plugin.toString()).redirectErrorStream(true);
             pb.environment().put("CNI_COMMAND", "VERSION");
             // the JVM path is what needs the cache: a running agent must not answer this one
-            pb.environment().put("JAVAOVERLAY_CNI_SOCKET", "");
+            pb.environment().put(CniSocketProtocol.SOCKET_VARIABLE, "");
             Process p = pb.start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

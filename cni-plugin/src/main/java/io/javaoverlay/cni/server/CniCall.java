@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.cni.Caller;
 import io.javaoverlay.cni.CniCommand;
 import io.javaoverlay.cni.CniMain;
-import io.javaoverlay.cni.Dispatcher;
 import io.javaoverlay.cni.ProcessEnvironment;
 import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.core.metrics.OverlayMetrics;
@@ -116,7 +115,7 @@ final class CniCall implements Runnable {
         ByteArrayOutputStream body = new ByteArrayOutputStream(4096);
         byte[] chunk = new byte[16 * 1024];
         long deadline = System.nanoTime() + READ_DEADLINE.toNanos();
-        int limit = Dispatcher.MAX_CONFIG_BYTES + 1;
+        int limit = CniSocketProtocol.STDIN_LIMIT;
         try {
             while (body.size() < limit) {
                 long left = deadline - System.nanoTime();
@@ -183,7 +182,7 @@ final class CniCall implements Runnable {
 
     /** 503 with the caller's stdin (base64) as the body: the launcher runs the plugin itself with exactly that stdin. */
     private void refuse(String why, byte[] stdin) throws IOException {
-        Responses.write(socket.getOutputStream(), 503, "Service Unavailable", why,
+        Responses.write(socket.getOutputStream(), CniSocketProtocol.NOT_SERVED, why,
                 Base64.getEncoder().encode(stdin));
     }
 
@@ -218,9 +217,9 @@ final class CniCall implements Runnable {
         }
         try {
             if (exit == 0) {
-                Responses.write(socket.getOutputStream(), 200, "OK", "", stdout.toByteArray());
+                Responses.write(socket.getOutputStream(), CniSocketProtocol.RESULT, "", stdout.toByteArray());
             } else {
-                Responses.write(socket.getOutputStream(), 422, "Unprocessable Entity", "", stdout.toByteArray());
+                Responses.write(socket.getOutputStream(), CniSocketProtocol.ERROR_RESULT, "", stdout.toByteArray());
             }
         } catch (IOException e) {
             if (added) {

@@ -5,27 +5,19 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The CNI socket's answers, in the shape of an HTTP/1.1 response so the launcher can read the
- * status from the first line with a shell pattern (and launchers of the earlier protocol, which
- * sent HTTP requests, fall back to their own JVM on a 503):
- * <ul>
- *   <li>200: the plugin's stdout (exit status 0);</li>
- *   <li>422: its error result (exit status 1);</li>
- *   <li>503: not served here, the body is the caller's stdin in base64, for the launcher to
- *       run the plugin itself with; the reason is in the {@code JO-Reason} header and the
- *       agent's log.</li>
- * </ul>
+ * Writes the CNI socket's answers as {@link CniSocketProtocol} describes them (launchers of the
+ * earlier protocol, which sent HTTP requests, fall back to their own JVM on its 503).
  */
 final class Responses {
 
     private Responses() {}
 
-    static void write(OutputStream out, int status, String reason, String why, byte[] body) throws IOException {
-        StringBuilder head = new StringBuilder(160).append("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n")
+    static void write(OutputStream out, CniSocketProtocol.Status status, String why, byte[] body) throws IOException {
+        StringBuilder head = new StringBuilder(160).append(status.linePrefix()).append(status.reason()).append("\r\n")
                 .append("Content-Length: ").append(body.length).append("\r\n")
                 .append("Connection: close\r\n");
         if (!why.isEmpty()) {
-            head.append("JO-Reason: ").append(printable(why)).append("\r\n");
+            head.append(CniSocketProtocol.REASON_HEADER).append(": ").append(printable(why)).append("\r\n");
         }
         head.append("\r\n");
         out.write(head.toString().getBytes(StandardCharsets.UTF_8));
