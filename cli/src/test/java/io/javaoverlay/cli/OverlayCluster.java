@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
@@ -53,7 +54,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     private Map<String, String> agentEnv = Map.of();
     /** Agents run under a shell loop that starts them again when they exit, as systemd's Restart= does. */
     private boolean supervised;
-    private TestProcess etcd;
+    private UnderlayEtcd etcd;
     private final int initialHosts;
     private final boolean withContainers;
     final TestNetwork net;
@@ -62,7 +63,6 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     private volatile boolean failed;
     private final Map<Integer, Integer> starts = new HashMap<>();
     private final Map<Integer, List<TestNamespace>> containers = new HashMap<>();
-    private String etcdUrl;
 
     private OverlayCluster(String backendJson, int hosts, int initialHosts, boolean withContainers) {
         this.backendJson = backendJson;
@@ -164,7 +164,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
 
     /** etcd's data directory. */
     Path etcdDataDir() {
-        return net.workDir().resolve("etcd");
+        return etcd.dataDir();
     }
 
     /** Stops etcd (SIGTERM); its data stays unless the test removes it. */
@@ -178,27 +178,20 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     }
 
     private void startEtcd() {
-        TestNamespace ul = net.underlay();
-        String gw = net.underlayGateway().toString();
-        etcdUrl = "http://" + gw + ":2379";
-        Path data = etcdDataDir();
-        etcd = ul.start("etcd", List.of("/usr/bin/etcd", "--name", "e2e", "--data-dir", data.toString(),
-                "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
-                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-                "--initial-cluster", "e2e=http://127.0.0.1:2380", "--max-txn-ops", "10000"), Map.of());
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> ul.exec("etcdctl", "--endpoints", etcdUrl, "endpoint", "health").ok());
+        if (etcd == null) {
+            etcd = UnderlayEtcd.start(net, "e2e", "--max-txn-ops", "10000");
+        } else {
+            etcd.start();
+        }
     }
 
     /** etcdctl inside the underlay namespace; fails the test unless it succeeds; returns stdout. */
     String etcdctl(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("etcdctl", "--endpoints", etcdUrl));
-        cmd.addAll(List.of(args));
-        return net.underlay().exec(cmd, Map.of(), null, Duration.ofSeconds(30)).orThrow().stdout();
+        return etcd.etcdctl(args).orThrow().stdout();
     }
 
     String etcdUrl() {
-        return etcdUrl;
+        return etcd.url();
     }
 
     TestHost host(int n) {
@@ -237,7 +230,7 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         int run = starts.merge(n, 1, Integer::sum);
         TestHost h = host(n);
         List<String> cmd = List.of(launcher().toString(), "agent",
-                "--etcd-endpoints", etcdUrl, "--etcd-prefix", PREFIX,
+                "--etcd-endpoints", etcd.url(), "--etcd-prefix", PREFIX,
                 "--iface", h.underlayInterface(),
                 "--subnet-file", subnetFile(n).toString(),
                 "--data-dir", hostDir(n).resolve("data").toString(),

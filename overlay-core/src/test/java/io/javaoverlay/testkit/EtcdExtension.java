@@ -25,6 +25,8 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 
+import io.javaoverlay.core.lease.EtcdServerCommand;
+
 /**
  * A real etcd (Debian's {@code etcd-server}, {@code /usr/bin/etcd}) for a test class: started as
  * child processes on free 127.0.0.1 ports with a temporary data directory, stopped by PID and
@@ -45,7 +47,7 @@ import io.etcd.jetcd.ClientBuilder;
  */
 public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback {
 
-    private static final Path ETCD = Path.of("/usr/bin/etcd");
+    private static final Path ETCD = EtcdServerCommand.DEBIAN_ETCD;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final int memberCount;
@@ -332,30 +334,20 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
             try {
                 Files.createDirectories(dir);
                 String clientUrl = url(isolated ? isolatedClientPort : clientPort);
-                List<String> cmd = new ArrayList<>(List.of(ETCD.toString(),
-                        "--name", name,
-                        "--data-dir", dir.resolve("data").toString(),
-                        "--listen-client-urls", clientUrl,
-                        "--advertise-client-urls", clientUrl,
-                        "--listen-peer-urls", "http://127.0.0.1:" + peerPort,
-                        "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
-                        "--initial-cluster", cluster,
-                        "--initial-cluster-token", token,
-                        "--initial-cluster-state", initialized ? "existing" : "new",
-                        // short raft timers: members elect a leader in well under a second on loopback
-                        "--heartbeat-interval", "50",
-                        "--election-timeout", "500",
-                        "--logger", "zap",
-                        "--log-level", "warn"));
+                String peerUrl = "http://127.0.0.1:" + peerPort;
+                EtcdServerCommand command = EtcdServerCommand.single(ETCD, name, dir.resolve("data"), clientUrl)
+                        .inCluster(peerUrl, cluster)
+                        .with("--initial-cluster-token", token,
+                                "--initial-cluster-state", initialized ? "existing" : "new",
+                                // short raft timers: members elect a leader in well under a second on loopback
+                                "--heartbeat-interval", "50",
+                                "--election-timeout", "500",
+                                "--logger", "zap",
+                                "--log-level", "warn");
                 if (tls) {
-                    cmd.addAll(List.of(
-                            "--cert-file", tlsFiles.serverCert.toString(),
-                            "--key-file", tlsFiles.serverKey.toString()));
-                    if (clientCertAuth) {
-                        // etcd 3.4 asks for a client certificate whenever it has a trusted CA file
-                        cmd.addAll(List.of("--trusted-ca-file", tlsFiles.ca.toString(), "--client-cert-auth"));
-                    }
+                    command = command.withTls(tlsFiles.serverCert, tlsFiles.serverKey, clientCertAuth ? tlsFiles.ca : null);
                 }
+                List<String> cmd = command.args();
                 ProcessBuilder pb = new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("etcd.log").toFile()));

@@ -2,10 +2,10 @@ package io.javaoverlay.cli.demo;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.javaoverlay.core.lease.EtcdServerCommand;
 import io.javaoverlay.core.net.Ip4;
 
 /**
@@ -22,17 +22,8 @@ final class EtcdServer {
     /** Starts etcd and returns its client URL. */
     static String start(Sandbox sandbox, Path etcd, String ns, Ip4 address) {
         String client = "http://" + address + ":" + CLIENT_PORT;
-        // the peer port only needs to be reachable by etcd itself: the namespace's own loopback
-        String peer = "http://127.0.0.1:2380";
-        List<String> cmd = new ArrayList<>(List.of(etcd.toString(),
-                "--name", "demo",
-                "--data-dir", sandbox.dir().resolve("etcd").toString(),
-                "--listen-client-urls", client,
-                "--advertise-client-urls", client,
-                "--listen-peer-urls", peer,
-                "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", "demo=" + peer,
-                "--log-level", "warn"));
+        List<String> cmd = EtcdServerCommand.single(etcd, "demo", sandbox.dir().resolve("etcd"), client)
+                .with("--log-level", "warn").args();
         sandbox.start("etcd", ns, cmd, Map.of(), sandbox.dir().resolve("etcd.log"));
         return client;
     }

@@ -9,16 +9,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestHost;
-import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -83,14 +82,6 @@ class DockerPluginWaitsForLeaseIT {
     }
 
     private String startEtcd() {
-        TestNamespace ul = net.underlay();
-        String url = "http://" + net.underlayGateway() + ":2379";
-        ul.start("etcd", List.of("/usr/bin/etcd", "--name", "wait", "--data-dir", net.workDir().resolve("etcd").toString(),
-                "--listen-client-urls", url, "--advertise-client-urls", url,
-                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-                "--initial-cluster", "wait=http://127.0.0.1:2380"), Map.of());
-        Awaitility.await("etcd").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> ul.exec("etcdctl", "--endpoints", url, "endpoint", "health").ok());
-        return url;
+        return UnderlayEtcd.start(net, "wait").url();
     }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestHost;
-import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -103,14 +103,6 @@ class TwoDockerHostsIT {
     }
 
     private String startEtcd() {
-        TestNamespace ul = net.underlay();
-        String url = "http://" + net.underlayGateway() + ":2379";
-        ul.start("etcd", List.of("/usr/bin/etcd", "--name", "docker2", "--data-dir", net.workDir().resolve("etcd").toString(),
-                "--listen-client-urls", url, "--advertise-client-urls", url,
-                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-                "--initial-cluster", "docker2=http://127.0.0.1:2380"), Map.of());
-        Awaitility.await("etcd").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> ul.exec("etcdctl", "--endpoints", url, "endpoint", "health").ok());
-        return url;
+        return UnderlayEtcd.start(net, "docker2").url();
     }
 }

@@ -34,11 +34,10 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.javaoverlay.cli.docker.DockerHost;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.Exec;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
-import io.javaoverlay.testkit.TestHost;
-import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -72,6 +71,7 @@ class DaemonSetIT {
     static final Map<Integer, String> agentContainers = new HashMap<>();
     static String image;
     static String etcdUrl;
+    static UnderlayEtcd etcd;
     static Path pki;
     static Instant started;
 
@@ -180,17 +180,9 @@ class DaemonSetIT {
         // etcd 3.4 also dials itself (its gRPC gateway) with the server certificate: clientAuth too
         issue("server", "subjectAltName=IP:" + gw + "\nextendedKeyUsage=serverAuth,clientAuth");
         issue("client", "extendedKeyUsage=clientAuth");
-        String url = "https://" + gw + ":2379";
-        TestNamespace ul = NET.underlay();
-        ul.start("etcd", List.of("/usr/bin/etcd", "--name", "k8s", "--data-dir", NET.workDir().resolve("etcd").toString(),
-                "--listen-client-urls", url, "--advertise-client-urls", url,
-                "--cert-file", pki.resolve("server.pem").toString(), "--key-file", pki.resolve("server.key").toString(),
-                "--trusted-ca-file", pki.resolve("ca.pem").toString(), "--client-cert-auth",
-                "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
-                "--initial-cluster", "k8s=http://127.0.0.1:2380"), Map.of());
-        Awaitility.await("etcd").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> etcdctl(url, "endpoint", "health").ok());
-        return url;
+        etcd = UnderlayEtcd.startTls(NET, "k8s", pki.resolve("server.pem"), pki.resolve("server.key"), pki.resolve("ca.pem"),
+                pki.resolve("client.pem"), pki.resolve("client.key"));
+        return etcd.url();
     }
 
     private static void issue(String name, String ext) throws IOException {
@@ -206,12 +198,6 @@ class DaemonSetIT {
         Exec.run(cmd, Map.of(), null, Duration.ofSeconds(30)).orThrow();
     }
 
-    private static ExecResult etcdctl(String url, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("etcdctl", "--endpoints", url, "--cacert", pki.resolve("ca.pem").toString(),
-                "--cert", pki.resolve("client.pem").toString(), "--key", pki.resolve("client.key").toString()));
-        cmd.addAll(List.of(args));
-        return NET.underlay().exec(cmd, Map.of(), null, Duration.ofSeconds(30));
-    }
 
     /** scripts/make-local-base-image --no-java and scripts/kube-image on node 1's dockerd; docker save | docker load into the others. */
     private static void buildImageOnNode1AndLoadItIntoTheOthers() {
@@ -255,14 +241,14 @@ class DaemonSetIT {
     @Order(2)
     void everyNodeHasALeaseInEtcdAndSubnetEnvAndAnswersItsProbes() throws IOException {
         String prefix = MANIFEST.configValue("etcd-prefix");
-        assertThat(JSON.readTree(etcdctl(etcdUrl, "get", prefix + "/config", "--print-value-only").orThrow().stdout()))
+        assertThat(JSON.readTree(etcd.etcdctl("get", prefix + "/config", "--print-value-only").orThrow().stdout()))
                 .as("net-config put the ConfigMap's net-conf.json").isEqualTo(JSON.readTree(MANIFEST.configValue("net-conf.json")));
         List<String> subnets = new ArrayList<>();
         for (int n = 1; n <= NODES; n++) {
             TestKubelet k = nodes.get(n - 1);
             SubnetEnv env = SubnetEnv.read(k.docker().privateRun().resolve("flannel/subnet.env"));
             String key = prefix + "/subnets/" + env.lease().toString().replace('/', '-');
-            JsonNode lease = JSON.readTree(etcdctl(etcdUrl, "get", key, "--print-value-only").orThrow().stdout());
+            JsonNode lease = JSON.readTree(etcd.etcdctl("get", key, "--print-value-only").orThrow().stdout());
             assertThat(lease.path("PublicIP").asText()).as("node %d's lease names the node's address (status.hostIP)", n)
                     .isEqualTo(k.host().underlayIp().toString());
             assertThat(lease.path("BackendType").asText()).isEqualTo("vxlan");
@@ -272,7 +258,7 @@ class DaemonSetIT {
             assertThat(k.probe("agent", agent.getReadinessProbe(), agentContainers.get(n))).isEqualTo(200);
         }
         assertThat(subnets).doesNotHaveDuplicates();
-        String leases = etcdctl(etcdUrl, "get", "--prefix", "--keys-only", prefix + "/subnets/").orThrow().stdout();
+        String leases = etcd.etcdctl("get", "--prefix", "--keys-only", prefix + "/subnets/").orThrow().stdout();
         assertThat(leases.lines().filter(l -> !l.isBlank())).hasSize(NODES);
     }
 
