@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -31,9 +30,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.cni.testing.CniJson;
-import io.javaoverlay.cni.wire.JsonTree;
-import io.javaoverlay.core.net.Ip4Net;
-import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNamespace;
 
@@ -51,8 +47,6 @@ class CniAcrossHostsIT {
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.agentsOnly("{\"Type\":\"vxlan\"}", 2);
 
-    private static final String VERSION = "1.0.0";
-    private static final String BRIDGE = "cni0";
 
     /** Pods added so far, by container ID: host number and namespace. */
     private static final Map<String, Integer> podHost = new LinkedHashMap<>();
@@ -65,41 +59,16 @@ class CniAcrossHostsIT {
         Requirements.check().command("socat", "socat").orAbort();
     }
 
-    /** What one run of the executable printed and returned. */
-    record Run(int exit, String stdout, String stderr) {
-        @Override
-        public String toString() {
-            return "exit " + exit + ", stdout: " + stdout + ", stderr: " + stderr;
-        }
-    }
-
     private static String conf(int host) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("cniVersion", VERSION);
-        c.put("name", "crossnet");
-        c.put("type", "javaoverlay");
-        c.put("subnetFile", cluster.subnetFile(host).toString());
-        c.put("dataDir", cluster.hostDir(host).resolve("ipam").toString());
-        c.put("bridge", BRIDGE);
-        return new String(JsonTree.format(c), StandardCharsets.UTF_8);
+        return cluster.cniConf(host);
     }
 
-    /** The executable inside host {@code host}, with {@code socket} as its agent socket ("" for none). */
-    private static Run cni(int host, String socket, Map<String, String> env, String stdin) {
-        Map<String, String> e = new HashMap<>(env);
-        e.put("JAVAOVERLAY_CNI_SOCKET", socket);
-        ExecResult r = cluster.host(host).exec(List.of(OverlayCluster.launcher().toString()), e, stdin, Duration.ofSeconds(60));
-        return new Run(r.exitCode(), r.stdout(), r.stderr());
+    private static OverlayCluster.CniRun cni(int host, String socket, Map<String, String> env, String stdin) {
+        return cluster.cni(host, socket, env, stdin);
     }
 
     private static Map<String, String> env(String command, String id, TestNamespace pod) {
-        Map<String, String> env = new HashMap<>();
-        env.put("CNI_COMMAND", command);
-        env.put("CNI_CONTAINERID", id);
-        env.put("CNI_NETNS", pod == null ? "" : pod.netnsPath().toString());
-        env.put("CNI_IFNAME", "eth0");
-        env.put("CNI_PATH", "/usr/lib/cni");
-        return env;
+        return OverlayCluster.cniEnv(command, id, pod);
     }
 
     private static String agentSocket(int host) {
@@ -108,17 +77,13 @@ class CniAcrossHostsIT {
 
     /** ADD of a new pod on {@code host} through {@code socket}; checks the result's shape and address. */
     private static Map<String, Object> addPod(int host, String id, String socket) {
-        TestNamespace pod = cluster.net.createNamespace(id);
-        Run r = cni(host, socket, env("ADD", id, pod), conf(host));
-        assertThat(r.exit()).as("ADD %s on host %d: %s", id, host, r).isZero();
-        Map<String, Object> result = CniJson.assertAddResult(r.stdout(), VERSION);
-        assertThat(Ip4Net.parseHost(address(result)).ip()).as("address of %s", id).matches(a -> cluster.subnet(host).contains(a));
+        OverlayCluster.Pod pod = cluster.cniPod(host, id, socket);
         synchronized (podHost) {
             podHost.put(id, host);
-            pods.put(id, pod);
-            results.put(id, result);
+            pods.put(id, pod.ns());
+            results.put(id, pod.result());
         }
-        return result;
+        return pod.result();
     }
 
     @SuppressWarnings("unchecked")
@@ -197,18 +162,18 @@ class CniAcrossHostsIT {
     @Order(5)
     void errorsThroughTheAgentAreTheJvmPathsErrors() {
         Map<String, String> noId = env("ADD", "", pods.get("a1"));
-        Run agent = cni(1, agentSocket(1), noId, conf(1));
-        Run jvm = cni(1, "", noId, conf(1));
+        OverlayCluster.CniRun agent = cni(1, agentSocket(1), noId, conf(1));
+        OverlayCluster.CniRun jvm = cni(1, "", noId, conf(1));
         assertThat(agent.exit()).as("%s", agent).isEqualTo(1);
         CniJson.assertError(agent.stdout(), 4);
         assertThat(agent.stdout()).isEqualTo(jvm.stdout());
 
-        Run again = cni(1, agentSocket(1), env("ADD", "a1-again", pods.get("a1")), conf(1));
+        OverlayCluster.CniRun again = cni(1, agentSocket(1), env("ADD", "a1-again", pods.get("a1")), conf(1));
         assertThat(again.exit()).isEqualTo(1);
         CniJson.assertError(again.stdout(), 104);
         assertThat(reservations(1)).as("the refused ADD reserved nothing").hasSize(3);
 
-        Run malformed = cni(1, agentSocket(1), env("ADD", "bad", pods.get("a1")), "{not json");
+        OverlayCluster.CniRun malformed = cni(1, agentSocket(1), env("ADD", "bad", pods.get("a1")), "{not json");
         assertThat(malformed.exit()).isEqualTo(1);
         CniJson.assertError(malformed.stdout(), 6);
     }
@@ -236,7 +201,7 @@ class CniAcrossHostsIT {
         for (Map.Entry<String, Integer> p : podHost.entrySet()) {
             int host = p.getValue();
             TestNamespace pod = pods.get(p.getKey());
-            Run del = cni(host, agentSocket(host), env("DEL", p.getKey(), pod), conf(host));
+            OverlayCluster.CniRun del = cni(host, agentSocket(host), env("DEL", p.getKey(), pod), conf(host));
             assertThat(del.exit()).as("DEL %s: %s", p.getKey(), del).isZero();
             assertThat(del.stdout()).as("DEL prints nothing").isEmpty();
             assertThat(pod.ip("link", "show")).doesNotContain("eth0");
@@ -246,9 +211,9 @@ class CniAcrossHostsIT {
         assertThat(reservations(2)).isEmpty();
         assertThat(cluster.agent(1).log()).contains("CNI DEL a1 eth0: ok");
 
-        Run again = cni(1, agentSocket(1), env("DEL", "a1", pods.get("a1")), conf(1));
+        OverlayCluster.CniRun again = cni(1, agentSocket(1), env("DEL", "a1", pods.get("a1")), conf(1));
         assertThat(again.exit()).as("repeated DEL: %s", again).isZero();
-        Run noNetns = cni(2, agentSocket(2), env("DEL", "b1", null), conf(2));
+        OverlayCluster.CniRun noNetns = cni(2, agentSocket(2), env("DEL", "b1", null), conf(2));
         assertThat(noNetns.exit()).as("DEL without CNI_NETNS: %s", noNetns).isZero();
     }
 

@@ -219,6 +219,11 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
     }
 
     /** Host {@code number}, 1-based. */
+    /** How many hosts the network has. */
+    public int hostCount() {
+        return hostCount;
+    }
+
     public TestHost host(int number) {
         requireStarted();
         if (number < 1 || number > hosts.size()) {

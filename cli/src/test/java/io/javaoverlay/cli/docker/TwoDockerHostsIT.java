@@ -3,23 +3,15 @@ package io.javaoverlay.cli.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.javaoverlay.core.config.SubnetEnv;
-import io.javaoverlay.testkit.UnderlayEtcd;
-import io.javaoverlay.testkit.Requirements;
-import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -32,58 +24,26 @@ import io.javaoverlay.testkit.TestNetwork;
 @Timeout(value = 600)
 class TwoDockerHostsIT {
 
-    static final String PREFIX = "/javaoverlay-docker/network";
-    static final String NETWORK = "10.244.0.0/16";
-
     @RegisterExtension
     final TestNetwork net = TestNetwork.withHosts(2);
-
-    final List<DockerHost> dockers = new ArrayList<>();
-
-    @AfterEach
-    void stop() {
-        dockers.forEach(DockerHost::close);
-    }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"vxlan", "udp"})
     void containersOnTwoHostsTalkOverTheOverlay(String backend) throws IOException {
-        Requirements.check().root()
-                .executable("/usr/sbin/dockerd", "docker.io")
-                .executable("/usr/bin/etcd", "etcd-server")
-                .command("etcdctl", "etcd-client")
-                .file("/dev/net/tun", "modprobe tun")
-                .orAbort();
-        String etcd = startEtcd();
-        net.underlay().exec(List.of("etcdctl", "--endpoints", etcd, "put", PREFIX + "/config",
-                "{\"Network\":\"" + NETWORK + "\",\"Backend\":{\"Type\":\"" + backend + "\"}}"), Map.of(), null,
-                Duration.ofSeconds(30)).orThrow();
-
-        for (int n = 1; n <= 2; n++) {
-            TestHost host = net.host(n);
-            DockerHost docker = DockerHost.start(host, net.workDir());
-            dockers.add(docker);
-            Path dir = docker.dir();
-            docker.startPlugin(List.of("--etcd-endpoints", etcd, "--etcd-prefix", PREFIX,
-                    "--iface", host.underlayInterface(), "--ip-masq",
-                    "--subnet-file", dir.resolve("subnet.env").toString(),
-                    "--data-dir", dir.resolve("agent").toString(),
-                    "--docker-data-dir", dir.resolve("plugin").toString(),
-                    "--ipam-dir", dir.resolve("ipam").toString()));
-            Awaitility.await("agent on host " + n).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> docker.pluginLog().contains("javaoverlay is ready"));
-            docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
+        try (DockerCluster docker = DockerCluster.start(net, "{\"Type\":\"" + backend + "\"}")) {
+            containersTalk(backend, docker);
         }
-        DockerHost h1 = dockers.get(0);
-        DockerHost h2 = dockers.get(1);
-        SubnetEnv env1 = SubnetEnv.read(h1.dir().resolve("subnet.env"));
-        SubnetEnv env2 = SubnetEnv.read(h2.dir().resolve("subnet.env"));
+    }
+
+    private void containersTalk(String backend, DockerCluster docker) {
+        DockerHost h1 = docker.host(1);
+        DockerHost h2 = docker.host(2);
+        SubnetEnv env1 = docker.subnetEnv(1);
+        SubnetEnv env2 = docker.subnetEnv(2);
         assertThat(env1.lease()).isNotEqualTo(env2.lease());
 
-        h1.dockerOk("run", "-d", "--name", "left", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
-        h2.dockerOk("run", "-d", "--name", "right", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
-        String left = h1.containerIp("left", "ov");
-        String right = h2.containerIp("right", "ov");
+        String left = docker.dockerContainer(1, "left");
+        String right = docker.dockerContainer(2, "right");
         assertThat(env1.lease().contains(io.javaoverlay.core.net.Ip4.parse(left))).isTrue();
         assertThat(env2.lease().contains(io.javaoverlay.core.net.Ip4.parse(right))).isTrue();
 
@@ -100,9 +60,5 @@ class TwoDockerHostsIT {
                 .until(() -> h2.docker("exec", "right", "sh", "-c", "netstat -ltn | grep -q ':80 '").ok());
         String got = h1.dockerOk("exec", "left", "sh", "-c", "wget -q -O /tmp/got http://" + right + "/data && md5sum /tmp/got");
         assertThat(got.split("\\s+")[0]).as("md5 of what arrived").isEqualTo(sent.split("\\s+")[0]);
-    }
-
-    private String startEtcd() {
-        return UnderlayEtcd.start(net, "docker2").url();
     }
 }
