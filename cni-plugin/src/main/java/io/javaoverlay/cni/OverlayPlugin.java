@@ -230,7 +230,7 @@ public final class OverlayPlugin implements CniPlugin {
             subnet = HostSubnet.read(conf.subnetFile());
         } catch (CniException e) {
             boolean hasContainers = Files.isDirectory(conf.dataDir()) && new Reservations(DiskStore.open(conf.dataDir())).all()
-                    .values().stream().anyMatch(o -> o.client().equals(Owner.cni(conf.name(), "x", "").client()));
+                    .values().stream().anyMatch(o -> o.client().equals(Owner.cniClient(conf.name())));
             throw new CniException(hasContainers ? ErrorCode.LIMITED_CONNECTIVITY : ErrorCode.NOT_AVAILABLE, e.msg(),
                     e.details() + (hasContainers ? "; containers attached earlier may have lost their connectivity" : ""), e);
         }
@@ -253,7 +253,7 @@ public final class OverlayPlugin implements CniPlugin {
         for (Attachment a : valid) {
             keep.add(Owner.cni(conf.name(), a.containerId(), a.ifName()));
         }
-        String client = Owner.cni(conf.name(), "x", "").client();
+        String client = Owner.cniClient(conf.name());
         try {
             List<Ip4> freed = new Reservations(DiskStore.open(conf.dataDir()))
                     .releaseIf(o -> o.client().equals(client) && !keep.contains(o));

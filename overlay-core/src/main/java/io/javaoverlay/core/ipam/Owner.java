@@ -28,7 +28,12 @@ public record Owner(String client, String id, String ifName) {
 
     /** The owner as a CNI attachment of network {@code network}. */
     public static Owner cni(String network, String containerId, String ifName) {
-        return new Owner("cni/" + network, containerId, ifName);
+        return new Owner(cniClient(network), containerId, ifName);
+    }
+
+    /** The client of every attachment of CNI network {@code network}: {@code cni/<network>}. */
+    public static String cniClient(String network) {
+        return "cni/" + network;
     }
 
     /**
