@@ -154,6 +154,31 @@ class WireguardDataPathIT extends DataPathContract {
         return Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(keyFile(n)), Duration.ofSeconds(10)).orThrow().stdout().strip();
     }
 
+    /**
+     * Unlike vxlan and host-gw, a stopped wireguard agent leaves nothing in the kernel (flannel
+     * deletes its device too): the device, its peers and the route go at stop, and the restarted
+     * agent configures only the leases there are.
+     */
+    @Override
+    @Test
+    @Order(7)
+    void whatAnAgentProgrammedForALeaseThatWentAwayWhileItWasDownIsCleanedAtStart() {
+        Ip4Net ghost = Ip4Net.parse("10.244.250.0/24");
+        Ip4 ghostIp = cluster.net.underlaySubnet().address().plus(200);
+        String key = OverlayCluster.PREFIX + "/subnets/" + ghost.toKey();
+        cluster.etcdctl("put", key, fakeLease(ghostIp));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> isProgrammed(cluster.host(3), ghost, ghostIp));
+        assertThat(cluster.agent(3).stop()).isZero();
+        assertThat(cluster.host(3).exec("ip", "link", "show", DEV).ok()).as("flannel-wg after the agent stopped").isFalse();
+        assertThat(cluster.host(3).ip("route", "show", OverlayCluster.NETWORK)).isBlank();
+        cluster.etcdctl("del", key);
+        cluster.startAgent(3);
+        assertThat(isGone(cluster.host(3), ghost, ghostIp)).as("the ghost is no peer after the restart").isTrue();
+        assertThat(peers(3)).hasSize(2);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> cluster.container(3, 1).ping(cluster.containerIp(1, 1).toString(), 1));
+    }
+
     @Test
     @Order(10)
     void theLeaseIsFlannelsFieldByFieldAndThePublicKeyIsTheKeyFiles() throws Exception {

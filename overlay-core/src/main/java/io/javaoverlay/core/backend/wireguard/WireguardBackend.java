@@ -14,8 +14,6 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
@@ -121,7 +119,11 @@ public final class WireguardBackend implements Backend {
     private void makeDevice() {
         WireguardDevice.Made made = device.make(mtu);
         link = made.link();
-        sync();
+        if (!made.kept()) {
+            sync();
+        }
+        // a kept device keeps its peers and their sessions until the first batch of leases gives
+        // the whole set: configuring it with none now would cut the tunnels the restart kept
         if (own != null) {
             configureAddressAndRoute();
         }
@@ -168,72 +170,18 @@ public final class WireguardBackend implements Backend {
 
     @Override
     public Optional<PeerRejection> checkPeer(Lease peer) {
-        Optional<String> type = peer.attrs().backendType();
-        if (type.isEmpty() || !type.get().equals(BackendType.WIREGUARD.flannelName())) {
-            return reject(PeerRejection.Reason.BACKEND_TYPE,
-                    "its BackendType is " + type.map(t -> "\"" + t + "\"").orElse("missing") + ", not \"wireguard\"");
-        }
-        WgPeer p;
-        try {
-            p = parse(peer);
-        } catch (IllegalArgumentException e) {
-            return reject(PeerRejection.Reason.BAD_BACKEND_DATA, e.getMessage());
-        }
-        if (p.publicKey().equals(publicKey)) {
-            return reject(PeerRejection.Reason.BAD_BACKEND_DATA, "its PublicKey " + p.publicKey() + " is this host's own (a copied key file?)");
-        }
-        return Optional.empty();
+        return WgLeases.check(peer, options.listenPort(), publicKey);
     }
 
-    /** A WireGuard key names one peer: two public IPs publishing one key would take each other's AllowedIPs. */
     @Override
     public List<PeerClaim> claims(Lease peer) {
-        return peerOf(peer).map(p -> List.of(new PeerClaim(PeerRejection.Reason.PUBLIC_KEY_IN_USE, "PublicKey " + p.publicKey(),
-                peer.attrs().publicIp()))).orElse(List.of());
+        return WgLeases.claims(peer, options.listenPort());
     }
 
     @Override
     public boolean ownsRoute(Route route) {
         Link l = link;
         return l != null && route.outputIndex() == l.index();
-    }
-
-    private Optional<WgPeer> peerOf(Lease l) {
-        try {
-            return Optional.of(parse(l));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * The peer a lease describes. BackendData is flannel's {@code {"PublicKey": "<base64>", "Port": 51820}};
-     * flannel before v0.22 wrote no Port, and a missing or zero Port means this host's own listen
-     * port, as flannel reads it.
-     */
-    WgPeer parse(Lease l) {
-        JsonNode data = l.attrs().backendData().orElseThrow(() -> new IllegalArgumentException("it has no BackendData (a PublicKey is needed)"));
-        JsonNode key = data.get("PublicKey");
-        if (key == null || !key.isTextual()) {
-            throw new IllegalArgumentException("its BackendData has no PublicKey string");
-        }
-        WireguardKey k;
-        try {
-            k = WireguardKey.parse(key.textValue());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("its PublicKey: " + e.getMessage());
-        }
-        int port = options.listenPort();
-        JsonNode p = data.get("Port");
-        if (p != null && !p.isNull()) {
-            if (!p.isIntegralNumber() || p.longValue() < 0 || p.longValue() > 65535) {
-                throw new IllegalArgumentException("its Port " + p + " is not a UDP port (0-65535)");
-            }
-            if (p.intValue() != 0) {
-                port = p.intValue();
-            }
-        }
-        return new WgPeer(k, l.attrs().publicIp(), port, l.subnet());
     }
 
     @Override
@@ -254,7 +202,7 @@ public final class WireguardBackend implements Backend {
                 peers.remove(subnet);
                 continue;
             }
-            WgPeer p = parse(e.lease());
+            WgPeer p = WgLeases.parse(e.lease(), options.listenPort());
             WgPeer before = peers.put(subnet, p);
             if (each && !p.equals(before)) {
                 LOG.info("peer {}: {} ({} at {})", before == null ? "added" : "changed", subnet, p.publicKey(), p.endpoint());
@@ -372,11 +320,6 @@ public final class WireguardBackend implements Backend {
         return out;
     }
 
-    /** The peers configured now, as {@code wg show dump} reports them (for status and tests). */
-    List<WgDump.Peer> devicePeers() {
-        return wg.dump(WireguardDevice.NAME).peers();
-    }
-
     /**
      * Unlike vxlan and host-gw, nothing stays: the device goes (flannel deletes it too) and with it
      * the route; wireguard-go is ended by its PID. The key file stays, so a restart publishes the
@@ -406,7 +349,4 @@ public final class WireguardBackend implements Backend {
         }
     }
 
-    private static Optional<PeerRejection> reject(PeerRejection.Reason reason, String detail) {
-        return Optional.of(new PeerRejection(reason, detail));
-    }
 }

@@ -124,6 +124,9 @@ final class WireguardDevice {
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
         Map<String, String> env = pb.environment();
         env.put("LOG_LEVEL", "error");
+        // what -f means, said the way wireguard-go's own daemon child hears it: it also drops the banner
+        // telling the user to prefer the kernel module, which this backend has already tried
+        env.put("WG_PROCESS_FOREGROUND", "1");
         Process p;
         try {
             p = pb.start();
