@@ -28,6 +28,26 @@ final class WgTool {
         run(List.of(wg.toString(), "syncconf", device, "/dev/stdin"), config);
     }
 
+    /**
+     * Makes the device start a handshake with each of {@code peers} now, by turning their
+     * persistent keepalive on (WireGuard sends a keepalive, and so a handshake, at once when it goes
+     * from off to on, kernel and wireguard-go alike) and off again: two {@code wg set} runs for any
+     * number of peers. Only for peers whose keepalive is off.
+     */
+    void handshakeNow(String device, java.util.Collection<io.javaoverlay.core.net.WireguardKey> peers) {
+        List<String> on = new java.util.ArrayList<>(List.of(wg.toString(), "set", device));
+        List<String> off = new java.util.ArrayList<>(on);
+        for (io.javaoverlay.core.net.WireguardKey k : peers) {
+            on.addAll(List.of("peer", k.toString(), "persistent-keepalive", "1"));
+            off.addAll(List.of("peer", k.toString(), "persistent-keepalive", "off"));
+        }
+        try {
+            run(on, null);
+        } finally {
+            run(off, null);
+        }
+    }
+
     /** {@code wg show <dev> dump}. */
     WgDump dump(String device) {
         String out = run(List.of(wg.toString(), "show", device, "dump"), null);

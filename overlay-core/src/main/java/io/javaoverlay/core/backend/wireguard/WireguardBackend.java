@@ -66,6 +66,8 @@ public final class WireguardBackend implements Backend {
     private final Map<Ip4Net, WgPeer> peers = new HashMap<>();
     /** Peer subnets by public key, for the metrics' labels. */
     private volatile Map<WireguardKey, Ip4Net> subnetsByKey = Map.of();
+    /** The peers this device (this incarnation of it) has started a handshake with. */
+    private final java.util.Set<WireguardKey> greeted = new java.util.HashSet<>();
     /** The last peer configuration given to wg failed: try again at the next recheck. */
     private boolean syncFailed;
     private OverlayMetrics.BackendRegistration metrics;
@@ -119,6 +121,7 @@ public final class WireguardBackend implements Backend {
     private void makeDevice() {
         WireguardDevice.Made made = device.make(mtu);
         link = made.link();
+        greeted.clear();
         if (!made.kept()) {
             sync();
         }
@@ -223,11 +226,39 @@ public final class WireguardBackend implements Backend {
             wg.syncconf(WireguardDevice.NAME, WgConfigFile.render(privateKey, options.listenPort(), options.psk(),
                     options.persistentKeepalive(), peers.values()));
             syncFailed = false;
+            greet();
         } catch (BackendException e) {
             if (!syncFailed) {
                 LOG.error("cannot configure the WireGuard peers: {}; retrying every recheck", e.getMessage());
             }
             syncFailed = true;
+        }
+    }
+
+    /**
+     * A new device (a started or restarted agent, a device made again) has no sessions, but its
+     * peers still hold the ones they had with the device before it, and keep sending on them
+     * until WireGuard gives up on hearing back (15 s): traffic from them would vanish until then.
+     * So the new device starts a handshake with each peer at once, which replaces the peer's
+     * stale session. With PersistentKeepaliveInterval set, WireGuard does this by itself when the
+     * keepalive is configured.
+     */
+    private void greet() {
+        java.util.Set<WireguardKey> now = new java.util.HashSet<>();
+        peers.values().forEach(p -> now.add(p.publicKey()));
+        greeted.retainAll(now);
+        List<WireguardKey> fresh = now.stream().filter(k -> !greeted.contains(k)).toList();
+        if (fresh.isEmpty() || !options.persistentKeepalive().isZero()) {
+            greeted.addAll(fresh);
+            return;
+        }
+        try {
+            wg.handshakeNow(WireguardDevice.NAME, fresh);
+            greeted.addAll(fresh);
+        } catch (BackendException e) {
+            LOG.warn("cannot start handshakes with {} new peers: {} (they start with the first packet instead)", fresh.size(),
+                    e.getMessage());
+            greeted.addAll(fresh);
         }
     }
 
