@@ -357,5 +357,11 @@ class WireguardDataPathIT extends DataPathContract {
                 System.currentTimeMillis() / 1000 - 300, System.currentTimeMillis() / 1000 + 5);
         assertThat(m).containsPattern("javaoverlay_tunnel_peer_bytes_total\\{backend=\"wireguard\",direction=\"tx\",public_key=\"[^\"]+\","
                 + "subnet=\"" + java.util.regex.Pattern.quote(subnet3) + "\"} [1-9]");
+        // what an operator sees: javaoverlay status on host 1 shows each WireGuard peer's handshake and bytes
+        String status = cluster.host(1).execOk(OverlayCluster.launcher().toString(), "status", "--healthz-port",
+                Integer.toString(OverlayCluster.HEALTHZ_PORT), "--subnet-file", cluster.subnetFile(1).toString());
+        assertThat(status).contains("HANDSHAKE").contains("RX/TX BYTES");
+        String row = status.lines().filter(l -> l.startsWith(subnet3)).findFirst().orElseThrow(() -> new AssertionError(status));
+        assertThat(row).containsPattern("wireguard\\s+(\\d+m)?\\d+s ago\\s+[1-9]\\d*/[1-9]\\d*\\s+ok .*ok ");
     }
 }
