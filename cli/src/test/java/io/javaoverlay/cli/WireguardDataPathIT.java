@@ -46,42 +46,23 @@ class WireguardDataPathIT extends DataPathContract {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEV = "flannel-wg";
-    private static final Path RUN_WIREGUARD = Path.of("/run/wireguard");
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(RUN_WIREGUARD);
+    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
     /** The cluster's preshared key. */
     private static final WireguardKey PSK = WireguardKey.generatePrivate();
     /** Host 5 runs no agent: a WireGuard peer set up by hand with another PSK. */
     private static final int ROGUE = 5;
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"wireguard\",\"PSK\":\"" + PSK + "\"}", 5, 3)
-            .withSubnetMax(199)
-            .requiring(r -> r.command("wg", "wireguard-tools").command("wireguard-go", "wireguard-go").command("tcpdump", "tcpdump")
-                    .command("nsenter", "util-linux"))
-            .withHostAgentEnv(n -> Map.of("WIREGUARD_KEY_FILE", keyFile(n).toString()))
-            .withAgentWrapper(n -> privateRunWireguard(n));
+    static final OverlayCluster cluster = WireguardHosts.configure(
+            OverlayCluster.of("{\"Type\":\"wireguard\",\"PSK\":\"" + PSK + "\"}", 5, 3).withSubnetMax(199));
 
     static Path keyFile(int n) {
-        return cluster.hostDir(n).resolve("wgkey");
-    }
-
-    /** {@code sh -c} that bind-mounts host {@code n}'s own directory on /run/wireguard, then execs the rest. */
-    static List<String> privateRunWireguard(int n) {
-        return List.of("sh", "-c", "mkdir -p /run/wireguard \"$0\" && mount --bind \"$0\" /run/wireguard && exec \"$@\"",
-                cluster.hostDir(n).resolve("run-wireguard").toString());
+        return WireguardHosts.keyFile(cluster, n);
     }
 
     @AfterAll
     static void removeMountPoint() throws IOException {
-        if (!RUN_WIREGUARD_EXISTED) {
-            try (var s = Files.list(RUN_WIREGUARD)) {
-                if (s.findAny().isEmpty()) {
-                    Files.delete(RUN_WIREGUARD);
-                }
-            } catch (java.nio.file.NoSuchFileException e) {
-                // never made
-            }
-        }
+        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
     }
 
     @Override
@@ -247,9 +228,9 @@ class WireguardDataPathIT extends DataPathContract {
     void aHostWithAnotherPskReachesNothingWhileTheRightPskWouldWork() throws Exception {
         TestHost rogue = cluster.host(ROGUE);
         Path run = cluster.hostDir(ROGUE).resolve("run-wireguard");
-        TestProcess wgGo = rogue.start("rogue-wireguard-go", List.of("sh", "-c",
-                "mkdir -p /run/wireguard \"$0\" && mount --bind \"$0\" /run/wireguard && exec wireguard-go -f flannel-wg", run.toString()),
-                Map.of("LOG_LEVEL", "error"));
+        List<String> start = new ArrayList<>(WireguardHosts.privateRunWireguard(run));
+        start.addAll(List.of("wireguard-go", "-f", DEV));
+        TestProcess wgGo = rogue.start("rogue-wireguard-go", start, Map.of("LOG_LEVEL", "error", "WG_PROCESS_FOREGROUND", "1"));
         await().atMost(Duration.ofSeconds(10)).until(() -> rogue.exec("ip", "link", "show", DEV).ok());
         WireguardKey key = WireguardKey.generatePrivate();
         WireguardKey wrongPsk = WireguardKey.generatePrivate();
