@@ -3,10 +3,13 @@ package io.javaoverlay.core.backend.wireguard;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.firewall.ToolProcess;
+import io.javaoverlay.core.net.WireguardKey;
 
 /**
  * The {@code wg} tool, the one way this backend configures a WireGuard device, kernel or
@@ -34,10 +37,10 @@ final class WgTool {
      * from off to on, kernel and wireguard-go alike) and off again: two {@code wg set} runs for any
      * number of peers. Only for peers whose keepalive is off.
      */
-    void handshakeNow(String device, java.util.Collection<io.javaoverlay.core.net.WireguardKey> peers) {
-        List<String> on = new java.util.ArrayList<>(List.of(wg.toString(), "set", device));
-        List<String> off = new java.util.ArrayList<>(on);
-        for (io.javaoverlay.core.net.WireguardKey k : peers) {
+    void handshakeNow(String device, Collection<WireguardKey> peers) {
+        List<String> on = new ArrayList<>(List.of(wg.toString(), "set", device));
+        List<String> off = new ArrayList<>(on);
+        for (WireguardKey k : peers) {
             on.addAll(List.of("peer", k.toString(), "persistent-keepalive", "1"));
             off.addAll(List.of("peer", k.toString(), "persistent-keepalive", "off"));
         }

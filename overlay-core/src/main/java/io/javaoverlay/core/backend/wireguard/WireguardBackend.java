@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,7 +68,7 @@ public final class WireguardBackend implements Backend {
     /** Peer subnets by public key, for the metrics' labels. */
     private volatile Map<WireguardKey, Ip4Net> subnetsByKey = Map.of();
     /** The peers this device (this incarnation of it) has started a handshake with. */
-    private final java.util.Set<WireguardKey> greeted = new java.util.HashSet<>();
+    private final Set<WireguardKey> greeted = new HashSet<>();
     /** The last peer configuration given to wg failed: try again at the next recheck. */
     private boolean syncFailed;
     private OverlayMetrics.BackendRegistration metrics;
@@ -244,7 +245,7 @@ public final class WireguardBackend implements Backend {
      * keepalive is configured.
      */
     private void greet() {
-        java.util.Set<WireguardKey> now = new java.util.HashSet<>();
+        Set<WireguardKey> now = new HashSet<>();
         peers.values().forEach(p -> now.add(p.publicKey()));
         greeted.retainAll(now);
         List<WireguardKey> fresh = now.stream().filter(k -> !greeted.contains(k)).toList();
