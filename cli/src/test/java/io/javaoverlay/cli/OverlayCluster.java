@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -61,6 +63,12 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     private List<String> agentArgs = List.of();
     /** More environment for every agent. */
     private Map<String, String> agentEnv = Map.of();
+    /** Per host: more environment for its agent (e.g. its own key file: the hosts share one file system). */
+    private IntFunction<Map<String, String>> hostAgentEnv = n -> Map.of();
+    /** Per host: a command the agent runs under (e.g. a mount of its own over a run-time directory). */
+    private IntFunction<List<String>> agentWrapper = n -> List.of();
+    /** More checks before anything starts (commands a backend needs). */
+    private Consumer<Requirements> requirements = r -> {};
     /** Agents run under a shell loop that starts them again when they exit, as systemd's Restart= does. */
     private boolean supervised;
     private UnderlayEtcd etcd;
@@ -117,6 +125,24 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         return this;
     }
 
+    /** Host {@code n}'s agent gets {@code env.apply(n)} on top of {@link #withAgentEnv}. */
+    OverlayCluster withHostAgentEnv(IntFunction<Map<String, String>> env) {
+        hostAgentEnv = env;
+        return this;
+    }
+
+    /** Host {@code n}'s agent runs as {@code wrapper.apply(n)} followed by its command (which the wrapper execs). */
+    OverlayCluster withAgentWrapper(IntFunction<List<String>> wrapper) {
+        agentWrapper = wrapper;
+        return this;
+    }
+
+    /** Adds to the checks made before anything starts (e.g. the commands a backend runs). */
+    OverlayCluster requiring(Consumer<Requirements> more) {
+        requirements = more;
+        return this;
+    }
+
     /** Every agent runs under a loop that starts it again a second after it exits (a supervisor). */
     OverlayCluster supervised() {
         supervised = true;
@@ -130,8 +156,9 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        Requirements.check().root()
-                .executable("/usr/bin/etcd", "etcd-server")
+        Requirements req = Requirements.check().root();
+        requirements.accept(req);
+        req.executable("/usr/bin/etcd", "etcd-server")
                 .command("etcdctl", "etcd-client")
                 .command("ping", "iputils-ping")
                 .command("iptables", "iptables")
@@ -255,7 +282,15 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
             loop.addAll(cmd);
             cmd = loop;
         }
-        TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, agentEnv);
+        List<String> wrapper = agentWrapper.apply(n);
+        if (!wrapper.isEmpty()) {
+            List<String> wrapped = new ArrayList<>(wrapper);
+            wrapped.addAll(cmd);
+            cmd = wrapped;
+        }
+        Map<String, String> env = new HashMap<>(agentEnv);
+        env.putAll(hostAgentEnv.apply(n));
+        TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, env);
         synchronized (agents) {
             agents.put(n, p);
             allAgents.add(p);

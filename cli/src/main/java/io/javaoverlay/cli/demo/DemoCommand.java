@@ -29,6 +29,7 @@ import io.javaoverlay.core.config.BackendType;
 public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--backend", paramLabel = "TYPE", defaultValue = "vxlan", converter = BackendTypeConverter.class,
+            completionCandidates = DemoBackends.class,
             description = "the data path: vxlan (kernel VXLAN), udp (user-space tunnel) or host-gw (routes via the peers) "
                     + "(default: ${DEFAULT-VALUE})")
     BackendType backend;
@@ -88,15 +89,31 @@ public final class DemoCommand implements Callable<Integer> {
         return Path.of(home, "bin", "javaoverlay").toAbsolutePath().normalize();
     }
 
-    /** Parses flannel's backend names (vxlan, udp, host-gw) for picocli. */
+    /** Parses flannel's backend names (vxlan, udp, host-gw) for picocli; wireguard is not a demo backend. */
     static final class BackendTypeConverter implements CommandLine.ITypeConverter<BackendType> {
         @Override
         public BackendType convert(String value) {
+            BackendType t;
             try {
-                return BackendType.parse(value);
+                t = BackendType.parse(value);
             } catch (RuntimeException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+            if (t == BackendType.WIREGUARD) {
+                // wireguard-go hosts on one machine need a /run/wireguard each (docs/wireguard.md), which the demo does not set up
+                throw new CommandLine.TypeConversionException("the demo runs vxlan, udp or host-gw; for the wireguard backend see "
+                        + "docs/wireguard.md (its hosts on one machine need a /run/wireguard each)");
+            }
+            return t;
+        }
+    }
+
+    /** The backends the demo runs, for shell completion. */
+    static final class DemoBackends implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(BackendType.values()).filter(t -> t != BackendType.WIREGUARD).map(BackendType::flannelName)
+                    .iterator();
         }
     }
 }

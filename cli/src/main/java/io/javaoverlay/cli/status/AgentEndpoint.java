@@ -10,7 +10,7 @@ import java.time.Duration;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** The agent's HTTP server ({@code --healthz-ip:--healthz-port}): {@code /status} and {@code /peers}. */
+/** The agent's HTTP server ({@code --healthz-ip:--healthz-port}): {@code /status}, {@code /peers} and {@code /metrics}. */
 final class AgentEndpoint {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +38,16 @@ final class AgentEndpoint {
         return get("/peers");
     }
 
+    /** {@code /metrics}, Prometheus text. */
+    String metrics() throws IOException {
+        return text("/metrics");
+    }
+
     private JsonNode get(String path) throws IOException {
+        return JSON.readTree(text(path));
+    }
+
+    private String text(String path) throws IOException {
         HttpResponse<String> r;
         try {
             r = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
@@ -50,6 +59,6 @@ final class AgentEndpoint {
             throw new IOException("GET " + base.resolve(path) + " answered " + r.statusCode()
                     + (r.statusCode() == 404 ? " (an agent older than this command?)" : ""));
         }
-        return JSON.readTree(r.body());
+        return r.body();
     }
 }

@@ -14,7 +14,7 @@ import io.javaoverlay.core.net.Ip4Net;
  * is attached there).
  */
 record PeerRow(Ip4Net subnet, Ip4 publicIp, String backend, Optional<String> vtepMac,
-               Optional<Reachability> underlay, Optional<Reachability> overlay) {
+               Optional<Reachability> underlay, Optional<Reachability> overlay, Optional<TunnelPeer> tunnel) {
 
     static PeerRow from(JsonNode peer) {
         Ip4Net subnet = Ip4Net.parse(peer.path("Subnet").asText());
@@ -22,7 +22,7 @@ record PeerRow(Ip4Net subnet, Ip4 publicIp, String backend, Optional<String> vte
         Ip4 publicIp = Ip4.parse(lease.path("PublicIP").asText());
         String backend = lease.path("BackendType").asText("-"); // flannel's udp leases may carry none
         Optional<String> mac = Optional.ofNullable(lease.path("BackendData").path("VtepMAC").textValue());
-        return new PeerRow(subnet, publicIp, backend, mac, Optional.empty(), Optional.empty());
+        return new PeerRow(subnet, publicIp, backend, mac, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** The address that answers through the overlay, by backend. */
@@ -31,7 +31,12 @@ record PeerRow(Ip4Net subnet, Ip4 publicIp, String backend, Optional<String> vte
     }
 
     PeerRow withProbes(Reachability u, Reachability o) {
-        return new PeerRow(subnet, publicIp, backend, vtepMac, Optional.of(u), Optional.of(o));
+        return new PeerRow(subnet, publicIp, backend, vtepMac, Optional.of(u), Optional.of(o), tunnel);
+    }
+
+    /** With what the encrypted backend reports about this peer (wireguard's latest handshake and bytes). */
+    PeerRow withTunnel(Optional<TunnelPeer> t) {
+        return new PeerRow(subnet, publicIp, backend, vtepMac, underlay, overlay, t);
     }
 
     boolean reachable() {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +23,8 @@ import io.javaoverlay.core.config.SubnetEnv;
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Shows this host's lease, backend and peers, and whether each peer answers over the underlay (its "
-                    + "public IP) and through the overlay (its VTEP or bridge address).",
+                    + "public IP) and through the overlay (its VTEP or bridge address); with the wireguard backend also "
+                    + "each peer's latest handshake and bytes received and sent.",
             "",
             "Reads subnet.env and asks the agent's HTTP server (/status, /peers), which the agent runs when started "
                     + "with --healthz-port. Run it on the host (or in the host's network namespace) whose agent you "
@@ -84,6 +86,11 @@ public final class StatusCommand implements Callable<Integer> {
             List<PeerRow> rows = new ArrayList<>();
             for (JsonNode n : agent.peers()) {
                 rows.add(PeerRow.from(n));
+            }
+            if (rows.stream().anyMatch(r -> r.backend().equals("wireguard"))) {
+                // each WireGuard peer's latest handshake and traffic, as the agent reads them from its device
+                Map<String, TunnelPeer> tunnels = TunnelPeer.fromMetrics(agent.metrics());
+                rows = rows.stream().map(r -> r.withTunnel(Optional.ofNullable(tunnels.get(r.subnet().toString())))).toList();
             }
             report.peers = probe ? probeAll(rows, timeout) : rows;
         } catch (IOException e) {

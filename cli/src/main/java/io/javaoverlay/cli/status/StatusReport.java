@@ -65,11 +65,17 @@ final class StatusReport {
             return sb.append(rejected()).toString();
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"SUBNET", "PUBLIC IP", "BACKEND", "VTEP MAC", "UNDERLAY", "OVERLAY"});
+        boolean tunnels = peers.stream().anyMatch(p -> p.tunnel().isPresent());
+        Instant now = Instant.now();
+        rows.add(tunnels ? new String[] {"SUBNET", "PUBLIC IP", "BACKEND", "HANDSHAKE", "RX/TX BYTES", "UNDERLAY", "OVERLAY"}
+                : new String[] {"SUBNET", "PUBLIC IP", "BACKEND", "VTEP MAC", "UNDERLAY", "OVERLAY"});
         for (PeerRow p : peers) {
-            rows.add(new String[] {p.subnet().toString(), p.publicIp().toString(), p.backend(), p.vtepMac().orElse("-"),
-                p.underlay().map(Reachability::render).orElse("-"),
-                p.overlay().map(r -> r.render() + " (" + r.address() + ")").orElse("-")});
+            String under = p.underlay().map(Reachability::render).orElse("-");
+            String over = p.overlay().map(r -> r.render() + " (" + r.address() + ")").orElse("-");
+            rows.add(tunnels ? new String[] {p.subnet().toString(), p.publicIp().toString(), p.backend(),
+                p.tunnel().map(t -> t.renderHandshake(now)).orElse("-"),
+                p.tunnel().map(t -> t.rxBytes() + "/" + t.txBytes()).orElse("-"), under, over}
+                : new String[] {p.subnet().toString(), p.publicIp().toString(), p.backend(), p.vtepMac().orElse("-"), under, over});
         }
         int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
@@ -143,6 +149,12 @@ final class StatusReport {
             o.put("PublicIP", p.publicIp().toString());
             o.put("BackendType", p.backend());
             p.vtepMac().ifPresent(m -> o.put("VtepMAC", m));
+            p.tunnel().ifPresent(t -> {
+                ObjectNode w = o.putObject("Tunnel");
+                t.latestHandshake().ifPresentOrElse(h -> w.put("LatestHandshake", h.toString()), () -> w.putNull("LatestHandshake"));
+                w.put("RxBytes", t.rxBytes());
+                w.put("TxBytes", t.txBytes());
+            });
             p.underlay().ifPresent(r -> probe(o.putObject("Underlay"), r));
             p.overlay().ifPresent(r -> probe(o.putObject("Overlay"), r));
         }

@@ -11,7 +11,7 @@ import io.javaoverlay.core.config.BackendType;
  *
  * <p>{@link #controlPlaneOnly()} maps every supported type to the {@link PeerLogBackend}
  * ({@code --no-data-path}); {@code io.javaoverlay.core.agent.DataPathBackends} maps them to the
- * real vxlan, udp and host-gw backends.
+ * real vxlan, udp, host-gw and wireguard backends.
  */
 public final class BackendRegistry {
 
@@ -21,7 +21,7 @@ public final class BackendRegistry {
         this.factories = factories;
     }
 
-    /** vxlan, udp and host-gw all publish flannel's lease shape and only log peer events. */
+    /** Every supported type publishes flannel's lease shape and only logs peer events. */
     public static BackendRegistry controlPlaneOnly() {
         Map<BackendType, BackendFactory> m = new EnumMap<>(BackendType.class);
         for (BackendType t : BackendType.values()) {

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.core.config.BackendConfig;
 import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.config.FlannelOverhead;
+import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.net.MacAddress;
+import io.javaoverlay.core.net.WireguardKey;
 
 /**
  * What each flannel backend publishes and which MTU it gives containers, so a javaoverlay host
@@ -64,12 +67,27 @@ public final class FlannelLeaseShapes {
         return new Registration(Optional.of(BackendType.HOST_GW.flannelName()), Optional.empty(), mtu(ext.mtu(), 0));
     }
 
-    /** The shape for any supported type. */
-    public static Registration forType(BackendType type, BackendConfig backend, ExternalInterface ext, VtepMacStore macs) {
+    /**
+     * wireguard: {@code "BackendType":"wireguard","BackendData":{"PublicKey":"<base64>","Port":51820}}
+     * (flannel's field order); MTU = Backend.MTU or external MTU, minus 80. flannel publishes the
+     * IPv4 listen port; peers connect to PublicIP:Port.
+     */
+    public static Registration wireguard(WireguardOptions options, ExternalInterface ext, WireguardKey publicKey) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("PublicKey", publicKey.toString());
+        data.put("Port", options.listenPort());
+        return new Registration(Optional.of(BackendType.WIREGUARD.flannelName()), Optional.of(data),
+                mtu(options.mtu().orElse(ext.mtu()), FlannelOverhead.WIREGUARD));
+    }
+
+    /** The shape for any supported type; {@code wireguardKeys} is read only for wireguard. */
+    public static Registration forType(BackendType type, BackendConfig backend, ExternalInterface ext, VtepMacStore macs,
+            WireguardKeyStore wireguardKeys) {
         return switch (type) {
             case VXLAN -> vxlan(backend, ext, macs.macFor(backend.vni().orElse(DEFAULT_VNI)));
             case UDP -> udp(ext);
             case HOST_GW -> hostGw(ext);
+            case WIREGUARD -> wireguard(backend.wireguard(), ext, wireguardKeys.privateKey().publicKey());
         };
     }
 }

@@ -34,7 +34,9 @@ public final class PeerLogBackend implements Backend {
     public Registration register(NetworkConfig config) {
         LOG.warn("no data path for backend type {} (--no-data-path): this agent runs the control plane only "
                 + "(lease, subnet.env, peer events) and forwards no traffic", type);
-        Registration r = FlannelLeaseShapes.forType(type, config.backend(), context.external(), new VtepMacStore(context.dataDir()));
+        // wireguard: flannel's key file, so the public key published now is the one a later data-path run uses
+        Registration r = FlannelLeaseShapes.forType(type, config.backend(), context.external(), new VtepMacStore(context.dataDir()),
+                WireguardKeyStore.fromEnvironment(System.getenv()));
         LOG.info("backend {}: publishing {} with MTU {}", type, r.backendData().map(Object::toString).orElse("no BackendData"), r.mtu());
         return r;
     }

@@ -40,7 +40,12 @@ public record PeerRejection(Reason reason, String detail) {
         /** Another accepted peer at a different public IP publishes the same VtepMAC (the kernel keys FDB entries by MAC). */
         VTEP_MAC_IN_USE("vtep-mac-in-use"),
         /** Another accepted peer publishes the same public IP where the backend needs one subnet per public IP (udp). */
-        PUBLIC_IP_IN_USE("public-ip-in-use");
+        PUBLIC_IP_IN_USE("public-ip-in-use"),
+        /**
+         * Another accepted peer at a different public IP publishes the same WireGuard public key
+         * (WireGuard keys its peers by public key, so one would take the other's AllowedIPs).
+         */
+        PUBLIC_KEY_IN_USE("public-key-in-use");
 
         private final String label;
 

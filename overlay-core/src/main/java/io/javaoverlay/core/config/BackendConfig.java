@@ -36,6 +36,9 @@ public record BackendConfig(BackendType type, ObjectNode raw) {
         f.bool("DirectRouting");
         f.bool("GBP");
         f.bool("Learning");
+        if (type == BackendType.WIREGUARD) {
+            WireguardOptions.parse(raw);
+        }
     }
 
     /** A Backend of the given type with no other keys. */
@@ -84,6 +87,11 @@ public record BackendConfig(BackendType type, ObjectNode raw) {
     /** {@code Learning} (vxlan): let the kernel learn FDB entries. */
     public boolean learning() {
         return fields().bool("Learning").orElse(false);
+    }
+
+    /** The wireguard backend's keys with flannel's defaults ({@link WireguardOptions}); valid for any type. */
+    public WireguardOptions wireguard() {
+        return WireguardOptions.parse(raw);
     }
 
     private JsonFields fields() {

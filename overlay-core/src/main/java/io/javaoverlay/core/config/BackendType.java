@@ -12,11 +12,12 @@ import java.util.stream.Collectors;
 public enum BackendType {
     VXLAN("vxlan"),
     UDP("udp"),
-    HOST_GW("host-gw");
+    HOST_GW("host-gw"),
+    WIREGUARD("wireguard");
 
     /** flannel's other backends: valid flannel configs that javaoverlay cannot run. */
     private static final Set<String> FLANNEL_ONLY = Set.of(
-            "alloc", "extension", "ipip", "ipsec", "wireguard", "tencentvpc", "aws-vpc", "gce", "ali-vpc");
+            "alloc", "extension", "ipip", "ipsec", "tencentvpc", "aws-vpc", "gce", "ali-vpc");
 
     private final String flannelName;
 
@@ -29,7 +30,7 @@ public enum BackendType {
         return flannelName;
     }
 
-    /** The supported names, for messages: {@code vxlan, udp, host-gw}. */
+    /** The supported names, for messages: {@code vxlan, udp, host-gw, wireguard}. */
     public static String supportedNames() {
         return Arrays.stream(values()).map(BackendType::flannelName).collect(Collectors.joining(", "));
     }

@@ -77,9 +77,11 @@ public final class OverlayMetrics {
             .register(REGISTRY);
 
     private static final BackendTraffic TRAFFIC = new BackendTraffic();
+    private static final TunnelPeers TUNNEL_PEERS = new TunnelPeers();
 
     static {
         REGISTRY.register(TRAFFIC);
+        REGISTRY.register(TUNNEL_PEERS);
         READY.set(0);
         PEERS.set(0);
         WATCH_RESYNCS.labelValues("compacted"); // a series at 0 from the start, so rate() sees the first one
@@ -180,6 +182,14 @@ public final class OverlayMetrics {
      */
     public static BackendRegistration registerBackend(String backend, Supplier<BackendStats> stats) {
         return TRAFFIC.register(backend, stats);
+    }
+
+    /**
+     * Makes an encrypted backend's per-peer handshake and traffic visible ({@link TunnelPeers}),
+     * read once at every scrape; close the handle when the backend closes.
+     */
+    public static BackendRegistration registerTunnelPeers(String backend, Supplier<java.util.List<TunnelPeerStats>> peers) {
+        return TUNNEL_PEERS.register(backend, peers);
     }
 
     /** A backend's counters on /metrics; {@link #close()} removes them and cannot fail. */

@@ -68,4 +68,20 @@ class FlannelLeaseShapesTest {
         assertThatThrownBy(() -> BackendRegistry.controlPlaneOnly().create("nope", ctx)).hasMessageContaining("unknown Backend.Type");
         assertThat(BackendRegistry.controlPlaneOnly().create("VXLAN", ctx)).isInstanceOf(PeerLogBackend.class);
     }
+
+    /** flannel v0.28's newSubnetAttrs: json.Marshal of {PublicKey, Port}, in that order; MTU minus 80. */
+    @Test
+    void wireguardPublishesItsPublicKeyAndListenPortAsFlannelMarshalsThem() {
+        io.javaoverlay.core.net.WireguardKey key = io.javaoverlay.core.net.WireguardKey.parse("hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=");
+        NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"wireguard\"}}");
+        Registration r = FlannelLeaseShapes.wireguard(c.backend().wireguard(), ETH, key);
+        assertThat(r.attrs(Ip4.parse("192.0.2.10")).toJson()).isEqualTo("{\"PublicIP\":\"192.0.2.10\",\"PublicIPv6\":null,"
+                + "\"BackendType\":\"wireguard\",\"BackendData\":{\"PublicKey\":\"hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=\",\"Port\":51820}}");
+        assertThat(r.mtu()).isEqualTo(1420);
+
+        NetworkConfig own = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"wireguard\",\"MTU\":9000,\"ListenPort\":443}}");
+        Registration r2 = FlannelLeaseShapes.wireguard(own.backend().wireguard(), ETH, key);
+        assertThat(r2.mtu()).as("Backend.MTU minus 80, as flannel").isEqualTo(8920);
+        assertThat(r2.backendData().orElseThrow().toString()).endsWith("\"Port\":443}");
+    }
 }

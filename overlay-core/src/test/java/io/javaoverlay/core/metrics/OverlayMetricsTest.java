@@ -140,4 +140,25 @@ class OverlayMetricsTest {
         assertThat(value("javaoverlay_operations_total{face=\"test-docker\",operation=\"CreateEndpoint\",result=\"error\"}")).isEqualTo(1);
         assertThat(value("javaoverlay_operation_duration_seconds_count{face=\"test-docker\",operation=\"CreateEndpoint\"}")).isEqualTo(2);
     }
+
+    @Test
+    void tunnelPeersShowTheirHandshakeAndBytesPerSubnetAndFailingReadsAreLeftOut() throws Exception {
+        try (AutoCloseable peers = OverlayMetrics.registerTunnelPeers("test-wg", () -> java.util.List.of(
+                new TunnelPeerStats("KEY1=", "10.244.9.0/24", "192.168.1.9:51820", 1764850000L, 4868, 5204),
+                new TunnelPeerStats("KEY2=", "10.244.3.0/24", "", 0, 0, 148)));
+             AutoCloseable broken = OverlayMetrics.registerTunnelPeers("test-wg-gone", () -> {
+                 throw new IllegalStateException("device is being made again");
+             })) {
+            String s = scrape();
+            assertThat(s).contains("javaoverlay_tunnel_peer_latest_handshake_seconds{backend=\"test-wg\",public_key=\"KEY1=\","
+                    + "subnet=\"10.244.9.0/24\"} 1.76485E9")
+                    .contains("javaoverlay_tunnel_peer_latest_handshake_seconds{backend=\"test-wg\",public_key=\"KEY2=\",subnet=\"10.244.3.0/24\"} 0.0")
+                    .contains("javaoverlay_tunnel_peer_bytes_total{backend=\"test-wg\",direction=\"rx\",public_key=\"KEY1=\","
+                            + "subnet=\"10.244.9.0/24\"} 4868.0")
+                    .contains("javaoverlay_tunnel_peer_bytes_total{backend=\"test-wg\",direction=\"tx\",public_key=\"KEY2=\","
+                            + "subnet=\"10.244.3.0/24\"} 148.0")
+                    .doesNotContain("test-wg-gone");
+        }
+        assertThat(scrape()).doesNotContain("test-wg");
+    }
 }

@@ -1,0 +1,75 @@
+package io.javaoverlay.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.WireguardKey;
+
+/** Hostile leases against the wireguard backend (on wireguard-go): bad keys, its own key, a key two hosts publish. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class WireguardHostileLeasesIT extends HostileLeasesContract {
+
+    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
+
+    @RegisterExtension
+    static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\"}", 2, 2).withSubnetMax(199));
+
+    @AfterAll
+    static void removeMountPoint() throws IOException {
+        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
+    }
+
+    @Override
+    OverlayCluster cluster() {
+        return cluster;
+    }
+
+    /** A wireguard lease with a key of its own (so no two hostile leases collide on the key by accident). */
+    @Override
+    String leaseValue(Ip4 publicIp, String mac) {
+        return lease(publicIp, "{\"PublicKey\":\"" + WireguardKey.generatePrivate().publicKey() + "\",\"Port\":51820}");
+    }
+
+    static String lease(Ip4 publicIp, String data) {
+        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"wireguard\",\"BackendData\":" + data + "}";
+    }
+
+    static String publicKeyOf(int host) {
+        try {
+            return new ObjectMapper().readTree(cluster.etcdctl("get", "--print-value-only", OverlayCluster.PREFIX + "/subnets/"
+                    + cluster.subnet(host).toKey())).path("BackendData").path("PublicKey").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    Map<String, String[]> backendSpecific(Ip4 peerIp, String peerMac) {
+        Ip4 stranger = cluster.net.underlaySubnet().address().plus(98);
+        Map<String, String[]> m = new LinkedHashMap<>();
+        m.put("10.244.246.0-24", new String[] {lease(stranger, "{\"PublicKey\":\"not-a-key\",\"Port\":51820}"), "bad-backend-data"});
+        m.put("10.244.247.0-24", new String[] {lease(stranger, "{\"Port\":51820}"), "bad-backend-data"});
+        m.put("10.244.248.0-24", new String[] {lease(stranger, "{\"PublicKey\":\"" + WireguardKey.generatePrivate().publicKey()
+                + "\",\"Port\":70000}"), "bad-backend-data"});
+        // host 1's own key at another address: a copied key file
+        m.put("10.244.249.0-24", new String[] {lease(stranger, "{\"PublicKey\":\"" + publicKeyOf(1) + "\",\"Port\":51820}"),
+            "bad-backend-data"});
+        // host 2's key at another address: WireGuard would move host 2's AllowedIPs to it
+        m.put("10.244.250.0-24", new String[] {lease(stranger, "{\"PublicKey\":\"" + publicKeyOf(2) + "\",\"Port\":51820}"),
+            "public-key-in-use"});
+        m.put("10.244.252.0-24", new String[] {"{\"PublicIP\":\"" + stranger + "\",\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:fc:01\"}}", "backend-type"});
+        return m;
+    }
+}

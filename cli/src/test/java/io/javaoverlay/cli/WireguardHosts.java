@@ -1,0 +1,55 @@
+package io.javaoverlay.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What namespace hosts on one machine need to run the wireguard backend on wireguard-go: each
+ * agent its own key file (the hosts share the file system, and flannel's default key file is one
+ * path), and its own {@code /run/wireguard}, where wireguard-go and {@code wg} meet at
+ * {@code flannel-wg.sock}: a directory of the host's, bind-mounted there in the mount namespace
+ * that {@code ip netns exec} gives the agent (mounts made there do not reach the machine's own).
+ */
+final class WireguardHosts {
+
+    static final Path RUN_WIREGUARD = Path.of("/run/wireguard");
+
+    private WireguardHosts() {}
+
+    /** {@code cluster} with the commands it needs checked, a key file per host and a private /run/wireguard per agent. */
+    static OverlayCluster configure(OverlayCluster cluster) {
+        return cluster
+                .requiring(r -> r.command("wg", "wireguard-tools").command("wireguard-go", "wireguard-go").command("tcpdump", "tcpdump")
+                        .command("nsenter", "util-linux"))
+                .withHostAgentEnv(n -> Map.of("WIREGUARD_KEY_FILE", keyFile(cluster, n).toString()))
+                .withAgentWrapper(n -> privateRunWireguard(cluster.hostDir(n).resolve("run-wireguard")));
+    }
+
+    static Path keyFile(OverlayCluster cluster, int n) {
+        return cluster.hostDir(n).resolve("wgkey");
+    }
+
+    /** {@code sh -c} that bind-mounts {@code dir} on /run/wireguard and execs the rest of the command. */
+    static List<String> privateRunWireguard(Path dir) {
+        return List.of("sh", "-c", "mkdir -p /run/wireguard \"$0\" && mount --bind \"$0\" /run/wireguard && exec \"$@\"", dir.toString());
+    }
+
+    /** Removes /run/wireguard when this run made it (it was missing before) and it is empty. */
+    static void removeMountPoint(boolean existedBefore) throws IOException {
+        if (existedBefore) {
+            return;
+        }
+        try (var s = Files.list(RUN_WIREGUARD)) {
+            if (s.findAny().isPresent()) {
+                return;
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        Files.delete(RUN_WIREGUARD);
+    }
+}

@@ -1,0 +1,125 @@
+package io.javaoverlay.core.backend.wireguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.javaoverlay.core.backend.Backend;
+import io.javaoverlay.core.backend.HostView;
+import io.javaoverlay.core.backend.PeerAdmission;
+import io.javaoverlay.core.backend.PeerClaim;
+import io.javaoverlay.core.backend.PeerRejection;
+import io.javaoverlay.core.backend.Registration;
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseAttrs;
+import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.WireguardKey;
+
+/** Other hosts' wireguard leases, as flannel writes them, read as peers; and the ones refused. */
+class WgLeasesTest {
+
+    static final WireguardKey OWN = WireguardKey.parse("hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=");
+    static final String PEER_KEY = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
+
+    static Lease lease(String subnet, String ip, String type, String data) {
+        Optional<String> t = Optional.ofNullable(type);
+        String json = "{\"PublicIP\":\"" + ip + "\"" + t.map(x -> ",\"BackendType\":\"" + x + "\"").orElse("")
+                + (data == null ? "" : ",\"BackendData\":" + data) + "}";
+        return new Lease(Ip4Net.parse(subnet), Optional.empty(), LeaseAttrs.parse(json), false, Optional.empty(), 1);
+    }
+
+    @Test
+    void flannelsLeaseIsAPeerAtPublicIpAndPortWithItsSubnetAsAllowedIps() {
+        WgPeer p = WgLeases.parse(lease("10.244.7.0/24", "192.168.1.7", "wireguard", "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51000}"), 51820);
+        assertThat(p).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), Ip4.parse("192.168.1.7"), 51000, Ip4Net.parse("10.244.7.0/24")));
+        assertThat(p.endpoint()).isEqualTo("192.168.1.7:51000");
+    }
+
+    /** flannel before v0.22 published only the key; flannel reads a missing or zero Port as its own ListenPort. */
+    @Test
+    void aLeaseWithoutPortOrWithPortZeroUsesThisHostsListenPort() {
+        assertThat(WgLeases.parse(lease("10.244.7.0/24", "192.168.1.7", "wireguard", "{\"PublicKey\":\"" + PEER_KEY + "\"}"), 51820)
+                .endpointPort()).isEqualTo(51820);
+        assertThat(WgLeases.parse(lease("10.244.7.0/24", "192.168.1.7", "wireguard", "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":0}"), 51234)
+                .endpointPort()).isEqualTo(51234);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "NULL", value = {
+        "vxlan|{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:00:01\"}|backend-type|its BackendType is \"vxlan\", not \"wireguard\"",
+        "NULL|NULL|backend-type|its BackendType is missing",
+        "wireguard|NULL|bad-backend-data|it has no BackendData",
+        "wireguard|{}|bad-backend-data|its BackendData has no PublicKey string",
+        "wireguard|{\"PublicKey\":42}|bad-backend-data|its BackendData has no PublicKey string",
+        "wireguard|{\"PublicKey\":\"c2hvcnQ=\"}|bad-backend-data|its PublicKey: not a WireGuard key",
+        "wireguard|{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":65536}|bad-backend-data|its Port 65536 is not a UDP port",
+        "wireguard|{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":-1}|bad-backend-data|its Port -1 is not a UDP port",
+        "wireguard|{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":\"51820\"}|bad-backend-data|its Port \"51820\"",
+        "wireguard|{\"PublicKey\":\"hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=\"}|bad-backend-data|is this host's own",
+    })
+    void checkPeerRefusesWhatCannotBeAPeerAndSaysWhy(String type, String data, String reason, String detail) {
+        Optional<PeerRejection> r = WgLeases.check(lease("10.244.7.0/24", "192.168.1.7", type, data), 51820, OWN);
+        assertThat(r).isPresent();
+        assertThat(r.get().reason().label()).isEqualTo(reason);
+        assertThat(r.get().detail()).contains(detail);
+        if (type != null && type.equals("wireguard") && !detail.contains("own")) {
+            assertThatThrownBy(() -> WgLeases.parse(lease("10.244.7.0/24", "192.168.1.7", type, data), 51820))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** A small backend that checks and claims as the wireguard backend does, for PeerAdmission. */
+    static final class Claims implements Backend {
+        @Override
+        public Registration register(NetworkConfig config) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void leaseAcquired(Lease own) {}
+
+        @Override
+        public Optional<PeerRejection> checkPeer(Lease peer) {
+            return WgLeases.check(peer, 51820, OWN);
+        }
+
+        @Override
+        public List<PeerClaim> claims(Lease peer) {
+            return WgLeases.claims(peer, 51820);
+        }
+
+        @Override
+        public void handle(List<LeaseEvent> batch) {}
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void aPublicKeyPublishedByTwoPublicIpsIsACollisionTheFirstLeaseKeeps() {
+        NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"wireguard\"}}");
+        PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), new Claims(), true);
+        String data = "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}";
+        Lease first = lease("10.244.7.0/24", "192.168.1.7", "wireguard", data);
+        Lease thief = lease("10.244.8.0/24", "192.168.1.8", "wireguard", data);
+        List<LeaseEvent> out = a.admit(List.of(new LeaseEvent.Added(first), new LeaseEvent.Added(thief)), HostView.none());
+        assertThat(out).containsExactly(new LeaseEvent.Added(first));
+        assertThat(a.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.lease()).isEqualTo(thief);
+            assertThat(r.why().reason()).isEqualTo(PeerRejection.Reason.PUBLIC_KEY_IN_USE);
+            assertThat(r.why().detail()).contains("PublicKey " + PEER_KEY + " is already published by 192.168.1.7");
+        });
+        // the first goes: the other one is accepted now
+        assertThat(a.admit(List.of(new LeaseEvent.Removed(first)), HostView.none()))
+                .containsExactly(new LeaseEvent.Removed(first), new LeaseEvent.Added(thief));
+    }
+}
