@@ -120,6 +120,24 @@ class NetworkLifecycleTest {
     }
 
     @Test
+    void aSecondNetworkIsRefusedWithTheOneNetworkModelAndLeavesNothing() {
+        p.requestPool();
+        p.createNetwork(NET, Map.of());
+        String second = id("net2");
+        JsonNode refused = p.client.call("NetworkDriver.CreateNetwork", createNetwork(second, Map.of()));
+        assertThat(refused.get("Err").asText()).contains("already has a javaoverlay network (" + NET.substring(0, 12) + ")")
+                .contains("one network per host").contains("not be isolated").contains("docker network rm");
+        assertThat(p.stateFileExists("networks", second)).isFalse();
+        // dockerd repeating the first network's create is not a second network
+        assertThat(p.client.call("NetworkDriver.CreateNetwork", createNetwork(NET, Map.of())).has("Err")).isFalse();
+
+        // once the first is gone, a network can be made again
+        assertThat(p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET)).has("Err")).isFalse();
+        p.createNetwork(second, Map.of());
+        assertThat(p.stateFileExists("networks", second)).isTrue();
+    }
+
+    @Test
     void mtuOptionIsHonouredUpToTheOverlayMtu() {
         p.requestPool();
         JsonNode tooBig = p.client.call("NetworkDriver.CreateNetwork", createNetwork(NET,

@@ -113,6 +113,7 @@ public final class NetworkDriver {
             throw new PluginException.Refused("MTU " + mtu + " is not possible on this overlay: it must be between " + MIN_MTU
                     + " and the overlay's MTU " + env.mtu() + " (FLANNEL_MTU)");
         }
+        requireNoOtherNetwork(id);
         NetworkState network = new NetworkState(id, subnet, env.subnet().ip(), env.network(), mtu, options.internal(), bridge);
         host.ensureBridge(bridge, env.subnet());
         firewall.ensureForwarding(bridge);
@@ -325,6 +326,27 @@ public final class NetworkDriver {
             throw new PluginException.Refused("network " + shortId(network.id()) + " uses " + network.pool()
                     + " but this host's lease is now " + env.lease() + " (the agent got a new subnet); remove the network"
                     + " (docker network rm) and create it again");
+        }
+    }
+
+    /**
+     * One javaoverlay network per host (docs/docker.md, "One network per host"): every network
+     * of a host would take its addresses from the host's one lease and hang off its one bridge,
+     * and every host routes the whole overlay to every other, so a second network would not be
+     * separate from the first, on this host or across hosts. Refusing it says so, where
+     * accepting it would promise an isolation that does not exist. The same ID again (dockerd
+     * retrying) is not a second network.
+     */
+    private void requireNoOtherNetwork(String id) {
+        for (NetworkState other : state.networks()) {
+            if (!other.id().equals(id)) {
+                throw new PluginException.Refused("this host already has a javaoverlay network (" + shortId(other.id())
+                        + "), and javaoverlay makes one network per host: all its containers share this host's subnet "
+                        + other.pool() + " and reach every container of the overlay on every host, so a second network would"
+                        + " not be isolated from the first. Connect containers to that network (docker network ls --filter"
+                        + " driver=javaoverlay), or remove it first (docker network rm); for containers kept apart from the"
+                        + " overlay use another driver (docker network create -d bridge)");
+            }
         }
     }
 
