@@ -87,7 +87,7 @@ public final class DockerPlugin implements AutoCloseable {
     public static DockerPlugin start(Settings settings) throws IOException {
         NetlinkHostNetwork host = NetlinkHostNetwork.openHere();
         try {
-            return start(settings, host, new IptablesFirewall(Iptables.local()), host);
+            return start(settings, host, new IptablesFirewall(Iptables.local(), settings.bridge()), host);
         } catch (IOException | RuntimeException e) {
             host.close();
             throw e;

@@ -68,17 +68,33 @@ class NetworkLifecycleTest {
     }
 
     @Test
-    void withoutSubnetTheNetworkGetsTheAnyPoolSoDockersOverlapCheckCannotLoop() {
-        // dockerd checks a pool it did not name against the host's routes, and the bridge
-        // routes the lease: it would ask again forever. 0.0.0.0/0 is exempt from that check.
+    void withoutSubnetTheNetworkGetsTheLeaseAndTheAnyPoolOnlyWhenDockerAsksAgain() {
         JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "V6", false));
-        assertThat(pool.get("Pool").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(pool.get("Pool").asText()).as("what docker network inspect shows").isEqualTo(LEASE);
         assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
+        String leaseId = pool.get("PoolID").asText();
+
+        // dockerd checks a pool it did not name against the host's routes; when a route overlaps
+        // it (the bridge's, with CNI pods on it) it holds the pool and asks again, and would do
+        // so forever: the second ask gets 0.0.0.0/0, which it does not check.
+        JsonNode again = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "V6", false));
+        assertThat(again.get("Pool").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(again.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
+        String anyId = again.get("PoolID").asText();
+        assertThat(anyId).isNotEqualTo(leaseId);
+        assertThat(p.client.call("IpamDriver.ReleasePool", obj("PoolID", leaseId)).has("Error")).isFalse();
+
         JsonNode created = p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
                 "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", "0.0.0.0/0", "Gateway", GATEWAY))));
         assertThat(created.has("Err")).as("%s", created).isFalse();
+        assertThat(p.requestAddress(anyId, "", MAC)).isEqualTo("10.5.72.2/24");
         endpointJoined(NET, EP, "10.5.72.2/24");
         assertThat(p.host.links.get(InProcessPlugin.BRIDGE).addresses()).extracting(Object::toString).containsExactly(GATEWAY);
+
+        // the 0.0.0.0/0 pool's release does not count as the lease's: the lease is free, so the next network gets it
+        assertThat(p.client.call("IpamDriver.ReleasePool", obj("PoolID", anyId)).has("Error")).isFalse();
+        assertThat(p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", ""))
+                .get("Pool").asText()).isEqualTo(LEASE);
     }
 
     @Test
