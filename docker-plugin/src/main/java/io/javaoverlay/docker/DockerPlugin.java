@@ -16,6 +16,8 @@ import io.javaoverlay.docker.driver.NetworkDriver;
 import io.javaoverlay.docker.driver.Reconciler;
 import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.docker.host.HostPorts;
+import io.javaoverlay.docker.host.LocalPorts;
 import io.javaoverlay.docker.host.IptablesFirewall;
 import io.javaoverlay.docker.host.NetlinkHostNetwork;
 import io.javaoverlay.docker.ipam.IpamDriver;
@@ -97,11 +99,17 @@ public final class DockerPlugin implements AutoCloseable {
     /** Starts the plugin on the given host side (tests pass fakes here). */
     public static DockerPlugin start(Settings settings, HostNetwork host, HostFirewall firewall, AutoCloseable hostHandle)
             throws IOException {
+        return start(settings, host, firewall, new LocalPorts(), hostHandle);
+    }
+
+    /** Starts the plugin on the given host side, with the host's ports as {@code ports} tells them. */
+    public static DockerPlugin start(Settings settings, HostNetwork host, HostFirewall firewall, HostPorts ports,
+            AutoCloseable hostHandle) throws IOException {
         StateStore state = StateStore.open(settings.dataDir());
         HostLease lease = HostLease.fromFile(settings.subnetFile());
         Store addresses = DiskStore.open(settings.ipamDir());
         new Reconciler(state, lease, host, firewall, settings.bridge()).run();
-        NetworkDriver network = new NetworkDriver(state, lease, host, firewall, settings.bridge());
+        NetworkDriver network = new NetworkDriver(state, lease, host, firewall, ports, settings.bridge());
         IpamDriver ipam = new IpamDriver(lease, addresses);
         ObjectMapper json = Json.mapper();
         PluginServer server = PluginServer.start(settings.socket(),

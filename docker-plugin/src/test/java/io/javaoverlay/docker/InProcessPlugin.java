@@ -31,6 +31,7 @@ final class InProcessPlugin implements AutoCloseable {
     final DockerPlugin.Settings settings;
     final FakeHostNetwork host = new FakeHostNetwork();
     final FakeFirewall firewall = new FakeFirewall();
+    final FakeHostPorts ports = new FakeHostPorts();
     DockerPlugin plugin;
     PluginClient client;
 
@@ -67,7 +68,7 @@ final class InProcessPlugin implements AutoCloseable {
 
     void startPlugin() {
         try {
-            plugin = DockerPlugin.start(settings, host, firewall, () -> { });
+            plugin = DockerPlugin.start(settings, host, firewall, ports, () -> { });
             client = new PluginClient(plugin.socket());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -330,12 +330,42 @@ class NetworkLifecycleTest {
         assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping)
                 .contains(new PortMapping(PortMapping.Protocol.TCP, null, 8081, 80));
 
-        JsonNode random = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
-                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0)))));
-        assertThat(random.get("Err").asText()).contains("-p HOSTPORT:80");
-
         p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP));
         assertThat(p.firewall.published).extracting(HostFirewall.Published::container).doesNotContain(container);
+    }
+
+    @Test
+    void anyHostPortComesFromTheDynamicRangeSkippingPublishedAndListenedPorts() {
+        p.requestPool();
+        p.createNetwork(NET, Map.of());
+        endpointJoined(NET, EP, "10.5.72.2/24");
+        String ep2 = id("ep2");
+        endpointJoined(NET, ep2, "10.5.72.3/24");
+        p.ports.listening.add("tcp/40000");
+        // -P with two exposed ports, as dockerd sends it: HostPort 0
+        JsonNode ok = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
+                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0), binding(6, 443, 0, 0),
+                        binding(17, 53, 0, 0)))));
+        assertThat(ok.has("Err")).as("%s", ok).isFalse();
+        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping).containsExactly(
+                new PortMapping(PortMapping.Protocol.TCP, null, 40001, 80), new PortMapping(PortMapping.Protocol.TCP, null, 40002, 443),
+                new PortMapping(PortMapping.Protocol.UDP, null, 40000, 53));
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP));
+        assertThat(info.get("Value").get("PublishedPorts")).extracting(JsonNode::asText)
+                .containsExactly("40001->80/tcp", "40002->443/tcp", "40000->53/udp");
+
+        // the other container gets what is left, then a clear refusal that leaves nothing behind
+        JsonNode next = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
+                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0)))));
+        assertThat(next.has("Err")).as("%s", next).isFalse();
+        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping)
+                .contains(new PortMapping(PortMapping.Protocol.TCP, null, 40003, 80));
+        p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2));
+        JsonNode full = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
+                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0), binding(6, 81, 0, 0)))));
+        assertThat(full.get("Err").asText()).contains("no host port of 40000-40003/tcp is free for container port 81")
+                .contains("-p HOSTPORT:81");
+        assertThat(p.firewall.published).extracting(HostFirewall.Published::container).containsOnly(Ip4.parse("10.5.72.2"));
     }
 
     @Test

@@ -253,6 +253,23 @@ class DockerPluginIT {
         assertThat(httpGet(NET.prefix() + "-ul", hostIp, 8081)).as("not on the host's other addresses").doesNotContain("hello");
         docker.dockerOk("rm", "-f", "local");
 
+        // -P: the plugin picks the host port from the host's dynamic range, as Docker does, and
+        // reports it in the endpoint's operational info (dockerd cannot show it: docs/docker.md)
+        docker.dockerOk("run", "-d", "--name", "auto", "--net", "ov", "--expose", "80", "-P", DockerHost.BUSYBOX, "sh", "-c",
+                "mkdir /www && echo hello-from-auto > /www/index.html && exec httpd -f -p 80 -h /www");
+        JsonNode auto = docker.inspect("container", "auto").at("/NetworkSettings/Networks/ov");
+        JsonNode info = new PluginClient(docker.pluginSocket()).call("NetworkDriver.EndpointOperInfo", java.util.Map.of(
+                "NetworkID", auto.get("NetworkID").asText(), "EndpointID", auto.get("EndpointID").asText()));
+        String published = info.at("/Value/PublishedPorts/0").asText();
+        assertThat(published).as("%s", info).matches("\\d+->80/tcp");
+        int port = Integer.parseInt(published.substring(0, published.indexOf("->")));
+        String[] range = docker.exec("cat", "/proc/sys/net/ipv4/ip_local_port_range").stdout().strip().split("\\s+");
+        assertThat(port).isBetween(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> httpGet(NET.prefix() + "-ul", hostIp, port).contains("hello-from-auto"));
+        assertThat(docker.pluginLog()).contains("publishes [" + published + "]");
+        docker.dockerOk("rm", "-f", "auto");
+
         ExecResult clash = docker.docker("run", "-d", "--name", "web2", "--net", "ov", "-p", "8080:80", DockerHost.BUSYBOX,
                 "sleep", "600");
         assertThat(clash.ok()).isFalse();

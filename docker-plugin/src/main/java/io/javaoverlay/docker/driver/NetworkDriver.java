@@ -34,6 +34,7 @@ import io.javaoverlay.docker.api.NetworkDriverMessages.StaticRoute;
 import io.javaoverlay.docker.api.PluginMessages.Empty;
 import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.docker.host.HostNetwork;
+import io.javaoverlay.docker.host.HostPorts;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
@@ -62,13 +63,16 @@ public final class NetworkDriver {
     private final HostLease lease;
     private final HostNetwork host;
     private final HostFirewall firewall;
+    private final HostPorts ports;
     private final String bridge;
 
-    public NetworkDriver(StateStore state, HostLease lease, HostNetwork host, HostFirewall firewall, String bridge) {
+    public NetworkDriver(StateStore state, HostLease lease, HostNetwork host, HostFirewall firewall, HostPorts ports,
+            String bridge) {
         this.state = state;
         this.lease = lease;
         this.host = host;
         this.firewall = firewall;
+        this.ports = ports;
         this.bridge = bridge;
     }
 
@@ -244,7 +248,7 @@ public final class NetworkDriver {
                 taken.addAll(other.ports());
             }
         }
-        List<PortMapping> chosen = PortMaps.choose(requested, taken);
+        List<PortMapping> chosen = PortMaps.choose(requested, taken, ports);
         List<PortMapping> done = new ArrayList<>();
         try {
             for (PortMapping m : chosen) {
@@ -258,6 +262,8 @@ public final class NetworkDriver {
             throw e;
         }
         state.save(ep.withPorts(chosen));
+        // dockerd cannot show them (docs/docker.md): the log and EndpointOperInfo are where they are told
+        LOG.info("endpoint {} ({}) publishes {}", shortId(ep.id()), ep.address().ip(), chosen);
         return new Empty();
     }
 
