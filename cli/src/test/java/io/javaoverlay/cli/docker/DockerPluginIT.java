@@ -268,6 +268,17 @@ class DockerPluginIT {
         Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
                 .until(() -> httpGet(NET.prefix() + "-ul", hostIp, port).contains("hello-from-auto"));
         assertThat(docker.pluginLog()).contains("publishes [" + published + "]");
+        // where a user finds it: docker port's format, by the container's sandbox key
+        String sandbox = docker.inspect("container", "auto").at("/NetworkSettings/SandboxKey").asText();
+        ExecResult ports = io.javaoverlay.testkit.Exec.run(List.of(DockerHost.launcher().toString(), "docker-ports",
+                "--docker-data-dir", docker.dir().resolve("plugin").toString(), sandbox), java.util.Map.of(), null,
+                Duration.ofSeconds(60));
+        assertThat(ports.stdout().strip()).as("%s", ports.stderr()).isEqualTo("80/tcp -> 0.0.0.0:" + port);
+        ExecResult unknown = io.javaoverlay.testkit.Exec.run(List.of(DockerHost.launcher().toString(), "docker-ports",
+                "--docker-data-dir", docker.dir().resolve("plugin").toString(), "/var/run/docker/netns/nope"), java.util.Map.of(),
+                null, Duration.ofSeconds(60));
+        assertThat(unknown.ok()).isFalse();
+        assertThat(unknown.stderr()).contains("no javaoverlay endpoint with sandbox or ID /var/run/docker/netns/nope");
         docker.dockerOk("rm", "-f", "auto");
 
         ExecResult clash = docker.docker("run", "-d", "--name", "web2", "--net", "ov", "-p", "8080:80", DockerHost.BUSYBOX,

@@ -1,5 +1,6 @@
 package io.javaoverlay.docker.host;
 
+import java.io.UncheckedIOException;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -50,11 +51,21 @@ public final class LoopbackPorts {
         this.guard = new RuleChain(iptables, "filter", "INPUT", GUARD_CHAIN, GUARD_COMMENT);
     }
 
-    /** Guard first, then the sysctl: route_localnet is never on without the rule that fences it. */
+    /**
+     * Guard first, then the sysctl: route_localnet is never on without the rule that fences it.
+     * A sysctl the plugin may not write (a read-only {@code /proc/sys}, as in some containers)
+     * costs only the loopback answers: warned about, and the rest of the network goes on.
+     */
     public void ensure(String bridge) {
         boolean changed = guard.ensure(guardRules(bridge));
         changed |= masq.ensure(masqRules(bridge));
-        Sysctl.routeLocalnet(bridge, true);
+        try {
+            Sysctl.routeLocalnet(bridge, true);
+        } catch (UncheckedIOException e) {
+            LOG.warn("published ports will not answer on 127.0.0.1: cannot turn on route_localnet for bridge {} ({})", bridge,
+                    e.getMessage());
+            return;
+        }
         if (changed) {
             LOG.info("published ports answer on 127.0.0.1 through bridge {} (route_localnet, {} and {})", bridge, MASQ_CHAIN,
                     GUARD_CHAIN);
@@ -67,6 +78,8 @@ public final class LoopbackPorts {
             Sysctl.routeLocalnet(bridge, false);
         } catch (IllegalArgumentException e) {
             // the bridge is gone, and its sysctl with it
+        } catch (UncheckedIOException e) {
+            LOG.warn("cannot turn route_localnet off for bridge {} ({})", bridge, e.getMessage());
         }
         if (iptables.chainExists("nat", MASQ_CHAIN)) {
             masq.remove();
