@@ -402,7 +402,11 @@ class DockerPluginIT {
     }
 
     static String httpGetInHost(String ip, int port) {
-        return docker.exec("sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 " + ip + " " + port).stdout();
+        return httpGetInHost(docker, ip, port);
+    }
+
+    static String httpGetInHost(DockerHost host, String ip, int port) {
+        return host.exec("sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 " + ip + " " + port).stdout();
     }
 
     static String[] concat(List<String> a, List<String> b) {

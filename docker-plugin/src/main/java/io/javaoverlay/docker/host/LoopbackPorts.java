@@ -38,7 +38,7 @@ public final class LoopbackPorts {
     public static final String MASQ_CHAIN = "JAVAOVERLAY-LOOPBACK";
     public static final String GUARD_CHAIN = "JAVAOVERLAY-LOCALNET";
     static final String MASQ_COMMENT = "javaoverlay published ports on loopback";
-    static final String GUARD_COMMENT = "javaoverlay: no container reaches the host's loopback";
+    static final String GUARD_COMMENT = "javaoverlay: containers may not reach host loopback";
     static final String LOOPBACK = "127.0.0.0/8";
 
     private final Iptables iptables;
