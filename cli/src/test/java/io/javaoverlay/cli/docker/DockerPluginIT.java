@@ -290,6 +290,34 @@ class DockerPluginIT {
         assertThat(docker.namespace().exec("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT").stdout()).doesNotContain("8080");
     }
 
+    /**
+     * UDP: a datagram from another machine to the published port reaches the container. busybox
+     * has no UDP server, so the container's own counter of datagrams for a closed port tells it
+     * arrived; bash's /dev/udp sends it.
+     */
+    @Test
+    void aPublishedUdpPortDeliversDatagramsToTheContainer() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
+        docker.dockerOk("run", "-d", "--name", "udp", "--net", "ov", "-p", "5353:53/udp", DockerHost.BUSYBOX, "sleep", "600");
+        assertThat(docker.namespace().exec("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT").stdout())
+                .contains("-p udp -m udp --dport 5353");
+        long before = udpNoPorts("udp");
+        String hostIp = NET.host(1).underlayIp().toString();
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            io.javaoverlay.testkit.Exec.run(List.of("ip", "netns", "exec", NET.prefix() + "-ul", "bash", "-c",
+                    "echo ping > /dev/udp/" + hostIp + "/5353"), java.util.Map.of(), null, Duration.ofSeconds(5));
+            return udpNoPorts("udp") > before;
+        });
+    }
+
+    /** Udp NoPorts of the container's /proc/net/snmp: datagrams that arrived for a port nobody listens on. */
+    static long udpNoPorts(String container) {
+        List<String> lines = docker.dockerOk("exec", container, "cat", "/proc/net/snmp").lines()
+                .filter(l -> l.startsWith("Udp:")).toList();
+        List<String> names = List.of(lines.get(0).split("\\s+"));
+        return Long.parseLong(lines.get(1).split("\\s+")[names.indexOf("NoPorts")]);
+    }
+
     @Test
     void malformedRequestsToTheRealPluginGetErrorRepliesAndChangeNothing() {
         String linksBefore = docker.namespace().exec("ip", "-o", "link").stdout();
