@@ -51,7 +51,7 @@ import picocli.CommandLine.Command;
             "Shell completion: source <(javaoverlay completion)"
         },
         subcommands = {CommandLine.HelpCommand.class, AgentCommand.class, LeasesCommand.class, ConfigCommand.class,
-            CniCommand.class, DockerPluginCommand.class,
+            CniCommand.class, DockerPluginCommand.class, DockerPortsCommand.class,
             io.javaoverlay.cli.demo.DemoCommand.class, io.javaoverlay.cli.status.StatusCommand.class, CompletionCommand.class})
 public final class Main implements Runnable {
 

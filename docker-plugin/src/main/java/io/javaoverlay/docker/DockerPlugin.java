@@ -19,6 +19,8 @@ import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.host.NetlinkHostAttachment;
 import io.javaoverlay.core.netlink.NetlinkSocket;
+import io.javaoverlay.docker.host.HostPorts;
+import io.javaoverlay.docker.host.LocalPorts;
 import io.javaoverlay.docker.host.IptablesFirewall;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.server.Json;
@@ -90,7 +92,7 @@ public final class DockerPlugin implements AutoCloseable {
         // a socket of the calling thread's namespace: the plugin runs in the host's
         NetlinkHostAttachment host = new NetlinkHostAttachment(NetlinkSocket.open());
         try {
-            return start(settings, host, new IptablesFirewall(Iptables.local()), host);
+            return start(settings, host, new IptablesFirewall(Iptables.local(), settings.bridge()), host);
         } catch (IOException | RuntimeException e) {
             host.close();
             throw e;
@@ -100,11 +102,17 @@ public final class DockerPlugin implements AutoCloseable {
     /** Starts the plugin on the given host side (tests pass fakes here). */
     public static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, AutoCloseable hostHandle)
             throws IOException {
+        return start(settings, host, firewall, new LocalPorts(), hostHandle);
+    }
+
+    /** Starts the plugin on the given host side, with the host's ports as {@code ports} tells them. */
+    public static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, HostPorts ports,
+            AutoCloseable hostHandle) throws IOException {
         StateStore state = StateStore.open(settings.dataDir());
         HostLease lease = HostLease.fromFile(settings.subnetFile());
         Store addresses = DiskStore.open(settings.ipamDir());
         new Reconciler(state, lease, host, firewall, settings.bridge()).run();
-        NetworkDriver network = new NetworkDriver(state, lease, host, firewall, settings.bridge());
+        NetworkDriver network = new NetworkDriver(state, lease, host, firewall, ports, settings.bridge());
         IpamDriver ipam = new IpamDriver(lease, addresses);
         ObjectMapper json = Json.mapper();
         PluginServer server = PluginServer.start(settings.socket(),

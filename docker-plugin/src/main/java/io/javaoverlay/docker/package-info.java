@@ -17,14 +17,18 @@
  *
  * <h2>Design notes</h2>
  * <ul>
- * <li>Every host network shares the lease, so every javaoverlay network of a host hangs off one
- *     bridge with the lease's gateway address: the CNI plugin's {@code cni0}, because a second
- *     bridge with the same subnet would split the host's routing for it.
+ * <li>A host has one lease, so its javaoverlay network hangs off one bridge with the lease's
+ *     gateway address: the CNI plugin's {@code cni0}, because a second bridge with the same
+ *     subnet would split the host's routing for it. For the same reason a second network on
+ *     a host could not be isolated from the first, and is refused (docs/docker.md, "One
+ *     network per host").
  * <li>dockerd replays nothing after restarts and sends no Leave after {@code kill -9}: all the
  *     driver needs later is on disk, the host is reconciled with it at start, and calls that
  *     delete what is unknown succeed.
- * <li>Pools carry no state: the pool ID names the lease, so dockerd's habit of holding one pool
- *     while asking for another cannot put a counter out of step.
+ * <li>Pools carry almost no state: the pool ID names the lease. The one count kept, of lease
+ *     pools held, tells dockerd's second request (its overlap check refused the lease and it
+ *     holds it while asking again) from a first one, which gets the lease itself; lost at a
+ *     restart, it only costs a second request the lease answer, which dockerd checks again.
  * <li>Veth names are 12 hex digits of a digest of the whole endpoint ID ({@code VethNames}):
  *     an interface name holds 15 bytes, Docker IDs are unique only whole, and a join replaces
  *     leftovers of its names, so names from an ID prefix let one endpoint delete another's veth.

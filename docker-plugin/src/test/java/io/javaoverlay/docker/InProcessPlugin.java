@@ -32,6 +32,7 @@ final class InProcessPlugin implements AutoCloseable {
     final DockerPlugin.Settings settings;
     final FakeHostAttachment host = new FakeHostAttachment();
     final FakeFirewall firewall = new FakeFirewall();
+    final FakeHostPorts ports = new FakeHostPorts();
     DockerPlugin plugin;
     PluginClient client;
 
@@ -68,7 +69,7 @@ final class InProcessPlugin implements AutoCloseable {
 
     void startPlugin() {
         try {
-            plugin = DockerPlugin.start(settings, host, firewall, () -> { });
+            plugin = DockerPlugin.start(settings, host, firewall, ports, () -> { });
             client = new PluginClient(plugin.socket());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -69,17 +69,33 @@ class NetworkLifecycleTest {
     }
 
     @Test
-    void withoutSubnetTheNetworkGetsTheAnyPoolSoDockersOverlapCheckCannotLoop() {
-        // dockerd checks a pool it did not name against the host's routes, and the bridge
-        // routes the lease: it would ask again forever. 0.0.0.0/0 is exempt from that check.
+    void withoutSubnetTheNetworkGetsTheLeaseAndTheAnyPoolOnlyWhenDockerAsksAgain() {
         JsonNode pool = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "V6", false));
-        assertThat(pool.get("Pool").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(pool.get("Pool").asText()).as("what docker network inspect shows").isEqualTo(LEASE);
         assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
+        String leaseId = pool.get("PoolID").asText();
+
+        // dockerd checks a pool it did not name against the host's routes; when a route overlaps
+        // it (the bridge's, with CNI pods on it) it holds the pool and asks again, and would do
+        // so forever: the second ask gets 0.0.0.0/0, which it does not check.
+        JsonNode again = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "V6", false));
+        assertThat(again.get("Pool").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(again.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY);
+        String anyId = again.get("PoolID").asText();
+        assertThat(anyId).isNotEqualTo(leaseId);
+        assertThat(p.client.call("IpamDriver.ReleasePool", obj("PoolID", leaseId)).has("Error")).isFalse();
+
         JsonNode created = p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
                 "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", "0.0.0.0/0", "Gateway", GATEWAY))));
         assertThat(created.has("Err")).as("%s", created).isFalse();
+        assertThat(p.requestAddress(anyId, "", MAC)).isEqualTo("10.5.72.2/24");
         endpointJoined(NET, EP, "10.5.72.2/24");
         assertThat(p.host.links.get(InProcessPlugin.BRIDGE).addresses()).extracting(Object::toString).containsExactly(GATEWAY);
+
+        // the 0.0.0.0/0 pool's release does not count as the lease's: the lease is free, so the next network gets it
+        assertThat(p.client.call("IpamDriver.ReleasePool", obj("PoolID", anyId)).has("Error")).isFalse();
+        assertThat(p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", ""))
+                .get("Pool").asText()).isEqualTo(LEASE);
     }
 
     @Test
@@ -118,6 +134,24 @@ class NetworkLifecycleTest {
         assertThat(p.host.links.get(InProcessPlugin.BRIDGE).addresses()).extracting(Object::toString).containsExactly(GATEWAY);
         assertThat(p.firewall.forwardedBridges).containsExactly(InProcessPlugin.BRIDGE);
         assertThat(p.stateFileExists("networks", NET)).isTrue();
+    }
+
+    @Test
+    void aSecondNetworkIsRefusedWithTheOneNetworkModelAndLeavesNothing() {
+        p.requestPool();
+        p.createNetwork(NET, Map.of());
+        String second = id("net2");
+        JsonNode refused = p.client.call("NetworkDriver.CreateNetwork", createNetwork(second, Map.of()));
+        assertThat(refused.get("Err").asText()).contains("already has a javaoverlay network (" + NET.substring(0, 12) + ")")
+                .contains("one network per host").contains("not be isolated").contains("docker network rm");
+        assertThat(p.stateFileExists("networks", second)).isFalse();
+        // dockerd repeating the first network's create is not a second network
+        assertThat(p.client.call("NetworkDriver.CreateNetwork", createNetwork(NET, Map.of())).has("Err")).isFalse();
+
+        // once the first is gone, a network can be made again
+        assertThat(p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET)).has("Err")).isFalse();
+        p.createNetwork(second, Map.of());
+        assertThat(p.stateFileExists("networks", second)).isTrue();
     }
 
     @Test
@@ -297,12 +331,42 @@ class NetworkLifecycleTest {
         assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping)
                 .contains(new PortMapping(PortMapping.Protocol.TCP, null, 8081, 80));
 
-        JsonNode random = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
-                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0)))));
-        assertThat(random.get("Err").asText()).contains("-p HOSTPORT:80");
-
         p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP));
         assertThat(p.firewall.published).extracting(HostFirewall.Published::container).doesNotContain(container);
+    }
+
+    @Test
+    void anyHostPortComesFromTheDynamicRangeSkippingPublishedAndListenedPorts() {
+        p.requestPool();
+        p.createNetwork(NET, Map.of());
+        endpointJoined(NET, EP, "10.5.72.2/24");
+        String ep2 = id("ep2");
+        endpointJoined(NET, ep2, "10.5.72.3/24");
+        p.ports.listening.add("tcp/40000");
+        // -P with two exposed ports, as dockerd sends it: HostPort 0
+        JsonNode ok = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
+                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0), binding(6, 443, 0, 0),
+                        binding(17, 53, 0, 0)))));
+        assertThat(ok.has("Err")).as("%s", ok).isFalse();
+        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping).containsExactly(
+                new PortMapping(PortMapping.Protocol.TCP, null, 40001, 80), new PortMapping(PortMapping.Protocol.TCP, null, 40002, 443),
+                new PortMapping(PortMapping.Protocol.UDP, null, 40000, 53));
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP));
+        assertThat(info.get("Value").get("PublishedPorts")).extracting(JsonNode::asText)
+                .containsExactly("40001->80/tcp", "40002->443/tcp", "40000->53/udp");
+
+        // the other container gets what is left, then a clear refusal that leaves nothing behind
+        JsonNode next = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
+                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0)))));
+        assertThat(next.has("Err")).as("%s", next).isFalse();
+        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping)
+                .contains(new PortMapping(PortMapping.Protocol.TCP, null, 40003, 80));
+        p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2));
+        JsonNode full = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
+                "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0), binding(6, 81, 0, 0)))));
+        assertThat(full.get("Err").asText()).contains("no host port of 40000-40003/tcp is free for container port 81")
+                .contains("-p HOSTPORT:81");
+        assertThat(p.firewall.published).extracting(HostFirewall.Published::container).containsOnly(Ip4.parse("10.5.72.2"));
     }
 
     @Test

@@ -32,6 +32,7 @@ import io.javaoverlay.docker.PluginClient;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -94,18 +95,57 @@ class DockerPluginIT {
         assertThat(plain.get("Driver").asText()).isEqualTo("javaoverlay");
         assertThat(plain.get("Scope").asText()).isEqualTo("local");
         assertThat(plain.at("/IPAM/Driver").asText()).isEqualTo("javaoverlay");
-        assertThat(plain.at("/IPAM/Config/0/Subnet").asText()).isEqualTo("0.0.0.0/0");
+        assertThat(plain.at("/IPAM/Config/0/Subnet").asText()).as("the addresses its containers get").isEqualTo(LEASE);
         assertThat(plain.at("/IPAM/Config/0/Gateway").asText()).isEqualTo("10.5.72.1");
         assertThat(docker.namespace().ip("-4", "-o", "addr", "show", "dev", "cni0")).contains("10.5.72.1/24");
-
-        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--subnet", LEASE, "named");
-        assertThat(docker.inspect("network", "named").at("/IPAM/Config/0/Subnet").asText()).isEqualTo(LEASE);
-
-        docker.dockerOk("network", "rm", "plain", "named");
+        docker.dockerOk("network", "rm", "plain");
         assertThat(docker.namespace().exec("ip", "link", "show", "cni0").ok())
                 .as("idle bridge removed; links: %s; plugin log: %s", docker.namespace().exec("ip", "-o", "link").stdout(),
                         DockerHost.tail(docker.pluginLog(), 40))
                 .isFalse();
+
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "--subnet", LEASE, "named");
+        assertThat(docker.inspect("network", "named").at("/IPAM/Config/0/Subnet").asText()).isEqualTo(LEASE);
+        docker.dockerOk("network", "rm", "named");
+    }
+
+    /**
+     * A host whose bridge already routes the lease (CNI pods on it): dockerd's overlap check
+     * refuses the lease as the pool of a network made without --subnet, and asks again; the
+     * second answer (0.0.0.0/0) ends that, instead of a create that never returns.
+     */
+    @Test
+    void onAHostWhoseBridgeAlreadyRoutesTheLeaseTheNetworkIsStillCreated() {
+        TestNamespace ns = docker.namespace();
+        ns.ip("link", "add", "cni0", "type", "bridge");
+        try {
+            ns.ip("addr", "add", "10.5.72.1/24", "dev", "cni0");
+            ns.ip("link", "set", "cni0", "up");
+            docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "crowded");
+            assertThat(docker.inspect("network", "crowded").at("/IPAM/Config/0/Subnet").asText()).isEqualTo("0.0.0.0/0");
+            String out = docker.dockerOk("run", "--rm", "--net", "crowded", DockerHost.BUSYBOX, "ip", "-o", "-4", "addr", "show", "eth0");
+            assertThat(out).containsPattern("inet 10\\.5\\.72\\.\\d+/24");
+            docker.dockerOk("network", "rm", "crowded");
+        } finally {
+            ns.exec("ip", "link", "del", "cni0");
+        }
+    }
+
+    /** javaoverlay's one network per host: a second one is refused with the reason, and nothing of it stays. */
+    @Test
+    void aSecondNetworkOnTheHostIsRefusedWithTheOneNetworkModel() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "jnet");
+        String jnet = docker.inspect("network", "jnet").get("Id").asText();
+        ExecResult second = docker.docker("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "jnet2");
+        assertThat(second.ok()).isFalse();
+        assertThat(second.stderr()).contains("already has a javaoverlay network (" + jnet.substring(0, 12) + ")")
+                .contains("one network per host").contains("not be isolated");
+        assertThat(docker.dockerOk("network", "ls", "--filter", "driver=javaoverlay", "--format", "{{.Name}}").strip())
+                .isEqualTo("jnet");
+        assertThat(docker.dockerOk("network", "ls", "--format", "{{.Name}}")).doesNotContain("jnet2");
+        // the first network works as before
+        assertThat(docker.dockerOk("run", "--rm", "--net", "jnet", DockerHost.BUSYBOX, "ping", "-c", "1", "-W", "2", "10.5.72.1"))
+                .contains("1 packets received");
     }
 
     @Test
@@ -200,6 +240,46 @@ class DockerPluginIT {
                 .until(() -> httpGet(NET.prefix() + "-ul", hostIp, 8080).contains("hello-from-web"));
         // from the host itself: OUTPUT DNAT
         assertThat(httpGetInHost(hostIp, 8080)).contains("hello-from-web");
+        assertThat(httpGetInHost("127.0.0.1", 8080)).as("on loopback too, as Docker's bridge").contains("hello-from-web");
+        assertThat(docker.namespace().exec("iptables", "-S", "JAVAOVERLAY-LOCALNET").stdout())
+                .as("containers cannot use route_localnet to reach the host's loopback")
+                .contains("-A JAVAOVERLAY-LOCALNET -d 127.0.0.0/8 -i cni0 -m conntrack ! --ctstate RELATED,ESTABLISHED");
+
+        // -p 127.0.0.1:HOSTPORT:PORT: the host's loopback only, as with Docker's bridge driver
+        docker.dockerOk("run", "-d", "--name", "local", "--net", "ov", "-p", "127.0.0.1:8081:80", DockerHost.BUSYBOX, "sh", "-c",
+                "mkdir /www && echo hello-from-local > /www/index.html && exec httpd -f -p 80 -h /www");
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> httpGetInHost("127.0.0.1", 8081).contains("hello-from-local"));
+        assertThat(httpGet(NET.prefix() + "-ul", hostIp, 8081)).as("not on the host's other addresses").doesNotContain("hello");
+        docker.dockerOk("rm", "-f", "local");
+
+        // -P: the plugin picks the host port from the host's dynamic range, as Docker does, and
+        // reports it in the endpoint's operational info (dockerd cannot show it: docs/docker.md)
+        docker.dockerOk("run", "-d", "--name", "auto", "--net", "ov", "--expose", "80", "-P", DockerHost.BUSYBOX, "sh", "-c",
+                "mkdir /www && echo hello-from-auto > /www/index.html && exec httpd -f -p 80 -h /www");
+        JsonNode auto = docker.inspect("container", "auto").at("/NetworkSettings/Networks/ov");
+        JsonNode info = new PluginClient(docker.pluginSocket()).call("NetworkDriver.EndpointOperInfo", java.util.Map.of(
+                "NetworkID", auto.get("NetworkID").asText(), "EndpointID", auto.get("EndpointID").asText()));
+        String published = info.at("/Value/PublishedPorts/0").asText();
+        assertThat(published).as("%s", info).matches("\\d+->80/tcp");
+        int port = Integer.parseInt(published.substring(0, published.indexOf("->")));
+        String[] range = docker.exec("cat", "/proc/sys/net/ipv4/ip_local_port_range").stdout().strip().split("\\s+");
+        assertThat(port).isBetween(Integer.parseInt(range[0]), Integer.parseInt(range[1]));
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> httpGet(NET.prefix() + "-ul", hostIp, port).contains("hello-from-auto"));
+        assertThat(docker.pluginLog()).contains("publishes [" + published + "]");
+        // where a user finds it: docker port's format, by the container's sandbox key
+        String sandbox = docker.inspect("container", "auto").at("/NetworkSettings/SandboxKey").asText();
+        ExecResult ports = io.javaoverlay.testkit.Exec.run(List.of(DockerHost.launcher().toString(), "docker-ports",
+                "--docker-data-dir", docker.dir().resolve("plugin").toString(), sandbox), java.util.Map.of(), null,
+                Duration.ofSeconds(60));
+        assertThat(ports.stdout().strip()).as("%s", ports.stderr()).isEqualTo("80/tcp -> 0.0.0.0:" + port);
+        ExecResult unknown = io.javaoverlay.testkit.Exec.run(List.of(DockerHost.launcher().toString(), "docker-ports",
+                "--docker-data-dir", docker.dir().resolve("plugin").toString(), "/var/run/docker/netns/nope"), java.util.Map.of(),
+                null, Duration.ofSeconds(60));
+        assertThat(unknown.ok()).isFalse();
+        assertThat(unknown.stderr()).contains("no javaoverlay endpoint with sandbox or ID /var/run/docker/netns/nope");
+        docker.dockerOk("rm", "-f", "auto");
 
         ExecResult clash = docker.docker("run", "-d", "--name", "web2", "--net", "ov", "-p", "8080:80", DockerHost.BUSYBOX,
                 "sleep", "600");
@@ -208,6 +288,34 @@ class DockerPluginIT {
 
         docker.dockerOk("rm", "-f", "web");
         assertThat(docker.namespace().exec("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT").stdout()).doesNotContain("8080");
+    }
+
+    /**
+     * UDP: a datagram from another machine to the published port reaches the container. busybox
+     * has no UDP server, so the container's own counter of datagrams for a closed port tells it
+     * arrived; bash's /dev/udp sends it.
+     */
+    @Test
+    void aPublishedUdpPortDeliversDatagramsToTheContainer() {
+        docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
+        docker.dockerOk("run", "-d", "--name", "udp", "--net", "ov", "-p", "5353:53/udp", DockerHost.BUSYBOX, "sleep", "600");
+        assertThat(docker.namespace().exec("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT").stdout())
+                .contains("-p udp -m udp --dport 5353");
+        long before = udpNoPorts("udp");
+        String hostIp = NET.host(1).underlayIp().toString();
+        Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            io.javaoverlay.testkit.Exec.run(List.of("ip", "netns", "exec", NET.prefix() + "-ul", "bash", "-c",
+                    "echo ping > /dev/udp/" + hostIp + "/5353"), java.util.Map.of(), null, Duration.ofSeconds(5));
+            return udpNoPorts("udp") > before;
+        });
+    }
+
+    /** Udp NoPorts of the container's /proc/net/snmp: datagrams that arrived for a port nobody listens on. */
+    static long udpNoPorts(String container) {
+        List<String> lines = docker.dockerOk("exec", container, "cat", "/proc/net/snmp").lines()
+                .filter(l -> l.startsWith("Udp:")).toList();
+        List<String> names = List.of(lines.get(0).split("\\s+"));
+        return Long.parseLong(lines.get(1).split("\\s+")[names.indexOf("NoPorts")]);
     }
 
     @Test
@@ -322,7 +430,11 @@ class DockerPluginIT {
     }
 
     static String httpGetInHost(String ip, int port) {
-        return docker.exec("sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 " + ip + " " + port).stdout();
+        return httpGetInHost(docker, ip, port);
+    }
+
+    static String httpGetInHost(DockerHost host, String ip, int port) {
+        return host.exec("sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 " + ip + " " + port).stdout();
     }
 
     static String[] concat(List<String> a, List<String> b) {

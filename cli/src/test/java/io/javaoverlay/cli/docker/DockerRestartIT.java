@@ -94,7 +94,11 @@ class DockerRestartIT {
         // the data path is the kernel's: containers keep talking while the plugin is down
         assertThat(docker.dockerOk("exec", "web", "ping", "-c", "1", "-W", "2", ipA)).contains("1 packets received");
         docker.startPlugin(pluginArgs);
-        assertThat(docker.pluginLog()).contains("replacing stale socket");
+        assertThat(docker.pluginLog()).contains("replacing stale socket")
+                .as("the rules in place are recognised as the plugin's own (iptables -S spells them as the plugin does)")
+                .doesNotContain("JAVAOVERLAY-FWD: rewriting").doesNotContain("JAVAOVERLAY-LOCALNET: rewriting")
+                .doesNotContain("JAVAOVERLAY-LOOPBACK: rewriting");
+        assertThat(DockerPluginIT.httpGetInHost(docker, "127.0.0.1", 8080)).as("loopback after the restart").contains("hello");
 
         docker.dockerOk("run", "-d", "--name", "cb", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
         assertThat(docker.dockerOk("exec", "cb", "ping", "-c", "1", "-W", "2", ipA)).contains("1 packets received");

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -60,5 +61,28 @@ class TwoDockerHostsIT {
                 .until(() -> h2.docker("exec", "right", "sh", "-c", "netstat -ltn | grep -q ':80 '").ok());
         String got = h1.dockerOk("exec", "left", "sh", "-c", "wget -q -O /tmp/got http://" + right + "/data && md5sum /tmp/got");
         assertThat(got.split("\\s+")[0]).as("md5 of what arrived").isEqualTo(sent.split("\\s+")[0]);
+
+        // one javaoverlay network per host: a second one, which could not be isolated from the
+        // first, is refused with the reason, and nothing of it is left
+        ExecResult second = h1.docker("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "jnet2");
+        assertThat(second.ok()).isFalse();
+        assertThat(second.stderr()).contains("one network per host").contains("not be isolated");
+        assertThat(h1.dockerOk("network", "ls", "--format", "{{.Name}}")).doesNotContain("jnet2");
+
+        // a network of another driver inside the overlay: dockerd makes it without a word (no
+        // plugin is asked); the agent withdraws the peer whose subnet it covers and says why, and
+        // takes it back when the network goes
+        h1.dockerOk("network", "create", "-d", "bridge", "--subnet", env2.lease().toString(), "clash");
+        try {
+            Awaitility.await(backend + ": host 2 withdrawn on host 1").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> h1.pluginLog().contains("rejected the lease " + env2.lease().toKey()));
+            assertThat(h1.pluginLog()).contains("overlaps this host's route");
+            assertThat(h1.docker("exec", "left", "ping", "-c", "1", "-W", "1", right).ok()).isFalse();
+        } finally {
+            h1.docker("network", "rm", "clash");
+        }
+        Awaitility.await(backend + ": left pings right again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> h1.docker("exec", "left", "ping", "-c", "1", "-W", "1", right).ok());
     }
 }

@@ -34,6 +34,7 @@ import io.javaoverlay.docker.api.NetworkDriverMessages.StaticRoute;
 import io.javaoverlay.docker.api.PluginMessages.Empty;
 import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.core.host.HostAttachment;
+import io.javaoverlay.docker.host.HostPorts;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
@@ -62,13 +63,16 @@ public final class NetworkDriver {
     private final HostLease lease;
     private final HostAttachment host;
     private final HostFirewall firewall;
+    private final HostPorts ports;
     private final String bridge;
 
-    public NetworkDriver(StateStore state, HostLease lease, HostAttachment host, HostFirewall firewall, String bridge) {
+    public NetworkDriver(StateStore state, HostLease lease, HostAttachment host, HostFirewall firewall, HostPorts ports,
+            String bridge) {
         this.state = state;
         this.lease = lease;
         this.host = host;
         this.firewall = firewall;
+        this.ports = ports;
         this.bridge = bridge;
     }
 
@@ -113,6 +117,7 @@ public final class NetworkDriver {
             throw new PluginException.Refused("MTU " + mtu + " is not possible on this overlay: it must be between " + MIN_MTU
                     + " and the overlay's MTU " + env.mtu() + " (FLANNEL_MTU)");
         }
+        requireNoOtherNetwork(id);
         NetworkState network = new NetworkState(id, subnet, env.gateway().ip(), env.network(), mtu, options.internal(), bridge);
         host.ensureBridge(bridge, env.gateway(), env.mtu());
         firewall.ensureForwarding(bridge);
@@ -243,7 +248,7 @@ public final class NetworkDriver {
                 taken.addAll(other.ports());
             }
         }
-        List<PortMapping> chosen = PortMaps.choose(requested, taken);
+        List<PortMapping> chosen = PortMaps.choose(requested, taken, ports);
         List<PortMapping> done = new ArrayList<>();
         try {
             for (PortMapping m : chosen) {
@@ -257,6 +262,8 @@ public final class NetworkDriver {
             throw e;
         }
         state.save(ep.withPorts(chosen));
+        // dockerd cannot show them (docs/docker.md): the log and EndpointOperInfo are where they are told
+        LOG.info("endpoint {} ({}) publishes {}", shortId(ep.id()), ep.address().ip(), chosen);
         return new Empty();
     }
 
@@ -327,6 +334,27 @@ public final class NetworkDriver {
                     + " (docker network rm) and create it again");
         }
         return env;
+    }
+
+    /**
+     * One javaoverlay network per host (docs/docker.md, "One network per host"): every network
+     * of a host would take its addresses from the host's one lease and hang off its one bridge,
+     * and every host routes the whole overlay to every other, so a second network would not be
+     * separate from the first, on this host or across hosts. Refusing it says so, where
+     * accepting it would promise an isolation that does not exist. The same ID again (dockerd
+     * retrying) is not a second network.
+     */
+    private void requireNoOtherNetwork(String id) {
+        for (NetworkState other : state.networks()) {
+            if (!other.id().equals(id)) {
+                throw new PluginException.Refused("this host already has a javaoverlay network (" + shortId(other.id())
+                        + "), and javaoverlay makes one network per host: all its containers share this host's subnet "
+                        + other.pool() + " and reach every container of the overlay on every host, so a second network would"
+                        + " not be isolated from the first. Connect containers to that network (docker network ls --filter"
+                        + " driver=javaoverlay), or remove it first (docker network rm); for containers kept apart from the"
+                        + " overlay use another driver (docker network create -d bridge)");
+            }
+        }
     }
 
     /**

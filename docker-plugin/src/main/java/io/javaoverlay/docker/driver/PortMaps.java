@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.PluginException;
+import io.javaoverlay.docker.host.HostPorts;
 import io.javaoverlay.docker.state.PortMapping;
 
 /**
@@ -28,8 +29,15 @@ final class PortMaps {
 
     private PortMaps() {}
 
-    /** A binding as requested; the host port is chosen from {@code hostPort..hostPortEnd}. */
-    record Requested(PortMapping.Protocol protocol, Ip4 hostIp, int hostPort, int hostPortEnd, int containerPort) {}
+    /**
+     * A binding as requested; the host port is chosen from {@code hostPort..hostPortEnd}, or
+     * from the host's dynamic range when {@code hostPort} is 0 ({@code -P}, {@code -p 80}).
+     */
+    record Requested(PortMapping.Protocol protocol, Ip4 hostIp, int hostPort, int hostPortEnd, int containerPort) {
+        boolean anyHostPort() {
+            return hostPort == 0;
+        }
+    }
 
     static List<Requested> parse(Map<String, Object> options) {
         Object raw = options == null ? null : options.get(PORTMAP);
@@ -58,10 +66,6 @@ final class PortMaps {
             int port = number(b, "Port", true);
             int hostPort = number(b, "HostPort", false);
             int hostPortEnd = Math.max(hostPort, number(b, "HostPortEnd", false));
-            if (hostPort == 0) {
-                throw new PluginException.Refused("javaoverlay publishes ports only with an explicit host port: use -p HOSTPORT:"
-                        + port + " instead of -p " + port + " or -P (dockerd cannot show a host port a network plugin picks)");
-            }
             Ip4 hostIp = null;
             if (!hostIpText.isEmpty() && !hostIpText.equals("0.0.0.0")) {
                 try {
@@ -70,7 +74,7 @@ final class PortMaps {
                     throw new PluginException.BadRequest("HostIP: " + e.getMessage());
                 }
             }
-            if (port < 1 || port > 65535 || hostPort < 1 || hostPortEnd > 65535) {
+            if (port < 1 || port > 65535 || hostPort < 0 || hostPortEnd > 65535 || (hostPort == 0 && hostPortEnd != 0)) {
                 throw new PluginException.BadRequest("port out of range in " + b);
             }
             out.add(new Requested(proto, hostIp, hostPort, hostPortEnd, port));
@@ -80,28 +84,45 @@ final class PortMaps {
 
     /**
      * Chooses the host port of every request: the first of its range not published already (by
-     * another endpoint, or by an earlier request of the same container).
+     * another endpoint, or by an earlier request of the same container). A request for any host
+     * port gets the first port of the host's dynamic range (Docker's choice for {@code -P}) that
+     * is neither published nor listened on by anything on the host.
      */
-    static List<PortMapping> choose(List<Requested> requests, Collection<PortMapping> taken) {
+    static List<PortMapping> choose(List<Requested> requests, Collection<PortMapping> taken, HostPorts host) {
         List<PortMapping> inUse = new ArrayList<>(taken);
         List<PortMapping> chosen = new ArrayList<>();
         for (Requested r : requests) {
-            PortMapping pick = null;
-            for (int p = r.hostPort(); p <= r.hostPortEnd() && pick == null; p++) {
-                PortMapping candidate = new PortMapping(r.protocol(), r.hostIp(), p, r.containerPort());
-                if (inUse.stream().noneMatch(t -> clashes(t, candidate))) {
-                    pick = candidate;
-                }
-            }
-            if (pick == null) {
-                String range = r.hostPort() == r.hostPortEnd() ? "host port " + r.hostPort() : "every host port " + r.hostPort() + "-" + r.hostPortEnd();
-                throw new PluginException.Refused(range + "/" + r.protocol().iptablesName()
-                        + " is already published for another container on this host; choose another");
-            }
+            PortMapping pick = r.anyHostPort() ? pickDynamic(r, inUse, host) : pickInRange(r, inUse);
             inUse.add(pick);
             chosen.add(pick);
         }
         return chosen;
+    }
+
+    private static PortMapping pickInRange(Requested r, List<PortMapping> inUse) {
+        for (int p = r.hostPort(); p <= r.hostPortEnd(); p++) {
+            PortMapping candidate = new PortMapping(r.protocol(), r.hostIp(), p, r.containerPort());
+            if (inUse.stream().noneMatch(t -> clashes(t, candidate))) {
+                return candidate;
+            }
+        }
+        String range = r.hostPort() == r.hostPortEnd() ? "host port " + r.hostPort() : "every host port " + r.hostPort() + "-" + r.hostPortEnd();
+        throw new PluginException.Refused(range + "/" + r.protocol().iptablesName()
+                + " is already published for another container on this host; choose another");
+    }
+
+    private static PortMapping pickDynamic(Requested r, List<PortMapping> inUse, HostPorts host) {
+        HostPorts.Range range = host.dynamicRange();
+        for (int p = range.first(); p <= range.last(); p++) {
+            PortMapping candidate = new PortMapping(r.protocol(), r.hostIp(), p, r.containerPort());
+            if (inUse.stream().noneMatch(t -> clashes(t, candidate)) && host.isFree(r.protocol(), r.hostIp(), p)) {
+                return candidate;
+            }
+        }
+        throw new PluginException.Refused("no host port of " + range.first() + "-" + range.last() + "/"
+                + r.protocol().iptablesName() + (r.hostIp() == null ? "" : " on " + r.hostIp())
+                + " is free for container port " + r.containerPort() + "; publish it with an explicit host port (-p HOSTPORT:"
+                + r.containerPort() + ")");
     }
 
     /** Two mappings clash when a packet could match both: same protocol and port, overlapping addresses. */

@@ -109,6 +109,9 @@ public final class Reconciler {
         if (!state.networks().isEmpty()) {
             firewall.ensureForwarding(bridge);
             firewall.syncPublished(published);
+        } else {
+            // a plugin stopped between its last network's deletion and its cleanup
+            firewall.removeAll();
         }
         LOG.info("reconciled: {} networks, {} endpoints ({} joined), {} published ports", state.networks().size(),
                 state.endpoints().size(), ours.size(), published.size());

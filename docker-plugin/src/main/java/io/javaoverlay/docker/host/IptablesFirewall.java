@@ -20,9 +20,8 @@ import io.javaoverlay.docker.state.PortMapping;
  * <li>{@code filter JAVAOVERLAY-FWD}, jumped to first from FORWARD: accept everything in and out
  *     of the bridge (containers to the overlay, published ports, replies).
  * <li>{@code nat JAVAOVERLAY-DNAT}, jumped to from PREROUTING (traffic arriving for a local
- *     address) and OUTPUT (the host's own connections to its non-loopback addresses): one DNAT
- *     rule per published port. Loopback is left out as Docker does without its userland
- *     proxy: DNAT to a bridge needs route_localnet, which we do not turn on.
+ *     address) and OUTPUT (the host's own connections to its addresses, 127.0.0.1 included):
+ *     one DNAT rule per published port. Loopback needs more: {@link LoopbackPorts}.
  * </ul>
  *
  * DNAT rules change one at a time as containers come and go (a rewrite of the whole chain
@@ -40,17 +39,24 @@ public final class IptablesFirewall implements HostFirewall {
 
     private final Iptables iptables;
     private final RuleChain forward;
+    private final LoopbackPorts loopback;
+    /** The plugin's bridge (or the last one {@link #ensureForwarding} saw), whose route_localnet {@link #removeAll} turns off. */
+    private volatile String bridge;
 
-    public IptablesFirewall(Iptables iptables) {
+    public IptablesFirewall(Iptables iptables, String bridge) {
         this.iptables = iptables;
+        this.bridge = bridge;
         this.forward = new RuleChain(iptables, "filter", "FORWARD", FORWARD_CHAIN, FORWARD_COMMENT);
+        this.loopback = new LoopbackPorts(iptables);
     }
 
     @Override
     public void ensureForwarding(String bridge) {
+        this.bridge = bridge;
         if (forward.ensure(forwardRules(bridge))) {
             LOG.info("forwarding for bridge {} allowed in filter {}", bridge, FORWARD_CHAIN);
         }
+        loopback.ensure(bridge);
     }
 
     static List<Rule> forwardRules(String bridge) {
@@ -61,6 +67,7 @@ public final class IptablesFirewall implements HostFirewall {
 
     @Override
     public void removeAll() {
+        loopback.remove(bridge);
         if (iptables.chainExists("filter", FORWARD_CHAIN)) {
             forward.remove();
         }
@@ -69,6 +76,7 @@ public final class IptablesFirewall implements HostFirewall {
             for (Rule jump : dnatJumps()) {
                 iptables.deleteIfExists(jump);
             }
+            iptables.deleteIfExists(OLD_OUTPUT_JUMP);
             iptables.deleteChainIfExists("nat", DNAT_CHAIN);
         }
     }
@@ -108,6 +116,7 @@ public final class IptablesFirewall implements HostFirewall {
 
     private void ensureDnatChain() {
         iptables.ensureChain("nat", DNAT_CHAIN);
+        iptables.deleteIfExists(OLD_OUTPUT_JUMP);
         for (Rule jump : dnatJumps()) {
             if (!iptables.exists(jump)) {
                 iptables.insertFirst(jump);
@@ -119,9 +128,16 @@ public final class IptablesFirewall implements HostFirewall {
         return List.of(
                 Rule.of("nat", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL",
                         "-m", "comment", "--comment", DNAT_COMMENT, "-j", DNAT_CHAIN),
-                Rule.of("nat", "OUTPUT", "!", "-d", "127.0.0.0/8", "-m", "addrtype", "--dst-type", "LOCAL",
+                Rule.of("nat", "OUTPUT", "-m", "addrtype", "--dst-type", "LOCAL",
                         "-m", "comment", "--comment", DNAT_COMMENT, "-j", DNAT_CHAIN));
     }
+
+    /**
+     * The OUTPUT jump of plugins before published ports answered on 127.0.0.1: replaced by the
+     * one above wherever it is found, so an upgraded host does not keep both.
+     */
+    static final Rule OLD_OUTPUT_JUMP = Rule.of("nat", "OUTPUT", "!", "-d", "127.0.0.0/8", "-m", "addrtype", "--dst-type",
+            "LOCAL", "-m", "comment", "--comment", DNAT_COMMENT, "-j", DNAT_CHAIN);
 
     /** In the order {@code iptables -S} prints, so that the chain compares equal when unchanged. */
     static Rule dnatRule(Ip4 container, PortMapping m, String owner) {

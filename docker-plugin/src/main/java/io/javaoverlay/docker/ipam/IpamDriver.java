@@ -44,16 +44,21 @@ public final class IpamDriver {
     static final String MAC_OPTION = "com.docker.network.endpoint.macaddress";
 
     /**
-     * The pool handed out when dockerd asks for "any pool" (no {@code --subnet}). libnetwork
-     * checks a pool it did not ask for by name against the host's routes, and when one
-     * overlaps (the bridge's own route to the lease, present as soon as a CNI pod or another
-     * javaoverlay network exists) it holds that pool and asks again, forever, since we can only
-     * ever offer the lease. It skips the check for {@code 0.0.0.0/0}, so that is what such a
-     * network gets as its pool (Calico's IPAM does the same); the gateway travels with it and
-     * every address still comes from the lease. {@code --subnet <lease>} gives a network the
-     * real pool (and lets {@code --ip} work, which dockerd allows only on such networks).
+     * The pool handed out when dockerd asks for "any pool" (no {@code --subnet}) and the lease
+     * itself did not pass. libnetwork checks a pool it did not ask for by name against the
+     * host's routes (requestPoolHelper), and when one overlaps (the bridge's own route to the
+     * lease, present when CNI pods use the bridge; the udp backend's route to the whole
+     * Network) it holds that pool and asks again, forever, since we can only ever offer the
+     * lease. So the lease is offered first, and a second request while it is held (dockerd's
+     * check refused it) gets {@code 0.0.0.0/0}, which libnetwork does not check (Calico's IPAM
+     * answers the same); the gateway travels with it and every address still comes from the
+     * lease. {@code --subnet <lease>} always gives the real pool (and lets {@code --ip} work,
+     * which dockerd allows only on such networks).
      */
     public static final String ANY_POOL = "0.0.0.0/0";
+
+    /** Lease pools handed out for requests without {@code --subnet} and not released yet. */
+    private int leasePoolsHeld;
 
     static final String POOL_ID_PREFIX = "javaoverlay:";
 
@@ -95,16 +100,34 @@ public final class IpamDriver {
             throw new PluginException.Refused("--ip-range is not supported: addresses come from the whole host subnet " + subnet
                     + ", shared with the CNI plugin");
         }
+        String pool = subnet.toString();
         String id = poolId(subnet);
-        LOG.info("pool {} requested", subnet);
+        if (isEmpty(req.pool())) {
+            synchronized (this) {
+                if (leasePoolsHeld > 0) {
+                    pool = ANY_POOL;
+                    id = anyPoolId(subnet);
+                    LOG.info("pool {} requested again while held: dockerd found a host route overlapping it;"
+                            + " answering {} (addresses still come from {})", subnet, ANY_POOL, subnet);
+                } else {
+                    leasePoolsHeld++;
+                }
+            }
+        }
+        LOG.info("pool {} requested ({})", subnet, pool);
         // Handing the gateway back with the pool spares libnetwork a RequestAddress for it.
-        return new IpamMessages.RequestPoolResponse(id, isEmpty(req.pool()) ? ANY_POOL : subnet.toString(),
-                Map.of(GATEWAY_TYPE, env.gateway().toString()));
+        return new IpamMessages.RequestPoolResponse(id, pool, Map.of(GATEWAY_TYPE, env.gateway().toString()));
     }
 
     public PluginMessages.Empty releasePool(IpamMessages.ReleasePoolRequest req) {
         // Nothing to free: a pool is the lease, named by its ID; the addresses are what is held.
-        LOG.info("pool {} released", required("PoolID", req.poolId()));
+        String id = required("PoolID", req.poolId());
+        if (id.startsWith(POOL_ID_PREFIX) && !id.endsWith(ANY_POOL_SUFFIX)) {
+            synchronized (this) {
+                leasePoolsHeld = Math.max(0, leasePoolsHeld - 1);
+            }
+        }
+        LOG.info("pool {} released", id);
         return new PluginMessages.Empty();
     }
 
@@ -175,10 +198,21 @@ public final class IpamDriver {
         return POOL_ID_PREFIX + subnet.toKey();
     }
 
+    /** The ID of the {@link #ANY_POOL} answer: the same lease, marked so its release is told apart. */
+    static String anyPoolId(Ip4Net subnet) {
+        return poolId(subnet) + ANY_POOL_SUFFIX;
+    }
+
+    static final String ANY_POOL_SUFFIX = ":any";
+
     static Ip4Net poolSubnet(String poolId) {
         if (poolId.startsWith(POOL_ID_PREFIX)) {
+            String key = poolId.substring(POOL_ID_PREFIX.length());
+            if (key.endsWith(ANY_POOL_SUFFIX)) {
+                key = key.substring(0, key.length() - ANY_POOL_SUFFIX.length());
+            }
             try {
-                return Ip4Net.parseKey(poolId.substring(POOL_ID_PREFIX.length()));
+                return Ip4Net.parseKey(key);
             } catch (IllegalArgumentException e) {
                 // fall through to the error below
             }

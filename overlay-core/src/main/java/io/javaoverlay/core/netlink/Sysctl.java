@@ -62,6 +62,14 @@ public final class Sysctl {
         set(conf("ipv4", iface, "proxy_arp"), on ? "1" : "0");
     }
 
+    /**
+     * {@code net/ipv4/conf/IF/route_localnet}: route 127/8 sources and destinations through IF
+     * (published ports on 127.0.0.1; fence it with a firewall rule, see CVE-2020-8558).
+     */
+    public static void routeLocalnet(String iface, boolean on) {
+        set(conf("ipv4", iface, "route_localnet"), on ? "1" : "0");
+    }
+
     /** {@code net/ipv6/conf/IF/accept_ra}: 0 off, 1 on unless forwarding, 2 even when forwarding. */
     public static void acceptRa(String iface, int mode) {
         set(conf("ipv6", iface, "accept_ra"), Integer.toString(mode));
