@@ -76,6 +76,7 @@ public final class Agent {
 
     private final AgentOptions options;
     private final BackendRegistry backends;
+    private final java.util.function.Supplier<LeaseStore> storeOpener;
     private final BlockingQueue<AgentEvent> queue = new LinkedBlockingQueue<>();
     private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
     /** The watch of the other hosts' leases; started again when the store's history changes. */
@@ -108,8 +109,14 @@ public final class Agent {
     private String statusPrefix = "";
 
     public Agent(AgentOptions options, BackendRegistry backends) {
+        this(options, backends, null);
+    }
+
+    /** @param storeOpener opens the lease store instead of {@link AgentOptions} (the Kubernetes subnet manager); null: from the options */
+    public Agent(AgentOptions options, BackendRegistry backends, java.util.function.Supplier<LeaseStore> storeOpener) {
         this.options = options;
         this.backends = backends;
+        this.storeOpener = storeOpener;
     }
 
     /** Asks the agent to stop; safe from any thread (a signal handler). {@link #run()} then returns 0. */
@@ -211,6 +218,7 @@ public final class Agent {
             notReady = null;
             OverlayMetrics.ready(true);
             LOG.info("javaoverlay is ready");
+            store.hostReady(lease);
             systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
             // only now: set up beside the start, they made it 0.3-0.5 s slower on 2 busy cores (docs/benchmarks.md)
             RuntimeMetrics.registerInBackground();
@@ -247,6 +255,9 @@ public final class Agent {
     }
 
     private LeaseStore openStore() {
+        if (storeOpener != null) {
+            return storeOpener.get();
+        }
         if (options.etcd().isPresent()) {
             return EtcdLeaseStore.connect(options.etcd().get());
         }
