@@ -246,8 +246,9 @@ public final class KubeLeaseStore implements LeaseStore {
             ObjectNode patch = JSON.createObjectNode();
             ObjectNode ann = patch.putObject("metadata").putObject("annotations");
             wanted.forEach(ann::put);
+            // a merge patch of the annotations map: what flannel's strategic merge patch amounts to for a map
             call("annotate node " + nodeName(), () -> client.nodes().withName(nodeName())
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch.toString()));
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
             LOG.info("annotated node {} with {}", nodeName(), wanted);
             if (!existing.getOrDefault(leases.keys().publicIpOverwrite(), "").isEmpty()) {
                 LOG.info("publishing the public IP {} from the node's {} annotation", wanted.get(leases.keys().publicIp()),
@@ -298,20 +299,18 @@ public final class KubeLeaseStore implements LeaseStore {
         }
     }
 
+    /**
+     * flannel sends a strategic merge patch, which merges the conditions by type. A JSON patch
+     * (RFC 6902) does the same explicitly: replace the NetworkUnavailable entry where it is (after
+     * a {@code test} that it is still there), or append one; every other condition (Ready, the
+     * kubelet's pressures) stays as it is, and a concurrent change makes the test fail and the
+     * patch retry instead of clobbering it.
+     */
     private void clearNetworkUnavailable() {
-        String now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        ObjectNode patch = JSON.createObjectNode();
-        ArrayNode conditions = patch.putObject("status").putArray("conditions");
-        ObjectNode c = conditions.addObject();
-        c.put("type", "NetworkUnavailable");
-        c.put("status", "False");
-        c.put("lastHeartbeatTime", now);
-        c.put("lastTransitionTime", now);
-        c.put("reason", "FlannelIsUp");
-        c.put("message", "Flannel is running on this node");
         try {
+            String patch = networkUnavailablePatch(ownNode(), Instant.now());
             call("set node " + nodeName() + "'s NetworkUnavailable condition", () -> client.nodes().withName(nodeName())
-                    .subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch.toString()));
+                    .subresource("status").patch(PatchContext.of(PatchType.JSON), patch));
             LOG.info("node {}: NetworkUnavailable is False (FlannelIsUp)", nodeName());
         } catch (LeaseException e) {
             LOG.warn("{}; trying again in {}", e.getMessage(), CONDITION_RETRY);
@@ -319,6 +318,40 @@ public final class KubeLeaseStore implements LeaseStore {
                 retries.schedule(this::clearNetworkUnavailable, CONDITION_RETRY.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** The JSON patch that sets NetworkUnavailable=False (FlannelIsUp) on {@code n}, as flannel's CompleteLease writes the condition. */
+    static String networkUnavailablePatch(Node n, Instant at) {
+        String now = at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        ObjectNode c = JSON.createObjectNode();
+        c.put("type", "NetworkUnavailable");
+        c.put("status", "False");
+        c.put("lastHeartbeatTime", now);
+        c.put("lastTransitionTime", now);
+        c.put("reason", "FlannelIsUp");
+        c.put("message", "Flannel is running on this node");
+        ArrayNode ops = JSON.createArrayNode();
+        List<io.fabric8.kubernetes.api.model.NodeCondition> conditions = n.getStatus() == null || n.getStatus().getConditions() == null
+                ? List.of() : n.getStatus().getConditions();
+        int at_ = -1;
+        for (int i = 0; i < conditions.size(); i++) {
+            if ("NetworkUnavailable".equals(conditions.get(i).getType())) {
+                at_ = i;
+                break;
+            }
+        }
+        if (n.getStatus() == null) {
+            ops.addObject().put("op", "add").put("path", "/status").set("value", JSON.createObjectNode().set("conditions",
+                    JSON.createArrayNode().add(c)));
+        } else if (n.getStatus().getConditions() == null) {
+            ops.addObject().put("op", "add").put("path", "/status/conditions").set("value", JSON.createArrayNode().add(c));
+        } else if (at_ < 0) {
+            ops.addObject().put("op", "add").put("path", "/status/conditions/-").set("value", c);
+        } else {
+            ops.addObject().put("op", "test").put("path", "/status/conditions/" + at_ + "/type").put("value", "NetworkUnavailable");
+            ops.addObject().put("op", "replace").put("path", "/status/conditions/" + at_).set("value", c);
+        }
+        return ops.toString();
     }
 
     private Node ownNode() {
