@@ -110,8 +110,11 @@ public final class KubeLeaseStore implements LeaseStore {
         Config base;
         if (o.kubeconfig().isPresent()) {
             try {
-                base = Config.fromKubeconfig(null, Files.readString(o.kubeconfig().get()), o.kubeconfig().get().toString());
-            } catch (IOException e) {
+                if (!Files.isReadable(o.kubeconfig().get())) {
+                    throw new IOException("not a readable file");
+                }
+                base = Config.fromKubeconfig(o.kubeconfig().get().toFile());
+            } catch (IOException | KubernetesClientException e) {
                 throw new IllegalArgumentException("cannot read --kubeconfig-file " + o.kubeconfig().get() + ": " + e);
             }
         } else if (o.apiUrl().isPresent()) {
@@ -119,13 +122,13 @@ public final class KubeLeaseStore implements LeaseStore {
         } else {
             base = Config.autoConfigure(null); // in a pod: the service account's token and CA
         }
+        o.apiUrl().ifPresent(base::setMasterUrl); // the kubeconfig's credentials stay
         ConfigBuilder b = new ConfigBuilder(base)
                 .withRequestRetryBackoffLimit(0)
                 .withConnectionTimeout(5_000)
                 .withRequestTimeout(15_000)
                 .withWatchReconnectInterval(1_000)
                 .withWatchReconnectLimit(-1);
-        o.apiUrl().ifPresent(b::withMasterUrl);
         return b.build();
     }
 
