@@ -15,9 +15,11 @@ import io.javaoverlay.cni.server.CniSocketProtocol;
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.agent.Agent;
 import io.javaoverlay.core.agent.AgentOptions;
+import io.javaoverlay.core.agent.LocalAgentHost;
 import io.javaoverlay.core.agent.DataPathBackends;
 import io.javaoverlay.core.backend.BackendRegistry;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.kube.KubeLeaseStore;
 
 /** {@code javaoverlay agent}: flanneld, with flanneld's flags and FLANNELD_* environment variables. */
 @Command(name = "agent", mixinStandardHelpOptions = true, defaultValueProvider = FlanneldEnvDefaults.class,
@@ -52,6 +54,10 @@ final class AgentCommand implements Callable<Integer> {
 
     @Mixin
     StoreOptions store;
+
+    /** --kube-subnet-mgr and its flags. */
+    @Mixin
+    KubeFlags kube;
 
     /** flanneld's flags that are refused until javaoverlay can honour them. */
     @Mixin
@@ -137,7 +143,8 @@ final class AgentCommand implements Callable<Integer> {
         if (verbosity < 0) {
             throw new RefusedFlagException("-v", "the verbosity must be 0 or more, got " + verbosity);
         }
-        return new AgentOptions(store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
+        kube.check(store);
+        return new AgentOptions(kube.enabled() ? Optional.empty() : store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
                 interfaces(), ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
                 renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1),
                 iptablesForwardRules, iptablesResync, !noDataPath, !ipMasqFullyRandomDisable);
@@ -172,7 +179,18 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AgentOptions options = options();
-        Agent agent = new Agent(options, noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry());
+        BackendRegistry registry = noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry();
+        Agent agent;
+        if (kube.enabled()) {
+            KubeLeaseStore nodes = kube.open(store, System.getenv());
+            if (publicIp == null || publicIp.isBlank()) {
+                publicIp = KubeFlags.publicIpOverwrite(nodes).map(Ip4::toString).orElse(null);
+                options = options();
+            }
+            agent = new Agent(options, registry, new LocalAgentHost(options, System.getenv(), () -> nodes));
+        } else {
+            agent = new Agent(options, registry);
+        }
         Signals.onTermination(agent::requestStop);
         try (CniSocket served = CniSocket.serve(cniSocket, cniSocketGroup)) {
             return agent.run();

@@ -54,7 +54,8 @@ final class StoreOptions {
     Path leaseDir;
 
     @Option(names = "--net-config-path", paramLabel = "FILE",
-            description = "with --lease-dir: the network config file (default: <lease-dir>/net-conf.json, "
+            description = "with --kube-subnet-mgr: the network config file (default: /etc/kube-flannel/net-conf.json); "
+                    + "with --lease-dir: the network config file (default: <lease-dir>/net-conf.json, "
                     + "else {\"Network\": \"10.244.0.0/16\", \"Backend\": {\"Type\": \"vxlan\"}}); "
                     + "with etcd the config is <etcd-prefix>/config")
     Path netConfigPath;

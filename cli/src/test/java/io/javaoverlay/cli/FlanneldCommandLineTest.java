@@ -80,21 +80,17 @@ class FlanneldCommandLineTest {
     }
 
     @Test
-    void kubeFlannelsContainerArgsAreRefusedNamingTheKubernetesFlag() {
+    void kubeFlannelsContainerArgsRunTheKubernetesSubnetManager() {
         // Documentation/kube-flannel.yml, container kube-flannel: args
         AgentCommand cmd = parse("--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081");
         assertThat(cmd.ipMasq).isTrue();
         assertThat(cmd.healthzPort).isEqualTo(8081);
-        assertThatThrownBy(cmd::options).isInstanceOfSatisfying(RefusedFlagException.class,
-                e -> assertThat(e.flag()).isEqualTo("--kube-subnet-mgr"));
-        // and through the real entry point: a usage error, nothing started
-        StringWriter err = new StringWriter();
-        CommandLine main = Main.commandLine();
-        main.setErr(new PrintWriter(err, true));
-        int rc = main.execute(Main.toPicocli(main, "agent", "--ip-masq", "--kube-subnet-mgr"));
-        assertThat(rc).isEqualTo(2);
-        assertThat(err.toString()).contains("--kube-subnet-mgr (FLANNELD_KUBE_SUBNET_MGR) is refused")
-                .contains("Kubernetes subnet manager");
+        assertThat(cmd.kube.enabled()).isTrue();
+        assertThat(cmd.options().etcd()).isEmpty();
+        // without the node's name (kube-flannel.yml sets NODE_NAME, POD_NAME and POD_NAMESPACE) it cannot start, and says why
+        assertThatThrownBy(() -> cmd.kube.open(cmd.store, Map.of("POD_NAME", "kube-flannel-ds-x")))
+                .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--kube-subnet-mgr"))
+                .hasMessageContaining("NODE_NAME");
     }
 
     @ParameterizedTest
@@ -184,8 +180,6 @@ class FlanneldCommandLineTest {
     @Test
     void everyRefusedFlagIsRefusedWhenItAsksForSomethingAndAcceptedAtFlannelsDefault() {
         Map<String, String> asking = Map.of("--public-ipv6", "fd00::1", "--ip-blackhole-route", "true",
-                "--kube-subnet-mgr", "true", "--kube-api-url", "https://k:6443",
-                "--kubeconfig-file", "/k.conf", "--kube-annotation-prefix", "example.com", "--set-node-network-unavailable", "false",
                 "--vmodule", "main=2", "--log_backtrace_at", "main.go:10");
         assertThat(asking.keySet()).containsExactlyInAnyOrderElementsOf(RefusedFlanneldFlags.REASONS.keySet());
         for (var e : asking.entrySet()) {
@@ -198,6 +192,29 @@ class FlanneldCommandLineTest {
         }
         parse("-kube-subnet-mgr=false", "-ip-blackhole-route=0",
                 "-kube-annotation-prefix=flannel.alpha.coreos.com", "-set-node-network-unavailable=true").options();
+    }
+
+    @Test
+    void theKubernetesSubnetManagerTakesFlannelsFlagsAndRefusesAStoreBesideIt() {
+        AgentCommand a = parse("-kube-subnet-mgr", "-kube-api-url=https://k:6443", "-kubeconfig-file=/k.conf",
+                "-kube-annotation-prefix=example.com/net", "-set-node-network-unavailable=false");
+        assertThat(a.options().etcd()).as("no etcd in this mode").isEmpty();
+        io.javaoverlay.kube.KubeOptions k = a.kube.options(a.store, Map.of("NODE_NAME", "n1"));
+        assertThat(k.apiUrl()).contains("https://k:6443");
+        assertThat(k.kubeconfig()).contains(java.nio.file.Path.of("/k.conf"));
+        assertThat(k.annotations().publicIp()).isEqualTo("example.com/net-public-ip");
+        assertThat(k.setNodeNetworkUnavailable()).isFalse();
+        assertThat(k.netConfigPath()).as("flannel's default in this mode").hasToString("/etc/kube-flannel/net-conf.json");
+        AgentCommand env = parse(Map.of("FLANNELD_KUBE_SUBNET_MGR", "true", "FLANNELD_NET_CONFIG_PATH", "/etc/x/net-conf.json"));
+        assertThat(env.kube.options(env.store, Map.of()).netConfigPath()).hasToString("/etc/x/net-conf.json");
+        assertThatThrownBy(() -> parse("-kube-subnet-mgr", "-etcd-endpoints=http://e:2379").options())
+                .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--etcd-endpoints"));
+        assertThatThrownBy(() -> parse("-kube-subnet-mgr", "-lease-dir=/tmp/l").options())
+                .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--lease-dir"));
+        assertThatThrownBy(() -> parse("-kube-api-url=https://k:6443").options()).as("ignored without --kube-subnet-mgr")
+                .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--kube-api-url"));
+        assertThatThrownBy(() -> parse("-kube-subnet-mgr", "-kube-annotation-prefix=a/b/c").options())
+                .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--kube-annotation-prefix"));
     }
 
     @Test

@@ -37,11 +37,18 @@ public record KubeManifest(List<HasMetadata> objects) {
             "v1/Namespace", Namespace.class,
             "v1/ServiceAccount", ServiceAccount.class,
             "v1/ConfigMap", ConfigMap.class,
-            "apps/v1/DaemonSet", DaemonSet.class);
+            "apps/v1/DaemonSet", DaemonSet.class,
+            "rbac.authorization.k8s.io/v1/ClusterRole", io.fabric8.kubernetes.api.model.rbac.ClusterRole.class,
+            "rbac.authorization.k8s.io/v1/ClusterRoleBinding", io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class);
 
     /** The checkout's manifest (failsafe and surefire run in the module directory; javaoverlay.home names the checkout). */
     public static Path file() {
-        return Path.of(System.getProperty("javaoverlay.home", "..")).resolve("dist/kubernetes/javaoverlay.yaml")
+        return file("javaoverlay.yaml");
+    }
+
+    /** A manifest of the checkout's dist/kubernetes, e.g. {@code javaoverlay-kube.yaml} (the Kubernetes subnet manager's). */
+    public static Path file(String name) {
+        return Path.of(System.getProperty("javaoverlay.home", "..")).resolve("dist/kubernetes/" + name)
                 .toAbsolutePath().normalize();
     }
 

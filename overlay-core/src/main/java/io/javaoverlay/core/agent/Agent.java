@@ -208,6 +208,7 @@ public final class Agent {
             notReady = null;
             OverlayMetrics.ready(true);
             LOG.info("javaoverlay is ready");
+            store.hostReady(lease);
             systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
             // only now: set up beside the start, they made it 0.3-0.5 s slower on 2 busy cores (docs/benchmarks.md)
             RuntimeMetrics.registerInBackground();

@@ -1,6 +1,7 @@
 package io.javaoverlay.core.agent;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.backend.HostView;
@@ -23,11 +24,19 @@ public final class LocalAgentHost implements AgentHost {
 
     private final AgentOptions options;
     private final Map<String, String> environment;
+    /** Opens a store the options do not describe (the Kubernetes subnet manager's); null: etcd or the embedded store. */
+    private final Supplier<LeaseStore> storeOpener;
     private NetlinkSocket netlink;
 
     public LocalAgentHost(AgentOptions options, Map<String, String> environment) {
+        this(options, environment, null);
+    }
+
+    /** This machine with its lease store opened by {@code storeOpener} (the Kubernetes subnet manager). */
+    public LocalAgentHost(AgentOptions options, Map<String, String> environment, Supplier<LeaseStore> storeOpener) {
         this.options = options;
         this.environment = Map.copyOf(environment);
+        this.storeOpener = storeOpener;
     }
 
     @Override
@@ -37,6 +46,9 @@ public final class LocalAgentHost implements AgentHost {
 
     @Override
     public LeaseStore openStore() {
+        if (storeOpener != null) {
+            return storeOpener.get();
+        }
         if (options.etcd().isPresent()) {
             return EtcdLeaseStore.connect(options.etcd().get());
         }

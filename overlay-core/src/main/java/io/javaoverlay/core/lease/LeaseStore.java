@@ -67,6 +67,26 @@ public interface LeaseStore extends AutoCloseable {
      */
     AutoCloseable watch(LeaseSnapshot start, Listener listener);
 
+    /**
+     * The one subnet this host may hold, when the store assigns it rather than the subnet manager
+     * picking a free one: the Kubernetes subnet manager's node podCIDR. Empty (the default) for
+     * stores where {@link SubnetManager} picks.
+     *
+     * @throws LeaseException.StoreUnavailableException when the assignment cannot be read yet
+     *         (the API server is unreachable, the node has no podCIDR yet); the agent retries
+     */
+    default Optional<Ip4Net> assignedSubnet() {
+        return Optional.empty();
+    }
+
+    /**
+     * This host is ready: its lease is held, the data path programmed and subnet.env written. A
+     * store may tell others (the Kubernetes subnet manager clears the node's NetworkUnavailable
+     * condition, as flannel's CompleteLease does). Must not throw: failures are the store's to
+     * log and retry.
+     */
+    default void hostReady(Lease own) {}
+
     /** A short description for logs: {@code etcd at http://...} or {@code embedded store in /var/lib/...}. */
     String describe();
 

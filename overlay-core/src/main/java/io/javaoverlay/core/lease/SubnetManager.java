@@ -93,6 +93,10 @@ public final class SubnetManager implements AutoCloseable {
      * that subnet.
      */
     public Lease acquire(NetworkConfig config, LeaseAttrs attrs, Optional<Ip4Net> previous, List<Ip4Net> hostRoutes) {
+        Optional<Ip4Net> assigned = store.assignedSubnet();
+        if (assigned.isPresent()) {
+            return acquireAssigned(config, attrs, assigned.get());
+        }
         long maxRaces = Math.min(config.subnetCount(), 10_000) + 10;
         for (long race = 0; ; race++) {
             LeaseSnapshot snap = store.list();
@@ -114,6 +118,28 @@ public final class SubnetManager implements AutoCloseable {
                 previous = Optional.empty();
             }
         }
+    }
+
+    /**
+     * The store assigns this host's subnet (Kubernetes: the node's podCIDR): nothing is picked,
+     * the subnet is checked against the network config and this host's attributes are published
+     * with it. A subnet outside the Network, or of another size than SubnetLen, is a config error:
+     * every peer would reject the others' leases.
+     */
+    private Lease acquireAssigned(NetworkConfig config, LeaseAttrs attrs, Ip4Net subnet) {
+        if (!config.network().contains(subnet)) {
+            throw new NetworkConfigException("this host's assigned subnet " + subnet + " (from " + store.describe() + ") is outside Network "
+                    + config.network() + ": make the network config's Network contain it (in Kubernetes: the cluster's --cluster-cidr)");
+        }
+        if (subnet.prefixLength() != config.subnetLen()) {
+            throw new NetworkConfigException("this host's assigned subnet " + subnet + " (from " + store.describe() + ") is a /"
+                    + subnet.prefixLength() + " but SubnetLen is " + config.subnetLen() + ": set \"SubnetLen\": " + subnet.prefixLength()
+                    + " in the network config (in Kubernetes: the controller manager's --node-cidr-mask-size)");
+        }
+        Optional<Lease> there = store.get(subnet);
+        Lease l = there.isPresent() ? store.update(there.get(), attrs, ttl) : store.create(subnet, attrs, ttl);
+        LOG.info("subnet {} is assigned to this host ({}) by {}", subnet, attrs.publicIp(), store.describe());
+        return l;
     }
 
     private Optional<Lease> reuseOwn(NetworkConfig config, LeaseAttrs attrs, List<Lease> leases) {

@@ -62,6 +62,10 @@ public final class OverlayMetrics {
     private static final Counter WATCH_RESYNCS = Counter.builder().name("javaoverlay_lease_watch_resyncs_total")
             .help("full re-lists of the leases, by reason (compacted: the watch fell behind etcd's compaction)")
             .labelNames("reason").register(REGISTRY);
+    private static final Counter NODES_SKIPPED = Counter.builder().name("javaoverlay_kube_nodes_skipped_total")
+            .help("Kubernetes nodes whose flannel annotations or podCIDR could not be read as a lease, by reason "
+                    + "(counted once per change of the node's annotations)")
+            .labelNames("reason").register(REGISTRY);
     private static final Counter NETLINK_ERRORS = Counter.builder().name("javaoverlay_netlink_errors_total")
             .help("kernel requests (netlink, TUN, sysctl) that failed, by component and errno")
             .labelNames("component", "errno").register(REGISTRY);
@@ -160,6 +164,11 @@ public final class OverlayMetrics {
     /** A full re-list of the leases; {@code reason} is a short constant such as {@code compacted}. */
     public static void watchResynced(String reason) {
         WATCH_RESYNCS.labelValues(reason).inc();
+    }
+
+    /** A node's flannel annotations or podCIDR were malformed (Kubernetes subnet manager); {@code reason} is a short constant. */
+    public static void kubeNodeSkipped(String reason) {
+        NODES_SKIPPED.labelValues(reason).inc();
     }
 
     // --- backends ---

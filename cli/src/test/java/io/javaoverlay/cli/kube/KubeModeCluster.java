@@ -1,0 +1,266 @@
+package io.javaoverlay.cli.kube;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Requirements;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestNetwork;
+import io.javaoverlay.testkit.TestProcess;
+
+/**
+ * kube-flannel's topology without etcd, built from namespaces: hosts on one underlay, and ONE
+ * API server for all of them: fabric8's mock server in CRUD mode (no Kubernetes API server can
+ * run on the test machines), run as its own JVM inside the underlay namespace on the underlay
+ * bridge's address, where every host reaches it (as the etcd of the other end-to-end tests).
+ * Running it there, rather than in the test JVM, needs no relay between the root namespace and
+ * the hosts' namespaces, and keeps its Vert.x 5 off this module's class path (see overlay-kube's
+ * pom). The test talks to it with curl from the underlay namespace, as kubectl would.
+ *
+ * <p>Each host is a Node object with a podCIDR ({@code 10.244.<n>.0/24}), as kube-controller-manager
+ * gives out, and runs {@code bin/javaoverlay agent --kube-subnet-mgr --kube-api-url ...} with
+ * {@code NODE_NAME}; hosts above {@code agents} get a Node but no agent (the test uses them).
+ */
+final class KubeModeCluster implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+
+    static final String NETWORK = "10.244.0.0/16";
+    static final int API_PORT = 6443;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String backendJson;
+    private final int agents;
+    final TestNetwork net;
+    private final Map<Integer, TestProcess> agentProcs = new HashMap<>();
+    private final Map<Integer, List<TestNamespace>> containers = new HashMap<>();
+    private TestProcess api;
+    private volatile boolean failed;
+
+    KubeModeCluster(String backendJson, int hosts, int agents) {
+        this.backendJson = backendJson;
+        this.agents = agents;
+        this.net = TestNetwork.withHosts(hosts);
+    }
+
+    static Path home() {
+        return Path.of(System.getProperty("javaoverlay.home", "..")).toAbsolutePath().normalize();
+    }
+
+    static Path launcher() {
+        return home().resolve("bin/javaoverlay");
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        Path cp = home().resolve("overlay-kube/target/test-classpath.txt");
+        Requirements.check().root()
+                .command("curl", "curl")
+                .command("ping", "iputils-ping")
+                .command("iptables", "iptables")
+                .file(launcher().toString(), "build first: mvn -DskipTests package")
+                .file(cp.toString(), "build overlay-kube's tests first: mvn -pl overlay-kube -am test-compile (it writes the mock API server's class path)")
+                .orAbort();
+        net.beforeAll(context);
+        startApiServer(cp);
+        Files.writeString(netConf(), "{\"Network\":\"" + NETWORK + "\",\"Backend\":" + backendJson + "}");
+        for (int h = 1; h <= net.hosts().size(); h++) {
+            createNode(h);
+        }
+        List<CompletableFuture<Void>> started = new ArrayList<>();
+        for (int h = 1; h <= agents; h++) {
+            int host = h;
+            started.add(CompletableFuture.runAsync(() -> startAgent(host)));
+        }
+        started.forEach(CompletableFuture::join);
+        for (int h = 1; h <= agents; h++) {
+            addContainers(h);
+        }
+    }
+
+    private void startApiServer(Path cpFile) throws IOException {
+        Path kube = home().resolve("overlay-kube/target");
+        String cp = kube.resolve("test-classes") + ":" + kube.resolve("classes") + ":" + Files.readString(cpFile).strip();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        api = net.underlay().start("kube-api", List.of(java, "-Xmx256m", "-cp", cp, "io.javaoverlay.kube.MockApiServer",
+                net.underlayGateway().toString(), Integer.toString(API_PORT)), Map.of());
+        api.awaitLog("listening on", Duration.ofSeconds(60));
+    }
+
+    String apiUrl() {
+        return "http://" + net.underlayGateway() + ":" + API_PORT;
+    }
+
+    Path netConf() {
+        return net.workDir().resolve("net-conf.json");
+    }
+
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        failed = true;
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (failed) {
+            for (TestProcess p : agentProcs.values()) {
+                String log = p.log();
+                System.err.println("---- " + p + " ----\n" + (log.length() > 12000 ? "..." + log.substring(log.length() - 12000) : log));
+            }
+        }
+        net.afterAll(context);
+    }
+
+    /** A request to the API server, as kubectl would send it; returns the response body, failing the test on an HTTP error. */
+    JsonNode kubectl(String method, String path, String contentType, String body) {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--fail-with-body", "--max-time", "10", "-X", method));
+        if (body != null) {
+            cmd.addAll(List.of("-H", "Content-Type: " + contentType, "--data-binary", "@-"));
+        }
+        cmd.add(apiUrl() + path);
+        ExecResult r = net.underlay().exec(cmd, Map.of(), body, Duration.ofSeconds(20)).orThrow();
+        try {
+            return JSON.readTree(r.stdout());
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON from " + method + " " + path + ": " + r.stdout(), e);
+        }
+    }
+
+    static Ip4Net podCidr(int n) {
+        return Ip4Net.parse("10.244." + n + ".0/24");
+    }
+
+    static String nodeName(int n) {
+        return "node-" + n;
+    }
+
+    private void createNode(int n) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("apiVersion", "v1").put("kind", "Node");
+        node.putObject("metadata").put("name", nodeName(n));
+        ObjectNode spec = node.putObject("spec");
+        spec.put("podCIDR", podCidr(n).toString());
+        spec.putArray("podCIDRs").add(podCidr(n).toString());
+        kubectl("POST", "/api/v1/nodes", "application/json", node.toString());
+    }
+
+    JsonNode node(int n) {
+        return kubectl("GET", "/api/v1/nodes/" + nodeName(n), null, null);
+    }
+
+    /** The node's annotations as flanneld would leave them, written with a merge patch (kubectl annotate). */
+    void annotate(int n, Map<String, String> annotations) {
+        ObjectNode patch = JSON.createObjectNode();
+        ObjectNode a = patch.putObject("metadata").putObject("annotations");
+        annotations.forEach(a::put);
+        kubectl("PATCH", "/api/v1/nodes/" + nodeName(n), "application/merge-patch+json", patch.toString());
+    }
+
+    void deleteNode(int n) {
+        kubectl("DELETE", "/api/v1/nodes/" + nodeName(n), null, null);
+    }
+
+    TestHost host(int n) {
+        return net.host(n);
+    }
+
+    Path hostDir(int n) {
+        Path d = net.workDir().resolve("h" + n);
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return d;
+    }
+
+    Path subnetFile(int n) {
+        return hostDir(n).resolve("subnet.env");
+    }
+
+    /** {@code bin/javaoverlay agent} in kube mode inside host {@code n}, as kube-flannel.yml runs flanneld; waits until ready. */
+    TestProcess startAgent(int n) {
+        TestHost h = host(n);
+        List<String> cmd = List.of(launcher().toString(), "agent", "--ip-masq", "--kube-subnet-mgr",
+                "--kube-api-url", apiUrl(), "--net-config-path", netConf().toString(),
+                "--iface", h.underlayInterface(),
+                "--subnet-file", subnetFile(n).toString(),
+                "--data-dir", hostDir(n).resolve("data").toString(),
+                "--cni-socket", hostDir(n).resolve("cni.sock").toString(),
+                "--healthz-ip", "127.0.0.1", "--healthz-port", "8471");
+        TestProcess p = h.start("agent", cmd, Map.of("NODE_NAME", nodeName(n)));
+        synchronized (agentProcs) {
+            agentProcs.put(n, p);
+        }
+        p.awaitLog("javaoverlay is ready", Duration.ofSeconds(120));
+        return p;
+    }
+
+    TestProcess agent(int n) {
+        synchronized (agentProcs) {
+            return agentProcs.get(n);
+        }
+    }
+
+    SubnetEnv subnetEnv(int n) {
+        try {
+            return SubnetEnv.read(subnetFile(n));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** cni0 with the first address of the host's podCIDR, and one container at .2 with the overlay MTU. */
+    void addContainers(int n) {
+        addContainers(n, subnetEnv(n).gateway(), subnetEnv(n).mtu());
+    }
+
+    void addContainers(int n, Ip4Net.HostAddress bridge, int mtu) {
+        TestHost h = host(n);
+        h.createBridge("cni0", bridge);
+        h.ip("link", "set", "cni0", "mtu", Integer.toString(mtu));
+        Ip4 ip = bridge.network().address().plus(2);
+        TestNamespace c = h.addContainer("c1", "cni0", new Ip4Net.HostAddress(ip, bridge.prefixLength()), bridge.ip());
+        c.ip("link", "set", "eth0", "mtu", Integer.toString(mtu));
+        containers.put(n, List.of(c));
+    }
+
+    TestNamespace container(int n) {
+        return containers.get(n).get(0);
+    }
+
+    static Ip4 containerIp(int n) {
+        return podCidr(n).address().plus(2);
+    }
+
+    /** Whether host {@code n} has any route to {@code subnet}. */
+    boolean routes(int n, Ip4Net subnet) {
+        return host(n).ipJson("route", "show", subnet.toString()).size() > 0;
+    }
+
+    void awaitRouteGone(int n, Ip4Net subnet) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> !routes(n, subnet));
+    }
+}

@@ -1,0 +1,72 @@
+package io.javaoverlay.cli.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * javaoverlay in kube mode with the host-gw backend: three agents against one API server (the
+ * mock server in CRUD mode), routes to each other's podCIDR via each other's node address, and a
+ * deleted node's route gone from the others.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KubeModeHostGwIT {
+
+    @RegisterExtension
+    static final KubeModeCluster cluster = new KubeModeCluster("{\"Type\":\"host-gw\"}", 3, 3);
+
+    private static final String P = "flannel.alpha.coreos.com/";
+
+    @Test
+    @Order(1)
+    void theNodesCarryFlannelsHostGwAnnotationsAndTheRoutesGoViaTheNodes() {
+        for (int n = 1; n <= 3; n++) {
+            JsonNode a = cluster.node(n).path("metadata").path("annotations");
+            assertThat(a.path(P + "backend-type").asText()).isEqualTo("host-gw");
+            assertThat(a.path(P + "backend-data").asText()).as("Go marshals host-gw's empty data as null").isEqualTo("null");
+            assertThat(a.path(P + "public-ip").asText()).isEqualTo(cluster.host(n).underlayIp().toString());
+            for (int to = 1; to <= 3; to++) {
+                if (to != n) {
+                    JsonNode route = cluster.host(n).ipJson("route", "show", KubeModeCluster.podCidr(to).toString()).get(0);
+                    assertThat(route.path("gateway").asText()).isEqualTo(cluster.host(to).underlayIp().toString());
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void containersOnEveryHostReachEachOther() {
+        for (int from = 1; from <= 3; from++) {
+            for (int to = 1; to <= 3; to++) {
+                if (from != to) {
+                    assertThat(cluster.container(from).ping(KubeModeCluster.containerIp(to).toString(), 5))
+                            .as("container on host %d -> container on host %d", from, to).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void deletingANodeTakesItsRouteOffTheOthers() {
+        Ip4Net gone = KubeModeCluster.podCidr(3);
+        cluster.deleteNode(3);
+        cluster.awaitRouteGone(1, gone);
+        cluster.awaitRouteGone(2, gone);
+        assertThat(cluster.container(1).ping(KubeModeCluster.containerIp(3).toString(), 2)).isFalse();
+        assertThat(cluster.container(1).ping(KubeModeCluster.containerIp(2).toString(), 3)).isTrue();
+    }
+}

@@ -1,0 +1,390 @@
+package io.javaoverlay.kube;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+import io.javaoverlay.core.lease.KeyRead;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseAttrs;
+import io.javaoverlay.core.lease.LeaseException;
+import io.javaoverlay.core.lease.LeaseSnapshot;
+import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * flanneld's Kubernetes subnet manager ({@code --kube-subnet-mgr}) as a {@link LeaseStore}: the
+ * leases are the nodes. This host's subnet is not picked but {@link #assignedSubnet assigned}:
+ * its node's {@code spec.podCIDR}, which kube-controller-manager gives out. What this host
+ * publishes goes into its node's flannel annotations ({@link NodeLeases#annotationsFor}, byte for
+ * byte as flannel writes them, so flanneld and javaoverlay nodes see each other); the peers are
+ * every node's annotations, watched through a fabric8 informer ({@link NodeWatch}). The network
+ * config is a file ({@code --net-config-path}: kube-flannel's ConfigMap), not a key.
+ *
+ * <p>What a Kubernetes store does not have: a TTL (nodes do not expire: {@link #renew} is a
+ * no-op, and a deleted node's routes go through the watch), revisions one can compare (resource
+ * versions are opaque: every read says revision 0, and the informer resumes its own watch), and
+ * deletion of a lease ({@link #delete} refuses: a podCIDR belongs to its node).
+ *
+ * <p>Requests fail fast ({@link LeaseException.StoreUnavailableException}) when the API server
+ * cannot be reached; the agent retries them, and the informer reconnects by itself.
+ */
+public final class KubeLeaseStore implements LeaseStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KubeLeaseStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often a failed NetworkUnavailable patch is tried again. */
+    private static final Duration CONDITION_RETRY = Duration.ofSeconds(5);
+
+    private final KubernetesClient client;
+    private final KubeOptions options;
+    private final NodeLeases leases;
+    private final NodeSkips skips = new NodeSkips();
+    private final String server;
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kube-node-status");
+        t.setDaemon(true);
+        return t;
+    });
+    /** This host's node; resolved at the first request that needs it (from POD_NAME, that is a request). */
+    private volatile String nodeName;
+
+    private KubeLeaseStore(KubernetesClient client, KubeOptions options) {
+        this.client = client;
+        this.options = options;
+        this.leases = new NodeLeases(options.annotations());
+        this.server = client.getConfiguration().getMasterUrl();
+        this.nodeName = options.envValue("NODE_NAME").orElse(null);
+    }
+
+    /**
+     * A store on the API server the options name. Nothing is requested yet: an API server that is
+     * down at start is waited for by the agent, not a reason to exit.
+     *
+     * @throws IllegalArgumentException when neither NODE_NAME nor POD_NAME and POD_NAMESPACE are set,
+     *         or the kubeconfig cannot be read
+     */
+    public static KubeLeaseStore connect(KubeOptions options) {
+        if (options.envValue("NODE_NAME").isEmpty()
+                && (options.envValue("POD_NAME").isEmpty() || options.envValue("POD_NAMESPACE").isEmpty())) {
+            throw new IllegalArgumentException("the Kubernetes subnet manager needs this node's name: set NODE_NAME, or POD_NAME and"
+                    + " POD_NAMESPACE (kube-flannel's manifest sets them from the pod's fieldRefs)");
+        }
+        return new KubeLeaseStore(new KubernetesClientBuilder().withConfig(config(options)).build(), options);
+    }
+
+    /**
+     * flannel's choice ({@code clientcmd.BuildConfigFromFlags}): the kubeconfig file with the API URL
+     * overriding its server; the API URL alone (no credentials); with neither, the pod's service account.
+     * Requests fail fast (the agent retries them); watches reconnect for ever.
+     */
+    static Config config(KubeOptions o) {
+        Config base;
+        if (o.kubeconfig().isPresent()) {
+            try {
+                if (!Files.isReadable(o.kubeconfig().get())) {
+                    throw new IOException("not a readable file");
+                }
+                base = Config.fromKubeconfig(o.kubeconfig().get().toFile());
+            } catch (IOException | KubernetesClientException e) {
+                throw new IllegalArgumentException("cannot read --kubeconfig-file " + o.kubeconfig().get() + ": " + e);
+            }
+        } else if (o.apiUrl().isPresent()) {
+            base = Config.empty();
+        } else {
+            base = Config.autoConfigure(null); // in a pod: the service account's token and CA
+        }
+        o.apiUrl().ifPresent(base::setMasterUrl); // the kubeconfig's credentials stay
+        ConfigBuilder b = new ConfigBuilder(base)
+                .withRequestRetryBackoffLimit(0)
+                .withConnectionTimeout(5_000)
+                .withRequestTimeout(15_000)
+                .withWatchReconnectInterval(1_000)
+                .withWatchReconnectLimit(-1);
+        return b.build();
+    }
+
+    /** This host's node name: NODE_NAME, else the node of the pod POD_NAMESPACE/POD_NAME. */
+    public String nodeName() {
+        String n = nodeName;
+        if (n != null) {
+            return n;
+        }
+        String ns = options.envValue("POD_NAMESPACE").orElseThrow();
+        String pod = options.envValue("POD_NAME").orElseThrow();
+        Pod p = call("read pod " + ns + "/" + pod, () -> client.pods().inNamespace(ns).withName(pod).get());
+        if (p == null || p.getSpec() == null || p.getSpec().getNodeName() == null || p.getSpec().getNodeName().isEmpty()) {
+            throw new LeaseException.StoreUnavailableException("pod " + ns + "/" + pod + " (POD_NAMESPACE/POD_NAME) "
+                    + (p == null ? "does not exist" : "has no node yet") + " in " + describe(), null);
+        }
+        nodeName = p.getSpec().getNodeName();
+        LOG.info("this is node {} (the node of pod {}/{})", nodeName, ns, pod);
+        return nodeName;
+    }
+
+    // --- the network config: a file ---
+
+    @Override
+    public Optional<String> readNetworkConfig() {
+        try {
+            return Optional.of(Files.readString(options.netConfigPath()));
+        } catch (NoSuchFileException e) {
+            throw new LeaseException.StoreUnavailableException("there is no " + options.netConfigPath()
+                    + " (--net-config-path; kube-flannel's manifest mounts the ConfigMap's net-conf.json there)", e);
+        } catch (IOException e) {
+            throw new LeaseException.StoreUnavailableException("cannot read " + options.netConfigPath() + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void writeNetworkConfig(String json) {
+        throw new LeaseException("with the Kubernetes subnet manager the network config is the file " + options.netConfigPath()
+                + " (the ConfigMap's net-conf.json): change it there");
+    }
+
+    @Override
+    public String networkConfigLocation() {
+        return options.netConfigPath().toString();
+    }
+
+    // --- leases: nodes ---
+
+    @Override
+    public LeaseSnapshot list() {
+        List<Node> nodes = call("list nodes", () -> client.nodes().list().getItems());
+        List<Lease> out = new ArrayList<>();
+        for (Node n : nodes) {
+            NodeLeases.Read r = leases.read(n);
+            r.skipped().ifPresent(s -> skips.report(n.getMetadata().getName(), NodeLeases.annotations(n).toString() + n.getSpec(), s));
+            r.lease().ifPresent(out::add);
+        }
+        return new LeaseSnapshot(out, 0);
+    }
+
+    @Override
+    public Optional<Lease> get(Ip4Net subnet) {
+        Node own = ownNode();
+        if (NodeLeases.podCidr(own).filter(subnet::equals).isPresent()) {
+            return leases.read(own).lease();
+        }
+        return list().leases().stream().filter(l -> l.subnet().equals(subnet)).findFirst();
+    }
+
+    /** One GET of this host's node for its own subnet (the agent's guard asks every few seconds), a listing for any other. */
+    @Override
+    public KeyRead read(Ip4Net subnet) {
+        return new KeyRead(get(subnet), 0, "");
+    }
+
+    /**
+     * This node's podCIDR (the IPv4 one).
+     *
+     * @throws LeaseException.StoreUnavailableException while it has none: the agent waits, saying why
+     */
+    @Override
+    public Optional<Ip4Net> assignedSubnet() {
+        Node n = ownNode();
+        Optional<Ip4Net> cidr;
+        try {
+            cidr = NodeLeases.podCidr(n);
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+        if (cidr.isEmpty()) {
+            throw new LeaseException.StoreUnavailableException("node " + nodeName() + " has no IPv4 podCIDR yet (spec.podCIDR is unset):"
+                    + " waiting for kube-controller-manager to assign one (it needs --allocate-node-cidrs=true and --cluster-cidr)", null);
+        }
+        return cidr;
+    }
+
+    /** Publishes this host's attributes on its node; only its own podCIDR can be "created". */
+    @Override
+    public Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl) {
+        return publish(subnet, attrs);
+    }
+
+    @Override
+    public Lease update(Lease existing, LeaseAttrs attrs, Duration ttl) {
+        return publish(existing.subnet(), attrs);
+    }
+
+    private Lease publish(Ip4Net subnet, LeaseAttrs attrs) {
+        Node n = ownNode();
+        Optional<Ip4Net> cidr = NodeLeases.podCidr(n);
+        if (cidr.isEmpty() || !cidr.get().equals(subnet)) {
+            throw new LeaseException.LeaseLostException("node " + nodeName() + "'s podCIDR is " + cidr.map(Object::toString).orElse("unset")
+                    + ", not " + subnet + " (the node was created again?): restart the agent to use the node's podCIDR");
+        }
+        Map<String, String> existing = NodeLeases.annotations(n);
+        Map<String, String> wanted = leases.annotationsFor(attrs, existing);
+        if (!NodeLeases.satisfied(existing, wanted)) {
+            ObjectNode patch = JSON.createObjectNode();
+            ObjectNode ann = patch.putObject("metadata").putObject("annotations");
+            wanted.forEach(ann::put);
+            // a merge patch of the annotations map: what flannel's strategic merge patch amounts to for a map
+            call("annotate node " + nodeName(), () -> client.nodes().withName(nodeName())
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
+            LOG.info("annotated node {} with {}", nodeName(), wanted);
+            if (!existing.getOrDefault(leases.keys().publicIpOverwrite(), "").isEmpty()) {
+                LOG.info("publishing the public IP {} from the node's {} annotation", wanted.get(leases.keys().publicIp()),
+                        leases.keys().publicIpOverwrite());
+            }
+        }
+        Map<String, String> now = new HashMap<>(existing);
+        now.putAll(wanted);
+        Ip4 published = Ip4.parse(now.getOrDefault(leases.keys().publicIp(), attrs.publicIp().toString()));
+        return new Lease(subnet, Optional.empty(), new LeaseAttrs(published, attrs.publicIpv6(), attrs.backendType(), attrs.backendData(),
+                attrs.backendV6Data()), false, Optional.empty(), 0);
+    }
+
+    /** Nodes do not expire: nothing to renew (flannel's RenewLease is unimplemented here too). */
+    @Override
+    public Lease renew(Lease own, Duration ttl) {
+        return own;
+    }
+
+    @Override
+    public void delete(Ip4Net subnet) {
+        throw new LeaseException("the Kubernetes subnet manager deletes no lease: subnet " + subnet + " is a node's podCIDR");
+    }
+
+    @Override
+    public AutoCloseable watch(LeaseSnapshot start, Listener listener) {
+        return new NodeWatch(client, leases, skips, listener);
+    }
+
+    /** The public-ip-overwrite annotation of this host's node, if set (flannel publishes it instead of the interface's address). */
+    public Optional<Ip4> publicIpOverwrite() {
+        try {
+            return leases.publicIpOverwrite(ownNode());
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * With {@code --set-node-network-unavailable} (the default), the node's NetworkUnavailable
+     * condition becomes False, reason FlannelIsUp, as flannel's CompleteLease writes it; retried in
+     * the background until it is written.
+     */
+    @Override
+    public void hostReady(Lease own) {
+        if (options.setNodeNetworkUnavailable()) {
+            retries.execute(this::clearNetworkUnavailable);
+        }
+    }
+
+    /**
+     * flannel sends a strategic merge patch, which merges the conditions by type. A JSON patch
+     * (RFC 6902) does the same explicitly: replace the NetworkUnavailable entry where it is (after
+     * a {@code test} that it is still there), or append one; every other condition (Ready, the
+     * kubelet's pressures) stays as it is, and a concurrent change makes the test fail and the
+     * patch retry instead of clobbering it.
+     */
+    private void clearNetworkUnavailable() {
+        try {
+            String patch = networkUnavailablePatch(ownNode(), Instant.now());
+            call("set node " + nodeName() + "'s NetworkUnavailable condition", () -> client.nodes().withName(nodeName())
+                    .subresource("status").patch(PatchContext.of(PatchType.JSON), patch));
+            LOG.info("node {}: NetworkUnavailable is False (FlannelIsUp)", nodeName());
+        } catch (LeaseException e) {
+            LOG.warn("{}; trying again in {}", e.getMessage(), CONDITION_RETRY);
+            if (!retries.isShutdown()) {
+                retries.schedule(this::clearNetworkUnavailable, CONDITION_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** The JSON patch that sets NetworkUnavailable=False (FlannelIsUp) on {@code n}, as flannel's CompleteLease writes the condition. */
+    static String networkUnavailablePatch(Node n, Instant at) {
+        String now = at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        ObjectNode c = JSON.createObjectNode();
+        c.put("type", "NetworkUnavailable");
+        c.put("status", "False");
+        c.put("lastHeartbeatTime", now);
+        c.put("lastTransitionTime", now);
+        c.put("reason", "FlannelIsUp");
+        c.put("message", "Flannel is running on this node");
+        ArrayNode ops = JSON.createArrayNode();
+        List<io.fabric8.kubernetes.api.model.NodeCondition> conditions = n.getStatus() == null || n.getStatus().getConditions() == null
+                ? List.of() : n.getStatus().getConditions();
+        int at_ = -1;
+        for (int i = 0; i < conditions.size(); i++) {
+            if ("NetworkUnavailable".equals(conditions.get(i).getType())) {
+                at_ = i;
+                break;
+            }
+        }
+        if (n.getStatus() == null) {
+            ops.addObject().put("op", "add").put("path", "/status").set("value", JSON.createObjectNode().set("conditions",
+                    JSON.createArrayNode().add(c)));
+        } else if (n.getStatus().getConditions() == null) {
+            ops.addObject().put("op", "add").put("path", "/status/conditions").set("value", JSON.createArrayNode().add(c));
+        } else if (at_ < 0) {
+            ops.addObject().put("op", "add").put("path", "/status/conditions/-").set("value", c);
+        } else {
+            ops.addObject().put("op", "test").put("path", "/status/conditions/" + at_ + "/type").put("value", "NetworkUnavailable");
+            ops.addObject().put("op", "replace").put("path", "/status/conditions/" + at_).set("value", c);
+        }
+        return ops.toString();
+    }
+
+    private Node ownNode() {
+        String name = nodeName();
+        Node n = call("read node " + name, () -> client.nodes().withName(name).get());
+        if (n == null) {
+            throw new LeaseException.StoreUnavailableException("node " + name + " does not exist in " + describe()
+                    + " (is NODE_NAME this node's name, as `kubectl get nodes` shows it?)", null);
+        }
+        return n;
+    }
+
+    @Override
+    public String describe() {
+        return "the Kubernetes API at " + server + " (node " + (nodeName == null ? "of pod " + options.envValue("POD_NAME").orElse("?") : nodeName) + ")";
+    }
+
+    @Override
+    public void close() {
+        retries.shutdownNow();
+        client.close();
+    }
+
+    private <T> T call(String what, java.util.function.Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (KubernetesClientException e) {
+            String why = e.getCode() > 0 ? "HTTP " + e.getCode() + ": " + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage())
+                    : String.valueOf(e.getCause() == null ? e.getMessage() : e.getCause());
+            throw new LeaseException.StoreUnavailableException("cannot " + what + " at " + server + ": " + why, e);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.javaoverlay.kube;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.Node;
+
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseAttrs;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * Nodes as leases, both ways, as flannel's kube subnet manager reads and writes them
+ * ({@code nodeToLease}, {@code AcquireLease}):
+ *
+ * <ul>
+ *   <li>a node is a peer only with {@code <prefix>kube-subnet-manager: "true"};</li>
+ *   <li>its subnet is the IPv4 one of {@code spec.podCIDRs} (one or two entries), else
+ *       {@code spec.podCIDR}; IPv6 pod CIDRs are read and ignored (javaoverlay is IPv4 only);</li>
+ *   <li>{@code public-ip}, {@code backend-type} and {@code backend-data} (raw JSON, the string
+ *       {@code null} for none) are the lease's attributes.</li>
+ * </ul>
+ *
+ * Everything read is validated here, before any lease exists: a node that fails is
+ * {@link Read#skipped skipped} with a reason, never half-read.
+ */
+public final class NodeLeases {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final NodeAnnotations keys;
+
+    public NodeLeases(NodeAnnotations keys) {
+        this.keys = keys;
+    }
+
+    public NodeAnnotations keys() {
+        return keys;
+    }
+
+    /** What a node amounts to: a lease, not a peer at all (no kube-subnet-manager annotation), or skipped (malformed). */
+    public record Read(Optional<Lease> lease, Optional<Skip> skipped) {
+        static Read none() {
+            return new Read(Optional.empty(), Optional.empty());
+        }
+
+        static Read of(Lease l) {
+            return new Read(Optional.of(l), Optional.empty());
+        }
+
+        static Read skip(String reason, String detail) {
+            return new Read(Optional.empty(), Optional.of(new Skip(reason, detail)));
+        }
+    }
+
+    /** Why a node's lease could not be read: a metric label and a sentence. */
+    public record Skip(String reason, String detail) {}
+
+    /** The node as a lease, as flannel's {@code nodeToLease} reads it, with javaoverlay's checks. */
+    public Read read(Node n) {
+        Map<String, String> a = annotations(n);
+        if (!"true".equals(a.get(keys.kubeSubnetManager()))) {
+            return Read.none();
+        }
+        String ipText = a.get(keys.publicIp());
+        if (ipText == null || ipText.isEmpty()) {
+            return Read.skip("no-public-ip", "it has no " + keys.publicIp() + " annotation");
+        }
+        Ip4 ip;
+        try {
+            ip = Ip4.parse(ipText);
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-public-ip", keys.publicIp() + " \"" + ipText + "\" is not an IPv4 address");
+        }
+        Optional<JsonNode> data;
+        try {
+            data = backendData(a.get(keys.backendData()));
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-backend-data", keys.backendData() + " " + e.getMessage());
+        }
+        Optional<Ip4Net> subnet;
+        try {
+            subnet = podCidr(n);
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-pod-cidr", e.getMessage());
+        }
+        if (subnet.isEmpty()) {
+            return Read.skip("no-pod-cidr", "it has no IPv4 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
+                    + spec(n, "podCIDRs") + ")");
+        }
+        LeaseAttrs attrs = LeaseAttrs.of(ip, Optional.ofNullable(a.get(keys.backendType())), data);
+        return Read.of(new Lease(subnet.get(), Optional.empty(), attrs, false, Optional.empty(), 0));
+    }
+
+    /**
+     * The node's IPv4 pod CIDR, as flannel picks it: from {@code spec.podCIDRs} when it has one or
+     * two entries (the IPv4 one), from {@code spec.podCIDR} when it has none; empty when there is
+     * no IPv4 one (not assigned yet, or IPv6 only). Host bits are cleared, as Go's ParseCIDR does.
+     *
+     * @throws IllegalArgumentException when an entry is not a CIDR, or there are three or more
+     */
+    public static Optional<Ip4Net> podCidr(Node n) {
+        if (n.getSpec() == null) {
+            return Optional.empty();
+        }
+        List<String> cidrs = n.getSpec().getPodCIDRs();
+        if (cidrs == null || cidrs.isEmpty()) {
+            String one = n.getSpec().getPodCIDR();
+            return one == null || one.isEmpty() ? Optional.empty() : ipv4Cidr(one);
+        }
+        if (cidrs.size() > 2) {
+            throw new IllegalArgumentException("its pod CIDRs " + cidrs + " are neither single nor dual stack");
+        }
+        Optional<Ip4Net> found = Optional.empty();
+        for (String c : cidrs) {
+            Optional<Ip4Net> v4 = ipv4Cidr(c);
+            if (v4.isPresent() && found.isEmpty()) {
+                found = v4;
+            }
+        }
+        return found;
+    }
+
+    /** An IPv4 CIDR, empty for an IPv6 one. */
+    private static Optional<Ip4Net> ipv4Cidr(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("pod CIDR \"" + text + "\" is not a CIDR");
+        }
+        if (text.indexOf(':') >= 0) {
+            return Optional.empty(); // IPv6: read, not used (no dual stack in javaoverlay yet)
+        }
+        try {
+            Ip4 addr = Ip4.parse(text.substring(0, slash));
+            int len = Integer.parseInt(text.substring(slash + 1));
+            return Optional.of(Ip4Net.containing(addr, len));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("pod CIDR \"" + text + "\" is not a CIDR: " + e.getMessage());
+        }
+    }
+
+    /** {@code null} (or nothing) is no data; anything else must be a JSON object. */
+    private static Optional<JsonNode> backendData(String raw) {
+        if (raw == null || raw.isEmpty() || raw.equals("null")) {
+            return Optional.empty();
+        }
+        JsonNode n;
+        try {
+            n = JSON.readTree(raw);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("is not JSON: " + abbreviate(raw));
+        }
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isObject()) {
+            throw new IllegalArgumentException("is not a JSON object: " + abbreviate(raw));
+        }
+        return Optional.of(n);
+    }
+
+    /**
+     * The annotations this host's attributes are published as, exactly as flannel's
+     * {@code AcquireLease} writes them: {@code backend-type}; {@code backend-data} as Go marshals
+     * the backend's attributes ({@code null} when it has none), except that vxlan without data
+     * writes none; {@code public-ip}, unless the node carries {@code public-ip-overwrite}, whose
+     * value is published instead; and {@code kube-subnet-manager: "true"}.
+     *
+     * @param existing the node's annotations now (for the overwrite)
+     */
+    public Map<String, String> annotationsFor(LeaseAttrs attrs, Map<String, String> existing) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String type = attrs.backendType().orElse("");
+        String data = attrs.backendData().map(JsonNode::toString).orElse("null");
+        out.put(keys.backendType(), type);
+        if (!type.equals("vxlan") || !data.equals("null")) {
+            out.put(keys.backendData(), data);
+            String overwrite = existing.getOrDefault(keys.publicIpOverwrite(), "");
+            out.put(keys.publicIp(), overwrite.isEmpty() ? attrs.publicIp().toString() : overwrite);
+        }
+        out.put(keys.kubeSubnetManager(), "true");
+        return out;
+    }
+
+    /** Whether {@code existing} already says all of {@code wanted} (then flannel patches nothing). */
+    public static boolean satisfied(Map<String, String> existing, Map<String, String> wanted) {
+        return wanted.entrySet().stream().allMatch(e -> e.getValue().equals(existing.get(e.getKey())));
+    }
+
+    /** The public-ip-overwrite annotation, when set to an IPv4 address. */
+    public Optional<Ip4> publicIpOverwrite(Node n) {
+        String v = annotations(n).getOrDefault(keys.publicIpOverwrite(), "");
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Ip4.parse(v));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(keys.publicIpOverwrite() + " \"" + v + "\" is not an IPv4 address");
+        }
+    }
+
+    static Map<String, String> annotations(Node n) {
+        if (n.getMetadata() == null || n.getMetadata().getAnnotations() == null) {
+            return Map.of();
+        }
+        return n.getMetadata().getAnnotations();
+    }
+
+    private static String spec(Node n, String field) {
+        if (n.getSpec() == null) {
+            return "unset";
+        }
+        Object v = field.equals("podCIDR") ? n.getSpec().getPodCIDR() : n.getSpec().getPodCIDRs();
+        return v == null ? "unset" : "\"" + v + "\"";
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+}

@@ -1,0 +1,328 @@
+package io.javaoverlay.kube;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.config.NetworkConfigException;
+import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseAttrs;
+import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseException;
+import io.javaoverlay.core.lease.LeaseSnapshot;
+import io.javaoverlay.core.lease.SubnetManager;
+import io.javaoverlay.core.metrics.MetricsExposition;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip4Net;
+
+/**
+ * The Kubernetes subnet manager against an API server: fabric8's mock server in CRUD mode (a
+ * real HTTP server with lists, watches and patches; no Kubernetes API server runs here).
+ */
+@Timeout(120)
+class KubeLeaseStoreTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final NetworkConfig CONFIG = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+
+    @TempDir
+    Path dir;
+    private MockApiServer api;
+    private KubernetesClient kubectl;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void apiServer() {
+        api = MockApiServer.start();
+        kubectl = api.client();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        kubectl.close();
+        api.close();
+    }
+
+    private KubeLeaseStore store(String node) throws Exception {
+        Path netConf = dir.resolve("net-conf.json");
+        Files.writeString(netConf, "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+        KubeLeaseStore s = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
+                netConf, true, Map.of("NODE_NAME", node)));
+        closing.add(0, s);
+        return s;
+    }
+
+    private Node createNode(String name, String podCidr, Map<String, String> annotations) {
+        return kubectl.nodes().resource(NodeLeasesTest.node(name, podCidr, annotations)).create();
+    }
+
+    private static LeaseAttrs vxlan(String ip, String mac) throws Exception {
+        return LeaseAttrs.of(Ip4.parse(ip), Optional.of("vxlan"), Optional.of(JSON.readTree("{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}")));
+    }
+
+    private static Map<String, String> flannelVxlan(String ip, String mac) {
+        Map<String, String> a = new HashMap<>(NodeLeasesTest.FLANNEL_VXLAN);
+        a.put("flannel.alpha.coreos.com/public-ip", ip);
+        a.put("flannel.alpha.coreos.com/backend-data", "{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}");
+        return a;
+    }
+
+    @Test
+    void theLeaseIsTheNodesPodCidrAndItsAttributesAreTheNodesAnnotations() throws Exception {
+        createNode("n1", "10.244.3.0/24", Map.of("other.example.com/keep", "me"));
+        SubnetManager sm = new SubnetManager(store("n1"), SubnetManager.DEFAULT_TTL);
+        assertThat(sm.networkConfig()).isEqualTo(CONFIG);
+
+        Lease l = sm.acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"), Optional.of(Ip4Net.parse("10.244.99.0/24")));
+
+        assertThat(l.subnet()).as("the podCIDR, not the subnet file's").isEqualTo(Ip4Net.parse("10.244.3.0/24"));
+        Node n = kubectl.nodes().withName("n1").get();
+        Map<String, String> expected = new HashMap<>(NodeLeasesTest.FLANNEL_VXLAN);
+        expected.put("other.example.com/keep", "me");
+        assertThat(n.getMetadata().getAnnotations()).containsExactlyInAnyOrderEntriesOf(expected);
+        String version = n.getMetadata().getResourceVersion();
+        // acquiring again with the same attributes patches nothing (flannel compares first too)
+        sm.acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"), Optional.empty());
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getResourceVersion()).isEqualTo(version);
+        assertThat(sm.store().read(l.subnet()).lease()).contains(l);
+    }
+
+    @Test
+    void aNodeWithoutAPodCidrWaitsWithAMessageThatSaysWhy() throws Exception {
+        createNode("n1", null, Map.of());
+        KubeLeaseStore s = store("n1");
+        assertThatThrownBy(s::assignedSubnet).isInstanceOf(LeaseException.StoreUnavailableException.class)
+                .hasMessageContaining("node n1 has no IPv4 podCIDR yet").hasMessageContaining("--allocate-node-cidrs");
+        assertThatThrownBy(() -> store("absent").assignedSubnet()).isInstanceOf(LeaseException.StoreUnavailableException.class)
+                .hasMessageContaining("node absent does not exist");
+    }
+
+    @Test
+    void aPodCidrOutsideTheNetworkOrOfAnotherSizeIsAConfigError() throws Exception {
+        createNode("n1", "10.9.0.0/24", Map.of());
+        createNode("n2", "10.244.4.0/25", Map.of());
+        assertThatThrownBy(() -> new SubnetManager(store("n1"), SubnetManager.DEFAULT_TTL).acquire(CONFIG,
+                vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"), Optional.empty()))
+                .isInstanceOf(NetworkConfigException.class).hasMessageContaining("outside Network 10.244.0.0/16");
+        assertThatThrownBy(() -> new SubnetManager(store("n2"), SubnetManager.DEFAULT_TTL).acquire(CONFIG,
+                vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"), Optional.empty()))
+                .isInstanceOf(NetworkConfigException.class).hasMessageContaining("\"SubnetLen\": 25");
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations()).isNullOrEmpty();
+    }
+
+    @Test
+    void publicIpOverwriteIsWhatThisHostPublishes() throws Exception {
+        createNode("n1", "10.244.3.0/24", Map.of("flannel.alpha.coreos.com/public-ip-overwrite", "203.0.113.7"));
+        KubeLeaseStore s = store("n1");
+        assertThat(s.publicIpOverwrite()).contains(Ip4.parse("203.0.113.7"));
+        Lease l = new SubnetManager(s, SubnetManager.DEFAULT_TTL).acquire(CONFIG, vxlan("203.0.113.7", "8e:c6:26:1c:3f:95"), Optional.empty());
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())
+                .containsEntry("flannel.alpha.coreos.com/public-ip", "203.0.113.7");
+        assertThat(l.attrs().publicIp()).isEqualTo(Ip4.parse("203.0.113.7"));
+    }
+
+    @Test
+    void readyClearsTheNodesNetworkUnavailableConditionAsFlannelDoesAndKeepsTheOthers() throws Exception {
+        createNode("n1", "10.244.3.0/24", Map.of());
+        // as a cloud provider leaves a new node: NetworkUnavailable True; the kubelet's Ready beside it
+        kubectl.nodes().withName("n1").editStatus(n -> {
+            n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
+                    .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
+                    .addNewCondition().withType("NetworkUnavailable").withStatus("True").withReason("NoRouteCreated").endCondition()
+                    .build());
+            return n;
+        });
+        KubeLeaseStore s = store("n1");
+        Lease l = new SubnetManager(s, SubnetManager.DEFAULT_TTL).acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"), Optional.empty());
+        s.hostReady(l);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            Node n = kubectl.nodes().withName("n1").get();
+            assertThat(n.getStatus()).isNotNull();
+            NodeCondition c = n.getStatus().getConditions().stream().filter(x -> x.getType().equals("NetworkUnavailable")).findFirst()
+                    .orElseThrow();
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("FlannelIsUp");
+            assertThat(c.getMessage()).isEqualTo("Flannel is running on this node");
+            assertThat(n.getStatus().getConditions()).extracting(NodeCondition::getType).containsExactly("Ready", "NetworkUnavailable");
+        });
+    }
+
+    @Test
+    void malformedNodesAreSkippedCountedAndTheOthersStillListed() throws Exception {
+        createNode("n1", "10.244.1.0/24", Map.of());
+        createNode("good", "10.244.2.0/24", flannelVxlan("192.168.122.12", "8e:c6:26:1c:3f:02"));
+        Map<String, String> bad = flannelVxlan("192.168.122.13", "8e:c6:26:1c:3f:03");
+        bad.put("flannel.alpha.coreos.com/public-ip", "999.1.1.1");
+        createNode("bad", "10.244.3.0/24", bad);
+        double before = metric("javaoverlay_kube_nodes_skipped_total{reason=\"bad-public-ip\"}");
+        LeaseSnapshot snap = store("n1").list();
+        assertThat(snap.leases()).extracting(Lease::subnet).containsExactly(Ip4Net.parse("10.244.2.0/24"));
+        assertThat(metric("javaoverlay_kube_nodes_skipped_total{reason=\"bad-public-ip\"}")).isEqualTo(Math.max(before, 0) + 1);
+    }
+
+    @Test
+    void peersFollowNodesAddedChangedMovedAndDeleted() throws Exception {
+        createNode("n1", "10.244.1.0/24", Map.of());
+        createNode("n2", "10.244.2.0/24", flannelVxlan("192.168.122.12", "8e:c6:26:1c:3f:02"));
+        KubeLeaseStore s = store("n1");
+        SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
+        Lease own = sm.acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:01"), Optional.empty());
+        Peers peers = watch(sm, own.subnet(), sm.leases());
+        assertThat(peers.now()).containsOnlyKeys(Ip4Net.parse("10.244.2.0/24"));
+
+        createNode("n3", "10.244.3.0/24", flannelVxlan("192.168.122.13", "8e:c6:26:1c:3f:03"));
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.2.0/24"), Ip4Net.parse("10.244.3.0/24")));
+
+        // a new VtepMAC: the peer changes
+        kubectl.nodes().withName("n3").edit(n -> {
+            n.getMetadata().getAnnotations().put("flannel.alpha.coreos.com/backend-data", "{\"VNI\":1,\"VtepMAC\":\"8e:c6:26:1c:3f:33\"}");
+            return n;
+        });
+        peers.until(m -> assertThat(m.get(Ip4Net.parse("10.244.3.0/24")).attrs().backendData().orElseThrow().get("VtepMAC").asText())
+                .isEqualTo("8e:c6:26:1c:3f:33"));
+
+        // n2 deleted and created again with another podCIDR: the old subnet goes, the new one comes
+        kubectl.nodes().withName("n2").delete();
+        createNode("n2", "10.244.22.0/24", flannelVxlan("192.168.122.12", "8e:c6:26:1c:3f:02"));
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.22.0/24"), Ip4Net.parse("10.244.3.0/24")));
+        assertThat(peers.removed()).extracting(l -> l.subnet().toString()).contains("10.244.2.0/24");
+
+        // annotations turned malformed: the node's routes go, as for a deleted node
+        kubectl.nodes().withName("n3").edit(n -> {
+            n.getMetadata().getAnnotations().put("flannel.alpha.coreos.com/public-ip", "nonsense");
+            return n;
+        });
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.22.0/24")));
+
+        kubectl.nodes().withName("n2").delete();
+        peers.until(m -> assertThat(m).isEmpty());
+        assertThat(peers.ownRemoved).as("this host's own node never looks removed").isEmpty();
+    }
+
+    @Test
+    void anApiServerDownAtStartIsWaitedForAndWatchedOnceItIsUp() throws Exception {
+        api.close();
+        api = MockApiServer.notStarted();
+        kubectl.close();
+        kubectl = api.client();
+        KubeLeaseStore s = store("n1");
+        assertThatThrownBy(s::list).isInstanceOf(LeaseException.StoreUnavailableException.class).hasMessageContaining(api.url());
+        assertThatThrownBy(s::assignedSubnet).isInstanceOf(LeaseException.StoreUnavailableException.class);
+        SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
+        Peers peers = watch(sm, Ip4Net.parse("10.244.1.0/24"), new LeaseSnapshot(List.of(), 0));
+
+        Thread.sleep(1500); // the informer has failed at least once by now
+        api.up();
+        createNode("n1", "10.244.1.0/24", Map.of());
+        createNode("n2", "10.244.2.0/24", flannelVxlan("192.168.122.12", "8e:c6:26:1c:3f:02"));
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.2.0/24")));
+        assertThat(s.assignedSubnet()).contains(Ip4Net.parse("10.244.1.0/24"));
+    }
+
+    @Test
+    void anApiServerRestartAndExpiredResourceVersionsRelistAndReportTheDifference() throws Exception {
+        createNode("n1", "10.244.1.0/24", Map.of());
+        createNode("n2", "10.244.2.0/24", flannelVxlan("192.168.122.12", "8e:c6:26:1c:3f:02"));
+        createNode("n3", "10.244.3.0/24", flannelVxlan("192.168.122.13", "8e:c6:26:1c:3f:03"));
+        SubnetManager sm = new SubnetManager(store("n1"), SubnetManager.DEFAULT_TTL);
+        Peers peers = watch(sm, Ip4Net.parse("10.244.1.0/24"), sm.leases());
+        peers.until(m -> assertThat(m).hasSize(2));
+
+        // the API server restarts, and the watch's resource version is gone when it comes back (410):
+        // the informer cannot resume, so it lists again; what changed meanwhile reaches the agent
+        api.watchesGone(true);
+        api.down();
+        api.up();
+        kubectl.nodes().withName("n2").delete();
+        createNode("n4", "10.244.4.0/24", flannelVxlan("192.168.122.14", "8e:c6:26:1c:3f:04"));
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.3.0/24"), Ip4Net.parse("10.244.4.0/24")));
+        assertThat(peers.removed()).extracting(l -> l.subnet().toString()).containsExactly("10.244.2.0/24");
+
+        // once watches work again, changes stream as before
+        api.watchesGone(false);
+        kubectl.nodes().withName("n3").delete();
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.4.0/24")));
+    }
+
+    /** The peers a watch reports, kept as the agent keeps them. */
+    private Peers watch(SubnetManager sm, Ip4Net own, LeaseSnapshot start) {
+        Peers p = new Peers();
+        closing.add(0, sm.watchPeers(own, start, p));
+        return p;
+    }
+
+    static final class Peers implements SubnetManager.WatchListener {
+        private final Map<Ip4Net, Lease> now = new HashMap<>();
+        private final List<Lease> removed = new ArrayList<>();
+        final List<Ip4Net> ownRemoved = new CopyOnWriteArrayList<>();
+        final List<Boolean> watchStates = new CopyOnWriteArrayList<>();
+
+        @Override
+        public synchronized void onPeerEvents(List<LeaseEvent> batch) {
+            for (LeaseEvent e : batch) {
+                if (e instanceof LeaseEvent.Removed r) {
+                    now.remove(r.lease().subnet());
+                    removed.add(r.lease());
+                } else {
+                    now.put(e.lease().subnet(), e.lease());
+                }
+            }
+        }
+
+        @Override
+        public void onOwnLeaseRemoved(Ip4Net own) {
+            ownRemoved.add(own);
+        }
+
+        @Override
+        public void onWatchState(boolean connected, String detail) {
+            watchStates.add(connected);
+        }
+
+        synchronized Map<Ip4Net, Lease> now() {
+            return Map.copyOf(now);
+        }
+
+        synchronized List<Lease> removed() {
+            return List.copyOf(removed);
+        }
+
+        void until(java.util.function.Consumer<Map<Ip4Net, Lease>> check) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> check.accept(now()));
+        }
+    }
+
+    private static double metric(String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(new String(MetricsExposition.scrape(), UTF_8));
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+}
