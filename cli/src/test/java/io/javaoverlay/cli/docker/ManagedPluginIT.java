@@ -90,6 +90,17 @@ class ManagedPluginIT {
         // the plugin's state and the shared IPAM store live in the mounted directory
         assertThat(state.resolve("docker/networks")).isNotEmptyDirectory();
         assertThat(state.resolve("ipam")).isDirectory();
+        // a published port answers on the host's loopback from the managed plugin too (it may
+        // write route_localnet: the plugin runs with CAP_SYS_ADMIN in the host's network)
+        docker.dockerOk("run", "-d", "--name", "mweb", "--net", "mnet", "-p", "127.0.0.1:8081:80", DockerHost.BUSYBOX, "sh", "-c",
+                "mkdir /www && echo hello-managed > /www/index.html && exec httpd -f -p 80 -h /www");
+        try {
+            Awaitility.await("127.0.0.1:8081").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> DockerPluginIT.httpGetInHost(docker, "127.0.0.1", 8081).contains("hello-managed"));
+        } finally {
+            // before the plugin is disabled, which a container on its network would outlive
+            docker.dockerOk("rm", "-f", "mweb");
+        }
         ExecResult rm = docker.docker("network", "rm", "mnet");
         assertThat(rm.ok()).as(rm.describe()).isTrue();
     }

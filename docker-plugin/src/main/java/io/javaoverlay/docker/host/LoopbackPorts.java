@@ -1,6 +1,5 @@
 package io.javaoverlay.docker.host;
 
-import java.io.UncheckedIOException;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -9,7 +8,10 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.firewall.Iptables;
 import io.javaoverlay.core.firewall.Rule;
 import io.javaoverlay.core.firewall.RuleChain;
-import io.javaoverlay.core.netlink.Sysctl;
+import io.javaoverlay.core.netlink.Errno;
+import io.javaoverlay.core.netlink.Links;
+import io.javaoverlay.core.netlink.NetlinkException;
+import io.javaoverlay.core.netlink.NetlinkSocket;
 
 /**
  * Published ports that answer on the host's loopback ({@code -p 127.0.0.1:8081:80}, and
@@ -52,16 +54,16 @@ public final class LoopbackPorts {
     }
 
     /**
-     * Guard first, then the sysctl: route_localnet is never on without the rule that fences it.
-     * A sysctl the plugin may not write (a read-only {@code /proc/sys}, as in some containers)
-     * costs only the loopback answers: warned about, and the rest of the network goes on.
+     * Guard first, then the setting: route_localnet is never on without the rule that fences it.
+     * A setting the kernel refuses costs only the loopback answers: warned about, and the rest
+     * of the network goes on.
      */
     public void ensure(String bridge) {
         boolean changed = guard.ensure(guardRules(bridge));
         changed |= masq.ensure(masqRules(bridge));
         try {
-            Sysctl.routeLocalnet(bridge, true);
-        } catch (UncheckedIOException e) {
+            routeLocalnet(bridge, true);
+        } catch (NetlinkException e) {
             LOG.warn("published ports will not answer on 127.0.0.1: cannot turn on route_localnet for bridge {} ({})", bridge,
                     e.getMessage());
             return;
@@ -75,17 +77,28 @@ public final class LoopbackPorts {
     /** Turns it off again; a bridge that is gone already is fine. The sysctl first, then the guard. */
     public void remove(String bridge) {
         try {
-            Sysctl.routeLocalnet(bridge, false);
-        } catch (IllegalArgumentException e) {
-            // the bridge is gone, and its sysctl with it
-        } catch (UncheckedIOException e) {
-            LOG.warn("cannot turn route_localnet off for bridge {} ({})", bridge, e.getMessage());
+            routeLocalnet(bridge, false);
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.ENODEV) { // a bridge that is gone took its setting along
+                LOG.warn("cannot turn route_localnet off for bridge {} ({})", bridge, e.getMessage());
+            }
         }
         if (iptables.chainExists("nat", MASQ_CHAIN)) {
             masq.remove();
         }
         if (iptables.chainExists("filter", GUARD_CHAIN)) {
             guard.remove();
+        }
+    }
+
+    /**
+     * Through rtnetlink rather than {@code /proc/sys}, which is read-only in a managed plugin;
+     * on a netlink socket of the calling thread's namespace, the host's.
+     */
+    private static void routeLocalnet(String bridge, boolean on) {
+        try (NetlinkSocket netlink = NetlinkSocket.open()) {
+            Links links = netlink.links();
+            links.setRouteLocalnet(links.require(bridge).index(), on);
         }
     }
 

@@ -219,6 +219,25 @@ public final class Links {
         });
     }
 
+    /**
+     * {@code net.ipv4.conf.IF.route_localnet} through rtnetlink (IFLA_AF_SPEC, AF_INET,
+     * IFLA_INET_CONF), which needs CAP_NET_ADMIN only: a managed Docker plugin has it, but not a
+     * writable {@code /proc/sys}. Unlike the sysctl file this does not flush the route cache;
+     * it is set before the routes that need it are looked up.
+     */
+    public void setRouteLocalnet(int index, boolean on) {
+        channel.execute(RTM_SETLINK, 0, "set link index " + index + " route_localnet " + (on ? 1 : 0), w -> {
+            w.ifinfomsg(AF_UNSPEC, index, 0, 0);
+            int spec = w.nestStart(IFLA_AF_SPEC);
+            int inet = w.nestStart(AF_INET);
+            int conf = w.nestStart(IFLA_INET_CONF);
+            w.attrU32(IPV4_DEVCONF_ROUTE_LOCALNET, on ? 1 : 0);
+            w.nestEnd(conf);
+            w.nestEnd(inet);
+            w.nestEnd(spec);
+        });
+    }
+
     // --- encoding and decoding ---
 
     private static String describe(NewLink spec) {

@@ -73,6 +73,11 @@ final class Rtnl {
     static final int IFLA_LINK = 5;
     static final int IFLA_MASTER = 10;
     static final int IFLA_PROTINFO = 12;
+    static final int IFLA_AF_SPEC = 26;
+    /** Inside IFLA_AF_SPEC / AF_INET: the interface's IPv4 settings, one u32 per IPV4_DEVCONF_* index. */
+    static final int IFLA_INET_CONF = 1;
+    /** include/uapi/linux/ip.h: the 26th IPV4_DEVCONF_* index (FORWARDING is 1). */
+    static final int IPV4_DEVCONF_ROUTE_LOCALNET = 26;
     static final int IFLA_OPERSTATE = 16;
     static final int IFLA_STATS64 = 23;
     static final int IFLA_LINKINFO = 18;

@@ -189,6 +189,22 @@ class LinksIT {
         assertThat(flags(oracle(ns, "ud0"))).doesNotContain("UP");
     }
 
+    /** Set through rtnetlink, read back through the namespace's sysctl file (what the kernel uses). */
+    @Test
+    void routeLocalnetOnAndOff() {
+        Link br = nl.links().createBridge("br-rl");
+        String sysctl = "/proc/sys/net/ipv4/conf/br-rl/route_localnet";
+        assertThat(ns.exec("cat", sysctl).stdout().strip()).isEqualTo("0");
+        nl.links().setRouteLocalnet(br.index(), true);
+        assertThat(ns.exec("cat", sysctl).stdout().strip()).isEqualTo("1");
+        assertThat(other.exec("cat", "/proc/sys/net/ipv4/conf/all/route_localnet").stdout().strip())
+                .as("another namespace is untouched").isEqualTo("0");
+        nl.links().setRouteLocalnet(br.index(), false);
+        assertThat(ns.exec("cat", sysctl).stdout().strip()).isEqualTo("0");
+        assertThatThrownBy(() -> nl.links().setRouteLocalnet(999_999, true)).isInstanceOf(NetlinkException.class);
+        nl.links().delete(br.index());
+    }
+
     @Test
     void masterNomasterAndHairpin() {
         Link br = nl.links().createBridge("br-m");
