@@ -127,6 +127,24 @@ class KubeLeaseStoreTest {
     }
 
     @Test
+    void withoutNodeNameTheNodeIsThatOfThePodNamedByPodNameAndPodNamespace() throws Exception {
+        createNode("worker-7", "10.244.7.0/24", Map.of());
+        kubectl.pods().inNamespace("kube-javaoverlay").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata().withName("javaoverlay-x1").withNamespace("kube-javaoverlay").endMetadata()
+                .withNewSpec().withNodeName("worker-7").endSpec().build()).create();
+        KubeLeaseStore s = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
+                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "javaoverlay-x1", "POD_NAMESPACE", "kube-javaoverlay")));
+        closing.add(0, s);
+        assertThat(s.nodeName()).isEqualTo("worker-7");
+        assertThat(s.assignedSubnet()).contains(Ip4Net.parse("10.244.7.0/24"));
+        KubeLeaseStore missing = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
+                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "gone", "POD_NAMESPACE", "kube-javaoverlay")));
+        closing.add(0, missing);
+        assertThatThrownBy(missing::nodeName).isInstanceOf(LeaseException.StoreUnavailableException.class)
+                .hasMessageContaining("pod kube-javaoverlay/gone (POD_NAMESPACE/POD_NAME) does not exist");
+    }
+
+    @Test
     void aPodCidrOutsideTheNetworkOrOfAnotherSizeIsAConfigError() throws Exception {
         createNode("n1", "10.9.0.0/24", Map.of());
         createNode("n2", "10.244.4.0/25", Map.of());
