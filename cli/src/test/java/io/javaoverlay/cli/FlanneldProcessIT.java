@@ -119,12 +119,13 @@ class FlanneldProcessIT {
     }
 
     @Test
-    void kubeFlannelsContainerArgsAreRefusedByNameAndLeaseNothing() throws Exception {
-        AgentProcess k = flanneldProcess("kube", Map.of("FLANNELD_ETCD_ENDPOINTS", etcd.endpointsFlag(),
-                "FLANNELD_ETCD_PREFIX", prefix), List.of("--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081")).start();
+    void kubeFlannelsContainerArgsWithoutTheNodesNameStopAndSaySoAndLeaseNothing() throws Exception {
+        // kube-flannel.yml's container args; its env (POD_NAME, POD_NAMESPACE, or NODE_NAME) left out
+        AgentProcess k = flanneldProcess("kube", Map.of("NODE_NAME", "", "POD_NAME", "", "POD_NAMESPACE", ""),
+                List.of("--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081")).start();
         assertThat(k.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
         assertThat(k.log()).contains("--kube-subnet-mgr (FLANNELD_KUBE_SUBNET_MGR) is refused")
-                .contains("Kubernetes subnet manager is not implemented yet");
+                .contains("needs this node's name: set NODE_NAME, or POD_NAME and POD_NAMESPACE");
         assertThat(subnetKvs()).isEmpty();
     }
 

@@ -74,6 +74,8 @@ public final class KubeLeaseStore implements LeaseStore {
         t.setDaemon(true);
         return t;
     });
+    /** The watch running now, whose cache answers the agent's checks of its own node. */
+    private volatile NodeWatch currentWatch;
     /** This host's node; resolved at the first request that needs it (from POD_NAME, that is a request). */
     private volatile String nodeName;
 
@@ -191,17 +193,26 @@ public final class KubeLeaseStore implements LeaseStore {
 
     @Override
     public Optional<Lease> get(Ip4Net subnet) {
-        Node own = ownNode();
+        return leaseAt(subnet, ownNode());
+    }
+
+    private Optional<Lease> leaseAt(Ip4Net subnet, Node own) {
         if (NodeLeases.podCidr(own).filter(subnet::equals).isPresent()) {
             return leases.read(own).lease();
         }
         return list().leases().stream().filter(l -> l.subnet().equals(subnet)).findFirst();
     }
 
-    /** One GET of this host's node for its own subnet (the agent's guard asks every few seconds), a listing for any other. */
+    /**
+     * This host's own subnet, as the agent's guard reads it every few seconds: from the watch's
+     * cache while the watch is connected (no request per check: on a large cluster every node's
+     * agent asks), else with one GET of the node. Another subnet takes a listing.
+     */
     @Override
     public KeyRead read(Ip4Net subnet) {
-        return new KeyRead(get(subnet), 0, "");
+        NodeWatch w = currentWatch;
+        Optional<Node> cached = w == null ? Optional.empty() : w.cached(nodeName());
+        return new KeyRead(leaseAt(subnet, cached.orElseGet(this::ownNode)), 0, "");
     }
 
     /**
@@ -278,7 +289,14 @@ public final class KubeLeaseStore implements LeaseStore {
 
     @Override
     public AutoCloseable watch(LeaseSnapshot start, Listener listener) {
-        return new NodeWatch(client, leases, skips, listener);
+        NodeWatch w = new NodeWatch(client, leases, skips, listener);
+        currentWatch = w;
+        return () -> {
+            if (currentWatch == w) {
+                currentWatch = null;
+            }
+            w.close();
+        };
     }
 
     /** The public-ip-overwrite annotation of this host's node, if set (flannel publishes it instead of the interface's address). */

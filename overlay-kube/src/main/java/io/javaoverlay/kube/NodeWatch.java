@@ -150,6 +150,14 @@ final class NodeWatch implements AutoCloseable {
         return r.lease();
     }
 
+    /** The node as the informer holds it, while its view is current (synced and watching); empty otherwise or when it has none. */
+    Optional<Node> cached(String name) {
+        if (closed || !informer.hasSynced() || !informer.isWatching()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(informer.getStore().getByKey(name));
+    }
+
     /** Tells the listener when the informer's watch drops and when it is back (for logs and health). */
     private void checkConnection() {
         boolean now = informer.isWatching();

@@ -127,6 +127,24 @@ class KubeLeaseStoreTest {
     }
 
     @Test
+    void withoutNodeNameTheNodeIsThatOfThePodNamedByPodNameAndPodNamespace() throws Exception {
+        createNode("worker-7", "10.244.7.0/24", Map.of());
+        kubectl.pods().inNamespace("kube-javaoverlay").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata().withName("javaoverlay-x1").withNamespace("kube-javaoverlay").endMetadata()
+                .withNewSpec().withNodeName("worker-7").endSpec().build()).create();
+        KubeLeaseStore s = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
+                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "javaoverlay-x1", "POD_NAMESPACE", "kube-javaoverlay")));
+        closing.add(0, s);
+        assertThat(s.nodeName()).isEqualTo("worker-7");
+        assertThat(s.assignedSubnet()).contains(Ip4Net.parse("10.244.7.0/24"));
+        KubeLeaseStore missing = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
+                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "gone", "POD_NAMESPACE", "kube-javaoverlay")));
+        closing.add(0, missing);
+        assertThatThrownBy(missing::nodeName).isInstanceOf(LeaseException.StoreUnavailableException.class)
+                .hasMessageContaining("pod kube-javaoverlay/gone (POD_NAMESPACE/POD_NAME) does not exist");
+    }
+
+    @Test
     void aPodCidrOutsideTheNetworkOrOfAnotherSizeIsAConfigError() throws Exception {
         createNode("n1", "10.9.0.0/24", Map.of());
         createNode("n2", "10.244.4.0/25", Map.of());
@@ -229,6 +247,35 @@ class KubeLeaseStoreTest {
     }
 
     @Test
+    void theAgentsChecksOfItsOwnNodeAreAnsweredFromTheWatchWhileItIsConnected() throws Exception {
+        createNode("n1", "10.244.1.0/24", Map.of());
+        KubeLeaseStore s = store("n1");
+        SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
+        Lease own = sm.acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:01"), Optional.empty());
+        Peers peers = watch(sm, own.subnet(), sm.leases());
+        await().atMost(Duration.ofSeconds(20)).until(() -> s.read(own.subnet()).lease().isPresent() && requestsStill(() -> s.read(own.subnet())));
+        int before = api.requests();
+        for (int i = 0; i < 10; i++) {
+            assertThat(s.read(own.subnet()).lease()).contains(own);
+        }
+        assertThat(api.requests()).as("no request per check").isEqualTo(before);
+        // what changes on the API server is what the next check sees
+        kubectl.nodes().withName("n1").edit(n -> {
+            n.getMetadata().getAnnotations().remove("flannel.alpha.coreos.com/public-ip");
+            return n;
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> s.read(own.subnet()).lease().isEmpty());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !peers.ownRemoved.isEmpty());
+    }
+
+    /** Whether {@code read} is answered without a request to the API server. */
+    private boolean requestsStill(Runnable read) {
+        int before = api.requests();
+        read.run();
+        return api.requests() == before;
+    }
+
+    @Test
     void anApiServerDownAtStartIsWaitedForAndWatchedOnceItIsUp() throws Exception {
         api.close();
         api = MockApiServer.notStarted();
@@ -238,10 +285,12 @@ class KubeLeaseStoreTest {
         assertThatThrownBy(s::list).isInstanceOf(LeaseException.StoreUnavailableException.class).hasMessageContaining(api.url());
         assertThatThrownBy(s::assignedSubnet).isInstanceOf(LeaseException.StoreUnavailableException.class);
         SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
-        Peers peers = watch(sm, Ip4Net.parse("10.244.1.0/24"), new LeaseSnapshot(List.of(), 0));
+        Peers peers = watchFromNow(sm, Ip4Net.parse("10.244.1.0/24"), new LeaseSnapshot(List.of(), 0));
 
         Thread.sleep(1500); // the informer has failed at least once by now
+        int served = api.watchesServed();
         api.up();
+        await().atMost(Duration.ofSeconds(60)).until(() -> api.watchesServed() > served);
         createNode("n1", "10.244.1.0/24", Map.of());
         createNode("n2", "10.244.2.0/24", flannelVxlan("192.168.122.12", "8e:c6:26:1c:3f:02"));
         peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.2.0/24")));
@@ -268,13 +317,25 @@ class KubeLeaseStoreTest {
         assertThat(peers.removed()).extracting(l -> l.subnet().toString()).containsExactly("10.244.2.0/24");
 
         // once watches work again, changes stream as before
+        int served = api.watchesServed();
         api.watchesGone(false);
+        await().atMost(Duration.ofSeconds(60)).until(() -> api.watchesServed() > served);
         kubectl.nodes().withName("n3").delete();
         peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.4.0/24")));
     }
 
-    /** The peers a watch reports, kept as the agent keeps them. */
+    /**
+     * The peers a watch reports, kept as the agent keeps them; returns once the watch's request was
+     * answered (the mock server replays no history: see {@link MockApiServer#watchesServed}).
+     */
     private Peers watch(SubnetManager sm, Ip4Net own, LeaseSnapshot start) {
+        int served = api.watchesServed();
+        Peers p = watchFromNow(sm, own, start);
+        await().atMost(Duration.ofSeconds(30)).until(() -> api.watchesServed() > served);
+        return p;
+    }
+
+    private Peers watchFromNow(SubnetManager sm, Ip4Net own, LeaseSnapshot start) {
         Peers p = new Peers();
         closing.add(0, sm.watchPeers(own, start, p));
         return p;

@@ -37,6 +37,7 @@ public final class MockApiServer implements AutoCloseable {
     /** The CRUD dispatcher, which can refuse watches with 410 Gone. */
     static final class GoneDispatcher extends KubernetesCrudDispatcher {
         volatile boolean gone;
+        final java.util.concurrent.atomic.AtomicInteger watchesServed = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
@@ -51,7 +52,11 @@ public final class MockApiServer implements AutoCloseable {
                     }
                 });
             }
-            return super.dispatch(request);
+            MockResponse r = super.dispatch(request);
+            if (request.getPath() != null && request.getPath().contains("watch=true")) {
+                watchesServed.incrementAndGet();
+            }
+            return r;
         }
     }
 
@@ -105,6 +110,20 @@ public final class MockApiServer implements AutoCloseable {
     /** While true, every watch is answered 410 Gone: clients must list again. */
     public void watchesGone(boolean gone) {
         objects.gone = gone;
+    }
+
+    /**
+     * Watches answered (not refused) so far. The mock keeps no history of events, unlike an API
+     * server: a change made between a client's listing and its watch is never sent to it, so a test
+     * waits for the watch before changing what it should see.
+     */
+    public int watchesServed() {
+        return objects.watchesServed.get();
+    }
+
+    /** Requests served since this server (this incarnation) started. */
+    public synchronized int requests() {
+        return server == null ? 0 : server.getRequestCount();
     }
 
     public String url() {

@@ -61,6 +61,21 @@ class KubeModeHostGwIT {
 
     @Test
     @Order(3)
+    void annotationsRemovedFromAHostsNodeAreWrittenBackByItsAgent() {
+        // kubectl annotate node node-1 flannel.alpha.coreos.com/public-ip- ... (a merge patch with nulls)
+        cluster.kubectl("PATCH", "/api/v1/nodes/" + KubeModeCluster.nodeName(1), "application/merge-patch+json",
+                "{\"metadata\":{\"annotations\":{\"" + P + "public-ip\":null,\"" + P + "kube-subnet-manager\":null}}}");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(250))
+                .untilAsserted(() -> {
+                    JsonNode a = cluster.node(1).path("metadata").path("annotations");
+                    assertThat(a.path(P + "public-ip").asText()).isEqualTo(cluster.host(1).underlayIp().toString());
+                    assertThat(a.path(P + "kube-subnet-manager").asText()).isEqualTo("true");
+                });
+        assertThat(cluster.container(2).ping(KubeModeCluster.containerIp(1).toString(), 5)).isTrue();
+    }
+
+    @Test
+    @Order(4)
     void deletingANodeTakesItsRouteOffTheOthers() {
         Ip4Net gone = KubeModeCluster.podCidr(3);
         cluster.deleteNode(3);
