@@ -179,8 +179,8 @@ public final class Agent {
                 return EXIT_OK;
             }
             Lease lease = acquired.get();
-            LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(),
-                    lease.expiration().map(Instant::toString).orElse("never: a reservation"));
+            LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(), lease.expiration()
+                    .map(Instant::toString).orElse(lease.reservation() ? "never: a reservation" : "never: assigned by " + store.describe()));
             OverlayMetrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
             own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu());
 
