@@ -27,7 +27,8 @@ import io.javaoverlay.testkit.TestNetwork;
  * their containers one flat network. Each host is a namespace on a shared underlay with its own
  * dockerd and {@code bin/javaoverlay docker-plugin} (agent and plugin in one process) on a
  * shared etcd; a container on host 1 pings one on host 2 and sends it a megabyte over TCP, which
- * must arrive intact. Once per backend that carries traffic between hosts.
+ * must arrive intact. Once per backend that carries traffic between hosts (wireguard: on
+ * wireguard-go where the kernel has no WireGuard).
  */
 @Timeout(value = 600)
 class TwoDockerHostsIT {
@@ -46,7 +47,7 @@ class TwoDockerHostsIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"vxlan", "udp"})
+    @ValueSource(strings = {"vxlan", "udp", "wireguard"})
     void containersOnTwoHostsTalkOverTheOverlay(String backend) throws IOException {
         Requirements.check().root()
                 .executable("/usr/sbin/dockerd", "docker.io")
@@ -54,6 +55,10 @@ class TwoDockerHostsIT {
                 .command("etcdctl", "etcd-client")
                 .file("/dev/net/tun", "modprobe tun")
                 .orAbort();
+        if (backend.equals("wireguard")) {
+            // each Docker host has its own /run (DockerHost), so its own /run/wireguard and /run/flannel/wgkey
+            Requirements.check().command("wg", "wireguard-tools").command("wireguard-go", "wireguard-go").orAbort();
+        }
         String etcd = startEtcd();
         net.underlay().exec(List.of("etcdctl", "--endpoints", etcd, "put", PREFIX + "/config",
                 "{\"Network\":\"" + NETWORK + "\",\"Backend\":{\"Type\":\"" + backend + "\"}}"), Map.of(), null,
