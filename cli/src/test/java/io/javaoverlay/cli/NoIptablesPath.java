@@ -21,6 +21,11 @@ final class NoIptablesPath {
 
     /** A directory of links to every command on this machine's PATH except iptables and its kin. */
     static Path create() {
+        return without(name -> name.contains("tables"));
+    }
+
+    /** A directory of links to every command on this machine's PATH except those whose name {@code left} picks. */
+    static Path without(java.util.function.Predicate<String> left) {
         try {
             Path dir = Files.createTempDirectory("jo-no-iptables-");
             for (String d : System.getenv("PATH").split(":")) {
@@ -34,7 +39,7 @@ final class NoIptablesPath {
                         Path link = dir.resolve(name);
                         // the first of a name on PATH wins, as in a shell
                         boolean taken = Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                        if (!name.contains("tables") && Files.isExecutable(f) && !Files.isDirectory(f) && !taken) {
+                        if (!left.test(name) && Files.isExecutable(f) && !Files.isDirectory(f) && !taken) {
                             Files.createSymbolicLink(link, f.toAbsolutePath());
                         }
                     }

@@ -345,4 +345,29 @@ class WireguardDataPathIT extends DataPathContract {
         String row = status.lines().filter(l -> l.startsWith(subnet3)).findFirst().orElseThrow(() -> new AssertionError(status));
         assertThat(row).containsPattern("wireguard\\s+(\\d+m)?\\d+s ago\\s+[1-9]\\d*/[1-9]\\d*\\s+ok .*ok ");
     }
+
+    /** Without the kernel's WireGuard and without wireguard-go the agent stops before leasing, naming both. */
+    @Test
+    @Order(16)
+    void withoutKernelWireguardOrWireguardGoTheAgentStopsWithAnErrorNamingBoth() throws IOException {
+        TestHost h4 = cluster.host(4);
+        ExecResult probe = h4.exec("ip", "link", "add", "wgprobe", "type", "wireguard");
+        h4.exec("ip", "link", "del", "wgprobe");
+        assertThat(probe.ok()).as("this test needs a kernel without WireGuard (here it has it: the agent would use it)").isFalse();
+        Path path = NoIptablesPath.without(name -> name.equals("wireguard-go"));
+        try {
+            ExecResult r = h4.exec(List.of(OverlayCluster.launcher().toString(), "agent", "--etcd-endpoints", cluster.etcdUrl(),
+                    "--etcd-prefix", OverlayCluster.PREFIX, "--iface", h4.underlayInterface(),
+                    "--subnet-file", cluster.hostDir(4).resolve("no-wg-subnet.env").toString(),
+                    "--data-dir", cluster.hostDir(4).resolve("no-wg-data").toString(), "--cni-socket=" + cluster.cniSocket(4)),
+                    Map.of("PATH", path.toString(), "WIREGUARD_KEY_FILE", keyFile(4).toString()), null, Duration.ofSeconds(90));
+            assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
+            assertThat(r.stdout() + r.stderr()).contains("this kernel has no WireGuard").contains("wireguard-go is not on PATH");
+            assertThat(cluster.etcdctl("get", "--prefix", OverlayCluster.PREFIX + "/subnets/")).as("no lease was taken")
+                    .doesNotContain("\"" + h4.underlayIp() + "\"");
+            assertThat(h4.exec("ip", "link", "show", DEV).ok()).as("no device left").isFalse();
+        } finally {
+            NoIptablesPath.remove(path);
+        }
+    }
 }

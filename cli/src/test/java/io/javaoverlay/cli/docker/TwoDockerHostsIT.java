@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -20,7 +21,8 @@ import io.javaoverlay.testkit.TestNetwork;
  * their containers one flat network. Each host is a namespace on a shared underlay with its own
  * dockerd and {@code bin/javaoverlay docker-plugin} (agent and plugin in one process) on a
  * shared etcd; a container on host 1 pings one on host 2 and sends it a megabyte over TCP, which
- * must arrive intact. Once per backend that carries traffic between hosts.
+ * must arrive intact. Once per backend that carries traffic between hosts (wireguard: on
+ * wireguard-go where the kernel has no WireGuard).
  */
 @Timeout(value = 600)
 class TwoDockerHostsIT {
@@ -29,8 +31,12 @@ class TwoDockerHostsIT {
     final TestNetwork net = TestNetwork.withHosts(2);
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"vxlan", "udp"})
+    @ValueSource(strings = {"vxlan", "udp", "wireguard"})
     void containersOnTwoHostsTalkOverTheOverlay(String backend) throws IOException {
+        if (backend.equals("wireguard")) {
+            // each Docker host has its own /run (DockerHost), so its own /run/wireguard and /run/flannel/wgkey
+            Requirements.check().command("wg", "wireguard-tools").command("wireguard-go", "wireguard-go").orAbort();
+        }
         try (DockerCluster docker = DockerCluster.start(net, "{\"Type\":\"" + backend + "\"}")) {
             containersTalk(backend, docker);
         }

@@ -26,7 +26,7 @@ import io.javaoverlay.core.net.WireguardKey;
  * </pre>
  *
  * The text holds the private key: it goes to {@code wg} on a pipe and is never written to disk or
- * logged.
+ * logged. {@link #renderPeers} is the same without the interface, for {@code wg addconf}.
  */
 final class WgConfigFile {
 
@@ -38,8 +38,23 @@ final class WgConfigFile {
         b.append("[Interface]\n");
         b.append("PrivateKey = ").append(privateKey).append('\n');
         b.append("ListenPort = ").append(listenPort).append('\n');
+        appendPeers(b, psk, keepalive, peers);
+        return b.toString();
+    }
+
+    /**
+     * Only {@code [Peer]} sections, for {@code wg addconf}: they add or update those peers and leave
+     * the interface and every other peer as they are.
+     */
+    static String renderPeers(Optional<WireguardKey> psk, Duration keepalive, Collection<WgPeer> peers) {
+        StringBuilder b = new StringBuilder(peers.size() * 200);
+        appendPeers(b, psk, keepalive, peers);
+        return b.toString();
+    }
+
+    private static void appendPeers(StringBuilder b, Optional<WireguardKey> psk, Duration keepalive, Collection<WgPeer> peers) {
         peers.stream().sorted(Comparator.comparing(WgPeer::subnet)).forEach(p -> {
-            b.append("\n[Peer]\n");
+            b.append(b.length() == 0 ? "" : "\n").append("[Peer]\n");
             b.append("PublicKey = ").append(p.publicKey()).append('\n');
             psk.ifPresent(k -> b.append("PresharedKey = ").append(k).append('\n'));
             b.append("Endpoint = ").append(p.endpoint()).append('\n');
@@ -48,6 +63,5 @@ final class WgConfigFile {
                 b.append("PersistentKeepalive = ").append(keepalive.toSeconds()).append('\n');
             }
         });
-        return b.toString();
     }
 }

@@ -26,7 +26,11 @@ final class WgTool {
         this.wg = wg;
     }
 
-    /** {@code wg syncconf <dev> /dev/stdin}: makes the device match {@code config}, keeping sessions of unchanged peers. */
+    /**
+     * {@code wg syncconf <dev> /dev/stdin}: makes the device match {@code config}, keeping sessions of
+     * unchanged peers. It always writes the listen port, and wireguard-go closes and reopens its UDP
+     * socket at every such write, dropping what arrives meanwhile: use it for a new device only.
+     */
     void syncconf(String device, String config) {
         run(List.of(wg.toString(), "syncconf", device, "/dev/stdin"), config);
     }
@@ -49,6 +53,20 @@ final class WgTool {
         } finally {
             run(off, null);
         }
+    }
+
+    /** {@code wg addconf <dev> /dev/stdin}: adds or updates the peers in {@code peers}, touching nothing else. */
+    void addconf(String device, String peers) {
+        run(List.of(wg.toString(), "addconf", device, "/dev/stdin"), peers);
+    }
+
+    /** {@code wg set <dev> peer K1 remove peer K2 remove ...}: one run for any number of peers. */
+    void removePeers(String device, Collection<WireguardKey> peers) {
+        List<String> cmd = new ArrayList<>(List.of(wg.toString(), "set", device));
+        for (WireguardKey k : peers) {
+            cmd.addAll(List.of("peer", k.toString(), "remove"));
+        }
+        run(cmd, null);
     }
 
     /** {@code wg show <dev> dump}. */

@@ -69,6 +69,10 @@ public final class WireguardBackend implements Backend {
     private volatile Map<WireguardKey, Ip4Net> subnetsByKey = Map.of();
     /** The peers this device (this incarnation of it) has started a handshake with. */
     private final Set<WireguardKey> greeted = new HashSet<>();
+    /** The peers the device holds, as far as this backend knows (a null value: held, details unknown). */
+    private final Map<WireguardKey, WgPeer> applied = new HashMap<>();
+    /** Whether this device (this incarnation) has this host's private key and listen port. */
+    private boolean interfaceApplied;
     /** The last peer configuration given to wg failed: try again at the next recheck. */
     private boolean syncFailed;
     private OverlayMetrics.BackendRegistration metrics;
@@ -123,11 +127,16 @@ public final class WireguardBackend implements Backend {
         WireguardDevice.Made made = device.make(mtu);
         link = made.link();
         greeted.clear();
-        if (!made.kept()) {
+        applied.clear();
+        interfaceApplied = false;
+        if (made.kept()) {
+            // a kept device keeps its peers and their sessions: what it holds is read back, and the
+            // first batch of leases changes only what differs (configuring it with no peers now would
+            // cut the tunnels the restart kept)
+            readBackFromDevice();
+        } else {
             sync();
         }
-        // a kept device keeps its peers and their sessions until the first batch of leases gives
-        // the whole set: configuring it with none now would cut the tunnels the restart kept
         if (own != null) {
             configureAddressAndRoute();
         }
@@ -218,14 +227,37 @@ public final class WireguardBackend implements Backend {
         sync();
     }
 
-    /** Gives wg the whole wanted state; a failure is logged and retried at the next recheck. */
+    /**
+     * Makes the device hold the wanted peers. A new device gets the whole state with one
+     * {@code wg syncconf} (private key, listen port, peers); after that only what changed goes to
+     * it: {@code wg addconf} with the new and changed peers, {@code wg set ... remove} for the gone
+     * ones. Writing the listen port again, as syncconf always does, makes wireguard-go close and
+     * reopen its UDP socket and drop what arrives meanwhile. A failure is logged and retried at the
+     * next recheck, from what the device then holds.
+     */
     private void sync() {
+        Map<WireguardKey, WgPeer> want = new HashMap<>();
+        peers.values().forEach(p -> want.put(p.publicKey(), p));
         Map<WireguardKey, Ip4Net> byKey = new HashMap<>();
-        peers.values().forEach(p -> byKey.put(p.publicKey(), p.subnet()));
+        want.forEach((k, p) -> byKey.put(k, p.subnet()));
         subnetsByKey = Map.copyOf(byKey);
         try {
-            wg.syncconf(WireguardDevice.NAME, WgConfigFile.render(privateKey, options.listenPort(), options.psk(),
-                    options.persistentKeepalive(), peers.values()));
+            if (!interfaceApplied) {
+                wg.syncconf(WireguardDevice.NAME, WgConfigFile.render(privateKey, options.listenPort(), options.psk(),
+                        options.persistentKeepalive(), want.values()));
+                interfaceApplied = true;
+            } else {
+                List<WireguardKey> gone = applied.keySet().stream().filter(k -> !want.containsKey(k)).toList();
+                List<WgPeer> changed = want.values().stream().filter(p -> !p.equals(applied.get(p.publicKey()))).toList();
+                if (!gone.isEmpty()) {
+                    wg.removePeers(WireguardDevice.NAME, gone);
+                }
+                if (!changed.isEmpty()) {
+                    wg.addconf(WireguardDevice.NAME, WgConfigFile.renderPeers(options.psk(), options.persistentKeepalive(), changed));
+                }
+            }
+            applied.clear();
+            applied.putAll(want);
             syncFailed = false;
             greet();
         } catch (BackendException e) {
@@ -233,6 +265,23 @@ public final class WireguardBackend implements Backend {
                 LOG.error("cannot configure the WireGuard peers: {}; retrying every recheck", e.getMessage());
             }
             syncFailed = true;
+        }
+    }
+
+    /**
+     * Takes what the device holds as the starting point of the next {@link #sync}: its peers (each
+     * set again, as what the device holds of them is not known in full, and any the leases do not
+     * name removed), and whether its key and port are this host's (if not, the next sync gives it
+     * the whole state).
+     */
+    private void readBackFromDevice() {
+        applied.clear();
+        try {
+            WgDump d = wg.dump(WireguardDevice.NAME);
+            interfaceApplied = d.listenPort() == options.listenPort() && d.publicKey().equals(publicKey);
+            d.peers().forEach(p -> applied.put(p.publicKey(), null));
+        } catch (BackendException e) {
+            interfaceApplied = false;
         }
     }
 
@@ -295,6 +344,7 @@ public final class WireguardBackend implements Backend {
             return;
         }
         if (syncFailed) {
+            readBackFromDevice();
             sync();
             return;
         }
@@ -307,6 +357,7 @@ public final class WireguardBackend implements Backend {
             if (!have.equals(want) || d.listenPort() != options.listenPort() || !d.publicKey().equals(publicKey)) {
                 LOG.warn("the WireGuard peers on {} differ from the leases ({} configured, {} wanted); setting them again",
                         WireguardDevice.NAME, have.size(), want.size());
+                readBackFromDevice();
                 sync();
             }
         } catch (BackendException e) {

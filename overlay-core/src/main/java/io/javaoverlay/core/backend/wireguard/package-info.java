@@ -26,11 +26,14 @@
  *     {@code wireguard}) and wireguard-go (a UAPI text protocol on
  *     {@code /var/run/wireguard/<dev>.sock}) are configured by {@code wg}; speaking both protocols
  *     here would mean a second netlink family and attribute nesting in the netlink package plus a
- *     socket client, twice the code to get wrong for the same effect. {@code wg syncconf <dev>
- *     /dev/stdin} takes the whole wanted state ({@link io.javaoverlay.core.backend.wireguard.WgConfigFile},
- *     built from the accepted leases) and changes only what differs, without breaking the sessions
- *     of unchanged peers; a batch of lease events is one {@code wg} run. The private key reaches
- *     {@code wg} on a pipe, never on a command line or in a file other than the key file.
+ *     socket client, twice the code to get wrong for the same effect. A new device gets the whole
+ *     wanted state ({@link io.javaoverlay.core.backend.wireguard.WgConfigFile}, built from the
+ *     accepted leases) with one {@code wg syncconf <dev> /dev/stdin}; after that a batch of lease
+ *     events sends only what changed: {@code wg addconf} with the new and changed peers and
+ *     {@code wg set <dev> peer K remove} for the gone ones, at most two runs per batch. Not syncconf
+ *     every time: it always writes the listen port, and wireguard-go closes and reopens its UDP
+ *     socket at every such write (measured: pings lost while leases came and went). The private key
+ *     reaches {@code wg} on a pipe, never on a command line or in a file other than the key file.
  * <li><b>Keys.</b> The private key lives in flannel's key file ({@code $WIREGUARD_KEY_FILE}, else
  *     {@code /run/flannel/wgkey}, root-only), so a restart keeps the public key. The public key
  *     is derived with the JDK's X25519. {@code Backend.PSK}, when set, is every peer's preshared key:

@@ -56,4 +56,24 @@ class WgConfigFileTest {
         assertThat(WgConfigFile.render(PRIVATE, 51820, Optional.empty(), Duration.ZERO, List.of()))
                 .isEqualTo("[Interface]\nPrivateKey = YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nListenPort = 51820\n");
     }
+
+    /** For wg addconf: the changed peers alone, nothing of the interface (no private key, no listen port). */
+    @Test
+    void peersAloneForAddconf() {
+        String text = WgConfigFile.renderPeers(Optional.of(PSK), Duration.ZERO, peersFromLeases());
+        assertThat(text).isEqualTo("""
+                [Peer]
+                PublicKey = TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=
+                PresharedKey = FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE=
+                Endpoint = 192.168.1.3:51820
+                AllowedIPs = 10.244.3.0/24
+
+                [Peer]
+                PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+                PresharedKey = FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE=
+                Endpoint = 192.168.1.9:51820
+                AllowedIPs = 10.244.9.0/24
+                """);
+        assertThat(text).doesNotContain("PrivateKey").doesNotContain("ListenPort");
+    }
 }
