@@ -236,7 +236,8 @@ class LocalUserIT {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - capsStart)).isLessThan(2_000);
             JsonNode pool = docker.call("IpamDriver.RequestPool", Map.of("AddressSpace", "JavaOverlayLocal", "Pool", "", "V6", false));
             assertThat(pool.has("Error")).as("RequestPool behind the stuck request: %s", pool).isFalse();
-            assertThat(pool.get("PoolID").asText()).isEqualTo(poolId);
+            // the lease's pool is held already (set-up), so this second request is answered as a repeat (":any")
+            assertThat(pool.get("PoolID").asText()).startsWith(poolId);
 
             JsonNode reply = stuck.get(LockFile.DEFAULT_WAIT.toSeconds() + 20, TimeUnit.SECONDS);
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
