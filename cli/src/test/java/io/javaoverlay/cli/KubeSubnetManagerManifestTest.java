@@ -102,6 +102,10 @@ class KubeSubnetManagerManifestTest {
         assertThat(M.configMap().getData()).containsKey(k.netConfigPath().getFileName().toString());
         // subnet.env on the node, where the CNI plugin reads it
         assertThat(M.hostPathOf(agent, cmd.subnetFile.getParent().toString())).isEqualTo("/run/flannel");
+        // the launcher's class-data archive outlives the container only on the node
+        String cache = agent.getEnv().stream().filter(e -> e.getName().equals("JAVAOVERLAY_AGENT_CACHE")).findFirst()
+                .orElseThrow().getValue();
+        assertThat(M.hostPathOf(agent, cache)).isEqualTo(cache);
     }
 
     @Test

@@ -210,6 +210,10 @@ class KubernetesManifestsTest {
         VolumeMount netns = agent.getVolumeMounts().stream().filter(v -> v.getMountPath().equals("/run/netns")).findFirst().orElseThrow();
         assertThat(netns.getMountPropagation()).isEqualTo("HostToContainer");
         assertThat(M.hostPathOf(agent, "/run/xtables.lock")).isEqualTo("/run/xtables.lock");
+        // the launcher's class-data archive outlives the container only on the node
+        String cache = env(agent, "192.0.2.10").get("JAVAOVERLAY_AGENT_CACHE");
+        assertThat(cache).isNotBlank();
+        assertThat(M.hostPathOf(agent, cache)).isEqualTo(cache);
     }
 
     @Test

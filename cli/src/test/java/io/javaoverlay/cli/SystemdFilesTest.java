@@ -77,6 +77,9 @@ class SystemdFilesTest {
         assertThat(words(u.get("Unit").get("After"))).contains("etcd.service", "network-online.target");
         assertThat(words(u.get("Unit").get("Before"))).contains("docker.service", "kubelet.service");
         assertThat(u.get("Install").get("WantedBy")).containsExactly("multi-user.target");
+        // the launcher keeps the agent's class-data archive where systemd keeps the unit's cache
+        assertThat(service.get("CacheDirectory")).containsExactly("javaoverlay");
+        assertThat(service.get("Environment")).contains("JAVAOVERLAY_AGENT_CACHE=/var/cache/javaoverlay");
     }
 
     @Test

@@ -14,8 +14,12 @@ import io.javaoverlay.core.net.Ip4;
  */
 public final class UdpSocket implements AutoCloseable {
 
-    /** How often a waiting receive checks whether the socket was closed. */
-    static final int POLL_SLICE_MILLIS = 200;
+    /**
+     * How often a waiting receive checks whether the socket was closed: an idle udp backend's
+     * receiving loop wakes this often (once a second, not five times), and a close is noticed
+     * within it.
+     */
+    static final int POLL_SLICE_MILLIS = 1000;
 
     private static final int EMSGSIZE = 90;
 

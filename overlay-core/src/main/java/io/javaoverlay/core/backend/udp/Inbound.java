@@ -23,7 +23,9 @@ import io.javaoverlay.core.netlink.UdpSocket;
  *   <li>the inner destination lies in this host's subnet, so nobody can use this host as a
  *       relay into the rest of the overlay (else NOT_FOR_THIS_HOST).</li>
  * </ul>
- * Dropped packets are counted by reason, never logged one by one.
+ * Dropped packets are counted by reason, never logged one by one. After each batch it sends on
+ * whatever the writes made the kernel queue in the device (answers of local containers), so they
+ * need no wake-up of the outbound loop ({@link Outbound#forwardQueued}).
  */
 final class Inbound implements Runnable {
 
@@ -40,8 +42,9 @@ final class Inbound implements Runnable {
     /** Joins TCP segments into GSO packets when the device takes a virtio_net_hdr, else null. */
     private final TcpCoalescer coalescer;
     private final TcpCoalescer.Sink sink;
+    private final Outbound outbound;
 
-    Inbound(TunDevice tun, UdpSocket socket, PeerRoutes routes, UdpCounters counters) {
+    Inbound(TunDevice tun, UdpSocket socket, PeerRoutes routes, UdpCounters counters, Outbound outbound) {
         this.tun = tun;
         this.socket = socket;
         this.routes = routes;
@@ -49,6 +52,7 @@ final class Inbound implements Runnable {
         this.batch = DatagramBatch.allocate(BATCH, socket.groEnabled() ? SLOT : 2048);
         this.coalescer = tun.hasVnetHeader() ? new TcpCoalescer() : null;
         this.sink = tun::tryWrite;
+        this.outbound = outbound;
     }
 
     @Override
@@ -62,6 +66,7 @@ final class Inbound implements Runnable {
                 if (n > 0) {
                     deliver(n);
                     counters.publish();
+                    outbound.forwardQueued();
                 }
             }
         } catch (NetlinkException | IllegalStateException e) {

@@ -2,6 +2,7 @@ package io.javaoverlay.core.backend.udp;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,14 @@ import io.javaoverlay.core.netlink.UdpSocket;
  * datagrams (UDP GSO). Per 64 KiB of TCP that is one read and a share of one send, instead of
  * ~45 reads and ~45 datagram sends.
  *
- * <p>Runs on its own thread until the device is closed. Allocates nothing per packet.
+ * <p>Runs on its own thread until the device is closed, and is also run by the inbound loop
+ * right after it wrote into the device ({@link #forwardQueued}): a packet written into the TUN
+ * device is routed by the kernel in that same system call, so an answer from a local container
+ * (a ping's echo reply, a TCP ACK) is already queued in the device when the write returns. The
+ * inbound thread sends it on at once instead of waking this loop's thread for it: one thread
+ * wake-up less per request and answer, which on an idle machine is most of a round trip's cost
+ * (docs/benchmarks.md). One lock keeps the reads and sends of one drain together, so packets
+ * leave in the order the device gave them. Allocates nothing per packet.
  */
 final class Outbound implements Runnable {
 
@@ -53,6 +61,8 @@ final class Outbound implements Runnable {
     private final ByteBuffer packet;
     private final ByteBuffer icmp = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_LEN + Ipv4Packets.MAX_ICMP_ERROR);
     private int slots;
+    /** Held while draining the device: by this loop's thread, or by the inbound loop's. */
+    private final ReentrantLock drain = new ReentrantLock();
 
     Outbound(TunDevice tun, UdpSocket socket, int port, PeerRoutes routes, UdpCounters counters) {
         this.tun = tun;
@@ -71,7 +81,13 @@ final class Outbound implements Runnable {
     public void run() {
         try {
             while (true) {
-                int n = forwardBatch();
+                int n;
+                drain.lock();
+                try {
+                    n = forwardBatch();
+                } finally {
+                    drain.unlock();
+                }
                 if (n < 0) {
                     break;
                 }
@@ -82,6 +98,20 @@ final class Outbound implements Runnable {
         } catch (NetlinkException | IllegalStateException e) {
             if (tun.isOpen()) {
                 LOG.error("udp backend: the TUN -> UDP loop stopped: {}", e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Sends what the device holds now (up to a batch), unless this loop's thread is at it already
+     * (it then sends this too). For the inbound loop, after it wrote packets into the device.
+     */
+    void forwardQueued() {
+        if (drain.tryLock()) {
+            try {
+                forwardBatch();
+            } finally {
+                drain.unlock();
             }
         }
     }

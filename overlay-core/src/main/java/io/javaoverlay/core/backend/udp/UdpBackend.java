@@ -238,8 +238,9 @@ public final class UdpBackend implements Backend {
         }
         if (outbound == null) {
             // only now, with the peers known, would a datagram from a peer not be taken for a stranger's
-            outbound = start(new Outbound(tun, socket, port, routes, counters), "udp tun->net");
-            inbound = start(new Inbound(tun, socket, routes, counters), "udp net->tun");
+            Outbound out = new Outbound(tun, socket, port, routes, counters);
+            outbound = start(out, "udp tun->net");
+            inbound = start(new Inbound(tun, socket, routes, counters, out), "udp net->tun");
         }
     }
 

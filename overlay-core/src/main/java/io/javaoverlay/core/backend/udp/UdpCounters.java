@@ -10,9 +10,11 @@ import io.javaoverlay.core.metrics.BackendStats;
 /**
  * What the udp backend's two packet loops did: packets forwarded, and packets dropped by reason.
  *
- * <p>Each counter has one writer, the loop of its direction, which counts in a plain array of
- * its own ({@link Local}) and publishes it once per batch; readers see values at most one batch
- * old. No locking, no allocation, no contended cache line per packet.
+ * <p>Each counter has one writer at a time, the loop of its direction, which counts in a plain
+ * array of its own ({@link Local}) and publishes it once per batch; readers see values at most
+ * one batch old. The outbound direction's array is also written by the inbound thread when it
+ * drains the TUN device itself, always under the outbound loop's drain lock, which orders the
+ * two writers. No allocation, no contended cache line per packet.
  */
 public final class UdpCounters {
 

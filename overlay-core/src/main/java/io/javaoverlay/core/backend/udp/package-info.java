@@ -10,10 +10,17 @@
  *     is the external MTU minus 28 (outer IPv4 20 + UDP 8). Packets for a subnet no peer holds
  *     are answered with ICMP "net unreachable" from the TUN address; since that address is the
  *     host's own, the device accepts locally sourced packets ({@code accept_local}).
- * <li><b>One thread per direction</b>, no locks: the event loop builds a new immutable
+ * <li><b>One thread per direction</b>: the event loop builds a new immutable
  *     {@link io.javaoverlay.core.backend.udp.PeerTable} on every peer change and publishes it
- *     with one volatile write; the loops read it once per batch. Counters have one writer each
- *     and are published once per batch ({@link io.javaoverlay.core.backend.udp.UdpCounters}).
+ *     with one volatile write; the loops read it once per batch. Counters have one writer at a
+ *     time and are published once per batch ({@link io.javaoverlay.core.backend.udp.UdpCounters}).
+ * <li><b>Latency: one wake-up less per round trip.</b> A packet written into the TUN device is
+ *     routed by the kernel within that write, so a local container's answer (an echo reply, a
+ *     TCP ACK) is already queued in the device when the write returns. The UDP -> TUN loop sends
+ *     it on itself ({@code Outbound.forwardQueued}) instead of waking the TUN -> UDP loop's
+ *     thread; one lock, taken with {@code tryLock} by the inbound thread, keeps each drain's
+ *     reads and sends together, so packets leave in the device's order. On an idle machine a
+ *     thread wake-up is most of the cost of a hop (docs/benchmarks.md).
  *     The loops start once the first peer listing is applied, so a peer's datagrams are never
  *     taken for a stranger's during start-up.
  * <li><b>System calls per packet are the cost</b>, so everything is batched. TUN to UDP: the
