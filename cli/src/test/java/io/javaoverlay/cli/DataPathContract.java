@@ -7,7 +7,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +40,23 @@ import io.javaoverlay.testkit.TestProcess;
 abstract class DataPathContract {
 
     static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
+    static final Pattern PING_REPLY = Pattern.compile("icmp_seq=(\\d+) ");
+
+    /** The sequence numbers of the echo requests ping sent that no reply in its output answers. */
+    static List<Integer> unanswered(String pingLog, int sent) {
+        Set<Integer> answered = new HashSet<>();
+        Matcher m = PING_REPLY.matcher(pingLog);
+        while (m.find()) {
+            answered.add(Integer.parseInt(m.group(1)));
+        }
+        List<Integer> missing = new ArrayList<>();
+        for (int seq = 1; seq <= sent; seq++) {
+            if (!answered.contains(seq)) {
+                missing.add(seq);
+            }
+        }
+        return missing;
+    }
 
     abstract OverlayCluster cluster();
 
@@ -331,7 +350,10 @@ abstract class DataPathContract {
         assertThat(c.subnet(1)).as("subnet after restart").isEqualTo(before);
         assertThat(c.agent(1).log()).contains("reusing it");
         if (keepsTrafficAcrossRestart()) {
-            assertThat(received).as("pings answered of %d sent across the restart", sent).isEqualTo(sent);
+            // ping counts the echo it sent just before SIGINT as lost when its answer is still on the
+            // way (a few ms through wireguard-go on a loaded machine); every earlier one must come back.
+            assertThat(unanswered(ping.log(), sent)).as("echo requests never answered of %d sent across the restart, in:%n%s", sent, ping.log())
+                    .allMatch(seq -> seq == sent);
         }
         assertThat(c.container(2, 1).ping(c.containerIp(1, 1).toString(), 10)).as("traffic after the restart").isTrue();
         assertThat(c.container(1, 2).ping(c.containerIp(3, 2).toString(), 5)).isTrue();
