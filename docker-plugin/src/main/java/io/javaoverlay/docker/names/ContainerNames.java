@@ -31,6 +31,8 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.javaoverlay.core.config.SubnetEnv;
@@ -69,6 +71,8 @@ public final class ContainerNames implements AutoCloseable {
     /** dockerd lookups per round: a burst of starts is spread over rounds instead of stalling one. */
     private static final int LOOKUPS_PER_ROUND = 32;
     private static final int MAX_LOGGED_KEYS = 1000;
+    /** Below etcd's default --max-txn-ops (128). */
+    private static final int TXN_OPS = 100;
 
     private final Client etcd;
     private final NameKeys keys;
@@ -198,6 +202,7 @@ public final class ContainerNames implements AutoCloseable {
         Map<String, String> wanted = wanted(own);
         String mine = keys.hostPrefix(own);
         Set<String> present = new HashSet<>();
+        List<Op> changes = new ArrayList<>();
         for (KeyValue kv : names) {
             String key = kv.getKey().toString(UTF_8);
             if (!key.startsWith(mine)) {
@@ -206,16 +211,20 @@ public final class ContainerNames implements AutoCloseable {
             if (wanted.containsKey(key) && kv.getLease() == etcdLease) {
                 present.add(key);
             } else {
-                await(etcd.getKVClient().delete(bytes(key)));
+                changes.add(Op.delete(bytes(key), DeleteOption.DEFAULT));
                 LOG.info("container name {} withdrawn", key.substring(mine.length()));
             }
         }
         for (var w : wanted.entrySet()) {
             if (!present.contains(w.getKey())) {
-                await(etcd.getKVClient().put(bytes(w.getKey()), bytes(w.getValue()),
-                        PutOption.builder().withLeaseId(etcdLease).build()));
+                changes.add(Op.put(bytes(w.getKey()), bytes(w.getValue()), PutOption.builder().withLeaseId(etcdLease).build()));
                 LOG.info("container name {} published (container {})", w.getKey().substring(mine.length()), w.getValue());
             }
+        }
+        // one transaction per batch: a container's names (name and aliases) come and go together
+        for (int i = 0; i < changes.size(); i += TXN_OPS) {
+            List<Op> batch = changes.subList(i, Math.min(changes.size(), i + TXN_OPS));
+            await(etcd.getKVClient().txn().Then(batch.toArray(Op[]::new)).commit());
         }
     }
 
