@@ -44,7 +44,7 @@ import io.javaoverlay.core.net.Ip4;
  * client's EDNS size (at most 1232), truncated with TC set otherwise; work runs on a fixed pool
  * ({@value #WORKERS} threads, {@value #QUEUE} waiting queries, more are dropped and counted, as a
  * busy server drops and the client retries); a forwarded query waits at most the forward timeout
- * per upstream, for at most {@value #MAX_UPSTREAMS} upstreams; a TCP client gets 5 s per message
+ * in all, trying up to {@value #MAX_UPSTREAMS} upstreams in turn within it; a TCP client gets 5 s per message
  * and at most {@value #TCP_CONNECTIONS} connections at once.
  */
 public final class DnsServer implements AutoCloseable {
@@ -263,10 +263,16 @@ public final class DnsServer implements AutoCloseable {
     }
 
     private Message forward(Message query) {
+        // one budget for all upstreams: the client (dockerd's embedded DNS waits 4 s) must get an answer first
+        long deadline = System.nanoTime() + forwardTimeout.toNanos();
         for (InetSocketAddress upstream : upstreams) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
             try {
                 SimpleResolver r = new SimpleResolver(upstream);
-                r.setTimeout(forwardTimeout);
+                r.setTimeout(Duration.ofNanos(left));
                 Message answer = r.send(query);
                 answer.getHeader().setID(query.getHeader().getID());
                 return answer;
