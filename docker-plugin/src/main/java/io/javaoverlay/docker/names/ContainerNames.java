@@ -36,6 +36,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.docker.HostLease;
@@ -50,7 +51,8 @@ import io.javaoverlay.docker.state.EndpointState;
  *     {@link NameTable} with the entries that pass the checks: a well-formed key ({@link NameKeys}),
  *     a subnet that is a live lease, the entry bound to that lease's etcd lease (so it was written
  *     by the lease's holder and goes with it), the address inside the lease. Anything else is
- *     skipped, counted ({@link #rejected()}) and logged (once per key);</li>
+ *     skipped, counted ({@link #rejected()}, {@code javaoverlay_container_names_rejected_total{reason}})
+ *     and logged, once per version of the key;</li>
  * <li>publish this host's names: every joined endpoint's container name and aliases, asked of
  *     dockerd once per endpoint (after the Join, never during it), as keys under this host's
  *     lease, written with the etcd lease of this host's {@code subnets/} key; keys of endpoints
@@ -85,7 +87,7 @@ public final class ContainerNames implements AutoCloseable {
     private final Duration period;
     private final ScheduledExecutorService loop;
     private final AtomicLong rejected = new AtomicLong();
-    private final Set<String> loggedKeys = new HashSet<>();
+    private final Set<String> seenRejected = new HashSet<>();
     /** Names per endpoint ID, as dockerd told them (an endpoint's names do not change). */
     private final Map<String, ContainerNameSource.Named> named = new HashMap<>();
     private volatile boolean lastRoundOk;
@@ -114,7 +116,7 @@ public final class ContainerNames implements AutoCloseable {
         return this;
     }
 
-    /** Store entries skipped since start. */
+    /** Store entries skipped since start (each version of a key once). */
     public long rejected() {
         return rejected.get();
     }
@@ -157,27 +159,37 @@ public final class ContainerNames implements AutoCloseable {
             NameKeys.Entry e;
             try {
                 e = keys.parse(key);
-            } catch (IllegalArgumentException bad) {
-                reject(key, bad.getMessage());
+            } catch (NameKeys.BadKey bad) {
+                reject(kv, bad.reason(), bad.getMessage());
                 continue;
             }
             Long owner = leases.get(e.lease());
             if (owner == null) {
-                reject(key, "no live lease for " + e.lease());
+                reject(kv, "no-lease", "no live lease for " + e.lease());
             } else if (owner != kv.getLease()) {
-                reject(key, "not bound to the etcd lease of " + e.lease() + " (" + kv.getLease() + " instead of " + owner + ")");
+                reject(kv, "not-lease-bound", "not bound to the etcd lease of " + e.lease() + " (" + kv.getLease()
+                        + " instead of " + owner + ")");
+            } else if (byName.size() >= MAX_NAMES && !byName.containsKey(e.name())) {
+                reject(kv, "too-many", "more than " + MAX_NAMES + " names");
             } else {
                 byName.computeIfAbsent(e.name(), n -> new LinkedHashSet<>()).add(e.address());
             }
         }
         Map<String, List<Ip4>> out = new HashMap<>();
         byName.forEach((n, a) -> out.put(n, List.copyOf(a)));
+        OverlayMetrics.containerNames(out.size());
         return out;
     }
 
-    private void reject(String key, String why) {
-        long n = rejected.incrementAndGet();
-        if (loggedKeys.size() < MAX_LOGGED_KEYS && loggedKeys.add(key)) {
+    /** Skips {@code kv}; counted and logged once per version of the key (it is read again every round). */
+    private void reject(KeyValue kv, String reason, String why) {
+        String key = kv.getKey().toString(UTF_8);
+        if (seenRejected.size() > MAX_LOGGED_KEYS) {
+            seenRejected.clear();
+        }
+        if (seenRejected.add(key + "@" + kv.getModRevision())) {
+            long n = rejected.incrementAndGet();
+            OverlayMetrics.containerNameRejected(reason);
             LOG.warn("skipping container name {}: {} ({} skipped so far)", key, why, n);
         }
     }

@@ -32,6 +32,7 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 
 /**
@@ -86,7 +87,10 @@ public final class DnsServer implements AutoCloseable {
                     Thread t = new Thread(r, name);
                     t.setDaemon(true);
                     return t;
-                }, (r, ex) -> dropped.incrementAndGet());
+                }, (r, ex) -> {
+                    dropped.incrementAndGet();
+                    OverlayMetrics.dnsQuery("dropped");
+                });
         p.allowCoreThreadTimeOut(true);
         return p;
     }
@@ -187,6 +191,7 @@ public final class DnsServer implements AutoCloseable {
                 tcpClients.execute(() -> serveTcp(s));
             } catch (java.util.concurrent.RejectedExecutionException busy) {
                 dropped.incrementAndGet();
+                OverlayMetrics.dnsQuery("dropped");
                 closeQuietly(s);
             }
         }
@@ -243,6 +248,7 @@ public final class DnsServer implements AutoCloseable {
         int max = udpReply ? udpLimit(query) : 65535;
         Record question = query.getQuestion();
         if (query.getHeader().getOpcode() != Opcode.QUERY || question == null) {
+            OverlayMetrics.dnsQuery("refused");
             return reply(query, Rcode.NOTIMP).toWire(max);
         }
         Name name = question.getName();
@@ -256,6 +262,7 @@ public final class DnsServer implements AutoCloseable {
                         r.addRecord(new ARecord(name, DClass.IN, TTL_SECONDS, a.toInetAddress()), Section.ANSWER);
                     }
                 }
+                OverlayMetrics.dnsQuery("local");
                 return r.toWire(max);
             }
         }
@@ -275,11 +282,13 @@ public final class DnsServer implements AutoCloseable {
                 r.setTimeout(Duration.ofNanos(left));
                 Message answer = r.send(query);
                 answer.getHeader().setID(query.getHeader().getID());
+                OverlayMetrics.dnsQuery("forwarded");
                 return answer;
             } catch (IOException | RuntimeException e) {
                 LOG.debug("upstream {} did not answer {}: {}", upstream, query.getQuestion(), e.toString());
             }
         }
+        OverlayMetrics.dnsQuery("servfail");
         return reply(query, Rcode.SERVFAIL);
     }
 

@@ -28,14 +28,28 @@ public final class NameKeys {
         this.subnets = prefix + "/subnets/";
     }
 
+    /** A key that is no valid name entry; {@link #reason} is the metric label. */
+    public static final class BadKey extends IllegalArgumentException {
+        private final String reason;
+
+        BadKey(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+
+        public String reason() {
+            return reason;
+        }
+    }
+
     /** One published name: {@code name} resolves to {@code address}, published by the holder of {@code lease}. */
     public record Entry(Ip4Net lease, String name, Ip4 address) {
         public Entry {
             if (!LABEL.matcher(name).matches()) {
-                throw new IllegalArgumentException("\"" + name + "\" is not a DNS label");
+                throw new BadKey("not-a-label", "\"" + name + "\" is not a DNS label");
             }
             if (!lease.contains(address)) {
-                throw new IllegalArgumentException(address + " is outside the lease " + lease);
+                throw new BadKey("outside-lease", address + " is outside the lease " + lease);
             }
         }
     }
@@ -59,16 +73,24 @@ public final class NameKeys {
         return hostPrefix(e.lease()) + e.name() + "/" + e.address();
     }
 
-    /** Parses a name key; IllegalArgumentException says what is wrong with it. */
+    /** Parses a name key; {@link BadKey} says what is wrong with it. */
     public Entry parse(String key) {
         if (!key.startsWith(names)) {
-            throw new IllegalArgumentException("not under " + names);
+            throw new BadKey("malformed", "not under " + names);
         }
         String[] parts = key.substring(names.length()).split("/", -1);
         if (parts.length != 3) {
-            throw new IllegalArgumentException("expected " + names + "<subnet>/<name>/<address>");
+            throw new BadKey("malformed", "expected " + names + "<subnet>/<name>/<address>");
         }
-        return new Entry(Ip4Net.parseKey(parts[0]), parts[1], Ip4.parse(parts[2]));
+        Ip4Net lease;
+        Ip4 address;
+        try {
+            lease = Ip4Net.parseKey(parts[0]);
+            address = Ip4.parse(parts[2]);
+        } catch (IllegalArgumentException e) {
+            throw new BadKey("malformed", e.getMessage());
+        }
+        return new Entry(lease, parts[1], address);
     }
 
     /** The lease a {@code <prefix>/subnets/} key names; IllegalArgumentException when it names none. */

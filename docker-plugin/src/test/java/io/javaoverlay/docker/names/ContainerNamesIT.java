@@ -146,7 +146,7 @@ class ContainerNamesIT {
         within(Duration.ofSeconds(10), () -> assertThat(two.resolve("web")).containsExactly("10.244.3.2"));
         assertThat(two.resolve("www")).containsExactly("10.244.3.2");
         assertThat(two.resolve("webalias")).containsExactly("10.244.3.2");
-        assertThat(one.resolve("client")).containsExactly("10.244.7.2");
+        within(Duration.ofSeconds(10), () -> assertThat(one.resolve("client")).containsExactly("10.244.7.2"));
         // the entries: under host one's lease, bound to its etcd lease
         assertThat(stored(PREFIX + "/names/10.244.3.0-24/")).containsEntry(
                 PREFIX + "/names/10.244.3.0-24/web/10.244.3.2", one.etcdLease);
@@ -187,6 +187,15 @@ class ContainerNamesIT {
         for (String n : List.of("outside", "forged", "unleased", "orphan", "bad_name")) {
             assertThat(one.resolve(n)).as(n).isEmpty();
         }
+        assertThat(new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(), UTF_8))
+                .contains("javaoverlay_container_names_rejected_total{reason=\"outside-lease\"}")
+                .contains("javaoverlay_container_names_rejected_total{reason=\"not-lease-bound\"}")
+                .contains("javaoverlay_container_names_rejected_total{reason=\"no-lease\"}")
+                .contains("javaoverlay_container_names_rejected_total{reason=\"not-a-label\"}")
+                .contains("javaoverlay_container_names_rejected_total{reason=\"malformed\"}");
+        long skipped = one.names.rejected();
+        Thread.sleep(1000); // five more rounds: the same bad entries are not counted again
+        assertThat(one.names.rejected()).isEqualTo(skipped);
         // host one owns its prefix: what it did not publish there is withdrawn
         within(Duration.ofSeconds(10), () -> assertThat(stored(names + "10.244.3.0-24/")).isEmpty());
     }

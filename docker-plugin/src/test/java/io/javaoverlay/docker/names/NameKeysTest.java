@@ -24,7 +24,8 @@ class NameKeysTest {
     @Test
     void keysThatCannotBeTrustedAreRefusedWithTheReason() {
         String p = "/coreos.com/network/names/";
-        assertThatThrownBy(() -> keys.parse(p + "10.244.3.0-24/web/10.244.4.2")).hasMessageContaining("outside the lease");
+        assertThatThrownBy(() -> keys.parse(p + "10.244.3.0-24/web/10.244.4.2")).hasMessageContaining("outside the lease")
+                .isInstanceOfSatisfying(NameKeys.BadKey.class, e -> assertThat(e.reason()).isEqualTo("outside-lease"));
         assertThatThrownBy(() -> keys.parse(p + "10.244.3.0-24/Web_1/10.244.3.2")).hasMessageContaining("not a DNS label");
         assertThatThrownBy(() -> keys.parse(p + "10.244.3.0-24/" + "a".repeat(64) + "/10.244.3.2"))
                 .hasMessageContaining("not a DNS label");
