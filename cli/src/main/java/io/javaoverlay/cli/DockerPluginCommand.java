@@ -119,14 +119,17 @@ final class DockerPluginCommand implements Callable<Integer> {
         }
         String host = dockerHost != null ? dockerHost
                 : Optional.ofNullable(System.getenv("DOCKER_HOST")).filter(s -> !s.isBlank()).orElse(DockerApi.DEFAULT_HOST);
-        List<InetSocketAddress> up = new ArrayList<>();
-        for (String u : upstreams) {
-            int colon = u.lastIndexOf(':');
-            Ip4 ip = Ip4.parse(colon < 0 ? u : u.substring(0, colon));
-            int port = colon < 0 ? 53 : Integer.parseInt(u.substring(colon + 1));
-            up.add(new InetSocketAddress(ip.toInetAddress(), port));
-        }
         try {
+            List<InetSocketAddress> up = new ArrayList<>();
+            for (String u : upstreams) {
+                int colon = u.lastIndexOf(':');
+                Ip4 ip = Ip4.parse(colon < 0 ? u : u.substring(0, colon));
+                int port = colon < 0 ? 53 : Integer.parseInt(u.substring(colon + 1));
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("--container-dns-upstream " + u + ": the port must be 1-65535");
+                }
+                up.add(new InetSocketAddress(ip.toInetAddress(), port));
+            }
             return Optional.of(new NameSettings(etcd.get(), host, up, containerDnsPort, NameSettings.DEFAULT_PERIOD));
         } catch (IllegalArgumentException e) {
             throw new RefusedFlagException("--container-dns", e.getMessage());
