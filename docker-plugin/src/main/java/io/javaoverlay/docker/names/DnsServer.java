@@ -151,8 +151,9 @@ public final class DnsServer implements AutoCloseable {
     }
 
     private void serveUdp(DatagramSocket socket) {
+        DatagramPacket p = new DatagramPacket(new byte[65535], 65535);
         while (!socket.isClosed()) {
-            DatagramPacket p = new DatagramPacket(new byte[65535], 65535);
+            p.setLength(65535);
             try {
                 socket.receive(p);
             } catch (IOException e) {
