@@ -1,6 +1,10 @@
 package io.javaoverlay.cli;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,7 +17,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import io.javaoverlay.core.host.HostDefaults;
+import io.javaoverlay.core.lease.EtcdOptions;
+import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.DockerPlugin;
+import io.javaoverlay.docker.names.DockerApi;
+import io.javaoverlay.docker.names.NameSettings;
 
 /**
  * {@code javaoverlay docker-plugin}: the agent and the Docker plugin in one process, the way a
@@ -54,15 +62,35 @@ final class DockerPluginCommand implements Callable<Integer> {
     @Option(names = "--no-agent", arity = "0..1", fallbackValue = "true", description = "serve the plugin only; another process keeps --subnet-file current")
     boolean noAgent;
 
+    @Option(names = "--container-dns", arity = "0..1", fallbackValue = "true",
+            description = "publish the names and aliases of this host's containers in etcd and answer DNS for every host's "
+                    + "on the bridge's gateway address (UDP and TCP port 53), forwarding other names; point containers at it "
+                    + "with \"dns\": [\"GATEWAY\"] in daemon.json or docker run --dns GATEWAY. Needs etcd and dockerd's API")
+    boolean containerDns;
+
+    @Option(names = "--docker-host", paramLabel = "unix:///PATH",
+            description = "dockerd's API, read for container names with --container-dns (default: $DOCKER_HOST, else "
+                    + DockerApi.DEFAULT_HOST + ")")
+    String dockerHost;
+
+    @Option(names = "--container-dns-upstream", paramLabel = "IP[:PORT]", split = ",",
+            description = "where --container-dns forwards names it does not know (default: the nameservers of /etc/resolv.conf)")
+    List<String> upstreams = new ArrayList<>();
+
+    @Option(names = "--container-dns-port", paramLabel = "PORT", defaultValue = "53", hidden = true,
+            description = "the DNS port on the gateway address (default: ${DEFAULT-VALUE})")
+    int containerDnsPort;
+
     @Override
     public Integer call() throws Exception {
         if (!noAgent) {
             agent.options(); // a refused flag stops here, before the plugin's socket appears
         }
+        Optional<NameSettings> names = nameSettings();
         DockerPlugin.Settings settings = new DockerPlugin.Settings(socket, dockerDataDir, ipamDir, agent.subnetFile, bridge);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicInteger exit = new AtomicInteger(0);
-        try (DockerPlugin plugin = DockerPlugin.start(settings)) {
+        try (DockerPlugin plugin = DockerPlugin.start(settings, names)) {
             if (noAgent) {
                 Signals.onTermination(why -> {
                     LOG.info("{}: stopping the Docker plugin", why);
@@ -77,5 +105,34 @@ final class DockerPluginCommand implements Callable<Integer> {
             LOG.info("Docker plugin stopped (socket {} removed)", plugin.socket());
         }
         return exit.get();
+    }
+
+    private Optional<NameSettings> nameSettings() {
+        if (!containerDns) {
+            return Optional.empty();
+        }
+        Optional<EtcdOptions> etcd = agent.options().etcd();
+        if (etcd.isEmpty()) {
+            throw new RefusedFlagException("--container-dns", "names across hosts live in etcd, and this plugin uses the "
+                    + "embedded store (one host, where dockerd's own DNS already resolves its containers' names) or the "
+                    + "Kubernetes subnet manager; run it with --etcd-endpoints, or without --container-dns");
+        }
+        String host = dockerHost != null ? dockerHost
+                : Optional.ofNullable(System.getenv("DOCKER_HOST")).filter(s -> !s.isBlank()).orElse(DockerApi.DEFAULT_HOST);
+        try {
+            List<InetSocketAddress> up = new ArrayList<>();
+            for (String u : upstreams) {
+                int colon = u.lastIndexOf(':');
+                Ip4 ip = Ip4.parse(colon < 0 ? u : u.substring(0, colon));
+                int port = colon < 0 ? 53 : Integer.parseInt(u.substring(colon + 1));
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("--container-dns-upstream " + u + ": the port must be 1-65535");
+                }
+                up.add(new InetSocketAddress(ip.toInetAddress(), port));
+            }
+            return Optional.of(new NameSettings(etcd.get(), host, up, containerDnsPort, NameSettings.DEFAULT_PERIOD));
+        } catch (IllegalArgumentException e) {
+            throw new RefusedFlagException("--container-dns", e.getMessage());
+        }
     }
 }

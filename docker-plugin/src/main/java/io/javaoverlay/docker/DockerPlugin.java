@@ -1,6 +1,9 @@
 package io.javaoverlay.docker;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -10,6 +13,14 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.host.HostDefaults;
+import io.javaoverlay.core.lease.EtcdLeaseStore;
+import io.javaoverlay.docker.names.ContainerNames;
+import io.javaoverlay.docker.names.DnsServer;
+import io.javaoverlay.docker.names.DockerApi;
+import io.javaoverlay.docker.names.NameKeys;
+import io.javaoverlay.docker.names.NameSettings;
+import io.javaoverlay.docker.names.NameTable;
+import org.xbill.DNS.ResolverConfig;
 import io.javaoverlay.core.firewall.Iptables;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Store;
@@ -40,10 +51,12 @@ public final class DockerPlugin implements AutoCloseable {
 
     private final PluginServer server;
     private final AutoCloseable hostHandle;
+    private final ContainerNames names;
 
-    private DockerPlugin(PluginServer server, AutoCloseable hostHandle) {
+    private DockerPlugin(PluginServer server, AutoCloseable hostHandle, ContainerNames names) {
         this.server = server;
         this.hostHandle = hostHandle;
+        this.names = names;
     }
 
     /**
@@ -89,10 +102,15 @@ public final class DockerPlugin implements AutoCloseable {
 
     /** Starts the plugin on this host: netlink and iptables in the calling process's namespace. */
     public static DockerPlugin start(Settings settings) throws IOException {
+        return start(settings, Optional.empty());
+    }
+
+    /** Starts the plugin on this host, serving container names across hosts when {@code names} is given. */
+    public static DockerPlugin start(Settings settings, Optional<NameSettings> names) throws IOException {
         // a socket of the calling thread's namespace: the plugin runs in the host's
         NetlinkHostAttachment host = new NetlinkHostAttachment(NetlinkSocket.open());
         try {
-            return start(settings, host, new IptablesFirewall(Iptables.local(), settings.bridge()), host);
+            return start(settings, host, new IptablesFirewall(Iptables.local(), settings.bridge()), new LocalPorts(), host, names);
         } catch (IOException | RuntimeException e) {
             host.close();
             throw e;
@@ -108,6 +126,11 @@ public final class DockerPlugin implements AutoCloseable {
     /** Starts the plugin on the given host side, with the host's ports as {@code ports} tells them. */
     public static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, HostPorts ports,
             AutoCloseable hostHandle) throws IOException {
+        return start(settings, host, firewall, ports, hostHandle, Optional.empty());
+    }
+
+    private static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, HostPorts ports,
+            AutoCloseable hostHandle, Optional<NameSettings> nameSettings) throws IOException {
         StateStore state = StateStore.open(settings.dataDir());
         HostLease lease = HostLease.fromFile(settings.subnetFile());
         Store addresses = DiskStore.open(settings.ipamDir());
@@ -117,9 +140,20 @@ public final class DockerPlugin implements AutoCloseable {
         ObjectMapper json = Json.mapper();
         PluginServer server = PluginServer.start(settings.socket(),
                 new RpcHandler(json, PluginRoutes.of(network, ipam), lease, settings.leaseWait()), json);
+        ContainerNames names = nameSettings.map(n -> startNames(n, state, lease)).orElse(null);
         LOG.info("javaoverlay Docker plugin ready: network and IPAM driver \"javaoverlay\" (subnet file {}, bridge {})",
                 settings.subnetFile(), settings.bridge());
-        return new DockerPlugin(server, hostHandle);
+        return new DockerPlugin(server, hostHandle, names);
+    }
+
+    private static ContainerNames startNames(NameSettings n, StateStore state, HostLease lease) {
+        List<InetSocketAddress> upstreams = n.upstreams().isEmpty() ? ResolverConfig.getCurrentConfig().servers() : n.upstreams();
+        NameTable table = new NameTable();
+        DnsServer dns = new DnsServer(table, upstreams, NameSettings.FORWARD_TIMEOUT);
+        // only the bridge's gateway: containers reach it, the underlay does not (no open resolver)
+        return new ContainerNames(EtcdLeaseStore.buildClient(n.etcd()), new NameKeys(n.etcd().prefix()), lease, state::endpoints,
+                DockerApi.of(n.dockerHost()), table, dns,
+                env -> new InetSocketAddress(env.gateway().ip().toInetAddress(), n.port()), n.period()).start();
     }
 
     public Path socket() {
@@ -129,6 +163,9 @@ public final class DockerPlugin implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (names != null) {
+            names.close();
+        }
         try {
             hostHandle.close();
         } catch (Exception e) {

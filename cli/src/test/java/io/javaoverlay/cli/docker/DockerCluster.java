@@ -39,6 +39,11 @@ public final class DockerCluster implements AutoCloseable {
 
     /** Every host of {@code net} a Docker host, on an overlay whose {@code Backend} is {@code backendJson}. */
     public static DockerCluster start(TestNetwork net, String backendJson) {
+        return start(net, backendJson, List.of());
+    }
+
+    /** As {@link #start(TestNetwork, String)}, with {@code pluginArgs} added to every host's {@code docker-plugin}. */
+    public static DockerCluster start(TestNetwork net, String backendJson, List<String> pluginArgs) {
         Requirements.check().root()
                 .executable("/usr/sbin/dockerd", "docker.io")
                 .executable("/usr/bin/etcd", "etcd-server")
@@ -51,7 +56,7 @@ public final class DockerCluster implements AutoCloseable {
         boolean started = false;
         try {
             for (int n = 1; n <= net.hostCount(); n++) {
-                cluster.hosts.add(startHost(net, net.host(n), n, etcd.url()));
+                cluster.hosts.add(startHost(net, net.host(n), n, etcd.url(), pluginArgs));
             }
             started = true;
             return cluster;
@@ -62,15 +67,18 @@ public final class DockerCluster implements AutoCloseable {
         }
     }
 
-    private static DockerHost startHost(TestNetwork net, TestHost host, int n, String etcdUrl) {
+    private static DockerHost startHost(TestNetwork net, TestHost host, int n, String etcdUrl, List<String> pluginArgs) {
         DockerHost docker = DockerHost.start(host, net.workDir());
         Path dir = docker.dir();
-        docker.startPlugin(List.of("--etcd-endpoints", etcdUrl, "--etcd-prefix", PREFIX,
+        List<String> args = new ArrayList<>(List.of("--etcd-endpoints", etcdUrl, "--etcd-prefix", PREFIX,
                 "--iface", host.underlayInterface(), "--ip-masq",
                 "--subnet-file", dir.resolve("subnet.env").toString(),
                 "--data-dir", dir.resolve("agent").toString(),
                 "--docker-data-dir", dir.resolve("plugin").toString(),
-                "--ipam-dir", dir.resolve("ipam").toString()));
+                "--ipam-dir", dir.resolve("ipam").toString(),
+                "--docker-host", "unix://" + docker.apiSocket()));
+        args.addAll(pluginArgs);
+        docker.startPlugin(args);
         Awaitility.await("agent on host " + n).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
                 .until(() -> docker.pluginLog().contains("javaoverlay is ready"));
         docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", NETWORK_NAME);

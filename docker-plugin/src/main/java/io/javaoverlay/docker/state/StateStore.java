@@ -127,15 +127,15 @@ public final class StateStore {
             }
         }
 
-        Optional<T> get(String key) {
+        synchronized Optional<T> get(String key) {
             return Optional.ofNullable(byId.get(key));
         }
 
-        Collection<T> all() {
+        synchronized Collection<T> all() {
             return List.copyOf(byId.values());
         }
 
-        void put(T value) {
+        synchronized void put(T value) {
             String key = id.apply(value);
             Path file = dir.resolve(key + ".json");
             try {
@@ -146,7 +146,7 @@ public final class StateStore {
             byId.put(key, value);
         }
 
-        void remove(String key) {
+        synchronized void remove(String key) {
             try {
                 Files.deleteIfExists(dir.resolve(key + ".json"));
             } catch (IOException e) {

@@ -64,7 +64,8 @@ public final class EtcdLeaseStore implements LeaseStore {
         return new EtcdLeaseStore(options, buildClient(options), Clock.systemUTC());
     }
 
-    static Client buildClient(EtcdOptions o) {
+    /** A jetcd client for {@code o} (TLS and auth as the agent's); the caller closes it. */
+    public static Client buildClient(EtcdOptions o) {
         ClientBuilder b = Client.builder()
                 .endpoints(o.endpoints().toArray(String[]::new))
                 .connectTimeout(Duration.ofSeconds(3))

@@ -79,6 +79,15 @@ public final class OverlayMetrics {
             .help("time to serve a face's request, by operation").labelNames("face", "operation")
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(REGISTRY);
+    // container names across hosts (Docker plugin, --container-dns)
+    private static final Gauge CONTAINER_NAMES = Gauge.builder().name("javaoverlay_container_names")
+            .help("container names the plugin's DNS server answers for, from every host").register(REGISTRY);
+    private static final Counter CONTAINER_NAMES_REJECTED = Counter.builder().name("javaoverlay_container_names_rejected_total")
+            .help("container-name entries in the store skipped, by reason (counted once per change of the entry)")
+            .labelNames("reason").register(REGISTRY);
+    private static final Counter DNS_QUERIES = Counter.builder().name("javaoverlay_dns_queries_total")
+            .help("DNS queries on the gateway, by result (local, forwarded, servfail, refused, dropped)")
+            .labelNames("result").register(REGISTRY);
 
     private static final BackendTraffic TRAFFIC = new BackendTraffic();
     private static final TunnelPeers TUNNEL_PEERS = new TunnelPeers();
@@ -145,6 +154,18 @@ public final class OverlayMetrics {
     /** Another host's lease was refused; {@code reason} is a {@code PeerRejection.Reason} label. */
     public static void leaseRejected(String reason) {
         LEASES_REJECTED.labelValues(reason).inc();
+    }
+
+    public static void containerNames(int count) {
+        CONTAINER_NAMES.set(count);
+    }
+
+    public static void containerNameRejected(String reason) {
+        CONTAINER_NAMES_REJECTED.labelValues(reason).inc();
+    }
+
+    public static void dnsQuery(String result) {
+        DNS_QUERIES.labelValues(result).inc();
     }
 
     public static void backendFailure(String backend) {
