@@ -303,10 +303,13 @@ public final class Agent {
 
     private static void unsupported(NetworkConfig c) {
         if (!c.enableIPv4()) {
-            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not supported by javaoverlay: enable IPv4");
+            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not supported by javaoverlay: enable IPv4"
+                    + " (see docs/ipv6.md)");
         }
         if (c.ipv6().isPresent()) {
-            throw new NetworkConfigException("EnableIPv6 is not supported by javaoverlay yet: set it to false (IPv4 only)");
+            // the config, dual-stack leases and subnet.env's IPv6 lines are built (docs/ipv6.md); the data path is not
+            throw new NetworkConfigException("EnableIPv6 is not supported by the agent yet: javaoverlay has no IPv6 data path"
+                    + " (no flannel-v6.<VNI> device, IPv6 routes or ip6tables rules); set EnableIPv6 to false (see docs/ipv6.md)");
         }
     }
 
