@@ -105,6 +105,20 @@ class DualStackHostGwIT {
 
     @Test
     @Order(2)
+    void statusAndPeersShowBothFamilies() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        JsonNode status = json.readTree(cluster.agentHttp(1, "/status"));
+        assertThat(status.path("Lease").path("IPv6Subnet").asText()).isEqualTo(cluster.subnetEnv(1).ipv6Lease().orElseThrow().toString());
+        assertThat(status.path("Lease").path("PublicIPv6").asText()).isEqualTo(underlay6(1));
+        JsonNode peers = json.readTree(cluster.agentHttp(1, "/peers"));
+        assertThat(peers.findValuesAsText("IPv6Subnet")).containsExactly(cluster.subnetEnv(2).ipv6Lease().orElseThrow().toString());
+        String table = cluster.host(1).execOk(OverlayCluster.launcher().toString(), "status", "--no-probe", "--healthz-port",
+                Integer.toString(OverlayCluster.HEALTHZ_PORT), "--subnet-file", cluster.subnetFile(1).toString());
+        assertThat(table).contains("lease IPv6: " + cluster.subnetEnv(1).ipv6Lease().orElseThrow() + "  public IPv6 " + underlay6(1));
+    }
+
+    @Test
+    @Order(3)
     void eachHostRoutesThePeersIpv6SubnetViaItsPublicIpv6() {
         Ip6Net peer6 = cluster.subnetEnv(2).ipv6Lease().orElseThrow();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -119,7 +133,7 @@ class DualStackHostGwIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void containersPingEachOtherOverBothFamilies() {
         TestNamespace c11 = cluster.container(1, 1);
         assertThat(c11.ping(containerIp6(2, 1), 10)).as("ping -6 across hosts").isTrue();
@@ -132,7 +146,7 @@ class DualStackHostGwIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aLateHostIsReachableOverIpv6AsSoonAsItIsReady() {
         bringUp(3);
         long start = System.nanoTime();
@@ -143,7 +157,7 @@ class DualStackHostGwIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aDeletedIpv6RouteIsRestored() {
         TestHost h1 = cluster.host(1);
         Ip6Net peer6 = cluster.subnetEnv(2).ipv6Lease().orElseThrow();
@@ -155,7 +169,7 @@ class DualStackHostGwIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void vxlanWithIpv6IsRefusedClearly() {
         TestHost h3 = cluster.host(3);
         var p = h3.start("vxlan6-agent", List.of(OverlayCluster.launcher().toString(), "agent", "--lease-dir",

@@ -184,7 +184,8 @@ public final class Agent {
             LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(), lease.expiration()
                     .map(Instant::toString).orElse(lease.reservation() ? "never: a reservation" : "never: assigned by " + store.describe()));
             OverlayMetrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
-            own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu());
+            own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu(), lease.ipv6Subnet(),
+                    publicIpv6);
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
@@ -627,6 +628,7 @@ public final class Agent {
         peers.values().stream().sorted((a, b) -> a.subnet().compareTo(b.subnet())).forEach(l -> {
             var n = arr.addObject();
             n.put("Subnet", l.subnet().toString());
+            l.ipv6Subnet().ifPresent(v6 -> n.put("IPv6Subnet", v6.toString()));
             try {
                 n.set("Lease", JSON.readTree(l.attrs().toJson()));
             } catch (IOException e) {
