@@ -169,6 +169,20 @@ class DualStackHostGwIT {
     }
 
     @Test
+    @Order(8)
+    void aDualStackLeaseDeletedFromEtcdIsPutBackWithBothHalves() {
+        SubnetEnv e2 = cluster.subnetEnv(2);
+        String key = OverlayCluster.PREFIX + "/subnets/" + e2.lease().toKey() + "&" + e2.ipv6Lease().orElseThrow().toKey();
+        String before = cluster.etcdctl("get", "--print-value-only", key).strip();
+        cluster.etcdctl("del", key);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+                .until(() -> cluster.etcdctl("get", "--print-value-only", key).strip().equals(before));
+        assertThat(cluster.etcdctl("get", "--prefix", "--keys-only", OverlayCluster.PREFIX + "/subnets/" + e2.lease().toKey()).strip())
+                .as("only the dual-stack key, no IPv4-only one").isEqualTo(key);
+        assertThat(cluster.container(1, 1).ping(containerIp6(2, 1), 5)).isTrue();
+    }
+
+    @Test
     @Order(7)
     void vxlanWithIpv6IsRefusedClearly() {
         TestHost h3 = cluster.host(3);
