@@ -38,7 +38,16 @@ final class LeasesCommand implements Callable<Integer> {
             List<Lease> leases = s.list().leases().stream().sorted(Comparator.comparing(Lease::subnet)).toList();
             if (json) {
                 for (Lease l : leases) {
-                    out.println("{\"Subnet\":\"" + l.subnet() + "\",\"Lease\":" + l.attrs().toJson() + "}");
+                    out.println("{\"Subnet\":\"" + l.subnet() + "\"" + l.ipv6Subnet().map(v6 -> ",\"IPv6Subnet\":\"" + v6 + "\"").orElse("")
+                            + ",\"Lease\":" + l.attrs().toJson() + "}");
+                }
+            } else if (leases.stream().anyMatch(l -> l.ipv6Subnet().isPresent())) {
+                // dual-stack leases: both families, an IPv4-only lease shows "-" for the IPv6 ones
+                out.printf("%-18s %-15s %-24s %-24s %-8s %s%n", "SUBNET", "PUBLIC-IP", "IPV6-SUBNET", "PUBLIC-IPV6", "BACKEND", "EXPIRES");
+                for (Lease l : leases) {
+                    out.printf("%-18s %-15s %-24s %-24s %-8s %s%n", l.subnet(), l.attrs().publicIp(),
+                            l.ipv6Subnet().map(Object::toString).orElse("-"), l.attrs().publicIpv6().orElse("-"),
+                            l.attrs().backendType().orElse("udp"), expires(s, l));
                 }
             } else {
                 out.printf("%-18s %-15s %-8s %s%n", "SUBNET", "PUBLIC-IP", "BACKEND", "EXPIRES");

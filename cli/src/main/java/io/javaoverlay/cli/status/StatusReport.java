@@ -44,6 +44,10 @@ final class StatusReport {
         if (!lease.isMissingNode()) {
             sb.append(String.format("%-11s %s  public IP %s  backend %s  MTU %d%n", "lease:", lease.path("Subnet").asText(),
                     lease.path("PublicIP").asText(), lease.path("BackendType").asText(), lease.path("MTU").asInt()));
+            if (lease.has("IPv6Subnet")) {
+                sb.append(String.format("%-11s %s  public IPv6 %s%n", "lease IPv6:", lease.path("IPv6Subnet").asText(),
+                        lease.path("PublicIPv6").asText("-")));
+            }
             sb.append(String.format("%-11s %s%n", "expires:", expiry(lease.path("Expiration"))));
         }
         if (agentProblem.isPresent()) {

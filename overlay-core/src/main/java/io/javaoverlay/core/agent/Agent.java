@@ -167,7 +167,9 @@ public final class Agent {
             backendName = config.backendType().flannelName();
             backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm)));
             Registration reg = backend.register(config);
-            LeaseAttrs attrs = reg.attrs(ext.publicIp());
+            Optional<String> publicIpv6 = DualStack.publicIpv6(config, ext); // IPv6: docs/ipv6.md
+            LeaseAttrs attrs = publicIpv6.isPresent() ? reg.attrs(ext.publicIp()).withIpv6(publicIpv6.get(), Optional.empty())
+                    : reg.attrs(ext.publicIp());
             publicIp = ext.publicIp();
             Backend owner = backend;
             List<Ip4Net> hostRoutes = hostView().foreignRoutesIn(config.network(), owner::ownsRoute).stream()
@@ -182,11 +184,13 @@ public final class Agent {
             LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(), lease.expiration()
                     .map(Instant::toString).orElse(lease.reservation() ? "never: a reservation" : "never: assigned by " + store.describe()));
             OverlayMetrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
-            own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu());
+            own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu(), lease.ipv6Subnet(),
+                    publicIpv6);
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
-            admission = new PeerAdmission(config, lease.subnet(), ext.publicIp(), backend, options.dataPath());
+            admission = new PeerAdmission(config, lease.subnet(), ext.publicIp(), lease.ipv6Subnet(), publicIpv6, backend,
+                    options.dataPath());
 
             // the peers that exist now are programmed before anything slower (iptables) and before
             // subnet.env says the host is ready: a new host reaches the others as soon as it can
@@ -202,7 +206,8 @@ public final class Agent {
             if (!installRules(firewall, config.network(), lease.subnet())) {
                 return EXIT_FAILED;
             }
-            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), reg.mtu(), options.ipMasq());
+            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), config.ipv6().map(v6 -> v6.network()), lease.ipv6Subnet(),
+                    reg.mtu(), options.ipMasq());
             env.write(options.subnetFile());
             LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.gateway(), env.mtu());
             notReady = null;
@@ -280,7 +285,7 @@ public final class Agent {
             String problem;
             try {
                 NetworkConfig c = sm.networkConfig();
-                unsupported(c);
+                DualStack.refuseUnsupported(c, options);
                 LOG.info("network config: {}", c.describe());
                 return Optional.of(c);
             } catch (SubnetManager.MissingConfigException | NetworkConfigException e) {
@@ -301,15 +306,6 @@ public final class Agent {
         return Optional.empty();
     }
 
-    private static void unsupported(NetworkConfig c) {
-        if (!c.enableIPv4()) {
-            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not supported by javaoverlay: enable IPv4");
-        }
-        if (c.ipv6().isPresent()) {
-            throw new NetworkConfigException("EnableIPv6 is not supported by javaoverlay yet: set it to false (IPv4 only)");
-        }
-    }
-
     /** Acquires the lease, retrying with backoff while the store is unreachable. */
     private Optional<Lease> acquire(SubnetManager sm, NetworkConfig config, LeaseAttrs attrs, List<Ip4Net> hostRoutes)
             throws InterruptedException {
@@ -319,7 +315,7 @@ public final class Agent {
         while (!stopping) {
             heartbeat.beat();
             try {
-                return Optional.of(sm.acquire(config, attrs, previous, hostRoutes));
+                return Optional.of(sm.acquire(config, attrs, previous, DualStack.previousIpv6(options.subnetFile()), hostRoutes));
             } catch (LeaseException.StoreUnavailableException e) {
                 if (!e.getMessage().equals(lastProblem)) {
                     LOG.warn("cannot acquire a lease yet: {}; retrying", e.getMessage());
@@ -632,6 +628,7 @@ public final class Agent {
         peers.values().stream().sorted((a, b) -> a.subnet().compareTo(b.subnet())).forEach(l -> {
             var n = arr.addObject();
             n.put("Subnet", l.subnet().toString());
+            l.ipv6Subnet().ifPresent(v6 -> n.put("IPv6Subnet", v6.toString()));
             try {
                 n.set("Lease", JSON.readTree(l.attrs().toJson()));
             } catch (IOException e) {

@@ -12,6 +12,7 @@ import io.javaoverlay.core.backend.PeerAdmission;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * What {@code GET /status} answers: whether the agent is ready (and why not), this host's lease
@@ -36,9 +37,14 @@ final class AgentStatus {
     private AgentStatus() {}
 
     /** This host's part of the status, once it holds a lease. */
-    record Own(Ip4Net subnet, Ip4 publicIp, String backend, Optional<Instant> expiration, int mtu) {
+    record Own(Ip4Net subnet, Ip4 publicIp, String backend, Optional<Instant> expiration, int mtu,
+               Optional<Ip6Net> ipv6Subnet, Optional<String> publicIpv6) {
+        Own(Ip4Net subnet, Ip4 publicIp, String backend, Optional<Instant> expiration, int mtu) {
+            this(subnet, publicIp, backend, expiration, mtu, Optional.empty(), Optional.empty());
+        }
+
         Own withExpiration(Optional<Instant> e) {
-            return new Own(subnet, publicIp, backend, e, mtu);
+            return new Own(subnet, publicIp, backend, e, mtu, ipv6Subnet, publicIpv6);
         }
     }
 
@@ -52,6 +58,8 @@ final class AgentStatus {
             ObjectNode l = n.putObject("Lease");
             l.put("Subnet", own.subnet().toString());
             l.put("PublicIP", own.publicIp().toString());
+            own.ipv6Subnet().ifPresent(v6 -> l.put("IPv6Subnet", v6.toString()));
+            own.publicIpv6().ifPresent(v6 -> l.put("PublicIPv6", v6));
             l.put("BackendType", own.backend());
             own.expiration().ifPresentOrElse(e -> l.put("Expiration", e.toString()), () -> l.putNull("Expiration"));
             l.put("MTU", own.mtu());

@@ -114,7 +114,7 @@ final class OwnLeaseGuard {
         });
         if (r.lease().isEmpty()) {
             try {
-                own = sm.store().create(own.subnet(), attrs, sm.ttl());
+                own = sm.store().create(own.subnet(), own.ipv6Subnet(), attrs, sm.ttl()); // a dual-stack key keeps its IPv6 half
             } catch (LeaseException.SubnetTakenException e) {
                 // someone created it between the read and now: the next check says who
                 LOG.warn("lease {} was gone, and was taken again before it could be put back; checking who holds it", own.subnet());
@@ -130,6 +130,15 @@ final class OwnLeaseGuard {
         if (!there.attrs().publicIp().equals(attrs.publicIp())) {
             OverlayMetrics.leaseConflict();
             return new Result(own, Optional.of(there), history);
+        }
+        if (!there.ipv6Subnet().equals(own.ipv6Subnet())) {
+            // this host's public IP under another key form (an IPv4-only key, another IPv6 half): its own key goes back
+            LOG.warn("lease {} is in the store as {}, not {}; putting this host's key back", own.subnet(), there.keyName(), own.keyName());
+            sm.store().delete(own.subnet());
+            own = sm.store().create(own.subnet(), own.ipv6Subnet(), attrs, sm.ttl());
+            OverlayMetrics.leaseReasserted();
+            events.add("lease " + own.subnet() + " was in the store as " + there.keyName() + ": put " + own.keyName() + " back");
+            return new Result(own, Optional.empty(), history);
         }
         if (!there.attrs().equals(attrs)) {
             LOG.warn("lease {} holds attributes this host does not publish ({}); writing back its own ({})", own.subnet(),

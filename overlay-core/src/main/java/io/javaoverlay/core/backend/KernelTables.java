@@ -22,6 +22,11 @@ public interface KernelTables {
     /** Every IPv4 route of the main table. */
     List<Route> routes();
 
+    /** Every IPv6 route of the main table (the in-memory tables of unit tests have none unless they say so). */
+    default List<Route> routes6() {
+        return List.of();
+    }
+
     void replaceNeighbour(Neighbour neighbour);
 
     void deleteNeighbour(Neighbour neighbour);
@@ -52,6 +57,12 @@ public interface KernelTables {
             @Override
             public List<Route> routes() {
                 return nl.routes().listIp4();
+            }
+
+            @Override
+            public List<Route> routes6() {
+                return nl.routes().list(10 /* AF_INET6 */).stream()
+                        .filter(r -> r.table() == Route.TABLE_MAIN).toList();
             }
 
             @Override

@@ -20,6 +20,7 @@ import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip4Ranges;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.netlink.Route;
 
 /**
@@ -30,7 +31,8 @@ import io.javaoverlay.core.netlink.Route;
  * not a fact. It passes when its subnet is a SubnetLen subnet of Network that does not overlap
  * this host's lease or a route this host has that javaoverlay did not make; its PublicIP is a
  * unicast address that is not this host's own, not inside the overlay, and not the network or
- * broadcast address of a network this host is on; and the backend accepts its data
+ * broadcast address of a network this host is on; the IPv6 half of a dual-stack lease passes the
+ * same checks ({@link Ipv6PeerCheck}); and the backend accepts its data
  * ({@link Backend#checkPeer}) and its claims ({@link Backend#claims}). A lease that fails is
  * logged once per change with its key and reason, counted on
  * {@code javaoverlay_leases_rejected_total{reason}}, listed by {@code status}, and touches nothing;
@@ -58,6 +60,7 @@ public final class PeerAdmission {
     private final Ip4 ownPublicIp;
     private final Backend backend;
     private final boolean dataPath;
+    private final Ipv6PeerCheck ipv6;
     private final Map<Ip4Net, Lease> accepted = new HashMap<>();
     private final Map<Ip4Net, Rejected> rejected = new TreeMap<>();
     /** Claim key -> the subnets holding it (all with one holder value). */
@@ -72,6 +75,16 @@ public final class PeerAdmission {
      * @param dataPath    false for an agent that programs nothing: only the subnet is checked
      */
     public PeerAdmission(NetworkConfig config, Ip4Net own, Ip4 ownPublicIp, Backend backend, boolean dataPath) {
+        this(config, own, ownPublicIp, Optional.empty(), Optional.empty(), backend, dataPath);
+    }
+
+    /**
+     * With the IPv6 half of this host's dual-stack lease: the IPv6 halves of the others are then
+     * checked too ({@link Ipv6PeerCheck}).
+     */
+    public PeerAdmission(NetworkConfig config, Ip4Net own, Ip4 ownPublicIp, Optional<Ip6Net> own6, Optional<String> ownPublicIpv6,
+                         Backend backend, boolean dataPath) {
+        this.ipv6 = new Ipv6PeerCheck(config, own6, ownPublicIpv6);
         this.config = config;
         this.own = own;
         this.ownPublicIp = ownPublicIp;
@@ -224,6 +237,10 @@ public final class PeerAdmission {
             }
             if (subnet.overlaps(own)) {
                 return reject(PeerRejection.Reason.OVERLAPS_OWN_SUBNET, "subnet " + subnet + " is this host's own subnet " + own);
+            }
+            Optional<PeerRejection> v6 = ipv6.check(l, dataPath, accepted.values());
+            if (v6.isPresent()) {
+                return v6;
             }
             if (!dataPath) {
                 return Optional.empty();

@@ -45,7 +45,9 @@ public record PeerRejection(Reason reason, String detail) {
          * Another accepted peer at a different public IP publishes the same WireGuard public key
          * (WireGuard keys its peers by public key, so one would take the other's AllowedIPs).
          */
-        PUBLIC_KEY_IN_USE("public-key-in-use");
+        PUBLIC_KEY_IN_USE("public-key-in-use"),
+        /** Another accepted peer's dual-stack lease holds an overlapping IPv6 subnet. */
+        IPV6_SUBNET_IN_USE("ipv6-subnet-in-use");
 
         private final String label;
 

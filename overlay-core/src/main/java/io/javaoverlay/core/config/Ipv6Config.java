@@ -17,6 +17,11 @@ public record Ipv6Config(Ip6Net network, int subnetLen, BigInteger subnetMin, Bi
         }
     }
 
+    /** Whether {@code subnet} may be leased: IPv6SubnetLen long, its address within IPv6SubnetMin..IPv6SubnetMax. */
+    public boolean fits(Ip6Net subnet) {
+        return subnet.prefixLength() == subnetLen && subnet.address().compareTo(subnetMin) >= 0 && subnet.address().compareTo(subnetMax) <= 0;
+    }
+
     static Ipv6Config resolve(Ip6Net network, Integer subnetLen, BigInteger min, BigInteger max) {
         int len;
         if (subnetLen != null && subnetLen > 0) {

@@ -1,6 +1,7 @@
 package io.javaoverlay.core.config;
 
 import java.math.BigInteger;
+import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,6 +37,14 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
                             Optional<Ipv6Config> ipv6, BackendConfig backend, boolean enableNFTables) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** IPv6 ranges no overlay may hold (RFC 4291): what {@link Ip4Ranges} is for IPv4. */
+    private static final Map<String, Ip6Net> SPECIAL_V6 = Map.of(
+            "the loopback address", Ip6Net.parse("::1/128"),
+            "the unspecified address", Ip6Net.parse("::/128"),
+            // an IPv4-mapped one (::ffff:0:0/96) never parses as IPv6 here (Java reads it as IPv4)
+            "the link-local range", Ip6Net.parse("fe80::/10"),
+            "the multicast range", Ip6Net.parse("ff00::/8"));
 
     public NetworkConfig {
         if (backend == null || ipv6 == null) {
@@ -97,6 +106,14 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
             } catch (IllegalArgumentException e) {
                 throw new NetworkConfigException("IPv6Network \"" + text + "\" is not an IPv6 CIDR: use e.g. \"fc00::/48\"");
             }
+            // as for Network: a range every host depends on (loopback, link-local, multicast)
+            // or the whole space would replace routes the hosts need
+            for (Map.Entry<String, Ip6Net> special : SPECIAL_V6.entrySet()) {
+                if (net6.overlaps(special.getValue())) {
+                    throw new NetworkConfigException("IPv6Network " + net6 + " overlaps " + special.getKey() + " " + special.getValue()
+                            + ": no host can route that into an overlay; use a unique local range such as \"fc00::/48\"");
+                }
+            }
             ipv6 = Optional.of(Ipv6Config.resolve(net6, f.integer("IPv6SubnetLen", 0, 128).orElse(null),
                     f.string("IPv6SubnetMin").map(s -> parseIp6("IPv6SubnetMin", s)).orElse(null),
                     f.string("IPv6SubnetMax").map(s -> parseIp6("IPv6SubnetMax", s)).orElse(null)));
@@ -114,6 +131,17 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
                 && subnet.address().compareTo(subnetMax) <= 0;
     }
 
+    /**
+     * flannel's isIPv6SubnetConfigCompat: with IPv6 enabled a lease needs an IPv6 subnet of
+     * IPv6SubnetLen within IPv6SubnetMin..IPv6SubnetMax; with it disabled, none.
+     */
+    public boolean isCompatible(Optional<Ip6Net> ipv6Subnet) {
+        if (ipv6.isEmpty()) {
+            return ipv6Subnet.isEmpty();
+        }
+        return ipv6Subnet.isPresent() && ipv6.get().fits(ipv6Subnet.get());
+    }
+
     /** How many subnets SubnetMin..SubnetMax holds. */
     public long subnetCount() {
         return ((subnetMax.unsigned() - subnetMin.unsigned()) >>> (32 - subnetLen)) + 1;
@@ -127,6 +155,8 @@ public record NetworkConfig(boolean enableIPv4, Ip4Net network, int subnetLen, I
     /** A one-line summary for the log. */
     public String describe() {
         return "Network=" + network + " SubnetLen=" + subnetLen + " SubnetMin=" + subnetMin + " SubnetMax=" + subnetMax
+                + ipv6.map(v -> " IPv6Network=" + v.network() + " IPv6SubnetLen=" + v.subnetLen() + " IPv6SubnetMin=" + Ip6Net.format(v.subnetMin())
+                        + " IPv6SubnetMax=" + Ip6Net.format(v.subnetMax())).orElse("")
                 + " Backend=" + backend + (enableNFTables ? " EnableNFTables=true" : "");
     }
 

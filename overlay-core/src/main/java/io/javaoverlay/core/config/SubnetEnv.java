@@ -13,6 +13,7 @@ import java.util.Optional;
 import io.javaoverlay.core.files.AtomicFiles;
 import io.javaoverlay.core.files.FileModes;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * flannel's {@code subnet.env}: what the agent tells the container runtimes on this host.
@@ -27,10 +28,20 @@ import io.javaoverlay.core.net.Ip4Net;
  * {@code FLANNEL_SUBNET} is the first host address of the lease with its prefix: the bridge's
  * address ({@link #gateway()}; the lease itself is {@link #lease()}), so that
  * {@code docker --bip=${FLANNEL_SUBNET}} works unchanged. IPv6 keys are written
- * only when IPv6 is enabled.
+ * only when IPv6 is enabled, after the IPv4 ones, as flannel's WriteSubnetFile does:
  *
- * @param ipv6Network {@code FLANNEL_IPV6_NETWORK}, empty unless IPv6 is enabled
- * @param ipv6Subnet  {@code FLANNEL_IPV6_SUBNET}, empty unless IPv6 is enabled
+ * <pre>
+ * FLANNEL_NETWORK=10.5.0.0/16
+ * FLANNEL_SUBNET=10.5.52.1/24
+ * FLANNEL_IPV6_NETWORK=fc00::/48
+ * FLANNEL_IPV6_SUBNET=fc00:0:34::1/64
+ * FLANNEL_MTU=1450
+ * FLANNEL_IPMASQ=true
+ * </pre>
+ *
+ * @param ipv6Network {@code FLANNEL_IPV6_NETWORK} ({@code fc00::/48}), empty unless IPv6 is enabled
+ * @param ipv6Subnet  {@code FLANNEL_IPV6_SUBNET}, the first host address of the IPv6 lease with its prefix
+ *                    ({@code fc00:0:34::1/64}), empty unless IPv6 is enabled
  */
 public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boolean ipMasq,
                         Optional<String> ipv6Network, Optional<String> ipv6Subnet) {
@@ -50,6 +61,36 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
         }
         ipv6Network = ipv6Network == null ? Optional.empty() : ipv6Network;
         ipv6Subnet = ipv6Subnet == null ? Optional.empty() : ipv6Subnet;
+        if (ipv6Network.isPresent() != ipv6Subnet.isPresent()) {
+            throw new IllegalArgumentException("FLANNEL_IPV6_NETWORK and FLANNEL_IPV6_SUBNET come together: one of them is missing");
+        }
+        if (ipv6Network.isPresent()) {
+            Ip6Net net6 = Ip6Net.parse(ipv6Network.get());
+            Ip6Net lease6 = hostCidr(ipv6Subnet.get());
+            if (!net6.contains(lease6)) {
+                throw new IllegalArgumentException("FLANNEL_IPV6_SUBNET " + ipv6Subnet.get() + " is not inside FLANNEL_IPV6_NETWORK " + net6);
+            }
+        }
+    }
+
+    /** A dual-stack file: the IPv6 network and this host's IPv6 lease beside the IPv4 ones. */
+    public static SubnetEnv of(Ip4Net network, Ip4Net lease, Optional<Ip6Net> network6, Optional<Ip6Net> lease6, int mtu, boolean ipMasq) {
+        return new SubnetEnv(network, new Ip4Net.HostAddress(lease.firstHost(), lease.prefixLength()), mtu, ipMasq,
+                network6.map(Ip6Net::toString), lease6.map(Ip6Net::firstHostCidr));
+    }
+
+    /** The leased IPv6 subnet ({@code fc00:0:34::/64}) when the file has one. */
+    public Optional<Ip6Net> ipv6Lease() {
+        return ipv6Subnet.map(SubnetEnv::hostCidr);
+    }
+
+    /** {@code fc00:0:34::1/64} as its network {@code fc00:0:34::/64}. */
+    private static Ip6Net hostCidr(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("FLANNEL_IPV6_SUBNET \"" + text + "\" has no prefix length (expected e.g. fc00:0:34::1/64)");
+        }
+        return Ip6Net.parse(text);
     }
 
     public static SubnetEnv of(Ip4Net network, Ip4Net lease, int mtu, boolean ipMasq) {

@@ -31,6 +31,7 @@ import io.javaoverlay.core.files.AtomicFiles;
 import io.javaoverlay.core.files.FileModes;
 import io.javaoverlay.core.files.LockFile;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * The embedded lease store: the same lease semantics as etcd, in a directory on this machine,
@@ -40,6 +41,7 @@ import io.javaoverlay.core.net.Ip4Net;
  * &lt;dir&gt;/.lock                    every change holds an exclusive lock on this file
  * &lt;dir&gt;/revision                 the store's revision, bumped by every change
  * &lt;dir&gt;/subnets/10.244.1.0-24.json  {"Value": "&lt;flannel's lease JSON&gt;", "Expiration": "...Z", "Revision": 7}
+ * &lt;dir&gt;/subnets/10.244.2.0-24&amp;fc00:0:0:2::-64.json   a dual-stack lease, named as flannel names its key
  * &lt;dir&gt;/net-conf.json            the network config written by `javaoverlay config set`
  * </pre>
  *
@@ -166,17 +168,22 @@ public final class DiskLeaseStore implements LeaseStore {
 
     @Override
     public Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl) {
+        return create(subnet, Optional.empty(), attrs, ttl);
+    }
+
+    @Override
+    public Lease create(Ip4Net subnet, Optional<Ip6Net> ipv6Subnet, LeaseAttrs attrs, Duration ttl) {
         return locked(() -> {
             if (readOne(subnet).isPresent()) {
                 throw new LeaseException.SubnetTakenException(subnet.toString());
             }
-            return write(subnet, attrs, Optional.of(clock.instant().plus(ttl)));
+            return write(subnet, ipv6Subnet, attrs, Optional.of(clock.instant().plus(ttl)));
         });
     }
 
     @Override
     public Lease update(Lease existing, LeaseAttrs attrs, Duration ttl) {
-        return locked(() -> write(existing.subnet(), attrs,
+        return locked(() -> write(existing.subnet(), existing.ipv6Subnet(), attrs,
                 existing.reservation() ? Optional.empty() : Optional.of(clock.instant().plus(ttl))));
     }
 
@@ -188,14 +195,18 @@ public final class DiskLeaseStore implements LeaseStore {
             if (current.reservation()) {
                 return current;
             }
-            return write(own.subnet(), current.attrs(), Optional.of(clock.instant().plus(ttl)));
+            return write(current.subnet(), current.ipv6Subnet(), current.attrs(), Optional.of(clock.instant().plus(ttl)));
         });
     }
 
     @Override
     public void delete(Ip4Net subnet) {
         locked(() -> {
-            if (Files.deleteIfExists(file(subnet))) {
+            boolean deleted = false;
+            for (Path f : files(subnet)) {
+                deleted |= Files.deleteIfExists(f);
+            }
+            if (deleted) {
                 bumpRevision();
             }
             return null;
@@ -214,7 +225,7 @@ public final class DiskLeaseStore implements LeaseStore {
 
     /** Writes a reservation: a lease that never expires (what an operator does with etcdctl put without a lease). */
     public Lease reserve(Ip4Net subnet, LeaseAttrs attrs) {
-        return locked(() -> write(subnet, attrs, Optional.empty()));
+        return locked(() -> write(subnet, Optional.empty(), attrs, Optional.empty()));
     }
 
     // ---- under the lock ----
@@ -244,14 +255,18 @@ public final class DiskLeaseStore implements LeaseStore {
     }
 
     private Optional<Lease> readOne(Ip4Net subnet) throws IOException {
-        Path f = file(subnet);
-        Optional<Lease> l = readFile(f);
-        if (l.isPresent() && isExpired(l.get())) {
-            Files.deleteIfExists(f);
-            bumpRevision();
-            return Optional.empty();
+        for (Path f : files(subnet)) {
+            Optional<Lease> l = readFile(f);
+            if (l.isPresent() && isExpired(l.get())) {
+                Files.deleteIfExists(f);
+                bumpRevision();
+                continue;
+            }
+            if (l.isPresent()) {
+                return l;
+            }
         }
-        return l;
+        return Optional.empty();
     }
 
     private Optional<Lease> readFile(Path f) throws IOException {
@@ -279,7 +294,7 @@ public final class DiskLeaseStore implements LeaseStore {
         }
     }
 
-    private Lease write(Ip4Net subnet, LeaseAttrs attrs, Optional<Instant> expiration) throws IOException {
+    private Lease write(Ip4Net subnet, Optional<Ip6Net> ipv6Subnet, LeaseAttrs attrs, Optional<Instant> expiration) throws IOException {
         long revision = bumpRevision();
         ObjectNode n = JSON.createObjectNode();
         n.put("Value", attrs.toJson());
@@ -289,8 +304,8 @@ public final class DiskLeaseStore implements LeaseStore {
             n.putNull("Expiration");
         }
         n.put("Revision", revision);
-        AtomicFiles.writeString(file(subnet), JSON.writeValueAsString(n));
-        return new Lease(subnet, Optional.empty(), attrs, expiration.isEmpty(), expiration, revision);
+        AtomicFiles.writeString(subnets.resolve(Lease.keyName(subnet, ipv6Subnet) + ".json"), JSON.writeValueAsString(n));
+        return new Lease(subnet, ipv6Subnet, attrs, expiration.isEmpty(), expiration, revision);
     }
 
     private boolean isExpired(Lease l) {
@@ -313,8 +328,17 @@ public final class DiskLeaseStore implements LeaseStore {
         return next;
     }
 
-    private Path file(Ip4Net subnet) {
-        return subnets.resolve(subnet.toKey() + ".json");
+    /** The files of {@code subnet}: {@code 10.5.1.0-24.json} and {@code 10.5.1.0-24&<ipv6>.json}, plain one first. */
+    private List<Path> files(Ip4Net subnet) throws IOException {
+        List<Path> out = new ArrayList<>(1);
+        Path plain = subnets.resolve(subnet.toKey() + ".json");
+        if (Files.exists(plain)) {
+            out.add(plain);
+        }
+        try (DirectoryStream<Path> dual = Files.newDirectoryStream(subnets, subnet.toKey() + "&*.json")) {
+            dual.forEach(out::add);
+        }
+        return out;
     }
 
     private interface IoSupplier<T> {

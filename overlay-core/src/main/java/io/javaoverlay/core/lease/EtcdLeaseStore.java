@@ -33,11 +33,16 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * Leases in etcd, in flannel's layout: {@code <prefix>/config} and
- * {@code <prefix>/subnets/<a.b.c.d>-<len>}, each lease key bound to its own etcd lease so that
- * etcd deletes it when the host stops renewing.
+ * {@code <prefix>/subnets/<a.b.c.d>-<len>} (dual-stack: {@code <a.b.c.d>-<len>&<ipv6>-<len>}), each
+ * lease key bound to its own etcd lease so that etcd deletes it when the host stops renewing.
+ *
+ * <p>A subnet is looked up by its IPv4 half: a range read of {@code <a.b.c.d>-<len>} and every key
+ * that starts with {@code <a.b.c.d>-<len>&}, so callers name a lease by its IPv4 subnet whether it
+ * has an IPv6 half or not.
  *
  * <p>Unlike flannel, listing reads the etcd lease ID from each key instead of asking etcd for
  * every lease's TTL: one range read however many hosts there are. Renewal keeps the host's etcd
@@ -141,27 +146,38 @@ public final class EtcdLeaseStore implements LeaseStore {
 
     @Override
     public Optional<Lease> get(Ip4Net subnet) {
-        GetResponse r = await(client.getKVClient().get(key(subnet)), "reading lease " + subnet);
-        return r.getKvs().isEmpty() ? Optional.empty() : toLease(r.getKvs().get(0));
+        return find(subnet).map(this::toLease).flatMap(l -> l);
     }
 
     /** One round trip: the key, the revision of the answer and the cluster ID, which a rebuilt or restored etcd changes. */
     @Override
     public KeyRead read(Ip4Net subnet) {
-        GetResponse r = await(client.getKVClient().get(key(subnet)), "reading lease " + subnet);
-        Optional<Lease> lease = r.getKvs().isEmpty() ? Optional.empty() : toLease(r.getKvs().get(0));
+        GetResponse r = await(client.getKVClient().get(bytes(subnetsPrefix + subnet.toKey()), GetOption.builder().isPrefix(true).build()),
+                "reading lease " + subnet);
+        Optional<Lease> lease = only(subnet, r.getKvs()).flatMap(this::toLease);
         return new KeyRead(lease, r.getHeader().getRevision(), Long.toHexString(r.getHeader().getClusterId()));
     }
 
     @Override
     public Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl) {
+        return create(subnet, Optional.empty(), attrs, ttl);
+    }
+
+    @Override
+    public Lease create(Ip4Net subnet, Optional<Ip6Net> ipv6Subnet, LeaseAttrs attrs, Duration ttl) {
         long leaseId = grant(ttl);
-        ByteSequence key = key(subnet);
+        ByteSequence key = bytes(subnetsPrefix + Lease.keyName(subnet, ipv6Subnet));
+        ByteSequence plain = bytes(subnetsPrefix + subnet.toKey());
         TxnResponse r;
         try {
-            // the key must not exist: a create revision of 0 is etcd's "absent"
+            // the key must not exist: a create revision of 0 is etcd's "absent"; a dual-stack key also
+            // needs the IPv4-only key of its subnet absent (a key with another IPv6 half is caught by the
+            // subnet manager's listing, as in flannel)
             r = await(client.getKVClient().txn()
-                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                    .If(ipv6Subnet.isPresent()
+                            ? new Cmp[] {new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
+                                         new Cmp(plain, Cmp.Op.EQUAL, CmpTarget.createRevision(0))}
+                            : new Cmp[] {new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0))})
                     .Then(Op.put(key, bytes(attrs.toJson()), PutOption.builder().withLeaseId(leaseId).build()))
                     .commit(), "creating lease " + subnet);
         } catch (RuntimeException e) {
@@ -172,12 +188,29 @@ public final class EtcdLeaseStore implements LeaseStore {
             revokeQuietly(leaseId);
             throw new LeaseException.SubnetTakenException(subnet.toString());
         }
-        return new Lease(subnet, Optional.empty(), attrs, false, Optional.of(clock.instant().plus(ttl)), r.getHeader().getRevision());
+        if (ipv6Subnet.isPresent() && lostToAnotherKeyOf(subnet, r.getHeader().getRevision())) {
+            // the key of this IPv4 subnet with another IPv6 half was there first: ours goes
+            revokeQuietly(leaseId);
+            throw new LeaseException.SubnetTakenException(subnet.toString());
+        }
+        return new Lease(subnet, ipv6Subnet, attrs, false, Optional.of(clock.instant().plus(ttl)), r.getHeader().getRevision());
+    }
+
+    /**
+     * etcd cannot compare a whole key range in one transaction, so two dual-stack keys of one IPv4
+     * subnet ({@code 10.5.1.0-24&a::-64}, {@code 10.5.1.0-24&b::-64}) could both be created; flannel
+     * lets that happen. Here the one created first wins: the later creator sees the other key
+     * (created at a lower revision than {@code ours}) and withdraws.
+     */
+    private boolean lostToAnotherKeyOf(Ip4Net subnet, long ours) {
+        GetResponse g = await(client.getKVClient().get(bytes(subnetsPrefix + subnet.toKey()), GetOption.builder().isPrefix(true).build()),
+                "checking lease " + subnet);
+        return g.getKvs().stream().anyMatch(kv -> kv.getCreateRevision() < ours && subnetOfKey(kv.getKey()).filter(subnet::equals).isPresent());
     }
 
     @Override
     public Lease update(Lease existing, LeaseAttrs attrs, Duration ttl) {
-        ByteSequence key = key(existing.subnet());
+        ByteSequence key = key(existing);
         if (existing.reservation()) {
             var r = await(client.getKVClient().put(key, bytes(attrs.toJson())), "updating reservation " + existing.subnet());
             return new Lease(existing.subnet(), existing.ipv6Subnet(), attrs, true, Optional.empty(), r.getHeader().getRevision());
@@ -202,7 +235,7 @@ public final class EtcdLeaseStore implements LeaseStore {
 
     @Override
     public Lease renew(Lease own, Duration ttl) {
-        ByteSequence key = key(own.subnet());
+        ByteSequence key = key(own);
         GetResponse g = await(client.getKVClient().get(key), "reading lease " + own.subnet());
         if (g.getKvs().isEmpty()) {
             throw new LeaseException.LeaseLostException("lease " + own.subnet() + " is no longer in etcd ("
@@ -238,7 +271,11 @@ public final class EtcdLeaseStore implements LeaseStore {
 
     @Override
     public void delete(Ip4Net subnet) {
-        await(client.getKVClient().delete(key(subnet)), "deleting lease " + subnet);
+        // the key itself, or its dual-stack form: the IPv4 key followed by "&"
+        await(client.getKVClient().txn().Then(
+                Op.delete(bytes(subnetsPrefix + subnet.toKey()), io.etcd.jetcd.options.DeleteOption.DEFAULT),
+                Op.delete(bytes(subnetsPrefix + subnet.toKey() + "&"), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build()))
+                .commit(), "deleting lease " + subnet);
     }
 
     @Override
@@ -255,11 +292,11 @@ public final class EtcdLeaseStore implements LeaseStore {
 
     /** The remaining TTL of a lease key's etcd lease: one round trip, for display only. */
     public Optional<Instant> expirationOf(Ip4Net subnet) {
-        GetResponse g = await(client.getKVClient().get(key(subnet)), "reading lease " + subnet);
-        if (g.getKvs().isEmpty() || g.getKvs().get(0).getLease() == 0) {
+        Optional<KeyValue> kv = find(subnet);
+        if (kv.isEmpty() || kv.get().getLease() == 0) {
             return Optional.empty();
         }
-        var ttl = await(client.getLeaseClient().timeToLive(g.getKvs().get(0).getLease(),
+        var ttl = await(client.getLeaseClient().timeToLive(kv.get().getLease(),
                 io.etcd.jetcd.options.LeaseOption.DEFAULT), "reading the TTL of " + subnet);
         return ttl.getTTL() > 0 ? Optional.of(clock.instant().plusSeconds(ttl.getTTL())) : Optional.empty();
     }
@@ -312,8 +349,30 @@ public final class EtcdLeaseStore implements LeaseStore {
         }
     }
 
-    private ByteSequence key(Ip4Net subnet) {
-        return bytes(subnetsPrefix + subnet.toKey());
+    private ByteSequence key(Lease lease) {
+        return bytes(subnetsPrefix + lease.keyName());
+    }
+
+    /** The key of {@code subnet}, with or without an IPv6 half: one range read. */
+    private Optional<KeyValue> find(Ip4Net subnet) {
+        GetResponse r = await(client.getKVClient().get(bytes(subnetsPrefix + subnet.toKey()), GetOption.builder().isPrefix(true).build()),
+                "reading lease " + subnet);
+        return only(subnet, r.getKvs());
+    }
+
+    /**
+     * Of the keys a prefix read of {@code 10.5.1.0-2} returned (which include {@code 10.5.1.0-24}),
+     * the one whose IPv4 half is {@code subnet}; the plain key first should both forms exist.
+     */
+    private Optional<KeyValue> only(Ip4Net subnet, List<KeyValue> kvs) {
+        KeyValue found = null;
+        for (KeyValue kv : kvs) {
+            Optional<Ip4Net> sn = subnetOfKey(kv.getKey());
+            if (sn.isPresent() && sn.get().equals(subnet) && (found == null || kv.getKey().toString(UTF_8).indexOf('&') < 0)) {
+                found = kv;
+            }
+        }
+        return Optional.ofNullable(found);
     }
 
     static ByteSequence bytes(String s) {

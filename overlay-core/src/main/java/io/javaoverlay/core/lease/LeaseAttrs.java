@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.config.JsonErrors;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * What a host publishes with its subnet: the value of {@code <prefix>/subnets/<a.b.c.d>-<len>},
@@ -28,8 +29,11 @@ import io.javaoverlay.core.net.Ip4;
  * as {@code null} when absent; {@code BackendType}, {@code BackendData} and {@code BackendV6Data}
  * are omitted when empty (flannel's udp backend publishes no BackendType at all).
  *
+ * @param publicIpv6    {@code PublicIPv6}: the host's IPv6 underlay address, in Go's text form (RFC 5952,
+ *                      as {@code net.IP.String()} writes it); a text that is no IPv6 address is refused
  * @param backendData   the backend's JSON object (read-only by convention: never mutate it)
- * @param backendV6Data the IPv6 counterpart a dual-stack flannel publishes (kept, not used)
+ * @param backendV6Data the IPv6 counterpart of a dual-stack lease ({@code {"VNI":1,"VtepMAC":...}} of
+ *                      the {@code flannel-v6.<VNI>} device for vxlan)
  */
 public record LeaseAttrs(Ip4 publicIp, Optional<String> publicIpv6, Optional<String> backendType,
                          Optional<JsonNode> backendData, Optional<JsonNode> backendV6Data) {
@@ -40,7 +44,8 @@ public record LeaseAttrs(Ip4 publicIp, Optional<String> publicIpv6, Optional<Str
         if (publicIp == null) {
             throw new IllegalArgumentException("PublicIP is required");
         }
-        publicIpv6 = publicIpv6 == null ? Optional.empty() : publicIpv6;
+        // normalized, so that what this host compares and writes is what Go's net.IP would print
+        publicIpv6 = publicIpv6 == null ? Optional.empty() : publicIpv6.map(t -> Ip6Net.format(Ip6Net.parseAddress(t)));
         backendType = backendType == null ? Optional.empty() : backendType.filter(s -> !s.isEmpty());
         backendData = backendData == null ? Optional.empty() : backendData.filter(n -> !n.isNull() && !n.isMissingNode());
         backendV6Data = backendV6Data == null ? Optional.empty() : backendV6Data.filter(n -> !n.isNull() && !n.isMissingNode());
@@ -49,6 +54,11 @@ public record LeaseAttrs(Ip4 publicIp, Optional<String> publicIpv6, Optional<Str
     /** IPv4 attributes: a public IP, an optional backend type and optional backend data. */
     public static LeaseAttrs of(Ip4 publicIp, Optional<String> backendType, Optional<JsonNode> backendData) {
         return new LeaseAttrs(publicIp, Optional.empty(), backendType, backendData, Optional.empty());
+    }
+
+    /** The same attributes with an IPv6 half: {@code PublicIPv6} and {@code BackendV6Data}. */
+    public LeaseAttrs withIpv6(String publicIpv6, Optional<JsonNode> v6Data) {
+        return new LeaseAttrs(publicIp, Optional.of(publicIpv6), backendType, backendData, v6Data);
     }
 
     /** Parses a lease value written by flannel or javaoverlay; keys case-insensitive, as Go reads them. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * The small registry under the {@link SubnetManager}: create, read, update, delete and watch
@@ -44,6 +45,20 @@ public interface LeaseStore extends AutoCloseable {
     Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl);
 
     /**
+     * Creates a dual-stack lease, keyed as flannel keys it ({@code 10.5.1.0-24&fc00:0:0:1::-64}),
+     * only if no key holds {@code subnet} yet. Stores that cannot hold an IPv6 half refuse one.
+     *
+     * @throws LeaseException.SubnetTakenException when a key for {@code subnet} exists
+     */
+    default Lease create(Ip4Net subnet, Optional<Ip6Net> ipv6Subnet, LeaseAttrs attrs, Duration ttl) {
+        if (ipv6Subnet.isPresent()) {
+            throw new LeaseException(describe() + " cannot hold dual-stack leases (IPv6 subnet " + ipv6Subnet.get()
+                    + "): use etcd or the embedded store, or set EnableIPv6 to false");
+        }
+        return create(subnet, attrs, ttl);
+    }
+
+    /**
      * Overwrites an existing lease's attributes (reusing this host's lease). A reservation stays a
      * reservation ({@code existing.reservation()}); otherwise the lease gets a fresh {@code ttl}.
      */
@@ -56,7 +71,7 @@ public interface LeaseStore extends AutoCloseable {
      */
     Lease renew(Lease own, Duration ttl);
 
-    /** Deletes a lease key; deleting an absent key succeeds. */
+    /** Deletes the lease key of {@code subnet}, with or without an IPv6 half; deleting an absent key succeeds. */
     void delete(Ip4Net subnet);
 
     /**

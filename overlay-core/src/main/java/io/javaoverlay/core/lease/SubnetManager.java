@@ -1,7 +1,11 @@
 package io.javaoverlay.core.lease;
 
 import java.time.Duration;
+import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,6 +18,8 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.config.Ipv6Config;
 
 /**
  * flannel's subnet manager over a {@link LeaseStore}: reads the network config, acquires this
@@ -93,6 +99,17 @@ public final class SubnetManager implements AutoCloseable {
      * that subnet.
      */
     public Lease acquire(NetworkConfig config, LeaseAttrs attrs, Optional<Ip4Net> previous, List<Ip4Net> hostRoutes) {
+        return acquire(config, attrs, previous, Optional.empty(), hostRoutes);
+    }
+
+    /**
+     * Acquires this host's lease; with IPv6 enabled a dual-stack one, its IPv6 subnet picked as
+     * flannel picks it (at random among the first 100 free subnets from IPv6SubnetMin: the space
+     * is too large to survey). {@code previous6} is the IPv6 subnet of the subnet file, reused
+     * together with {@code previous}, as flannel does.
+     */
+    public Lease acquire(NetworkConfig config, LeaseAttrs attrs, Optional<Ip4Net> previous, Optional<Ip6Net> previous6,
+                         List<Ip4Net> hostRoutes) {
         Optional<Ip4Net> assigned = store.assignedSubnet();
         if (assigned.isPresent()) {
             return acquireAssigned(config, attrs, assigned.get());
@@ -104,11 +121,14 @@ public final class SubnetManager implements AutoCloseable {
             if (reused.isPresent()) {
                 return reused.get();
             }
-            Ip4Net candidate = previous.filter(p -> isFree(p, snap.leases()) && compatible(config, p, "previously leased"))
-                    .orElseGet(() -> pickFree(config, snap.leases(), hostRoutes));
+            Optional<Ip6Net> prev6 = previous6;
+            Optional<Ip4Net> reuse = previous.filter(p -> isFree(p, snap.leases()) && compatible(config, p, "previously leased")
+                    && (config.ipv6().isEmpty() || prev6.filter(p6 -> isFree6(p6, snap.leases()) && config.isCompatible(Optional.of(p6))).isPresent()));
+            Ip4Net candidate = reuse.orElseGet(() -> pickFree(config, snap.leases(), hostRoutes));
+            Optional<Ip6Net> candidate6 = config.ipv6().map(v6 -> reuse.isPresent() ? prev6.orElseThrow() : pickFree6(v6, snap.leases()));
             try {
-                Lease l = store.create(candidate, attrs, ttl);
-                LOG.info("allocated lease {} to this host ({})", candidate, attrs.publicIp());
+                Lease l = store.create(candidate, candidate6, attrs, ttl);
+                LOG.info("allocated lease {}{} to this host ({})", candidate, candidate6.map(c -> " and " + c).orElse(""), attrs.publicIp());
                 return l;
             } catch (LeaseException.SubnetTakenException e) {
                 if (race >= maxRaces) {
@@ -127,6 +147,10 @@ public final class SubnetManager implements AutoCloseable {
      * every peer would reject the others' leases.
      */
     private Lease acquireAssigned(NetworkConfig config, LeaseAttrs attrs, Ip4Net subnet) {
+        if (config.ipv6().isPresent()) {
+            throw new NetworkConfigException("EnableIPv6 with " + store.describe() + " is not supported by javaoverlay yet:"
+                    + " dual-stack leases work with etcd and the embedded store; set EnableIPv6 to false here");
+        }
         if (!config.network().contains(subnet)) {
             throw new NetworkConfigException("this host's assigned subnet " + subnet + " (from " + store.describe() + ") is outside Network "
                     + config.network() + ": make the network config's Network contain it (in Kubernetes: the cluster's --cluster-cidr)");
@@ -147,7 +171,7 @@ public final class SubnetManager implements AutoCloseable {
             if (!l.attrs().publicIp().equals(attrs.publicIp())) {
                 continue;
             }
-            if (config.isCompatible(l.subnet())) {
+            if (config.isCompatible(l.subnet()) && config.isCompatible(l.ipv6Subnet())) {
                 LOG.info("found lease {} for this host's public IP {}, reusing it{}", l.subnet(), attrs.publicIp(),
                         l.reservation() ? " (a reservation)" : "");
                 return Optional.of(store.update(l, attrs, ttl));
@@ -175,6 +199,40 @@ public final class SubnetManager implements AutoCloseable {
 
     private static boolean isFree(Ip4Net subnet, List<Lease> leases) {
         return leases.stream().noneMatch(l -> l.subnet().overlaps(subnet));
+    }
+
+    private static boolean isFree6(Ip6Net subnet, List<Lease> leases) {
+        return leases.stream().noneMatch(l -> l.ipv6Subnet().filter(s -> s.overlaps(subnet)).isPresent());
+    }
+
+    /** flannel's choice: uniformly among the first 100 free IPv6 subnets from IPv6SubnetMin. */
+    static Ip6Net pickFree6(Ipv6Config v6, List<Lease> leases) {
+        Set<BigInteger> sameLength = new HashSet<>();
+        List<Ip6Net> others = new ArrayList<>();
+        for (Lease l : leases) {
+            l.ipv6Subnet().ifPresent(s -> {
+                if (s.prefixLength() == v6.subnetLen()) {
+                    sameLength.add(s.address());
+                } else {
+                    others.add(s);
+                }
+            });
+        }
+        List<Ip6Net> free = new ArrayList<>(100);
+        // at most one step per lease beyond the 100 free ones: each taken subnet is skipped once
+        long budget = 100L + leases.size();
+        Ip6Net sn = new Ip6Net(v6.subnetMin(), v6.subnetLen());
+        for (long step = 0; step <= budget && free.size() < 100 && sn.address().compareTo(v6.subnetMax()) <= 0; step++, sn = sn.next()) {
+            Ip6Net c = sn;
+            if (!sameLength.contains(c.address()) && others.stream().noneMatch(o -> o.overlaps(c))) {
+                free.add(c);
+            }
+        }
+        if (free.isEmpty()) {
+            throw new LeaseException.SubnetsExhaustedException("no free IPv6 subnet from " + Ip6Net.format(v6.subnetMin()) + " to "
+                    + Ip6Net.format(v6.subnetMax()) + " (/" + v6.subnetLen() + "): delete stale leases or widen IPv6SubnetMin/IPv6SubnetMax");
+        }
+        return free.get(ThreadLocalRandom.current().nextInt(free.size()));
     }
 
     /** A uniformly random subnet of SubnetMin..SubnetMax that no lease, reservation or host route overlaps. */

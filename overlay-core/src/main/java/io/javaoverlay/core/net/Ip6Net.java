@@ -76,6 +76,47 @@ public record Ip6Net(BigInteger address, int prefixLength) {
         return BigInteger.ONE.shiftLeft(128 - prefixLength);
     }
 
+    /** Whether the two networks share an address. */
+    public boolean overlaps(Ip6Net other) {
+        int shorter = Math.min(prefixLength, other.prefixLength);
+        return address.andNot(hostMask(shorter)).equals(other.address.andNot(hostMask(shorter)));
+    }
+
+    /** Whether {@code other} lies inside this network. */
+    public boolean contains(Ip6Net other) {
+        return other.prefixLength >= prefixLength && contains(other.address);
+    }
+
+    /** The network of the same length right after this one. */
+    public Ip6Net next() {
+        return new Ip6Net(end(), prefixLength);
+    }
+
+    /** flannel's form in subnet keys: {@code fc00:0:0:1::-64}. */
+    public String toKey() {
+        return format(address) + "-" + prefixLength;
+    }
+
+    /** Parses a subnet key's IPv6 half, {@code fc00:0:0:1::-64}; host bits set are refused. */
+    public static Ip6Net parseKey(String text) {
+        int dash = text == null ? -1 : text.lastIndexOf('-');
+        if (dash < 0) {
+            throw new IllegalArgumentException("not an IPv6 subnet key: \"" + text + "\" (expected e.g. fc00:0:0:1::-64)");
+        }
+        int len;
+        try {
+            len = Integer.parseInt(text.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad prefix length in IPv6 subnet key \"" + text + "\"");
+        }
+        return new Ip6Net(parseAddress(text.substring(0, dash)), len);
+    }
+
+    /** The first host address with this prefix, as subnet.env's {@code FLANNEL_IPV6_SUBNET} has it: {@code fc00:0:0:1::1/64}. */
+    public String firstHostCidr() {
+        return format(address.add(BigInteger.ONE)) + "/" + prefixLength;
+    }
+
     /** The first address after this network. */
     public BigInteger end() {
         return address.add(size(prefixLength));

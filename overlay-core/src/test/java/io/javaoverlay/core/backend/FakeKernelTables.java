@@ -35,16 +35,16 @@ public final class FakeKernelTables implements KernelTables {
         if (refuseRoute.test(route)) {
             throw new NetlinkException("RTM_NEWROUTE failed: Network is unreachable (ENETUNREACH)", 101, "RTM_NEWROUTE");
         }
-        writes.add("replace route " + route.ip4Destination());
-        routes.removeIf(r -> r.ip4Destination().equals(route.ip4Destination()));
+        writes.add("replace route " + dst(route));
+        routes.removeIf(r -> dst(r).equals(dst(route)));
         routes.add(route);
     }
 
     @Override
     public void deleteRoute(Route route) {
-        writes.add("delete route " + route.ip4Destination());
-        boolean gone = routes.removeIf(r -> r.ip4Destination().equals(route.ip4Destination())
-                && (route.ip4Gateway() == null || route.ip4Gateway().equals(r.ip4Gateway())));
+        writes.add("delete route " + dst(route));
+        boolean gone = routes.removeIf(r -> dst(r).equals(dst(route))
+                && (route.gateway() == null || route.gateway().equals(r.gateway())));
         if (!gone) {
             throw notFound("RTM_DELROUTE");
         }
@@ -52,7 +52,20 @@ public final class FakeKernelTables implements KernelTables {
 
     @Override
     public List<Route> routes() {
-        return List.copyOf(routes);
+        return routes.stream().filter(r -> r.family() == 2).toList();
+    }
+
+    @Override
+    public List<Route> routes6() {
+        return routes.stream().filter(r -> r.family() == 10).toList();
+    }
+
+    /** A route's destination as the kernel keys it: {@code 10.5.2.0/24}, {@code fc00:5:0:2::/64}. */
+    private static String dst(Route r) {
+        if (r.family() == 2) {
+            return r.ip4Destination().toString();
+        }
+        return io.javaoverlay.core.net.Ip6Net.format(new java.math.BigInteger(1, r.destination().getAddress())) + "/" + r.prefixLength();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.javaoverlay.core.config;
 
+import java.util.Optional;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -113,7 +115,14 @@ class NetworkConfigTest {
                         "IPv6SubnetMin fc00:0:0:1::5 is not on a /64 boundary: use fc00:0:0:1::"),
                 Arguments.of("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00::/48\","
                         + "\"IPv6SubnetMin\":\"fc00:0:0:9::\",\"IPv6SubnetMax\":\"fc00:0:0:2::\"}",
-                        "IPv6SubnetMin fc00:0:0:9:: is above IPv6SubnetMax fc00:0:0:2::"));
+                        "IPv6SubnetMin fc00:0:0:9:: is above IPv6SubnetMax fc00:0:0:2::"),
+                Arguments.of("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fe80::/64\"}",
+                        "IPv6Network fe80::/64 overlaps the link-local range fe80::/10"),
+                Arguments.of("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"::/0\"}", "IPv6Network ::/0 overlaps"),
+                Arguments.of("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"ff00::/48\"}",
+                        "overlaps the multicast range ff00::/8"),
+                Arguments.of("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00::/48\",\"IPv6SubnetMax\":\"fc01::\"}",
+                        "IPv6SubnetMax fc01:: is outside IPv6Network fc00::/48"));
     }
 
     @ParameterizedTest(name = "[{index}] {0} -> {1}")
@@ -159,6 +168,21 @@ class NetworkConfigTest {
         Ipv6Config small = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00::/120\"}")
                 .ipv6().orElseThrow();
         assertThat(small.subnetLen()).isEqualTo(122);
+    }
+
+    @Test
+    void ipv6LeasesFitAsFlannelsIsIPv6SubnetConfigCompatSays() {
+        NetworkConfig dual = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\"}");
+        assertThat(dual.isCompatible(Optional.of(Ip6Net.parse("fc00:5:0:34::/64")))).isTrue();
+        assertThat(dual.isCompatible(Optional.of(Ip6Net.parse("fc00:5::/64")))).as("the first subnet is skipped").isFalse();
+        assertThat(dual.isCompatible(Optional.of(Ip6Net.parse("fc00:5:0:34::/80")))).as("not IPv6SubnetLen").isFalse();
+        assertThat(dual.isCompatible(Optional.of(Ip6Net.parse("fc00:6::/64")))).isFalse();
+        assertThat(dual.isCompatible(Optional.<Ip6Net>empty())).as("a lease without its IPv6 half").isFalse();
+        assertThat(dual.describe()).contains("IPv6Network=fc00:5::/48 IPv6SubnetLen=64 IPv6SubnetMin=fc00:5:0:1:: IPv6SubnetMax=fc00:5:0:ffff::");
+
+        NetworkConfig v4 = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\"}");
+        assertThat(v4.isCompatible(Optional.<Ip6Net>empty())).isTrue();
+        assertThat(v4.isCompatible(Optional.of(Ip6Net.parse("fc00:5:0:34::/64")))).as("IPv6 disabled: no IPv6 half").isFalse();
     }
 
     @Test

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.util.Optional;
+
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 class SubnetEnvTest {
 
@@ -25,6 +28,34 @@ class SubnetEnvTest {
         try (var files = Files.list(file.getParent())) {
             assertThat(files).as("no temp file left behind").containsExactly(file);
         }
+    }
+
+    /** flannel's WriteSubnetFile: the IPv6 pair after the IPv4 one, each subnet as its first address. */
+    @Test
+    void writesTheIpv6PairAsFlannelDoesAndReadsItBack(@TempDir Path dir) throws Exception {
+        SubnetEnv env = SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.52.0/24"), Optional.of(Ip6Net.parse("fc00:5::/32")),
+                Optional.of(Ip6Net.parse("fc00:5:34::/64")), 1450, true);
+        Path file = dir.resolve("subnet.env");
+        env.write(file);
+        assertThat(Files.readString(file)).isEqualTo("FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.52.1/24\n"
+                + "FLANNEL_IPV6_NETWORK=fc00:5::/32\nFLANNEL_IPV6_SUBNET=fc00:5:34::1/64\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
+        SubnetEnv back = SubnetEnv.read(file);
+        assertThat(back).isEqualTo(env);
+        assertThat(back.ipv6Lease()).hasValue(Ip6Net.parse("fc00:5:34::/64"));
+        assertThat(SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.52.0/24"), 1450, true).ipv6Lease()).isEmpty();
+    }
+
+    @Test
+    void aBrokenIpv6PairIsRefused() {
+        String v4 = "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.52.1/24\nFLANNEL_MTU=1450\n";
+        assertThatThrownBy(() -> SubnetEnv.parse(v4 + "FLANNEL_IPV6_NETWORK=fc00:5::/48\n", "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("one of them is missing");
+        assertThatThrownBy(() -> SubnetEnv.parse(v4 + "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:6::1/64\n", "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("is not inside FLANNEL_IPV6_NETWORK");
+        assertThatThrownBy(() -> SubnetEnv.parse(v4 + "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:5:34::1\n", "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("no prefix length");
+        assertThatThrownBy(() -> SubnetEnv.parse(v4 + "FLANNEL_IPV6_NETWORK=nonsense\nFLANNEL_IPV6_SUBNET=fc00:5:34::1/64\n", "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class);
     }
 
     @Test

@@ -97,7 +97,7 @@ class EtcdSubnetManagerIT extends SubnetManagerContract {
 
         assertThat(leases).extracting(l -> l.subnet().toString()).containsExactlyInAnyOrder("10.9.5.0/24", "10.9.6.0/24");
         Lease dual = leases.stream().filter(l -> l.subnet().toString().equals("10.9.6.0/24")).findFirst().orElseThrow();
-        assertThat(dual.ipv6Subnet()).hasValue("fc00:0:0:6::-64");
+        assertThat(dual.ipv6Subnet()).hasValue(io.javaoverlay.core.net.Ip6Net.parse("fc00:0:0:6::/64"));
         assertThat(dual.attrs().publicIpv6()).hasValue("fd00::6");
         assertThat(dual.reservation()).as("written without a lease").isTrue();
     }

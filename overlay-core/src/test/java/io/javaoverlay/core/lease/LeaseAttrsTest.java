@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 class LeaseAttrsTest {
 
@@ -48,11 +49,37 @@ class LeaseAttrsTest {
             assertThat(k.ipv6Subnet()).isEmpty();
         });
         assertThat(Lease.parseKeyName("10.5.1.0-24&fc00:0:0:1::-64")).hasValueSatisfying(k ->
-                assertThat(k.ipv6Subnet()).hasValue("fc00:0:0:1::-64"));
+                assertThat(k.ipv6Subnet()).hasValue(Ip6Net.parse("fc00:0:0:1::/64")));
         assertThat(Lease.parseKeyName("10.5.1.7-24")).as("host bits set").isEmpty();
         assertThat(Lease.parseKeyName("config")).isEmpty();
-        Lease l = new Lease(Ip4Net.parse("10.5.1.0/24"), Optional.of("fc00:0:0:1::-64"),
+        Lease l = new Lease(Ip4Net.parse("10.5.1.0/24"), Optional.of(Ip6Net.parse("fc00:0:0:1::/64")),
                 LeaseAttrs.of(Ip4.parse("1.2.3.4"), Optional.empty(), Optional.empty()), false, Optional.empty(), 1);
         assertThat(l.keyName()).isEqualTo("10.5.1.0-24&fc00:0:0:1::-64");
+    }
+
+    /**
+     * A dual-stack vxlan lease as flannel v0.28 writes it: LeaseAttrs{PublicIP, PublicIPv6 *ip.IP6, BackendType,
+     * BackendData, BackendV6Data} in struct order, the key 10.5.52.0-24&fc00:5:34::-64 (MakeSubnetKey).
+     */
+    @Test
+    void readsAndWritesFlannelsDualStackLeaseByteForByte() {
+        String flannel = "{\"PublicIP\":\"192.168.1.5\",\"PublicIPv6\":\"fd00:1::5\",\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"6a:1f:40:e3:9d:01\"},\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"6a:1f:40:e3:9d:02\"}}";
+        LeaseAttrs a = LeaseAttrs.parse(flannel);
+        assertThat(a.publicIpv6()).hasValue("fd00:1::5");
+        assertThat(a.backendV6Data()).hasValueSatisfying(d -> assertThat(d.path("VtepMAC").asText()).isEqualTo("6a:1f:40:e3:9d:02"));
+        assertThat(a.toJson()).isEqualTo(flannel);
+
+        assertThat(Lease.parseKeyName("10.5.52.0-24&fc00:5:34::-64")).hasValueSatisfying(k -> {
+            assertThat(k.subnet()).isEqualTo(Ip4Net.parse("10.5.52.0/24"));
+            assertThat(k.ipv6Subnet()).hasValue(Ip6Net.parse("fc00:5:34::/64"));
+            assertThat(Lease.keyName(k.subnet(), k.ipv6Subnet())).isEqualTo("10.5.52.0-24&fc00:5:34::-64");
+        });
+        // Go's net.IP prints the RFC 5952 form; another spelling is read and written back in that form
+        assertThat(LeaseAttrs.parse("{\"PublicIP\":\"192.168.1.5\",\"PublicIPv6\":\"FD00:1:0:0:0:0:0:5\"}").publicIpv6()).hasValue("fd00:1::5");
+        assertThatThrownBy(() -> LeaseAttrs.parse("{\"PublicIP\":\"192.168.1.5\",\"PublicIPv6\":\"10.0.0.1\"}"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(Lease.parseKeyName("10.5.52.0-24&fc00:5:34::1-64")).as("IPv6 host bits set").isEmpty();
+        assertThat(Lease.parseKeyName("10.5.52.0-24&fc00:5:34::-129")).isEmpty();
     }
 }

@@ -273,4 +273,99 @@ abstract class SubnetManagerContract {
         assertThatThrownBy(m::networkConfig).isInstanceOf(io.javaoverlay.core.config.NetworkConfigException.class)
                 .hasMessageContaining("is invalid: SubnetMin 10.9.9.0 is above SubnetMax 10.9.1.0");
     }
+
+    static final String DUAL = "{\"Network\":\"10.9.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:9::/48\","
+            + "\"Backend\":{\"Type\":\"vxlan\"}}";
+
+    static LeaseAttrs dualAttrs(String publicIp, String publicIpv6) {
+        try {
+            return attrs(publicIp).withIpv6(publicIpv6, Optional.of(JSON.readTree("{\"VNI\":1,\"VtepMAC\":\"0a:58:0a:09:00:06\"}")));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void dualStackLeasesAreKeyedAsFlannelKeysThemAndFoundByTheirIpv4Subnet() {
+        SubnetManager a = manager(Duration.ofMinutes(5));
+        SubnetManager b = manager(Duration.ofMinutes(5));
+        a.store().writeNetworkConfig(DUAL);
+        NetworkConfig config = a.networkConfig();
+
+        Lease la = a.acquire(config, dualAttrs("192.0.2.60", "fd00::60"), Optional.empty(), Optional.empty(), List.of());
+        Lease lb = b.acquire(config, dualAttrs("192.0.2.61", "fd00::61"), Optional.empty(), Optional.empty(), List.of());
+
+        for (Lease l : List.of(la, lb)) {
+            assertThat(l.ipv6Subnet()).hasValueSatisfying(s -> {
+                assertThat(s.prefixLength()).as("flannel's IPv6SubnetLen default").isEqualTo(64);
+                assertThat(config.isCompatible(Optional.of(s))).isTrue();
+            });
+            assertThat(l.keyName()).isEqualTo(l.subnet().toKey() + "&" + l.ipv6Subnet().get().toKey());
+        }
+        assertThat(la.ipv6Subnet().get().overlaps(lb.ipv6Subnet().get())).isFalse();
+
+        // another client sees both halves and the IPv6 attributes, found by the IPv4 subnet alone
+        LeaseStore other = store();
+        assertThat(other.list().leases()).extracting(Lease::keyName).containsExactlyInAnyOrder(la.keyName(), lb.keyName());
+        Lease read = other.get(la.subnet()).orElseThrow();
+        assertThat(read.ipv6Subnet()).isEqualTo(la.ipv6Subnet());
+        assertThat(read.attrs().publicIpv6()).hasValue("fd00::60");
+        assertThat(read.attrs().toJson()).isEqualTo("{\"PublicIP\":\"192.0.2.60\",\"PublicIPv6\":\"fd00::60\",\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:58:0a:09:00:01\"},\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"0a:58:0a:09:00:06\"}}");
+        assertThat(other.read(la.subnet()).lease()).map(Lease::keyName).hasValue(la.keyName());
+
+        // renewed and restarted under its key; taken subnets stay taken
+        assertThat(a.renew(la).keyName()).isEqualTo(la.keyName());
+        Lease again = manager(Duration.ofMinutes(5)).acquire(config, dualAttrs("192.0.2.60", "fd00::60"), Optional.empty(),
+                Optional.empty(), List.of());
+        assertThat(again.keyName()).isEqualTo(la.keyName());
+        assertThatThrownBy(() -> other.create(la.subnet(), Optional.of(lb.ipv6Subnet().get().next()), dualAttrs("192.0.2.62", "fd00::62"),
+                Duration.ofMinutes(5))).isInstanceOf(LeaseException.SubnetTakenException.class);
+
+        // deleting by the IPv4 subnet removes the dual-stack key
+        other.delete(lb.subnet());
+        assertThat(other.get(lb.subnet())).isEmpty();
+        assertThat(other.list().leases()).extracting(Lease::keyName).containsExactly(la.keyName());
+        other.delete(la.subnet());
+        assertThatThrownBy(() -> a.renew(la)).isInstanceOf(LeaseException.LeaseLostException.class);
+    }
+
+    @Test
+    void enablingIpv6ReplacesAnIpv4OnlyLeaseAndTheSubnetFilePairIsReused() {
+        SubnetManager m = manager(Duration.ofMinutes(5));
+        Lease v4 = m.acquire(m.networkConfig(), attrs("192.0.2.63"), Optional.empty());
+        assertThat(v4.ipv6Subnet()).isEmpty();
+
+        m.store().writeNetworkConfig(DUAL);
+        NetworkConfig dual = m.networkConfig();
+        Lease upgraded = m.acquire(dual, dualAttrs("192.0.2.63", "fd00::63"), Optional.empty(), Optional.empty(), List.of());
+        assertThat(upgraded.ipv6Subnet()).as("flannel deletes a lease without the IPv6 half and allocates anew").isPresent();
+        assertThat(m.leases().leases()).extracting(Lease::keyName).containsExactly(upgraded.keyName());
+
+        // a host with a new public IP gets the pair of its subnet file back
+        m.store().delete(upgraded.subnet());
+        Lease back = m.acquire(dual, dualAttrs("192.0.2.64", "fd00::64"), Optional.of(upgraded.subnet()), upgraded.ipv6Subnet(), List.of());
+        assertThat(back.keyName()).isEqualTo(upgraded.keyName());
+
+        // and with IPv6 disabled again, the dual-stack lease gives way to an IPv4-only one
+        m.store().writeNetworkConfig(CONFIG);
+        Lease plain = m.acquire(m.networkConfig(), attrs("192.0.2.64"), Optional.empty());
+        assertThat(plain.ipv6Subnet()).isEmpty();
+        assertThat(m.leases().leases()).extracting(Lease::keyName).containsExactly(plain.keyName());
+    }
+
+    @Test
+    void ipv6SubnetsRunOutWithAClearError() {
+        SubnetManager m = manager(Duration.ofMinutes(5));
+        // fc00:9::/124 in /126s: four subnets, the first skipped -> three leasable
+        m.store().writeNetworkConfig("{\"Network\":\"10.9.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:9::/124\"}");
+        NetworkConfig config = m.networkConfig();
+        for (int i = 0; i < 3; i++) {
+            m.acquire(config, dualAttrs("192.0.2." + (70 + i), "fd00::" + (70 + i)), Optional.empty(), Optional.empty(), List.of());
+        }
+        assertThat(m.leases().leases()).extracting(l -> l.ipv6Subnet().orElseThrow().toString())
+                .containsExactlyInAnyOrder("fc00:9::4/126", "fc00:9::8/126", "fc00:9::c/126");
+        assertThatThrownBy(() -> m.acquire(config, dualAttrs("192.0.2.79", "fd00::79"), Optional.empty(), Optional.empty(), List.of()))
+                .isInstanceOf(LeaseException.SubnetsExhaustedException.class).hasMessageContaining("no free IPv6 subnet");
+    }
 }

@@ -39,6 +39,8 @@ public final class HostGwBackend implements Backend {
     private Lease own;
     /** Every peer's route: what the leases ask for, what is programmed, what failed. */
     private PeerReconciler<HostGwRoutes.Peer> peers;
+    /** The peers' IPv6 routes, with IPv6 enabled; else null. */
+    private PeerReconciler<HostGw6Routes.Peer> peers6;
     /** Counts traffic to and from peers; null when iptables is not usable here (the routes work without it). */
     private HostGwAccounting accounting;
     private OverlayMetrics.BackendRegistration metrics;
@@ -59,6 +61,11 @@ public final class HostGwBackend implements Backend {
             HostNetworking.enableForwarding();
             peers = new PeerReconciler<>(new HostGwRoutes(KernelTables.of(nl), context.external(), config,
                     () -> Optional.ofNullable(own).map(Lease::subnet)));
+            if (config.ipv6().isPresent()) {
+                // dual-stack: the peers' IPv6 subnets via their PublicIPv6, beside the IPv4 routes
+                peers6 = new PeerReconciler<>(new HostGw6Routes(KernelTables.of(nl), context.external(), config.ipv6().get(),
+                        () -> Optional.ofNullable(own).flatMap(Lease::ipv6Subnet)));
+            }
         } catch (NetlinkException e) {
             throw new BackendException("cannot prepare host-gw routing on " + context.external() + ": " + e.getMessage(), e);
         }
@@ -92,6 +99,9 @@ public final class HostGwBackend implements Backend {
     @Override
     public void handle(List<LeaseEvent> batch) {
         peers.handle(batch);
+        if (peers6 != null) {
+            peers6.handle(batch);
+        }
     }
 
     /** flannel checks its routes every 10 s; we restore any that went missing or changed, and retry failures. */
@@ -101,6 +111,9 @@ public final class HostGwBackend implements Backend {
             return;
         }
         peers.recheck();
+        if (peers6 != null) {
+            peers6.recheck();
+        }
         if (accounting != null) {
             accounting.recheck();
         }

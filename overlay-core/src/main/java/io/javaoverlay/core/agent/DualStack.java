@@ -1,0 +1,97 @@
+package io.javaoverlay.core.agent;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.backend.ExternalInterface;
+import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.config.NetworkConfigException;
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.netlink.Sysctl;
+
+/**
+ * What the agent does differently with {@code EnableIPv6}: which set-ups it runs and which it
+ * refuses (docs/ipv6.md), this host's {@code PublicIPv6}, and the IPv6 subnet of an earlier
+ * subnet file. Dual-stack runs with the host-gw backend; everything not built yet is refused
+ * before anything is changed.
+ */
+final class DualStack {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DualStack.class);
+
+    private DualStack() {}
+
+    /** Refuses what javaoverlay cannot do for {@code c}; the message says what to change. */
+    static void refuseUnsupported(NetworkConfig c, AgentOptions options) {
+        if (!c.enableIPv4()) {
+            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not supported by javaoverlay: enable IPv4"
+                    + " (see docs/ipv6.md)");
+        }
+        if (c.ipv6().isEmpty()) {
+            return;
+        }
+        if (c.backendType() != BackendType.HOST_GW) {
+            throw new NetworkConfigException("EnableIPv6 with the " + c.backendType().flannelName() + " backend is not supported by"
+                    + " javaoverlay yet: dual-stack runs with \"Backend\": {\"Type\": \"host-gw\"} (vxlan's flannel-v6.<VNI> device is not"
+                    + " built; udp is IPv4 only, as in flannel); use host-gw or set EnableIPv6 to false (see docs/ipv6.md)");
+        }
+        if (options.ipMasq()) {
+            throw new NetworkConfigException("--ip-masq with EnableIPv6 is not supported by javaoverlay yet (no ip6tables masquerade"
+                    + " rules): drop --ip-masq or set EnableIPv6 to false (see docs/ipv6.md)");
+        }
+        if (options.iptablesForwardRules()) {
+            LOG.warn("the FORWARD accept rules are installed for IPv4 only (no ip6tables rules yet): where ip6tables' FORWARD"
+                    + " policy drops, accept {} there yourself", c.ipv6().get().network());
+        }
+        if (options.dataPath() && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
+            throw new NetworkConfigException("net.ipv6.conf.all.forwarding is not 1: this host would not route IPv6 overlay traffic;"
+                    + " set it (on interfaces configured by router advertisements also set accept_ra=2), or set EnableIPv6 to false");
+        }
+    }
+
+    /**
+     * This host's {@code PublicIPv6}: the first global IPv6 address of the external interface, as
+     * flannel takes it ({@code --public-ipv6} is refused by name). Empty without IPv6.
+     */
+    static Optional<String> publicIpv6(NetworkConfig c, ExternalInterface ext) {
+        if (c.ipv6().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(ext.name());
+            if (nif != null) {
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof Inet6Address && !a.isLinkLocalAddress() && !a.isLoopbackAddress() && !a.isMulticastAddress()) {
+                        String text = Ip6Net.format(new java.math.BigInteger(1, a.getAddress()));
+                        LOG.info("PublicIPv6 {} (the first global IPv6 address of {})", text, ext.name());
+                        return Optional.of(text);
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            throw new NetworkConfigException("cannot read the IPv6 addresses of " + ext.name() + ": " + e.getMessage());
+        }
+        throw new NetworkConfigException("EnableIPv6 is set but " + ext.name() + " has no global IPv6 address: give it one, pick"
+                + " another interface with --iface, or set EnableIPv6 to false");
+    }
+
+    /** The IPv6 subnet of an earlier subnet file, reused with its IPv4 subnet as flannel does. */
+    static Optional<Ip6Net> previousIpv6(Path subnetFile) {
+        try {
+            return SubnetEnv.read(subnetFile).ipv6Lease();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty(); // the IPv4 reading already said why
+        }
+    }
+}
