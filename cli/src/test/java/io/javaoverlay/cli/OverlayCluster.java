@@ -2,39 +2,29 @@ package io.javaoverlay.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import static org.awaitility.Awaitility.await;
-
-import java.util.LinkedHashMap;
 import java.nio.charset.StandardCharsets;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.cni.testing.CniJson;
 import io.javaoverlay.cni.server.CniSocketProtocol;
-import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.Requirements;
-import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
 import io.javaoverlay.testkit.TestProcess;
@@ -50,7 +40,7 @@ import io.javaoverlay.testkit.TestProcess;
  * config and starts agents and containers on the first {@code initialHosts} hosts; the rest are
  * left for the test (a late joiner). Everything goes with the {@link TestNetwork} teardown.
  */
-final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+final class OverlayCluster extends AgentCluster {
 
     static final String NETWORK = "10.244.0.0/16";
     static final String PREFIX = "/javaoverlay-e2e/network";
@@ -74,23 +64,12 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
     private UnderlayEtcd etcd;
     private final int initialHosts;
     private final boolean withContainers;
-    final TestNetwork net;
-    private final Map<Integer, TestProcess> agents = new HashMap<>();
-    private final List<TestProcess> allAgents = new ArrayList<>();
-    private volatile boolean failed;
-    private final Map<Integer, Integer> starts = new HashMap<>();
-    private final Map<Integer, List<TestNamespace>> containers = new HashMap<>();
 
     private OverlayCluster(String backendJson, int hosts, int initialHosts, boolean withContainers) {
+        super(hosts);
         this.backendJson = backendJson;
         this.initialHosts = initialHosts;
         this.withContainers = withContainers;
-        this.net = TestNetwork.withHosts(hosts);
-    }
-
-    /** {@code bin/javaoverlay} of the checkout under test (failsafe sets {@code javaoverlay.home}). */
-    static Path launcher() {
-        return Path.of(System.getProperty("javaoverlay.home", "..")).resolve("bin/javaoverlay").toAbsolutePath().normalize();
     }
 
     /** {@code hosts} hosts of which the first {@code initialHosts} run an agent and containers from the start. */
@@ -179,25 +158,6 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         }
     }
 
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-        failed = true;
-    }
-
-    /** After a failed test, the agents' logs go to the test output before the namespaces go. */
-    @Override
-    public void afterAll(ExtensionContext context) {
-        if (failed) {
-            synchronized (agents) {
-                for (TestProcess p : allAgents) {
-                    String log = p.log();
-                    System.err.println("---- " + p + " ----\n" + (log.length() > 12000 ? "..." + log.substring(log.length() - 12000) : log));
-                }
-            }
-        }
-        net.afterAll(context);
-    }
-
     /** etcd's data directory. */
     Path etcdDataDir() {
         return etcd.dataDir();
@@ -230,52 +190,10 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         return etcd.url();
     }
 
-    TestHost host(int n) {
-        return net.host(n);
-    }
-
-    Path hostDir(int n) {
-        Path d = net.workDir().resolve("h" + n);
-        try {
-            Files.createDirectories(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return d;
-    }
-
-    /** Where host {@code n}'s agent serves CNI calls. */
-    Path cniSocket(int n) {
-        return hostDir(n).resolve("cni.sock");
-    }
-
-    Path subnetFile(int n) {
-        return hostDir(n).resolve("subnet.env");
-    }
-
-    /** The port of every agent's HTTP server, on 127.0.0.1 of its host's namespace. */
-    static final int HEALTHZ_PORT = 8471;
-
-    /** GET {@code path} from host {@code n}'s agent (e.g. {@code /metrics}), as an operator on that host would. */
-    String agentHttp(int n, String path) {
-        return host(n).execOk("curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + HEALTHZ_PORT + path);
-    }
-
     /** Starts {@code bin/javaoverlay agent} inside host {@code n} and waits until it is ready. */
     TestProcess startAgent(int n) {
-        int run = starts.merge(n, 1, Integer::sum);
-        TestHost h = host(n);
-        List<String> cmd = List.of(launcher().toString(), "agent",
-                "--etcd-endpoints", etcd.url(), "--etcd-prefix", PREFIX,
-                "--iface", h.underlayInterface(),
-                "--subnet-file", subnetFile(n).toString(),
-                "--data-dir", hostDir(n).resolve("data").toString(),
-                // every host's own socket: the hosts share this machine's file system
-                "--cni-socket", cniSocket(n).toString(),
-                // each agent's HTTP server in its own namespace: /metrics, /status
-                "--healthz-ip", "127.0.0.1", "--healthz-port", Integer.toString(HEALTHZ_PORT),
-                "--ip-masq");
-        cmd = new ArrayList<>(cmd);
+        List<String> cmd = agentCommand(n);
+        cmd.addAll(List.of("--etcd-endpoints", etcd.url(), "--etcd-prefix", PREFIX, "--ip-masq"));
         cmd.addAll(agentArgs);
         if (supervised) {
             List<String> loop = new ArrayList<>(List.of("sh", "-c", "while :; do \"$@\"; echo \"supervisor: agent exited $?\"; sleep 1; done", "sh"));
@@ -290,67 +208,12 @@ final class OverlayCluster implements BeforeAllCallback, AfterAllCallback, TestW
         }
         Map<String, String> env = new HashMap<>(agentEnv);
         env.putAll(hostAgentEnv.apply(n));
-        TestProcess p = h.start("agent" + (run == 1 ? "" : "-" + run), cmd, env);
-        synchronized (agents) {
-            agents.put(n, p);
-            allAgents.add(p);
-        }
-        p.awaitLog("javaoverlay is ready", Duration.ofSeconds(90));
-        return p;
-    }
-
-    TestProcess agent(int n) {
-        synchronized (agents) {
-            return agents.get(n);
-        }
-    }
-
-    SubnetEnv subnetEnv(int n) {
-        try {
-            return SubnetEnv.read(subnetFile(n));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    Ip4Net subnet(int n) {
-        return subnetEnv(n).lease();
+        return launchAgent(n, cmd, env, Duration.ofSeconds(90));
     }
 
     /** The bridge with FLANNEL_SUBNET and {@link #CONTAINERS_PER_HOST} containers at .2, .3 ... with FLANNEL_MTU. */
     void addContainers(int n) {
-        SubnetEnv env = subnetEnv(n);
-        TestHost h = host(n);
-        h.createBridge("cni0", env.gateway());
-        h.ip("link", "set", "cni0", "mtu", Integer.toString(env.mtu()));
-        List<TestNamespace> list = new ArrayList<>();
-        for (int c = 1; c <= CONTAINERS_PER_HOST; c++) {
-            list.add(container(n, "c" + c, c + 1, env.mtu()));
-        }
-        containers.put(n, list);
-    }
-
-    /** One more container on host {@code n}'s bridge at {@code .<index>} with the given eth0 MTU. */
-    TestNamespace container(int n, String name, int index, int mtu) {
-        SubnetEnv env = subnetEnv(n);
-        Ip4 ip = env.lease().address().plus(index);
-        TestNamespace c = host(n).addContainer(name, "cni0", new Ip4Net.HostAddress(ip, env.lease().prefixLength()), env.gateway().ip());
-        c.ip("link", "set", "eth0", "mtu", Integer.toString(mtu));
-        return c;
-    }
-
-    List<TestNamespace> containers(int n) {
-        return containers.getOrDefault(n, List.of());
-    }
-
-    /** Container {@code c} (1-based) of host {@code n}. */
-    TestNamespace container(int n, int c) {
-        return containers(n).get(c - 1);
-    }
-
-    /** The address of container {@code c} of host {@code n}. */
-    Ip4 containerIp(int n, int c) {
-        return subnet(n).address().plus(c + 1);
+        addContainers(n, CONTAINERS_PER_HOST);
     }
 
     // ---- pods through the real CNI executable ----

@@ -8,28 +8,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.cli.AgentCluster;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
-import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 import io.javaoverlay.testkit.TestProcess;
 
 /**
@@ -45,7 +39,7 @@ import io.javaoverlay.testkit.TestProcess;
  * gives out, and runs {@code bin/javaoverlay agent --kube-subnet-mgr --kube-api-url ...} with
  * {@code NODE_NAME}; hosts above {@code agents} get a Node but no agent (the test uses them).
  */
-final class KubeModeCluster implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+final class KubeModeCluster extends AgentCluster {
 
     static final String NETWORK = "10.244.0.0/16";
     static final int API_PORT = 6443;
@@ -53,24 +47,12 @@ final class KubeModeCluster implements BeforeAllCallback, AfterAllCallback, Test
 
     private final String backendJson;
     private final int agents;
-    final TestNetwork net;
-    private final Map<Integer, TestProcess> agentProcs = new HashMap<>();
-    private final Map<Integer, List<TestNamespace>> containers = new HashMap<>();
     private TestProcess api;
-    private volatile boolean failed;
 
     KubeModeCluster(String backendJson, int hosts, int agents) {
+        super(hosts);
         this.backendJson = backendJson;
         this.agents = agents;
-        this.net = TestNetwork.withHosts(hosts);
-    }
-
-    static Path home() {
-        return Path.of(System.getProperty("javaoverlay.home", "..")).toAbsolutePath().normalize();
-    }
-
-    static Path launcher() {
-        return home().resolve("bin/javaoverlay");
     }
 
     @Override
@@ -96,7 +78,7 @@ final class KubeModeCluster implements BeforeAllCallback, AfterAllCallback, Test
         }
         started.forEach(CompletableFuture::join);
         for (int h = 1; h <= agents; h++) {
-            addContainers(h);
+            addContainers(h, 1);
         }
     }
 
@@ -115,22 +97,6 @@ final class KubeModeCluster implements BeforeAllCallback, AfterAllCallback, Test
 
     Path netConf() {
         return net.workDir().resolve("net-conf.json");
-    }
-
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-        failed = true;
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) {
-        if (failed) {
-            for (TestProcess p : agentProcs.values()) {
-                String log = p.log();
-                System.err.println("---- " + p + " ----\n" + (log.length() > 12000 ? "..." + log.substring(log.length() - 12000) : log));
-            }
-        }
-        net.afterAll(context);
     }
 
     /** A request to the API server, as kubectl would send it; returns the response body, failing the test on an HTTP error. */
@@ -182,73 +148,16 @@ final class KubeModeCluster implements BeforeAllCallback, AfterAllCallback, Test
         kubectl("DELETE", "/api/v1/nodes/" + nodeName(n), null, null);
     }
 
-    TestHost host(int n) {
-        return net.host(n);
-    }
-
-    Path hostDir(int n) {
-        Path d = net.workDir().resolve("h" + n);
-        try {
-            Files.createDirectories(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return d;
-    }
-
-    Path subnetFile(int n) {
-        return hostDir(n).resolve("subnet.env");
-    }
-
     /** {@code bin/javaoverlay agent} in kube mode inside host {@code n}, as kube-flannel.yml runs flanneld; waits until ready. */
     TestProcess startAgent(int n) {
-        TestHost h = host(n);
-        List<String> cmd = List.of(launcher().toString(), "agent", "--ip-masq", "--kube-subnet-mgr",
-                "--kube-api-url", apiUrl(), "--net-config-path", netConf().toString(),
-                "--iface", h.underlayInterface(),
-                "--subnet-file", subnetFile(n).toString(),
-                "--data-dir", hostDir(n).resolve("data").toString(),
-                "--cni-socket", hostDir(n).resolve("cni.sock").toString(),
-                "--healthz-ip", "127.0.0.1", "--healthz-port", "8471");
-        TestProcess p = h.start("agent", cmd, Map.of("NODE_NAME", nodeName(n)));
-        synchronized (agentProcs) {
-            agentProcs.put(n, p);
-        }
-        p.awaitLog("javaoverlay is ready", Duration.ofSeconds(120));
-        return p;
+        List<String> cmd = agentCommand(n);
+        cmd.addAll(List.of("--ip-masq", "--kube-subnet-mgr", "--kube-api-url", apiUrl(), "--net-config-path", netConf().toString()));
+        return launchAgent(n, cmd, Map.of("NODE_NAME", nodeName(n)), Duration.ofSeconds(120));
     }
 
-    TestProcess agent(int n) {
-        synchronized (agentProcs) {
-            return agentProcs.get(n);
-        }
-    }
-
-    SubnetEnv subnetEnv(int n) {
-        try {
-            return SubnetEnv.read(subnetFile(n));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** cni0 with the first address of the host's podCIDR, and one container at .2 with the overlay MTU. */
-    void addContainers(int n) {
-        addContainers(n, subnetEnv(n).gateway(), subnetEnv(n).mtu());
-    }
-
-    void addContainers(int n, Ip4Net.HostAddress bridge, int mtu) {
-        TestHost h = host(n);
-        h.createBridge("cni0", bridge);
-        h.ip("link", "set", "cni0", "mtu", Integer.toString(mtu));
-        Ip4 ip = bridge.network().address().plus(2);
-        TestNamespace c = h.addContainer("c1", "cni0", new Ip4Net.HostAddress(ip, bridge.prefixLength()), bridge.ip());
-        c.ip("link", "set", "eth0", "mtu", Integer.toString(mtu));
-        containers.put(n, List.of(c));
-    }
-
+    /** Host {@code n}'s container. */
     TestNamespace container(int n) {
-        return containers.get(n).get(0);
+        return container(n, 1);
     }
 
     static Ip4 containerIp(int n) {

@@ -49,14 +49,7 @@ class KubeModeHostGwIT {
     @Test
     @Order(2)
     void containersOnEveryHostReachEachOther() {
-        for (int from = 1; from <= 3; from++) {
-            for (int to = 1; to <= 3; to++) {
-                if (from != to) {
-                    assertThat(cluster.container(from).ping(KubeModeCluster.containerIp(to).toString(), 5))
-                            .as("container on host %d -> container on host %d", from, to).isTrue();
-                }
-            }
-        }
+        cluster.assertContainersReachEachOther(1, 2, 3);
     }
 
     @Test
