@@ -157,6 +157,7 @@ public final class Agent {
             if (!host.startupChecksPass(config)) {  // flanneld's: br_netfilter loaded
                 return EXIT_FAILED;
             }
+            Optional<String> publicIpv6 = DualStack.publicIpv6(config, ext); // IPv6 (docs/ipv6.md): before the backend changes anything
 
             if (config.network().contains(ext.ifaceAddr())) {
                 LOG.warn("Network {} contains this host's own address {} on {}: its subnets there will not be leased or routed,"
@@ -167,7 +168,6 @@ public final class Agent {
             backendName = config.backendType().flannelName();
             backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm)));
             Registration reg = backend.register(config);
-            Optional<String> publicIpv6 = DualStack.publicIpv6(config, ext); // IPv6: docs/ipv6.md
             LeaseAttrs attrs = publicIpv6.isPresent() ? reg.attrs(ext.publicIp()).withIpv6(publicIpv6.get(), Optional.empty())
                     : reg.attrs(ext.publicIp());
             publicIp = ext.publicIp();
