@@ -171,6 +171,17 @@ class NetworkLifecycleTest {
     }
 
     @Test
+    void anOptionThisDriverDoesNotKnowIsRefusedAndLeavesNothing() {
+        p.requestPool();
+        JsonNode r = p.client.call("NetworkDriver.CreateNetwork", createNetwork(NET, Map.of("com.docker.network.generic",
+                Map.of("com.docker.network.bridge.name", "br-mine", "com.docker.network.driver.mtu", "1400"))));
+        assertThat(r.get("Err").asText()).contains("no network option -o \"com.docker.network.bridge.name\"")
+                .contains("com.docker.network.driver.mtu");
+        assertThat(p.stateFileExists("networks", NET)).isFalse();
+        assertThat(p.host.links).as("no bridge made").isEmpty();
+    }
+
+    @Test
     void addressesComeFromTheSharedStoreAndAreReleasedThere() {
         String pool = p.requestPool();
         String first = p.requestAddress(pool, "", MAC);

@@ -185,6 +185,11 @@ class DockerPluginIT {
                 "-o", "com.docker.network.driver.mtu=9000", "big");
         assertThat(tooBig.ok()).isFalse();
         assertThat(tooBig.stderr()).contains("MTU 9000");
+        ExecResult unknown = docker.docker("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay",
+                "-o", "com.docker.network.bridge.name=br-mine", "mine");
+        assertThat(unknown.ok()).isFalse();
+        assertThat(unknown.stderr()).contains("no network option -o \"com.docker.network.bridge.name\"");
+        assertThat(docker.docker("network", "inspect", "mine").ok()).as("refused network left behind").isFalse();
     }
 
     @Test

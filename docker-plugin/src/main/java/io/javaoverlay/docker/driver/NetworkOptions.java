@@ -9,7 +9,8 @@ import io.javaoverlay.docker.PluginException;
 /**
  * What CreateNetwork's options ask for. libnetwork passes the user's {@code -o key=value}
  * under {@code com.docker.network.generic} (values are strings) and flags such as
- * {@code --internal} as top-level booleans.
+ * {@code --internal} as top-level booleans. An option of {@code -o} this driver does not know is
+ * refused rather than ignored.
  *
  * @param mtu      {@code -o com.docker.network.driver.mtu=N}, empty for the overlay's MTU
  * @param internal {@code --internal}
@@ -31,6 +32,14 @@ record NetworkOptions(OptionalInt mtu, boolean internal) {
             if (!(generic instanceof Map<?, ?> driverOpts)) {
                 throw new PluginException.BadRequest(GENERIC + " must be an object of driver options, got "
                         + DockerInput.quote(String.valueOf(generic)));
+            }
+            for (Object key : driverOpts.keySet()) {
+                if (!MTU.equals(key)) {
+                    // dockerd passes -o options to the driver unread: one meant for another driver (a bridge name,
+                    // say) would otherwise be accepted and silently do nothing
+                    throw new PluginException.Refused("javaoverlay has no network option -o " + DockerInput.quote(String.valueOf(key))
+                            + "; the only one it takes is -o " + MTU + "=N");
+                }
             }
             Object m = driverOpts.get(MTU);
             if (m != null) {
