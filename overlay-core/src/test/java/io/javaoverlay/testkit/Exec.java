@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.javaoverlay.core.sandbox.ProcessTrees;
+
 /** Runs commands for tests with a timeout, capturing stdout and stderr. */
 public final class Exec {
 
@@ -56,7 +58,7 @@ public final class Exec {
                 }
             }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                Processes.kill(p.toHandle(), Duration.ZERO);
+                ProcessTrees.stop(p.toHandle(), Duration.ZERO);
                 throw new AssertionError("command timed out after " + timeout + ": " + String.join(" ", command)
                         + "; stderr so far: " + err.getNow(""));
             }
@@ -64,7 +66,7 @@ public final class Exec {
             return new ExecResult(List.copyOf(command), p.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            Processes.kill(p.toHandle(), Duration.ZERO);
+            ProcessTrees.stop(p.toHandle(), Duration.ZERO);
             throw new AssertionError("interrupted while running " + String.join(" ", command), e);
         } catch (ExecutionException | TimeoutException e) {
             throw new AssertionError("cannot read the output of " + String.join(" ", command), e);

@@ -47,12 +47,13 @@ public class TestNamespace {
     }
 
     /**
-     * A netlink socket on this namespace, usable from any thread; the caller closes it. The
-     * namespace handle is only needed while the socket is made.
+     * A netlink socket on this namespace, usable from any thread. The namespace handle is only
+     * needed while the socket is made. The caller may close it; the network closes it at teardown
+     * in any case, before it deletes the namespaces.
      */
     public NetlinkSocket openNetlink() {
         try (NetNs h = open()) {
-            return h.openSocket();
+            return network.closeAtTeardown(h.openSocket());
         }
     }
 

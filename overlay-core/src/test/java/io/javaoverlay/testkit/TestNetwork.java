@@ -10,10 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -22,9 +20,12 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import io.javaoverlay.core.sandbox.Namespaces;
+import io.javaoverlay.core.sandbox.UnderlayTopology;
+
 /**
- * Test hosts as network namespaces on a shared underlay, torn down after the test even when it
- * fails.
+ * Test hosts as network namespaces on a shared underlay ({@link UnderlayTopology}, which the
+ * {@code demo} command builds too), torn down after the test even when it fails.
  *
  * <pre>
  *   PREFIX-ul:  br0 10.U.V.254/24 --+-- h1 ==veth== eth0 10.U.V.1/24  PREFIX-h1
@@ -53,9 +54,10 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
     private final int hostCount;
     private final String prefix;
     private final Ip4Net underlay;
-    private final List<TestNamespace> namespaces = Collections.synchronizedList(new ArrayList<>());
+    private Namespaces namespaces;
     private final List<TestHost> hosts = new ArrayList<>();
     private final List<TestProcess> processes = Collections.synchronizedList(new ArrayList<>());
+    private final List<AutoCloseable> closeAtTeardown = Collections.synchronizedList(new ArrayList<>());
     private TestNamespace underlayNamespace;
     private Path workDir;
     private Thread shutdownHook;
@@ -68,12 +70,8 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
             throw new IllegalArgumentException("host count must be 0-200, got " + hostCount);
         }
         this.hostCount = hostCount;
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        this.prefix = "jo-" + HexFormat.of().toHexDigits(r.nextInt()).substring(2);
-        // never inside 10.244.0.0/16, the overlay Network of most tests: a peer's public IP inside
-        // the overlay is refused (docs/security.md), and that would fail 1 run in 55
-        int second = r.nextInt(200, 254);
-        this.underlay = new Ip4Net(Ip4.of(10, second >= 244 ? second + 1 : second, r.nextInt(0, 256), 0), 24);
+        this.prefix = Namespaces.randomPrefix("jo");
+        this.underlay = UnderlayTopology.randomSubnet();
     }
 
     /** A network with {@code count} hosts on one underlay (0: only namespaces made with {@link #createNamespace}). */
@@ -96,6 +94,7 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
                 .command("bridge", "iproute2")
                 .orAbort();
         started = true;
+        namespaces = new Namespaces(prefix);
         shutdownHook = new Thread(this::teardownQuietly, "teardown " + prefix);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         try {
@@ -114,42 +113,22 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
     }
 
     private void createUnderlay() {
-        TestNamespace ul = createNamespace("ul");
-        underlayNamespace = ul;
-        StringBuilder batch = new StringBuilder()
-                .append("link set lo up\n")
-                .append("link add br0 type bridge\n")
-                .append("addr add ").append(underlayGateway()).append("/24 dev br0\n")
-                .append("link set br0 up\n");
-        for (int i = 1; i <= hostCount; i++) {
-            TestHost host = new TestHost(prefix + "-h" + i, this, i, underlay.address().plus(i));
-            addNamespace(host);
-            batch.append("link add h").append(i).append(" type veth peer name ").append(TestHost.UNDERLAY_INTERFACE)
-                    .append(" netns ").append(host.name()).append('\n')
-                    .append("link set h").append(i).append(" master br0 up\n");
-            hosts.add(host);
+        UnderlayTopology topology = UnderlayTopology.create(namespaces, underlay, hostCount);
+        underlayNamespace = new TestNamespace(topology.namespace(), this);
+        for (UnderlayTopology.Host h : topology.hosts()) {
+            hosts.add(new TestHost(h.namespace(), this, h.number(), h.address()));
         }
-        ipBatch(ul.name(), batch.toString());
-        for (TestHost host : hosts) {
-            ipBatch(host.name(), "link set lo up\n"
-                    + "addr add " + host.underlayIp() + "/24 dev " + TestHost.UNDERLAY_INTERFACE + "\n"
-                    + "link set " + TestHost.UNDERLAY_INTERFACE + " up\n"
-                    + "route add default via " + underlayGateway() + "\n");
-        }
+    }
+
+    <T extends AutoCloseable> T closeAtTeardown(T resource) {
+        closeAtTeardown.add(resource);
+        return resource;
     }
 
     /** Creates a namespace named {@code PREFIX-suffix} with loopback up; deleted at teardown. */
     public TestNamespace createNamespace(String suffix) {
         requireStarted();
-        TestNamespace ns = new TestNamespace(prefix + "-" + suffix, this);
-        addNamespace(ns);
-        ipBatch(ns.name(), "link set lo up\n");
-        return ns;
-    }
-
-    private void addNamespace(TestNamespace ns) {
-        namespaces.add(ns); // tracked before it exists, so a half-made one is still cleaned up
-        Exec.run("ip", "netns", "add", ns.name()).orThrow();
+        return new TestNamespace(namespaces.create(suffix), this);
     }
 
     TestProcess start(TestNamespace ns, String name, List<String> command, Map<String, String> env) {
@@ -200,10 +179,6 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
             throw new AssertionError(p + " did not enter " + ns.name() + " within 10 s");
         }
         // exited already (a short command, or it failed): the caller sees its exit code and log
-    }
-
-    private static void ipBatch(String namespace, String commands) {
-        Exec.run(List.of("ip", "-n", namespace, "-batch", "-"), Map.of(), commands, Exec.DEFAULT_TIMEOUT).orThrow();
     }
 
     // --- accessors ---
@@ -353,47 +328,21 @@ public final class TestNetwork implements BeforeAllCallback, AfterAllCallback, B
                 p.stop(java.time.Duration.ofSeconds(5));
             }
         }
-        List<TestNamespace> all;
-        synchronized (namespaces) {
-            all = new ArrayList<>(namespaces);
-            namespaces.clear();
-        }
-        Collections.reverse(all); // containers before hosts before the underlay
-        for (TestNamespace ns : all) {
-            killRemaining(ns, problems);
-        }
-        for (TestNamespace ns : all) {
-            if (Files.exists(ns.netnsPath())) {
-                ExecResult r = Exec.run("ip", "netns", "del", ns.name());
-                if (!r.ok() && Files.exists(ns.netnsPath())) {
-                    problems.add(r.describe());
+        synchronized (closeAtTeardown) {
+            for (AutoCloseable c : closeAtTeardown) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    problems.add("cannot close " + c + ": " + e);
                 }
             }
+            closeAtTeardown.clear();
+        }
+        if (namespaces != null) {
+            problems.addAll(namespaces.deleteAll(Namespaces.Inside.KILL));
         }
         deleteWorkDir(problems);
         return problems;
-    }
-
-    /** SIGKILLs processes still inside the namespace (children of agents, forgotten servers). */
-    private static void killRemaining(TestNamespace ns, List<String> problems) {
-        if (!Files.exists(ns.netnsPath())) {
-            return;
-        }
-        ExecResult pids = Exec.run("ip", "netns", "pids", ns.name());
-        for (String line : pids.stdout().split("\\s+")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            long pid = Long.parseLong(line.strip());
-            ProcessHandle.of(pid).ifPresent(h -> {
-                if (h.pid() != ProcessHandle.current().pid()) {
-                    Processes.kill(h, java.time.Duration.ZERO);
-                    if (h.isAlive()) {
-                        problems.add("process " + pid + " in " + ns.name() + " survived SIGKILL");
-                    }
-                }
-            });
-        }
     }
 
     private void deleteWorkDir(List<String> problems) {

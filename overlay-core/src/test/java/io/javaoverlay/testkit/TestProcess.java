@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import io.javaoverlay.core.sandbox.ProcessTrees;
+
 /**
  * A long-running process a test started inside a namespace (an agent, etcd, iperf3 -s ...).
  * Its stdout and stderr go to {@link #logFile()}. The {@link TestNetwork} that started it
@@ -72,7 +74,7 @@ public final class TestProcess {
 
     /** SIGTERM, up to {@code grace} to exit, then SIGKILL; returns the exit code. */
     public int stop(Duration grace) {
-        Processes.kill(process.toHandle(), grace);
+        ProcessTrees.stop(process.toHandle(), grace);
         try {
             return process.waitFor();
         } catch (InterruptedException e) {

@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.javaoverlay.core.sandbox.ProcessTrees;
+
 /** Runs a short command to completion with a timeout and captures its output. */
 final class Command {
 
@@ -63,13 +65,13 @@ final class Command {
                 }
             }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                ChildProcesses.kill(p.toHandle(), Duration.ZERO);
+                ProcessTrees.stop(p.toHandle(), Duration.ZERO);
                 throw new DemoException("`" + String.join(" ", command) + "` did not finish within " + timeout.toSeconds() + " s");
             }
             return new Result(List.copyOf(command), p.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            ChildProcesses.kill(p.toHandle(), Duration.ZERO);
+            ProcessTrees.stop(p.toHandle(), Duration.ZERO);
             throw new DemoException("interrupted while running " + command.get(0));
         } catch (ExecutionException | TimeoutException e) {
             throw new DemoException("cannot read the output of " + command.get(0) + ": " + e);

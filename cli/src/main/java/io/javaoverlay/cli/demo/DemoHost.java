@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.sandbox.UnderlayTopology;
 
 /**
  * One simulated machine of the demo: a host namespace on the underlay running an agent, and a
@@ -12,7 +13,7 @@ import io.javaoverlay.core.net.Ip4Net;
 final class DemoHost {
 
     /** The host's underlay interface, inside its namespace. */
-    static final String UNDERLAY_IFACE = "eth0";
+    static final String UNDERLAY_IFACE = UnderlayTopology.HOST_INTERFACE;
 
     final int index;
     final String name;

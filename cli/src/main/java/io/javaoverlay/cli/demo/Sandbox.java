@@ -12,6 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import io.javaoverlay.core.sandbox.Namespaces;
+import io.javaoverlay.core.sandbox.ProcessTrees;
+import io.javaoverlay.core.sandbox.SandboxException;
+
 /**
  * Everything the demo creates, so that all of it goes away again: network namespaces (all named
  * with the run's random prefix), the processes it started (tracked by PID) and its temporary
@@ -26,11 +30,9 @@ final class Sandbox implements AutoCloseable {
 
     /** Time an agent gets to stop on SIGTERM before it is killed. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
-    private static final Duration IP_TIMEOUT = Duration.ofSeconds(30);
 
-    private final String prefix;
+    private final Namespaces namespaces;
     private final Path dir;
-    private final List<String> namespaces = new ArrayList<>();
     private final List<Started> processes = new ArrayList<>();
     private final Thread hook;
     private final Progress progress;
@@ -41,7 +43,7 @@ final class Sandbox implements AutoCloseable {
     record Started(String name, Process process, Path log) {}
 
     Sandbox(String prefix, Progress progress) {
-        this.prefix = prefix;
+        this.namespaces = new Namespaces(prefix);
         this.progress = progress;
         try {
             this.dir = Files.createTempDirectory(prefix + "-");
@@ -56,7 +58,12 @@ final class Sandbox implements AutoCloseable {
     }
 
     String prefix() {
-        return prefix;
+        return namespaces.prefix();
+    }
+
+    /** The run's namespaces, for {@link io.javaoverlay.core.sandbox.UnderlayTopology}. */
+    Namespaces namespaces() {
+        return namespaces;
     }
 
     /** The run's temporary directory (leases, subnet files, logs). */
@@ -64,24 +71,23 @@ final class Sandbox implements AutoCloseable {
         return dir;
     }
 
-    /** {@code PREFIX-suffix}, the name of a namespace of this run. */
-    String name(String suffix) {
-        return prefix + "-" + suffix;
-    }
-
     /** Creates namespace {@code PREFIX-suffix} with its loopback up. */
     synchronized String createNamespace(String suffix) {
         requireOpen();
-        String ns = name(suffix);
-        namespaces.add(ns); // tracked first: a half-made namespace is still deleted
-        Command.run(List.of("ip", "netns", "add", ns), IP_TIMEOUT).orThrow();
-        ip(ns, "link set lo up");
-        return ns;
+        try {
+            return namespaces.create(suffix);
+        } catch (SandboxException e) {
+            throw new DemoException(e.getMessage());
+        }
     }
 
     /** Runs iproute2 commands (one per line) inside namespace {@code ns}. */
     void ip(String ns, String commands) {
-        Command.run(List.of("ip", "-n", ns, "-batch", "-"), Map.of(), commands + "\n", IP_TIMEOUT).orThrow();
+        try {
+            namespaces.ip(ns, commands);
+        } catch (SandboxException e) {
+            throw new DemoException(e.getMessage());
+        }
     }
 
     /**
@@ -109,7 +115,7 @@ final class Sandbox implements AutoCloseable {
 
     /** Stops one started process now (SIGTERM, then SIGKILL after the grace time). */
     void stop(Started s) {
-        ChildProcesses.kill(s.process().toHandle(), STOP_GRACE);
+        ProcessTrees.stop(s.process().toHandle(), STOP_GRACE);
         synchronized (this) {
             processes.remove(s);
         }
@@ -139,24 +145,20 @@ final class Sandbox implements AutoCloseable {
                 return;
             }
             closed = true;
-            progress.step("cleaning up: stopping " + processes.size() + " processes, deleting " + namespaces.size() + " namespaces");
+            progress.step("cleaning up: stopping " + processes.size() + " processes, deleting " + namespaces.created().size()
+                    + " namespaces");
             // agents first: on SIGTERM they close their backends while their namespaces still exist
             List<Started> procs = new ArrayList<>(processes);
             Collections.reverse(procs);
             procs.parallelStream().forEach(s -> {
-                if (!ChildProcesses.kill(s.process().toHandle(), STOP_GRACE)) {
+                if (!ProcessTrees.stop(s.process().toHandle(), STOP_GRACE)) {
                     synchronized (problems) {
                         problems.add(s.name() + " (pid " + s.process().pid() + ") did not exit");
                     }
                 }
             });
             processes.clear();
-            List<String> all = new ArrayList<>(namespaces);
-            Collections.reverse(all); // containers, then hosts, then the underlay
-            for (String ns : all) {
-                deleteNamespace(ns, problems);
-            }
-            namespaces.clear();
+            problems.addAll(namespaces.deleteAll(Namespaces.Inside.REPORT));
             if (keepDir) {
                 progress.note("logs kept in " + dir);
             } else {
@@ -169,27 +171,9 @@ final class Sandbox implements AutoCloseable {
             // running inside the hook itself, or the JVM is exiting: nothing to remove
         }
         if (problems.isEmpty()) {
-            progress.done("cleaned up: no namespaces, processes or files of " + prefix + " left");
+            progress.done("cleaned up: no namespaces, processes or files of " + prefix() + " left");
         } else {
             progress.fail("cleanup left something behind: " + String.join("; ", problems));
-        }
-    }
-
-    private void deleteNamespace(String ns, List<String> problems) {
-        Path path = Path.of("/run/netns", ns);
-        if (!Files.exists(path)) {
-            return;
-        }
-        // a process still inside would keep the namespace alive after its name is gone; the demo
-        // only names what it started, it does not kill what a user may have started there
-        Command.Result pids = Command.run(List.of("ip", "netns", "pids", ns), IP_TIMEOUT);
-        if (pids.ok() && !pids.stdout().isBlank()) {
-            problems.add("processes " + pids.stdout().strip().replace('\n', ' ') + " are still inside " + ns
-                    + " (not started by the demo; they keep that namespace alive until they exit)");
-        }
-        Command.Result r = Command.run(List.of("ip", "netns", "del", ns), IP_TIMEOUT);
-        if (!r.ok() && Files.exists(path)) {
-            problems.add(r.describe());
         }
     }
 

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,11 +34,6 @@ class AddressesIT {
     static void open() {
         ns = net.createNamespace("addrs");
         nl = ns.openNetlink();
-    }
-
-    @AfterAll
-    static void close() {
-        nl.close();
     }
 
     /** "local/prefixlen" of every address of the device, as iproute2 shows them. */

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,11 +33,6 @@ class FdbIT {
     static void open() {
         ns = net.createNamespace("fdb");
         nl = ns.openNetlink();
-    }
-
-    @AfterAll
-    static void close() {
-        nl.close();
     }
 
     private static Link vxlan(String name, int vni) {

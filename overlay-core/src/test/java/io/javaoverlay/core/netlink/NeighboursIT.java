@@ -12,7 +12,6 @@ import io.javaoverlay.testkit.TestNetwork;
 
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,11 +34,6 @@ class NeighboursIT {
         nl = ns.openNetlink();
         dev = nl.links().createVeth("nb0", NewLink.VethPeer.named("nb1"));
         nl.links().setUp(dev.index());
-    }
-
-    @AfterAll
-    static void close() {
-        nl.close();
     }
 
     private static JsonNode oracle(String ip) {

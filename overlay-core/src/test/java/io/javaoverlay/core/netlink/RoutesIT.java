@@ -13,7 +13,6 @@ import io.javaoverlay.testkit.TestNetwork;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,11 +37,6 @@ class RoutesIT {
         nl.links().setUp(dev.index());
         nl.links().setUp(nl.links().require("rt1").index());
         nl.addresses().add(Address.ip4(dev.index(), Ip4.parse("10.30.0.1"), 24));
-    }
-
-    @AfterAll
-    static void close() {
-        nl.close();
     }
 
     private static JsonNode oracle(String dst, String... more) {
