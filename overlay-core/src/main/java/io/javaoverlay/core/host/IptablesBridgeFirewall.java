@@ -39,7 +39,10 @@ import io.javaoverlay.core.net.Ip4Net;
  */
 public final class IptablesBridgeFirewall implements BridgeFirewall {
 
-    private static final Logger LOG = LoggerFactory.getLogger(IptablesBridgeFirewall.class);
+    /** Made on first use: the CNI plugin makes this class on every call and must not pay for setting up logging. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(IptablesBridgeFirewall.class);
+    }
 
     public static final String FORWARD_CHAIN = "JAVAOVERLAY-FWD";
     static final String FORWARD_COMMENT = "javaoverlay docker forward";
@@ -75,7 +78,7 @@ public final class IptablesBridgeFirewall implements BridgeFirewall {
     @Override
     public void ensureForwarding(String bridge) {
         if (forwardChain().ensure(forwardRules(bridge))) {
-            LOG.info("forwarding for bridge {} allowed in filter {}", bridge, FORWARD_CHAIN);
+            Log.LOG.info("forwarding for bridge {} allowed in filter {}", bridge, FORWARD_CHAIN);
         }
     }
 
