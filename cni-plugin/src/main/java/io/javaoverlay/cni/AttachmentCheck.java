@@ -1,5 +1,6 @@
 package io.javaoverlay.cni;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +12,8 @@ import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.model.Route;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.firewall.FirewallException;
+import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Reservations;
@@ -26,11 +29,11 @@ import io.javaoverlay.core.net.Ip4Net;
 final class AttachmentCheck {
 
     private final HostAttachment datapath;
-    private final Masquerade masquerade;
+    private final BridgeFirewall firewall;
 
-    AttachmentCheck(HostAttachment datapath, Masquerade masquerade) {
+    AttachmentCheck(HostAttachment datapath, BridgeFirewall firewall) {
         this.datapath = datapath;
-        this.masquerade = masquerade;
+        this.firewall = firewall;
     }
 
     void verify(CniEnv env, NetConf conf, SubnetEnv subnet, Path netns, Result prev) {
@@ -87,8 +90,16 @@ final class AttachmentCheck {
             }
         }
         checkHostSide(conf, prev, podIndex);
-        if (conf.ipMasq().orElse(!subnet.ipMasq()) && !masquerade.isInPlace(conf.name(), subnet.network(), subnet.lease())) {
+        if (conf.ipMasq().orElse(!subnet.ipMasq()) && !isMasqueraded(conf, subnet)) {
             throw failed("the masquerade rules for " + subnet.lease() + " are missing (ipMasq is on)");
+        }
+    }
+
+    private boolean isMasqueraded(NetConf conf, SubnetEnv subnet) {
+        try {
+            return firewall.isMasqueraded(conf.name(), subnet.network(), subnet.lease());
+        } catch (FirewallException | UncheckedIOException e) {
+            throw HostErrors.firewall("cannot read the masquerade rules for " + conf.name(), e);
         }
     }
 

@@ -4,7 +4,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Map;
 
-import io.javaoverlay.cni.kernel.IptablesMasquerade;
+import io.javaoverlay.core.host.IptablesBridgeFirewall;
 import io.javaoverlay.core.host.NetlinkHostAttachment;
 import io.javaoverlay.core.firewall.Iptables;
 
@@ -42,7 +42,7 @@ public final class CniMain {
     /** One invocation for {@code caller} (the CNI socket's client), which ADD asks whether it is still there. */
     public static int run(Map<String, String> env, InputStream stdin, OutputStream stdout, Caller caller) {
         try (NetlinkHostAttachment datapath = new NetlinkHostAttachment()) {
-            return new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local), caller))
+            return new Dispatcher(new OverlayPlugin(datapath, new IptablesBridgeFirewall(Iptables::local), caller))
                     .run(env, stdin, stdout);
         }
     }

@@ -2,7 +2,7 @@ package io.javaoverlay.cni;
 
 import io.javaoverlay.core.host.HostAttachmentException;
 
-/** The host-attachment layer's failures as the plugin's errors, mapped once. */
+/** The host layer's failures (attachment and bridge firewall) as the plugin's errors, mapped once. */
 final class HostErrors {
 
     private HostErrors() {}
@@ -14,5 +14,10 @@ final class HostErrors {
             case NOT_PERMITTED -> new CniException(ErrorCode.KERNEL_FAILURE, e.summary(), "CNI_NETNS: " + e.details(), e);
             case UNAVAILABLE, KERNEL -> new CniException(ErrorCode.KERNEL_FAILURE, e.summary(), e.details(), e);
         };
+    }
+
+    /** The bridge firewall's: iptables refused ({@code FirewallException}) or could not run ({@code UncheckedIOException}). */
+    static CniException firewall(String what, RuntimeException e) {
+        return new CniException(ErrorCode.FIREWALL_FAILURE, what, e.getMessage(), e);
     }
 }

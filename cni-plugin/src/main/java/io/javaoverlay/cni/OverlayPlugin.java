@@ -1,5 +1,6 @@
 package io.javaoverlay.cni;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,8 @@ import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.model.Route;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.firewall.FirewallException;
+import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.host.HostAttachmentException;
 import io.javaoverlay.core.ipam.Allocation;
@@ -39,17 +42,18 @@ public final class OverlayPlugin implements CniPlugin {
     static final Ip4Net DEFAULT_ROUTE = Ip4Net.parse("0.0.0.0/0");
 
     private final HostAttachment datapath;
-    private final Masquerade masquerade;
+    private final BridgeFirewall firewall;
     private final Caller caller;
 
-    public OverlayPlugin(HostAttachment datapath, Masquerade masquerade) {
-        this(datapath, masquerade, Caller.PROCESS);
+    /** {@code firewall}: the host's bridge policy, of which the plugin uses the masquerade ({@code ipMasq}). */
+    public OverlayPlugin(HostAttachment datapath, BridgeFirewall firewall) {
+        this(datapath, firewall, Caller.PROCESS);
     }
 
     /** {@code caller}: asked after each wait of ADD (the IPAM lock), so a call nobody awaits any more is undone. */
-    public OverlayPlugin(HostAttachment datapath, Masquerade masquerade, Caller caller) {
+    public OverlayPlugin(HostAttachment datapath, BridgeFirewall firewall, Caller caller) {
         this.datapath = datapath;
-        this.masquerade = masquerade;
+        this.firewall = firewall;
         this.caller = caller;
     }
 
@@ -102,7 +106,7 @@ public final class OverlayPlugin implements CniPlugin {
             if (masq) {
                 // the IPAM lock serialises concurrent ADDs: the chain is checked, then rewritten if needed
                 try (Store.Lock lock = DiskStore.open(conf.dataDir()).lock()) {
-                    masquerade.ensure(conf.name(), subnet.network(), subnet.lease());
+                    ensureMasquerade(conf, subnet);
                 } catch (IpamException e) {
                     throw HostSubnet.ipam(e); // rolled back below, like any other failure after the allocation
                 }
@@ -115,6 +119,14 @@ public final class OverlayPlugin implements CniPlugin {
             if (!success) {
                 rollback(hostName, allocator, owner, allocation);
             }
+        }
+    }
+
+    private void ensureMasquerade(NetConf conf, SubnetEnv subnet) {
+        try {
+            firewall.ensureMasquerade(conf.name(), subnet.network(), subnet.lease());
+        } catch (FirewallException | UncheckedIOException e) {
+            throw HostErrors.firewall("cannot set up the masquerade rules for " + conf.name(), e);
         }
     }
 
@@ -217,7 +229,7 @@ public final class OverlayPlugin implements CniPlugin {
         SubnetEnv subnet = HostSubnet.read(conf.subnetFile());
         Path netns = existingNetns(env);
         try {
-            new AttachmentCheck(datapath, masquerade).verify(env, conf, subnet, netns, prev);
+            new AttachmentCheck(datapath, firewall).verify(env, conf, subnet, netns, prev);
         } catch (HostAttachmentException e) {
             throw HostErrors.cni(e);
         }

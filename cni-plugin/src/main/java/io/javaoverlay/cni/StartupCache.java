@@ -19,7 +19,6 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
-import io.javaoverlay.cni.kernel.IptablesMasquerade;
 import io.javaoverlay.cni.model.Dns;
 import io.javaoverlay.cni.model.Interface;
 import io.javaoverlay.cni.model.IpConfig;
@@ -32,6 +31,7 @@ import io.javaoverlay.core.ipam.Allocation;
 import io.javaoverlay.core.ipam.Allocator;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
+import io.javaoverlay.core.host.IptablesBridgeFirewall;
 import io.javaoverlay.core.host.NetlinkHostAttachment;
 import io.javaoverlay.core.firewall.Iptables;
 
@@ -92,7 +92,7 @@ final class StartupCache {
             Files.writeString(subnetFile, "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n");
             String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"cache\",\"type\":\"javaoverlay\",\"subnetFile\":\""
                     + subnetFile + "\",\"dataDir\":\"" + dir.resolve("ipam") + "\",\"cni.dev/valid-attachments\":[]}";
-            Dispatcher dispatcher = new Dispatcher(new OverlayPlugin(datapath, new IptablesMasquerade(Iptables::local)));
+            Dispatcher dispatcher = new Dispatcher(new OverlayPlugin(datapath, new IptablesBridgeFirewall(Iptables::local)));
             for (Map<String, String> env : List.of(
                     Map.of("CNI_COMMAND", "DEL", "CNI_CONTAINERID", "cache", "CNI_IFNAME", "eth0"),
                     Map.of("CNI_COMMAND", "STATUS"),

@@ -17,7 +17,10 @@
  *   <li>The kernel seam (bridge, veth, addresses, routes) is overlay-core's
  *       {@link io.javaoverlay.core.host.HostAttachment}, shared with the Docker face:
  *       {@code NetlinkHostAttachment} on the kernel, overlay-core's test {@code FakeHostAttachment}
- *       in the unit tests. {@code HostErrors} maps its failures to CNI error codes.</li>
+ *       in the unit tests. The masquerade for {@code ipMasq} is the same layer's
+ *       {@link io.javaoverlay.core.host.BridgeFirewall} (the bridge's forward and masquerade
+ *       policy, also shared; {@code FakeBridgeFirewall} in the tests). {@code HostErrors} maps
+ *       the failures of both to CNI error codes.</li>
  * </ul>
  *
  * <h2>Design notes</h2>

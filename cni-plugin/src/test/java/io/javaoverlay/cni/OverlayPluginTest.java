@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.javaoverlay.core.host.FakeBridgeFirewall;
 import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.cni.model.Attachment;
 import io.javaoverlay.cni.model.Dns;
@@ -22,6 +22,7 @@ import io.javaoverlay.cni.model.Interface;
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.firewall.IptablesException;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
@@ -35,19 +36,9 @@ class OverlayPluginTest {
     Path dir;
 
     private final FakeHostAttachment datapath = new FakeHostAttachment();
-    private final List<String> masqCalls = new ArrayList<>();
-    private final Masquerade masquerade = new Masquerade() {
-        @Override
-        public void ensure(String network, Ip4Net overlay, Ip4Net lease) {
-            masqCalls.add(network + " " + overlay + " " + lease);
-        }
-
-        @Override
-        public boolean isInPlace(String network, Ip4Net overlay, Ip4Net lease) {
-            return masqCalls.contains(network + " " + overlay + " " + lease);
-        }
-    };
-    private final OverlayPlugin plugin = new OverlayPlugin(datapath, masquerade);
+    private final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
+    private final List<String> masqCalls = firewall.masqueradeCalls;
+    private final OverlayPlugin plugin = new OverlayPlugin(datapath, firewall);
     private Path subnetFile;
     private Path netns;
 
@@ -122,11 +113,41 @@ class OverlayPluginTest {
     }
 
     @Test
+    void aMasqueradeTheHostRefusesIsAFirewallFailureAndTheAddKeepsNothing() throws Exception {
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, false).write(subnetFile);
+        firewall.failure = new IptablesException("iptables -t nat -N JO-CNI-0badf00d", 4, "xtables lock held");
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.FIREWALL_FAILURE);
+                    assertThat(e.msg()).isEqualTo("cannot set up the masquerade rules for podnet");
+                    assertThat(e.details()).contains("xtables lock held");
+                });
+        assertThat(reservations().all()).isEmpty();
+        assertThat(datapath.links.keySet()).containsExactly("cni0");
+        assertThat(datapath.pods.getOrDefault(netns, Map.of())).isEmpty();
+    }
+
+    @Test
+    void checkFailsWhenTheMasqueradeRulesAreGoneOrCannotBeRead() throws Exception {
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, false).write(subnetFile);
+        Result added = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        NetConf withPrev = conf(Optional.empty(), Optional.of(added), Optional.empty());
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+
+        firewall.dropMasquerade("podnet");
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.details()).contains("masquerade rules for 10.5.72.0/24 are missing"));
+        firewall.failure = new java.io.UncheckedIOException(new java.io.IOException("cannot run iptables"));
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FIREWALL_FAILURE));
+    }
+
+    @Test
     void anAddWhoseCallerWentAwayKeepsNothing() {
         // gone after the allocation (the IPAM lock wait), then gone only after the veth was made
         for (int askedBeforeGone : new int[] {0, 1}) {
             int[] asked = {0};
-            OverlayPlugin forGoneCaller = new OverlayPlugin(datapath, masquerade, () -> asked[0]++ >= askedBeforeGone);
+            OverlayPlugin forGoneCaller = new OverlayPlugin(datapath, firewall, () -> asked[0]++ >= askedBeforeGone);
             assertThatThrownBy(() -> forGoneCaller.add(env(CniCommand.ADD, "c" + askedBeforeGone, netns), conf()))
                     .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TRY_AGAIN_LATER));
             assertThat(asked[0]).isEqualTo(askedBeforeGone + 1);

@@ -22,17 +22,19 @@ import io.javaoverlay.docker.names.NameSettings;
 import io.javaoverlay.docker.names.NameTable;
 import org.xbill.DNS.ResolverConfig;
 import io.javaoverlay.core.firewall.Iptables;
+import io.javaoverlay.core.host.BridgeFirewall;
+import io.javaoverlay.core.host.IptablesBridgeFirewall;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.docker.driver.NetworkDriver;
 import io.javaoverlay.docker.driver.Reconciler;
-import io.javaoverlay.docker.host.HostFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.host.NetlinkHostAttachment;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.docker.host.HostPorts;
 import io.javaoverlay.docker.host.LocalPorts;
-import io.javaoverlay.docker.host.IptablesFirewall;
+import io.javaoverlay.docker.host.IptablesPublishedPorts;
+import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.server.Json;
 import io.javaoverlay.docker.server.PluginRoutes;
@@ -110,32 +112,31 @@ public final class DockerPlugin implements AutoCloseable {
         // a socket of the calling thread's namespace: the plugin runs in the host's
         NetlinkHostAttachment host = new NetlinkHostAttachment(NetlinkSocket.open());
         try {
-            return start(settings, host, new IptablesFirewall(Iptables.local(), settings.bridge()), new LocalPorts(), host, names);
+            Iptables iptables = Iptables.local();
+            return start(settings, host, new IptablesBridgeFirewall(iptables), new IptablesPublishedPorts(iptables, settings.bridge()),
+                    new LocalPorts(), host, names);
         } catch (IOException | RuntimeException e) {
             host.close();
             throw e;
         }
     }
 
-    /** Starts the plugin on the given host side (tests pass fakes here). */
-    public static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, AutoCloseable hostHandle)
-            throws IOException {
-        return start(settings, host, firewall, new LocalPorts(), hostHandle);
+    /**
+     * Starts the plugin on the given host side (tests pass fakes here): the bridge and veths, the
+     * bridge's forwarding, the published ports' rules, and the host's ports as {@code ports} tells them.
+     */
+    public static DockerPlugin start(Settings settings, HostAttachment host, BridgeFirewall firewall, PublishedPorts published,
+            HostPorts ports, AutoCloseable hostHandle) throws IOException {
+        return start(settings, host, firewall, published, ports, hostHandle, Optional.empty());
     }
 
-    /** Starts the plugin on the given host side, with the host's ports as {@code ports} tells them. */
-    public static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, HostPorts ports,
-            AutoCloseable hostHandle) throws IOException {
-        return start(settings, host, firewall, ports, hostHandle, Optional.empty());
-    }
-
-    private static DockerPlugin start(Settings settings, HostAttachment host, HostFirewall firewall, HostPorts ports,
-            AutoCloseable hostHandle, Optional<NameSettings> nameSettings) throws IOException {
+    private static DockerPlugin start(Settings settings, HostAttachment host, BridgeFirewall firewall, PublishedPorts published,
+            HostPorts ports, AutoCloseable hostHandle, Optional<NameSettings> nameSettings) throws IOException {
         StateStore state = StateStore.open(settings.dataDir());
         HostLease lease = HostLease.fromFile(settings.subnetFile());
         Store addresses = DiskStore.open(settings.ipamDir());
-        new Reconciler(state, lease, host, firewall, settings.bridge()).run();
-        NetworkDriver network = new NetworkDriver(state, lease, host, firewall, ports, settings.bridge());
+        new Reconciler(state, lease, host, firewall, published, settings.bridge()).run();
+        NetworkDriver network = new NetworkDriver(state, lease, host, firewall, published, ports, settings.bridge());
         IpamDriver ipam = new IpamDriver(lease, addresses);
         ObjectMapper json = Json.mapper();
         PluginServer server = PluginServer.start(settings.socket(),

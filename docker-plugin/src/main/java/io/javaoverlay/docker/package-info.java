@@ -11,8 +11,11 @@
  * <li>{@code ipam}: the IPAM driver over {@code io.javaoverlay.core.ipam}, the store the CNI
  *     plugin uses too;
  * <li>{@code state}: networks and endpoints as JSON files, written atomically;
- * <li>{@code host}: the kernel side (netlink bridge and veths, iptables forward and DNAT
- *     rules) behind two small interfaces, so that the protocol tests run without privileges.
+ * <li>{@code host}: the kernel side that is the Docker face's own (DNAT for published ports, on
+ *     loopback too; the host's free ports) behind small interfaces; the bridge, veths and the
+ *     bridge's forwarding are overlay-core's host layer ({@code HostAttachment},
+ *     {@code BridgeFirewall}), shared with the CNI face. Fakes of all of them let the protocol
+ *     tests run without privileges.
  * </ul>
  *
  * <h2>Design notes</h2>

@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.javaoverlay.core.host.FakeBridgeFirewall;
 import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4Net;
@@ -31,7 +32,8 @@ final class InProcessPlugin implements AutoCloseable {
     final Path dir;
     final DockerPlugin.Settings settings;
     final FakeHostAttachment host = new FakeHostAttachment();
-    final FakeFirewall firewall = new FakeFirewall();
+    final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
+    final FakePublishedPorts dnat = new FakePublishedPorts();
     final FakeHostPorts ports = new FakeHostPorts();
     DockerPlugin plugin;
     PluginClient client;
@@ -69,7 +71,7 @@ final class InProcessPlugin implements AutoCloseable {
 
     void startPlugin() {
         try {
-            plugin = DockerPlugin.start(settings, host, firewall, ports, () -> { });
+            plugin = DockerPlugin.start(settings, host, firewall, dnat, ports, () -> { });
             client = new PluginClient(plugin.socket());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -23,7 +23,7 @@ import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.state.PortMapping;
 import io.javaoverlay.docker.state.VethNames;
 
@@ -133,6 +133,7 @@ class NetworkLifecycleTest {
         p.createNetwork(NET, Map.of());
         assertThat(p.host.links.get(InProcessPlugin.BRIDGE).addresses()).extracting(Object::toString).containsExactly(GATEWAY);
         assertThat(p.firewall.forwardedBridges).containsExactly(InProcessPlugin.BRIDGE);
+        assertThat(p.dnat.loopbackBridges).as("published ports answer on loopback").containsExactly(InProcessPlugin.BRIDGE);
         assertThat(p.stateFileExists("networks", NET)).isTrue();
     }
 
@@ -327,8 +328,8 @@ class NetworkLifecycleTest {
                         "com.docker.network.endpoint.exposedports", List.of(obj("Proto", 6, "Port", 80)))));
         assertThat(ok.has("Err")).isFalse();
         Ip4 container = Ip4.parse("10.5.72.2");
-        assertThat(p.firewall.published).extracting(HostFirewall.Published::container).containsOnly(container);
-        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping).containsExactly(
+        assertThat(p.dnat.published).extracting(PublishedPorts.Published::container).containsOnly(container);
+        assertThat(p.dnat.published).extracting(PublishedPorts.Published::mapping).containsExactly(
                 new PortMapping(PortMapping.Protocol.TCP, null, 8080, 80), new PortMapping(PortMapping.Protocol.UDP, null, 5353, 53));
 
         // another container cannot take 8080/tcp, but gets the next port of a range
@@ -339,11 +340,11 @@ class NetworkLifecycleTest {
         assertThat(clash.get("Err").asText()).contains("8080/tcp is already published");
         p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
                 "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 8080, 8082)))));
-        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping)
+        assertThat(p.dnat.published).extracting(PublishedPorts.Published::mapping)
                 .contains(new PortMapping(PortMapping.Protocol.TCP, null, 8081, 80));
 
         p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP));
-        assertThat(p.firewall.published).extracting(HostFirewall.Published::container).doesNotContain(container);
+        assertThat(p.dnat.published).extracting(PublishedPorts.Published::container).doesNotContain(container);
     }
 
     @Test
@@ -359,7 +360,7 @@ class NetworkLifecycleTest {
                 "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0), binding(6, 443, 0, 0),
                         binding(17, 53, 0, 0)))));
         assertThat(ok.has("Err")).as("%s", ok).isFalse();
-        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping).containsExactly(
+        assertThat(p.dnat.published).extracting(PublishedPorts.Published::mapping).containsExactly(
                 new PortMapping(PortMapping.Protocol.TCP, null, 40001, 80), new PortMapping(PortMapping.Protocol.TCP, null, 40002, 443),
                 new PortMapping(PortMapping.Protocol.UDP, null, 40000, 53));
         JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP));
@@ -370,14 +371,14 @@ class NetworkLifecycleTest {
         JsonNode next = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
                 "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0)))));
         assertThat(next.has("Err")).as("%s", next).isFalse();
-        assertThat(p.firewall.published).extracting(HostFirewall.Published::mapping)
+        assertThat(p.dnat.published).extracting(PublishedPorts.Published::mapping)
                 .contains(new PortMapping(PortMapping.Protocol.TCP, null, 40003, 80));
         p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2));
         JsonNode full = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", ep2,
                 "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 0, 0), binding(6, 81, 0, 0)))));
         assertThat(full.get("Err").asText()).contains("no host port of 40000-40003/tcp is free for container port 81")
                 .contains("-p HOSTPORT:81");
-        assertThat(p.firewall.published).extracting(HostFirewall.Published::container).containsOnly(Ip4.parse("10.5.72.2"));
+        assertThat(p.dnat.published).extracting(PublishedPorts.Published::container).containsOnly(Ip4.parse("10.5.72.2"));
     }
 
     @Test
@@ -385,11 +386,11 @@ class NetworkLifecycleTest {
         p.requestPool();
         p.createNetwork(NET, Map.of());
         endpointJoined(NET, EP, "10.5.72.2/24");
-        p.firewall.failOnHostPort = 9090;
+        p.dnat.failOnHostPort = 9090;
         JsonNode r = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
                 "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 8080, 8080), binding(6, 90, 9090, 9090)))));
         assertThat(r.get("Err").asText()).contains("xtables lock");
-        assertThat(p.firewall.published).as("8080 was added, then taken back").isEmpty();
+        assertThat(p.dnat.published).as("8080 was added, then taken back").isEmpty();
         JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP));
         assertThat(info.get("Value").has("PublishedPorts")).isFalse();
     }
@@ -404,6 +405,7 @@ class NetworkLifecycleTest {
         assertThat(p.stateFileExists("endpoints", EP)).isFalse();
         assertThat(p.host.links).isEmpty();
         assertThat(p.firewall.forwardedBridges).isEmpty();
+        assertThat(p.dnat.loopbackBridges).isEmpty();
     }
 
     @Test

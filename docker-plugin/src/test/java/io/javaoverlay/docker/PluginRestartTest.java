@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.docker.host.PublishedPorts;
 
 /**
  * The plugin restarted over the same state directory: dockerd replays nothing, so everything
@@ -56,10 +56,10 @@ class PluginRestartTest {
 
     @Test
     void existingNetworksKeepWorkingAfterARestart() {
-        p.firewall.published.clear();
+        p.dnat.published.clear();
         p.restart();
-        assertThat(p.firewall.published).as("DNAT rules rebuilt from state")
-                .extracting(HostFirewall.Published::container).containsExactly(Ip4.parse("10.5.72.2"));
+        assertThat(p.dnat.published).as("DNAT rules rebuilt from state")
+                .extracting(PublishedPorts.Published::container).containsExactly(Ip4.parse("10.5.72.2"));
         assertThat(p.host.links).containsKey(vethHost(EP));
 
         String ep2 = id("ep2");
@@ -74,7 +74,7 @@ class PluginRestartTest {
         p.plugin.close();
         p.host.killSandbox(vethHost(EP));
         p.startPlugin();
-        assertThat(p.firewall.published).as("its published ports are gone").isEmpty();
+        assertThat(p.dnat.published).as("its published ports are gone").isEmpty();
         // dockerd's own cleanup then deletes it, which must succeed
         JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP));
         assertThat(info.get("Value").has("PublishedPorts")).isFalse();

@@ -32,9 +32,10 @@ import io.javaoverlay.docker.api.NetworkDriverMessages.NetworkRequest;
 import io.javaoverlay.docker.api.NetworkDriverMessages.ProgramExternalConnectivityRequest;
 import io.javaoverlay.docker.api.NetworkDriverMessages.StaticRoute;
 import io.javaoverlay.docker.api.PluginMessages.Empty;
-import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.docker.host.HostPorts;
+import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
@@ -62,16 +63,18 @@ public final class NetworkDriver {
     private final StateStore state;
     private final HostLease lease;
     private final HostAttachment host;
-    private final HostFirewall firewall;
+    private final BridgeFirewall firewall;
+    private final PublishedPorts published;
     private final HostPorts ports;
     private final String bridge;
 
-    public NetworkDriver(StateStore state, HostLease lease, HostAttachment host, HostFirewall firewall, HostPorts ports,
-            String bridge) {
+    public NetworkDriver(StateStore state, HostLease lease, HostAttachment host, BridgeFirewall firewall, PublishedPorts published,
+            HostPorts ports, String bridge) {
         this.state = state;
         this.lease = lease;
         this.host = host;
         this.firewall = firewall;
+        this.published = published;
         this.ports = ports;
         this.bridge = bridge;
     }
@@ -121,6 +124,7 @@ public final class NetworkDriver {
         NetworkState network = new NetworkState(id, subnet, env.gateway().ip(), env.network(), mtu, options.internal(), bridge);
         host.ensureBridge(bridge, env.gateway(), env.mtu());
         firewall.ensureForwarding(bridge);
+        published.ensureLoopback(bridge);
         state.save(network);
         LOG.info("network {} created: {} gateway {} mtu {}{}", shortId(id), subnet, network.gateway(), mtu,
                 network.internal() ? " internal" : "");
@@ -252,12 +256,12 @@ public final class NetworkDriver {
         List<PortMapping> done = new ArrayList<>();
         try {
             for (PortMapping m : chosen) {
-                firewall.publish(ep.address().ip(), m, owner(ep));
+                published.publish(ep.address().ip(), m, owner(ep));
                 done.add(m);
             }
         } catch (RuntimeException e) {
             for (PortMapping m : done) {
-                firewall.unpublish(ep.address().ip(), m, owner(ep));
+                published.unpublish(ep.address().ip(), m, owner(ep));
             }
             throw e;
         }
@@ -288,7 +292,8 @@ public final class NetworkDriver {
      */
     private void removeIdleHostSetup() {
         try {
-            firewall.removeAll();
+            published.removeAll();
+            firewall.removeForwarding();
             if (host.bridgePorts(bridge).isEmpty() && host.deleteHostLink(bridge)) {
                 LOG.info("bridge {} removed (no network and no container uses it)", bridge);
             }
@@ -310,7 +315,7 @@ public final class NetworkDriver {
             return;
         }
         for (PortMapping m : ep.ports()) {
-            firewall.unpublish(ep.address().ip(), m, owner(ep));
+            published.unpublish(ep.address().ip(), m, owner(ep));
         }
         state.save(ep.withPorts(List.of()));
     }

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
-import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
+import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
 import io.javaoverlay.docker.state.StateStore;
@@ -44,14 +45,17 @@ public final class Reconciler {
     private final StateStore state;
     private final HostLease lease;
     private final HostAttachment host;
-    private final HostFirewall firewall;
+    private final BridgeFirewall firewall;
+    private final PublishedPorts publishedPorts;
     private final String bridge;
 
-    public Reconciler(StateStore state, HostLease lease, HostAttachment host, HostFirewall firewall, String bridge) {
+    public Reconciler(StateStore state, HostLease lease, HostAttachment host, BridgeFirewall firewall, PublishedPorts publishedPorts,
+            String bridge) {
         this.state = state;
         this.lease = lease;
         this.host = host;
         this.firewall = firewall;
+        this.publishedPorts = publishedPorts;
         this.bridge = bridge;
     }
 
@@ -72,7 +76,7 @@ public final class Reconciler {
         }
 
         Set<String> ours = new HashSet<>();
-        List<HostFirewall.Published> published = new ArrayList<>();
+        List<PublishedPorts.Published> published = new ArrayList<>();
         for (EndpointState ep : state.endpoints()) {
             if (state.network(ep.networkId()).isEmpty()) {
                 LOG.info("forgetting endpoint {} of deleted network {}", NetworkDriver.shortId(ep.id()),
@@ -96,7 +100,7 @@ public final class Reconciler {
             }
             if (ep.joined()) {
                 ours.add(ep.hostVeth());
-                ep.ports().forEach(m -> published.add(new HostFirewall.Published(ep.address().ip(), m, NetworkDriver.owner(ep))));
+                ep.ports().forEach(m -> published.add(new PublishedPorts.Published(ep.address().ip(), m, NetworkDriver.owner(ep))));
             }
         }
 
@@ -108,10 +112,12 @@ public final class Reconciler {
 
         if (!state.networks().isEmpty()) {
             firewall.ensureForwarding(bridge);
-            firewall.syncPublished(published);
+            publishedPorts.ensureLoopback(bridge);
+            publishedPorts.syncPublished(published);
         } else {
             // a plugin stopped between its last network's deletion and its cleanup
-            firewall.removeAll();
+            publishedPorts.removeAll();
+            firewall.removeForwarding();
         }
         LOG.info("reconciled: {} networks, {} endpoints ({} joined), {} published ports", state.networks().size(),
                 state.endpoints().size(), ours.size(), published.size());

@@ -31,7 +31,7 @@ import io.javaoverlay.core.netlink.NetlinkSocket;
  *     replies of the host's own DNATed connections (ESTABLISHED) pass.
  * </ol>
  *
- * The DNAT jump from OUTPUT then covers loopback destinations too ({@link IptablesFirewall}).
+ * The DNAT jump from OUTPUT then covers loopback destinations too ({@link IptablesPublishedPorts}).
  */
 public final class LoopbackPorts {
 

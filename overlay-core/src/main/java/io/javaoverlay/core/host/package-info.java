@@ -12,5 +12,12 @@
  *
  * <p>Two kinds of veth pair: a CNI pod's peer is created directly in the pod's namespace; a Docker
  * container's peer stays in the host namespace, named, for dockerd to move into the sandbox.
+ *
+ * <p>The bridge's forward and masquerade policy is here too ({@link io.javaoverlay.core.host.BridgeFirewall},
+ * {@link io.javaoverlay.core.host.IptablesBridgeFirewall}): forwarding in and out of the bridge
+ * ahead of a DROP policy (the Docker face asks for it), and masquerading the bridge's subnet
+ * leaving the overlay (the CNI face's {@code ipMasq}). What only one face has stays with it: the
+ * Docker face's DNAT for published ports and its loopback guard. The agent's flannel chains
+ * ({@code core.firewall}) are flannel's, for the whole network, and stay apart.
  */
 package io.javaoverlay.core.host;

@@ -8,69 +8,47 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.firewall.Iptables;
 import io.javaoverlay.core.firewall.Rule;
-import io.javaoverlay.core.firewall.RuleChain;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.state.PortMapping;
 
 /**
- * {@link HostFirewall} with iptables, in chains of our own so they can be listed, checked and
- * removed without touching Docker's:
+ * {@link PublishedPorts} with iptables, in a chain of our own so it can be listed, checked and
+ * removed without touching Docker's: {@code nat JAVAOVERLAY-DNAT}, jumped to from PREROUTING
+ * (traffic arriving for a local address) and OUTPUT (the host's own connections to its
+ * addresses, 127.0.0.1 included): one DNAT rule per published port. Loopback needs more:
+ * {@link LoopbackPorts}.
  *
- * <ul>
- * <li>{@code filter JAVAOVERLAY-FWD}, jumped to first from FORWARD: accept everything in and out
- *     of the bridge (containers to the overlay, published ports, replies).
- * <li>{@code nat JAVAOVERLAY-DNAT}, jumped to from PREROUTING (traffic arriving for a local
- *     address) and OUTPUT (the host's own connections to its addresses, 127.0.0.1 included):
- *     one DNAT rule per published port. Loopback needs more: {@link LoopbackPorts}.
- * </ul>
- *
- * DNAT rules change one at a time as containers come and go (a rewrite of the whole chain
+ * <p>DNAT rules change one at a time as containers come and go (a rewrite of the whole chain
  * would drop other containers' traffic for a moment); the whole chain is compared and rebuilt
  * only at start.
  */
-public final class IptablesFirewall implements HostFirewall {
+public final class IptablesPublishedPorts implements PublishedPorts {
 
-    private static final Logger LOG = LoggerFactory.getLogger(IptablesFirewall.class);
+    private static final Logger LOG = LoggerFactory.getLogger(IptablesPublishedPorts.class);
 
-    public static final String FORWARD_CHAIN = "JAVAOVERLAY-FWD";
     public static final String DNAT_CHAIN = "JAVAOVERLAY-DNAT";
-    static final String FORWARD_COMMENT = "javaoverlay docker forward";
     static final String DNAT_COMMENT = "javaoverlay published ports";
 
     private final Iptables iptables;
-    private final RuleChain forward;
     private final LoopbackPorts loopback;
-    /** The plugin's bridge (or the last one {@link #ensureForwarding} saw), whose route_localnet {@link #removeAll} turns off. */
+    /** The plugin's bridge (or the last one {@link #ensureLoopback} saw), whose route_localnet {@link #removeAll} turns off. */
     private volatile String bridge;
 
-    public IptablesFirewall(Iptables iptables, String bridge) {
+    public IptablesPublishedPorts(Iptables iptables, String bridge) {
         this.iptables = iptables;
         this.bridge = bridge;
-        this.forward = new RuleChain(iptables, "filter", "FORWARD", FORWARD_CHAIN, FORWARD_COMMENT);
         this.loopback = new LoopbackPorts(iptables);
     }
 
     @Override
-    public void ensureForwarding(String bridge) {
+    public void ensureLoopback(String bridge) {
         this.bridge = bridge;
-        if (forward.ensure(forwardRules(bridge))) {
-            LOG.info("forwarding for bridge {} allowed in filter {}", bridge, FORWARD_CHAIN);
-        }
         loopback.ensure(bridge);
-    }
-
-    static List<Rule> forwardRules(String bridge) {
-        return List.of(
-                Rule.of("filter", FORWARD_CHAIN, "-i", bridge, "-m", "comment", "--comment", FORWARD_COMMENT, "-j", "ACCEPT"),
-                Rule.of("filter", FORWARD_CHAIN, "-o", bridge, "-m", "comment", "--comment", FORWARD_COMMENT, "-j", "ACCEPT"));
     }
 
     @Override
     public void removeAll() {
         loopback.remove(bridge);
-        if (iptables.chainExists("filter", FORWARD_CHAIN)) {
-            forward.remove();
-        }
         // iptables -C on a jump to a chain that does not exist is an error, not "no such rule"
         if (iptables.chainExists("nat", DNAT_CHAIN)) {
             for (Rule jump : dnatJumps()) {

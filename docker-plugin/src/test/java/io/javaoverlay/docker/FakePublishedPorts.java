@@ -6,25 +6,25 @@ import java.util.List;
 import java.util.Set;
 
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.docker.host.HostFirewall;
+import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.state.PortMapping;
 
-/** Records the rules the driver wants. Test sources only. */
-final class FakeFirewall implements HostFirewall {
+/** Records the published ports the driver wants. Test sources only. */
+final class FakePublishedPorts implements PublishedPorts {
 
-    final Set<String> forwardedBridges = new LinkedHashSet<>();
+    final Set<String> loopbackBridges = new LinkedHashSet<>();
     final List<Published> published = new ArrayList<>();
     /** A host port whose publish fails (to test rollback); 0 for none. */
     int failOnHostPort;
 
     @Override
-    public synchronized void ensureForwarding(String bridge) {
-        forwardedBridges.add(bridge);
+    public synchronized void ensureLoopback(String bridge) {
+        loopbackBridges.add(bridge);
     }
 
     @Override
     public synchronized void removeAll() {
-        forwardedBridges.clear();
+        loopbackBridges.clear();
         published.clear();
     }
 

@@ -6,16 +6,17 @@ import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.state.PortMapping;
 
 /**
- * The plugin's iptables rules in the host's namespace: forwarding for the bridge (dockerd sets
- * the FORWARD policy to DROP) and DNAT for published ports (dockerd leaves {@code -p} to a
- * driver that returns its own gateway).
+ * The Docker face's own iptables rules in the host's namespace: DNAT for published ports
+ * (dockerd leaves {@code -p} to a driver that returns its own gateway), on the host's loopback
+ * too. Forwarding for the bridge is the host layer's
+ * ({@link io.javaoverlay.core.host.BridgeFirewall}), shared with the CNI face.
  */
-public interface HostFirewall {
+public interface PublishedPorts {
 
-    /** Lets traffic to and from {@code bridge} through the FORWARD chain, ahead of Docker's rules. */
-    void ensureForwarding(String bridge);
+    /** Makes published ports answer on the host's loopback through {@code bridge} ({@link LoopbackPorts}). */
+    void ensureLoopback(String bridge);
 
-    /** Removes every rule and chain of ours (when the last network goes). */
+    /** Removes every rule and chain of ours for published ports (when the last network goes). */
     void removeAll();
 
     /** Adds the DNAT rule for one mapping to {@code container}; present already is fine. */

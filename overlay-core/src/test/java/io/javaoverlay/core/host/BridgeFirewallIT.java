@@ -1,0 +1,101 @@
+package io.javaoverlay.core.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.javaoverlay.core.firewall.Iptables;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.testkit.Requirements;
+import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestNetwork;
+
+/**
+ * The bridge's forward and masquerade policy against the real iptables, each test in a fresh
+ * network namespace (its chains live there, nothing touches the machine's own), read back with
+ * {@code iptables -S} independently of the code under test.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BridgeFirewallIT {
+
+    private static final Ip4Net OVERLAY = Ip4Net.parse("10.5.0.0/16");
+    private static final Ip4Net LEASE = Ip4Net.parse("10.5.72.0/24");
+
+    @RegisterExtension
+    final TestNetwork net = TestNetwork.namespacesOnly();
+
+    private TestNamespace host;
+    private BridgeFirewall firewall;
+
+    @BeforeEach
+    void host() {
+        Requirements.check().root().command("iptables", "iptables").orAbort();
+        host = net.createNamespace("bfw");
+        firewall = new IptablesBridgeFirewall(new Iptables(host.wrap(List.of())));
+    }
+
+    private List<String> rules(String table, String chain) {
+        return host.execOk("iptables", "-t", table, "-S", chain).lines().toList();
+    }
+
+    @Test
+    void forwardingForTheBridgeComesBeforeADropPolicyAndGoesWithoutTouchingOthersRules() {
+        // what dockerd leaves: policy DROP and rules of its own
+        host.execOk("iptables", "-P", "FORWARD", "DROP");
+        host.execOk("iptables", "-A", "FORWARD", "-o", "docker0", "-j", "ACCEPT");
+
+        firewall.ensureForwarding("cni0");
+        firewall.ensureForwarding("cni0");
+
+        assertThat(rules("filter", "JAVAOVERLAY-FWD")).containsExactly("-N JAVAOVERLAY-FWD",
+                "-A JAVAOVERLAY-FWD -i cni0 -m comment --comment \"javaoverlay docker forward\" -j ACCEPT",
+                "-A JAVAOVERLAY-FWD -o cni0 -m comment --comment \"javaoverlay docker forward\" -j ACCEPT");
+        assertThat(rules("filter", "FORWARD")).as("one jump, first").containsExactly("-P FORWARD DROP",
+                "-A FORWARD -m comment --comment \"javaoverlay docker forward\" -j JAVAOVERLAY-FWD",
+                "-A FORWARD -o docker0 -j ACCEPT");
+
+        firewall.removeForwarding();
+        firewall.removeForwarding();
+
+        assertThat(host.exec("iptables", "-S", "JAVAOVERLAY-FWD").ok()).as("the chain is gone").isFalse();
+        assertThat(rules("filter", "FORWARD")).containsExactly("-P FORWARD DROP", "-A FORWARD -o docker0 -j ACCEPT");
+    }
+
+    @Test
+    void aBridgeRenamedRewritesTheOneForwardChain() {
+        firewall.ensureForwarding("cni0");
+        firewall.ensureForwarding("jo1");
+        assertThat(rules("filter", "JAVAOVERLAY-FWD")).hasSize(3).allMatch(r -> !r.contains("cni0"))
+                .anyMatch(r -> r.contains("-i jo1"));
+    }
+
+    @Test
+    void theMasqueradeChainKeepsOverlayTrafficAndIsCheckedAndRepaired() {
+        String chain = IptablesBridgeFirewall.masqueradeChain("podnet");
+        assertThat(firewall.isMasqueraded("podnet", OVERLAY, LEASE)).as("nothing yet").isFalse();
+
+        firewall.ensureMasquerade("podnet", OVERLAY, LEASE);
+        firewall.ensureMasquerade("podnet", OVERLAY, LEASE);
+
+        assertThat(rules("nat", chain)).containsExactly("-N " + chain,
+                "-A " + chain + " -s 10.5.72.0/24 -d 10.5.0.0/16 -m comment --comment \"javaoverlay cni podnet\" -j RETURN",
+                "-A " + chain + " -s 10.5.72.0/24 ! -d 224.0.0.0/4 -m comment --comment \"javaoverlay cni podnet\" -j MASQUERADE");
+        assertThat(rules("nat", "POSTROUTING")).containsExactly("-P POSTROUTING ACCEPT",
+                "-A POSTROUTING -m comment --comment \"javaoverlay cni podnet\" -j " + chain);
+        assertThat(firewall.isMasqueraded("podnet", OVERLAY, LEASE)).isTrue();
+        assertThat(firewall.isMasqueraded("podnet", OVERLAY, Ip4Net.parse("10.5.73.0/24"))).as("another lease").isFalse();
+        assertThat(firewall.isMasqueraded("other", OVERLAY, LEASE)).as("another network").isFalse();
+
+        host.execOk("iptables", "-t", "nat", "-F", chain);
+        assertThat(firewall.isMasqueraded("podnet", OVERLAY, LEASE)).as("flushed by hand").isFalse();
+        firewall.ensureMasquerade("podnet", OVERLAY, LEASE);
+        assertThat(firewall.isMasqueraded("podnet", OVERLAY, LEASE)).isTrue();
+        assertThat(rules("nat", chain)).hasSize(3);
+    }
+}
