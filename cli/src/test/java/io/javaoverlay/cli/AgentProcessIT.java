@@ -331,7 +331,11 @@ class AgentProcessIT {
             }
             took[i] = System.nanoTime() - t0;
             // the agent logs each peer as its event loop hands it to the backend: that instant, without our HTTP polling
-            String line = watcher.log().lines().filter(l -> l.contains("peer added: " + subnet)).findFirst().orElseThrow();
+            // (the line may reach the log file a moment after /peers shows the peer)
+            String line = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> watcher.log().lines().filter(l -> l.contains("peer added: " + subnet)).findFirst(),
+                            java.util.Optional::isPresent)
+                    .orElseThrow();
             logged[i] = java.time.OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant().toEpochMilli() - wall0;
         }
         java.util.Arrays.sort(took);
