@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.sandbox.Commands;
 
 /**
  * Attaches a container (a namespace) to each host exactly as a container runtime would: it runs
@@ -28,7 +29,7 @@ final class Containers {
 
     static void attach(Sandbox sandbox, Path launcher, DemoHost h) {
         h.containerNs = sandbox.createNamespace(h.name + "c1");
-        Command.Result r = Command.run(List.of("ip", "netns", "exec", h.ns, launcher.toString()),
+        Commands.Result r = Command.run(List.of("ip", "netns", "exec", h.ns, launcher.toString()),
                 env("ADD", launcher, h), config(h), Duration.ofSeconds(60));
         if (!r.ok()) {
             throw new DemoException("the CNI plugin could not attach a container to " + h.name + " (exit " + r.exitCode() + "): "

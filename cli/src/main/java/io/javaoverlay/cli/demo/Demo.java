@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.sandbox.Commands;
 
 /**
  * {@code javaoverlay demo}: a complete overlay on one machine, without any infrastructure.
@@ -139,7 +140,7 @@ public final class Demo {
     private void showStatus(DemoHost h) {
         List<String> cmd = statusCommand(h);
         progress.step("what " + h.name + "'s agent reports: " + String.join(" ", cmd.subList(4, cmd.size())));
-        Command.Result r = Command.run(cmd, Duration.ofSeconds(60));
+        Commands.Result r = Command.run(cmd, Duration.ofSeconds(60));
         for (String line : (r.stdout() + r.stderr()).strip().split("\n")) {
             progress.note(line);
         }

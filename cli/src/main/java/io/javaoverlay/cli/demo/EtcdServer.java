@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.javaoverlay.core.lease.EtcdServerCommand;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.sandbox.Commands;
 
 /**
  * A private, single-member etcd for {@code demo --store etcd}: it runs inside the underlay
@@ -35,7 +36,7 @@ final class EtcdServer {
     static void putConfig(Sandbox sandbox, Path launcher, String hostNs, String endpoint, String config, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Command.Result r = Command.run(List.of("ip", "netns", "exec", hostNs, launcher.toString(), "config", "set",
+            Commands.Result r = Command.run(List.of("ip", "netns", "exec", hostNs, launcher.toString(), "config", "set",
                     "--etcd-endpoints", endpoint, config), Duration.ofSeconds(60));
             if (r.ok()) {
                 return;

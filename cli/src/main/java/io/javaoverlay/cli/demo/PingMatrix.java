@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.javaoverlay.core.sandbox.Commands;
 
 /**
  * Pings every container from every other container, across hosts, and renders the result as a
@@ -71,7 +72,7 @@ final class PingMatrix {
     }
 
     private static Cell ping(DemoHost from, DemoHost to, int count) {
-        Command.Result r = Command.run(List.of("ip", "netns", "exec", from.containerNs, "ping", "-n", "-q",
+        Commands.Result r = Command.run(List.of("ip", "netns", "exec", from.containerNs, "ping", "-n", "-q",
                 "-c", Integer.toString(count), "-i", "0.2", "-W", "1", to.containerIp.toString()), Duration.ofSeconds(30));
         Matcher rec = RECEIVED.matcher(r.stdout());
         int received = rec.find() ? Integer.parseInt(rec.group(2)) : 0;

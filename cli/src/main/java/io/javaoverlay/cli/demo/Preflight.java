@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.sandbox.Commands;
 
 /** What the demo needs before it creates anything, each with the way to get it. */
 final class Preflight {
@@ -15,7 +16,7 @@ final class Preflight {
 
     static void check(DemoOptions o) {
         List<String> missing = new ArrayList<>();
-        Command.Result id = Command.run(List.of("id", "-u"), Duration.ofSeconds(10));
+        Commands.Result id = Command.run(List.of("id", "-u"), Duration.ofSeconds(10));
         if (!id.ok() || !id.stdout().strip().equals("0")) {
             missing.add("root: the demo creates network namespaces (run it as root, e.g. with sudo)");
         }

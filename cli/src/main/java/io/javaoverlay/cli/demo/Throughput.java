@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.sandbox.Commands;
 
 /**
  * A short TCP throughput check with iperf3: container to container across the overlay, and the
@@ -29,7 +30,7 @@ final class Throughput {
                 List.of("iperf3", "-s", "-1", "-p", Integer.toString(PORT)), Map.of(),
                 sandbox.dir().resolve("iperf3-" + label.replace(' ', '-') + ".log"));
         try {
-            Command.Result r;
+            Commands.Result r;
             JsonNode json = null;
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             do {

@@ -119,9 +119,10 @@ class DemoIT {
             assertThat(metrics).contains("javaoverlay_ready 1.0").contains("javaoverlay_peers 1.0")
                     .containsPattern("javaoverlay_lease_info\\{backend=\"vxlan\",public_ip=\"10\\.[\\d.]+\",subnet=\"10\\.244\\.\\d+\\.0/24\"} 1\\.0")
                     .contains("# TYPE javaoverlay_lease_renewals_total counter");
-            // and `javaoverlay status --json` as an operator on that host would run it
+            // and `javaoverlay status --json` as an operator on that host would run it (with more than the
+            // default 1 s to connect: a fresh JVM on a loaded CI machine once took longer)
             ExecResult status = Exec.run(List.of("ip", "netns", "exec", h1, DemoRun.launcher().toString(), "status", "--json",
-                    "--healthz-port", "8471"), Map.of(), null, Duration.ofSeconds(60));
+                    "--healthz-port", "8471", "--timeout", "10"), Map.of(), null, Duration.ofSeconds(60));
             assertThat(status.exitCode()).as(status.describe()).isEqualTo(0);
             JsonNode json = new ObjectMapper().readTree(status.stdout());
             assertThat(json.path("Agent").path("Ready").asBoolean()).isTrue();
