@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.javaoverlay.core.sandbox.Commands;
+import io.javaoverlay.core.process.Commands;
 
 /** Runs commands for tests with a timeout, capturing stdout and stderr ({@link Commands}; a failure to run one fails the test). */
 public final class Exec {

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import io.javaoverlay.core.sandbox.ProcessTrees;
+import io.javaoverlay.core.process.ProcessTrees;
 
 /**
  * A long-running process a test started inside a namespace (an agent, etcd, iperf3 -s ...).

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import io.javaoverlay.core.sandbox.Commands;
+import io.javaoverlay.core.process.Commands;
 
 /**
  * The demo's way to run a short command: {@link Commands} without the agent's and the CNI

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.core.sandbox.Commands;
+import io.javaoverlay.core.process.Commands;
 
 /**
  * Attaches a container (a namespace) to each host exactly as a container runtime would: it runs

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.javaoverlay.core.config.BackendType;
-import io.javaoverlay.core.sandbox.Commands;
+import io.javaoverlay.core.process.Commands;
 
 /**
  * {@code javaoverlay demo}: a complete overlay on one machine, without any infrastructure.

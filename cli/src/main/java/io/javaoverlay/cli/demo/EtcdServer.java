@@ -7,7 +7,7 @@ import java.util.Map;
 
 import io.javaoverlay.core.lease.EtcdServerCommand;
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.core.sandbox.Commands;
+import io.javaoverlay.core.process.Commands;
 
 /**
  * A private, single-member etcd for {@code demo --store etcd}: it runs inside the underlay

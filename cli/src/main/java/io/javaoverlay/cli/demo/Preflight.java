@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.javaoverlay.core.config.BackendType;
-import io.javaoverlay.core.sandbox.Commands;
+import io.javaoverlay.core.process.Commands;
 
 /** What the demo needs before it creates anything, each with the way to get it. */
 final class Preflight {

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.javaoverlay.core.sandbox.Namespaces;
-import io.javaoverlay.core.sandbox.ProcessTrees;
+import io.javaoverlay.core.process.ProcessTrees;
 import io.javaoverlay.core.sandbox.SandboxException;
 
 /**

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.core.sandbox.Commands;
+import io.javaoverlay.core.process.Commands;
 
 /**
  * A short TCP throughput check with iperf3: container to container across the overlay, and the

@@ -1,6 +1,5 @@
 package io.javaoverlay.core.sandbox;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,10 +7,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
-import io.javaoverlay.core.firewall.ToolProcess;
+import io.javaoverlay.core.process.Commands;
+import io.javaoverlay.core.process.ProcessTrees;
 
 /**
  * The network namespaces of one run, each named {@code PREFIX-suffix} with the run's random
@@ -117,12 +118,12 @@ public final class Namespaces {
                 continue;
             }
             try {
-                ToolProcess.Result r = ToolProcess.run(List.of("ip", "netns", "del", ns), null, IP_TIMEOUT);
-                if (r.status() != 0 && Files.exists(path)) {
-                    problems.add("ip netns del " + ns + " exited " + r.status() + ": " + r.stderr().strip());
+                Commands.Result r = Commands.run(List.of("ip", "netns", "del", ns), Map.of(), List.of(), null, IP_TIMEOUT);
+                if (!r.ok() && Files.exists(path)) {
+                    problems.add(r.describe());
                 }
-            } catch (IOException e) {
-                problems.add("ip netns del " + ns + ": " + e.getMessage());
+            } catch (Commands.CommandException e) {
+                problems.add(e.getMessage());
             }
         }
         return problems;
@@ -134,12 +135,13 @@ public final class Namespaces {
         }
         List<Long> pids = new ArrayList<>();
         try {
-            for (String p : ToolProcess.run(List.of("ip", "netns", "pids", ns), null, IP_TIMEOUT).stdout().split("\\s+")) {
+            for (String p : Commands.run(List.of("ip", "netns", "pids", ns), Map.of(), List.of(), null, IP_TIMEOUT).stdout()
+                    .split("\\s+")) {
                 if (!p.isBlank()) {
                     pids.add(Long.parseLong(p.strip()));
                 }
             }
-        } catch (IOException | NumberFormatException e) {
+        } catch (Commands.CommandException | NumberFormatException e) {
             problems.add("cannot list the processes inside " + ns + ": " + e.getMessage());
             return;
         }
@@ -163,16 +165,14 @@ public final class Namespaces {
     }
 
     private static void run(List<String> command, String stdin) {
-        ToolProcess.Result r;
+        Commands.Result r;
         try {
-            r = ToolProcess.run(command, stdin, IP_TIMEOUT);
-        } catch (IOException e) {
-            throw new SandboxException("`" + String.join(" ", command) + "`: " + e.getMessage());
+            r = Commands.run(command, Map.of(), List.of(), stdin, IP_TIMEOUT);
+        } catch (Commands.CommandException e) {
+            throw new SandboxException(e.getMessage());
         }
-        if (r.status() != 0) {
-            String err = r.stderr().isBlank() ? r.stdout() : r.stderr();
-            throw new SandboxException("`" + String.join(" ", command) + "` exited " + r.status()
-                    + (err.isBlank() ? "" : ": " + err.strip()) + (stdin == null ? "" : " (commands: " + stdin.strip().replace('\n', ';') + ")"));
+        if (!r.ok()) {
+            throw new SandboxException(r.describe() + (stdin == null ? "" : " (commands: " + stdin.strip().replace('\n', ';') + ")"));
         }
     }
 }

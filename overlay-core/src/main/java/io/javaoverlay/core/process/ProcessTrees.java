@@ -1,4 +1,4 @@
-package io.javaoverlay.core.sandbox;
+package io.javaoverlay.core.process;
 
 import java.time.Duration;
 import java.util.ArrayList;
