@@ -121,6 +121,8 @@ class DualStackHostGwIT {
         String table = cluster.host(1).execOk(OverlayCluster.launcher().toString(), "status", "--no-probe", "--healthz-port",
                 Integer.toString(OverlayCluster.HEALTHZ_PORT), "--subnet-file", cluster.subnetFile(1).toString());
         assertThat(table).contains("lease IPv6: " + cluster.subnetEnv(1).ipv6Lease().orElseThrow() + "  public IPv6 " + underlay6(1));
+        assertThat(cluster.agentHttp(1, "/metrics")).contains("javaoverlay_lease_ipv6_info{public_ip=\"" + underlay6(1) + "\",subnet=\""
+                + cluster.subnetEnv(1).ipv6Lease().orElseThrow() + "\"} 1.0");
     }
 
     @Test

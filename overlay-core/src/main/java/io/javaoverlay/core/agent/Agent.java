@@ -184,6 +184,7 @@ public final class Agent {
             LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(), lease.expiration()
                     .map(Instant::toString).orElse(lease.reservation() ? "never: a reservation" : "never: assigned by " + store.describe()));
             OverlayMetrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
+            OverlayMetrics.leaseIpv6(lease.ipv6Subnet().map(Object::toString), publicIpv6);
             own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu(), lease.ipv6Subnet(),
                     publicIpv6);
 

@@ -34,6 +34,10 @@ public final class OverlayMetrics {
     private static final Gauge LEASE = Gauge.builder().name("javaoverlay_lease_info")
             .help("the lease this host holds (value 1), by subnet, public IP and backend")
             .labelNames("subnet", "public_ip", "backend").register(REGISTRY);
+    private static final Gauge LEASE_IPV6 = Gauge.builder().name("javaoverlay_lease_ipv6_info")
+            .help("the IPv6 half of this host's dual-stack lease (value 1), by IPv6 subnet and public IPv6 address;"
+                    + " no series without one")
+            .labelNames("subnet", "public_ip").register(REGISTRY);
     private static final Gauge LEASE_EXPIRY = Gauge.builder().name("javaoverlay_lease_expiry_timestamp_seconds")
             .help("when this host's lease expires unless renewed (Unix time); 0 for a reservation that never expires")
             .register(REGISTRY);
@@ -115,9 +119,18 @@ public final class OverlayMetrics {
 
     public static void leaseAcquired(String subnet, String publicIp, String backend, Optional<Instant> expiry) {
         LEASE.clear();
+        LEASE_IPV6.clear();
         LEASE.labelValues(subnet, publicIp, backend).set(1);
         LEASE_ACQUIRED.inc();
         expiry(expiry);
+    }
+
+    /** The IPv6 half of the lease just acquired ({@link #leaseAcquired}), when it is dual-stack. */
+    public static void leaseIpv6(Optional<String> subnet, Optional<String> publicIp) {
+        LEASE_IPV6.clear();
+        if (subnet.isPresent() && publicIp.isPresent()) {
+            LEASE_IPV6.labelValues(subnet.get(), publicIp.get()).set(1);
+        }
     }
 
     public static void leaseRenewed(Optional<Instant> expiry) {
@@ -132,6 +145,7 @@ public final class OverlayMetrics {
     public static void leaseLost() {
         LEASE_LOST.inc();
         LEASE.clear();
+        LEASE_IPV6.clear();
         READY.set(0);
     }
 

@@ -62,7 +62,17 @@ class OverlayMetricsTest {
         assertThat(scrape()).doesNotContain("subnet=\"10.244.7.0/24\"");
         assertThat(value("javaoverlay_lease_expiry_timestamp_seconds")).isZero();
 
+        // a dual-stack lease adds its IPv6 half as a series of its own; the IPv4 series keeps its labels
+        OverlayMetrics.leaseIpv6(Optional.of("fc00:5:0:3a::/64"), Optional.of("fd00:e2e::2"));
+        assertThat(value("javaoverlay_lease_ipv6_info{public_ip=\"fd00:e2e::2\",subnet=\"fc00:5:0:3a::/64\"}")).isEqualTo(1);
+        assertThat(value("javaoverlay_lease_info{backend=\"vxlan\",public_ip=\"192.0.2.7\",subnet=\"10.244.9.0/24\"}")).isEqualTo(1);
+        OverlayMetrics.leaseAcquired("10.244.9.0/24", "192.0.2.7", "vxlan", Optional.empty());
+        OverlayMetrics.leaseIpv6(Optional.empty(), Optional.empty());
+        assertThat(scrape()).doesNotContain("javaoverlay_lease_ipv6_info{");
+        OverlayMetrics.leaseIpv6(Optional.of("fc00:5:0:3a::/64"), Optional.of("fd00:e2e::2"));
+
         OverlayMetrics.leaseLost();
+        assertThat(scrape()).doesNotContain("javaoverlay_lease_ipv6_info{");
         assertThat(value("javaoverlay_lease_lost_total")).isEqualTo(lost + 1);
         assertThat(value("javaoverlay_ready")).isZero();
         assertThat(scrape()).doesNotContain("javaoverlay_lease_info{");
