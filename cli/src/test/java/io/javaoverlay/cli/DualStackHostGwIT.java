@@ -36,51 +36,26 @@ class DualStackHostGwIT {
 
     static final String NETWORK6 = "fc00:5::/48";
 
-    // no agent starts by itself: each host gets its IPv6 underlay address first; --ip-masq (which
-    // the cluster gives every agent) is refused with IPv6, so it is turned off again
+    // no agent starts by itself: each host gets its IPv6 underlay address first; this class runs
+    // without --ip-masq (which the cluster gives every agent): DualStackIpMasqIT runs with it
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
             .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
             .withAgentArgs("--ip-masq=false")
             .requiring(r -> r.command("ip6tables", "iptables"));
 
+    static final DualStackHosts hosts = new DualStackHosts(cluster);
+
     static String underlay6(int n) {
-        return "fd00:e2e::" + n;
+        return DualStackHosts.underlay6(n);
     }
 
-    /** A host on the dual-stack underlay with its agent ready, its bridge and containers on both families. */
     static void bringUp(int n) {
-        TestHost h = cluster.host(n);
-        h.ip("-6", "addr", "add", underlay6(n) + "/64", "dev", h.underlayInterface(), "nodad");
-        h.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
-        cluster.startAgent(n);
-        cluster.addContainers(n);
-        SubnetEnv env = cluster.subnetEnv(n);
-        Ip6Net lease6 = env.ipv6Lease().orElseThrow();
-        h.ip("-6", "addr", "add", env.ipv6Subnet().orElseThrow(), "dev", "cni0", "nodad");
-        for (int c = 1; c <= OverlayCluster.CONTAINERS_PER_HOST; c++) {
-            TestNamespace ns = cluster.container(n, c);
-            ns.ip("-6", "addr", "add", containerIp6(lease6, c) + "/" + lease6.prefixLength(), "dev", "eth0", "nodad");
-            ns.ip("-6", "route", "add", "default", "via", gateway6(lease6), "dev", "eth0");
-        }
-        // as the reference CNI bridge plugin does before it returns: wait until IPv6 duplicate address
-        // detection is over on the host's and the containers' links (a link-local address still
-        // tentative holds up neighbour discovery for a second or two)
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-                h.ip("-6", "addr", "show", "tentative").isBlank() && cluster.containers(n).stream()
-                        .allMatch(c -> c.ip("-6", "addr", "show", "tentative").isBlank()));
-    }
-
-    static String gateway6(Ip6Net lease6) {
-        return Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE));
-    }
-
-    static String containerIp6(Ip6Net lease6, int c) {
-        return Ip6Net.format(lease6.address().add(java.math.BigInteger.valueOf(c + 1)));
+        hosts.bringUp(n);
     }
 
     static String containerIp6(int n, int c) {
-        return containerIp6(cluster.subnetEnv(n).ipv6Lease().orElseThrow(), c);
+        return hosts.containerIp6(n, c);
     }
 
     @Test

@@ -66,7 +66,7 @@ public final class NftablesFirewall implements TrafficManager {
         Support s = support();
         List<String> script = new ArrayList<>();
         List<String> tables = nft.tables();
-        // both tables exist from the start, as flanneld's Init makes them (the IPv6 one stays empty)
+        // both tables exist from the start, as flanneld's Init makes them (the IPv6 one stays empty without EnableIPv6)
         for (String table : List.of(IPV4, IPV6)) {
             if (!tables.contains(table)) {
                 LOG.info("nftables table {}: adding it", table);
