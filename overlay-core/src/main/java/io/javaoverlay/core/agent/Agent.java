@@ -167,10 +167,9 @@ public final class Agent {
             }
 
             backendName = config.backendType().flannelName();
-            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm)));
+            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm), publicIpv6));
             Registration reg = backend.register(config);
-            LeaseAttrs attrs = publicIpv6.isPresent() ? reg.attrs(ext.publicIp()).withIpv6(publicIpv6.get(), Optional.empty())
-                    : reg.attrs(ext.publicIp());
+            LeaseAttrs attrs = reg.attrs(ext.publicIp(), publicIpv6); // with PublicIPv6 and BackendV6Data when dual-stack
             publicIp = ext.publicIp();
             Backend owner = backend;
             List<Ip4Net> hostRoutes = hostView().foreignRoutesIn(config.network(), owner::ownsRoute).stream()
@@ -503,7 +502,7 @@ public final class Agent {
         storeEvents.add("VTEP MAC collision: another host published this host's MAC; now publishing "
                 + next.get().backendData().map(Object::toString).orElse("a new one"));
         try {
-            guard.republish(next.get().attrs(publicIp));
+            guard.republish(next.get().attrs(publicIp, own == null ? Optional.empty() : own.publicIpv6()));
         } catch (LeaseException e) {
             LOG.warn("cannot publish the new VTEP MAC yet ({}); the lease guard writes it within seconds", e.getMessage());
         }

@@ -25,7 +25,7 @@ import io.javaoverlay.core.netlink.Sysctl;
 /**
  * What the agent does differently with {@code EnableIPv6}: which set-ups it runs and which it
  * refuses (docs/ipv6.md), this host's {@code PublicIPv6}, and the IPv6 subnet of an earlier
- * subnet file. Dual-stack runs with the host-gw backend; everything not built yet is refused
+ * subnet file. Dual-stack runs with the vxlan and host-gw backends; everything not built yet is refused
  * before anything is changed.
  */
 final class DualStack {
@@ -43,10 +43,11 @@ final class DualStack {
         if (c.ipv6().isEmpty()) {
             return;
         }
-        if (c.backendType() != BackendType.HOST_GW) {
+        if (c.backendType() != BackendType.HOST_GW && c.backendType() != BackendType.VXLAN) {
             throw new NetworkConfigException("EnableIPv6 with the " + c.backendType().flannelName() + " backend is not supported by"
-                    + " javaoverlay yet: dual-stack runs with \"Backend\": {\"Type\": \"host-gw\"} (vxlan's flannel-v6.<VNI> device is not"
-                    + " built; udp is IPv4 only, as in flannel); use host-gw or set EnableIPv6 to false (see docs/ipv6.md)");
+                    + " javaoverlay: dual-stack runs with \"Backend\": {\"Type\": \"vxlan\"} or {\"Type\": \"host-gw\"} ("
+                    + (c.backendType() == BackendType.UDP ? "udp is IPv4 only, as in flannel" : "wireguard is IPv4 only here")
+                    + "); use vxlan or host-gw, or set EnableIPv6 to false (see docs/ipv6.md)");
         }
         if (options.dataPath() && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
             throw new NetworkConfigException("net.ipv6.conf.all.forwarding is not 1: this host would not route IPv6 overlay traffic;"
