@@ -171,29 +171,29 @@ class DualStackHostGwIT {
 
     @Test
     @Order(7)
-    void vxlanWithIpv6IsRefusedClearly() {
+    void udpWithIpv6IsRefusedClearly() {
         TestHost h3 = cluster.host(3);
-        var p = h3.start("vxlan6-agent", List.of(OverlayCluster.launcher().toString(), "agent", "--lease-dir",
-                        cluster.hostDir(3).resolve("vx-leases").toString(), "--net-config-path", writeVxlanConfig().toString(),
-                        "--iface", h3.underlayInterface(), "--subnet-file", cluster.hostDir(3).resolve("vx-subnet.env").toString(),
-                        "--data-dir", cluster.hostDir(3).resolve("vx-data").toString(), "--cni-socket=" + cluster.hostDir(3).resolve("vx.sock")),
+        var p = h3.start("udp6-agent", List.of(OverlayCluster.launcher().toString(), "agent", "--lease-dir",
+                        cluster.hostDir(3).resolve("udp-leases").toString(), "--net-config-path", writeUdpConfig().toString(),
+                        "--iface", h3.underlayInterface(), "--subnet-file", cluster.hostDir(3).resolve("udp-subnet.env").toString(),
+                        "--data-dir", cluster.hostDir(3).resolve("udp-data").toString(), "--cni-socket=" + cluster.hostDir(3).resolve("udp.sock")),
                 Map.of());
         try {
             // the agent waits for a usable config, saying why this one is not
-            p.awaitLog("EnableIPv6 with the vxlan backend is not supported by javaoverlay yet", Duration.ofSeconds(60));
-            assertThat(p.log()).contains("use host-gw or set EnableIPv6 to false");
-            assertThat(cluster.hostDir(3).resolve("vx-subnet.env")).doesNotExist();
+            p.awaitLog("EnableIPv6 with the udp backend is not supported by javaoverlay", Duration.ofSeconds(60));
+            assertThat(p.log()).contains("udp is IPv4 only, as in flannel").contains("use vxlan or host-gw, or set EnableIPv6 to false");
+            assertThat(cluster.hostDir(3).resolve("udp-subnet.env")).doesNotExist();
             assertThat(h3.ipJson("link", "show").findValuesAsText("ifname")).noneMatch(n -> n.startsWith("flannel"));
         } finally {
             p.stop();
         }
     }
 
-    private static java.nio.file.Path writeVxlanConfig() {
-        java.nio.file.Path p = cluster.hostDir(3).resolve("vx-net-conf.json");
+    private static java.nio.file.Path writeUdpConfig() {
+        java.nio.file.Path p = cluster.hostDir(3).resolve("udp-net-conf.json");
         try {
             java.nio.file.Files.writeString(p, "{\"Network\":\"10.99.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:99::/48\","
-                    + "\"Backend\":{\"Type\":\"vxlan\"}}");
+                    + "\"Backend\":{\"Type\":\"udp\"}}");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
