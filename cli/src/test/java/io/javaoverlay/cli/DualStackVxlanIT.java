@@ -199,4 +199,79 @@ class DualStackVxlanIT {
         assertThat(cluster.container(1, 2).ping(hosts.containerIp6(3, 1), 5)).isTrue();
         assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).as("IPv4 untouched").isTrue();
     }
+
+    /** A dual-stack vxlan lease value of a host that is not there ("a stranger"), as flannel writes them. */
+    static String strangerValue(int octet, String mac, String mac6) {
+        return "{\"PublicIP\":\"" + cluster.net.underlaySubnet().address().plus(octet) + "\",\"PublicIPv6\":\"fd00:e2e::" + octet
+                + "\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"},"
+                + "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}}";
+    }
+
+    @Test
+    @Order(8)
+    void aLeaseWithABadIpv6HalfIsRejectedWholeAndCounted() {
+        String key = OverlayCluster.PREFIX + "/subnets/10.244.231.0-24&fc00:7:0:e7::-64";
+        cluster.etcdctl("put", key, strangerValue(97, "0a:00:00:00:00:61", "ff:ff:ff:ff:ff:ff"));
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> HostileLeasesContract.rejectedCounts(cluster.agentHttp(1, "/metrics")).getOrDefault("bad-vtep-mac", 0) >= 1);
+            assertThat(cluster.agentHttp(1, "/status")).contains("\"Key\":\"10.244.231.0-24&fc00:7:0:e7::-64\"")
+                    .contains("its BackendV6Data VtepMAC ff:ff:ff:ff:ff:ff is a multicast, broadcast or zero address");
+            // neither half is programmed
+            assertThat(cluster.host(1).ipJson("route", "show", "10.244.231.0/24")).isEmpty();
+            assertThat(cluster.host(1).ipJson("-6", "route", "show", "fc00:7:0:e7::/64")).isEmpty();
+            assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 1), 5)).isTrue();
+        } finally {
+            cluster.etcdctl("del", key);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void aLeaseWithThisHostsIpv6VtepMacMakesItChooseNewMacsWhileTrafficGoesOn() {
+        TestHost h1 = cluster.host(1);
+        String before6 = link(h1, "flannel-v6.1").path("address").asText();
+        String key = OverlayCluster.PREFIX + "/subnets/10.244.230.0-24&fc00:7:0:e6::-64";
+        cluster.etcdctl("put", key, strangerValue(96, "0a:00:00:00:00:60", before6));
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !link(h1, "flannel-v6.1").path("address").asText().equals(before6));
+            String after6 = link(h1, "flannel-v6.1").path("address").asText();
+            assertThat(cluster.agent(1).log()).contains("flannel-v6.1: changed the VTEP MAC " + before6 + " to " + after6 + " as well");
+            // host 1's lease publishes the new MAC, and host 2 points its IPv6 FDB entry at host 1 with it
+            SubnetEnv e1 = cluster.subnetEnv(1);
+            String own = OverlayCluster.PREFIX + "/subnets/" + e1.lease().toKey() + "&" + lease6(1).toKey();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> cluster.etcdctl("get", "--print-value-only", own).contains("\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"" + after6));
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                for (JsonNode f : cluster.host(2).bridgeJson("fdb", "show", "dev", "flannel-v6.1")) {
+                    if (f.path("mac").asText().equals(after6) && f.path("dst").asText().equals(DualStackHosts.underlay6(1))) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            assertThat(cluster.container(2, 1).ping(hosts.containerIp6(1, 1), 5)).isTrue();
+            assertThat(cluster.container(1, 2).ping(hosts.containerIp6(3, 2), 5)).isTrue();
+        } finally {
+            cluster.etcdctl("del", key);
+        }
+    }
+
+    @Test
+    @Order(10)
+    void aRestartedAgentTakesOverFlannelV6WithItsMacAndTrafficNeverStops() {
+        TestHost h2 = cluster.host(2);
+        JsonNode before = link(h2, "flannel-v6.1");
+        cluster.agent(2).stop();
+        // device and entries stay while the agent is down
+        assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 1), 5)).as("ping -6 with host 2's agent stopped").isTrue();
+        cluster.startAgent(2);
+        JsonNode after = link(h2, "flannel-v6.1");
+        assertThat(after.path("ifindex").asInt()).as("the same device").isEqualTo(before.path("ifindex").asInt());
+        assertThat(after.path("address").asText()).as("the same IPv6 VTEP MAC").isEqualTo(before.path("address").asText());
+        assertThat(cluster.agent(2).log()).contains("flannel-v6.1: reusing the existing VXLAN device");
+        assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 1), 5)).isTrue();
+        assertThat(cluster.container(2, 2).ping(hosts.containerIp6(3, 1), 5)).isTrue();
+    }
 }
