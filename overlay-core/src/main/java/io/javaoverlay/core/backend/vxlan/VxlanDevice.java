@@ -1,5 +1,7 @@
 package io.javaoverlay.core.backend.vxlan;
 
+import java.math.BigInteger;
+import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -155,13 +157,13 @@ record VxlanDevice(String name, VxlanInfo info, MacAddress mac, int mtu) {
      * send the probe into the void.
      */
     void ensureAddress6(NetlinkSocket nl, Link link, Ip6Net network, Ip6Net own) {
-        java.math.BigInteger want = own.address();
+        BigInteger want = own.address();
         boolean present = false;
         for (Address a : nl.addresses().list(link)) {
-            if (!(a.address() instanceof java.net.Inet6Address)) {
+            if (!(a.address() instanceof Inet6Address)) {
                 continue;
             }
-            java.math.BigInteger ip = new java.math.BigInteger(1, a.address().getAddress());
+            BigInteger ip = new BigInteger(1, a.address().getAddress());
             if (ip.equals(want) && a.prefixLength() == 128) {
                 present = true;
             } else if (network.contains(ip)) {

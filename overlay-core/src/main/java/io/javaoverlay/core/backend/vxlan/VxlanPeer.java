@@ -129,15 +129,7 @@ record VxlanPeer(Ip4Net lease, InetAddress vtep, int prefixLength, InetAddress p
     }
 
     static InetAddress address(BigInteger value) {
-        byte[] raw = value.toByteArray();
-        byte[] b = new byte[16];
-        int n = Math.min(raw.length, 16);
-        System.arraycopy(raw, raw.length - n, b, 16 - n, n);
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException("16 bytes are always an address", e);
-        }
+        return Ip6Net.toInetAddress(value);
     }
 
     /** Go's JSON decoding, which flannel uses, matches keys case-insensitively. */
