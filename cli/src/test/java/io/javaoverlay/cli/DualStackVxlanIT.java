@@ -237,6 +237,13 @@ class DualStackVxlanIT {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> !link(h1, "flannel-v6.1").path("address").asText().equals(before6));
             String after6 = link(h1, "flannel-v6.1").path("address").asText();
+            // the kernel flushed the device's neighbour entries with the MAC change: they are back at once
+            // (and the stranger, whose MAC is no longer this host's, is a peer like any other now)
+            await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                List<String> vteps = new ArrayList<>();
+                h1.ipJson("-6", "neigh", "show", "dev", "flannel-v6.1", "nud", "permanent").forEach(n -> vteps.add(n.path("dst").asText()));
+                return vteps.containsAll(List.of(vtep6(lease6(2)), vtep6(lease6(3))));
+            });
             assertThat(cluster.agent(1).log()).contains("flannel-v6.1: changed the VTEP MAC " + before6 + " to " + after6 + " as well");
             // host 1's lease publishes the new MAC, and host 2 points its IPv6 FDB entry at host 1 with it
             SubnetEnv e1 = cluster.subnetEnv(1);

@@ -215,6 +215,10 @@ public final class VxlanBackend implements Backend {
         }
         LOG.warn("{}: VTEP MAC {} was published by another host too; changed it to {}", device.name(), device.mac(), mac);
         device = next;
+        // a new MAC makes the kernel flush the device's neighbour entries, permanent ones too
+        // (NETDEV_CHANGEADDR): every peer is programmed again now, not at the next recheck
+        peers.replayAll();
+        peers.recheck();
         Registration reg = FlannelLeaseShapes.vxlan(b, context.external(), mac);
         if (device6 == null) {
             return Optional.of(reg);
@@ -233,6 +237,8 @@ public final class VxlanBackend implements Backend {
         }
         LOG.warn("{}: changed the VTEP MAC {} to {} as well", device6.name(), device6.mac(), mac6);
         device6 = new VxlanDevice(device6.name(), device6.info(), mac6, device6.mtu());
+        peers6.replayAll();
+        peers6.recheck();
         return Optional.of(reg.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6)));
     }
 
