@@ -36,51 +36,26 @@ class DualStackHostGwIT {
 
     static final String NETWORK6 = "fc00:5::/48";
 
-    // no agent starts by itself: each host gets its IPv6 underlay address first; --ip-masq (which
-    // the cluster gives every agent) is refused with IPv6, so it is turned off again
+    // no agent starts by itself: each host gets its IPv6 underlay address first; this class runs
+    // without --ip-masq (which the cluster gives every agent): DualStackIpMasqIT runs with it
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
             .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
             .withAgentArgs("--ip-masq=false")
             .requiring(r -> r.command("ip6tables", "iptables"));
 
+    static final DualStackHosts hosts = new DualStackHosts(cluster);
+
     static String underlay6(int n) {
-        return "fd00:e2e::" + n;
+        return DualStackHosts.underlay6(n);
     }
 
-    /** A host on the dual-stack underlay with its agent ready, its bridge and containers on both families. */
     static void bringUp(int n) {
-        TestHost h = cluster.host(n);
-        h.ip("-6", "addr", "add", underlay6(n) + "/64", "dev", h.underlayInterface(), "nodad");
-        h.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
-        cluster.startAgent(n);
-        cluster.addContainers(n);
-        SubnetEnv env = cluster.subnetEnv(n);
-        Ip6Net lease6 = env.ipv6Lease().orElseThrow();
-        h.ip("-6", "addr", "add", env.ipv6Subnet().orElseThrow(), "dev", "cni0", "nodad");
-        for (int c = 1; c <= OverlayCluster.CONTAINERS_PER_HOST; c++) {
-            TestNamespace ns = cluster.container(n, c);
-            ns.ip("-6", "addr", "add", containerIp6(lease6, c) + "/" + lease6.prefixLength(), "dev", "eth0", "nodad");
-            ns.ip("-6", "route", "add", "default", "via", gateway6(lease6), "dev", "eth0");
-        }
-        // as the reference CNI bridge plugin does before it returns: wait until IPv6 duplicate address
-        // detection is over on the host's and the containers' links (a link-local address still
-        // tentative holds up neighbour discovery for a second or two)
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-                h.ip("-6", "addr", "show", "tentative").isBlank() && cluster.containers(n).stream()
-                        .allMatch(c -> c.ip("-6", "addr", "show", "tentative").isBlank()));
-    }
-
-    static String gateway6(Ip6Net lease6) {
-        return Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE));
-    }
-
-    static String containerIp6(Ip6Net lease6, int c) {
-        return Ip6Net.format(lease6.address().add(java.math.BigInteger.valueOf(c + 1)));
+        hosts.bringUp(n);
     }
 
     static String containerIp6(int n, int c) {
-        return containerIp6(cluster.subnetEnv(n).ipv6Lease().orElseThrow(), c);
+        return hosts.containerIp6(n, c);
     }
 
     @Test
@@ -198,29 +173,29 @@ class DualStackHostGwIT {
 
     @Test
     @Order(7)
-    void vxlanWithIpv6IsRefusedClearly() {
+    void udpWithIpv6IsRefusedClearly() {
         TestHost h3 = cluster.host(3);
-        var p = h3.start("vxlan6-agent", List.of(OverlayCluster.launcher().toString(), "agent", "--lease-dir",
-                        cluster.hostDir(3).resolve("vx-leases").toString(), "--net-config-path", writeVxlanConfig().toString(),
-                        "--iface", h3.underlayInterface(), "--subnet-file", cluster.hostDir(3).resolve("vx-subnet.env").toString(),
-                        "--data-dir", cluster.hostDir(3).resolve("vx-data").toString(), "--cni-socket=" + cluster.hostDir(3).resolve("vx.sock")),
+        var p = h3.start("udp6-agent", List.of(OverlayCluster.launcher().toString(), "agent", "--lease-dir",
+                        cluster.hostDir(3).resolve("udp-leases").toString(), "--net-config-path", writeUdpConfig().toString(),
+                        "--iface", h3.underlayInterface(), "--subnet-file", cluster.hostDir(3).resolve("udp-subnet.env").toString(),
+                        "--data-dir", cluster.hostDir(3).resolve("udp-data").toString(), "--cni-socket=" + cluster.hostDir(3).resolve("udp.sock")),
                 Map.of());
         try {
             // the agent waits for a usable config, saying why this one is not
-            p.awaitLog("EnableIPv6 with the vxlan backend is not supported by javaoverlay yet", Duration.ofSeconds(60));
-            assertThat(p.log()).contains("use host-gw or set EnableIPv6 to false");
-            assertThat(cluster.hostDir(3).resolve("vx-subnet.env")).doesNotExist();
+            p.awaitLog("EnableIPv6 with the udp backend is not supported by javaoverlay", Duration.ofSeconds(60));
+            assertThat(p.log()).contains("udp is IPv4 only, as in flannel").contains("use vxlan or host-gw, or set EnableIPv6 to false");
+            assertThat(cluster.hostDir(3).resolve("udp-subnet.env")).doesNotExist();
             assertThat(h3.ipJson("link", "show").findValuesAsText("ifname")).noneMatch(n -> n.startsWith("flannel"));
         } finally {
             p.stop();
         }
     }
 
-    private static java.nio.file.Path writeVxlanConfig() {
-        java.nio.file.Path p = cluster.hostDir(3).resolve("vx-net-conf.json");
+    private static java.nio.file.Path writeUdpConfig() {
+        java.nio.file.Path p = cluster.hostDir(3).resolve("udp-net-conf.json");
         try {
             java.nio.file.Files.writeString(p, "{\"Network\":\"10.99.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:99::/48\","
-                    + "\"Backend\":{\"Type\":\"vxlan\"}}");
+                    + "\"Backend\":{\"Type\":\"udp\"}}");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -30,10 +30,15 @@ final class NamespaceSockets {
     private NamespaceSockets() {}
 
     static ServerSocketChannel listen(TestNamespace ns, Ip4 address, int port) {
+        return listen(ns, address.toInetAddress(), port);
+    }
+
+    /** The same for an address of either family. */
+    static ServerSocketChannel listen(TestNamespace ns, java.net.InetAddress address, int port) {
         try (NetNs handle = ns.open()) {
-            return handle.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(address.toInetAddress(), port)));
+            return handle.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(address, port)));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + address + ":" + port + " in " + ns, e);
+            throw new UncheckedIOException("cannot listen on " + address.getHostAddress() + " port " + port + " in " + ns, e);
         }
     }
 
@@ -60,6 +65,12 @@ final class NamespaceSockets {
      */
     static String[] transfer(TestNamespace from, ServerSocketChannel server, Ip4 to, int port, int bytes, Duration timeout)
             throws Exception {
+        return transfer(from, server, to.toInetAddress(), port, bytes, timeout);
+    }
+
+    /** The same to an address of either family. */
+    static String[] transfer(TestNamespace from, ServerSocketChannel server, java.net.InetAddress to, int port, int bytes,
+                             Duration timeout) throws Exception {
         CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
             try (SocketChannel in = server.accept()) {
                 MessageDigest md = sha256();
@@ -76,7 +87,7 @@ final class NamespaceSockets {
         });
         MessageDigest sent = sha256();
         try (SocketChannel out = openTcp(from)) {
-            out.connect(new InetSocketAddress(to.toInetAddress(), port));
+            out.connect(new InetSocketAddress(to, port));
             Random random = new Random(bytes);
             byte[] chunk = new byte[64 * 1024];
             int left = bytes;

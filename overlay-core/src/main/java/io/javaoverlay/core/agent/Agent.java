@@ -30,6 +30,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.firewall.FirewallException;
+import io.javaoverlay.core.firewall.RuleScope;
 import io.javaoverlay.core.firewall.TrafficManager;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
@@ -166,10 +167,9 @@ public final class Agent {
             }
 
             backendName = config.backendType().flannelName();
-            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm)));
+            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm), publicIpv6));
             Registration reg = backend.register(config);
-            LeaseAttrs attrs = publicIpv6.isPresent() ? reg.attrs(ext.publicIp()).withIpv6(publicIpv6.get(), Optional.empty())
-                    : reg.attrs(ext.publicIp());
+            LeaseAttrs attrs = reg.attrs(ext.publicIp(), publicIpv6); // with PublicIPv6 and BackendV6Data when dual-stack
             publicIp = ext.publicIp();
             Backend owner = backend;
             List<Ip4Net> hostRoutes = hostView().foreignRoutesIn(config.network(), owner::ownsRoute).stream()
@@ -204,7 +204,7 @@ public final class Agent {
             }
 
             TrafficManager firewall = host.trafficManager(config);
-            if (!installRules(firewall, config.network(), lease.subnet())) {
+            if (!installRules(firewall, DualStack.ruleScope(config, lease))) {
                 return EXIT_FAILED;
             }
             SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), config.ipv6().map(v6 -> v6.network()), lease.ipv6Subnet(),
@@ -220,7 +220,7 @@ public final class Agent {
             RuntimeMetrics.registerInBackground();
             statusPrefix = "lease " + lease.subnet() + " (" + backendName + ")";
             statusPeers = peers.size();
-            return loop(sm, backend, lease, firewall, config.network());
+            return loop(sm, backend, lease, firewall, config);
         } catch (ExternalInterfaces.NoInterfaceException | BackendException | NetworkConfigException e) {
             LOG.error("cannot start: {}", e.getMessage());
             return EXIT_FAILED;
@@ -351,13 +351,13 @@ public final class Agent {
      * would leave unmasqueraded); the forward rules only matter where FORWARD drops by default,
      * so their failure is reported and retried at every resync.
      */
-    private boolean installRules(TrafficManager firewall, Ip4Net network, Ip4Net lease) {
+    private boolean installRules(TrafficManager firewall, RuleScope scope) {
         if (!firewall.isEnabled()) {
             return true;
         }
         try {
-            firewall.ensure(network, lease);
-            LOG.info("{}: {} for {}", firewall.tool(), firewall, lease);
+            firewall.ensure(scope);
+            LOG.info("{}: {} for {}", firewall.tool(), firewall, scope);
             return true;
         } catch (FirewallException | java.io.UncheckedIOException e) {
             if (options.ipMasq()) {
@@ -369,7 +369,7 @@ public final class Agent {
         }
     }
 
-    private int loop(SubnetManager sm, Backend backend, Lease lease, TrafficManager firewall, Ip4Net network)
+    private int loop(SubnetManager sm, Backend backend, Lease lease, TrafficManager firewall, NetworkConfig config)
             throws InterruptedException {
         Duration margin = effectiveMargin();
         Instant renewAt = renewTime(lease, margin);
@@ -395,7 +395,7 @@ public final class Agent {
                     recheckAt = Instant.now().plus(BACKEND_RECHECK);
                 }
                 if (resyncAt != null && !now.isBefore(resyncAt)) {
-                    firewall.recheck(network, lease.subnet());
+                    firewall.recheck(DualStack.ruleScope(config, lease));
                     resyncAt = Instant.now().plus(options.iptablesResync());
                 }
                 if (renewAt == null || now.isBefore(renewAt)) {
@@ -503,7 +503,7 @@ public final class Agent {
         storeEvents.add("VTEP MAC collision: another host published this host's MAC; now publishing "
                 + next.get().backendData().map(Object::toString).orElse("a new one"));
         try {
-            guard.republish(next.get().attrs(publicIp));
+            guard.republish(next.get().attrs(publicIp, own == null ? Optional.empty() : own.publicIpv6()));
         } catch (LeaseException e) {
             LOG.warn("cannot publish the new VTEP MAC yet ({}); the lease guard writes it within seconds", e.getMessage());
         }

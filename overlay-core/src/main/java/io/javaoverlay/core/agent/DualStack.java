@@ -17,13 +17,15 @@ import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.firewall.RuleScope;
+import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.netlink.Sysctl;
 
 /**
  * What the agent does differently with {@code EnableIPv6}: which set-ups it runs and which it
  * refuses (docs/ipv6.md), this host's {@code PublicIPv6}, and the IPv6 subnet of an earlier
- * subnet file. Dual-stack runs with the host-gw backend; everything not built yet is refused
+ * subnet file. Dual-stack runs with the vxlan and host-gw backends; everything not built yet is refused
  * before anything is changed.
  */
 final class DualStack {
@@ -41,18 +43,11 @@ final class DualStack {
         if (c.ipv6().isEmpty()) {
             return;
         }
-        if (c.backendType() != BackendType.HOST_GW) {
+        if (c.backendType() != BackendType.HOST_GW && c.backendType() != BackendType.VXLAN) {
             throw new NetworkConfigException("EnableIPv6 with the " + c.backendType().flannelName() + " backend is not supported by"
-                    + " javaoverlay yet: dual-stack runs with \"Backend\": {\"Type\": \"host-gw\"} (vxlan's flannel-v6.<VNI> device is not"
-                    + " built; udp is IPv4 only, as in flannel); use host-gw or set EnableIPv6 to false (see docs/ipv6.md)");
-        }
-        if (options.ipMasq()) {
-            throw new NetworkConfigException("--ip-masq with EnableIPv6 is not supported by javaoverlay yet (no ip6tables masquerade"
-                    + " rules): drop --ip-masq or set EnableIPv6 to false (see docs/ipv6.md)");
-        }
-        if (options.iptablesForwardRules()) {
-            LOG.warn("the FORWARD accept rules are installed for IPv4 only (no ip6tables rules yet): where ip6tables' FORWARD"
-                    + " policy drops, accept {} there yourself", c.ipv6().get().network());
+                    + " javaoverlay: dual-stack runs with \"Backend\": {\"Type\": \"vxlan\"} or {\"Type\": \"host-gw\"} ("
+                    + (c.backendType() == BackendType.UDP ? "udp is IPv4 only, as in flannel" : "wireguard is IPv4 only here")
+                    + "); use vxlan or host-gw, or set EnableIPv6 to false (see docs/ipv6.md)");
         }
         if (options.dataPath() && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
             throw new NetworkConfigException("net.ipv6.conf.all.forwarding is not 1: this host would not route IPv6 overlay traffic;"
@@ -84,6 +79,12 @@ final class DualStack {
         }
         throw new NetworkConfigException("EnableIPv6 is set but " + ext.name() + " has no global IPv6 address: give it one, pick"
                 + " another interface with --iface, or set EnableIPv6 to false");
+    }
+
+    /** What the firewall rules are for: both families with a dual-stack lease, IPv4 alone otherwise. */
+    static RuleScope ruleScope(NetworkConfig c, Lease lease) {
+        Optional<Ip6Net> lease6 = lease.ipv6Subnet().filter(l -> c.ipv6().isPresent());
+        return new RuleScope(c.network(), lease.subnet(), lease6.flatMap(l -> c.ipv6().map(v6 -> v6.network())), lease6);
     }
 
     /** The IPv6 subnet of an earlier subnet file, reused with its IPv4 subnet as flannel does. */

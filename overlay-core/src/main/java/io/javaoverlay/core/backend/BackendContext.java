@@ -2,6 +2,7 @@ package io.javaoverlay.core.backend;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import io.javaoverlay.core.lease.Lease;
 
@@ -13,13 +14,22 @@ import io.javaoverlay.core.lease.Lease;
  * @param leasesAtStart  every lease in the store when the agent started (this host's previous
  *                       one among them, found by its public IP): what the vxlan backend chooses
  *                       its VTEP MAC by
+ * @param publicIpv6     with {@code EnableIPv6}, this host's {@code PublicIPv6}: the external
+ *                       interface's IPv6 address the IPv6 half of the data path uses (vxlan's
+ *                       {@code flannel-v6.<VNI>} sends from it); empty otherwise
  */
-public record BackendContext(ExternalInterface external, Path dataDir, List<Lease> leasesAtStart) {
+public record BackendContext(ExternalInterface external, Path dataDir, List<Lease> leasesAtStart, Optional<String> publicIpv6) {
     public BackendContext {
         if (external == null || dataDir == null) {
             throw new IllegalArgumentException("external interface and data dir are required");
         }
         leasesAtStart = leasesAtStart == null ? List.of() : List.copyOf(leasesAtStart);
+        publicIpv6 = publicIpv6 == null ? Optional.empty() : publicIpv6;
+    }
+
+    /** Without IPv6. */
+    public BackendContext(ExternalInterface external, Path dataDir, List<Lease> leasesAtStart) {
+        this(external, dataDir, leasesAtStart, Optional.empty());
     }
 
     /** A context with no leases known at start. */

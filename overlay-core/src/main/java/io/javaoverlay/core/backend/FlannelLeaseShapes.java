@@ -28,6 +28,16 @@ public final class FlannelLeaseShapes {
      */
     public static final int VXLAN_OVERHEAD = 50;
 
+    /**
+     * The same over an IPv6 underlay: the outer header is 40 bytes, not 20. flannel asks for the
+     * IPv4 device's MTU for {@code flannel-v6.<VNI>} too, and the kernel caps a VXLAN device over
+     * IPv6 at its lower device's MTU minus 70; javaoverlay asks for what the kernel gives, so that
+     * the device it finds and the device it wants compare equal. FLANNEL_MTU stays the IPv4 one, as
+     * in flannel: an IPv6 packet larger than the IPv6 device's MTU is answered with ICMPv6 "packet
+     * too big" and the sender learns the path MTU.
+     */
+    public static final int VXLAN6_OVERHEAD = 70;
+
     /** flannel's udp backend: outer IPv4 (20) + UDP (8); the inner IP packet is the payload. */
     public static final int UDP_OVERHEAD = 28;
 
@@ -47,6 +57,19 @@ public final class FlannelLeaseShapes {
         data.put("VtepMAC", vtepMac.toString());
         return new Registration(Optional.of(BackendType.VXLAN.flannelName()), Optional.of(data),
                 mtu(backend.mtu().orElse(ext.mtu()), VXLAN_OVERHEAD));
+    }
+
+    /** The MTU of {@code flannel-v6.<VNI>}: flannel's request (Backend.MTU or the external MTU, minus 50) as the kernel caps it. */
+    public static int vxlan6DeviceMtu(BackendConfig backend, ExternalInterface ext) {
+        return Math.min(mtu(backend.mtu().orElse(ext.mtu()), VXLAN_OVERHEAD), mtu(ext.mtu(), VXLAN6_OVERHEAD));
+    }
+
+    /** vxlan's {@code BackendV6Data}: {@code {"VNI":1,"VtepMAC":"..."}} with the IPv6 device's MAC, as flannel's {@code newSubnetAttrs}. */
+    public static ObjectNode vxlanV6Data(BackendConfig backend, MacAddress v6VtepMac) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("VNI", backend.vni().orElse(DEFAULT_VNI));
+        data.put("VtepMAC", v6VtepMac.toString());
+        return data;
     }
 
     /** udp: flannel publishes neither BackendType nor BackendData; MTU = external MTU minus 28. */

@@ -8,7 +8,7 @@ import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.Route;
 
 /**
- * The kernel tables the route-programming backends write for their peers: IPv4 routes, neighbour
+ * The kernel tables the route-programming backends write for their peers: routes, neighbour
  * entries and FDB entries. Failures are {@link io.javaoverlay.core.netlink.NetlinkException}s as
  * the kernel reports them ({@code NotFound} when deleting what is gone). {@link #of} is the kernel;
  * the unit tests of {@link PeerReconciler} and the backends use an in-memory table.
@@ -33,6 +33,11 @@ public interface KernelTables {
 
     /** The IPv4 neighbour entries on one link. */
     List<Neighbour> neighbours(int linkIndex);
+
+    /** The IPv6 neighbour entries on one link (the in-memory tables of unit tests have none unless they say so). */
+    default List<Neighbour> neighbours6(int linkIndex) {
+        return List.of();
+    }
 
     void replaceFdb(FdbEntry entry);
 
@@ -78,6 +83,11 @@ public interface KernelTables {
             @Override
             public List<Neighbour> neighbours(int linkIndex) {
                 return nl.neighbours().listIp4(linkIndex);
+            }
+
+            @Override
+            public List<Neighbour> neighbours6(int linkIndex) {
+                return nl.neighbours().listIp6(linkIndex);
             }
 
             @Override

@@ -37,6 +37,11 @@ public final class PeerLogBackend implements Backend {
         // wireguard: flannel's key file, so the public key published now is the one a later data-path run uses
         Registration r = FlannelLeaseShapes.forType(type, config.backend(), context.external(), new VtepMacStore(context.dataDir()),
                 WireguardKeyStore.fromEnvironment(System.getenv()));
+        if (type == BackendType.VXLAN && config.ipv6().isPresent()) {
+            // the IPv6 device's MAC, kept where a later data-path run finds it, in BackendV6Data as flannel publishes it
+            r = r.withV6Data(FlannelLeaseShapes.vxlanV6Data(config.backend(),
+                    VtepMacStore.ipv6(context.dataDir()).macFor(config.backend().vni().orElse(FlannelLeaseShapes.DEFAULT_VNI))));
+        }
         LOG.info("backend {}: publishing {} with MTU {}", type, r.backendData().map(Object::toString).orElse("no BackendData"), r.mtu());
         return r;
     }

@@ -29,14 +29,29 @@ public final class VtepMacStore {
     private static final Logger LOG = LoggerFactory.getLogger(VtepMacStore.class);
 
     private final Path dir;
+    /** {@code vxlan-}, or {@code vxlan-v6-} for the MAC of {@code flannel-v6.<VNI>}. */
+    private final String prefix;
 
     public VtepMacStore(Path dir) {
+        this(dir, "vxlan-");
+    }
+
+    private VtepMacStore(Path dir, String prefix) {
         this.dir = dir;
+        this.prefix = prefix;
+    }
+
+    /**
+     * The store of the IPv6 device's MAC ({@code <data-dir>/vxlan-v6-<VNI>.mac}): flannel gives
+     * {@code flannel-v6.<VNI>} a MAC of its own and publishes it in {@code BackendV6Data}.
+     */
+    public static VtepMacStore ipv6(Path dir) {
+        return new VtepMacStore(dir, "vxlan-v6-");
     }
 
     /** The file for one VNI. */
     public Path file(int vni) {
-        return dir.resolve("vxlan-" + vni + ".mac");
+        return dir.resolve(prefix + vni + ".mac");
     }
 
     /**

@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the {@code iptables} command, as flannel does through go-iptables: the command picks
+ * Runs the {@code iptables} (or {@code ip6tables}) command, as flannel does through go-iptables: the command picks
  * the right backend (nft or legacy) for the host, which a hand-written netfilter client would
  * have to guess.
  *
@@ -27,14 +27,31 @@ public final class Iptables {
     private static final int EXIT_NOT_FOUND = 1;
 
     private final List<String> commandPrefix;
+    /** {@code iptables}, or {@code ip6tables} for the IPv6 tables (the same options, the same output). */
+    private final String binary;
 
     public Iptables(List<String> commandPrefix) {
+        this(commandPrefix, "iptables");
+    }
+
+    private Iptables(List<String> commandPrefix, String binary) {
         this.commandPrefix = List.copyOf(commandPrefix);
+        this.binary = binary;
     }
 
     /** iptables in the caller's own network namespace. */
     public static Iptables local() {
         return new Iptables(List.of());
+    }
+
+    /** {@code ip6tables} run the same way (same namespace, same prefix): the IPv6 tables. */
+    public Iptables ipv6() {
+        return new Iptables(commandPrefix, "ip6tables");
+    }
+
+    /** {@code iptables} or {@code ip6tables}, for messages. */
+    public String binary() {
+        return binary;
     }
 
     public boolean exists(Rule rule) {
@@ -102,7 +119,7 @@ public final class Iptables {
      */
     public List<Counted> counters(String table) {
         List<String> cmd = new ArrayList<>(commandPrefix);
-        cmd.addAll(List.of("iptables", "-w", LOCK_WAIT_SECONDS, "-t", table, "-S", "-v"));
+        cmd.addAll(List.of(binary, "-w", LOCK_WAIT_SECONDS, "-t", table, "-S", "-v"));
         ToolProcess.Result r = exec(cmd);
         if (r.status() != 0) {
             throw new IptablesException(String.join(" ", cmd), r.status(), r.stderr());
@@ -137,7 +154,7 @@ public final class Iptables {
      */
     public boolean isInstalled() {
         if (commandPrefix.isEmpty()) {
-            return Executables.onPath("iptables").isPresent();
+            return Executables.onPath(binary).isPresent();
         }
         try {
             version();
@@ -147,10 +164,10 @@ public final class Iptables {
         }
     }
 
-    /** {@code iptables --version}, e.g. {@code iptables v1.8.9 (nf_tables)}. */
+    /** {@code iptables --version} (or ip6tables'), e.g. {@code iptables v1.8.9 (nf_tables)}. */
     public String version() {
         List<String> cmd = new ArrayList<>(commandPrefix);
-        cmd.add("iptables");
+        cmd.add(binary);
         cmd.add("--version");
         ToolProcess.Result r = exec(cmd);
         if (r.status() != 0) {
@@ -161,7 +178,7 @@ public final class Iptables {
 
     private ToolProcess.Result run(boolean check, String table, String op, String chain, List<String> args) {
         List<String> cmd = new ArrayList<>(commandPrefix);
-        cmd.add("iptables");
+        cmd.add(binary);
         cmd.add("-w");
         cmd.add(LOCK_WAIT_SECONDS);
         cmd.add("-t");
@@ -180,11 +197,11 @@ public final class Iptables {
         return r;
     }
 
-    private static ToolProcess.Result exec(List<String> cmd) {
+    private ToolProcess.Result exec(List<String> cmd) {
         try {
             return ToolProcess.run(cmd, null);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + cmd.get(0) + " (is iptables installed? apt-get install iptables)", e);
+            throw new UncheckedIOException("cannot run " + cmd.get(0) + " (is " + binary + " installed? apt-get install iptables)", e);
         }
     }
 

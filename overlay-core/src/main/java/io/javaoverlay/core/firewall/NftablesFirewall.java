@@ -9,12 +9,11 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.javaoverlay.core.net.Ip4Net;
-
 /**
  * The agent's firewall duty with nftables ({@code "EnableNFTables": true} in the network config):
  * flannel's {@code ip flannel-ipv4} table with its {@code postrtg} (ip-masq) and {@code forward}
- * chains, see {@link NftablesRules}. Needs only the {@code nft} binary, so it runs on hosts that
+ * chains, see {@link NftablesRules}, and with {@code EnableIPv6} the same chains in
+ * {@code ip6 flannel-ipv6}. Needs only the {@code nft} binary, so it runs on hosts that
  * have no iptables at all.
  *
  * <p>Unlike flanneld, which writes its nftables rules once, the periodic check
@@ -32,6 +31,8 @@ public final class NftablesFirewall implements TrafficManager {
     private final boolean forward;
     /** What the kernel and nft take, asked at the first {@link #ensure}; null before. */
     private Support support;
+    /** Whether the last {@link #ensure} covered IPv6 too, for {@link #toString}. */
+    private boolean lastWithIpv6;
 
     private record Support(boolean comments, boolean fullyRandom) {}
 
@@ -61,11 +62,11 @@ public final class NftablesFirewall implements TrafficManager {
     }
 
     @Override
-    public boolean ensure(Ip4Net network, Ip4Net lease) {
+    public boolean ensure(RuleScope scope) {
         Support s = support();
         List<String> script = new ArrayList<>();
         List<String> tables = nft.tables();
-        // both tables exist from the start, as flanneld's Init makes them (the IPv6 one stays empty)
+        // both tables exist from the start, as flanneld's Init makes them (the IPv6 one stays empty without EnableIPv6)
         for (String table : List.of(IPV4, IPV6)) {
             if (!tables.contains(table)) {
                 LOG.info("nftables table {}: adding it", table);
@@ -74,10 +75,21 @@ public final class NftablesFirewall implements TrafficManager {
         }
         List<JsonNode> listing = tables.contains(IPV4) ? nft.listTable("ip", NftablesRules.IPV4_TABLE).orElse(List.of()) : List.of();
         if (ipMasq) {
-            chain(NftablesRules.masqChain(), NftablesRules.masqRules(network, lease, s.fullyRandom()), listing, s, script);
+            chain(NftablesRules.masqChain(), NftablesRules.masqRules(scope.network(), scope.lease(), s.fullyRandom()), listing, s, script);
         }
         if (forward) {
-            chain(NftablesRules.forwardChain(), NftablesRules.forwardRules(network), listing, s, script);
+            chain(NftablesRules.forwardChain(), NftablesRules.forwardRules(scope.network()), listing, s, script);
+        }
+        lastWithIpv6 = scope.hasIpv6();
+        if (scope.hasIpv6()) {
+            List<JsonNode> listing6 = tables.contains(IPV6) ? nft.listTable("ip6", NftablesRules.IPV6_TABLE).orElse(List.of()) : List.of();
+            if (ipMasq) {
+                chain(NftablesRules.masqChain6(), NftablesRules.masqRules6(scope.ipv6Network().get(), scope.ipv6Lease().get(),
+                        s.fullyRandom()), listing6, s, script);
+            }
+            if (forward) {
+                chain(NftablesRules.forwardChain6(), NftablesRules.forwardRules6(scope.ipv6Network().get()), listing6, s, script);
+            }
         }
         if (script.isEmpty()) {
             return false;
@@ -94,8 +106,9 @@ public final class NftablesFirewall implements TrafficManager {
         boolean recreate = listing.stream().map(o -> o.get("chain"))
                 .anyMatch(c -> c != null && chain.name().equals(c.path("name").asText()) && !chain.baseDiffers(c).isEmpty());
         LOG.info("nftables chain {} {} {}: rewriting ({})", chain.family(), chain.table(), chain.name(), difference.get());
-        if (!script.contains(addTable(IPV4, s.comments()))) {
-            script.add(addTable(IPV4, s.comments())); // harmless when it exists; the chain needs it
+        String table = chain.family() + " " + chain.table();
+        if (!script.contains(addTable(table, s.comments()))) {
+            script.add(addTable(table, s.comments())); // harmless when it exists; the chain needs it
         }
         script.addAll(chain.script(rules, recreate, s.comments()));
     }
@@ -130,10 +143,10 @@ public final class NftablesFirewall implements TrafficManager {
     }
 
     @Override
-    public void recheck(Ip4Net network, Ip4Net lease) {
+    public void recheck(RuleScope scope) {
         try {
-            if (ensure(network, lease)) {
-                LOG.warn("nftables rules for {} were missing or changed; restored them", lease);
+            if (ensure(scope)) {
+                LOG.warn("nftables rules for {} were missing or changed; restored them", scope);
             }
         } catch (FirewallException e) {
             LOG.error("cannot check the nftables rules: {}", e.getMessage());
@@ -173,6 +186,7 @@ public final class NftablesFirewall implements TrafficManager {
     public String toString() {
         return (ipMasq ? "ip-masq (" + IPV4 + " " + NftablesRules.MASQ_CHAIN
                 + (support != null && support.fullyRandom() ? ", fully-random" : "") + ")" : "no ip-masq")
-                + ", " + (forward ? "forward rules (" + IPV4 + " " + NftablesRules.FORWARD_CHAIN + ")" : "no forward rules");
+                + ", " + (forward ? "forward rules (" + IPV4 + " " + NftablesRules.FORWARD_CHAIN + ")" : "no forward rules")
+                + (lastWithIpv6 && isEnabled() ? ", the same in " + IPV6 : "");
     }
 }

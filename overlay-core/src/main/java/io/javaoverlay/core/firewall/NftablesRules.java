@@ -3,6 +3,7 @@ package io.javaoverlay.core.firewall;
 import java.util.List;
 
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * The nftables form of {@link OverlayRules}, in the tables, chains and rule texts flanneld's
@@ -24,7 +25,10 @@ import io.javaoverlay.core.net.Ip4Net;
  *     ip daddr NETWORK accept
  *   }
  * }
- * table ip6 flannel-ipv6 { }               made empty at start, as flanneld does
+ * table ip6 flannel-ipv6 {                 comment "rules for flannel-ipv6"; made at start, as flanneld does
+ *   chain postrtg, chain forward          with EnableIPv6 only: the same rules with "ip6 saddr",
+ *                                         "ip6 daddr", the IPv6 network and subnet, and ff00::/8
+ * }
  * </pre>
  *
  * <p>Two differences from the iptables chain are flannel's and kept on purpose, so a host matches
@@ -44,6 +48,7 @@ public final class NftablesRules {
     /** kube-proxy's masquerade mark, compared as flannel's nftables manager does. */
     private static final String KUBE_MASQ_MARK = "0x4000";
     private static final String MULTICAST = "224.0.0.0/4";
+    private static final String MULTICAST6 = "ff00::/8";
     /** nft's srcnat and filter priorities, written as numbers as flannel's knftables writes them. */
     private static final int SRCNAT_PRIORITY = 100;
     private static final int FILTER_PRIORITY = 0;
@@ -56,13 +61,30 @@ public final class NftablesRules {
     }
 
     public static NftChain masqChain() {
-        return new NftChain("ip", IPV4_TABLE, MASQ_CHAIN, "nat", "postrouting", SRCNAT_PRIORITY,
-                "chain to manage traffic masquerading by flannel");
+        return masqChain("ip", IPV4_TABLE);
     }
 
     public static NftChain forwardChain() {
-        return new NftChain("ip", IPV4_TABLE, FORWARD_CHAIN, "filter", "forward", FILTER_PRIORITY,
-                "chain to accept flannel traffic");
+        return forwardChain("ip", IPV4_TABLE);
+    }
+
+    /** The masquerade chain in {@code ip6 flannel-ipv6}. */
+    public static NftChain masqChain6() {
+        return masqChain("ip6", IPV6_TABLE);
+    }
+
+    /** The forward chain in {@code ip6 flannel-ipv6}. */
+    public static NftChain forwardChain6() {
+        return forwardChain("ip6", IPV6_TABLE);
+    }
+
+    private static NftChain masqChain(String family, String table) {
+        return new NftChain(family, table, MASQ_CHAIN, "nat", "postrouting", SRCNAT_PRIORITY,
+                "chain to manage traffic masquerading by flannel");
+    }
+
+    private static NftChain forwardChain(String family, String table) {
+        return new NftChain(family, table, FORWARD_CHAIN, "filter", "forward", FILTER_PRIORITY, "chain to accept flannel traffic");
     }
 
     /**
@@ -72,20 +94,35 @@ public final class NftablesRules {
      *                    collisions under load)
      */
     public static List<String> masqRules(Ip4Net network, Ip4Net lease, boolean fullyRandom) {
-        String net = network.toString();
-        String sub = lease.toString();
+        return masqRules("ip", network.toString(), lease.toString(), MULTICAST, fullyRandom);
+    }
+
+    /** flannel's nftables masquerade rules for IPv6, for the {@code ip6 flannel-ipv6} table. */
+    public static List<String> masqRules6(Ip6Net network, Ip6Net lease, boolean fullyRandom) {
+        return masqRules("ip6", network.toString(), lease.toString(), MULTICAST6, fullyRandom);
+    }
+
+    private static List<String> masqRules(String family, String net, String sub, String multicast, boolean fullyRandom) {
         return List.of(
                 "meta mark " + KUBE_MASQ_MARK + " return",
-                "ip saddr " + sub + " ip daddr " + net + " return",
-                "ip saddr " + net + " ip daddr " + sub + " return",
-                "ip saddr != " + sub + " ip daddr " + net + " return",
-                "ip saddr " + net + " ip daddr != " + MULTICAST + " " + masquerade(fullyRandom),
-                "ip saddr != " + net + " ip daddr " + net + " " + masquerade(fullyRandom));
+                family + " saddr " + sub + " " + family + " daddr " + net + " return",
+                family + " saddr " + net + " " + family + " daddr " + sub + " return",
+                family + " saddr != " + sub + " " + family + " daddr " + net + " return",
+                family + " saddr " + net + " " + family + " daddr != " + multicast + " " + masquerade(fullyRandom),
+                family + " saddr != " + net + " " + family + " daddr " + net + " " + masquerade(fullyRandom));
     }
 
     public static List<String> forwardRules(Ip4Net network) {
-        String net = network.toString();
-        return List.of("ip saddr " + net + " accept", "ip daddr " + net + " accept");
+        return forwardRules("ip", network.toString());
+    }
+
+    /** The forward rules for the IPv6 network, for the {@code ip6 flannel-ipv6} table. */
+    public static List<String> forwardRules6(Ip6Net network) {
+        return forwardRules("ip6", network.toString());
+    }
+
+    private static List<String> forwardRules(String family, String net) {
+        return List.of(family + " saddr " + net + " accept", family + " daddr " + net + " accept");
     }
 
     /** The one place the masquerade statement is written. */

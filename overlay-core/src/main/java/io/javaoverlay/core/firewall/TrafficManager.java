@@ -1,7 +1,5 @@
 package io.javaoverlay.core.firewall;
 
-import io.javaoverlay.core.net.Ip4Net;
-
 /**
  * The agent's firewall duty, whichever tool does it (flannel's {@code TrafficManager}): the
  * masquerade rules of {@code --ip-masq} and the forward rules of {@code --iptables-forward-rules}
@@ -21,15 +19,16 @@ public interface TrafficManager {
     boolean isEnabled();
 
     /**
-     * Makes the rules match {@code network} and this host's {@code lease}; logs what it had to
-     * repair. Returns true when anything changed.
+     * Makes the rules match the overlay network and this host's lease, for IPv4 and, when the
+     * scope has an IPv6 half, for IPv6 too; logs what it had to repair. Returns true when anything
+     * changed.
      *
      * @throws FirewallException when the tool fails or is missing
      */
-    boolean ensure(Ip4Net network, Ip4Net lease);
+    boolean ensure(RuleScope scope);
 
     /** The periodic check: like {@link #ensure}, but a failure is logged, not thrown, so the agent keeps running. */
-    void recheck(Ip4Net network, Ip4Net lease);
+    void recheck(RuleScope scope);
 
     /**
      * Removes every rule this manager would install, whatever lease they were for. What is already

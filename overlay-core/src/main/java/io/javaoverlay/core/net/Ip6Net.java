@@ -122,6 +122,19 @@ public record Ip6Net(BigInteger address, int prefixLength) {
         return address.add(size(prefixLength));
     }
 
+    /** The 128-bit value as a {@link java.net.Inet6Address}, for netlink and sockets. */
+    public static java.net.InetAddress toInetAddress(BigInteger value) {
+        byte[] raw = value.toByteArray();
+        byte[] b = new byte[16];
+        int n = Math.min(raw.length, 16);
+        System.arraycopy(raw, raw.length - n, b, 16 - n, n);
+        try {
+            return java.net.InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("16 bytes are always an address", e);
+        }
+    }
+
     /** RFC 5952 text: lower case, longest run of zero groups as {@code ::}. */
     public static String format(BigInteger value) {
         int[] groups = new int[8];

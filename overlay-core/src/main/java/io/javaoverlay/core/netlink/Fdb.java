@@ -58,6 +58,8 @@ public final class Fdb {
         w.attr(NDA_LLADDR, e.mac().bytes());
         if (e.destination() != null) {
             w.attrIp4(NDA_DST, e.destination().value());
+        } else if (e.destination6() != null) {
+            w.attr(NDA_DST, e.destination6().getAddress());
         }
     }
 
@@ -75,6 +77,7 @@ public final class Fdb {
             return null;
         }
         return new FdbEntry(index, new MacAddress(mac), dst != null && dst.length == 4 ? Ip4.fromBytes(dst) : null,
-                state, flags, a.u32(NDA_MASTER, 0));
+                state, flags, a.u32(NDA_MASTER, 0),
+                dst != null && dst.length == 16 && InetCodec.fromBytes(dst) instanceof java.net.Inet6Address a6 ? a6 : null);
     }
 }

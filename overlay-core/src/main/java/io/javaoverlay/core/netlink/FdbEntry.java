@@ -1,5 +1,8 @@
 package io.javaoverlay.core.netlink;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.MacAddress;
 
@@ -14,8 +17,11 @@ import io.javaoverlay.core.net.MacAddress;
  * @param state {@code NUD_*} bits ({@link Neighbour#NUD_PERMANENT} for static entries)
  * @param flags {@code NTF_*} bits ({@link #NTF_SELF}: the device's own table, not its master's)
  * @param masterIndex the bridge a port entry belongs to, 0 for none
+ * @param destination6 the remote VTEP's IPv6 address (a device over an IPv6 underlay), or null;
+ *                     at most one of {@code destination} and {@code destination6}
  */
-public record FdbEntry(int linkIndex, MacAddress mac, Ip4 destination, int state, int flags, int masterIndex) {
+public record FdbEntry(int linkIndex, MacAddress mac, Ip4 destination, int state, int flags, int masterIndex,
+                       Inet6Address destination6) {
 
     public static final int NTF_SELF = 0x02;
     public static final int NTF_MASTER = 0x04;
@@ -30,6 +36,24 @@ public record FdbEntry(int linkIndex, MacAddress mac, Ip4 destination, int state
         if (linkIndex <= 0) {
             throw new IllegalArgumentException("FDB entry needs a device index, got " + linkIndex);
         }
+        if (destination != null && destination6 != null) {
+            throw new IllegalArgumentException("an FDB entry has one destination, IPv4 or IPv6, not both");
+        }
+    }
+
+    /** An entry with an IPv4 destination (or none). */
+    public FdbEntry(int linkIndex, MacAddress mac, Ip4 destination, int state, int flags, int masterIndex) {
+        this(linkIndex, mac, destination, state, flags, masterIndex, null);
+    }
+
+    /** The same as {@link #vxlan} towards a VTEP on an IPv6 underlay ({@code bridge fdb ... dst fd00::2}). */
+    public static FdbEntry vxlan6(int linkIndex, MacAddress mac, Inet6Address destination) {
+        return new FdbEntry(linkIndex, mac, null, Neighbour.NUD_PERMANENT | Neighbour.NUD_NOARP, NTF_SELF, 0, destination);
+    }
+
+    /** The remote VTEP, whichever family; null for none. */
+    public InetAddress remote() {
+        return destination6 != null ? destination6 : destination != null ? destination.toInetAddress() : null;
     }
 
     /**
@@ -55,7 +79,7 @@ public record FdbEntry(int linkIndex, MacAddress mac, Ip4 destination, int state
 
     @Override
     public String toString() {
-        return mac + " dev#" + linkIndex + (destination != null ? " dst " + destination : "") + (isSelf() ? " self" : "")
+        return mac + " dev#" + linkIndex + (remote() != null ? " dst " + remote().getHostAddress() : "") + (isSelf() ? " self" : "")
                 + (isPermanent() ? " permanent" : "");
     }
 }

@@ -1,5 +1,8 @@
 package io.javaoverlay.core.netlink;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+
 import static io.javaoverlay.core.netlink.Rtnl.*;
 
 import io.javaoverlay.core.net.Ip4;
@@ -290,6 +293,9 @@ public final class Links {
         if (v.local() != null) {
             w.attrIp4(IFLA_VXLAN_LOCAL, v.local().value());
         }
+        if (v.local6() != null) {
+            w.attr(IFLA_VXLAN_LOCAL6, v.local6().getAddress());
+        }
         if (v.deviceIndex() != 0) {
             w.attrU32(IFLA_VXLAN_LINK, v.deviceIndex());
         }
@@ -333,11 +339,13 @@ public final class Links {
 
     private static VxlanInfo decodeVxlan(Attrs d) {
         byte[] local = d.bytes(IFLA_VXLAN_LOCAL);
+        InetAddress local6 = InetCodec.fromBytes(d.bytes(IFLA_VXLAN_LOCAL6));
         return new VxlanInfo(d.u32(IFLA_VXLAN_ID, 0),
                 local != null && local.length == 4 ? Ip4.fromBytes(local) : null,
                 d.u32(IFLA_VXLAN_LINK, 0),
                 d.u16Be(IFLA_VXLAN_PORT, 8472),
                 d.u8(IFLA_VXLAN_LEARNING, 1) != 0,
-                d.has(IFLA_VXLAN_GBP));
+                d.has(IFLA_VXLAN_GBP),
+                local6 instanceof Inet6Address a6 ? a6 : null);
     }
 }

@@ -35,6 +35,11 @@ public record Neighbour(int linkIndex, InetAddress address, MacAddress mac, int 
         return new Neighbour(linkIndex, ip.toInetAddress(), mac, NUD_PERMANENT, 0);
     }
 
+    /** A permanent entry for an address of either family (an IPv6 VTEP address on {@code flannel-v6.<VNI>}). */
+    public static Neighbour permanent(int linkIndex, InetAddress ip, MacAddress mac) {
+        return new Neighbour(linkIndex, ip, mac, NUD_PERMANENT, 0);
+    }
+
     public boolean isPermanent() {
         return (state & NUD_PERMANENT) != 0;
     }

@@ -45,6 +45,11 @@ public final class Neighbours {
         return list(AF_INET).stream().filter(n -> n.linkIndex() == linkIndex).toList();
     }
 
+    /** The IPv6 entries of one device. */
+    public List<Neighbour> listIp6(int linkIndex) {
+        return list(AF_INET6).stream().filter(n -> n.linkIndex() == linkIndex).toList();
+    }
+
     private static void encode(MessageWriter w, Neighbour n) {
         w.ndmsg(n.family(), n.linkIndex(), n.state(), n.flags(), 0);
         w.attr(NDA_DST, n.address().getAddress());

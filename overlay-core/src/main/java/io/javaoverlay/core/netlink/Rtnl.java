@@ -102,6 +102,7 @@ final class Rtnl {
     static final int IFLA_VXLAN_LOCAL = 4;
     static final int IFLA_VXLAN_LEARNING = 7;
     static final int IFLA_VXLAN_PORT = 15;
+    static final int IFLA_VXLAN_LOCAL6 = 17;
     static final int IFLA_VXLAN_GBP = 23;
     static final int IFLA_VXLAN_MAX_PARSED = 32;
 

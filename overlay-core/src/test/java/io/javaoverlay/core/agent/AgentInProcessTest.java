@@ -34,6 +34,7 @@ import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.firewall.RuleScope;
 import io.javaoverlay.core.firewall.TrafficManager;
 import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.Lease;
@@ -206,13 +207,13 @@ class AgentInProcessTest {
         }
 
         @Override
-        public boolean ensure(Ip4Net network, Ip4Net lease) {
-            ensured.add(network + " " + lease);
+        public boolean ensure(RuleScope scope) {
+            ensured.add(scope.network() + " " + scope.lease());
             return true;
         }
 
         @Override
-        public void recheck(Ip4Net network, Ip4Net lease) {}
+        public void recheck(RuleScope scope) {}
 
         @Override
         public void cleanUp() {}

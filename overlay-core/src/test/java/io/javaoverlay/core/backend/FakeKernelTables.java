@@ -85,19 +85,24 @@ public final class FakeKernelTables implements KernelTables {
 
     @Override
     public List<Neighbour> neighbours(int linkIndex) {
-        return neighbours.stream().filter(n -> n.linkIndex() == linkIndex).toList();
+        return neighbours.stream().filter(n -> n.linkIndex() == linkIndex && n.address() instanceof java.net.Inet4Address).toList();
+    }
+
+    @Override
+    public List<Neighbour> neighbours6(int linkIndex) {
+        return neighbours.stream().filter(n -> n.linkIndex() == linkIndex && n.address() instanceof java.net.Inet6Address).toList();
     }
 
     @Override
     public void replaceFdb(FdbEntry e) {
-        writes.add("replace fdb " + e.mac() + " " + e.destination());
+        writes.add("replace fdb " + e.mac() + " " + (e.remote() == null ? null : e.remote().getHostAddress()));
         fdb.removeIf(x -> x.linkIndex() == e.linkIndex() && x.mac().equals(e.mac()));
         fdb.add(e);
     }
 
     @Override
     public void deleteFdb(FdbEntry e) {
-        writes.add("delete fdb " + e.mac() + " " + e.destination());
+        writes.add("delete fdb " + e.mac() + " " + (e.remote() == null ? null : e.remote().getHostAddress()));
         if (!fdb.removeIf(x -> x.linkIndex() == e.linkIndex() && x.mac().equals(e.mac()))) {
             throw notFound("RTM_DELNEIGH");
         }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.javaoverlay.core.config.BackendConfig;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.net.Ip4;
@@ -26,6 +27,32 @@ class FlannelLeaseShapesTest {
         try (Backend b = BackendRegistry.controlPlaneOnly().create(c.backendType(), new BackendContext(ext, dir))) {
             return b.register(c);
         }
+    }
+
+    /**
+     * flannel's {@code newSubnetAttrs} with both devices: {@code PublicIPv6} and {@code BackendV6Data}
+     * with the IPv6 device's own MAC, the fields in the Go struct's order.
+     */
+    @Test
+    void dualStackVxlanPublishesBackendV6DataWithTheIpv6DevicesOwnMacAsFlannelDoes() throws IOException {
+        Registration r = register("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"vxlan\"}}", ETH);
+        String mac = Files.readString(dir.resolve("vxlan-1.mac")).strip();
+        String mac6 = Files.readString(dir.resolve("vxlan-v6-1.mac")).strip();
+        assertThat(mac6).isNotEqualTo(mac);
+        assertThat(r.attrs(Ip4.parse("192.0.2.10"), java.util.Optional.of("fd00:0:0::a")).toJson()).isEqualTo(
+                "{\"PublicIP\":\"192.0.2.10\",\"PublicIPv6\":\"fd00::a\",\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"},\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}}");
+        assertThat(r.attrs(Ip4.parse("192.0.2.10"), java.util.Optional.empty()).toJson()).doesNotContain("BackendV6Data");
+        assertThat(r.mtu()).as("FLANNEL_MTU stays the IPv4 device's, as in flannel").isEqualTo(1450);
+    }
+
+    @Test
+    void theIpv6DevicesMtuIsFlannelsRequestAsTheKernelCapsIt() {
+        BackendConfig plain = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}").backend();
+        BackendConfig small = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"MTU\":1400}}").backend();
+        assertThat(FlannelLeaseShapes.vxlan6DeviceMtu(plain, ETH)).as("1500 - 70").isEqualTo(1430);
+        assertThat(FlannelLeaseShapes.vxlan6DeviceMtu(small, ETH)).as("Backend.MTU 1400 - 50").isEqualTo(1350);
     }
 
     @Test

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 class NftablesRulesTest {
 
@@ -37,6 +38,41 @@ class NftablesRulesTest {
     void forwardRulesAcceptTheOverlayBothWays() {
         assertThat(NftablesRules.forwardRules(Ip4Net.parse("10.5.0.0/16")))
                 .containsExactly("ip saddr 10.5.0.0/16 accept", "ip daddr 10.5.0.0/16 accept");
+    }
+
+    /** flannel v0.28's addMasqRules with knftables.IPv6Family (pkg/trafficmngr/nftables/nftables.go). */
+    @Test
+    void ipv6MasqRulesAreFlannelsIp6RulesInFlannelsOrder() {
+        assertThat(NftablesRules.masqRules6(Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:3a::/64"), true)).containsExactly(
+                "meta mark 0x4000 return",
+                "ip6 saddr fc00:5:0:3a::/64 ip6 daddr fc00:5::/48 return",
+                "ip6 saddr fc00:5::/48 ip6 daddr fc00:5:0:3a::/64 return",
+                "ip6 saddr != fc00:5:0:3a::/64 ip6 daddr fc00:5::/48 return",
+                "ip6 saddr fc00:5::/48 ip6 daddr != ff00::/8 masquerade fully-random",
+                "ip6 saddr != fc00:5::/48 ip6 daddr fc00:5::/48 masquerade fully-random");
+        assertThat(NftablesRules.forwardRules6(Ip6Net.parse("fc00:5::/48")))
+                .containsExactly("ip6 saddr fc00:5::/48 accept", "ip6 daddr fc00:5::/48 accept");
+    }
+
+    @Test
+    void ipv6ChainsAreFlannelsBaseChainsInTheIp6Table() {
+        assertThat(NftablesRules.masqChain6().script(List.of("meta mark 0x4000 return"), false, true)).containsExactly(
+                "add chain ip6 flannel-ipv6 postrtg { type nat hook postrouting priority 100 ; comment \"chain to manage traffic masquerading by flannel\" ; }",
+                "flush chain ip6 flannel-ipv6 postrtg",
+                "add rule ip6 flannel-ipv6 postrtg meta mark 0x4000 return");
+        assertThat(NftablesRules.forwardChain6().script(List.of(), false, false)).containsExactly(
+                "add chain ip6 flannel-ipv6 forward { type filter hook forward priority 0 ; }",
+                "flush chain ip6 flannel-ipv6 forward");
+    }
+
+    /** What nft 1.0.6 lists for an IPv6 rule (nft -j list table ip6 flannel-ipv6), read back as it was written. */
+    @Test
+    void anIpv6RuleListedByNftReadsBackAsWritten() throws Exception {
+        JsonNode expr = JSON.readTree("""
+                [{"match": {"op": "!=", "left": {"payload": {"protocol": "ip6", "field": "saddr"}}, "right": {"prefix": {"addr": "fc00:5::", "len": 48}}}},
+                 {"match": {"op": "==", "left": {"payload": {"protocol": "ip6", "field": "daddr"}}, "right": {"prefix": {"addr": "fc00:5::", "len": 48}}}},
+                 {"masquerade": {"flags": "fully-random"}}]""");
+        assertThat(NftRuleText.of(expr)).isEqualTo("ip6 saddr != fc00:5::/48 ip6 daddr fc00:5::/48 masquerade fully-random");
     }
 
     @Test

@@ -27,8 +27,8 @@ class OverlayFirewallTest {
     void aMissingIptablesIsReportedAtTheFirstEnsureNotWhenTheManagerIsMade() {
         OverlayFirewall f = new OverlayFirewall(new Iptables(java.util.List.of("/nonexistent/iptables-wrapper")), true, false);
         assertThat(f.isEnabled()).isTrue();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.ensure(io.javaoverlay.core.net.Ip4Net.parse("10.5.0.0/16"),
-                io.javaoverlay.core.net.Ip4Net.parse("10.5.1.0/24"))).isInstanceOf(java.io.UncheckedIOException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.ensure(RuleScope.ipv4(io.javaoverlay.core.net.Ip4Net.parse("10.5.0.0/16"),
+                io.javaoverlay.core.net.Ip4Net.parse("10.5.1.0/24")))).isInstanceOf(java.io.UncheckedIOException.class);
     }
 
     @Test
@@ -40,8 +40,8 @@ class OverlayFirewallTest {
     @Test
     void withoutNftTheNftablesManagerFailsWithATypedErrorThatSaysWhatToInstall() {
         NftablesFirewall f = new NftablesFirewall(new Nft(java.util.List.of("/nonexistent/nft-wrapper")), true, true);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.ensure(io.javaoverlay.core.net.Ip4Net.parse("10.5.0.0/16"),
-                io.javaoverlay.core.net.Ip4Net.parse("10.5.1.0/24")))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.ensure(RuleScope.ipv4(io.javaoverlay.core.net.Ip4Net.parse("10.5.0.0/16"),
+                io.javaoverlay.core.net.Ip4Net.parse("10.5.1.0/24"))))
                 .isInstanceOf(NftablesException.class).hasMessageContaining("apt-get install nftables")
                 .satisfies(e -> assertThat(((NftablesException) e).exitStatus()).isEqualTo(NftablesException.NOT_RUN));
     }

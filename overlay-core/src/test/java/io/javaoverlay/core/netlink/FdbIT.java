@@ -95,6 +95,26 @@ class FdbIT {
                 .isInstanceOf(NetlinkException.NotFound.class);
     }
 
+    /** The entries of {@code flannel-v6.<VNI>}: a VTEP MAC sent to a peer's PublicIPv6. */
+    @Test
+    void entriesWithIpv6DestinationsAreWrittenListedAndDeleted() throws Exception {
+        java.net.Inet6Address local = (java.net.Inet6Address) java.net.InetAddress.getByName("fd00:50::1");
+        Link vx = nl.links().createVxlan("vx6-fdb", VxlanInfo.ofIpv6(5, local, 0, 8472));
+        nl.links().setUp(vx.index());
+        MacAddress mac = MacAddress.parse("02:11:22:33:44:66");
+        java.net.Inet6Address peer = (java.net.Inet6Address) java.net.InetAddress.getByName("fd00:50::2");
+
+        nl.fdb().replace(FdbEntry.vxlan6(vx.index(), mac, peer));
+        assertThat(oracle("vx6-fdb")).containsExactly("02:11:22:33:44:66 fd00:50::2");
+        assertThat(nl.fdb().list(vx.index())).filteredOn(e -> e.remote() != null).singleElement().satisfies(e -> {
+            assertThat(e.destination6()).isEqualTo(peer);
+            assertThat(e.destination()).isNull();
+        });
+
+        nl.fdb().delete(FdbEntry.vxlan6(vx.index(), mac, peer));
+        assertThat(oracle("vx6-fdb")).isEmpty();
+    }
+
     @Test
     void entriesOfOneDeviceDoNotLeakIntoAnother() {
         Link a = vxlan("vx-one", 3);

@@ -111,6 +111,24 @@ class LinksIT {
         assertThat(ns.ipJson("link", "show", "dev", "va0").get(0).get("ifindex").asInt()).isEqualTo(local.index());
     }
 
+    /** flannel's {@code flannel-v6.<VNI>}: a VXLAN device whose source is an IPv6 address ({@code IFLA_VXLAN_LOCAL6}). */
+    @Test
+    void anIpv6VxlanDeviceIsMadeAndReadBackWithItsIpv6Source() throws Exception {
+        Link under = nl.links().createVeth("vx6u0", NewLink.VethPeer.named("vx6u1"));
+        java.net.Inet6Address local = (java.net.Inet6Address) java.net.InetAddress.getByName("fd00:e2e::7");
+        VxlanInfo wanted = VxlanInfo.ofIpv6(1, local, under.index(), 8472);
+
+        Link vx = nl.links().create(NewLink.vxlan("vx6-a", wanted).withMtu(1400));
+
+        assertThat(vx.vxlan()).isEqualTo(wanted);
+        assertThat(vx.vxlan().local()).isNull();
+        JsonNode data = oracle(ns, "vx6-a").at("/linkinfo/info_data");
+        assertThat(data.get("local6").asText()).isEqualTo("fd00:e2e::7");
+        assertThat(data.has("local")).isFalse();
+        assertThat(data.get("port").asInt()).isEqualTo(8472);
+        assertThat(data.get("link").asText()).isEqualTo("vx6u0");
+    }
+
     @Test
     void vxlanSettingsAreReadBackFromInfoData() {
         Link under = nl.links().createVeth("vxu0", NewLink.VethPeer.named("vxu1"));

@@ -3,7 +3,6 @@ package io.javaoverlay.core.backend.hostgw;
 import java.math.BigInteger;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -141,14 +140,6 @@ final class HostGw6Routes implements PeerReconciler.Paths<HostGw6Routes.Peer> {
     }
 
     static InetAddress address(BigInteger value) {
-        byte[] raw = value.toByteArray();
-        byte[] b = new byte[16];
-        int n = Math.min(raw.length, 16);
-        System.arraycopy(raw, raw.length - n, b, 16 - n, n);
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("16 bytes are always an address", e);
-        }
+        return Ip6Net.toInetAddress(value);
     }
 }

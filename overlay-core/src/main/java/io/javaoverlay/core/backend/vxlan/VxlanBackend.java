@@ -1,5 +1,9 @@
 package io.javaoverlay.core.backend.vxlan;
 
+import java.math.BigInteger;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,16 +32,20 @@ import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.metrics.BackendStats;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
+import io.javaoverlay.core.netlink.Address;
 import io.javaoverlay.core.netlink.Link;
 import io.javaoverlay.core.netlink.LinkStats;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.Route;
+import io.javaoverlay.core.netlink.Sysctl;
 import io.javaoverlay.core.netlink.VxlanInfo;
 
 /**
- * flannel's vxlan backend on the kernel's VXLAN device: see the package notes.
+ * flannel's vxlan backend on the kernel's VXLAN device, and with {@code EnableIPv6} a second one
+ * for the IPv6 half of every lease ({@code flannel-v6.<VNI>}): see the package notes.
  */
 public final class VxlanBackend implements Backend {
 
@@ -58,6 +66,10 @@ public final class VxlanBackend implements Backend {
     private Lease own;
     /** Every peer's path: what the leases ask for, what is programmed, what failed. */
     private PeerReconciler<VxlanPeer> peers;
+    /** With IPv6: {@code flannel-v6.<VNI>}, its link and the peers' IPv6 paths through it; else null. */
+    private VxlanDevice device6;
+    private volatile Link link6;
+    private PeerReconciler<VxlanPeer> peers6;
 
     public VxlanBackend(BackendType type, BackendContext context) {
         if (type != BackendType.VXLAN) {
@@ -77,6 +89,9 @@ public final class VxlanBackend implements Backend {
         var ext = context.external();
         VxlanInfo info = VxlanInfo.of(vni, ext.ifaceAddr(), ext.index(), port).withLearning(b.learning()).withGbp(b.gbp());
         device = new VxlanDevice("flannel." + vni, info, mac, reg.mtu());
+        if (config.ipv6().isPresent()) {
+            reg = registerIpv6(b, vni, port, reg);
+        }
         try {
             nl = NetlinkSocket.open();
             HostNetworking.enableForwarding();
@@ -84,6 +99,14 @@ public final class VxlanBackend implements Backend {
             List<Ip4Net> externalNetworks = b.directRouting() ? HostNetworking.networksOn(nl, ext.index()) : List.of();
             peers = new PeerReconciler<>(new VxlanPaths(KernelTables.of(nl), () -> link.index(), ext, config, externalNetworks,
                     () -> Optional.ofNullable(own).map(Lease::subnet)));
+            if (device6 != null) {
+                link6 = device6.ensure(nl);
+                // as flannel's newVXLANDevice: the device takes no router advertisements
+                Sysctl.acceptRa(device6.name(), 0);
+                List<Ip6Net> externalNetworks6 = b.directRouting() ? ipv6NetworksOn(nl, ext.index()) : List.of();
+                peers6 = new PeerReconciler<>(new VxlanPaths(KernelTables.of(nl), () -> link6.index(), ext,
+                        VxlanFamily.ipv6(config.ipv6().get(), externalNetworks6, () -> Optional.ofNullable(own).flatMap(Lease::ipv6Subnet))));
+            }
             statsNl = NetlinkSocket.open();
             metrics = OverlayMetrics.registerBackend("vxlan", this::deviceStats);
         } catch (NetlinkException e) {
@@ -91,6 +114,34 @@ public final class VxlanBackend implements Backend {
                     + " (is the vxlan kernel module available? is another program using UDP port " + port + "?)", e);
         }
         return reg;
+    }
+
+    /**
+     * The IPv6 device as flannel makes it: {@code flannel-v6.<VNI>}, the same VNI and port, this
+     * host's PublicIPv6 as its source, the external interface beneath, a VTEP MAC of its own
+     * (kept in {@code --data-dir} like the IPv4 one) published in {@code BackendV6Data}.
+     */
+    private Registration registerIpv6(BackendConfig b, int vni, int port, Registration reg) {
+        var ext = context.external();
+        String publicIpv6 = context.publicIpv6().orElseThrow(() -> new BackendException(
+                "EnableIPv6 with vxlan needs this host's IPv6 address on " + ext.name() + " (PublicIPv6), and none was given"));
+        Inet6Address local6 = (Inet6Address) VxlanPeer.address(Ip6Net.parseAddress(publicIpv6));
+        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).choose(vni, ownPreviousMac6(), macs6OfOthers(context.leasesAtStart()));
+        VxlanInfo info6 = VxlanInfo.ofIpv6(vni, local6, ext.index(), port).withLearning(b.learning()).withGbp(b.gbp());
+        device6 = new VxlanDevice("flannel-v6." + vni, info6, mac6, FlannelLeaseShapes.vxlan6DeviceMtu(b, ext));
+        return reg.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6));
+    }
+
+    /** The global IPv6 networks directly attached to the device, for DirectRouting of IPv6 peers. */
+    private static List<Ip6Net> ipv6NetworksOn(NetlinkSocket nl, int linkIndex) {
+        List<Ip6Net> out = new ArrayList<>();
+        for (Address a : nl.addresses().list()) {
+            if (a.linkIndex() == linkIndex && a.address() instanceof Inet6Address && !a.address().isLinkLocalAddress()) {
+                BigInteger v = new BigInteger(1, a.address().getAddress());
+                out.add(new Ip6Net(v.andNot(Ip6Net.hostMask(a.prefixLength())), a.prefixLength()));
+            }
+        }
+        return out;
     }
 
     @Override
@@ -101,9 +152,21 @@ public final class VxlanBackend implements Backend {
         } catch (NetlinkException e) {
             throw new BackendException("cannot give " + device.name() + " the address " + own.subnet().address() + ": " + e.getMessage(), e);
         }
+        if (device6 != null && own.ipv6Subnet().isPresent()) {
+            try {
+                device6.ensureAddress6(nl, link6, config.ipv6().get().network(), own.ipv6Subnet().get());
+            } catch (NetlinkException e) {
+                throw new BackendException("cannot give " + device6.name() + " the address " + own.ipv6Subnet().get().firstHostCidr() + ": "
+                        + e.getMessage(), e);
+            }
+        }
     }
 
-    /** Checks the lease's VtepMAC: a unicast station address, and not this host's own. */
+    /**
+     * Checks the lease's VtepMAC: a unicast station address, and not this host's own; with IPv6,
+     * the same for its IPv6 half ({@code BackendV6Data}). A bad IPv6 half rejects the whole lease,
+     * as the IPv6 checks of the admission do.
+     */
     @Override
     public Optional<PeerRejection> checkPeer(Lease peer) {
         VxlanPeer.Result r = VxlanPeer.from(peer);
@@ -113,6 +176,16 @@ public final class VxlanBackend implements Backend {
         if (device != null && r.peer().vtepMac().equals(device.mac())) {
             return Optional.of(new PeerRejection(PeerRejection.Reason.VTEP_MAC_COLLISION,
                     "its VtepMAC " + device.mac() + " is this host's own (" + device.name() + "): this host chooses a new one"));
+        }
+        if (device6 != null) {
+            VxlanPeer.Result r6 = VxlanPeer.from6(peer);
+            if (r6.problem() != null) {
+                return Optional.of(r6.problem());
+            }
+            if (r6.peer() != null && r6.peer().vtepMac().equals(device6.mac())) {
+                return Optional.of(new PeerRejection(PeerRejection.Reason.VTEP_MAC_COLLISION,
+                        "its BackendV6Data VtepMAC " + device6.mac() + " is this host's own (" + device6.name() + "): this host chooses a new one"));
+            }
         }
         return Optional.empty();
     }
@@ -142,7 +215,58 @@ public final class VxlanBackend implements Backend {
         }
         LOG.warn("{}: VTEP MAC {} was published by another host too; changed it to {}", device.name(), device.mac(), mac);
         device = next;
-        return Optional.of(FlannelLeaseShapes.vxlan(b, context.external(), mac));
+        // a new MAC makes the kernel flush the device's neighbour entries, permanent ones too
+        // (NETDEV_CHANGEADDR): every peer is programmed again now, not at the next recheck
+        peers.replayAll();
+        peers.recheck();
+        Registration reg = FlannelLeaseShapes.vxlan(b, context.external(), mac);
+        if (device6 == null) {
+            return Optional.of(reg);
+        }
+        // the collision may have been the IPv6 device's: it takes a new MAC too, none any peer publishes
+        Set<MacAddress> avoid6 = new HashSet<>(avoid);
+        avoid6.add(mac);
+        avoid6.add(device6.mac());
+        peers6.wanted().values().forEach(p -> avoid6.add(p.vtepMac()));
+        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).renew(vni, avoid6);
+        try {
+            nl.links().setMac(link6.index(), mac6);
+            link6 = nl.links().get(link6.index()).orElseThrow();
+        } catch (NetlinkException e) {
+            throw new BackendException("cannot give " + device6.name() + " the new VTEP MAC " + mac6 + ": " + e.getMessage(), e);
+        }
+        LOG.warn("{}: changed the VTEP MAC {} to {} as well", device6.name(), device6.mac(), mac6);
+        device6 = new VxlanDevice(device6.name(), device6.info(), mac6, device6.mtu());
+        peers6.replayAll();
+        peers6.recheck();
+        return Optional.of(reg.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6)));
+    }
+
+    /** The IPv6 VtepMAC of this host's previous lease (same public IP). */
+    private Optional<MacAddress> ownPreviousMac6() {
+        for (Lease l : context.leasesAtStart()) {
+            if (l.attrs().publicIp().equals(context.external().publicIp())) {
+                VxlanPeer p = VxlanPeer.from6(l).peer();
+                if (p != null) {
+                    return Optional.of(p.vtepMac());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The IPv6 VTEP MACs other hosts publish. */
+    private Set<MacAddress> macs6OfOthers(List<Lease> leases) {
+        Set<MacAddress> out = new HashSet<>();
+        for (Lease l : leases) {
+            if (!l.attrs().publicIp().equals(context.external().publicIp())) {
+                VxlanPeer p = VxlanPeer.from6(l).peer();
+                if (p != null) {
+                    out.add(p.vtepMac());
+                }
+            }
+        }
+        return out;
     }
 
     /** The VtepMAC of this host's previous lease (same public IP), as flannel reuses it. */
@@ -172,28 +296,40 @@ public final class VxlanBackend implements Backend {
         return out;
     }
 
-    /** The FDB keys entries by MAC: one VtepMAC can point at one public IP only. */
+    /** The FDB keys entries by MAC: one VtepMAC can point at one public address only, on each device. */
     @Override
     public List<PeerClaim> claims(Lease peer) {
+        List<PeerClaim> claims = new ArrayList<>();
         VxlanPeer p = VxlanPeer.from(peer).peer();
-        return p == null ? List.of() : List.of(new PeerClaim(PeerRejection.Reason.VTEP_MAC_IN_USE, "VtepMAC " + p.vtepMac(), p.publicIp()));
+        if (p != null) {
+            claims.add(new PeerClaim(PeerRejection.Reason.VTEP_MAC_IN_USE, "VtepMAC " + p.vtepMac(), p.publicIp()));
+        }
+        VxlanPeer p6 = device6 == null ? null : VxlanPeer.from6(peer).peer();
+        if (p6 != null) {
+            claims.add(new PeerClaim(PeerRejection.Reason.VTEP_MAC_IN_USE, "IPv6 VtepMAC " + p6.vtepMac(), p6.publicIp()));
+        }
+        return claims;
     }
 
     /** The routes through the VXLAN device; DirectRouting's routes via the external interface carry the protocol mark. */
     @Override
     public boolean ownsRoute(Route route) {
         Link l = link;
-        return l != null && route.outputIndex() == l.index();
+        Link l6 = link6;
+        return (l != null && route.outputIndex() == l.index()) || (l6 != null && route.outputIndex() == l6.index());
     }
 
     @Override
     public void handle(List<LeaseEvent> batch) {
         peers.handle(batch);
+        if (peers6 != null) {
+            peers6.handle(batch);
+        }
     }
 
     /**
      * Repairs the data path: a deleted or changed device is made again and every peer replayed;
-     * a missing peer route is restored; peers that failed are retried.
+     * a missing peer route is restored; peers that failed are retried. Both devices with IPv6.
      */
     @Override
     public void recheck() {
@@ -201,18 +337,12 @@ public final class VxlanBackend implements Backend {
             return;
         }
         try {
-            Optional<Link> now = nl.links().get(device.name());
-            if (now.isEmpty() || now.get().index() != link.index() || device.incompatibility(now.get()).isPresent()) {
-                LOG.warn("{} was {} by someone else; recreating it and replaying {} peers", device.name(),
-                        now.isEmpty() ? "deleted" : "replaced", peers.wanted().size());
-                link = device.ensure(nl);
+            Link now = recheckDevice(device, link, peers);
+            if (now.index() != link.index()) {
+                link = now;
                 if (own != null) {
                     device.ensureAddress(nl, link, config.network(), own.subnet());
                 }
-                peers.replayAll();
-            } else if (!now.get().isUp()) {
-                LOG.warn("{} was set down by someone else; setting it up", device.name());
-                nl.links().setUp(link.index());
             }
             if (own != null && nl.addresses().list(link).stream().noneMatch(a -> a.isIp4() && a.ip4().ip().equals(own.subnet().address()))) {
                 LOG.warn("{} lost its address {}; adding it again", device.name(), own.subnet().address());
@@ -223,6 +353,45 @@ public final class VxlanBackend implements Backend {
             return;
         }
         peers.recheck();
+        if (device6 == null) {
+            return;
+        }
+        try {
+            Link now = recheckDevice(device6, link6, peers6);
+            if (now.index() != link6.index()) {
+                link6 = now;
+                Sysctl.acceptRa(device6.name(), 0);
+            }
+            Optional<Ip6Net> own6 = own == null ? Optional.empty() : own.ipv6Subnet();
+            if (own6.isPresent()) {
+                InetAddress want = VxlanPeer.address(own6.get().address());
+                if (nl.addresses().list(link6).stream().noneMatch(a -> a.address().equals(want) && a.prefixLength() == 128)) {
+                    LOG.warn("{} lacks its address {}/128; adding it", device6.name(), want.getHostAddress());
+                    device6.ensureAddress6(nl, link6, config.ipv6().get().network(), own6.get());
+                }
+            }
+        } catch (NetlinkException e) {
+            LOG.error("cannot check the VXLAN device {}: {}", device6.name(), e.getMessage());
+            return;
+        }
+        peers6.recheck();
+    }
+
+    /** The device as it is now: made again (and its peers replayed) when deleted or replaced, set up when down. */
+    private Link recheckDevice(VxlanDevice d, Link current, PeerReconciler<VxlanPeer> p) {
+        Optional<Link> now = nl.links().get(d.name());
+        if (now.isEmpty() || now.get().index() != current.index() || d.incompatibility(now.get()).isPresent()) {
+            LOG.warn("{} was {} by someone else; recreating it and replaying {} peers", d.name(),
+                    now.isEmpty() ? "deleted" : "replaced", p.wanted().size());
+            Link made = d.ensure(nl);
+            p.replayAll();
+            return made;
+        }
+        if (!now.get().isUp()) {
+            LOG.warn("{} was set down by someone else; setting it up", d.name());
+            nl.links().setUp(current.index());
+        }
+        return current;
     }
 
     /**
@@ -238,6 +407,15 @@ public final class VxlanBackend implements Backend {
             return null;
         }
         LinkStats s = read.get();
+        Link l6 = link6;
+        Optional<LinkStats> read6 = l6 == null ? Optional.empty() : statsNl.links().stats(l6.index());
+        if (read6.isPresent()) {
+            // both devices carry the overlay's traffic: one family each
+            LinkStats t = read6.get();
+            return new BackendStats(s.txPackets() + t.txPackets(), s.txBytes() + t.txBytes(), s.rxPackets() + t.rxPackets(),
+                    s.rxBytes() + t.rxBytes(), Map.of("rx-dropped", s.rxDropped() + t.rxDropped(), "tx-dropped", s.txDropped() + t.txDropped()),
+                    Map.of("rx", s.rxErrors() + t.rxErrors(), "tx", s.txErrors() + t.txErrors()));
+        }
         return new BackendStats(s.txPackets(), s.txBytes(), s.rxPackets(), s.rxBytes(),
                 Map.of("rx-dropped", s.rxDropped(), "tx-dropped", s.txDropped()), Map.of("rx", s.rxErrors(), "tx", s.txErrors()));
     }
@@ -260,6 +438,6 @@ public final class VxlanBackend implements Backend {
             nl.close();
         }
         LOG.info("vxlan backend stopped; {} and the routes to {} peers stay for the next run", device == null ? "no device"
-                : device.name(), programmedPeers());
+                : device.name() + (device6 == null ? "" : " and " + device6.name()), programmedPeers());
     }
 }

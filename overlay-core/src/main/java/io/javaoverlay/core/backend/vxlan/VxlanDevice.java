@@ -1,5 +1,7 @@
 package io.javaoverlay.core.backend.vxlan;
 
+import java.math.BigInteger;
+import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -9,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.Address;
 import io.javaoverlay.core.netlink.Link;
@@ -58,7 +61,7 @@ record VxlanDevice(String name, VxlanInfo info, MacAddress mac, int mtu) {
                 if (!link.isUp()) {
                     nl.links().setUp(link.index());
                 }
-                LOG.info("{}: reusing the existing VXLAN device (VNI {}, port {}, local {})", name, info.vni(), info.port(), info.local());
+                LOG.info("{}: reusing the existing VXLAN device (VNI {}, port {}, local {})", name, info.vni(), info.port(), info.localText());
                 return nl.links().get(link.index()).orElseThrow();
             }
             LOG.warn("{} exists but {}; recreating it", name, why.get());
@@ -80,7 +83,7 @@ record VxlanDevice(String name, VxlanInfo info, MacAddress mac, int mtu) {
         Link link = nl.links().create(NewLink.vxlan(name, info).withMac(mac).withMtu(mtu));
         nl.links().setUp(link.index());
         LOG.info("{}: created VXLAN device (VNI {}, UDP port {}, local {}, MAC {}, MTU {})", name, info.vni(), info.port(),
-                info.local(), mac, mtu);
+                info.localText(), mac, mtu);
         return nl.links().get(link.index()).orElseThrow();
     }
 
@@ -99,6 +102,10 @@ record VxlanDevice(String name, VxlanInfo info, MacAddress mac, int mtu) {
         }
         if (info.local() != null && !info.local().equals(have.local())) {
             diffs.add("local address " + have.local() + " instead of " + info.local());
+        }
+        if (info.local6() != null && !info.local6().equals(have.local6())) {
+            diffs.add("local address " + (have.local6() == null ? have.localText() : have.local6().getHostAddress()) + " instead of "
+                    + info.local6().getHostAddress());
         }
         if (info.deviceIndex() != 0 && have.deviceIndex() != info.deviceIndex()) {
             diffs.add("underlay device #" + have.deviceIndex() + " instead of #" + info.deviceIndex());
@@ -139,6 +146,34 @@ record VxlanDevice(String name, VxlanInfo info, MacAddress mac, int mtu) {
         if (!present) {
             nl.addresses().replace(Address.ip4(link.index(), want, 32));
             LOG.info("{}: address {}/32", name, want);
+        }
+    }
+
+    /**
+     * The IPv6 form of {@link #ensureAddress}, as flannel's {@code ConfigureIPv6} does for
+     * {@code flannel-v6.<VNI>}: exactly {@code <IPv6 subnet>/128} among the device's addresses in
+     * the IPv6 network (no route of its own; a source address for host-to-container traffic). It is
+     * added without duplicate address detection: no other host has it, and the device would only
+     * send the probe into the void.
+     */
+    void ensureAddress6(NetlinkSocket nl, Link link, Ip6Net network, Ip6Net own) {
+        BigInteger want = own.address();
+        boolean present = false;
+        for (Address a : nl.addresses().list(link)) {
+            if (!(a.address() instanceof Inet6Address)) {
+                continue;
+            }
+            BigInteger ip = new BigInteger(1, a.address().getAddress());
+            if (ip.equals(want) && a.prefixLength() == 128) {
+                present = true;
+            } else if (network.contains(ip)) {
+                LOG.info("{}: removing {} (not this host's IPv6 subnet {} any more)", name, a, own);
+                nl.addresses().delete(a);
+            }
+        }
+        if (!present) {
+            nl.addresses().replace(Address.of(link.index(), VxlanPeer.address(want), 128).withFlags(Address.IFA_F_NODAD));
+            LOG.info("{}: address {}/128", name, Ip6Net.format(want));
         }
     }
 }

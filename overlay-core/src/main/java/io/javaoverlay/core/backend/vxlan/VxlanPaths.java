@@ -1,5 +1,6 @@
 package io.javaoverlay.core.backend.vxlan;
 
+import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +18,6 @@ import io.javaoverlay.core.backend.KernelTables;
 import io.javaoverlay.core.backend.PeerReconciler;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
-import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.FdbEntry;
@@ -26,9 +26,11 @@ import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.Route;
 
 /**
- * vxlan's path to a peer: a neighbour entry (VTEP address -> VTEP MAC), an FDB entry (VTEP MAC
- * -> public IP) and an onlink route through the VXLAN device; with DirectRouting, to a peer on
- * the same L2 network, a plain route via its public IP instead.
+ * vxlan's path to a peer on one of its devices: a neighbour entry (VTEP address -> VTEP MAC), an
+ * FDB entry (VTEP MAC -> public address) and an onlink route through the VXLAN device; with
+ * DirectRouting, to a peer on the same L2 network, a plain route via its public address instead.
+ * The same for {@code flannel.<VNI>} and {@code flannel-v6.<VNI>}; what differs is the
+ * {@link VxlanFamily}.
  */
 final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
 
@@ -38,44 +40,37 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
     /** The VXLAN device's index: it changes when the device is made again. */
     private final IntSupplier device;
     private final ExternalInterface external;
-    private final NetworkConfig config;
-    /** The external interface's networks with DirectRouting on (peers there are routed directly), else none. */
-    private final List<Ip4Net> externalNetworks;
-    private final Supplier<Optional<Ip4Net>> own;
+    private final VxlanFamily family;
 
+    /** The IPv4 device's paths ({@code externalNetworks}: the external interface's networks with DirectRouting on, else none). */
     VxlanPaths(KernelTables kernel, IntSupplier device, ExternalInterface external, NetworkConfig config,
                List<Ip4Net> externalNetworks, Supplier<Optional<Ip4Net>> own) {
+        this(kernel, device, external, VxlanFamily.ipv4(config.network(), externalNetworks, own));
+    }
+
+    VxlanPaths(KernelTables kernel, IntSupplier device, ExternalInterface external, VxlanFamily family) {
         this.kernel = kernel;
         this.device = device;
         this.external = external;
-        this.config = config;
-        this.externalNetworks = List.copyOf(externalNetworks);
-        this.own = own;
+        this.family = family;
     }
 
     @Override
     public Optional<VxlanPeer> path(Lease lease) {
-        VxlanPeer.Result r = VxlanPeer.from(lease);
+        VxlanPeer.Result r = family.peer(lease);
         if (r.peer() == null) {
-            LOG.warn("ignoring the lease of {} at {}: {}", lease.subnet(), lease.attrs().publicIp(), r.problem());
+            if (r.problem() != null) {
+                LOG.warn("ignoring the lease of {} at {} ({}): {}", lease.subnet(), lease.attrs().publicIp(), family.label(), r.problem());
+            }
             return Optional.empty();
         }
-        return Optional.of(r.peer().withDirect(isOnSameL2(r.peer().publicIp())));
-    }
-
-    private boolean isOnSameL2(Ip4 publicIp) {
-        for (Ip4Net n : externalNetworks) {
-            if (n.contains(publicIp)) {
-                return true;
-            }
-        }
-        return false;
+        return Optional.of(r.peer().withDirect(family.onSameL2(r.peer().publicIp())));
     }
 
     /**
      * The neighbour entry, the FDB entry, then the route; the route last, because the moment it
-     * exists the kernel sends through it, and without the neighbour entry it would try to ARP for
-     * the VTEP across a device that cannot answer. Everything is "replace": idempotent.
+     * exists the kernel sends through it, and without the neighbour entry it would try to ARP (or
+     * solicit) for the VTEP across a device that cannot answer. Everything is "replace": idempotent.
      */
     @Override
     public void program(VxlanPeer peer, VxlanPeer before, Map<Ip4Net, VxlanPeer> programmed) {
@@ -87,19 +82,23 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
                 deleteQuietly(() -> kernel.deleteNeighbour(neighbour(before)));
             }
         }
+        if (before != null && !before.destination().equals(peer.destination())) {
+            // the lease's subnet on this device moved (an IPv6 half rewritten): its old route and entry go
+            unprogram(before, programmed);
+        }
         if (peer.direct()) {
             kernel.replaceRoute(directRoute(peer));
         } else {
             kernel.replaceNeighbour(neighbour(peer));
-            kernel.replaceFdb(FdbEntry.vxlan(device.getAsInt(), peer.vtepMac(), peer.publicIp()));
-            kernel.replaceRoute(vxlanRoute(peer.subnet()));
+            kernel.replaceFdb(family.fdb(device.getAsInt(), peer.vtepMac(), peer.publicIp()));
+            kernel.replaceRoute(vxlanRoute(peer));
         }
     }
 
     /** The route first, so nothing routes into a half-removed path. */
     @Override
     public void unprogram(VxlanPeer gone, Map<Ip4Net, VxlanPeer> remaining) {
-        deleteQuietly(() -> kernel.deleteRoute(gone.direct() ? directRoute(gone) : vxlanRoute(gone.subnet())));
+        deleteQuietly(() -> kernel.deleteRoute(gone.direct() ? directRoute(gone) : vxlanRoute(gone)));
         if (!gone.direct()) {
             deleteQuietly(() -> kernel.deleteNeighbour(neighbour(gone)));
             deleteFdbUnlessShared(gone, remaining);
@@ -108,30 +107,31 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
 
     /**
      * Deletes the FDB entry of a peer that is going unless another programmed peer has the same
-     * (VtepMAC, public IP): two leases of one machine share the entry, and the survivor needs it.
+     * (VtepMAC, public address): two leases of one machine share the entry, and the survivor needs it.
      */
     private void deleteFdbUnlessShared(VxlanPeer gone, Map<Ip4Net, VxlanPeer> remaining) {
         for (VxlanPeer p : remaining.values()) {
-            if (!p.direct() && !p.subnet().equals(gone.subnet()) && p.vtepMac().equals(gone.vtepMac())
+            if (!p.direct() && !p.lease().equals(gone.lease()) && p.vtepMac().equals(gone.vtepMac())
                     && p.publicIp().equals(gone.publicIp())) {
                 return;
             }
         }
-        deleteQuietly(() -> kernel.deleteFdb(FdbEntry.vxlan(device.getAsInt(), gone.vtepMac(), gone.publicIp())));
+        deleteQuietly(() -> kernel.deleteFdb(family.fdb(device.getAsInt(), gone.vtepMac(), gone.publicIp())));
     }
 
     private Neighbour neighbour(VxlanPeer peer) {
-        return Neighbour.permanent(device.getAsInt(), peer.subnet().address(), peer.vtepMac());
+        return Neighbour.permanent(device.getAsInt(), peer.vtep(), peer.vtepMac());
     }
 
-    /** {@code <peer subnet> via <peer subnet>.0 dev flannel.N onlink}: the gateway is the peer's VTEP address. */
-    private Route vxlanRoute(Ip4Net subnet) {
-        return Route.ip4(subnet).via(subnet.address()).device(device.getAsInt()).withOnlink()
+    /** {@code <peer subnet> via <peer VTEP address> dev flannel.N onlink}: the gateway is the peer's VTEP address. */
+    private Route vxlanRoute(VxlanPeer peer) {
+        return Route.to(peer.vtep(), peer.prefixLength()).via(peer.vtep()).device(device.getAsInt()).withOnlink()
                 .withProtocol(Route.PROTOCOL_JAVAOVERLAY);
     }
 
     private Route directRoute(VxlanPeer peer) {
-        return Route.ip4(peer.subnet()).via(peer.publicIp()).device(external.index()).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
+        return Route.to(peer.vtep(), peer.prefixLength()).via(peer.publicIp()).device(external.index())
+                .withProtocol(Route.PROTOCOL_JAVAOVERLAY);
     }
 
     private static void deleteQuietly(Runnable delete) {
@@ -153,47 +153,48 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
      */
     @Override
     public void cleanUpStale(Map<Ip4Net, VxlanPeer> wanted) {
-        Set<Ip4> peerVteps = new HashSet<>();
+        Set<String> peerSubnets = new HashSet<>();
+        Set<InetAddress> peerVteps = new HashSet<>();
         Set<MacAddress> peerMacs = new HashSet<>();
         for (VxlanPeer p : wanted.values()) {
-            peerVteps.add(p.subnet().address());
+            peerSubnets.add(p.destination());
+            peerVteps.add(p.vtep());
             peerMacs.add(p.vtepMac());
         }
         int link = device.getAsInt();
-        Optional<Ip4Net> ownSubnet = own.get();
         int removed = 0;
         try {
-            for (Route r : kernel.routes()) {
+            for (Route r : family.routes(kernel)) {
                 if (r.isDefault() || r.gateway() == null) {
                     continue;
                 }
-                Ip4Net dst = r.ip4Destination();
                 // through the external interface only what carries our mark: an operator's route there stays
                 boolean ours = r.outputIndex() == link
                         || (r.outputIndex() == external.index() && r.protocol() == Route.PROTOCOL_JAVAOVERLAY);
-                if (ours && config.network().contains(dst) && !wanted.containsKey(dst) && !ownSubnet.map(dst::equals).orElse(false)) {
+                String dst = VxlanPeer.prefix(r.destination(), r.prefixLength());
+                if (ours && family.isPeerDestination(r.destination(), r.prefixLength()) && !peerSubnets.contains(dst)) {
                     deleteQuietly(() -> kernel.deleteRoute(r));
                     LOG.info("removed stale route {} (no lease for {} any more)", r, dst);
                     removed++;
                 }
             }
-            for (Neighbour n : kernel.neighbours(link)) {
-                if (n.isPermanent() && !peerVteps.contains(Ip4.of(n.address()))) {
+            for (Neighbour n : family.neighbours(kernel, link)) {
+                if (n.isPermanent() && !peerVteps.contains(n.address())) {
                     deleteQuietly(() -> kernel.deleteNeighbour(n));
                     removed++;
                 }
             }
             for (FdbEntry f : kernel.fdb(link)) {
-                if (f.destination() != null && !peerMacs.contains(f.mac())) {
+                if (f.remote() != null && !peerMacs.contains(f.mac())) {
                     deleteQuietly(() -> kernel.deleteFdb(f));
                     removed++;
                 }
             }
         } catch (NetlinkException e) {
-            LOG.warn("cannot clean up state from an earlier run: {}", e.getMessage());
+            LOG.warn("cannot clean up {} state from an earlier run: {}", family.label(), e.getMessage());
         }
         if (removed > 0) {
-            LOG.info("removed {} stale routes, neighbour and FDB entries left from an earlier run", removed);
+            LOG.info("removed {} stale {} routes, neighbour and FDB entries left from an earlier run", removed, family.label());
         }
     }
 
@@ -204,32 +205,32 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
     @Override
     public Map<Ip4Net, String> damaged(Map<Ip4Net, VxlanPeer> programmed) {
         int link = device.getAsInt();
-        Set<Ip4Net> routed = new HashSet<>();
-        for (Route r : kernel.routes()) {
+        Set<String> routed = new HashSet<>();
+        for (Route r : family.routes(kernel)) {
             if (!r.isDefault() && (r.outputIndex() == link || r.outputIndex() == external.index())) {
-                routed.add(r.ip4Destination());
+                routed.add(VxlanPeer.prefix(r.destination(), r.prefixLength()));
             }
         }
-        Set<Ip4> neighbours = new HashSet<>();
-        for (Neighbour n : kernel.neighbours(link)) {
+        Set<InetAddress> neighbours = new HashSet<>();
+        for (Neighbour n : family.neighbours(kernel, link)) {
             if (n.isPermanent()) {
-                neighbours.add(Ip4.of(n.address()));
+                neighbours.add(n.address());
             }
         }
         Set<String> fdb = new HashSet<>();
         for (FdbEntry f : kernel.fdb(link)) {
-            if (f.destination() != null) {
-                fdb.add(f.mac() + " " + f.destination());
+            if (f.remote() != null) {
+                fdb.add(f.mac() + " " + f.remote().getHostAddress());
             }
         }
         Map<Ip4Net, String> damaged = new HashMap<>();
         for (VxlanPeer p : programmed.values()) {
-            String missing = !routed.contains(p.subnet()) ? "route"
+            String missing = !routed.contains(p.destination()) ? "route"
                     : p.direct() ? null
-                    : !neighbours.contains(p.subnet().address()) ? "neighbour entry"
-                    : !fdb.contains(p.vtepMac() + " " + p.publicIp()) ? "FDB entry" : null;
+                    : !neighbours.contains(p.vtep()) ? "neighbour entry"
+                    : !fdb.contains(p.vtepMac() + " " + p.publicIp().getHostAddress()) ? "FDB entry" : null;
             if (missing != null) {
-                damaged.put(p.subnet(), "the " + missing + " of peer " + p + " disappeared");
+                damaged.put(p.lease(), "the " + missing + " of peer " + p + " disappeared");
             }
         }
         return damaged;

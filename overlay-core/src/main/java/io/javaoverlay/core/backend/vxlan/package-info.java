@@ -36,8 +36,17 @@
  *     no encapsulation where none is needed.
  * <li>Every change is a netlink "replace", one socket, no per-peer lookups: 5,000 peers are
  *     about 15,000 small requests.
+ * <li><b>IPv6</b> ({@code EnableIPv6}): a second device, {@code flannel-v6.<VNI>}, as flannel makes
+ *     it: same VNI and port, this host's PublicIPv6 as its source, a VTEP MAC of its own published
+ *     in {@code BackendV6Data}, a {@code /128} address. Its MTU is what the kernel gives for
+ *     flannel's request: a VXLAN device over IPv6 is capped at the lower device's MTU minus 70
+ *     (outer IPv6 header 40, not 20); FLANNEL_MTU stays the IPv4 one, and larger IPv6 packets get
+ *     "packet too big". Each peer's IPv6 half gets the same three entries on it, through the same
+ *     {@link io.javaoverlay.core.backend.vxlan.VxlanPaths} (a
+ *     {@link io.javaoverlay.core.backend.vxlan.VxlanFamily} says which half of a lease and which
+ *     tables) in a reconciler of its own, keyed like the IPv4 one by the lease's IPv4 subnet.
  * <li><b>Metrics</b>: the backend's traffic on {@code /metrics} is the device's own kernel
- *     counters ({@code IFLA_STATS64}), read at each scrape on a second netlink socket so a scrape
+ *     counters ({@code IFLA_STATS64}; both devices' with IPv6), read at each scrape on a second netlink socket so a scrape
  *     never queues behind a large peer batch. They start again at 0 when the device is made anew.
  * </ul>
  */

@@ -1,0 +1,95 @@
+package io.javaoverlay.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import java.math.BigInteger;
+import java.time.Duration;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestProcess;
+
+/**
+ * Namespace hosts of an {@link OverlayCluster} on a dual-stack underlay: each host's underlay
+ * interface gets {@code fd00:e2e::<n>/64} beside its IPv4 address, its bridge and containers get
+ * IPv6 addresses from the host's {@code FLANNEL_IPV6_SUBNET} (the CNI and Docker faces give IPv4
+ * only so far, docs/ipv6.md).
+ */
+final class DualStackHosts {
+
+    /** The underlay's own namespace gets this address on its bridge: a place outside the overlay. */
+    static final String UNDERLAY_BRIDGE6 = "fd00:e2e::fe";
+
+    private final OverlayCluster cluster;
+
+    DualStackHosts(OverlayCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    static String underlay6(int n) {
+        return "fd00:e2e::" + n;
+    }
+
+    /** A host on the dual-stack underlay with its agent ready, its bridge and containers on both families. */
+    void bringUp(int n) {
+        TestHost h = cluster.host(n);
+        h.ip("-6", "addr", "add", underlay6(n) + "/64", "dev", h.underlayInterface(), "nodad");
+        h.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+        cluster.startAgent(n);
+        cluster.addContainers(n);
+        SubnetEnv env = cluster.subnetEnv(n);
+        Ip6Net lease6 = env.ipv6Lease().orElseThrow();
+        h.ip("-6", "addr", "add", env.ipv6Subnet().orElseThrow(), "dev", "cni0", "nodad");
+        for (int c = 1; c <= OverlayCluster.CONTAINERS_PER_HOST; c++) {
+            TestNamespace ns = cluster.container(n, c);
+            ns.ip("-6", "addr", "add", containerIp6(lease6, c) + "/" + lease6.prefixLength(), "dev", "eth0", "nodad");
+            ns.ip("-6", "route", "add", "default", "via", gateway6(lease6), "dev", "eth0");
+        }
+        // as the reference CNI bridge plugin does before it returns: wait until IPv6 duplicate address
+        // detection is over on the host's and the containers' links (a link-local address still
+        // tentative holds up neighbour discovery for a second or two)
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
+                h.ip("-6", "addr", "show", "tentative").isBlank() && cluster.containers(n).stream()
+                        .allMatch(c -> c.ip("-6", "addr", "show", "tentative").isBlank()));
+    }
+
+    /** Gives the underlay's bridge {@link #UNDERLAY_BRIDGE6}; it has no route into the overlay. */
+    void addUnderlayBridgeAddress() {
+        cluster.net.underlay().ip("-6", "addr", "add", UNDERLAY_BRIDGE6 + "/64", "dev", "br0", "nodad");
+    }
+
+    static String gateway6(Ip6Net lease6) {
+        return Ip6Net.format(lease6.address().add(BigInteger.ONE));
+    }
+
+    static String containerIp6(Ip6Net lease6, int c) {
+        return Ip6Net.format(lease6.address().add(BigInteger.valueOf(c + 1)));
+    }
+
+    String containerIp6(int n, int c) {
+        return containerIp6(cluster.subnetEnv(n).ipv6Lease().orElseThrow(), c);
+    }
+
+    /**
+     * Connects over TCP from {@code from} to a socat listener on {@code serverIp6} in {@code server}
+     * that answers with the address it saw the connection come from; that address in Go's
+     * {@code net.IP} form (socat writes it in full).
+     */
+    static String sourceSeenBy(TestNamespace server, String serverIp6, TestNamespace from, int port) {
+        TestProcess listener = server.start("peer-echo6-" + port, "socat", "TCP6-LISTEN:" + port + ",bind=[" + serverIp6 + "],reuseaddr,fork",
+                "SYSTEM:echo $SOCAT_PEERADDR");
+        try {
+            String[] seen = new String[1];
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var r = from.exec(Duration.ofSeconds(5), "socat", "-T", "3", "-", "TCP6:[" + serverIp6 + "]:" + port + ",connect-timeout=2");
+                seen[0] = r.stdout().strip();
+                return r.ok() && !seen[0].isEmpty();
+            });
+            return Ip6Net.format(Ip6Net.parseAddress(seen[0].replace("[", "").replace("]", "")));
+        } finally {
+            listener.stop();
+        }
+    }
+}
