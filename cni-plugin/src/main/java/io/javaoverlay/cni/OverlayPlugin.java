@@ -267,7 +267,7 @@ public final class OverlayPlugin implements CniPlugin {
         }
         String client = Owner.cniClient(conf.name());
         try {
-            List<Ip4> freed = new Reservations(DiskStore.open(conf.dataDir()))
+            List<String> freed = new Reservations(DiskStore.open(conf.dataDir()))
                     .releaseIf(o -> o.client().equals(client) && !keep.contains(o));
             if (!freed.isEmpty()) {
                 PluginLog.info("GC released " + freed + " held by attachments of " + conf.name() + " that are gone");
