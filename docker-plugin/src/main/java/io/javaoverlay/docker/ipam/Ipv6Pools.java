@@ -78,7 +78,7 @@ final class Ipv6Pools {
         }
         LOG.info("IPv6 pool {} requested", subnet);
         return new IpamMessages.RequestPoolResponse(poolId(subnet), subnet.toString(),
-                Map.of(IpamDriver.GATEWAY_TYPE, gateway(env).toString() + "/" + subnet.prefixLength()));
+                Map.of(IpamDriver.GATEWAY_TYPE, Ip6Net.format(gateway(env)) + "/" + subnet.prefixLength()));
     }
 
     void releasePool(String poolId) {
