@@ -46,6 +46,9 @@ final class HostSubnet {
 
     /** The IPv6 allocator when subnet.env has {@code FLANNEL_IPV6_SUBNET} (a dual-stack agent), else empty. */
     static Optional<Allocator6> allocator6(SubnetEnv env, Path dataDir) {
+        if (env.ipv6Lease().isEmpty()) {
+            return Optional.empty(); // an IPv4-only host opens nothing more
+        }
         try {
             return Allocator6.forHost(env, DiskStore.open(dataDir));
         } catch (IpamException e) {

@@ -105,7 +105,10 @@ class DualStackNetworkTest {
         String v4 = p.requestAddress(poolId4, "", MAC);
         p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
                 "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
+        // the bridge lost its IPv6 address while the plugin was down (a reboot, someone flushed it)
+        p.host.bridge6.clear();
         p.restart();
+        assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).as("put back at start").hasToString(GATEWAY6);
         JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
                 "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
         assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
