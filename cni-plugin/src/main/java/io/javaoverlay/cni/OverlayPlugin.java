@@ -85,12 +85,17 @@ public final class OverlayPlugin implements CniPlugin {
         Path netns = existingNetns(env);
         int mtu = conf.mtu().orElse(subnet.mtu());
         boolean masq = conf.ipMasq().orElse(!subnet.ipMasq());
-        Optional<Ip4> requested = RequestedAddress.of(env, conf);
+        RequestedAddress requested = RequestedAddress.of(env, conf);
         if (datapath.podInterfaceExists(netns, env.ifName())) {
             throw new CniException(ErrorCode.INTERFACE_EXISTS, "interface " + env.ifName() + " already exists in the container",
                     env.ifName() + " exists in " + netns + "; a runtime must DEL an attachment before adding it again");
         }
         Optional<Allocator6> allocator6 = HostSubnet.allocator6(subnet, conf.dataDir());
+        if (requested.ipv6().isPresent() && allocator6.isEmpty()) {
+            throw new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "an IPv6 address was requested but this host has no IPv6 subnet",
+                    "requested " + Ip6Net.format(requested.ipv6().get()) + ", but " + conf.subnetFile()
+                            + " has no FLANNEL_IPV6_SUBNET (the agent runs without EnableIPv6)");
+        }
         HostAttachment.LinkState bridge = datapath.ensureBridge(conf.bridge(), subnet.gateway(), mtu);
         if (allocator6.isPresent()) {
             // IPv6 forwarding is the agent's: it refuses to run dual-stack without it
@@ -101,7 +106,7 @@ public final class OverlayPlugin implements CniPlugin {
         Owner owner = owner(conf, env);
         Allocation allocation;
         try {
-            allocation = allocator.allocate(owner, requested);
+            allocation = allocator.allocate(owner, requested.ipv4());
         } catch (IpamException e) {
             throw HostSubnet.ipam(e);
         }
@@ -111,7 +116,7 @@ public final class OverlayPlugin implements CniPlugin {
         try {
             if (allocator6.isPresent()) {
                 try {
-                    allocation6 = allocator6.get().allocate(owner);
+                    allocation6 = allocator6.get().allocate(owner, requested.ipv6());
                 } catch (IpamException e) {
                     throw HostSubnet.ipam(e);
                 }

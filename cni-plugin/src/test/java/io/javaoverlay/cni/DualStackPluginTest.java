@@ -205,4 +205,33 @@ class DualStackPluginTest {
         assertThat(datapath.bridge6).isEmpty();
         assertThat(reservations().all6()).isEmpty();
     }
+
+    @Test
+    void aRequestedIpv6AddressIsHonouredAndATakenOneRefused() throws Exception {
+        CniEnv env = new CniEnv(CniCommand.ADD, "c1", netns.toString(), "eth0", Map.of("IP", "10.5.72.50,fc00:5:0:34::50"), "");
+        assertThat(plugin.add(env, conf()).ips()).extracting(ip -> ip.address()).containsExactly("10.5.72.50/24", "fc00:5:0:34::50/64");
+        CniEnv again = new CniEnv(CniCommand.ADD, "c2", Files.createFile(dir.resolve("ns2")).toString(), "eth0",
+                Map.of("IP", "fc00:5:0:34::50"), "");
+        assertThatThrownBy(() -> plugin.add(again, conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_UNAVAILABLE);
+                    assertThat(e.details()).contains("fc00:5:0:34::50 is already in use by cni/podnet:c1/eth0");
+                });
+        assertThat(reservations().all()).as("c2's IPv4 address given back").hasSize(1);
+        CniEnv gateway = new CniEnv(CniCommand.ADD, "c3", dir.resolve("ns2").toString(), "eth0", Map.of("IP", "fc00:5:0:34::1"), "");
+        assertThatThrownBy(() -> plugin.add(gateway, conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.details()).contains("gateway"));
+    }
+
+    @Test
+    void anIpv6AddressAskedOfAnIpv4OnlyHostIsRefused() throws Exception {
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, true).write(subnetFile);
+        CniEnv env = new CniEnv(CniCommand.ADD, "c1", netns.toString(), "eth0", Map.of("IP", "fc00:5:0:34::50"), "");
+        assertThatThrownBy(() -> plugin.add(env, conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_UNAVAILABLE);
+                    assertThat(e.msg()).contains("no IPv6 subnet");
+                });
+        assertThat(datapath.links).isEmpty();
+    }
 }

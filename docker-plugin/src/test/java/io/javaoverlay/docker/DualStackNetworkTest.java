@@ -121,9 +121,16 @@ class DualStackNetworkTest {
         assertThat(createNetwork("fd00:1::/64", "fd00:1::1/64").get("Err").asText()).contains("not this host's IPv6 subnet " + LEASE6);
         assertThat(createNetwork(LEASE6, "fc00:5:0:34::99/64").get("Err").asText()).contains("is not the host bridge's address");
         String poolId6 = requestPool6().get("PoolID").asText();
-        JsonNode chosen = p.client.call("IpamDriver.RequestAddress", obj("PoolID", poolId6, "Address", "fc00:5:0:34::50",
-                "Options", Map.of("com.docker.network.endpoint.macaddress", MAC)));
-        assertThat(chosen.get("Error").asText()).contains("--ip6");
+        // --ip6: given when free, refused when taken or outside
+        assertThat(p.requestAddress(poolId6, "fc00:5:0:34::50", MAC)).isEqualTo("fc00:5:0:34::50/64");
+        JsonNode taken = p.client.call("IpamDriver.RequestAddress", obj("PoolID", poolId6, "Address", "fc00:5:0:34::50",
+                "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:03")));
+        assertThat(taken.get("Error").asText()).contains("already in use");
+        JsonNode outside = p.client.call("IpamDriver.RequestAddress", obj("PoolID", poolId6, "Address", "fd00::50",
+                "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:04")));
+        assertThat(outside.get("Error").asText()).contains("outside this host's IPv6 subnet");
+        assertThat(reservations().all6()).hasSize(1);
+        p.client.call("IpamDriver.ReleaseAddress", obj("PoolID", poolId6, "Address", "fc00:5:0:34::50"));
         assertThat(reservations().all6()).isEmpty();
         // an IPv6 address on an IPv4-only network
         assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),

@@ -105,13 +105,11 @@ final class Ipv6Pools {
             }
             return new IpamMessages.RequestAddressResponse(allocator.gatewayAddress().toString(), Map.of());
         }
-        if (!isEmpty(req.address())) {
-            throw new PluginException.Refused("a chosen IPv6 address (--ip6 " + req.address() + ") is not supported:"
-                    + " javaoverlay hands out the next free address of " + pool + "; run the container without --ip6");
-        }
+        // --ip6 (dockerd allows it only on a network created with the IPv6 --subnet named)
+        Optional<BigInteger> wanted = isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
         Allocation6 a;
         try {
-            a = allocator.allocate(owner);
+            a = allocator.allocate(owner, wanted);
         } catch (IpamException e) {
             throw IpamDriver.mapped(e);
         }

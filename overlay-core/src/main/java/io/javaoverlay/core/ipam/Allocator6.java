@@ -76,14 +76,30 @@ public final class Allocator6 {
 
     /** Reserves the next free IPv6 address for {@code owner}, or returns the one it already holds in this subnet. */
     public Allocation6 allocate(Owner owner) {
+        return allocate(owner, Optional.empty());
+    }
+
+    /**
+     * Reserves {@code requested} (when given) or the next free IPv6 address; an owner that already
+     * holds one in this subnet gets it back, as {@link Allocator#allocate(Owner, Optional)} does.
+     *
+     * @throws IpamException {@code EXHAUSTED} when nothing is free, {@code UNAVAILABLE} when the
+     *                       requested address cannot be given
+     */
+    public Allocation6 allocate(Owner owner, Optional<BigInteger> requested) {
         try (Store.Lock lock = store.lock()) {
             Map<BigInteger, Owner> taken = store.reservations6();
             for (Map.Entry<BigInteger, Owner> e : taken.entrySet()) {
                 if (e.getValue().equals(owner) && subnet.contains(e.getKey())) {
+                    if (requested.isPresent() && !requested.get().equals(e.getKey())) {
+                        throw new IpamException(IpamException.Kind.UNAVAILABLE, owner + " already holds "
+                                + Ip6Net.format(e.getKey()) + " in " + subnet + " and cannot also take "
+                                + Ip6Net.format(requested.get()) + "; release it first");
+                    }
                     return allocation(e.getKey(), true);
                 }
             }
-            BigInteger chosen = nextFree(taken);
+            BigInteger chosen = requested.isPresent() ? checkRequested(requested.get(), taken) : nextFree(taken);
             if (!store.reserve6(chosen, owner)) {
                 throw new IpamException(IpamException.Kind.STORE, "address " + Ip6Net.format(chosen) + " was reserved by someone"
                         + " not holding the store's lock; is another program writing to the IPAM directory?");
@@ -91,6 +107,19 @@ public final class Allocator6 {
             store.setLastReserved6(chosen);
             return allocation(chosen, false);
         }
+    }
+
+    private BigInteger checkRequested(BigInteger ip, Map<BigInteger, Owner> taken) {
+        if (!isAssignable(ip)) {
+            throw new IpamException(IpamException.Kind.UNAVAILABLE, "address " + Ip6Net.format(ip) + " cannot be assigned: "
+                    + (subnet.contains(ip) ? "it is the subnet-router or gateway address of " + subnet
+                            : "it is outside this host's IPv6 subnet " + subnet));
+        }
+        Owner holder = taken.get(ip);
+        if (holder != null) {
+            throw new IpamException(IpamException.Kind.UNAVAILABLE, "address " + Ip6Net.format(ip) + " is already in use by " + holder);
+        }
+        return ip;
     }
 
     private BigInteger nextFree(Map<BigInteger, Owner> taken) {

@@ -124,4 +124,17 @@ class Allocator6Test {
         assertThat(new Reservations(fresh).releaseAddress6(a6)).contains(pod("c0ffee"));
         assertThat(Files.exists(data.resolve("fc00:5:0:34::2"))).isFalse();
     }
+
+    @Test
+    void aRequestedAddressIsGivenWhenFreeAndInsideAndRefusedOtherwise() {
+        assertThat(allocator.allocate(pod("a"), Optional.of(ip("fc00:5:0:34::99"))).address()).hasToString("fc00:5:0:34::99/64");
+        assertThat(allocator.allocate(pod("a"), Optional.of(ip("fc00:5:0:34::99"))).alreadyHeld()).isTrue();
+        for (String bad : new String[] {"fc00:5:0:34::99", "fc00:5:0:34::1", "fc00:5:0:34::", "fc00:5:0:35::9"}) {
+            assertThatThrownBy(() -> allocator.allocate(pod("b"), Optional.of(ip(bad))))
+                    .isInstanceOfSatisfying(IpamException.class, e -> assertThat(e.kind()).isEqualTo(IpamException.Kind.UNAVAILABLE));
+        }
+        assertThatThrownBy(() -> allocator.allocate(pod("a"), Optional.of(ip("fc00:5:0:34::98"))))
+                .hasMessageContaining("already holds fc00:5:0:34::99");
+        assertThat(new Reservations(store).all6()).hasSize(1);
+    }
 }
