@@ -46,7 +46,8 @@ class DualStackCniIT {
     static final String NETWORK6 = "fc00:6::/48";
 
     // no agent starts by itself: each host gets its IPv6 underlay address and forwarding first;
-    // the agent's --ip-masq is refused with IPv6 on this branch's base, so the plugin masquerades IPv4
+    // agents without --ip-masq (FLANNEL_IPMASQ=false), so the plugin's ipMasq (IPv4) is on, as
+    // with flannel's plugin next to a flanneld that does not masquerade
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
             .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")

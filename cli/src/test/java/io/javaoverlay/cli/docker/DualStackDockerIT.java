@@ -59,7 +59,7 @@ class DualStackDockerIT {
         DockerHost docker = DockerHost.start(h, net.workDir());
         hosts.add(docker);
         Path dir = docker.dir();
-        // no --ip-masq: the agent refuses it with IPv6 on this branch's base (docs/ipv6.md)
+        // no --ip-masq: traffic stays inside the overlay here, and the plugin's own rules are IPv4 only
         docker.startPlugin(List.of("--etcd-endpoints", etcdUrl, "--etcd-prefix", PREFIX, "--iface", h.underlayInterface(),
                 "--subnet-file", dir.resolve("subnet.env").toString(), "--data-dir", dir.resolve("agent").toString(),
                 "--docker-data-dir", dir.resolve("plugin").toString(), "--ipam-dir", dir.resolve("ipam").toString(),
