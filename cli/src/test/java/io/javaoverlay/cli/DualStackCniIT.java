@@ -146,6 +146,25 @@ class DualStackCniIT {
     }
 
     @Test
+    @Order(2)
+    void aTcpStreamOverIpv6ArrivesIntactAcrossHosts() throws Exception {
+        OverlayCluster.Pod a = pods.get("ds-a");
+        OverlayCluster.Pod b = pods.get("ds-b");
+        Path dir = Files.createTempDirectory(cluster.net.workDir(), "tcp6");
+        Path sent = dir.resolve("sent");
+        Path got = dir.resolve("got");
+        a.ns().execOk("sh", "-c", "head -c 4194304 /dev/urandom > " + sent);
+        var server = b.ns().start("tcp6-server", "socat", "-u", "TCP6-LISTEN:5006,bind=[" + ip6(b) + "]", "CREATE:" + got);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> b.ns().exec("sh", "-c", "ss -ltnH | grep -q ':5006 '").ok());
+        ExecResult send = a.ns().exec(Duration.ofSeconds(60), "socat", "-u", "FILE:" + sent, "TCP6:[" + ip6(b) + "]:5006");
+        assertThat(send.ok()).as(send.stdout() + send.stderr()).isTrue();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> !server.isAlive());
+        assertThat(Files.size(got)).isEqualTo(4L << 20);
+        assertThat(Files.mismatch(sent, got)).as("4 MiB over IPv6 through both bridges, byte for byte").isEqualTo(-1L);
+    }
+
+    @Test
     @Order(3)
     void anOlderSpecVersionsResultNamesEachFamilyAndCheckVerifiesBoth() {
         String conf = cluster.cniConf(1).replace("\"cniVersion\":\"" + OverlayCluster.CNI_VERSION + "\"", "\"cniVersion\":\"0.4.0\"");
