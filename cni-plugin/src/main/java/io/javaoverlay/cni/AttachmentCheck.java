@@ -1,6 +1,7 @@
 package io.javaoverlay.cni;
 
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +20,8 @@ import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * CHECK: the attachment is still as ADD left it. Checks what ADD created and listed in
@@ -65,9 +68,14 @@ final class AttachmentCheck {
         Reservations reservations = Files.isDirectory(conf.dataDir()) ? new Reservations(DiskStore.open(conf.dataDir())) : null;
         Optional<Ip4> reserved = reservations == null ? Optional.empty()
                 : reservations.addressOf(OverlayPlugin.owner(conf, env));
+        HostAttachment.Pod6State pod6 = null;
         for (IpConfig ip : ips) {
             if (ip.family().equals("6")) {
-                continue; // not ours: this plugin assigns IPv4 only
+                if (pod6 == null) {
+                    pod6 = inspect6(env, netns);
+                }
+                verify6(env, conf, reservations, pod6, ip);
+                continue;
             }
             Ip4Net.HostAddress want = Ip4Net.parseHost(ip.address());
             if (!pod.addresses().contains(want)) {
@@ -80,6 +88,10 @@ final class AttachmentCheck {
         }
         for (Route r : prev.routes()) {
             if (r.dst().indexOf(':') >= 0) {
+                if (pod6 == null) {
+                    pod6 = inspect6(env, netns);
+                }
+                verifyRoute6(env, pod6, r);
                 continue;
             }
             Ip4Net dst = Ip4Net.parse(r.dst());
@@ -92,6 +104,45 @@ final class AttachmentCheck {
         checkHostSide(conf, prev, podIndex);
         if (conf.ipMasq().orElse(!subnet.ipMasq()) && !isMasqueraded(conf, subnet)) {
             throw failed("the masquerade rules for " + subnet.lease() + " are missing (ipMasq is on)");
+        }
+    }
+
+    private HostAttachment.Pod6State inspect6(CniEnv env, Path netns) {
+        return datapath.inspectPod6(netns, env.ifName())
+                .orElseThrow(() -> failed("interface " + env.ifName() + " is missing from " + env.netns()));
+    }
+
+    /** An IPv6 address of the result: on the interface and still reserved for this attachment. */
+    private static void verify6(CniEnv env, NetConf conf, Reservations reservations, HostAttachment.Pod6State pod6, IpConfig ip) {
+        Ip6Host want;
+        try {
+            want = Ip6Host.parse(ip.address());
+        } catch (IllegalArgumentException e) {
+            throw failed("prevResult has an address that is not IPv6: " + ip.address());
+        }
+        if (!pod6.addresses().contains(want)) {
+            throw failed(env.ifName() + " lacks address " + want + " (has " + pod6.addresses() + ")");
+        }
+        Optional<BigInteger> reserved = reservations == null ? Optional.empty()
+                : reservations.addressOf6(OverlayPlugin.owner(conf, env));
+        if (reserved.isEmpty() || !reserved.get().equals(want.ip())) {
+            throw failed("the IPAM reservation of " + want.ipText() + " for " + OverlayPlugin.owner(conf, env) + " in "
+                    + conf.dataDir() + " is gone" + reserved.map(r -> " (it holds " + Ip6Net.format(r) + " instead)").orElse(""));
+        }
+    }
+
+    private static void verifyRoute6(CniEnv env, HostAttachment.Pod6State pod6, Route r) {
+        Ip6Net dst;
+        BigInteger gw;
+        try {
+            dst = Ip6Net.parse(r.dst());
+            gw = r.gw().isPresent() ? Ip6Net.parseAddress(r.gw().get()) : null;
+        } catch (IllegalArgumentException e) {
+            throw failed("prevResult has a route that is not IPv6: " + r.dst() + r.gw().map(g -> " via " + g).orElse(""));
+        }
+        boolean present = pod6.routes().stream().anyMatch(have -> have.dst().equals(dst) && (gw == null || gw.equals(have.gateway())));
+        if (!present) {
+            throw failed("route to " + r.dst() + r.gw().map(g -> " via " + g).orElse("") + " is missing in " + env.netns());
         }
     }
 

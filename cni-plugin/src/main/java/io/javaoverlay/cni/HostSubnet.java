@@ -2,9 +2,11 @@ package io.javaoverlay.cni;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.ipam.Allocator;
+import io.javaoverlay.core.ipam.Allocator6;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.IpamException;
 
@@ -39,6 +41,21 @@ final class HostSubnet {
             throw ipam(e);
         } catch (IllegalArgumentException e) {
             throw new CniException(ErrorCode.SUBNET_ENV_INVALID, "cannot allocate addresses from this host's subnet", e.getMessage(), e);
+        }
+    }
+
+    /** The IPv6 allocator when subnet.env has {@code FLANNEL_IPV6_SUBNET} (a dual-stack agent), else empty. */
+    static Optional<Allocator6> allocator6(SubnetEnv env, Path dataDir) {
+        if (env.ipv6Lease().isEmpty()) {
+            return Optional.empty(); // an IPv4-only host opens nothing more
+        }
+        try {
+            return Allocator6.forHost(env, DiskStore.open(dataDir));
+        } catch (IpamException e) {
+            throw ipam(e);
+        } catch (IllegalArgumentException e) {
+            throw new CniException(ErrorCode.SUBNET_ENV_INVALID, "cannot allocate IPv6 addresses from this host's IPv6 subnet",
+                    e.getMessage(), e);
         }
     }
 

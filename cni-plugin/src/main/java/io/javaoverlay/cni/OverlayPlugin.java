@@ -23,7 +23,9 @@ import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.host.HostAttachmentException;
 import io.javaoverlay.core.ipam.Allocation;
+import io.javaoverlay.core.ipam.Allocation6;
 import io.javaoverlay.core.ipam.Allocator;
+import io.javaoverlay.core.ipam.Allocator6;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.IpamException;
 import io.javaoverlay.core.ipam.Owner;
@@ -31,15 +33,23 @@ import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * The javaoverlay CNI plugin: flannel's CNI plugin with its bridge delegate in one step. The
  * container gets a veth into the host bridge, an address from the host subnet the agent leased
  * (subnet.env), a route to the whole overlay and (by default) the default route via the bridge.
+ *
+ * <p>Dual-stack, when subnet.env has {@code FLANNEL_IPV6_SUBNET} (what flannel's plugin does
+ * with bridge and host-local's two ranges): the bridge also carries the IPv6 subnet's first
+ * address, the container also gets an IPv6 address from the host's IPv6 subnet, a route to
+ * {@code FLANNEL_IPV6_NETWORK} and (by default) the IPv6 default route via the bridge; the
+ * result lists the IPv4 address first, then the IPv6 one, each with its gateway.
  */
 public final class OverlayPlugin implements CniPlugin {
 
     static final Ip4Net DEFAULT_ROUTE = Ip4Net.parse("0.0.0.0/0");
+    static final Ip6Net DEFAULT_ROUTE6 = Ip6Net.parse("::/0");
 
     private final HostAttachment datapath;
     private final BridgeFirewall firewall;
@@ -75,24 +85,42 @@ public final class OverlayPlugin implements CniPlugin {
         Path netns = existingNetns(env);
         int mtu = conf.mtu().orElse(subnet.mtu());
         boolean masq = conf.ipMasq().orElse(!subnet.ipMasq());
-        Optional<Ip4> requested = RequestedAddress.of(env, conf);
+        RequestedAddress requested = RequestedAddress.of(env, conf);
         if (datapath.podInterfaceExists(netns, env.ifName())) {
             throw new CniException(ErrorCode.INTERFACE_EXISTS, "interface " + env.ifName() + " already exists in the container",
                     env.ifName() + " exists in " + netns + "; a runtime must DEL an attachment before adding it again");
         }
+        Optional<Allocator6> allocator6 = HostSubnet.allocator6(subnet, conf.dataDir());
+        if (requested.ipv6().isPresent() && allocator6.isEmpty()) {
+            throw new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "an IPv6 address was requested but this host has no IPv6 subnet",
+                    "requested " + Ip6Net.format(requested.ipv6().get()) + ", but " + conf.subnetFile()
+                            + " has no FLANNEL_IPV6_SUBNET (the agent runs without EnableIPv6)");
+        }
         HostAttachment.LinkState bridge = datapath.ensureBridge(conf.bridge(), subnet.gateway(), mtu);
+        if (allocator6.isPresent()) {
+            // IPv6 forwarding is the agent's: it refuses to run dual-stack without it
+            datapath.ensureBridge6(conf.bridge(), allocator6.get().gatewayAddress());
+        }
         datapath.enableIpForwarding();
         Allocator allocator = HostSubnet.allocator(subnet, conf.dataDir());
         Owner owner = owner(conf, env);
         Allocation allocation;
         try {
-            allocation = allocator.allocate(owner, requested);
+            allocation = allocator.allocate(owner, requested.ipv4());
         } catch (IpamException e) {
             throw HostSubnet.ipam(e);
         }
+        Allocation6 allocation6 = null;
         String hostName = null;
         boolean success = false;
         try {
+            if (allocator6.isPresent()) {
+                try {
+                    allocation6 = allocator6.get().allocate(owner, requested.ipv6());
+                } catch (IpamException e) {
+                    throw HostSubnet.ipam(e);
+                }
+            }
             // the allocation may have waited for the IPAM lock: a caller that gave up meanwhile gets nothing made
             abandonIfCallerGone(env);
             HostAttachment.VethPair pair = createVeth(conf, netns, env.ifName(), mtu);
@@ -103,6 +131,14 @@ public final class OverlayPlugin implements CniPlugin {
                 routes.add(new HostAttachment.PodRoute(DEFAULT_ROUTE, allocation.gateway()));
             }
             datapath.configurePod(netns, env.ifName(), allocation.address(), routes);
+            List<HostAttachment.PodRoute6> routes6 = new ArrayList<>();
+            if (allocation6 != null) {
+                routes6.add(new HostAttachment.PodRoute6(Ip6Net.parse(subnet.ipv6Network().orElseThrow()), allocation6.gateway()));
+                if (conf.isDefaultGateway()) {
+                    routes6.add(new HostAttachment.PodRoute6(DEFAULT_ROUTE6, allocation6.gateway()));
+                }
+                datapath.configurePod6(netns, env.ifName(), allocation6.address(), routes6);
+            }
             if (masq) {
                 // the IPAM lock serialises concurrent ADDs: the chain is checked, then rewritten if needed
                 try (Store.Lock lock = DiskStore.open(conf.dataDir()).lock()) {
@@ -112,12 +148,12 @@ public final class OverlayPlugin implements CniPlugin {
                 }
             }
             abandonIfCallerGone(env);
-            Result result = result(conf, env, bridge, pair, allocation, routes);
+            Result result = result(conf, env, bridge, pair, allocation, routes, allocation6, routes6);
             success = true;
             return result;
         } finally {
             if (!success) {
-                rollback(hostName, allocator, owner, allocation);
+                rollback(hostName, allocator, owner, allocation, allocation6);
             }
         }
     }
@@ -159,8 +195,8 @@ public final class OverlayPlugin implements CniPlugin {
         return "00000000".substring(h.length()) + h;
     }
 
-    /** Undoes a half-done ADD: the veth (its peer goes with it) and a reservation made by this call. */
-    private void rollback(String hostName, Allocator allocator, Owner owner, Allocation allocation) {
+    /** Undoes a half-done ADD: the veth (its peer goes with it) and the reservations made by this call. */
+    private void rollback(String hostName, Allocator allocator, Owner owner, Allocation allocation, Allocation6 allocation6) {
         try {
             if (hostName != null) {
                 datapath.deleteHostLink(hostName);
@@ -170,15 +206,19 @@ public final class OverlayPlugin implements CniPlugin {
         }
         try {
             if (!allocation.alreadyHeld()) {
-                allocator.reservations().release(owner);
+                allocator.reservations().releaseAddress(allocation.ip());
+            }
+            if (allocation6 != null && !allocation6.alreadyHeld()) {
+                allocator.reservations().releaseAddress6(allocation6.ip());
             }
         } catch (RuntimeException e) {
-            PluginLog.warn("rollback: cannot release " + allocation.ip() + " of " + owner, e);
+            PluginLog.warn("rollback: cannot release the addresses of " + owner, e);
         }
     }
 
     private static Result result(NetConf conf, CniEnv env, HostAttachment.LinkState bridge, HostAttachment.VethPair pair,
-                                 Allocation allocation, List<HostAttachment.PodRoute> routes) {
+                                 Allocation allocation, List<HostAttachment.PodRoute> routes,
+                                 Allocation6 allocation6, List<HostAttachment.PodRoute6> routes6) {
         Result prev = conf.prevResult().orElse(Result.EMPTY);
         List<Interface> ifs = new ArrayList<>(prev.interfaces());
         int base = ifs.size();
@@ -187,9 +227,15 @@ public final class OverlayPlugin implements CniPlugin {
         ifs.add(Interface.sandboxed(pair.pod().name(), pair.pod().mac(), pair.pod().mtu(), env.netns()));
         List<IpConfig> ips = new ArrayList<>(prev.ips());
         ips.add(new IpConfig(allocation.address().toString(), Optional.of(allocation.gateway().toString()), OptionalInt.of(base + 2)));
+        if (allocation6 != null) {
+            ips.add(new IpConfig(allocation6.address().toString(), Optional.of(allocation6.gatewayText()), OptionalInt.of(base + 2)));
+        }
         List<Route> rs = new ArrayList<>(prev.routes());
         for (HostAttachment.PodRoute r : routes) {
             rs.add(Route.via(r.dst().toString(), r.gateway().toString()));
+        }
+        for (HostAttachment.PodRoute6 r : routes6) {
+            rs.add(Route.via(r.dst().toString(), Ip6Net.format(r.gateway())));
         }
         return new Result(ifs, ips, rs, conf.dns().isEmpty() ? prev.dns() : conf.dns());
     }
@@ -267,7 +313,7 @@ public final class OverlayPlugin implements CniPlugin {
         }
         String client = Owner.cniClient(conf.name());
         try {
-            List<Ip4> freed = new Reservations(DiskStore.open(conf.dataDir()))
+            List<String> freed = new Reservations(DiskStore.open(conf.dataDir()))
                     .releaseIf(o -> o.client().equals(client) && !keep.contains(o));
             if (!freed.isEmpty()) {
                 PluginLog.info("GC released " + freed + " held by attachments of " + conf.name() + " that are gone");

@@ -1,29 +1,31 @@
 package io.javaoverlay.cni;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * A specific address the runtime asks for, through the conventions host-local honours:
  * {@code CNI_ARGS} {@code IP=10.5.72.9}, the {@code ips} capability in {@code runtimeConfig}, or
  * {@code args.cni.ips}. Entries may carry a prefix ({@code 10.5.72.9/24}); the host subnet
- * decides the prefix anyway.
+ * decides the prefix anyway. At most one address of each family, as host-local takes one per
+ * range: a dual-stack pod may ask for {@code IP=10.5.72.9,fc00:5:0:34::9}.
  */
-final class RequestedAddress {
+record RequestedAddress(Optional<Ip4> ipv4, Optional<BigInteger> ipv6) {
 
-    private RequestedAddress() {}
-
-    static Optional<Ip4> of(CniEnv env, NetConf conf) {
+    static RequestedAddress of(CniEnv env, NetConf conf) {
         List<String> asked = new ArrayList<>(conf.requestedIps());
         String fromArgs = env.args().get("IP");
         if (fromArgs != null && !fromArgs.isEmpty()) {
             asked.addAll(List.of(fromArgs.split(",")));
         }
         List<Ip4> v4 = new ArrayList<>();
+        List<BigInteger> v6 = new ArrayList<>();
         for (String entry : asked) {
             String bare = entry.strip();
             int slash = bare.indexOf('/');
@@ -31,8 +33,15 @@ final class RequestedAddress {
                 bare = bare.substring(0, slash);
             }
             if (bare.indexOf(':') >= 0) {
-                throw new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "IPv6 addresses cannot be requested",
-                        "requested " + entry + ", but this plugin assigns IPv4 addresses from the host subnet only");
+                try {
+                    BigInteger ip = Ip6Net.parseAddress(bare);
+                    if (!v6.contains(ip)) {
+                        v6.add(ip);
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
+                }
+                continue;
             }
             try {
                 Ip4 ip = Ip4.parse(bare);
@@ -47,6 +56,11 @@ final class RequestedAddress {
             throw new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "more than one address requested",
                     "requested " + v4 + ", but a container gets one address from the host subnet");
         }
-        return v4.stream().findFirst();
+        if (v6.size() > 1) {
+            throw new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "more than one IPv6 address requested",
+                    "requested " + v6.stream().map(Ip6Net::format).toList() + ", but a container gets one address from the host's"
+                            + " IPv6 subnet");
+        }
+        return new RequestedAddress(v4.stream().findFirst(), v6.stream().findFirst());
     }
 }

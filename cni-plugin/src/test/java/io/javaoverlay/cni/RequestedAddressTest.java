@@ -28,16 +28,25 @@ class RequestedAddressTest {
 
     @Test
     void readsCniArgsAndRuntimeConfigWithOrWithoutPrefix() {
-        assertThat(RequestedAddress.of(env(Map.of()), conf(List.of()))).isEmpty();
-        assertThat(RequestedAddress.of(env(Map.of("IP", "10.5.72.9")), conf(List.of()))).contains(Ip4.parse("10.5.72.9"));
-        assertThat(RequestedAddress.of(env(Map.of()), conf(List.of("10.5.72.9/24")))).contains(Ip4.parse("10.5.72.9"));
-        assertThat(RequestedAddress.of(env(Map.of("IP", "10.5.72.9")), conf(List.of("10.5.72.9/24")))).contains(Ip4.parse("10.5.72.9"));
+        assertThat(RequestedAddress.of(env(Map.of()), conf(List.of())).ipv4()).isEmpty();
+        assertThat(RequestedAddress.of(env(Map.of("IP", "10.5.72.9")), conf(List.of())).ipv4()).contains(Ip4.parse("10.5.72.9"));
+        assertThat(RequestedAddress.of(env(Map.of()), conf(List.of("10.5.72.9/24"))).ipv4()).contains(Ip4.parse("10.5.72.9"));
+        assertThat(RequestedAddress.of(env(Map.of("IP", "10.5.72.9")), conf(List.of("10.5.72.9/24"))).ipv4()).contains(Ip4.parse("10.5.72.9"));
     }
 
     @Test
-    void refusesIpv6SeveralAddressesAndGarbage() {
-        assertThatThrownBy(() -> RequestedAddress.of(env(Map.of()), conf(List.of("fd00::5/64"))))
+    void oneAddressOfEachFamilyMayBeAskedFor() {
+        RequestedAddress both = RequestedAddress.of(env(Map.of("IP", "10.5.72.9,fc00:5:0:34::9")), conf(List.of("fc00:5:0:34:0::9/64")));
+        assertThat(both.ipv4()).contains(Ip4.parse("10.5.72.9"));
+        assertThat(both.ipv6()).contains(io.javaoverlay.core.net.Ip6Net.parseAddress("fc00:5:0:34::9"));
+        assertThatThrownBy(() -> RequestedAddress.of(env(Map.of()), conf(List.of("fd00::5/64", "fd00::6"))))
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_UNAVAILABLE));
+        assertThatThrownBy(() -> RequestedAddress.of(env(Map.of()), conf(List.of("fd00::zz"))))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG));
+    }
+
+    @Test
+    void refusesSeveralAddressesAndGarbage() {
         assertThatThrownBy(() -> RequestedAddress.of(env(Map.of("IP", "10.5.72.9,10.5.72.10")), conf(List.of())))
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_UNAVAILABLE));
         assertThatThrownBy(() -> RequestedAddress.of(env(Map.of("IP", "ten")), conf(List.of())))

@@ -103,7 +103,8 @@ class NetworkLifecycleTest {
         JsonNode foreign = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "172.20.0.0/16"));
         assertThat(foreign.get("Error").asText()).contains("not this host's subnet " + LEASE).contains("without --subnet");
         JsonNode v6 = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "V6", true));
-        assertThat(v6.get("Error").asText()).contains("IPv4");
+        assertThat(v6.get("Error").asText()).as("an IPv4-only host").contains("this host has no IPv6 subnet").contains("EnableIPv6")
+                .contains("without --ipv6");
         JsonNode range = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", LEASE,
                 "SubPool", "10.5.72.128/25"));
         assertThat(range.get("Error").asText()).contains("--ip-range");

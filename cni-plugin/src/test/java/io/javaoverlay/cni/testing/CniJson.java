@@ -62,14 +62,14 @@ public final class CniJson {
             Map<String, Object> ip = (Map<String, Object>) o;
             assertThat(ip.keySet()).isSubsetOf(v1 ? Set.of("address", "gateway", "interface")
                     : Set.of("version", "address", "gateway", "interface"));
+            String family = family((String) ip.get("address"), true);
             if (v1) {
                 assertThat(ip).as("1.x IPs carry no version").doesNotContainKey("version");
             } else {
-                assertThat(ip.get("version")).as("0.3.x/0.4.0 IPs carry version").isIn("4", "6");
+                assertThat(ip.get("version")).as("0.3.x/0.4.0 IPs carry the address's family").isEqualTo(family);
             }
-            assertThat((String) ip.get("address")).matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+");
             if (ip.containsKey("gateway")) {
-                assertThat((String) ip.get("gateway")).matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
+                assertThat(family((String) ip.get("gateway"), false)).as("gateway of the address's family").isEqualTo(family);
             }
             if (ip.containsKey("interface")) {
                 assertThat((Long) ip.get("interface")).isBetween(0L, (long) ifs.size() - 1);
@@ -78,12 +78,32 @@ public final class CniJson {
         for (Object o : (List<Object>) r.getOrDefault("routes", List.of())) {
             Map<String, Object> rt = (Map<String, Object>) o;
             assertThat(rt.keySet()).isSubsetOf(v11 ? ROUTE_KEYS_1_1 : ROUTE_KEYS);
-            assertThat((String) rt.get("dst")).matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+");
+            String family = family((String) rt.get("dst"), true);
+            if (rt.containsKey("gw")) {
+                assertThat(family((String) rt.get("gw"), false)).as("route gateway of the destination's family").isEqualTo(family);
+            }
         }
         if (r.containsKey("dns")) {
             assertThat(((Map<String, Object>) r.get("dns")).keySet()).isSubsetOf(DNS_KEYS);
         }
         return r;
+    }
+
+    private static final String IP4 = "\\d+\\.\\d+\\.\\d+\\.\\d+";
+    /** RFC 5952 form, as Go's net.IP prints it: lower case, no leading zeros. */
+    private static final String IP6 = "[0-9a-f:]*:[0-9a-f:]*";
+
+    /** "4" or "6" for an address (with {@code /len} when {@code cidr}) in the form CNI results write it; fails otherwise. */
+    public static String family(String text, boolean cidr) {
+        String suffix = cidr ? "/\\d+" : "";
+        if (text.matches(IP4 + suffix)) {
+            return "4";
+        }
+        assertThat(text).as("an IPv4 or IPv6 address").matches(IP6 + suffix);
+        String bare = cidr ? text.substring(0, text.indexOf('/')) : text;
+        assertThat(io.javaoverlay.core.net.Ip6Net.format(io.javaoverlay.core.net.Ip6Net.parseAddress(bare)))
+                .as("IPv6 address in RFC 5952 form").isEqualTo(bare);
+        return "6";
     }
 
     /** Asserts {@code json} is an error result with {@code code}; returns it parsed. */

@@ -95,6 +95,7 @@ public final class NetworkDriverMessages {
     public record JoinResponse(
             @JsonProperty("InterfaceName") InterfaceName interfaceName,
             @JsonProperty("Gateway") String gateway,
+            @JsonProperty("GatewayIPv6") String gatewayIpv6,
             @JsonProperty("StaticRoutes") List<StaticRoute> staticRoutes,
             @JsonProperty("DisableGatewayService") boolean disableGatewayService) {}
 

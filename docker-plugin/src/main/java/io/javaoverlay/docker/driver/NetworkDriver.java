@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.HostLease;
@@ -90,9 +92,6 @@ public final class NetworkDriver {
 
     public Empty createNetwork(CreateNetworkRequest req) {
         String id = id("NetworkID", req.networkId());
-        if (req.ipv6Data() != null && !req.ipv6Data().isEmpty()) {
-            throw new PluginException.Refused("javaoverlay networks are IPv4 only; create the network without --ipv6");
-        }
         if (req.ipv4Data() == null || req.ipv4Data().size() != 1) {
             throw new PluginException.Refused("a javaoverlay network has exactly one IPv4 pool (this host's subnet), got "
                     + (req.ipv4Data() == null ? 0 : req.ipv4Data().size()) + "; create it with --ipam-driver javaoverlay");
@@ -120,15 +119,66 @@ public final class NetworkDriver {
             throw new PluginException.Refused("MTU " + mtu + " is not possible on this overlay: it must be between " + MIN_MTU
                     + " and the overlay's MTU " + env.mtu() + " (FLANNEL_MTU)");
         }
+        Ip6Host gateway6 = ipv6Gateway(req, env);
         requireNoOtherNetwork(id);
-        NetworkState network = new NetworkState(id, subnet, env.gateway().ip(), env.network(), mtu, options.internal(), bridge);
+        NetworkState network = new NetworkState(id, subnet, env.gateway().ip(), env.network(), mtu, options.internal(), bridge,
+                gateway6, gateway6 == null ? null : Ip6Net.parse(env.ipv6Network().orElseThrow()));
         host.ensureBridge(bridge, env.gateway(), env.mtu());
+        if (gateway6 != null) {
+            host.ensureBridge6(bridge, gateway6);
+        }
         firewall.ensureForwarding(bridge);
         published.ensureLoopback(bridge);
         state.save(network);
-        LOG.info("network {} created: {} gateway {} mtu {}{}", shortId(id), subnet, network.gateway(), mtu,
+        LOG.info("network {} created: {} gateway {}{} mtu {}{}", shortId(id), subnet, network.gateway(),
+                gateway6 == null ? "" : ", " + gateway6.network() + " gateway " + gateway6.ipText(), mtu,
                 network.internal() ? " internal" : "");
         return new Empty();
+    }
+
+    /**
+     * {@code --ipv6}: the one IPv6 pool must be this host's IPv6 subnet (javaoverlay's IPAM hands
+     * it out), its gateway the subnet's first address; null without {@code --ipv6}.
+     */
+    private static Ip6Host ipv6Gateway(CreateNetworkRequest req, SubnetEnv env) {
+        if (req.ipv6Data() == null || req.ipv6Data().isEmpty()) {
+            return null;
+        }
+        if (env.ipv6Lease().isEmpty()) {
+            throw new PluginException.Refused("this host has no IPv6 subnet: the agent runs without IPv6 (its subnet.env has"
+                    + " no FLANNEL_IPV6_SUBNET). Enable it in the network config (\"EnableIPv6\": true, \"IPv6Network\": ...;"
+                    + " docs/ipv6.md) or create the network without --ipv6");
+        }
+        Ip6Net lease6 = env.ipv6Lease().get();
+        if (req.ipv6Data().size() != 1) {
+            throw new PluginException.Refused("a javaoverlay --ipv6 network has exactly one IPv6 pool (this host's IPv6 subnet "
+                    + lease6 + "), got " + req.ipv6Data().size());
+        }
+        IpamData pool = req.ipv6Data().get(0);
+        Ip6Net subnet;
+        try {
+            subnet = Ip6Net.parse(pool.pool());
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest("IPv6Data Pool: " + e.getMessage());
+        }
+        if (!subnet.equals(lease6)) {
+            throw new PluginException.Refused("IPv6 pool " + subnet + " is not this host's IPv6 subnet " + lease6
+                    + "; create the network with --ipam-driver javaoverlay and without an IPv6 --subnet");
+        }
+        Ip6Host gateway = new Ip6Host(lease6.address().add(java.math.BigInteger.ONE), lease6.prefixLength());
+        if (pool.gateway() != null && !pool.gateway().isEmpty()) {
+            Ip6Host given;
+            try {
+                given = Ip6Host.parse(pool.gateway());
+            } catch (IllegalArgumentException e) {
+                throw new PluginException.BadRequest("IPv6Data Gateway: " + e.getMessage());
+            }
+            if (!given.equals(gateway)) {
+                throw new PluginException.Refused("IPv6 gateway " + pool.gateway() + " is not the host bridge's address " + gateway
+                        + "; create the network without an IPv6 --gateway");
+            }
+        }
+        return gateway;
     }
 
     public Empty deleteNetwork(NetworkRequest req) {
@@ -174,6 +224,18 @@ public final class NetworkDriver {
             throw new PluginException.Refused("address " + address + " is not in network " + shortId(network.id()) + "'s subnet "
                     + network.pool());
         }
+        if (iface.addressIpv6() != null && !iface.addressIpv6().isEmpty()) {
+            Ip6Host address6;
+            try {
+                address6 = Ip6Host.parse(iface.addressIpv6());
+            } catch (IllegalArgumentException e) {
+                throw new PluginException.BadRequest("Interface.AddressIPv6: " + e.getMessage());
+            }
+            if (!network.ipv6() || !network.gateway6().network().equals(address6.network())) {
+                throw new PluginException.Refused("IPv6 address " + address6 + " is not in network " + shortId(network.id())
+                        + "'s IPv6 subnet" + (network.ipv6() ? " " + network.gateway6().network() : " (it was created without --ipv6)"));
+            }
+        }
         boolean macGiven = iface.macAddress() != null && !iface.macAddress().isEmpty();
         MacAddress mac = macGiven ? mac(iface.macAddress()) : macFor(address.ip());
         requireCurrentLease(network);
@@ -212,14 +274,23 @@ public final class NetworkDriver {
         requireOwnNames(ep);
         // The bridge may have gone (host reboot with our state on disk, someone deleted it).
         host.ensureBridge(bridge, network.gatewayAddress(), env.mtu());
+        if (network.ipv6()) {
+            host.ensureBridge6(bridge, network.gateway6());
+        }
         // replaces a leftover of the same names: only this endpoint's (requireOwnNames)
         host.createDetachedVeth(bridge, ep.hostVeth(), ep.containerVeth(), ep.mac(), network.mtu());
         state.save(ep.joinedTo(sandbox));
         LOG.info("endpoint {} joined {} via {}", shortId(ep.id()), sandbox, ep.hostVeth());
-        List<StaticRoute> routes = List.of(
-                new StaticRoute(network.overlay().toString(), StaticRoute.NEXT_HOP, network.gateway().toString()));
+        List<StaticRoute> routes = new ArrayList<>();
+        routes.add(new StaticRoute(network.overlay().toString(), StaticRoute.NEXT_HOP, network.gateway().toString()));
+        String gateway6 = null;
+        if (network.ipv6()) {
+            routes.add(new StaticRoute(network.overlay6().toString(), StaticRoute.NEXT_HOP, network.gateway6().ipText()));
+            gateway6 = network.internal() ? null : network.gateway6().ipText();
+        }
         String gateway = network.internal() ? null : network.gateway().toString();
-        return new JoinResponse(new InterfaceName(ep.containerVeth(), INTERFACE_PREFIX), gateway, routes, network.internal());
+        return new JoinResponse(new InterfaceName(ep.containerVeth(), INTERFACE_PREFIX), gateway, gateway6, routes,
+                network.internal());
     }
 
     public Empty leave(EndpointRequest req) {

@@ -73,6 +73,9 @@ public final class Reconciler {
             }
             // the overlay's MTU, as a CNI ADD sets it; the network's own while the agent has no lease
             host.ensureBridge(n.bridge(), n.gatewayAddress(), env.map(SubnetEnv::mtu).orElse(n.mtu()));
+            if (n.ipv6()) {
+                host.ensureBridge6(n.bridge(), n.gateway6());
+            }
         }
 
         Set<String> ours = new HashSet<>();

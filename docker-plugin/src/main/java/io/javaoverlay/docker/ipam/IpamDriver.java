@@ -30,6 +30,9 @@ import io.javaoverlay.docker.api.PluginMessages;
  * <p>libnetwork names no container in RequestAddress, so each address is owned by
  * {@code docker/<pool>/<MAC>}: the driver declares {@code RequiresMACAddress}, dockerd passes
  * the endpoint's MAC, and a repeated request for the same endpoint gets the same address back.
+ *
+ * <p>{@code --ipv6}: the IPv6 pool is the host's IPv6 subnet ({@link Ipv6Pools}); a host whose
+ * agent runs without IPv6 refuses it with a message.
  */
 public final class IpamDriver {
 
@@ -67,10 +70,12 @@ public final class IpamDriver {
 
     private final HostLease lease;
     private final Store addresses;
+    private final Ipv6Pools ipv6;
 
     public IpamDriver(HostLease lease, Store addresses) {
         this.lease = lease;
         this.addresses = addresses;
+        this.ipv6 = new Ipv6Pools(lease, addresses);
     }
 
     public IpamMessages.Capabilities capabilities() {
@@ -84,7 +89,7 @@ public final class IpamDriver {
 
     public IpamMessages.RequestPoolResponse requestPool(IpamMessages.RequestPoolRequest req) {
         if (req.v6()) {
-            throw new PluginException.Refused("javaoverlay hands out IPv4 addresses only; create the network without --ipv6");
+            return ipv6.requestPool(req);
         }
         SubnetEnv env = lease.current();
         Ip4Net subnet = env.lease();
@@ -122,6 +127,10 @@ public final class IpamDriver {
     public PluginMessages.Empty releasePool(IpamMessages.ReleasePoolRequest req) {
         // Nothing to free: a pool is the lease, named by its ID; the addresses are what is held.
         String id = required("PoolID", req.poolId());
+        if (Ipv6Pools.isV6Pool(id)) {
+            ipv6.releasePool(id);
+            return new PluginMessages.Empty();
+        }
         if (id.startsWith(POOL_ID_PREFIX) && !id.endsWith(ANY_POOL_SUFFIX)) {
             synchronized (this) {
                 leasePoolsHeld = Math.max(0, leasePoolsHeld - 1);
@@ -133,8 +142,11 @@ public final class IpamDriver {
 
     public IpamMessages.RequestAddressResponse requestAddress(IpamMessages.RequestAddressRequest req) {
         String poolId = required("PoolID", req.poolId());
-        SubnetEnv env = currentFor(poolSubnet(poolId));
         Map<String, String> options = req.options() == null ? Map.of() : req.options();
+        if (Ipv6Pools.isV6Pool(poolId)) {
+            return ipv6.requestAddress(poolId, req, options, owner(poolId, options));
+        }
+        SubnetEnv env = currentFor(poolSubnet(poolId));
         Optional<Ip4> wanted = isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
         Ip4 gateway = env.gateway().ip();
         if (GATEWAY_TYPE.equals(options.get(REQUEST_ADDRESS_TYPE))) {
@@ -144,26 +156,42 @@ public final class IpamDriver {
             }
             return new IpamMessages.RequestAddressResponse(env.gateway().toString(), Map.of());
         }
-        // the MAC names the reservation in the shared store, one line of a record file: only a
-        // MAC (what dockerd sends) may get there, in one spelling, so a repeat finds it again
-        String given = options.get(MAC_OPTION);
-        String mac = isEmpty(given) ? "request-" + UUID.randomUUID() : DockerInput.mac("Options " + MAC_OPTION, given).toString();
-        Owner owner = Owner.of(OWNER_CLIENT, poolId, mac);
+        Owner owner = owner(poolId, options);
         Allocation a;
         try {
             a = Allocator.forHost(env, addresses).allocate(owner, wanted);
         } catch (IpamException e) {
-            throw switch (e.kind()) {
-                case EXHAUSTED, UNAVAILABLE -> new PluginException.Refused(e.getMessage());
-                case STORE -> new PluginException.HostFailure(e.getMessage(), e);
-                case BUSY -> new PluginException.Busy(e.getMessage(), e);
-            };
+            throw mapped(e);
         }
         LOG.info("address {} for {}", a.address(), owner);
         return new IpamMessages.RequestAddressResponse(a.address().toString(), Map.of());
     }
 
+    /**
+     * The owner of an address of {@code poolId}: the MAC names the reservation in the shared
+     * store, one line of a record file, so only a MAC (what dockerd sends) may get there, in one
+     * spelling, so a repeat finds it again.
+     */
+    private static Owner owner(String poolId, Map<String, String> options) {
+        String given = options.get(MAC_OPTION);
+        String mac = isEmpty(given) ? "request-" + UUID.randomUUID() : DockerInput.mac("Options " + MAC_OPTION, given).toString();
+        return Owner.of(OWNER_CLIENT, poolId, mac);
+    }
+
+    /** An IPAM failure as the plugin's error. */
+    static PluginException mapped(IpamException e) {
+        return switch (e.kind()) {
+            case EXHAUSTED, UNAVAILABLE -> new PluginException.Refused(e.getMessage());
+            case STORE -> new PluginException.HostFailure(e.getMessage(), e);
+            case BUSY -> new PluginException.Busy(e.getMessage(), e);
+        };
+    }
+
     public PluginMessages.Empty releaseAddress(IpamMessages.ReleaseAddressRequest req) {
+        if (Ipv6Pools.isV6Pool(req.poolId())) {
+            ipv6.releaseAddress(req.poolId(), required("Address", req.address()));
+            return new PluginMessages.Empty();
+        }
         Ip4Net pool = poolSubnet(required("PoolID", req.poolId()));
         Ip4 ip = parseIp("Address", required("Address", req.address()));
         if (!pool.contains(ip)) {

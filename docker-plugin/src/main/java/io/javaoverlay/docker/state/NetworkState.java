@@ -2,6 +2,8 @@ package io.javaoverlay.docker.state;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * A Docker network this plugin created, as kept on disk: dockerd never replays CreateNetwork
@@ -14,8 +16,12 @@ import io.javaoverlay.core.net.Ip4Net;
  * @param mtu      the MTU of the containers' interfaces
  * @param internal {@code --internal}: no default route, no published ports
  * @param bridge   the host bridge the containers' veths are attached to
+ * @param gateway6 {@code --ipv6}: the bridge's IPv6 address with the host's IPv6 subnet prefix
+ *                 (the pool), the containers' IPv6 gateway; null for an IPv4-only network
+ * @param overlay6 {@code --ipv6}: the whole IPv6 overlay (FLANNEL_IPV6_NETWORK), routed via gateway6
  */
-public record NetworkState(String id, Ip4Net pool, Ip4 gateway, Ip4Net overlay, int mtu, boolean internal, String bridge) {
+public record NetworkState(String id, Ip4Net pool, Ip4 gateway, Ip4Net overlay, int mtu, boolean internal, String bridge,
+                           Ip6Host gateway6, Ip6Net overlay6) {
 
     public NetworkState {
         Ids.check("network", id);
@@ -25,6 +31,19 @@ public record NetworkState(String id, Ip4Net pool, Ip4 gateway, Ip4Net overlay, 
         if (!pool.contains(gateway)) {
             throw new IllegalArgumentException("network " + id + ": gateway " + gateway + " is not in " + pool);
         }
+        if ((gateway6 == null) != (overlay6 == null)) {
+            throw new IllegalArgumentException("network " + id + ": an IPv6 network needs both its gateway and the IPv6 overlay");
+        }
+    }
+
+    /** An IPv4-only network. */
+    public NetworkState(String id, Ip4Net pool, Ip4 gateway, Ip4Net overlay, int mtu, boolean internal, String bridge) {
+        this(id, pool, gateway, overlay, mtu, internal, bridge, null, null);
+    }
+
+    /** Whether the network was created with {@code --ipv6}. */
+    public boolean ipv6() {
+        return gateway6 != null;
     }
 
     public Ip4Net.HostAddress gatewayAddress() {

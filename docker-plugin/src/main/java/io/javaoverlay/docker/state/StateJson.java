@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
 
 /** JSON for the state files: addresses in their text form, so an operator can read the files. */
@@ -28,6 +30,8 @@ final class StateJson {
         text(values, Ip4Net.class, Ip4Net::parse);
         text(values, Ip4Net.HostAddress.class, Ip4Net::parseHost);
         text(values, MacAddress.class, MacAddress::parse);
+        text(values, Ip6Host.class, Ip6Host::parse);
+        text(values, Ip6Net.class, Ip6Net::parse);
         return JsonMapper.builder()
                 .addModule(values)
                 .enable(SerializationFeature.INDENT_OUTPUT)

@@ -149,6 +149,11 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
             }
             vars.put(line.substring(0, eq).strip(), unquote(line.substring(eq + 1).strip()));
         }
+        if (!vars.containsKey("FLANNEL_SUBNET") && vars.containsKey("FLANNEL_IPV6_SUBNET")) {
+            // what flanneld writes for an IPv6-only network ("EnableIPv4": false)
+            throw new InvalidException(source, "it holds an IPv6 subnet only (an IPv6-only network, \"EnableIPv4\": false):"
+                    + " javaoverlay's faces need an IPv4 subnet too; run the network dual-stack (EnableIPv6 with an IPv4 Network)");
+        }
         try {
             Ip4Net network = Ip4Net.parse(required(vars, "FLANNEL_NETWORK", source));
             Ip4Net.HostAddress subnet = Ip4Net.parseHost(required(vars, "FLANNEL_SUBNET", source));

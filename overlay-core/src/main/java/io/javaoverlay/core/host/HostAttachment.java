@@ -1,11 +1,14 @@
 package io.javaoverlay.core.host;
 
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
 
 /**
@@ -24,6 +27,16 @@ public interface HostAttachment {
      * {@link io.javaoverlay.core.host the package notes}).
      */
     LinkState ensureBridge(String name, Ip4Net.HostAddress gateway, int mtu);
+
+    /**
+     * Dual-stack: makes the bridge (made by {@link #ensureBridge} first) carry {@code gateway} as
+     * its only global IPv6 address, and not take router advertisements (its routes are ours). The
+     * address is added without duplicate address detection (the lease makes it unique), and a
+     * link-local address still under detection is put back without it: until then the kernel
+     * sends no neighbour solicitation from the bridge, so the containers would be unreachable
+     * for a second or two.
+     */
+    void ensureBridge6(String name, Ip6Host gateway);
 
     /** Whether the container namespace has an interface named {@code ifName}. */
     boolean podInterfaceExists(Path netns, String ifName);
@@ -45,6 +58,13 @@ public interface HostAttachment {
     /** Inside {@code netns}: puts {@code address} on {@code ifName} and adds {@code routes}. */
     void configurePod(Path netns, String ifName, Ip4Net.HostAddress address, List<PodRoute> routes);
 
+    /**
+     * Inside {@code netns}: turns duplicate address detection off on {@code ifName} (as the
+     * reference bridge plugin does by default), puts IPv6 {@code address} on it, usable at once,
+     * and adds {@code routes}.
+     */
+    void configurePod6(Path netns, String ifName, Ip6Host address, List<PodRoute6> routes);
+
     /** Deletes {@code ifName} in {@code netns}; false when it or the namespace is already gone. */
     boolean deletePodInterface(Path netns, String ifName);
 
@@ -63,6 +83,9 @@ public interface HostAttachment {
     /** The container's interface with its IPv4 addresses and the namespace's IPv4 routes; empty when absent. */
     Optional<PodState> inspectPod(Path netns, String ifName);
 
+    /** The container interface's global IPv6 addresses and the namespace's IPv6 routes through it; empty when absent. */
+    Optional<Pod6State> inspectPod6(Path netns, String ifName);
+
     /** Turns on IPv4 forwarding in the host namespace (the bridge routes the containers' traffic). */
     void enableIpForwarding();
 
@@ -74,6 +97,17 @@ public interface HostAttachment {
 
     /** A route inside the container; {@code dst} 0.0.0.0/0 is the default route. */
     record PodRoute(Ip4Net dst, Ip4 gateway) {}
+
+    /** An IPv6 route inside the container; {@code dst} ::/0 is the default route. */
+    record PodRoute6(Ip6Net dst, BigInteger gateway) {
+        @Override
+        public String toString() {
+            return dst + " via " + Ip6Net.format(gateway);
+        }
+    }
+
+    /** The container interface's global IPv6 addresses and the IPv6 routes through it. */
+    record Pod6State(List<Ip6Host> addresses, List<PodRoute6> routes) {}
 
     /** The container's interface, its addresses and the namespace's routes. */
     record PodState(LinkState link, List<Ip4Net.HostAddress> addresses, List<PodRoute> routes) {}

@@ -1,5 +1,6 @@
 package io.javaoverlay.core.host;
 
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +14,8 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.host.HostAttachmentException.Kind;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.Address;
 import io.javaoverlay.core.netlink.Link;
@@ -37,6 +40,11 @@ public final class NetlinkHostAttachment implements HostAttachment, AutoCloseabl
     private static final class Log {
         static final Logger LOG = LoggerFactory.getLogger(NetlinkHostAttachment.class);
     }
+
+    /** linux/socket.h */
+    private static final int AF_INET6 = 10;
+    /** linux/if_addr.h: an IPv6 address still under duplicate address detection. */
+    private static final int IFA_F_TENTATIVE = 0x40;
 
     /** setns(2) refused: the caller lacks CAP_SYS_ADMIN. */
     private static final int EPERM = 1;
@@ -150,6 +158,97 @@ public final class NetlinkHostAttachment implements HostAttachment, AutoCloseabl
             return state(nl.links().require(name));
         } catch (NetlinkException e) {
             throw kernel("set up bridge " + name, e);
+        }
+    }
+
+    @Override
+    public void ensureBridge6(String name, Ip6Host gateway) {
+        NetlinkSocket nl = host();
+        try {
+            Link bridge = nl.links().require(name);
+            // its routes are the agent's and ours; a router advertisement on the bridge must not add any
+            Sysctl.acceptRa(name, 0);
+            Sysctl.set("net/ipv6/conf/" + name + "/accept_dad", "0");
+            boolean present = false;
+            for (Address a : nl.addresses().list(bridge)) {
+                if (a.isIp4() || a.scope() != Address.SCOPE_UNIVERSE) {
+                    continue;
+                }
+                if (Ip6Host.of(a.address()).equals(gateway.ip()) && a.prefixLength() == gateway.prefixLength()) {
+                    present = true;
+                } else {
+                    Log.LOG.info("bridge {}: removing {}/{}, this host's IPv6 subnet is now {}", name,
+                            a.address().getHostAddress(), a.prefixLength(), gateway.network());
+                    nl.addresses().delete(a);
+                }
+            }
+            if (!present) {
+                nl.addresses().replace(new Address(bridge.index(), gateway.toInetAddress(), gateway.prefixLength(),
+                        Address.SCOPE_UNIVERSE, Address.IFA_F_NODAD));
+                Log.LOG.info("bridge {}: address {}", name, gateway);
+            }
+            settleLinkLocal(nl, bridge);
+        } catch (NetlinkException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw kernel("set up the IPv6 gateway of bridge " + name, e);
+        }
+    }
+
+    /**
+     * A link-local address still under duplicate address detection is put back without it. The
+     * kernel solicits neighbours only from a link-local address that passed detection, so until
+     * then (a second or two after the link came up) nothing is forwarded to the containers.
+     */
+    private static void settleLinkLocal(NetlinkSocket nl, Link link) throws NetlinkException {
+        for (Address a : nl.addresses().list(link)) {
+            if (!a.isIp4() && a.scope() == Address.SCOPE_LINK && (a.flags() & IFA_F_TENTATIVE) != 0) {
+                nl.addresses().delete(a);
+                nl.addresses().add(new Address(a.linkIndex(), a.address(), a.prefixLength(), Address.SCOPE_LINK, Address.IFA_F_NODAD));
+            }
+        }
+    }
+
+    @Override
+    public void configurePod6(Path netns, String ifName, Ip6Host address, List<PodRoute6> routes) {
+        NetlinkSocket in = inside(netns);
+        try {
+            Link link = in.links().require(ifName);
+            Sysctl.set(ns(netns), "net/ipv6/conf/" + ifName + "/accept_dad", "0");
+            in.addresses().replace(new Address(link.index(), address.toInetAddress(), address.prefixLength(),
+                    Address.SCOPE_UNIVERSE, Address.IFA_F_NODAD));
+            settleLinkLocal(in, link);
+            for (PodRoute6 r : routes) {
+                in.routes().add(Route.to(Ip6Host.toInetAddress(r.dst().address()), r.dst().prefixLength())
+                        .via(Ip6Host.toInetAddress(r.gateway())).device(link.index()));
+            }
+        } catch (NetlinkException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw kernel("configure IPv6 on " + ifName + " in " + netns, e);
+        }
+    }
+
+    @Override
+    public Optional<Pod6State> inspectPod6(Path netns, String ifName) {
+        NetlinkSocket in = inside(netns);
+        try {
+            Optional<Link> link = in.links().get(ifName);
+            if (link.isEmpty()) {
+                return Optional.empty();
+            }
+            List<Ip6Host> addrs = new ArrayList<>();
+            for (Address a : in.addresses().list(link.get())) {
+                if (!a.isIp4() && a.scope() == Address.SCOPE_UNIVERSE) {
+                    addrs.add(new Ip6Host(Ip6Host.of(a.address()), a.prefixLength()));
+                }
+            }
+            List<PodRoute6> routes = new ArrayList<>();
+            for (Route r : in.routes().list(AF_INET6)) {
+                if (r.outputIndex() == link.get().index() && r.table() == Route.TABLE_MAIN && r.gateway() != null) {
+                    BigInteger dst = r.destination() == null ? BigInteger.ZERO : Ip6Host.of(r.destination());
+                    routes.add(new PodRoute6(new Ip6Net(dst, r.prefixLength()), Ip6Host.of(r.gateway())));
+                }
+            }
+            return Optional.of(new Pod6State(addrs, routes));
+        } catch (NetlinkException e) {
+            throw kernel("inspect IPv6 on " + ifName + " in " + netns, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.javaoverlay.core.ipam;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import io.javaoverlay.core.files.AtomicFiles;
 import io.javaoverlay.core.files.FileModes;
 import io.javaoverlay.core.files.LockFile;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * Reservations kept in a directory, safe for concurrent processes:
@@ -27,7 +29,12 @@ import io.javaoverlay.core.net.Ip4;
  *                                 client=cni/podnet
  *                                 id=&lt;container id&gt;
  *                                 ifname=eth0
+ * dataDir/fc00:5:34::2          the same for an IPv6 address (RFC 5952 form, as host-local names them)
+ * dataDir/last_reserved_ip6     where the IPv6 round-robin search resumes
  * </pre>
+ *
+ * An older version ignores the IPv6 records (their names are no IPv4 address), so a downgrade
+ * keeps every IPv4 reservation.
  *
  * A record is written to a temporary file and renamed into place ({@link AtomicFiles},
  * {@code rw-------}), so a crash leaves either no record or a whole one. The file lock is
@@ -40,6 +47,7 @@ public final class DiskStore implements Store {
 
     static final String LOCK_FILE = "lock";
     static final String LAST_RESERVED_FILE = "last_reserved_ip";
+    static final String LAST_RESERVED6_FILE = "last_reserved_ip6";
 
     private final Path dir;
     private final Duration lockWait;
@@ -157,6 +165,80 @@ public final class DiskStore implements Store {
     @Override
     public void setLastReserved(Ip4 address) {
         writeAtomically(dir.resolve(LAST_RESERVED_FILE), address + "\n");
+    }
+
+    @Override
+    public Map<BigInteger, Owner> reservations6() {
+        Map<BigInteger, Owner> all = new TreeMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                BigInteger ip = address6Of(file.getFileName().toString());
+                if (ip != null) {
+                    readOwner(file).ifPresent(owner -> all.put(ip, owner));
+                }
+            }
+        } catch (IOException e) {
+            throw store("cannot list the IPAM directory " + dir, e);
+        }
+        return all;
+    }
+
+    @Override
+    public Optional<Owner> ownerOf6(BigInteger address) {
+        return readOwner(record6(address));
+    }
+
+    @Override
+    public boolean reserve6(BigInteger address, Owner owner) {
+        Path file = record6(address);
+        if (Files.exists(file)) {
+            return false;
+        }
+        writeAtomically(file, "client=" + owner.client() + "\nid=" + owner.id() + "\nifname=" + owner.ifName() + "\n");
+        return true;
+    }
+
+    @Override
+    public boolean release6(BigInteger address) {
+        try {
+            return Files.deleteIfExists(record6(address));
+        } catch (IOException e) {
+            throw store("cannot delete the IPAM record " + record6(address), e);
+        }
+    }
+
+    @Override
+    public Optional<BigInteger> lastReserved6() {
+        Path file = dir.resolve(LAST_RESERVED6_FILE);
+        try {
+            return Optional.ofNullable(address6Of(Files.readString(file, StandardCharsets.US_ASCII).strip()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw store("cannot read " + file, e);
+        }
+    }
+
+    @Override
+    public void setLastReserved6(BigInteger address) {
+        writeAtomically(dir.resolve(LAST_RESERVED6_FILE), Ip6Net.format(address) + "\n");
+    }
+
+    private Path record6(BigInteger address) {
+        return dir.resolve(Ip6Net.format(address));
+    }
+
+    /** The IPv6 address a file name stands for (only its RFC 5952 form: one record per address), or null. */
+    private static BigInteger address6Of(String name) {
+        if (name.indexOf(':') < 0 || name.indexOf('/') >= 0 || name.indexOf('%') >= 0) {
+            return null;
+        }
+        try {
+            BigInteger ip = Ip6Net.parseAddress(name);
+            return Ip6Net.format(ip).equals(name) ? ip : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private Path record(Ip4 address) {

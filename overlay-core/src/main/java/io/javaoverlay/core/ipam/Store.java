@@ -1,5 +1,6 @@
 package io.javaoverlay.core.ipam;
 
+import java.math.BigInteger;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,6 +38,25 @@ public interface Store {
     Optional<Ip4> lastReserved();
 
     void setLastReserved(Ip4 address);
+
+    // IPv6: the same store and lock, a second set of records (a dual-stack container holds one of each)
+
+    /** Every IPv6 reservation, sorted by address. */
+    Map<BigInteger, Owner> reservations6();
+
+    /** Who holds IPv6 {@code address}, if anyone. */
+    Optional<Owner> ownerOf6(BigInteger address);
+
+    /** Records {@code owner} for IPv6 {@code address}; returns false when someone already holds it. */
+    boolean reserve6(BigInteger address, Owner owner);
+
+    /** Forgets the reservation of IPv6 {@code address}; returns false when there was none. */
+    boolean release6(BigInteger address);
+
+    /** The IPv6 address reserved last, where the IPv6 round-robin search resumes. */
+    Optional<BigInteger> lastReserved6();
+
+    void setLastReserved6(BigInteger address);
 
     /** An exclusive hold on a store, released by {@link #close()}. */
     interface Lock extends AutoCloseable {

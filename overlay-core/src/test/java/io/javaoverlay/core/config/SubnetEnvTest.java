@@ -46,6 +46,13 @@ class SubnetEnvTest {
     }
 
     @Test
+    void anIpv6OnlyFileAsFlanneldWritesItIsRefusedSayingSo() {
+        String v6only = "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n";
+        assertThatThrownBy(() -> SubnetEnv.parse(v6only, "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("IPv6 subnet only").hasMessageContaining("EnableIPv4");
+    }
+
+    @Test
     void aBrokenIpv6PairIsRefused() {
         String v4 = "FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=10.5.52.1/24\nFLANNEL_MTU=1450\n";
         assertThatThrownBy(() -> SubnetEnv.parse(v4 + "FLANNEL_IPV6_NETWORK=fc00:5::/48\n", "f"))

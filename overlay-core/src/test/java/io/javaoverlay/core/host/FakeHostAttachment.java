@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import io.javaoverlay.core.host.HostAttachmentException.Kind;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.core.net.MacAddress;
 
 /**
@@ -40,6 +41,10 @@ public final class FakeHostAttachment implements HostAttachment {
     /** Host ends with hairpin mode set. */
     public final List<String> hairpin = new ArrayList<>();
     public boolean forwarding;
+    /** Each host bridge's IPv6 gateway address. */
+    public final Map<String, Ip6Host> bridge6 = new HashMap<>();
+    /** Each pod interface's IPv6 side, keyed {@code <netns>|<ifName>}. */
+    public final Map<String, Pod6State> pods6 = new HashMap<>();
     /** Set to make configurePod fail, as a kernel refusal would. */
     public boolean failConfigure;
     private int nextIndex = 2;
@@ -65,6 +70,28 @@ public final class FakeHostAttachment implements HostAttachment {
         br = new FakeLink(name, "bridge", null, mac, mtu, new ArrayList<>(List.of(gateway)), null, index);
         links.put(name, br);
         return state(br);
+    }
+
+    @Override
+    public synchronized void ensureBridge6(String name, Ip6Host gateway) {
+        requireBridge(name);
+        bridge6.put(name, gateway);
+    }
+
+    @Override
+    public synchronized void configurePod6(Path netns, String ifName, Ip6Host address, List<PodRoute6> routes) {
+        if (!podInterfaceExists(netns, ifName)) {
+            throw new HostAttachmentException(Kind.KERNEL, "cannot configure " + ifName + " in " + netns, "no such device", null);
+        }
+        pods6.put(netns + "|" + ifName, new Pod6State(List.of(address), List.copyOf(routes)));
+    }
+
+    @Override
+    public synchronized Optional<Pod6State> inspectPod6(Path netns, String ifName) {
+        if (!podInterfaceExists(netns, ifName)) {
+            return Optional.empty();
+        }
+        return Optional.of(pods6.getOrDefault(netns + "|" + ifName, new Pod6State(List.of(), List.of())));
     }
 
     @Override
@@ -133,6 +160,7 @@ public final class FakeHostAttachment implements HostAttachment {
         if (ns == null || ns.remove(ifName) == null) {
             return false;
         }
+        pods6.remove(netns + "|" + ifName);
         links.values().removeIf(l -> (netns + "|" + ifName).equals(l.peer()));
         return true;
     }
@@ -151,6 +179,7 @@ public final class FakeHostAttachment implements HostAttachment {
                 if (ns != null) {
                     ns.remove(peer.substring(bar + 1));
                 }
+                pods6.remove(peer);
             } else {
                 links.remove(peer);
             }

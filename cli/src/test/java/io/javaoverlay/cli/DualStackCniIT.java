@@ -1,0 +1,236 @@
+package io.javaoverlay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.cni.wire.JsonTree;
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNamespace;
+
+/**
+ * Dual-stack pods made by the real CNI executable on namespace hosts of a dual-stack underlay
+ * ({@code fd00:e2e::<n>/64} beside IPv4), a real etcd and the agents in dual-stack host-gw mode:
+ * every pod gets an address of each family from its host's subnets, both gateways and routes,
+ * and reaches pods on the other hosts with {@code ping -6} and {@code ping -4}; CHECK verifies
+ * both families, DEL frees both.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DualStackCniIT {
+
+    static final String NETWORK6 = "fc00:6::/48";
+
+    // no agent starts by itself: each host gets its IPv6 underlay address and forwarding first;
+    // agents without --ip-masq (FLANNEL_IPMASQ=false), so the plugin's ipMasq (IPv4) is on, as
+    // with flannel's plugin next to a flanneld that does not masquerade
+    @RegisterExtension
+    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
+            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withAgentArgs("--ip-masq=false")
+            .requiring(r -> r.command("ip6tables", "iptables").command("socat", "socat"));
+
+    private static final Map<String, OverlayCluster.Pod> pods = new LinkedHashMap<>();
+
+    static void bringUp(int n) {
+        TestHost h = cluster.host(n);
+        h.ip("-6", "addr", "add", "fd00:e2e::" + n + "/64", "dev", h.underlayInterface(), "nodad");
+        h.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+        cluster.startAgent(n);
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> ips(OverlayCluster.Pod pod) {
+        return (List<Map<String, Object>>) pod.result().get("ips");
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> routes(Map<String, Object> result) {
+        return (List<Map<String, Object>>) result.get("routes");
+    }
+
+    /** The pod's IPv6 address (without prefix), from its ADD result. */
+    static String ip6(OverlayCluster.Pod pod) {
+        return Ip6Host.parse((String) ips(pod).get(1).get("address")).ipText();
+    }
+
+    static OverlayCluster.Pod add(int host, String id, String socket) {
+        OverlayCluster.Pod pod = cluster.cniPod(host, id, socket);
+        pods.put(id, pod);
+        return pod;
+    }
+
+    @Test
+    @Order(1)
+    void aPodGetsAnAddressOfEachFamilyFromItsHostsSubnetsWithBothGatewaysAndRoutes() {
+        bringUp(1);
+        bringUp(2);
+        OverlayCluster.Pod a = add(1, "ds-a", cluster.cniSocket(1).toString());
+        add(2, "ds-b", cluster.cniSocket(2).toString());
+        // the same call in a JVM of its own (no agent socket): same result
+        add(1, "ds-c", "");
+
+        for (OverlayCluster.Pod pod : pods.values()) {
+            SubnetEnv env = cluster.subnetEnv(pod.host());
+            Ip6Net lease6 = env.ipv6Lease().orElseThrow();
+            String gw6 = Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE));
+            List<Map<String, Object>> ips = ips(pod);
+            assertThat(ips).as("both families, IPv4 first").hasSize(2);
+            Ip6Host address6 = Ip6Host.parse((String) ips.get(1).get("address"));
+            assertThat(address6.prefixLength()).isEqualTo(64);
+            assertThat(lease6.contains(address6.ip())).as("%s in host %d's IPv6 subnet %s", address6, pod.host(), lease6).isTrue();
+            assertThat(ips.get(1).get("gateway")).isEqualTo(gw6);
+            assertThat(ips.get(0).get("gateway")).isEqualTo(env.gateway().ip().toString());
+            assertThat(ips.get(1).get("interface")).as("the same interface: the pod's eth0").isEqualTo(ips.get(0).get("interface"));
+            assertThat(routes(pod.result())).extracting(r -> r.get("dst") + " via " + r.get("gw")).containsExactly(
+                    OverlayCluster.NETWORK + " via " + env.gateway().ip(), "0.0.0.0/0 via " + env.gateway().ip(),
+                    NETWORK6 + " via " + gw6, "::/0 via " + gw6);
+
+            // what the pod has: the address usable at once (no duplicate address detection running), both routes
+            JsonNode addrs = pod.ns().ipJson("-6", "addr", "show", "dev", "eth0");
+            List<String> global = new ArrayList<>();
+            for (JsonNode info : addrs.get(0).path("addr_info")) {
+                if (info.path("scope").asText().equals("global")) {
+                    global.add(info.path("local").asText() + "/" + info.path("prefixlen").asInt());
+                }
+            }
+            assertThat(global).containsExactly(address6.toString());
+            assertThat(pod.ns().ip("-6", "addr", "show", "tentative")).as("nothing tentative in the pod").isBlank();
+            String routes6 = pod.ns().ip("-6", "route", "show");
+            assertThat(routes6).contains("default via " + gw6 + " dev eth0").contains(NETWORK6 + " via " + gw6 + " dev eth0");
+            // the host's bridge: the IPv6 gateway, nothing tentative
+            TestHost h = cluster.host(pod.host());
+            assertThat(h.ip("-6", "addr", "show", "dev", "cni0")).contains(gw6 + "/64");
+            assertThat(h.ip("-6", "addr", "show", "dev", "cni0", "tentative")).isBlank();
+        }
+        assertThat(ip6(a)).isNotEqualTo(ip6(pods.get("ds-c")));
+    }
+
+    @Test
+    @Order(2)
+    void podsOnDifferentHostsPingEachOtherOverBothFamilies() {
+        OverlayCluster.Pod a = pods.get("ds-a");
+        OverlayCluster.Pod b = pods.get("ds-b");
+        OverlayCluster.Pod c = pods.get("ds-c");
+        ExecResult six = a.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", ip6(b));
+        assertThat(six.ok()).as(six.stdout() + six.stderr()).isTrue();
+        assertThat(six.stdout()).contains("3 received");
+        ExecResult four = a.ns().exec(Duration.ofSeconds(10), "ping", "-4", "-n", "-c3", "-i0.2", "-W1", b.ip().toString());
+        assertThat(four.ok()).as(four.stdout() + four.stderr()).isTrue();
+        assertThat(b.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W1", ip6(c)).ok()).isTrue();
+        assertThat(c.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W1", ip6(a)).ok()).as("same host over IPv6").isTrue();
+    }
+
+    @Test
+    @Order(2)
+    void aTcpStreamOverIpv6ArrivesIntactAcrossHosts() throws Exception {
+        OverlayCluster.Pod a = pods.get("ds-a");
+        OverlayCluster.Pod b = pods.get("ds-b");
+        Path dir = Files.createTempDirectory(cluster.net.workDir(), "tcp6");
+        Path sent = dir.resolve("sent");
+        Path got = dir.resolve("got");
+        a.ns().execOk("sh", "-c", "head -c 4194304 /dev/urandom > " + sent);
+        var server = b.ns().start("tcp6-server", "socat", "-u", "TCP6-LISTEN:5006,bind=[" + ip6(b) + "]", "CREATE:" + got);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> b.ns().exec("sh", "-c", "ss -ltnH | grep -q ':5006 '").ok());
+        ExecResult send = a.ns().exec(Duration.ofSeconds(60), "socat", "-u", "FILE:" + sent, "TCP6:[" + ip6(b) + "]:5006");
+        assertThat(send.ok()).as(send.stdout() + send.stderr()).isTrue();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> !server.isAlive());
+        assertThat(Files.size(got)).isEqualTo(4L << 20);
+        assertThat(Files.mismatch(sent, got)).as("4 MiB over IPv6 through both bridges, byte for byte").isEqualTo(-1L);
+    }
+
+    @Test
+    @Order(3)
+    void anOlderSpecVersionsResultNamesEachFamilyAndCheckVerifiesBoth() {
+        String conf = cluster.cniConf(1).replace("\"cniVersion\":\"" + OverlayCluster.CNI_VERSION + "\"", "\"cniVersion\":\"0.4.0\"");
+        assertThat(conf).contains("0.4.0");
+        TestNamespace ns = cluster.net.createNamespace("ds-old");
+        OverlayCluster.CniRun add = cluster.cni(1, cluster.cniSocket(1).toString(), OverlayCluster.cniEnv("ADD", "ds-old", ns), conf);
+        assertThat(add.exit()).as(add.toString()).isZero();
+        Map<String, Object> result = CniJson.assertAddResult(add.stdout(), "0.4.0");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> ips = (List<Map<String, Object>>) result.get("ips");
+        assertThat(ips).extracting(ip -> ip.get("version")).containsExactly("4", "6");
+
+        Map<String, Object> withPrev = new LinkedHashMap<>(CniJson.parseObject(conf));
+        withPrev.put("prevResult", result);
+        String checkConf = new String(JsonTree.format(withPrev), StandardCharsets.UTF_8);
+        for (String socket : List.of(cluster.cniSocket(1).toString(), "")) {
+            OverlayCluster.CniRun check = cluster.cni(1, socket, OverlayCluster.cniEnv("CHECK", "ds-old", ns), checkConf);
+            assertThat(check.exit()).as(check.toString()).isZero();
+        }
+        String gw6 = (String) ips.get(1).get("gateway");
+        ns.ip("-6", "route", "del", "default", "via", gw6);
+        OverlayCluster.CniRun check = cluster.cni(1, cluster.cniSocket(1).toString(), OverlayCluster.cniEnv("CHECK", "ds-old", ns), checkConf);
+        assertThat(check.exit()).as(check.toString()).isNotZero();
+        Map<String, Object> error = CniJson.assertError(check.stdout(), io.javaoverlay.cni.ErrorCode.CHECK_FAILED.code());
+        assertThat((String) error.get("details")).contains("route to ::/0 via " + gw6 + " is missing");
+
+        OverlayCluster.CniRun del = cluster.cni(1, cluster.cniSocket(1).toString(), OverlayCluster.cniEnv("DEL", "ds-old", ns), conf);
+        assertThat(del.exit()).as(del.toString()).isZero();
+        assertThat(ipamRecords(1)).doesNotContain(Ip6Host.parse((String) ips.get(1).get("address")).ipText(),
+                ((String) ips.get(0).get("address")).split("/")[0]);
+    }
+
+    /** The names in host {@code n}'s IPAM directory. */
+    static List<String> ipamRecords(int n) {
+        try (Stream<Path> files = Files.list(cluster.hostDir(n).resolve("ipam"))) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aPodOnALateHostIsReachableOverIpv6WithinASecondOfItsAdd() {
+        bringUp(3);
+        long start = System.nanoTime();
+        OverlayCluster.Pod late = add(3, "ds-late", cluster.cniSocket(3).toString());
+        long added = System.nanoTime();
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+                .until(() -> pods.get("ds-a").ns().exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", ip6(late)).ok());
+        System.out.printf("late host: ADD took %d ms; its pod answered ping -6 from host 1 %d ms after ADD returned%n",
+                (added - start) / 1_000_000, (System.nanoTime() - added) / 1_000_000);
+        assertThat(late.ns().exec(Duration.ofSeconds(10), "ping", "-4", "-n", "-c1", "-W1", pods.get("ds-b").ip().toString()).ok()).isTrue();
+    }
+
+    @Test
+    @Order(5)
+    void delFreesBothAddressesAndLeavesNoInterface() {
+        OverlayCluster.Pod b = pods.get("ds-b");
+        String v6 = ip6(b);
+        assertThat(ipamRecords(2)).contains(v6, b.ip().toString());
+        OverlayCluster.CniRun del = cluster.cni(2, cluster.cniSocket(2).toString(), OverlayCluster.cniEnv("DEL", "ds-b", b.ns()),
+                cluster.cniConf(2));
+        assertThat(del.exit()).as(del.toString()).isZero();
+        assertThat(ipamRecords(2)).doesNotContain(v6, b.ip().toString());
+        assertThat(b.ns().ipJson("link", "show").findValuesAsText("ifname")).doesNotContain("eth0");
+        assertThat(pods.get("ds-a").ns().exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c1", "-W1", v6).ok()).isFalse();
+    }
+}

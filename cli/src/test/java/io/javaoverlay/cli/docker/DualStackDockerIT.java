@@ -1,0 +1,139 @@
+package io.javaoverlay.cli.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Requirements;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNetwork;
+import io.javaoverlay.testkit.UnderlayEtcd;
+
+/**
+ * {@code docker network create --ipv6 -d javaoverlay --ipam-driver javaoverlay} on two Docker
+ * hosts (namespaces with their own dockerd and {@code bin/javaoverlay docker-plugin}) of a
+ * dual-stack underlay, a real etcd, the agents in dual-stack host-gw mode: containers get an
+ * address of each family from their host's subnets and reach the other host's container with
+ * {@code ping -6} and {@code ping -4}; the addresses are freed when the containers go.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class DualStackDockerIT {
+
+    static final String PREFIX = "/javaoverlay-docker6/network";
+    static final String NETWORK6 = "fc00:7::/48";
+    static final String NET = "ov6";
+
+    @RegisterExtension
+    final TestNetwork net = TestNetwork.withHosts(2);
+
+    private final List<DockerHost> hosts = new ArrayList<>();
+
+    @AfterEach
+    void stopDocker() {
+        hosts.forEach(DockerHost::close);
+    }
+
+    private DockerHost startHost(int n, String etcdUrl) {
+        TestHost h = net.host(n);
+        h.ip("-6", "addr", "add", "fd00:e2e::" + n + "/64", "dev", h.underlayInterface(), "nodad");
+        h.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+        DockerHost docker = DockerHost.start(h, net.workDir());
+        hosts.add(docker);
+        Path dir = docker.dir();
+        // no --ip-masq: traffic stays inside the overlay here, and the plugin's own rules are IPv4 only
+        docker.startPlugin(List.of("--etcd-endpoints", etcdUrl, "--etcd-prefix", PREFIX, "--iface", h.underlayInterface(),
+                "--subnet-file", dir.resolve("subnet.env").toString(), "--data-dir", dir.resolve("agent").toString(),
+                "--docker-data-dir", dir.resolve("plugin").toString(), "--ipam-dir", dir.resolve("ipam").toString(),
+                "--docker-host", "unix://" + docker.apiSocket()));
+        Awaitility.await("agent on host " + n).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .until(() -> docker.pluginLog().contains("javaoverlay is ready"));
+        docker.dockerOk("network", "create", "--ipv6", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", NET);
+        return docker;
+    }
+
+    private static SubnetEnv subnetEnv(DockerHost h) throws Exception {
+        return SubnetEnv.read(h.dir().resolve("subnet.env"));
+    }
+
+    private static List<String> ipamRecords(DockerHost h) throws Exception {
+        try (Stream<Path> files = Files.list(h.dir().resolve("ipam"))) {
+            return files.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
+    @Test
+    void containersOnAnIpv6NetworkGetBothFamiliesAndReachEachOtherAcrossHosts() throws Exception {
+        Requirements.check().root().executable("/usr/sbin/dockerd", "docker.io").executable("/usr/bin/etcd", "etcd-server")
+                .command("etcdctl", "etcd-client").orAbort();
+        UnderlayEtcd etcd = UnderlayEtcd.start(net, "docker6");
+        etcd.etcdctl("put", PREFIX + "/config", "{\"Network\":\"" + DockerCluster.OVERLAY + "\",\"EnableIPv6\":true,\"IPv6Network\":\""
+                + NETWORK6 + "\",\"Backend\":{\"Type\":\"host-gw\"}}").orThrow();
+        DockerHost h1 = startHost(1, etcd.url());
+        DockerHost h2 = startHost(2, etcd.url());
+
+        // the network as dockerd reports it: both pools, the gateways the bridges carry
+        JsonNode network = h1.inspect("network", NET);
+        assertThat(network.path("EnableIPv6").asBoolean()).isTrue();
+        SubnetEnv env1 = subnetEnv(h1);
+        Ip6Net lease6 = env1.ipv6Lease().orElseThrow();
+        String gw6 = Ip6Net.format(lease6.address().add(BigInteger.ONE));
+        assertThat(network.path("IPAM").path("Config").findValuesAsText("Subnet")).contains(env1.lease().toString(), lease6.toString());
+        // dockerd 28 shows the IPv4 gateway bare and the IPv6 one with the pool's prefix
+        assertThat(network.path("IPAM").path("Config").findValuesAsText("Gateway")).map(g -> g.split("/")[0]).contains(gw6);
+        assertThat(net.host(1).ip("-6", "addr", "show", "dev", "cni0")).contains(gw6 + "/64");
+
+        String[] v4 = new String[3];
+        String[] v6 = new String[3];
+        int i = 1;
+        for (DockerHost h : List.of(h1, h2)) {
+            String name = "c" + i;
+            h.dockerOk("run", "-d", "--name", name, "--net", NET, DockerHost.BUSYBOX, "sleep", "600");
+            JsonNode settings = h.inspect("container", name).at("/NetworkSettings/Networks/" + NET);
+            v4[i] = settings.path("IPAddress").asText();
+            v6[i] = settings.path("GlobalIPv6Address").asText();
+            SubnetEnv env = subnetEnv(h);
+            assertThat(env.lease().contains(Ip4.parse(v4[i]))).as("%s in %s", v4[i], env.lease()).isTrue();
+            assertThat(env.ipv6Lease().orElseThrow().contains(Ip6Net.parseAddress(v6[i]))).as("%s in %s", v6[i], env.ipv6Lease()).isTrue();
+            assertThat(settings.path("GlobalIPv6PrefixLen").asInt()).isEqualTo(64);
+            assertThat(settings.path("IPv6Gateway").asText()).isEqualTo(Ip6Net.format(env.ipv6Lease().get().address().add(BigInteger.ONE)));
+            // inside the container: the address and both IPv6 routes via the bridge
+            String routes = h.dockerOk("exec", name, "ip", "-6", "route");
+            assertThat(routes).contains("default via " + settings.path("IPv6Gateway").asText()).contains(NETWORK6);
+            assertThat(ipamRecords(h)).as("the shared IPAM holds both").contains(v4[i], v6[i]);
+            i++;
+        }
+
+        Awaitility.await("c1 pings c2 over IPv6").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> h1.docker("exec", "c1", "ping", "-6", "-c", "1", "-W", "1", v6[2]).ok());
+        ExecResult six = h2.docker("exec", "c2", "ping", "-6", "-c", "3", "-W", "2", v6[1]);
+        assertThat(six.stdout()).as(six.toString()).contains("3 packets received");
+        ExecResult four = h1.docker("exec", "c1", "ping", "-4", "-c", "3", "-W", "2", v4[2]);
+        assertThat(four.stdout()).as(four.toString()).contains("3 packets received");
+
+        // the container goes, and so do its addresses
+        h1.dockerOk("rm", "-f", "c1");
+        Awaitility.await("c1's addresses freed").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !ipamRecords(h1).contains(v6[1]) && !ipamRecords(h1).contains(v4[1]));
+        h1.dockerOk("network", "rm", NET);
+        assertThat(ipamRecords(h1)).noneMatch(f -> f.contains(":"));
+    }
+}

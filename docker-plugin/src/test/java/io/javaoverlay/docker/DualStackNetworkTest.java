@@ -1,0 +1,153 @@
+package io.javaoverlay.docker;
+
+import static io.javaoverlay.docker.InProcessPlugin.obj;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
+
+/** {@code docker network create --ipv6 -d javaoverlay --ipam-driver javaoverlay}: what dockerd sends, over the socket. */
+class DualStackNetworkTest {
+
+    static final String LEASE6 = "fc00:5:0:34::/64";
+    static final String GATEWAY6 = "fc00:5:0:34::1/64";
+    static final String NET = InProcessPlugin.id("net6");
+    static final String EP = InProcessPlugin.id("ep6");
+    static final String MAC = "02:42:0a:05:48:02";
+
+    @TempDir
+    Path dir;
+
+    InProcessPlugin p;
+
+    @BeforeEach
+    void start() throws Exception {
+        p = new InProcessPlugin(dir);
+        SubnetEnv.of(Ip4Net.parse(InProcessPlugin.OVERLAY), Ip4Net.parse(InProcessPlugin.LEASE), Optional.of(Ip6Net.parse("fc00:5::/48")),
+                Optional.of(Ip6Net.parse(LEASE6)), InProcessPlugin.MTU, false).write(p.settings.subnetFile());
+        p.startPlugin();
+    }
+
+    @AfterEach
+    void stop() {
+        p.close();
+    }
+
+    private Reservations reservations() {
+        return new Reservations(DiskStore.open(p.settings.ipamDir()));
+    }
+
+    private JsonNode requestPool6() {
+        return p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "SubPool", "",
+                "Options", Map.of(), "V6", true));
+    }
+
+    private JsonNode createNetwork(String pool6, String gateway6) {
+        return p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
+                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
+                "IPv6Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", pool6, "Gateway", gateway6))));
+    }
+
+    @Test
+    void anIpv6NetworkGetsTheHostsIpv6SubnetItsGatewayOnTheBridgeAndContainersBothAddresses() {
+        JsonNode pool = requestPool6();
+        assertThat(pool.get("Pool").asText()).isEqualTo(LEASE6);
+        assertThat(pool.get("Data").get("com.docker.network.gateway").asText()).isEqualTo(GATEWAY6);
+        String poolId6 = pool.get("PoolID").asText();
+        String poolId4 = p.requestPool();
+
+        assertThat(createNetwork(LEASE6, GATEWAY6).has("Err")).isFalse();
+        assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).hasToString(GATEWAY6);
+
+        String v4 = p.requestAddress(poolId4, "", MAC);
+        String v6 = p.requestAddress(poolId6, "", MAC);
+        assertThat(v6).isEqualTo("fc00:5:0:34::2/64");
+        assertThat(p.requestAddress(poolId6, "", MAC)).as("a repeat for the same endpoint").isEqualTo(v6);
+        assertThat(reservations().all6()).hasSize(1);
+        assertThat(reservations().all6().values()).singleElement().satisfies(o -> assertThat(o.client()).isEqualTo("docker"));
+
+        JsonNode ep = p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
+                "Interface", obj("Address", v4, "AddressIPv6", v6, "MacAddress", MAC), "Options", Map.of()));
+        assertThat(ep.has("Err")).as(ep.toString()).isFalse();
+        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
+                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
+        assertThat(join.get("Gateway").asText()).isEqualTo("10.5.72.1");
+        assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
+        assertThat(join.get("StaticRoutes").findValuesAsText("Destination")).containsExactly(InProcessPlugin.OVERLAY, "fc00:5::/48");
+        assertThat(join.get("StaticRoutes").findValuesAsText("NextHop")).containsExactly("10.5.72.1", "fc00:5:0:34::1");
+
+        // the address freed by dockerd after the container went
+        assertThat(p.client.call("IpamDriver.ReleaseAddress", obj("PoolID", poolId6, "Address", "fc00:5:0:34::2")).has("Error")).isFalse();
+        assertThat(reservations().all6()).isEmpty();
+        assertThat(p.client.call("IpamDriver.ReleasePool", obj("PoolID", poolId6)).has("Error")).isFalse();
+    }
+
+    @Test
+    void theNetworkSurvivesAPluginRestartWithItsIpv6Gateway() {
+        requestPool6();
+        String poolId4 = p.requestPool();
+        createNetwork(LEASE6, GATEWAY6);
+        String v4 = p.requestAddress(poolId4, "", MAC);
+        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
+                "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
+        // the bridge lost its IPv6 address while the plugin was down (a reboot, someone flushed it)
+        p.host.bridge6.clear();
+        p.restart();
+        assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).as("put back at start").hasToString(GATEWAY6);
+        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
+                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
+        assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
+    }
+
+    @Test
+    void foreignIpv6PoolsGatewaysAndAddressesAreRefused() {
+        assertThat(p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "fd00:1::/64", "V6", true))
+                .get("Error").asText()).contains("not this host's IPv6 subnet " + LEASE6);
+        assertThat(createNetwork("fd00:1::/64", "fd00:1::1/64").get("Err").asText()).contains("not this host's IPv6 subnet " + LEASE6);
+        assertThat(createNetwork(LEASE6, "fc00:5:0:34::99/64").get("Err").asText()).contains("is not the host bridge's address");
+        String poolId6 = requestPool6().get("PoolID").asText();
+        // --ip6: given when free, refused when taken or outside
+        assertThat(p.requestAddress(poolId6, "fc00:5:0:34::50", MAC)).isEqualTo("fc00:5:0:34::50/64");
+        JsonNode taken = p.client.call("IpamDriver.RequestAddress", obj("PoolID", poolId6, "Address", "fc00:5:0:34::50",
+                "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:03")));
+        assertThat(taken.get("Error").asText()).contains("already in use");
+        JsonNode outside = p.client.call("IpamDriver.RequestAddress", obj("PoolID", poolId6, "Address", "fd00::50",
+                "Options", Map.of("com.docker.network.endpoint.macaddress", "02:42:0a:05:48:04")));
+        assertThat(outside.get("Error").asText()).contains("outside this host's IPv6 subnet");
+        assertThat(reservations().all6()).hasSize(1);
+        p.client.call("IpamDriver.ReleaseAddress", obj("PoolID", poolId6, "Address", "fc00:5:0:34::50"));
+        assertThat(reservations().all6()).isEmpty();
+        // an IPv6 address on an IPv4-only network
+        assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
+                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
+                "IPv6Data", List.of())).has("Err")).isFalse();
+        JsonNode ep = p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
+                "Interface", obj("Address", "10.5.72.2/24", "AddressIPv6", "fc00:5:0:34::2/64", "MacAddress", MAC), "Options", Map.of()));
+        assertThat(ep.get("Err").asText()).contains("created without --ipv6");
+    }
+
+    @Test
+    void aHostWithoutAnIpv6SubnetRefusesIpv6NetworksClearly() throws Exception {
+        SubnetEnv.of(Ip4Net.parse(InProcessPlugin.OVERLAY), Ip4Net.parse(InProcessPlugin.LEASE), InProcessPlugin.MTU, false)
+                .write(p.settings.subnetFile());
+        assertThat(requestPool6().get("Error").asText()).contains("this host has no IPv6 subnet")
+                .contains("FLANNEL_IPV6_SUBNET").contains("without --ipv6");
+        assertThat(createNetwork(LEASE6, GATEWAY6).get("Err").asText()).contains("this host has no IPv6 subnet");
+        assertThat(p.host.bridge6).isEmpty();
+    }
+}
