@@ -217,8 +217,8 @@ public final class NetlinkHostAttachment implements HostAttachment, AutoCloseabl
                     Address.SCOPE_UNIVERSE, Address.IFA_F_NODAD));
             settleLinkLocal(in, link);
             for (PodRoute6 r : routes) {
-                in.routes().add(Route.to(Ip6Host.toInetAddress(r.dst().address()), r.dst().prefixLength())
-                        .via(Ip6Host.toInetAddress(r.gateway())).device(link.index()));
+                in.routes().add(Route.to(Ip6Net.toInetAddress(r.dst().address()), r.dst().prefixLength())
+                        .via(Ip6Net.toInetAddress(r.gateway())).device(link.index()));
             }
         } catch (NetlinkException | IllegalArgumentException | java.io.UncheckedIOException e) {
             throw kernel("configure IPv6 on " + ifName + " in " + netns, e);

@@ -2,7 +2,6 @@ package io.javaoverlay.core.net;
 
 import java.math.BigInteger;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /**
  * An IPv6 host address with the prefix length of its network, as an interface carries it and
@@ -54,20 +53,7 @@ public record Ip6Host(BigInteger ip, int prefixLength) {
     }
 
     public InetAddress toInetAddress() {
-        return toInetAddress(ip);
-    }
-
-    /** A 128-bit value as a Java address (never a DNS lookup). */
-    public static InetAddress toInetAddress(BigInteger ip) {
-        byte[] raw = ip.toByteArray();
-        byte[] sixteen = new byte[16];
-        int n = Math.min(raw.length, 16);
-        System.arraycopy(raw, raw.length - n, sixteen, 16 - n, n);
-        try {
-            return InetAddress.getByAddress(sixteen);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("16 bytes are always an IPv6 address", e);
-        }
+        return Ip6Net.toInetAddress(ip);
     }
 
     /** The 128-bit value of a Java IPv6 address. */
