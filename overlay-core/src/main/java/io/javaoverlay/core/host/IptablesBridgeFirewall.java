@@ -1,5 +1,6 @@
 package io.javaoverlay.core.host;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Supplier;
@@ -12,6 +13,7 @@ import io.javaoverlay.core.firewall.Iptables;
 import io.javaoverlay.core.firewall.Rule;
 import io.javaoverlay.core.firewall.RuleChain;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * {@link BridgeFirewall} with iptables, in chains of our own so they can be listed, checked and
@@ -25,6 +27,10 @@ import io.javaoverlay.core.net.Ip4Net;
  * nat JO-CNI-1a2b3c4d, jumped to from POSTROUTING (one per CNI network, named by a hash of its name):
  * -A JO-CNI-1a2b3c4d -s 10.5.72.0/24 -d 10.5.0.0/16 -j RETURN          to other containers: keep the source
  * -A JO-CNI-1a2b3c4d -s 10.5.72.0/24 ! -d 224.0.0.0/4 -j MASQUERADE    to the outside (not multicast)
+ *
+ * ip6tables nat JO-CNI-1a2b3c4d, the same chain for the IPv6 subnet of a dual-stack host:
+ * -A JO-CNI-1a2b3c4d -s fc00:5:0:34::/64 -d fc00:5::/48 -j RETURN
+ * -A JO-CNI-1a2b3c4d -s fc00:5:0:34::/64 ! -d ff00::/8 -j MASQUERADE
  * </pre>
  *
  * (each rule with a comment naming who made it). flannel's bridge delegate adds a masquerade
@@ -48,6 +54,8 @@ public final class IptablesBridgeFirewall implements BridgeFirewall {
     static final String FORWARD_COMMENT = "javaoverlay docker forward";
     private static final String MASQUERADE_CHAIN_PREFIX = "JO-CNI-";
     private static final String MULTICAST = "224.0.0.0/4";
+    /** IPv6 multicast, as the reference plugins' {@code SetupIPMasq} leaves it alone for IPv6. */
+    private static final String MULTICAST6 = "ff00::/8";
     /** The longest network name a comment carries whole: the xt_comment match holds 255 bytes (names are ASCII). */
     private static final int COMMENT_NAME_MAX = 200;
 
@@ -110,28 +118,73 @@ public final class IptablesBridgeFirewall implements BridgeFirewall {
     }
 
     static List<Rule> masqueradeRules(String network, Ip4Net overlay, Ip4Net lease) {
+        return masqueradeRules(network, overlay.toString(), lease.toString(), MULTICAST);
+    }
+
+    /** The IPv6 rules: the IPv4 ones with the IPv6 subnet, the IPv6 overlay and IPv6 multicast. */
+    static List<Rule> masqueradeRules6(String network, Ip6Net overlay, Ip6Net lease) {
+        return masqueradeRules(network, overlay.toString(), lease.toString(), MULTICAST6);
+    }
+
+    private static List<Rule> masqueradeRules(String network, String overlay, String lease, String multicast) {
         String chain = masqueradeChain(network);
         String comment = masqueradeComment(network);
         return List.of(
-                Rule.of("nat", chain, "-s", lease.toString(), "-d", overlay.toString(),
+                Rule.of("nat", chain, "-s", lease, "-d", overlay,
                         "-m", "comment", "--comment", comment, "-j", "RETURN"),
-                Rule.of("nat", chain, "-s", lease.toString(), "!", "-d", MULTICAST,
+                Rule.of("nat", chain, "-s", lease, "!", "-d", multicast,
                         "-m", "comment", "--comment", comment, "-j", "MASQUERADE"));
+    }
+
+    private static RuleChain masqueradeChain(Iptables tables, String network) {
+        return new RuleChain(tables, "nat", "POSTROUTING", masqueradeChain(network), masqueradeComment(network));
     }
 
     @Override
     public void ensureMasquerade(String network, Ip4Net overlay, Ip4Net lease) {
-        new RuleChain(iptables(), "nat", "POSTROUTING", masqueradeChain(network), masqueradeComment(network))
-                .ensure(masqueradeRules(network, overlay, lease));
+        masqueradeChain(iptables(), network).ensure(masqueradeRules(network, overlay, lease));
     }
 
     @Override
     public boolean isMasqueraded(String network, Ip4Net overlay, Ip4Net lease) {
+        return holdsExactly(iptables(), network, masqueradeRules(network, overlay, lease));
+    }
+
+    @Override
+    public void ensureMasquerade6(String network, Ip6Net overlay, Ip6Net lease) {
+        if (masqueradeChain(iptables().ipv6(), network).ensure(masqueradeRules6(network, overlay, lease))) {
+            Log.LOG.info("IPv6 traffic of {} from {} to outside {} masqueraded in ip6tables nat {}", network, lease, overlay,
+                    masqueradeChain(network));
+        }
+    }
+
+    @Override
+    public boolean isMasqueraded6(String network, Ip6Net overlay, Ip6Net lease) {
+        return holdsExactly(iptables().ipv6(), network, masqueradeRules6(network, overlay, lease));
+    }
+
+    private static boolean holdsExactly(Iptables tables, String network, List<Rule> rules) {
         String chain = masqueradeChain(network);
-        if (!iptables().chainExists("nat", chain)) {
+        if (!tables.chainExists("nat", chain)) {
             return false;
         }
-        List<String> want = masqueradeRules(network, overlay, lease).stream().map(Rule::toSaveFormat).toList();
-        return iptables().listRules("nat", chain).equals(want);
+        List<String> want = rules.stream().map(Rule::toSaveFormat).toList();
+        return tables.listRules("nat", chain).equals(want);
+    }
+
+    @Override
+    public void removeMasquerade(String network) {
+        for (Iptables tables : List.of(iptables(), iptables().ipv6())) {
+            boolean present;
+            try {
+                present = tables.chainExists("nat", masqueradeChain(network));
+            } catch (UncheckedIOException e) {
+                continue; // the tool is not installed: no rule of it can be there
+            }
+            if (present) {
+                masqueradeChain(tables, network).remove();
+                Log.LOG.info("{} nat {} of {} removed (no attachment of it is left)", tables.binary(), masqueradeChain(network), network);
+            }
+        }
     }
 }
