@@ -73,6 +73,7 @@ class DualStackNetworkTest {
 
         assertThat(createNetwork(LEASE6, GATEWAY6).has("Err")).isFalse();
         assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).hasToString(GATEWAY6);
+        assertThat(p.firewall.forwardedBridges6).as("ip6tables FORWARD accepts the bridge").containsExactly(InProcessPlugin.BRIDGE);
 
         String v4 = p.requestAddress(poolId4, "", MAC);
         String v6 = p.requestAddress(poolId6, "", MAC);
@@ -107,11 +108,32 @@ class DualStackNetworkTest {
                 "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
         // the bridge lost its IPv6 address while the plugin was down (a reboot, someone flushed it)
         p.host.bridge6.clear();
+        p.firewall.forwardedBridges6.clear();
         p.restart();
         assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).as("put back at start").hasToString(GATEWAY6);
+        assertThat(p.firewall.forwardedBridges6).as("put back at start").containsExactly(InProcessPlugin.BRIDGE);
         JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
                 "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
         assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
+    }
+
+    @Test
+    void anIpv4OnlyNetworkAllowsNoIpv6ForwardingAndTheLastNetworksDeletionRemovesBoth() {
+        String poolId4 = p.requestPool();
+        assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
+                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
+                "IPv6Data", List.of())).has("Err")).isFalse();
+        assertThat(p.firewall.forwardedBridges).containsExactly(InProcessPlugin.BRIDGE);
+        assertThat(p.firewall.forwardedBridges6).isEmpty();
+        p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET));
+        assertThat(p.firewall.forwardedBridges).isEmpty();
+
+        requestPool6();
+        createNetwork(LEASE6, GATEWAY6);
+        assertThat(p.firewall.forwardedBridges6).containsExactly(InProcessPlugin.BRIDGE);
+        p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET));
+        assertThat(p.firewall.forwardedBridges6).isEmpty();
+        assertThat(poolId4).isNotEmpty();
     }
 
     @Test

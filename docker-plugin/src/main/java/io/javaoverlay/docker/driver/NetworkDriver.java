@@ -128,6 +128,9 @@ public final class NetworkDriver {
             host.ensureBridge6(bridge, gateway6);
         }
         firewall.ensureForwarding(bridge);
+        if (gateway6 != null) {
+            firewall.ensureForwarding6(bridge);
+        }
         published.ensureLoopback(bridge);
         state.save(network);
         LOG.info("network {} created: {} gateway {}{} mtu {}{}", shortId(id), subnet, network.gateway(),

@@ -115,6 +115,9 @@ public final class Reconciler {
 
         if (!state.networks().isEmpty()) {
             firewall.ensureForwarding(bridge);
+            if (state.networks().stream().anyMatch(NetworkState::ipv6)) {
+                firewall.ensureForwarding6(bridge);
+            }
             publishedPorts.ensureLoopback(bridge);
             publishedPorts.syncPublished(published);
         } else {

@@ -21,7 +21,17 @@ public interface BridgeFirewall {
     /** Accepts traffic into and out of {@code bridge} in {@code FORWARD}, ahead of other programs' rules; idempotent. */
     void ensureForwarding(String bridge);
 
-    /** Removes what {@link #ensureForwarding} made; gone already is fine. */
+    /**
+     * {@link #ensureForwarding} in the IPv6 tables, for a bridge that carries IPv6: dockerd with
+     * {@code ip6tables} on (its default since Docker 27) sets ip6tables' {@code FORWARD} policy to
+     * DROP as it does iptables'. Idempotent.
+     */
+    void ensureForwarding6(String bridge);
+
+    /**
+     * Removes what {@link #ensureForwarding} and {@link #ensureForwarding6} made; gone already is
+     * fine, and so is a host without ip6tables.
+     */
     void removeForwarding();
 
     /**

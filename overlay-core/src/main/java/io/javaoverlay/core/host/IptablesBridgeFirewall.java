@@ -23,6 +23,7 @@ import io.javaoverlay.core.net.Ip6Net;
  * filter JAVAOVERLAY-FWD, jumped to first from FORWARD (one per host, for the bridge):
  * -A JAVAOVERLAY-FWD -i cni0 -j ACCEPT                                  containers out, replies in
  * -A JAVAOVERLAY-FWD -o cni0 -j ACCEPT                                  to containers
+ * (the same chain in ip6tables for a bridge that carries IPv6)
  *
  * nat JO-CNI-1a2b3c4d, jumped to from POSTROUTING (one per CNI network, named by a hash of its name):
  * -A JO-CNI-1a2b3c4d -s 10.5.72.0/24 -d 10.5.0.0/16 -j RETURN          to other containers: keep the source
@@ -80,7 +81,11 @@ public final class IptablesBridgeFirewall implements BridgeFirewall {
     }
 
     private RuleChain forwardChain() {
-        return new RuleChain(iptables(), "filter", "FORWARD", FORWARD_CHAIN, FORWARD_COMMENT);
+        return forwardChain(iptables());
+    }
+
+    private static RuleChain forwardChain(Iptables tables) {
+        return new RuleChain(tables, "filter", "FORWARD", FORWARD_CHAIN, FORWARD_COMMENT);
     }
 
     @Override
@@ -97,10 +102,27 @@ public final class IptablesBridgeFirewall implements BridgeFirewall {
     }
 
     @Override
+    public void ensureForwarding6(String bridge) {
+        if (forwardChain(iptables().ipv6()).ensure(forwardRules(bridge))) {
+            Log.LOG.info("IPv6 forwarding for bridge {} allowed in ip6tables filter {}", bridge, FORWARD_CHAIN);
+        }
+    }
+
+    @Override
     public void removeForwarding() {
         // iptables -C on a jump to a chain that does not exist is an error, not "no such rule"
         if (iptables().chainExists("filter", FORWARD_CHAIN)) {
             forwardChain().remove();
+        }
+        Iptables ip6 = iptables().ipv6();
+        boolean present6;
+        try {
+            present6 = ip6.chainExists("filter", FORWARD_CHAIN);
+        } catch (UncheckedIOException e) {
+            return; // no ip6tables: no rule of it can be there
+        }
+        if (present6) {
+            forwardChain(ip6).remove();
         }
     }
 

@@ -75,6 +75,28 @@ class BridgeFirewallIT {
     }
 
     @Test
+    void ipv6ForwardingForTheBridgeIsTheSameChainInIp6tablesAndGoesWithTheIpv4One() {
+        // what dockerd with ip6tables on (Docker 27 and later) leaves: ip6tables' FORWARD policy DROP
+        host.execOk("ip6tables", "-P", "FORWARD", "DROP");
+        firewall.removeForwarding(); // nothing there yet: fine
+
+        firewall.ensureForwarding("cni0");
+        firewall.ensureForwarding6("cni0");
+        firewall.ensureForwarding6("cni0");
+
+        assertThat(rules6("filter", "JAVAOVERLAY-FWD")).containsExactly("-N JAVAOVERLAY-FWD",
+                "-A JAVAOVERLAY-FWD -i cni0 -m comment --comment \"javaoverlay docker forward\" -j ACCEPT",
+                "-A JAVAOVERLAY-FWD -o cni0 -m comment --comment \"javaoverlay docker forward\" -j ACCEPT");
+        assertThat(rules6("filter", "FORWARD")).containsExactly("-P FORWARD DROP",
+                "-A FORWARD -m comment --comment \"javaoverlay docker forward\" -j JAVAOVERLAY-FWD");
+
+        firewall.removeForwarding();
+        assertThat(host.exec("ip6tables", "-S", "JAVAOVERLAY-FWD").ok()).as("the IPv6 chain is gone").isFalse();
+        assertThat(host.exec("iptables", "-S", "JAVAOVERLAY-FWD").ok()).as("the IPv4 chain is gone").isFalse();
+        assertThat(rules6("filter", "FORWARD")).containsExactly("-P FORWARD DROP");
+    }
+
+    @Test
     void aBridgeRenamedRewritesTheOneForwardChain() {
         firewall.ensureForwarding("cni0");
         firewall.ensureForwarding("jo1");

@@ -18,6 +18,8 @@ public final class FakeBridgeFirewall implements BridgeFirewall {
 
     /** Bridges whose forwarding is allowed now. */
     public final Set<String> forwardedBridges = new LinkedHashSet<>();
+    /** Bridges whose IPv6 forwarding (ip6tables) is allowed now. */
+    public final Set<String> forwardedBridges6 = new LinkedHashSet<>();
     /** Every {@link #ensureMasquerade} call, as {@code "network overlay lease"}. */
     public final List<String> masqueradeCalls = new ArrayList<>();
     /** Set to make every call fail as iptables would, e.g. with an {@code IptablesException}. */
@@ -47,9 +49,17 @@ public final class FakeBridgeFirewall implements BridgeFirewall {
     }
 
     @Override
+    public synchronized void ensureForwarding6(String bridge) {
+        failIfAsked();
+        forwardedBridges6.clear();
+        forwardedBridges6.add(bridge);
+    }
+
+    @Override
     public synchronized void removeForwarding() {
         failIfAsked();
         forwardedBridges.clear();
+        forwardedBridges6.clear();
     }
 
     @Override
