@@ -37,8 +37,9 @@ import io.javaoverlay.core.net.Ip6Net;
  * (each rule with a comment naming who made it). flannel's bridge delegate adds a masquerade
  * chain per container and masquerades everything that leaves the host subnet, other hosts'
  * containers included; one chain per network is set up once and shared by every container, and
- * keeps container addresses visible across the overlay. It stays when containers are deleted
- * (others use it).
+ * keeps container addresses visible across the overlay. It stays while containers of the
+ * network use it; the CNI plugin removes it ({@link #removeMasquerade}) with the network's last
+ * container on the host.
  *
  * <p>The chain names and comments are the ones the two faces wrote before this class held both
  * ({@code "javaoverlay docker forward"} included), so an upgraded host finds its rules as they
