@@ -37,7 +37,10 @@ import io.javaoverlay.testkit.TestNamespace;
  * ({@code fd00:e2e::<n>/64} beside IPv4), a real etcd and the agents in dual-stack host-gw mode:
  * every pod gets an address of each family from its host's subnets, both gateways and routes,
  * and reaches pods on the other hosts with {@code ping -6} and {@code ping -4}; CHECK verifies
- * both families, DEL frees both.
+ * both families, DEL frees both. The agents run without {@code --ip-masq}, so the plugin's
+ * {@code ipMasq} is on: both families' traffic leaving the overlay is masqueraded by the
+ * network's {@code JO-CNI-} chain (ip6tables for IPv6), which CHECK verifies and the network's
+ * last DEL removes.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -46,7 +49,7 @@ class DualStackCniIT {
     static final String NETWORK6 = "fc00:6::/48";
 
     // no agent starts by itself: each host gets its IPv6 underlay address and forwarding first;
-    // agents without --ip-masq (FLANNEL_IPMASQ=false), so the plugin's ipMasq (IPv4) is on, as
+    // agents without --ip-masq (FLANNEL_IPMASQ=false), so the plugin's ipMasq (both families) is on, as
     // with flannel's plugin next to a flanneld that does not masquerade
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
@@ -197,6 +200,72 @@ class DualStackCniIT {
                 ((String) ips.get(0).get("address")).split("/")[0]);
     }
 
+    /** The lines of host {@code n}'s {@code ip6tables -t nat -S} (or iptables') that the plugin's chain holds or jumps to it. */
+    static List<String> cniNat(int n, String tool) {
+        return cluster.host(n).execOk(tool, "-t", "nat", "-S").lines()
+                .filter(l -> l.contains("JO-CNI-")).toList();
+    }
+
+    static String checkConf(int n, OverlayCluster.Pod pod) {
+        Map<String, Object> withPrev = new LinkedHashMap<>(CniJson.parseObject(cluster.cniConf(n)));
+        withPrev.put("prevResult", pod.result());
+        return new String(JsonTree.format(withPrev), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    @Order(3)
+    void ipMasqGivesAPodsIpv6TrafficLeavingTheOverlayItsHostsAddressAndKeepsItsSourceInside() {
+        OverlayCluster.Pod a = pods.get("ds-a");
+        OverlayCluster.Pod b = pods.get("ds-b");
+        Ip6Net lease6 = cluster.subnetEnv(1).ipv6Lease().orElseThrow();
+        List<String> nat6 = cniNat(1, "ip6tables");
+        String chain = nat6.stream().filter(l -> l.startsWith("-N ")).findFirst().orElseThrow().substring(3);
+        assertThat(chain).matches("JO-CNI-[0-9a-f]{8}");
+        assertThat(nat6).containsExactly("-N " + chain,
+                "-A POSTROUTING -m comment --comment \"javaoverlay cni " + OverlayCluster.CNI_NETWORK + "\" -j " + chain,
+                "-A " + chain + " -s " + lease6 + " -d " + NETWORK6 + " -m comment --comment \"javaoverlay cni "
+                        + OverlayCluster.CNI_NETWORK + "\" -j RETURN",
+                "-A " + chain + " -s " + lease6 + " ! -d ff00::/8 -m comment --comment \"javaoverlay cni "
+                        + OverlayCluster.CNI_NETWORK + "\" -j MASQUERADE");
+        assertThat(cniNat(1, "iptables")).as("the IPv4 chain of the same name").hasSize(4).contains("-N " + chain);
+
+        // the underlay has no route back into the overlay: only a masqueraded connection gets an answer
+        cluster.net.underlay().ip("-6", "addr", "add", DualStackHosts.UNDERLAY_BRIDGE6 + "/64", "dev", "br0", "nodad");
+        assertThat(DualStackHosts.sourceSeenBy(cluster.net.underlay(), DualStackHosts.UNDERLAY_BRIDGE6, a.ns(), 7401))
+                .as("seen outside the overlay as host 1's IPv6 address").isEqualTo(DualStackHosts.underlay6(1));
+        assertThat(DualStackHosts.sourceSeenBy(cluster.net.underlay(), DualStackHosts.UNDERLAY_BRIDGE6, b.ns(), 7402))
+                .isEqualTo(DualStackHosts.underlay6(2));
+        assertThat(DualStackHosts.sourceSeenBy(b.ns(), ip6(b), a.ns(), 7403)).as("a pod on another host sees the pod's own address")
+                .isEqualTo(ip6(a));
+    }
+
+    @Test
+    @Order(3)
+    void checkFailsOnceTheIpv6ChainIsFlushedAndTheNextAddPutsItBack() {
+        OverlayCluster.Pod a = pods.get("ds-a");
+        String conf = checkConf(1, a);
+        OverlayCluster.CniRun ok = cluster.cni(1, cluster.cniSocket(1).toString(), OverlayCluster.cniEnv("CHECK", "ds-a", a.ns()), conf);
+        assertThat(ok.exit()).as(ok.toString()).isZero();
+        List<String> nat6 = cniNat(1, "ip6tables");
+        String chain = nat6.get(0).substring(3);
+        cluster.host(1).execOk("ip6tables", "-t", "nat", "-F", chain);
+        for (String socket : List.of(cluster.cniSocket(1).toString(), "")) {
+            OverlayCluster.CniRun check = cluster.cni(1, socket, OverlayCluster.cniEnv("CHECK", "ds-a", a.ns()), conf);
+            assertThat(check.exit()).as(check.toString()).isNotZero();
+            Map<String, Object> error = CniJson.assertError(check.stdout(), io.javaoverlay.cni.ErrorCode.CHECK_FAILED.code());
+            assertThat((String) error.get("details")).isEqualTo("the IPv6 masquerade rules (ip6tables) for "
+                    + cluster.subnetEnv(1).ipv6Lease().orElseThrow() + " are missing (ipMasq is on)");
+        }
+        // another pod's ADD rewrites the chain; its DEL leaves it (ds-a and ds-c still use it)
+        OverlayCluster.Pod m = cluster.cniPod(1, "ds-m", cluster.cniSocket(1).toString());
+        assertThat(cniNat(1, "ip6tables")).isEqualTo(nat6);
+        assertThat(cluster.cni(1, cluster.cniSocket(1).toString(), OverlayCluster.cniEnv("CHECK", "ds-a", a.ns()), conf).exit()).isZero();
+        OverlayCluster.CniRun del = cluster.cni(1, cluster.cniSocket(1).toString(), OverlayCluster.cniEnv("DEL", "ds-m", m.ns()),
+                cluster.cniConf(1));
+        assertThat(del.exit()).as(del.toString()).isZero();
+        assertThat(cniNat(1, "ip6tables")).isEqualTo(nat6);
+    }
+
     /** The names in host {@code n}'s IPAM directory. */
     static List<String> ipamRecords(int n) {
         try (Stream<Path> files = Files.list(cluster.hostDir(n).resolve("ipam"))) {
@@ -232,5 +301,24 @@ class DualStackCniIT {
         assertThat(ipamRecords(2)).doesNotContain(v6, b.ip().toString());
         assertThat(b.ns().ipJson("link", "show").findValuesAsText("ifname")).doesNotContain("eth0");
         assertThat(pods.get("ds-a").ns().exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c1", "-W1", v6).ok()).isFalse();
+    }
+
+    @Test
+    @Order(6)
+    void theNetworksLastDelOnAHostRemovesBothFamiliesMasqueradeChains() {
+        assertThat(cniNat(2, "ip6tables")).as("ds-b was host 2's only pod").isEmpty();
+        assertThat(cniNat(2, "iptables")).isEmpty();
+        assertThat(cniNat(1, "ip6tables")).isNotEmpty();
+        for (String id : List.of("ds-a", "ds-c")) {
+            OverlayCluster.Pod pod = pods.get(id);
+            OverlayCluster.CniRun del = cluster.cni(1, cluster.cniSocket(1).toString(), OverlayCluster.cniEnv("DEL", id, pod.ns()),
+                    cluster.cniConf(1));
+            assertThat(del.exit()).as(del.toString()).isZero();
+        }
+        assertThat(cniNat(1, "ip6tables")).isEmpty();
+        assertThat(cniNat(1, "iptables")).isEmpty();
+        // a DEL repeated finds nothing and succeeds
+        OverlayCluster.CniRun again = cluster.cni(1, "", OverlayCluster.cniEnv("DEL", "ds-a", pods.get("ds-a").ns()), cluster.cniConf(1));
+        assertThat(again.exit()).as(again.toString()).isZero();
     }
 }

@@ -105,6 +105,10 @@ final class AttachmentCheck {
         if (conf.ipMasq().orElse(!subnet.ipMasq()) && !isMasqueraded(conf, subnet)) {
             throw failed("the masquerade rules for " + subnet.lease() + " are missing (ipMasq is on)");
         }
+        boolean hasIpv6 = prev.ips().stream().anyMatch(ip -> ip.address().indexOf(':') >= 0);
+        if (hasIpv6 && subnet.ipv6Lease().isPresent() && conf.ipMasq().orElse(!subnet.ipMasq()) && !isMasqueraded6(conf, subnet)) {
+            throw failed("the IPv6 masquerade rules (ip6tables) for " + subnet.ipv6Lease().get() + " are missing (ipMasq is on)");
+        }
     }
 
     private HostAttachment.Pod6State inspect6(CniEnv env, Path netns) {
@@ -151,6 +155,14 @@ final class AttachmentCheck {
             return firewall.isMasqueraded(conf.name(), subnet.network(), subnet.lease());
         } catch (FirewallException | UncheckedIOException e) {
             throw HostErrors.firewall("cannot read the masquerade rules for " + conf.name(), e);
+        }
+    }
+
+    private boolean isMasqueraded6(NetConf conf, SubnetEnv subnet) {
+        try {
+            return firewall.isMasqueraded6(conf.name(), Ip6Net.parse(subnet.ipv6Network().orElseThrow()), subnet.ipv6Lease().orElseThrow());
+        } catch (FirewallException | UncheckedIOException e) {
+            throw HostErrors.firewall("cannot read the IPv6 masquerade rules for " + conf.name(), e);
         }
     }
 

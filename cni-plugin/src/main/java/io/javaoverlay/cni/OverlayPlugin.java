@@ -142,7 +142,7 @@ public final class OverlayPlugin implements CniPlugin {
             if (masq) {
                 // the IPAM lock serialises concurrent ADDs: the chain is checked, then rewritten if needed
                 try (Store.Lock lock = DiskStore.open(conf.dataDir()).lock()) {
-                    ensureMasquerade(conf, subnet);
+                    ensureMasquerade(conf, subnet, allocation6 != null);
                 } catch (IpamException e) {
                     throw HostSubnet.ipam(e); // rolled back below, like any other failure after the allocation
                 }
@@ -158,11 +158,43 @@ public final class OverlayPlugin implements CniPlugin {
         }
     }
 
-    private void ensureMasquerade(NetConf conf, SubnetEnv subnet) {
+    /** Both families' chains when the pod got an IPv6 address (ip6tables then), the IPv4 one otherwise. */
+    private void ensureMasquerade(NetConf conf, SubnetEnv subnet, boolean ipv6) {
         try {
             firewall.ensureMasquerade(conf.name(), subnet.network(), subnet.lease());
         } catch (FirewallException | UncheckedIOException e) {
             throw HostErrors.firewall("cannot set up the masquerade rules for " + conf.name(), e);
+        }
+        if (ipv6) {
+            try {
+                firewall.ensureMasquerade6(conf.name(), Ip6Net.parse(subnet.ipv6Network().orElseThrow()), subnet.ipv6Lease().orElseThrow());
+            } catch (FirewallException | UncheckedIOException e) {
+                throw HostErrors.firewall("cannot set up the IPv6 masquerade rules (ip6tables) for " + conf.name(), e);
+            }
+        }
+    }
+
+    /**
+     * Removes the network's masquerade chains (both families) once no attachment of it holds an
+     * address on this host, checked and done under the IPAM lock that ADD ensures them under, so
+     * an ADD in between either keeps them or makes them again. The chains are the network's, not
+     * a container's (unlike the reference bridge plugin's chain per container): the last DEL or
+     * GC takes them away. A failure is logged, never fatal: the containers are gone, a runtime
+     * would retry DEL for ever, and the next ADD rewrites the chains anyway.
+     */
+    private void removeMasqueradeIfUnused(NetConf conf) {
+        String client = Owner.cniClient(conf.name());
+        try {
+            Store store = DiskStore.open(conf.dataDir());
+            try (Store.Lock lock = store.lock()) {
+                boolean inUse = store.reservations().values().stream().anyMatch(o -> o.client().equals(client))
+                        || store.reservations6().values().stream().anyMatch(o -> o.client().equals(client));
+                if (!inUse) {
+                    firewall.removeMasquerade(conf.name());
+                }
+            }
+        } catch (FirewallException | UncheckedIOException | IpamException e) {
+            PluginLog.warn("cannot remove the masquerade rules of " + conf.name() + " (no attachment of it is left)", e);
         }
     }
 
@@ -262,6 +294,7 @@ public final class OverlayPlugin implements CniPlugin {
                 }
                 throw mapped;
             }
+            removeMasqueradeIfUnused(conf);
         }
         if (failure != null) {
             throw failure;
@@ -321,6 +354,7 @@ public final class OverlayPlugin implements CniPlugin {
         } catch (IpamException e) {
             throw HostSubnet.ipam(e);
         }
+        removeMasqueradeIfUnused(conf);
     }
 
     /**

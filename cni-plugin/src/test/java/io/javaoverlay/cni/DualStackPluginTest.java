@@ -64,6 +64,12 @@ class DualStackPluginTest {
         return conf(CniVersion.V1_1_0, true, Optional.empty(), Optional.empty());
     }
 
+    /** {@code "ipMasq": true}: the plugin masquerades (the agent does not). */
+    private NetConf masqConf(Optional<Result> prev, Optional<List<Attachment>> valid) {
+        return new NetConf(CniVersion.V1_1_0, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
+                OptionalInt.empty(), Optional.of(true), true, true, Dns.EMPTY, prev, List.of(), valid);
+    }
+
     private CniEnv env(CniCommand command, String containerId, Path ns) {
         return new CniEnv(command, containerId, ns == null ? "" : ns.toString(), "eth0", Map.of(), "");
     }
@@ -185,6 +191,93 @@ class DualStackPluginTest {
                 .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
         assertThat(reservations().all()).isEmpty();
         assertThat(reservations().all6()).isEmpty();
+    }
+
+    @Test
+    void ipMasqMasqueradesBothFamiliesAndCheckVerifiesTheIpv6Rules() {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), masqConf(Optional.empty(), Optional.empty()));
+        assertThat(firewall.masqueradeCalls).containsExactly("podnet 10.5.0.0/16 10.5.72.0/24");
+        assertThat(firewall.masquerade6Calls).containsExactly("podnet fc00:5::/48 fc00:5:0:34::/64");
+        NetConf withPrev = masqConf(Optional.of(r), Optional.empty());
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+
+        firewall.dropMasquerade6("podnet"); // ip6tables -t nat -F by hand
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
+                    assertThat(e.details()).isEqualTo("the IPv6 masquerade rules (ip6tables) for fc00:5:0:34::/64 are missing (ipMasq is on)");
+                });
+        // the next ADD puts them back
+        plugin.add(env(CniCommand.ADD, "c2", netns2()), masqConf(Optional.empty(), Optional.empty()));
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+    }
+
+    @Test
+    void withTheAgentMasqueradingThePluginWritesNoIpv6Rules() {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf()); // FLANNEL_IPMASQ=true
+        assertThat(firewall.masquerade6Calls).isEmpty();
+        plugin.check(env(CniCommand.CHECK, "c1", netns), conf(CniVersion.V1_1_0, true, Optional.of(r), Optional.empty()));
+    }
+
+    @Test
+    void anIpv6MasqueradeTheHostRefusesFailsTheAddAndKeepsNoAddress() {
+        firewall.failure6 = new io.javaoverlay.core.firewall.IptablesException("ip6tables -t nat -N JO-CNI-0badf00d", 3,
+                "ip6tables v1.8.9 (legacy): can't initialize ip6tables table `nat'");
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), masqConf(Optional.empty(), Optional.empty())))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.FIREWALL_FAILURE);
+                    assertThat(e.msg()).isEqualTo("cannot set up the IPv6 masquerade rules (ip6tables) for podnet");
+                });
+        assertThat(reservations().all()).isEmpty();
+        assertThat(reservations().all6()).isEmpty();
+    }
+
+    @Test
+    void theLastDelOfTheNetworkRemovesItsMasqueradeRulesAndNotBefore() throws Exception {
+        plugin.add(env(CniCommand.ADD, "c1", netns), masqConf(Optional.empty(), Optional.empty()));
+        Path ns2 = netns2();
+        plugin.add(env(CniCommand.ADD, "c2", ns2), masqConf(Optional.empty(), Optional.empty()));
+        // a container of another network, and the Docker face, keep nothing of podnet's alive
+        reservations(); // the store exists
+        Allocator6.forHost(SubnetEnv.read(subnetFile), DiskStore.open(dir.resolve("ipam"))).orElseThrow()
+                .allocate(Owner.of("docker", "pool", ""));
+
+        plugin.del(env(CniCommand.DEL, "c1", netns), masqConf(Optional.empty(), Optional.empty()));
+        assertThat(firewall.hasMasquerade("podnet")).as("c2 still uses it").isTrue();
+        assertThat(firewall.removedMasquerades).isEmpty();
+        plugin.del(env(CniCommand.DEL, "c2", ns2), masqConf(Optional.empty(), Optional.empty()));
+        assertThat(firewall.hasMasquerade("podnet")).isFalse();
+        assertThat(firewall.removedMasquerades).containsExactly("podnet");
+        // DEL again: nothing left, still success
+        plugin.del(env(CniCommand.DEL, "c2", ns2), masqConf(Optional.empty(), Optional.empty()));
+    }
+
+    @Test
+    void aDelWhoseRulesCannotBeRemovedStillSucceeds() {
+        plugin.add(env(CniCommand.ADD, "c1", netns), masqConf(Optional.empty(), Optional.empty()));
+        firewall.failure = new io.javaoverlay.core.firewall.IptablesException("ip6tables -t nat -S JO-CNI-0badf00d", 4, "xtables lock held");
+        plugin.del(env(CniCommand.DEL, "c1", netns), masqConf(Optional.empty(), Optional.empty()));
+        assertThat(reservations().all()).isEmpty();
+        assertThat(reservations().all6()).isEmpty();
+    }
+
+    @Test
+    void gcRemovesTheMasqueradeRulesWhenNoAttachmentIsLeft() throws Exception {
+        plugin.add(env(CniCommand.ADD, "keep", netns), masqConf(Optional.empty(), Optional.empty()));
+        plugin.add(env(CniCommand.ADD, "stale", netns2()), masqConf(Optional.empty(), Optional.empty()));
+        plugin.gc(env(CniCommand.GC, "x", null), masqConf(Optional.empty(), Optional.of(List.of(new Attachment("keep", "eth0")))));
+        assertThat(firewall.hasMasquerade("podnet")).isTrue();
+        plugin.gc(env(CniCommand.GC, "x", null), masqConf(Optional.empty(), Optional.of(List.of())));
+        assertThat(firewall.hasMasquerade("podnet")).isFalse();
+        assertThat(firewall.removedMasquerades).containsExactly("podnet");
+    }
+
+    private Path netns2() {
+        try {
+            return Files.createFile(dir.resolve("netns-pod2"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -73,6 +73,7 @@ class DualStackNetworkTest {
 
         assertThat(createNetwork(LEASE6, GATEWAY6).has("Err")).isFalse();
         assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).hasToString(GATEWAY6);
+        assertThat(p.firewall.forwardedBridges6).as("ip6tables FORWARD accepts the bridge").containsExactly(InProcessPlugin.BRIDGE);
 
         String v4 = p.requestAddress(poolId4, "", MAC);
         String v6 = p.requestAddress(poolId6, "", MAC);
@@ -107,11 +108,90 @@ class DualStackNetworkTest {
                 "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
         // the bridge lost its IPv6 address while the plugin was down (a reboot, someone flushed it)
         p.host.bridge6.clear();
+        p.firewall.forwardedBridges6.clear();
         p.restart();
         assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).as("put back at start").hasToString(GATEWAY6);
+        assertThat(p.firewall.forwardedBridges6).as("put back at start").containsExactly(InProcessPlugin.BRIDGE);
         JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
                 "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
         assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
+    }
+
+    @Test
+    void anIpv4OnlyNetworkAllowsNoIpv6ForwardingAndTheLastNetworksDeletionRemovesBoth() {
+        String poolId4 = p.requestPool();
+        assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
+                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
+                "IPv6Data", List.of())).has("Err")).isFalse();
+        assertThat(p.firewall.forwardedBridges).containsExactly(InProcessPlugin.BRIDGE);
+        assertThat(p.firewall.forwardedBridges6).isEmpty();
+        p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET));
+        assertThat(p.firewall.forwardedBridges).isEmpty();
+
+        requestPool6();
+        createNetwork(LEASE6, GATEWAY6);
+        assertThat(p.firewall.forwardedBridges6).containsExactly(InProcessPlugin.BRIDGE);
+        p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET));
+        assertThat(p.firewall.forwardedBridges6).isEmpty();
+        assertThat(poolId4).isNotEmpty();
+    }
+
+    @Test
+    void aPortPublishedOnEveryAddressIsPublishedOnIpv6ToTheContainersIpv6Address() {
+        requestPool6();
+        String poolId4 = p.requestPool();
+        createNetwork(LEASE6, GATEWAY6);
+        String v4 = p.requestAddress(poolId4, "", MAC);
+        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
+                "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
+        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
+                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
+        p.host.moveToSandbox(join.get("InterfaceName").get("SrcName").asText()); // what dockerd does next
+        JsonNode ok = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
+                "Options", Map.of("com.docker.network.portmap", List.of(
+                        NetworkLifecycleTest.binding(6, 80, 8080, 8080),
+                        // on one IPv4 address: that address only
+                        obj("Proto", 6, "IP", "", "Port", 81, "HostIP", "10.0.0.1", "HostPort", 8081, "HostPortEnd", 8081),
+                        // the IPv6 twin newer dockerds send beside 0.0.0.0: the first binding covers it
+                        obj("Proto", 6, "IP", "", "Port", 80, "HostIP", "::", "HostPort", 8080, "HostPortEnd", 8080)))));
+        assertThat(ok.has("Err")).as(ok.toString()).isFalse();
+        assertThat(p.dnat.published6).extracting(pub -> pub.container().ipText() + " " + pub.mapping())
+                .containsExactly("fc00:5:0:34::9 8080->80/tcp");
+        assertThat(p.dnat.published).hasSize(2);
+
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP)).get("Value");
+        assertThat(info.get("AddressIPv6").asText()).isEqualTo("fc00:5:0:34::9/64");
+        assertThat(info.get("PublishedPorts")).extracting(JsonNode::asText).containsExactly("8080->80/tcp", "10.0.0.1:8081->81/tcp");
+        assertThat(info.get("PublishedPortsIPv6")).extracting(JsonNode::asText).containsExactly("[::]:8080->[fc00:5:0:34::9]:80/tcp");
+
+        // a restart rebuilds the IPv6 chain from the endpoint's state
+        p.dnat.published6.clear();
+        p.restart();
+        assertThat(p.dnat.published6).extracting(pub -> pub.container().ipText() + " " + pub.mapping())
+                .containsExactly("fc00:5:0:34::9 8080->80/tcp");
+
+        p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP));
+        assertThat(p.dnat.published6).isEmpty();
+        assertThat(p.dnat.published).isEmpty();
+    }
+
+    @Test
+    void anIpv6PublishTheHostRefusesUndoesBothFamilies() {
+        requestPool6();
+        String poolId4 = p.requestPool();
+        createNetwork(LEASE6, GATEWAY6);
+        String v4 = p.requestAddress(poolId4, "", MAC);
+        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
+                "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
+        p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP, "SandboxKey", "/var/run/docker/netns/abc123",
+                "Options", Map.of()));
+        p.dnat.failOnHostPort6 = 9090; // ip6tables refuses the second mapping, after both IPv4 ones and the first IPv6 one
+        JsonNode failed = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
+                "Options", Map.of("com.docker.network.portmap", List.of(NetworkLifecycleTest.binding(6, 80, 8080, 8080),
+                        NetworkLifecycleTest.binding(6, 90, 9090, 9090)))));
+        assertThat(failed.has("Err")).as(failed.toString()).isTrue();
+        assertThat(p.dnat.published).as("the IPv4 rules undone too").isEmpty();
+        assertThat(p.dnat.published6).isEmpty();
     }
 
     @Test

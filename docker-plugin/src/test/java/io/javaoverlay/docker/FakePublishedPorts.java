@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.state.PortMapping;
 
@@ -14,8 +15,11 @@ final class FakePublishedPorts implements PublishedPorts {
 
     final Set<String> loopbackBridges = new LinkedHashSet<>();
     final List<Published> published = new ArrayList<>();
+    final List<Published6> published6 = new ArrayList<>();
     /** A host port whose publish fails (to test rollback); 0 for none. */
     int failOnHostPort;
+    /** The same for the IPv6 publish only. */
+    int failOnHostPort6;
 
     @Override
     public synchronized void ensureLoopback(String bridge) {
@@ -26,6 +30,7 @@ final class FakePublishedPorts implements PublishedPorts {
     public synchronized void removeAll() {
         loopbackBridges.clear();
         published.clear();
+        published6.clear();
     }
 
     @Override
@@ -48,5 +53,27 @@ final class FakePublishedPorts implements PublishedPorts {
     public synchronized void syncPublished(List<Published> all) {
         published.clear();
         published.addAll(all);
+    }
+
+    @Override
+    public synchronized void publish6(Ip6Host container, PortMapping mapping, String owner) {
+        if (mapping.hostPort() == failOnHostPort6) {
+            throw new io.javaoverlay.core.firewall.IptablesException("ip6tables -t nat -A JAVAOVERLAY-DNAT", 4, "xtables lock held");
+        }
+        Published6 p = new Published6(container, mapping, owner);
+        if (!published6.contains(p)) {
+            published6.add(p);
+        }
+    }
+
+    @Override
+    public synchronized void unpublish6(Ip6Host container, PortMapping mapping, String owner) {
+        published6.remove(new Published6(container, mapping, owner));
+    }
+
+    @Override
+    public synchronized void syncPublished6(List<Published6> all) {
+        published6.clear();
+        published6.addAll(all);
     }
 }

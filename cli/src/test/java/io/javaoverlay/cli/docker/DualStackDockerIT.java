@@ -33,7 +33,8 @@ import io.javaoverlay.testkit.UnderlayEtcd;
  * hosts (namespaces with their own dockerd and {@code bin/javaoverlay docker-plugin}) of a
  * dual-stack underlay, a real etcd, the agents in dual-stack host-gw mode: containers get an
  * address of each family from their host's subnets and reach the other host's container with
- * {@code ping -6} and {@code ping -4}; the addresses are freed when the containers go.
+ * {@code ping -6} and {@code ping -4}; a port published with {@code -p} answers a TCP client on
+ * the host's IPv6 address; the addresses are freed when the containers go.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DualStackDockerIT {
@@ -59,7 +60,7 @@ class DualStackDockerIT {
         DockerHost docker = DockerHost.start(h, net.workDir());
         hosts.add(docker);
         Path dir = docker.dir();
-        // no --ip-masq: traffic stays inside the overlay here, and the plugin's own rules are IPv4 only
+        // no --ip-masq: traffic stays inside the overlay here
         docker.startPlugin(List.of("--etcd-endpoints", etcdUrl, "--etcd-prefix", PREFIX, "--iface", h.underlayInterface(),
                 "--subnet-file", dir.resolve("subnet.env").toString(), "--data-dir", dir.resolve("agent").toString(),
                 "--docker-data-dir", dir.resolve("plugin").toString(), "--ipam-dir", dir.resolve("ipam").toString(),
@@ -83,7 +84,7 @@ class DualStackDockerIT {
     @Test
     void containersOnAnIpv6NetworkGetBothFamiliesAndReachEachOtherAcrossHosts() throws Exception {
         Requirements.check().root().executable("/usr/sbin/dockerd", "docker.io").executable("/usr/bin/etcd", "etcd-server")
-                .command("etcdctl", "etcd-client").orAbort();
+                .command("etcdctl", "etcd-client").command("socat", "socat").command("ip6tables", "iptables").orAbort();
         UnderlayEtcd etcd = UnderlayEtcd.start(net, "docker6");
         etcd.etcdctl("put", PREFIX + "/config", "{\"Network\":\"" + DockerCluster.OVERLAY + "\",\"EnableIPv6\":true,\"IPv6Network\":\""
                 + NETWORK6 + "\",\"Backend\":{\"Type\":\"host-gw\"}}").orThrow();
@@ -129,11 +130,33 @@ class DualStackDockerIT {
         ExecResult four = h1.docker("exec", "c1", "ping", "-4", "-c", "3", "-W", "2", v4[2]);
         assertThat(four.stdout()).as(four.toString()).contains("3 packets received");
 
+        // a port published on every address answers on the host's IPv6 addresses too: DNAT in ip6tables
+        // to the container's IPv6 address. ip6tables' FORWARD policy DROP, as dockerd 27+ leaves it
+        // (this dockerd 20.10 has ip6tables off): the bridge's JAVAOVERLAY-FWD lets it through
+        net.host(1).execOk("ip6tables", "-P", "FORWARD", "DROP");
+        assertThat(net.host(1).execOk("ip6tables", "-S", "FORWARD")).contains("-j JAVAOVERLAY-FWD");
+        h1.dockerOk("run", "-d", "--name", "web", "--net", NET, "-p", "8080:80", DockerHost.BUSYBOX, "sh", "-c",
+                "mkdir /www && echo hello-from-web6 > /www/index.html && exec httpd -f -p 80 -h /www");
+        String web6 = h1.inspect("container", "web").at("/NetworkSettings/Networks/" + NET).path("GlobalIPv6Address").asText();
+        String get = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socat -T 3 - TCP6:[fd00:e2e::1]:8080,connect-timeout=2";
+        // from another machine: PREROUTING DNAT, then FORWARD
+        Awaitility.await("web over IPv6 from host 2").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> net.host(2).exec("sh", "-c", get).stdout().contains("hello-from-web6"));
+        // from the host itself: OUTPUT DNAT
+        assertThat(net.host(1).exec("sh", "-c", get).stdout()).contains("hello-from-web6");
+        assertThat(net.host(1).execOk("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT"))
+                .contains("--dport 8080 ").contains("-j DNAT --to-destination [" + web6 + "]:80");
+        h1.dockerOk("rm", "-f", "web");
+        assertThat(net.host(1).execOk("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT")).doesNotContain("8080");
+        assertThat(net.host(2).exec("sh", "-c", get).stdout()).doesNotContain("hello");
+
         // the container goes, and so do its addresses
         h1.dockerOk("rm", "-f", "c1");
         Awaitility.await("c1's addresses freed").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> !ipamRecords(h1).contains(v6[1]) && !ipamRecords(h1).contains(v4[1]));
         h1.dockerOk("network", "rm", NET);
         assertThat(ipamRecords(h1)).noneMatch(f -> f.contains(":"));
+        assertThat(net.host(1).exec("ip6tables", "-S", "JAVAOVERLAY-FWD").ok()).as("the ip6tables chains go with the network").isFalse();
+        assertThat(net.host(1).exec("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT").ok()).isFalse();
     }
 }

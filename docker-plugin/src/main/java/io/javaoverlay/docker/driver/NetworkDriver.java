@@ -128,6 +128,9 @@ public final class NetworkDriver {
             host.ensureBridge6(bridge, gateway6);
         }
         firewall.ensureForwarding(bridge);
+        if (gateway6 != null) {
+            firewall.ensureForwarding6(bridge);
+        }
         published.ensureLoopback(bridge);
         state.save(network);
         LOG.info("network {} created: {} gateway {}{} mtu {}{}", shortId(id), subnet, network.gateway(),
@@ -224,8 +227,8 @@ public final class NetworkDriver {
             throw new PluginException.Refused("address " + address + " is not in network " + shortId(network.id()) + "'s subnet "
                     + network.pool());
         }
+        Ip6Host address6 = null;
         if (iface.addressIpv6() != null && !iface.addressIpv6().isEmpty()) {
-            Ip6Host address6;
             try {
                 address6 = Ip6Host.parse(iface.addressIpv6());
             } catch (IllegalArgumentException e) {
@@ -239,8 +242,9 @@ public final class NetworkDriver {
         boolean macGiven = iface.macAddress() != null && !iface.macAddress().isEmpty();
         MacAddress mac = macGiven ? mac(iface.macAddress()) : macFor(address.ip());
         requireCurrentLease(network);
-        state.save(EndpointState.create(id, network.id(), address, mac));
-        LOG.info("endpoint {} created on {}: {} {}", shortId(id), shortId(network.id()), address, mac);
+        state.save(EndpointState.create(id, network.id(), address, address6, mac));
+        LOG.info("endpoint {} created on {}: {}{} {}", shortId(id), shortId(network.id()), address,
+                address6 == null ? "" : " " + address6, mac);
         // dockerd refuses a reply that repeats what it supplied; it may only add the MAC.
         return new CreateEndpointResponse(macGiven ? null : new EndpointInterface(null, null, mac.toString()));
     }
@@ -252,8 +256,17 @@ public final class NetworkDriver {
         info.put("Bridge", bridge);
         info.put("Address", ep.address().toString());
         info.put("MacAddress", ep.mac().toString());
+        if (ep.address6() != null) {
+            info.put("AddressIPv6", ep.address6().toString());
+        }
         if (!ep.ports().isEmpty()) {
             info.put("PublishedPorts", ep.ports().stream().map(PortMapping::toString).toList());
+        }
+        List<PortMapping> on6 = publishedOnIpv6(ep);
+        if (!on6.isEmpty()) {
+            // the host's IPv6 addresses, to the container's IPv6 address
+            info.put("PublishedPortsIPv6", on6.stream().map(m -> "[::]:" + m.hostPort() + "->[" + ep.address6().ipText() + "]:"
+                    + m.containerPort() + "/" + m.protocol().iptablesName()).toList());
         }
         return new EndpointOperInfoResponse(info);
     }
@@ -325,18 +338,27 @@ public final class NetworkDriver {
         }
         List<PortMapping> chosen = PortMaps.choose(requested, taken, ports);
         List<PortMapping> done = new ArrayList<>();
+        List<PortMapping> done6 = new ArrayList<>();
+        EndpointState withPorts = ep.withPorts(chosen);
         try {
             for (PortMapping m : chosen) {
                 published.publish(ep.address().ip(), m, owner(ep));
                 done.add(m);
             }
+            for (PortMapping m : publishedOnIpv6(withPorts)) {
+                published.publish6(ep.address6(), m, owner(ep));
+                done6.add(m);
+            }
         } catch (RuntimeException e) {
             for (PortMapping m : done) {
                 published.unpublish(ep.address().ip(), m, owner(ep));
             }
+            for (PortMapping m : done6) {
+                published.unpublish6(ep.address6(), m, owner(ep));
+            }
             throw e;
         }
-        state.save(ep.withPorts(chosen));
+        state.save(withPorts);
         // dockerd cannot show them (docs/docker.md): the log and EndpointOperInfo are where they are told
         LOG.info("endpoint {} ({}) publishes {}", shortId(ep.id()), ep.address().ip(), chosen);
         return new Empty();
@@ -388,7 +410,21 @@ public final class NetworkDriver {
         for (PortMapping m : ep.ports()) {
             published.unpublish(ep.address().ip(), m, owner(ep));
         }
+        for (PortMapping m : publishedOnIpv6(ep)) {
+            published.unpublish6(ep.address6(), m, owner(ep));
+        }
         state.save(ep.withPorts(List.of()));
+    }
+
+    /**
+     * The endpoint's mappings that are published on IPv6 too: with an IPv6 address, those on
+     * every host address ({@code -p 8080:80}); one on an IPv4 address is that address's only.
+     */
+    static List<PortMapping> publishedOnIpv6(EndpointState ep) {
+        if (ep.address6() == null) {
+            return List.of();
+        }
+        return ep.ports().stream().filter(m -> m.hostIp() == null).toList();
     }
 
     /** The comment on the endpoint's DNAT rules: who they belong to, for operators and reconcile. */

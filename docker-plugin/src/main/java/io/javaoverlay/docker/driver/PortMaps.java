@@ -54,7 +54,7 @@ final class PortMaps {
             }
             String hostIpText = text(b.get("HostIP"));
             if (hostIpText.contains(":")) {
-                LOG.info("skipping IPv6 binding {}: javaoverlay publishes on IPv4", b);
+                LOG.info("skipping IPv6 binding {}: javaoverlay publishes on IPv6 what is published on every address (0.0.0.0 or empty)", b);
                 continue;
             }
             PortMapping.Protocol proto;

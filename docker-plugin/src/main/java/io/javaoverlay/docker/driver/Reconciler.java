@@ -80,6 +80,7 @@ public final class Reconciler {
 
         Set<String> ours = new HashSet<>();
         List<PublishedPorts.Published> published = new ArrayList<>();
+        List<PublishedPorts.Published6> published6 = new ArrayList<>();
         for (EndpointState ep : state.endpoints()) {
             if (state.network(ep.networkId()).isEmpty()) {
                 LOG.info("forgetting endpoint {} of deleted network {}", NetworkDriver.shortId(ep.id()),
@@ -104,6 +105,8 @@ public final class Reconciler {
             if (ep.joined()) {
                 ours.add(ep.hostVeth());
                 ep.ports().forEach(m -> published.add(new PublishedPorts.Published(ep.address().ip(), m, NetworkDriver.owner(ep))));
+                NetworkDriver.publishedOnIpv6(ep).forEach(m -> published6.add(
+                        new PublishedPorts.Published6(ep.address6(), m, NetworkDriver.owner(ep))));
             }
         }
 
@@ -115,15 +118,19 @@ public final class Reconciler {
 
         if (!state.networks().isEmpty()) {
             firewall.ensureForwarding(bridge);
+            if (state.networks().stream().anyMatch(NetworkState::ipv6)) {
+                firewall.ensureForwarding6(bridge);
+            }
             publishedPorts.ensureLoopback(bridge);
             publishedPorts.syncPublished(published);
+            publishedPorts.syncPublished6(published6);
         } else {
             // a plugin stopped between its last network's deletion and its cleanup
             publishedPorts.removeAll();
             firewall.removeForwarding();
         }
-        LOG.info("reconciled: {} networks, {} endpoints ({} joined), {} published ports", state.networks().size(),
-                state.endpoints().size(), ours.size(), published.size());
+        LOG.info("reconciled: {} networks, {} endpoints ({} joined), {} published ports ({} on IPv6)", state.networks().size(),
+                state.endpoints().size(), ours.size(), published.size(), published6.size());
     }
 
     private Optional<SubnetEnv> currentLease() {

@@ -1,5 +1,6 @@
 package io.javaoverlay.docker.host;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.firewall.Iptables;
 import io.javaoverlay.core.firewall.Rule;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.docker.state.PortMapping;
 
 /**
@@ -17,6 +19,12 @@ import io.javaoverlay.docker.state.PortMapping;
  * (traffic arriving for a local address) and OUTPUT (the host's own connections to its
  * addresses, 127.0.0.1 included): one DNAT rule per published port. Loopback needs more:
  * {@link LoopbackPorts}.
+ *
+ * <p>On a {@code --ipv6} network the same chain in ip6tables DNATs a port published on every
+ * host address ({@code -p 8080:80}) to the container's IPv6 address, as Docker's bridge driver
+ * does with {@code ip6tables} on. Its OUTPUT jump leaves out {@code ::1}: IPv6 has no
+ * {@code route_localnet}, so a packet from {@code ::1} can never leave for the bridge. A port
+ * published on one IPv4 address ({@code -p 10.0.0.1:8080:80}) is IPv4 only.
  *
  * <p>DNAT rules change one at a time as containers come and go (a rewrite of the whole chain
  * would drop other containers' traffic for a moment); the whole chain is compared and rebuilt
@@ -30,12 +38,14 @@ public final class IptablesPublishedPorts implements PublishedPorts {
     static final String DNAT_COMMENT = "javaoverlay published ports";
 
     private final Iptables iptables;
+    private final Iptables ip6tables;
     private final LoopbackPorts loopback;
     /** The plugin's bridge (or the last one {@link #ensureLoopback} saw), whose route_localnet {@link #removeAll} turns off. */
     private volatile String bridge;
 
     public IptablesPublishedPorts(Iptables iptables, String bridge) {
         this.iptables = iptables;
+        this.ip6tables = iptables.ipv6();
         this.bridge = bridge;
         this.loopback = new LoopbackPorts(iptables);
     }
@@ -56,6 +66,21 @@ public final class IptablesPublishedPorts implements PublishedPorts {
             }
             iptables.deleteIfExists(OLD_OUTPUT_JUMP);
             iptables.deleteChainIfExists("nat", DNAT_CHAIN);
+        }
+        if (dnatChain6Exists()) {
+            for (Rule jump : dnatJumps6()) {
+                ip6tables.deleteIfExists(jump);
+            }
+            ip6tables.deleteChainIfExists("nat", DNAT_CHAIN);
+        }
+    }
+
+    /** Whether ip6tables has our chain; a host without ip6tables has none. */
+    private boolean dnatChain6Exists() {
+        try {
+            return ip6tables.chainExists("nat", DNAT_CHAIN);
+        } catch (UncheckedIOException e) {
+            return false;
         }
     }
 
@@ -90,6 +115,71 @@ public final class IptablesPublishedPorts implements PublishedPorts {
             iptables.flushChain("nat", DNAT_CHAIN);
             wanted.forEach(iptables::append);
         }
+    }
+
+    @Override
+    public void publish6(Ip6Host container, PortMapping mapping, String owner) {
+        ensureDnatChain6();
+        Rule rule = dnatRule6(container, mapping, owner);
+        if (!ip6tables.exists(rule)) {
+            ip6tables.append(rule);
+        }
+        LOG.info("published {} to {} on IPv6 ({})", mapping, container.ipText(), owner);
+    }
+
+    @Override
+    public void unpublish6(Ip6Host container, PortMapping mapping, String owner) {
+        if (dnatChain6Exists()) {
+            ip6tables.deleteIfExists(dnatRule6(container, mapping, owner));
+            LOG.info("unpublished {} from {} on IPv6 ({})", mapping, container.ipText(), owner);
+        }
+    }
+
+    @Override
+    public void syncPublished6(List<Published6> all) {
+        if (all.isEmpty() && !dnatChain6Exists()) {
+            return; // an IPv4-only host never needs ip6tables
+        }
+        ensureDnatChain6();
+        List<Rule> wanted = new ArrayList<>();
+        for (Published6 p : all) {
+            wanted.add(dnatRule6(p.container(), p.mapping(), p.owner()));
+        }
+        List<String> present = ip6tables.listRules("nat", DNAT_CHAIN);
+        if (!present.equals(wanted.stream().map(Rule::toSaveFormat).toList())) {
+            LOG.info("ip6tables nat {}: rebuilding ({} rules present, {} wanted)", DNAT_CHAIN, present.size(), wanted.size());
+            ip6tables.flushChain("nat", DNAT_CHAIN);
+            wanted.forEach(ip6tables::append);
+        }
+    }
+
+    private void ensureDnatChain6() {
+        ip6tables.ensureChain("nat", DNAT_CHAIN);
+        for (Rule jump : dnatJumps6()) {
+            if (!ip6tables.exists(jump)) {
+                ip6tables.insertFirst(jump);
+            }
+        }
+    }
+
+    /** The IPv6 jumps: OUTPUT leaves out ::1, which cannot be DNATed off the host (no route_localnet for IPv6). */
+    static List<Rule> dnatJumps6() {
+        return List.of(
+                Rule.of("nat", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL",
+                        "-m", "comment", "--comment", DNAT_COMMENT, "-j", DNAT_CHAIN),
+                Rule.of("nat", "OUTPUT", "!", "-d", "::1/128", "-m", "addrtype", "--dst-type", "LOCAL",
+                        "-m", "comment", "--comment", DNAT_COMMENT, "-j", DNAT_CHAIN));
+    }
+
+    /** In the order {@code ip6tables -S} prints; the destination in brackets, as ip6tables writes it. */
+    static Rule dnatRule6(Ip6Host container, PortMapping m, String owner) {
+        if (m.hostIp() != null) {
+            throw new IllegalArgumentException("a port published on IPv4 address " + m.hostIp() + " is not published on IPv6");
+        }
+        String proto = m.protocol().iptablesName();
+        return new Rule("nat", DNAT_CHAIN, List.of("-p", proto, "-m", proto, "--dport", Integer.toString(m.hostPort()),
+                "-m", "comment", "--comment", owner,
+                "-j", "DNAT", "--to-destination", "[" + container.ipText() + "]:" + m.containerPort()));
     }
 
     private void ensureDnatChain() {

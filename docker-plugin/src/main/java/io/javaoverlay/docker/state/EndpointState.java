@@ -3,6 +3,7 @@ package io.javaoverlay.docker.state;
 import java.util.List;
 
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.core.net.MacAddress;
 
 /**
@@ -16,9 +17,12 @@ import io.javaoverlay.core.net.MacAddress;
  * @param ports      the ports published to it (set by ProgramExternalConnectivity)
  * @param veths      the names of its veth pair; null in files written before names were
  *                   recorded, which get the names those plugins used ({@link VethNames#legacy})
+ * @param address6   its IPv6 address on a {@code --ipv6} network (dockerd sets it in the
+ *                   container; kept for published ports on IPv6); null otherwise, and in files
+ *                   written before it was recorded
  */
 public record EndpointState(String id, String networkId, Ip4Net.HostAddress address, MacAddress mac, String sandboxKey,
-                            List<PortMapping> ports, VethNames veths) {
+                            List<PortMapping> ports, VethNames veths, Ip6Host address6) {
 
     public EndpointState {
         Ids.check("endpoint", id);
@@ -32,7 +36,12 @@ public record EndpointState(String id, String networkId, Ip4Net.HostAddress addr
 
     /** A new endpoint, not joined yet, with veth names derived from its whole ID. */
     public static EndpointState create(String id, String networkId, Ip4Net.HostAddress address, MacAddress mac) {
-        return new EndpointState(id, networkId, address, mac, null, List.of(), VethNames.forEndpoint(id));
+        return create(id, networkId, address, null, mac);
+    }
+
+    /** The same with its IPv6 address ({@code address6} null without one). */
+    public static EndpointState create(String id, String networkId, Ip4Net.HostAddress address, Ip6Host address6, MacAddress mac) {
+        return new EndpointState(id, networkId, address, mac, null, List.of(), VethNames.forEndpoint(id), address6);
     }
 
     public boolean joined() {
@@ -50,14 +59,14 @@ public record EndpointState(String id, String networkId, Ip4Net.HostAddress addr
     }
 
     public EndpointState joinedTo(String sandbox) {
-        return new EndpointState(id, networkId, address, mac, sandbox, ports, veths);
+        return new EndpointState(id, networkId, address, mac, sandbox, ports, veths, address6);
     }
 
     public EndpointState left() {
-        return new EndpointState(id, networkId, address, mac, null, List.of(), veths);
+        return new EndpointState(id, networkId, address, mac, null, List.of(), veths, address6);
     }
 
     public EndpointState withPorts(List<PortMapping> published) {
-        return new EndpointState(id, networkId, address, mac, sandboxKey, published, veths);
+        return new EndpointState(id, networkId, address, mac, sandboxKey, published, veths, address6);
     }
 }

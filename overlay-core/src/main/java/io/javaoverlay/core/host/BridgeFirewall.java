@@ -1,6 +1,7 @@
 package io.javaoverlay.core.host;
 
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * The forward and masquerade policy of the host bridge, one for both faces: what lets the
@@ -20,7 +21,17 @@ public interface BridgeFirewall {
     /** Accepts traffic into and out of {@code bridge} in {@code FORWARD}, ahead of other programs' rules; idempotent. */
     void ensureForwarding(String bridge);
 
-    /** Removes what {@link #ensureForwarding} made; gone already is fine. */
+    /**
+     * {@link #ensureForwarding} in the IPv6 tables, for a bridge that carries IPv6: dockerd with
+     * {@code ip6tables} on (its default since Docker 27) sets ip6tables' {@code FORWARD} policy to
+     * DROP as it does iptables'. Idempotent.
+     */
+    void ensureForwarding6(String bridge);
+
+    /**
+     * Removes what {@link #ensureForwarding} and {@link #ensureForwarding6} made; gone already is
+     * fine, and so is a host without ip6tables.
+     */
     void removeForwarding();
 
     /**
@@ -33,4 +44,21 @@ public interface BridgeFirewall {
 
     /** Whether the rules {@link #ensureMasquerade} makes are in place, exactly. */
     boolean isMasqueraded(String network, Ip4Net overlay, Ip4Net lease);
+
+    /**
+     * {@link #ensureMasquerade} for IPv6: traffic from {@code lease} (the bridge's IPv6 subnet) to
+     * anywhere outside the IPv6 {@code overlay} but multicast ({@code ff00::/8}) leaves with the
+     * host's IPv6 address. Same chain name, same rules, in the IPv6 tables.
+     */
+    void ensureMasquerade6(String network, Ip6Net overlay, Ip6Net lease);
+
+    /** Whether the rules {@link #ensureMasquerade6} makes are in place, exactly. */
+    boolean isMasqueraded6(String network, Ip6Net overlay, Ip6Net lease);
+
+    /**
+     * Removes {@code network}'s masquerade rules of both families, jumps included; gone already
+     * is fine, and so is a host without the IPv6 tables or without the tool at all (nothing can
+     * be there to remove). Callers serialise it with {@link #ensureMasquerade} across processes.
+     */
+    void removeMasquerade(String network);
 }

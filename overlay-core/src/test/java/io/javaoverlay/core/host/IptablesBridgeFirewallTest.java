@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import io.javaoverlay.core.firewall.Rule;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 class IptablesBridgeFirewallTest {
 
@@ -34,5 +35,15 @@ class IptablesBridgeFirewallTest {
                 .extracting(Rule::toSaveFormat).containsExactly(
                         "-A " + chain + " -s 10.5.72.0/24 -d 10.5.0.0/16 -m comment --comment \"javaoverlay cni podnet\" -j RETURN",
                         "-A " + chain + " -s 10.5.72.0/24 ! -d 224.0.0.0/4 -m comment --comment \"javaoverlay cni podnet\" -j MASQUERADE");
+    }
+
+    @Test
+    void theIpv6RulesAreTheIpv4OnesWithIpv6NetworksAndMulticast() {
+        // the reference plugins' SetupIPMasq leaves ff00::/8 alone for IPv6 as 224.0.0.0/4 for IPv4
+        String chain = IptablesBridgeFirewall.masqueradeChain("podnet");
+        assertThat(IptablesBridgeFirewall.masqueradeRules6("podnet", Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:34::/64")))
+                .extracting(Rule::toSaveFormat).containsExactly(
+                        "-A " + chain + " -s fc00:5:0:34::/64 -d fc00:5::/48 -m comment --comment \"javaoverlay cni podnet\" -j RETURN",
+                        "-A " + chain + " -s fc00:5:0:34::/64 ! -d ff00::/8 -m comment --comment \"javaoverlay cni podnet\" -j MASQUERADE");
     }
 }
