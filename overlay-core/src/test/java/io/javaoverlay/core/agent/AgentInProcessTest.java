@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,15 +117,18 @@ class AgentInProcessTest {
     @Test
     void otherHostsLeasesReachTheBackendAndAHostileOneDoesNot() throws Exception {
         SubnetEnv env = awaitSubnetEnv();
-        Ip4Net peer = Ip4Net.parse(env.lease().equals(Ip4Net.parse("10.5.200.0/24")) ? "10.5.201.0/24" : "10.5.200.0/24");
+        // subnets of other hosts: never the one this agent happened to pick
+        List<Ip4Net> others = IntStream.range(200, 210).mapToObj(i -> Ip4Net.parse("10.5." + i + ".0/24"))
+                .filter(s -> !s.equals(env.lease())).toList();
+        Ip4Net peer = others.get(0);
         otherHosts.create(peer, vxlanLease("192.0.2.20", "0a:58:0a:05:00:02"), Duration.ofHours(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.added().contains(peer));
         assertThat(agent.peers()).containsKey(peer);
 
         // a lease whose public IP is this host's own address never reaches the data path
-        Ip4Net hostile = Ip4Net.parse(peer.equals(Ip4Net.parse("10.5.201.0/24")) ? "10.5.202.0/24" : "10.5.201.0/24");
+        Ip4Net hostile = others.get(1);
         otherHosts.create(hostile, vxlanLease(PUBLIC_IP.toString(), "0a:58:0a:05:00:03"), Duration.ofHours(1));
-        Ip4Net late = Ip4Net.parse("10.5.250.0/24");
+        Ip4Net late = others.get(2);
         otherHosts.create(late, vxlanLease("192.0.2.30", "0a:58:0a:05:00:04"), Duration.ofHours(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.added().contains(late));
         assertThat(backend.added()).doesNotContain(hostile);
