@@ -16,6 +16,7 @@ import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.agent.Agent;
 import io.javaoverlay.core.agent.AgentOptions;
 import io.javaoverlay.core.agent.LocalAgentHost;
+import io.javaoverlay.core.agent.PublicIpv6;
 import io.javaoverlay.core.agent.DataPathBackends;
 import io.javaoverlay.core.backend.BackendRegistry;
 import io.javaoverlay.core.net.Ip4;
@@ -73,7 +74,7 @@ final class AgentCommand implements Callable<Integer> {
     int verbosity;
 
     @Option(names = "--iface", paramLabel = "NAME|IP",
-            description = "interface (name or IPv4 address) for inter-host traffic; repeat to try several in order")
+            description = "interface (name, IPv4 or IPv6 address) for inter-host traffic; repeat to try several in order")
     List<String> ifaces = new ArrayList<>();
 
     @Option(names = "--iface-regex", paramLabel = "REGEX",
@@ -82,6 +83,11 @@ final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--public-ip", paramLabel = "IP", description = "IPv4 address other hosts reach this one at (default: the interface's)")
     String publicIp;
+
+    @Option(names = "--public-ipv6", paramLabel = "IPV6",
+            description = "IPv6 address other hosts reach this one at, with EnableIPv6 (default: the one --iface names, "
+                    + "else the interface's first global IPv6 address)")
+    String publicIpv6;
 
     @Option(names = "--subnet-file", paramLabel = "FILE", defaultValue = "/run/flannel/subnet.env",
             description = "where to write subnet.env (default: ${DEFAULT-VALUE})")
@@ -147,7 +153,19 @@ final class AgentCommand implements Callable<Integer> {
         return new AgentOptions(kube.enabled() ? Optional.empty() : store.etcd(), store.leaseDir, Optional.ofNullable(store.netConfigPath),
                 interfaces(), ifaceRegexes, Optional.ofNullable(publicIp).filter(s -> !s.isBlank()).map(Ip4::parse), subnetFile,
                 renewMargin, leaseTtl, ipMasq, healthzIp, healthzPort, dataDir, Duration.ofSeconds(1),
-                iptablesForwardRules, iptablesResync, !noDataPath, !ipMasqFullyRandomDisable);
+                iptablesForwardRules, iptablesResync, !noDataPath, !ipMasqFullyRandomDisable, publicIpv6());
+    }
+
+    /** --public-ipv6, a global unicast IPv6 address (not necessarily this host's: a host behind NAT). */
+    private Optional<String> publicIpv6() {
+        if (publicIpv6 == null || publicIpv6.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PublicIpv6.parse(publicIpv6));
+        } catch (IllegalArgumentException e) {
+            throw new RefusedFlagException("--public-ipv6", e.getMessage());
+        }
     }
 
     /**

@@ -18,15 +18,11 @@ final class RefusedFlanneldFlags {
 
     static {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("--public-ipv6", "IPv6 is not supported yet (leases and data paths are IPv4 only)");
         m.put("--ip-blackhole-route", "the blackhole route for the local subnet is not implemented yet");
         m.put("--vmodule", "per-file log verbosity is a klog feature; use --log-level (or -v) instead");
         m.put("--log_backtrace_at", "stack traces at a source line are a klog feature; use --log-level=trace instead");
         REASONS = Map.copyOf(m);
     }
-
-    @Option(names = "--public-ipv6", paramLabel = "IPV6", description = "refused: IPv6 is not supported yet")
-    String publicIpv6;
 
     @Option(names = "--ip-blackhole-route", arity = "0..1", fallbackValue = "true",
             description = "refused when true: not implemented yet")
@@ -40,7 +36,6 @@ final class RefusedFlanneldFlags {
 
     /** Throws for the first flag that asks for something javaoverlay cannot do. */
     void check() {
-        refuseIf(given(publicIpv6), "--public-ipv6");
         refuseIf(ipBlackholeRoute, "--ip-blackhole-route");
         refuseIf(given(vmodule), "--vmodule");
         refuseIf(given(logBacktraceAt), "--log_backtrace_at");

@@ -179,7 +179,7 @@ class FlanneldCommandLineTest {
 
     @Test
     void everyRefusedFlagIsRefusedWhenItAsksForSomethingAndAcceptedAtFlannelsDefault() {
-        Map<String, String> asking = Map.of("--public-ipv6", "fd00::1", "--ip-blackhole-route", "true",
+        Map<String, String> asking = Map.of("--ip-blackhole-route", "true",
                 "--vmodule", "main=2", "--log_backtrace_at", "main.go:10");
         assertThat(asking.keySet()).containsExactlyInAnyOrderElementsOf(RefusedFlanneldFlags.REASONS.keySet());
         for (var e : asking.entrySet()) {
@@ -192,6 +192,44 @@ class FlanneldCommandLineTest {
         }
         parse("-kube-subnet-mgr=false", "-ip-blackhole-route=0",
                 "-kube-annotation-prefix=flannel.alpha.coreos.com", "-set-node-network-unavailable=true").options();
+    }
+
+    @Test
+    void publicIpv6TakesBothSyntaxesAndTheVariableInRfc5952Form() {
+        assertThat(parse().options().publicIpv6()).as("flannel's default: none").isEmpty();
+        assertThat(parse("-public-ipv6=fd00:e2e::101").options().publicIpv6()).hasValue("fd00:e2e::101");
+        assertThat(parse("-public-ipv6", "2001:db8::5").options().publicIpv6()).hasValue("2001:db8::5");
+        assertThat(parse("--public-ipv6=FD00:E2E:0:0:0:0:0:0101").options().publicIpv6()).as("written as flannel writes it")
+                .hasValue("fd00:e2e::101");
+        assertThat(parse("--public-ipv6", "fd00:e2e::7").options().publicIpv6()).hasValue("fd00:e2e::7");
+        assertThat(parse(Map.of("FLANNELD_PUBLIC_IPV6", "fd00:e2e::8")).options().publicIpv6()).hasValue("fd00:e2e::8");
+        assertThat(parse(Map.of("FLANNELD_PUBLIC_IPV6", "fd00:e2e::8"), "-public-ipv6=fd00:e2e::9").options().publicIpv6())
+                .as("the command line wins over FLANNELD_*").hasValue("fd00:e2e::9");
+        assertThat(parse("-public-ipv6=").options().publicIpv6()).as("empty is flannel's default").isEmpty();
+        AgentOptions both = parse("-public-ip=192.0.2.5", "-public-ipv6=2001:db8::5", "-iface=fd00:e2e::2").options();
+        assertThat(both.publicIp()).hasValueSatisfying(ip -> assertThat(ip).hasToString("192.0.2.5"));
+        assertThat(both.publicIpv6()).hasValue("2001:db8::5");
+        assertThat(both.ifaces()).as("--iface takes an IPv6 address as it is").containsExactly("fd00:e2e::2");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"192.0.2.5", "::ffff:192.0.2.5", "fd00::1::2", "fd00::1%eth0", "fd00::/64", "eth0", "::", "::1",
+            "fe80::1", "ff02::1"})
+    void aPublicIpv6ThatIsNoGlobalUnicastIpv6AddressIsRefusedNamingTheFlagAndVariable(String bad) {
+        assertThatThrownBy(() -> parse("-public-ipv6=" + bad).options()).as(bad)
+                .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--public-ipv6"))
+                .hasMessageStartingWith("--public-ipv6 (FLANNELD_PUBLIC_IPV6) is refused: ").hasMessageContaining(bad);
+        assertThatThrownBy(() -> parse(Map.of("FLANNELD_PUBLIC_IPV6", bad)).options()).as(bad)
+                .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--public-ipv6"));
+    }
+
+    @Test
+    void aRefusedPublicIpv6SaysWhy() {
+        assertThatThrownBy(() -> parse("-public-ipv6=fe80::1").options()).hasMessageContaining("link-local");
+        assertThatThrownBy(() -> parse("-public-ipv6=192.0.2.5").options()).hasMessageContaining("not an IPv6 address")
+                .hasMessageContaining("use --public-ip");
+        assertThatThrownBy(() -> parse("-public-ipv6=ff02::1").options()).hasMessageContaining("multicast");
+        assertThatThrownBy(() -> parse("-public-ipv6=::1").options()).hasMessageContaining("loopback");
     }
 
     @Test

@@ -53,6 +53,10 @@ final class OverlayCluster extends AgentCluster {
     private List<String> agentArgs = List.of();
     /** More environment for every agent. */
     private Map<String, String> agentEnv = Map.of();
+    /** Per host: more flags for its agent, after the others (e.g. its own --public-ipv6). */
+    private IntFunction<List<String>> hostAgentArgs = n -> List.of();
+    /** Per host: what its agent's --iface names instead of the underlay interface (e.g. an IPv6 address of it). */
+    private IntFunction<String> hostIface = n -> null;
     /** Per host: more environment for its agent (e.g. its own key file: the hosts share one file system). */
     private IntFunction<Map<String, String>> hostAgentEnv = n -> Map.of();
     /** Per host: a command the agent runs under (e.g. a mount of its own over a run-time directory). */
@@ -101,6 +105,18 @@ final class OverlayCluster extends AgentCluster {
     /** Every agent gets {@code args} too (e.g. a short lease TTL). */
     OverlayCluster withAgentArgs(String... args) {
         agentArgs = List.of(args);
+        return this;
+    }
+
+    /** Host {@code n}'s agent gets {@code args.apply(n)} after every other flag. */
+    OverlayCluster withHostAgentArgs(IntFunction<List<String>> args) {
+        hostAgentArgs = args;
+        return this;
+    }
+
+    /** Host {@code n}'s agent gets {@code --iface iface.apply(n)} instead of its underlay interface's name (unless null). */
+    OverlayCluster withHostIface(IntFunction<String> iface) {
+        hostIface = iface;
         return this;
     }
 
@@ -195,6 +211,11 @@ final class OverlayCluster extends AgentCluster {
         List<String> cmd = agentCommand(n);
         cmd.addAll(List.of("--etcd-endpoints", etcd.url(), "--etcd-prefix", PREFIX, "--ip-masq"));
         cmd.addAll(agentArgs);
+        cmd.addAll(hostAgentArgs.apply(n));
+        String iface = hostIface.apply(n);
+        if (iface != null) {
+            cmd.set(cmd.indexOf("--iface") + 1, iface);
+        }
         if (supervised) {
             List<String> loop = new ArrayList<>(List.of("sh", "-c", "while :; do \"$@\"; echo \"supervisor: agent exited $?\"; sleep 1; done", "sh"));
             loop.addAll(cmd);

@@ -158,7 +158,8 @@ public final class Agent {
             if (!host.startupChecksPass(config)) {  // flanneld's: br_netfilter loaded
                 return EXIT_FAILED;
             }
-            Optional<String> publicIpv6 = DualStack.publicIpv6(config, ext); // IPv6 (docs/ipv6.md): before the backend changes anything
+            // IPv6 (docs/ipv6.md): before the backend changes anything
+            Optional<String> publicIpv6 = DualStack.publicIpv6(config, ext, options.publicIpv6());
 
             if (config.network().contains(ext.ifaceAddr())) {
                 LOG.warn("Network {} contains this host's own address {} on {}: its subnets there will not be leased or routed,"

@@ -28,12 +28,15 @@ import io.javaoverlay.core.net.Ip4;
  *                          the agent is given decides about devices and routes)
  * @param ipMasqFullyRandom false for {@code --ip-masq-fully-random-disable}: masquerade without
  *                          random port mapping ({@code --random-fully}, nftables' {@code fully-random})
+ * @param publicIpv6        {@code --public-ipv6}: the {@code PublicIPv6} to publish with {@code EnableIPv6}
+ *                          (RFC 5952 form; a global unicast address, see {@link PublicIpv6})
  */
 public record AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<Path> netConfigPath,
                            List<String> ifaces, List<String> ifaceRegexes, Optional<Ip4> publicIp,
                            Path subnetFile, Duration renewMargin, Duration leaseTtl, boolean ipMasq,
                            String healthzIp, int healthzPort, Path dataDir, Duration configPollInterval,
-                           boolean iptablesForwardRules, Duration iptablesResync, boolean dataPath, boolean ipMasqFullyRandom) {
+                           boolean iptablesForwardRules, Duration iptablesResync, boolean dataPath, boolean ipMasqFullyRandom,
+                           Optional<String> publicIpv6) {
 
     public static final Path DEFAULT_DATA_DIR = Path.of(HostDefaults.DATA_DIR);
     public static final Duration DEFAULT_RENEW_MARGIN = Duration.ofMinutes(60);
@@ -66,5 +69,21 @@ public record AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<P
         if (healthzPort < 0 || healthzPort > 65535) {
             throw new IllegalArgumentException("--healthz-port must be 0-65535, got " + healthzPort);
         }
+        try {
+            publicIpv6 = publicIpv6 == null ? Optional.empty() : publicIpv6.map(PublicIpv6::parse);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--public-ipv6: " + e.getMessage(), e);
+        }
+    }
+
+    /** Options without {@code --public-ipv6}. */
+    public AgentOptions(Optional<EtcdOptions> etcd, Path leaseDir, Optional<Path> netConfigPath,
+                        List<String> ifaces, List<String> ifaceRegexes, Optional<Ip4> publicIp,
+                        Path subnetFile, Duration renewMargin, Duration leaseTtl, boolean ipMasq,
+                        String healthzIp, int healthzPort, Path dataDir, Duration configPollInterval,
+                        boolean iptablesForwardRules, Duration iptablesResync, boolean dataPath, boolean ipMasqFullyRandom) {
+        this(etcd, leaseDir, netConfigPath, ifaces, ifaceRegexes, publicIp, subnetFile, renewMargin, leaseTtl, ipMasq, healthzIp,
+                healthzPort, dataDir, configPollInterval, iptablesForwardRules, iptablesResync, dataPath, ipMasqFullyRandom,
+                Optional.empty());
     }
 }

@@ -1,12 +1,15 @@
 package io.javaoverlay.core.agent;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -56,29 +59,38 @@ final class DualStack {
     }
 
     /**
-     * This host's {@code PublicIPv6}: the first global IPv6 address of the external interface, as
-     * flannel takes it ({@code --public-ipv6} is refused by name). Empty without IPv6.
+     * This host's {@code PublicIPv6}, as flannel picks it ({@link PublicIpv6}): {@code --public-ipv6},
+     * else the address {@code --iface} picked the interface by, else the external interface's first
+     * global IPv6 address. Empty without IPv6 ({@code --public-ipv6} is then unused, as in flannel).
      */
-    static Optional<String> publicIpv6(NetworkConfig c, ExternalInterface ext) {
+    static Optional<String> publicIpv6(NetworkConfig c, ExternalInterface ext, Optional<String> flag) {
         if (c.ipv6().isEmpty()) {
+            flag.ifPresent(f -> LOG.info("--public-ipv6 {} is not used: EnableIPv6 is not set", f));
             return Optional.empty();
         }
+        Ip6Net network = c.ipv6().get().network();
+        if (flag.isPresent() && network.contains(Ip6Net.parseAddress(flag.get()))) {
+            throw new NetworkConfigException("--public-ipv6 " + flag.get() + " lies inside IPv6Network " + network + ": other hosts"
+                    + " refuse such a lease (their tunnel packets would be routed into the overlay); publish an underlay address");
+        }
+        List<BigInteger> addrs = new ArrayList<>();
         try {
             NetworkInterface nif = NetworkInterface.getByName(ext.name());
             if (nif != null) {
                 for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-                    if (a instanceof Inet6Address && !a.isLinkLocalAddress() && !a.isLoopbackAddress() && !a.isMulticastAddress()) {
-                        String text = Ip6Net.format(new java.math.BigInteger(1, a.getAddress()));
-                        LOG.info("PublicIPv6 {} (the first global IPv6 address of {})", text, ext.name());
-                        return Optional.of(text);
+                    if (a instanceof Inet6Address && !a.isLoopbackAddress() && !a.isMulticastAddress()) {
+                        addrs.add(new BigInteger(1, a.getAddress()));
                     }
                 }
             }
         } catch (SocketException e) {
             throw new NetworkConfigException("cannot read the IPv6 addresses of " + ext.name() + ": " + e.getMessage());
         }
-        throw new NetworkConfigException("EnableIPv6 is set but " + ext.name() + " has no global IPv6 address: give it one, pick"
-                + " another interface with --iface, or set EnableIPv6 to false");
+        String chosen = PublicIpv6.choose(ext.name(), addrs, ext.matchedIpv6(), flag);
+        LOG.info("PublicIPv6 {} ({})", chosen, flag.isPresent() ? "--public-ipv6"
+                : ext.matchedIpv6().isPresent() ? "the address --iface picked " + ext.name() + " by"
+                : "the first global IPv6 address of " + ext.name());
+        return Optional.of(chosen);
     }
 
     /** What the firewall rules are for: both families with a dual-stack lease, IPv4 alone otherwise. */

@@ -1,7 +1,9 @@
 package io.javaoverlay.core.agent;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -21,20 +23,25 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * Picks the external interface as flanneld does, from what this network namespace shows
  * ({@link NetworkInterface} and {@code /proc/net/route}; no netlink needed):
  *
  * <ol>
- *   <li>each {@code --iface} in order, an IPv4 address (the interface holding it) or a name;</li>
+ *   <li>each {@code --iface} in order, an IPv4 or IPv6 address (the interface holding it) or a name;</li>
  *   <li>then each {@code --iface-regex} in order, matched against addresses, then names;</li>
  *   <li>with neither: the interface holding {@code --public-ip} if any (exactly, or inside its
- *       prefix, as 127.0.0.2 is inside lo's 127.0.0.0/8), else the default route's interface.</li>
+ *       prefix, as 127.0.0.2 is inside lo's 127.0.0.0/8); without {@code --public-ip}, the one
+ *       holding {@code --public-ipv6} (as flannel's {@code LookupExtIface}); else the default
+ *       route's interface.</li>
  * </ol>
  *
- * The interface's address is the one matched, else its first IPv4 address (a non-loopback one
- * first); the public IP is {@code --public-ip}, else that address.
+ * The interface's address is the IPv4 one matched, else its first IPv4 address (a non-loopback one
+ * first); the public IP is {@code --public-ip}, else that address. An interface picked by an IPv6
+ * address carries it as {@link ExternalInterface#matchedIpv6()}, the {@code PublicIPv6} unless
+ * {@code --public-ipv6} is given ({@link PublicIpv6}).
  */
 public final class ExternalInterfaces {
 
@@ -60,6 +67,11 @@ public final class ExternalInterfaces {
     }
 
     public ExternalInterface select(List<String> ifaces, List<String> regexes, Optional<Ip4> publicIp) {
+        return select(ifaces, regexes, publicIp, Optional.empty());
+    }
+
+    /** @param publicIpv6 {@code --public-ipv6} as {@link PublicIpv6#parse} gives it */
+    public ExternalInterface select(List<String> ifaces, List<String> regexes, Optional<Ip4> publicIp, Optional<String> publicIpv6) {
         Optional<Match> match = Optional.empty();
         if (!ifaces.isEmpty() || !regexes.isEmpty()) {
             for (String spec : ifaces) {
@@ -88,11 +100,20 @@ public final class ExternalInterfaces {
                 throw new NoInterfaceException("no interface holds --public-ip " + publicIp.get()
                         + " and there is no default route: pass --iface; interfaces here: " + available());
             }
+        } else if (publicIpv6.isPresent()) {
+            match = holding6(publicIpv6.get());
+            if (match.isEmpty()) {
+                match = defaultRoute();
+            }
+            if (match.isEmpty()) {
+                throw new NoInterfaceException("no interface holds --public-ipv6 " + publicIpv6.get()
+                        + " and there is no default route: pass --iface; interfaces here: " + available());
+            }
         } else {
             match = defaultRoute();
             if (match.isEmpty()) {
                 throw new NoInterfaceException("there is no default route to pick the external interface from: pass --iface "
-                        + "(a name or an IPv4 address) or --public-ip; interfaces here: " + available());
+                        + "(a name, an IPv4 or an IPv6 address) or --public-ip; interfaces here: " + available());
             }
         }
         Match m = match.get();
@@ -102,14 +123,24 @@ public final class ExternalInterfaces {
         } catch (SocketException e) {
             throw new NoInterfaceException("cannot read the MTU of " + m.iface.getName() + ": " + e.getMessage());
         }
-        ExternalInterface ext = new ExternalInterface(m.iface.getName(), m.iface.getIndex(), mtu, m.addr, publicIp.orElse(m.addr));
-        LOG.info("using interface {} with address {}; public IP {}", ext.name(), ext.ifaceAddr(), ext.publicIp());
+        ExternalInterface ext = new ExternalInterface(m.iface.getName(), m.iface.getIndex(), mtu, m.addr, publicIp.orElse(m.addr), m.ipv6);
+        LOG.info("using interface {} with address {}{}; public IP {}", ext.name(), ext.ifaceAddr(),
+                m.ipv6.map(a -> " (picked by its IPv6 address " + a + ")").orElse(""), ext.publicIp());
         return ext;
     }
 
-    private record Match(NetworkInterface iface, Ip4 addr) {}
+    /** @param ipv6 the IPv6 address the interface was picked by, if it was */
+    private record Match(NetworkInterface iface, Ip4 addr, Optional<String> ipv6) {
+        Match(NetworkInterface iface, Ip4 addr) {
+            this(iface, addr, Optional.empty());
+        }
+    }
 
     private Optional<Match> byIfaceFlag(String spec) {
+        Optional<BigInteger> v6 = parseIp6(spec);
+        if (v6.isPresent()) {
+            return holding6(Ip6Net.format(v6.get()));
+        }
         Optional<Ip4> ip = parseIp(spec);
         if (ip.isPresent()) {
             for (NetworkInterface ni : interfaces()) {
@@ -166,6 +197,26 @@ public final class ExternalInterfaces {
             for (Ip4Net.HostAddress a : ipv4(ni)) {
                 if (a.prefixLength() < 32 && a.network().contains(ip)) {
                     return Optional.of(new Match(ni, a.ip()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The interface holding IPv6 address {@code ip} (exactly, as flannel's {@code GetInterfaceByIP6}),
+     * with its first IPv4 address; none when that interface has no IPv4 address (dual-stack needs one).
+     */
+    private Optional<Match> holding6(String ip) {
+        BigInteger wanted = Ip6Net.parseAddress(ip);
+        for (NetworkInterface ni : interfaces()) {
+            for (InterfaceAddress a : ni.getInterfaceAddresses()) {
+                if (a.getAddress() instanceof Inet6Address v6 && new BigInteger(1, v6.getAddress()).equals(wanted)) {
+                    Optional<Ip4> v4 = firstAddress(ni);
+                    if (v4.isEmpty()) {
+                        LOG.info("{} holds {} but has no IPv4 address", ni.getName(), ip);
+                    }
+                    return v4.map(addr -> new Match(ni, addr, Optional.of(ip)));
                 }
             }
         }
@@ -239,6 +290,15 @@ public final class ExternalInterfaces {
             out.add(ni.getName() + ipv4(ni));
         }
         return String.join(", ", out);
+    }
+
+    /** An IPv6 literal; a name with a colon (an alias such as eth0:1) is none. */
+    private static Optional<BigInteger> parseIp6(String s) {
+        try {
+            return s.indexOf(':') < 0 ? Optional.empty() : Optional.of(Ip6Net.parseAddress(s.strip()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<Ip4> parseIp(String s) {

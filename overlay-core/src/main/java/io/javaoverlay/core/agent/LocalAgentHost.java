@@ -57,7 +57,7 @@ public final class LocalAgentHost implements AgentHost {
 
     @Override
     public ExternalInterface externalInterface() {
-        return new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp());
+        return new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp(), options.publicIpv6());
     }
 
     @Override

@@ -14,9 +14,10 @@ import io.javaoverlay.core.lease.Lease;
  * @param leasesAtStart  every lease in the store when the agent started (this host's previous
  *                       one among them, found by its public IP): what the vxlan backend chooses
  *                       its VTEP MAC by
- * @param publicIpv6     with {@code EnableIPv6}, this host's {@code PublicIPv6}: the external
- *                       interface's IPv6 address the IPv6 half of the data path uses (vxlan's
- *                       {@code flannel-v6.<VNI>} sends from it); empty otherwise
+ * @param publicIpv6     with {@code EnableIPv6}, this host's {@code PublicIPv6} ({@code --public-ipv6},
+ *                       else the external interface's IPv6 address): the address the IPv6 half of
+ *                       the data path uses (vxlan's {@code flannel-v6.<VNI>} sends from it, as
+ *                       flannel's from {@code ExtV6Addr}); empty otherwise
  */
 public record BackendContext(ExternalInterface external, Path dataDir, List<Lease> leasesAtStart, Optional<String> publicIpv6) {
     public BackendContext {

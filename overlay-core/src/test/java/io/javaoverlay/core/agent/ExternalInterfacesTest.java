@@ -66,4 +66,25 @@ class ExternalInterfacesTest {
         assertThat(e.publicIp()).isEqualTo(Ip4.parse("127.0.0.42"));
         assertThat(e.ifaceAddr()).isEqualTo(Ip4.parse("127.0.0.1"));
     }
+    @Test
+    void anIfaceIpv6AddressNoInterfaceHoldsMatchesNoneAndTheNextIsTried() throws IOException {
+        ExternalInterfaces x = withRoutes();
+        assertThatThrownBy(() -> x.select(List.of("2001:db8::dead"), List.of(), Optional.empty()))
+                .isInstanceOf(ExternalInterfaces.NoInterfaceException.class).hasMessageContaining("--iface [2001:db8::dead]");
+        ExternalInterface e = x.select(List.of("2001:db8::dead", "lo"), List.of(), Optional.empty());
+        assertThat(e.name()).isEqualTo("lo");
+        assertThat(e.matchedIpv6()).as("picked by name").isEmpty();
+        assertThatThrownBy(() -> x.select(List.of("lo:9"), List.of(), Optional.empty()))
+                .as("a name with a colon is an alias name, not an address").hasMessageContaining("--iface [lo:9]");
+    }
+
+    @Test
+    void aPublicIpv6NoInterfaceHoldsLeavesTheChoiceToTheDefaultRoute() throws IOException {
+        ExternalInterface e = withRoutes("lo\t00000000\t00000000\t0001\t0\t0\t100\t00000000\t0\t0\t0")
+                .select(List.of(), List.of(), Optional.empty(), Optional.of("2001:db8::7"));
+        assertThat(e.name()).isEqualTo("lo");
+        assertThat(e.matchedIpv6()).isEmpty();
+        assertThatThrownBy(() -> withRoutes().select(List.of(), List.of(), Optional.empty(), Optional.of("2001:db8::7")))
+                .hasMessageContaining("no interface holds --public-ipv6 2001:db8::7");
+    }
 }
