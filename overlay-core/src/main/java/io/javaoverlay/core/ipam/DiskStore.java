@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 import io.javaoverlay.core.files.AtomicFiles;
 import io.javaoverlay.core.files.FileModes;
@@ -112,18 +113,7 @@ public final class DiskStore implements Store {
 
     @Override
     public Map<Ip4, Owner> reservations() {
-        Map<Ip4, Owner> all = new TreeMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path file : files) {
-                Ip4 ip = addressOf(file.getFileName().toString());
-                if (ip != null) {
-                    readOwner(file).ifPresent(owner -> all.put(ip, owner));
-                }
-            }
-        } catch (IOException e) {
-            throw store("cannot list the IPAM directory " + dir, e);
-        }
-        return all;
+        return reservations(DiskStore::addressOf);
     }
 
     @Override
@@ -133,33 +123,17 @@ public final class DiskStore implements Store {
 
     @Override
     public boolean reserve(Ip4 address, Owner owner) {
-        Path file = record(address);
-        if (Files.exists(file)) {
-            return false;
-        }
-        writeAtomically(file, "client=" + owner.client() + "\nid=" + owner.id() + "\nifname=" + owner.ifName() + "\n");
-        return true;
+        return reserve(record(address), owner);
     }
 
     @Override
     public boolean release(Ip4 address) {
-        try {
-            return Files.deleteIfExists(record(address));
-        } catch (IOException e) {
-            throw store("cannot delete the IPAM record " + record(address), e);
-        }
+        return release(record(address));
     }
 
     @Override
     public Optional<Ip4> lastReserved() {
-        Path file = dir.resolve(LAST_RESERVED_FILE);
-        try {
-            return Optional.ofNullable(addressOf(Files.readString(file, StandardCharsets.US_ASCII).strip()));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw store("cannot read " + file, e);
-        }
+        return lastReserved(LAST_RESERVED_FILE, DiskStore::addressOf);
     }
 
     @Override
@@ -169,10 +143,41 @@ public final class DiskStore implements Store {
 
     @Override
     public Map<BigInteger, Owner> reservations6() {
-        Map<BigInteger, Owner> all = new TreeMap<>();
+        return reservations(DiskStore::address6Of);
+    }
+
+    @Override
+    public Optional<Owner> ownerOf6(BigInteger address) {
+        return readOwner(record6(address));
+    }
+
+    @Override
+    public boolean reserve6(BigInteger address, Owner owner) {
+        return reserve(record6(address), owner);
+    }
+
+    @Override
+    public boolean release6(BigInteger address) {
+        return release(record6(address));
+    }
+
+    @Override
+    public Optional<BigInteger> lastReserved6() {
+        return lastReserved(LAST_RESERVED6_FILE, DiskStore::address6Of);
+    }
+
+    @Override
+    public void setLastReserved6(BigInteger address) {
+        writeAtomically(dir.resolve(LAST_RESERVED6_FILE), Ip6Net.format(address) + "\n");
+    }
+
+    // --- one family's records: files named by the address (addressOf/address6Of: null for any other file) ---
+
+    private <A extends Comparable<A>> Map<A, Owner> reservations(Function<String, A> addressOf) {
+        Map<A, Owner> all = new TreeMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
-                BigInteger ip = address6Of(file.getFileName().toString());
+                A ip = addressOf.apply(file.getFileName().toString());
                 if (ip != null) {
                     readOwner(file).ifPresent(owner -> all.put(ip, owner));
                 }
@@ -183,14 +188,7 @@ public final class DiskStore implements Store {
         return all;
     }
 
-    @Override
-    public Optional<Owner> ownerOf6(BigInteger address) {
-        return readOwner(record6(address));
-    }
-
-    @Override
-    public boolean reserve6(BigInteger address, Owner owner) {
-        Path file = record6(address);
+    private boolean reserve(Path file, Owner owner) {
         if (Files.exists(file)) {
             return false;
         }
@@ -198,30 +196,23 @@ public final class DiskStore implements Store {
         return true;
     }
 
-    @Override
-    public boolean release6(BigInteger address) {
+    private boolean release(Path file) {
         try {
-            return Files.deleteIfExists(record6(address));
+            return Files.deleteIfExists(file);
         } catch (IOException e) {
-            throw store("cannot delete the IPAM record " + record6(address), e);
+            throw store("cannot delete the IPAM record " + file, e);
         }
     }
 
-    @Override
-    public Optional<BigInteger> lastReserved6() {
-        Path file = dir.resolve(LAST_RESERVED6_FILE);
+    private <A> Optional<A> lastReserved(String name, Function<String, A> addressOf) {
+        Path file = dir.resolve(name);
         try {
-            return Optional.ofNullable(address6Of(Files.readString(file, StandardCharsets.US_ASCII).strip()));
+            return Optional.ofNullable(addressOf.apply(Files.readString(file, StandardCharsets.US_ASCII).strip()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
             throw store("cannot read " + file, e);
         }
-    }
-
-    @Override
-    public void setLastReserved6(BigInteger address) {
-        writeAtomically(dir.resolve(LAST_RESERVED6_FILE), Ip6Net.format(address) + "\n");
     }
 
     private Path record6(BigInteger address) {
