@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
+import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.lease.KeyRead;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
@@ -259,6 +260,12 @@ public final class KubeLeaseStore implements LeaseStore {
             cidr = NodeLeases.podCidr(n);
         } catch (IllegalArgumentException e) {
             throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+        if (cidr.isEmpty() && NodeLeases.podCidr6(n).isPresent()) {
+            // flannel's kube manager runs such a node with EnableIPv4: false; javaoverlay's leases need an IPv4 subnet
+            throw new NetworkConfigException("node " + nodeName() + " has only an IPv6 podCIDR (spec.podCIDRs " + n.getSpec().getPodCIDRs()
+                    + "): IPv6-only clusters are not supported by javaoverlay; run a dual-stack cluster (an IPv4 and an IPv6 --cluster-cidr)"
+                    + " with EnableIPv6 (see docs/ipv6.md)");
         }
         if (cidr.isEmpty()) {
             throw new LeaseException.StoreUnavailableException("node " + nodeName() + " has no IPv4 podCIDR yet (spec.podCIDR is unset):"

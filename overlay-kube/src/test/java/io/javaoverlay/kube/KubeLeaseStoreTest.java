@@ -410,6 +410,15 @@ class KubeLeaseStoreTest {
     }
 
     @Test
+    void anIpv6OnlyNodeIsRefusedSayingSo() throws Exception {
+        kubectl.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("v6").endMetadata()
+                .withNewSpec().withPodCIDR("fd00:10:244:9::/64").withPodCIDRs("fd00:10:244:9::/64").endSpec().build()).create();
+        assertThatThrownBy(() -> store("v6").assignedSubnet()).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("node v6 has only an IPv6 podCIDR").hasMessageContaining("IPv6-only clusters are not supported");
+        assertThat(kubectl.nodes().withName("v6").get().getMetadata().getAnnotations()).isNullOrEmpty();
+    }
+
+    @Test
     void publicIpv6OverwriteIsWhatThisHostPublishesAndItsNodeStillReadsAsItsOwnLease() throws Exception {
         createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", Map.of("flannel.alpha.coreos.com/public-ipv6-overwrite", "2001:db8::7"));
         KubeLeaseStore s = store("n1");
