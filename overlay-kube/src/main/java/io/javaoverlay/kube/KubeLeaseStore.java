@@ -227,7 +227,8 @@ public final class KubeLeaseStore implements LeaseStore {
         Map<String, String> now = NodeLeases.annotations(own);
         boolean same;
         try {
-            same = NodeLeases.satisfied(now, leases.annotationsFor(p.attrs(), now));
+            same = NodeLeases.satisfied(now, leases.annotationsFor(p.attrs(), now)) && (p.attrs().publicIpv6().isPresent()
+                    || now.get(leases.keys().publicIpv6()) == null && now.get(leases.keys().backendV6Data()) == null);
         } catch (IllegalArgumentException e) {
             same = false; // an overwrite annotation turned malformed: the next publish says so
         }
@@ -339,6 +340,18 @@ public final class KubeLeaseStore implements LeaseStore {
         } catch (IllegalArgumentException e) {
             throw new LeaseException("node " + nodeName() + ": " + e.getMessage(), e);
         }
+        // an IPv6 half this host no longer publishes (EnableIPv6 turned off): its annotations go, or
+        // dual-stack peers would keep routing this node's IPv6 podCIDR to it (flannel leaves them)
+        List<String> stale = java.util.stream.Stream.of(leases.keys().publicIpv6(), leases.keys().backendV6Data())
+                .filter(k -> existing.get(k) != null && !wanted.containsKey(k)).toList();
+        if (!stale.isEmpty()) {
+            // a JSON patch (RFC 6902) removes exactly these keys; it fails, and is retried, if one went meanwhile
+            ArrayNode ops = JSON.createArrayNode();
+            stale.forEach(k -> ops.addObject().put("op", "remove").put("path", "/metadata/annotations/" + k.replace("~", "~0").replace("/", "~1")));
+            call("remove node " + nodeName() + "'s IPv6 annotations", () -> client.nodes().withName(nodeName())
+                    .patch(PatchContext.of(PatchType.JSON), ops.toString()));
+            LOG.info("removed {} from node {}: this host publishes no IPv6 half", stale, nodeName());
+        }
         if (!NodeLeases.satisfied(existing, wanted)) {
             ObjectNode patch = JSON.createObjectNode();
             ObjectNode ann = patch.putObject("metadata").putObject("annotations");
@@ -351,13 +364,14 @@ public final class KubeLeaseStore implements LeaseStore {
                 LOG.info("publishing the public IP {} from the node's {} annotation", wanted.get(leases.keys().publicIp()),
                         leases.keys().publicIpOverwrite());
             }
-            if (wanted.containsKey(leases.keys().publicIpv6()) && !existing.getOrDefault(leases.keys().publicIpv6Overwrite(), "").isEmpty()) {
+            if (wanted.containsKey(leases.keys().publicIpv6()) && !Optional.ofNullable(existing.get(leases.keys().publicIpv6Overwrite())).orElse("").isEmpty()) {
                 LOG.info("publishing the public IPv6 {} from the node's {} annotation", wanted.get(leases.keys().publicIpv6()),
                         leases.keys().publicIpv6Overwrite());
             }
         }
         Map<String, String> now = new HashMap<>(existing);
         now.putAll(wanted);
+        stale.forEach(now::remove);
         Ip4 publishedIp = Ip4.parse(now.getOrDefault(leases.keys().publicIp(), attrs.publicIp().toString()));
         Optional<String> publishedIp6 = attrs.publicIpv6().map(ip6 -> wanted.getOrDefault(leases.keys().publicIpv6(), ip6));
         Lease lease = new Lease(subnet, cidr6, new LeaseAttrs(publishedIp, publishedIp6, attrs.backendType(), attrs.backendData(),

@@ -101,7 +101,7 @@ public final class NodeLeases {
             return Read.skip("no-pod-cidr", "it has no IPv4 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
                     + spec(n, "podCIDRs") + ")");
         }
-        String ip6Text = a.getOrDefault(keys.publicIpv6(), "");
+        String ip6Text = Optional.ofNullable(a.get(keys.publicIpv6())).orElse("");
         Optional<String> ip6 = Optional.empty();
         if (!ip6Text.isEmpty()) {
             try {
@@ -256,7 +256,7 @@ public final class NodeLeases {
             String data6 = attrs.backendV6Data().map(JsonNode::toString).orElse("null");
             if (type.equals("host-gw") || (type.equals("vxlan") && !data6.equals("null"))) {
                 out.put(keys.backendV6Data(), data6);
-                String overwrite6 = existing.getOrDefault(keys.publicIpv6Overwrite(), "");
+                String overwrite6 = Optional.ofNullable(existing.get(keys.publicIpv6Overwrite())).orElse("");
                 if (!overwrite6.isEmpty()) {
                     try {
                         overwrite6 = Ip6Net.format(Ip6Net.parseAddress(overwrite6));

@@ -410,6 +410,30 @@ class KubeLeaseStoreTest {
     }
 
     @Test
+    void anAgentWithIpv6TurnedOffTakesItsNodesIpv6AnnotationsAway() throws Exception {
+        createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", NodeLeasesTest.FLANNEL_VXLAN_DUAL); // from a dual-stack run
+        KubeLeaseStore s = store("n1");
+        Lease l = new SubnetManager(s, SubnetManager.DEFAULT_TTL).acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"),
+                Optional.empty());
+        assertThat(l.keyName()).isEqualTo("10.244.1.0-24");
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())
+                .as("dual-stack peers must not route its IPv6 podCIDR to it any more")
+                .containsExactlyInAnyOrderEntriesOf(NodeLeasesTest.FLANNEL_VXLAN);
+        assertThat(s.read(l.subnet()).lease()).contains(l);
+        // put back by hand: the agent's next check sees other attributes than its own, and its update takes them away again
+        kubectl.nodes().withName("n1").edit(n -> {
+            n.getMetadata().getAnnotations().put("flannel.alpha.coreos.com/public-ipv6", "fd00:122::11");
+            return n;
+        });
+        Lease there = s.read(l.subnet()).lease().orElseThrow();
+        assertThat(there.attrs()).isNotEqualTo(l.attrs());
+        assertThat(there.ipv6Subnet()).as("the key stays this host's IPv4-only one").isEmpty();
+        s.update(there, l.attrs(), SubnetManager.DEFAULT_TTL);
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations()).doesNotContainKey("flannel.alpha.coreos.com/public-ipv6");
+        assertThat(s.read(l.subnet()).lease()).contains(l);
+    }
+
+    @Test
     void anIpv6OnlyNodeIsRefusedSayingSo() throws Exception {
         kubectl.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("v6").endMetadata()
                 .withNewSpec().withPodCIDR("fd00:10:244:9::/64").withPodCIDRs("fd00:10:244:9::/64").endSpec().build()).create();
