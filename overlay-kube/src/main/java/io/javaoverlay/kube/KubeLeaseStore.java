@@ -413,6 +413,19 @@ public final class KubeLeaseStore implements LeaseStore {
     }
 
     /**
+     * The public-ipv6-overwrite annotation of this host's node, if set. flannel's main takes it as
+     * this host's PublicIPv6; here it is what the node publishes as {@code public-ipv6}
+     * ({@link NodeLeases#annotationsFor}), for the agent to take as its {@code --public-ipv6}.
+     */
+    public Optional<String> publicIpv6Overwrite() {
+        try {
+            return leases.publicIpv6Overwrite(ownNode());
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * With {@code --set-node-network-unavailable} (the default), the node's NetworkUnavailable
      * condition becomes False, reason FlannelIsUp, as flannel's CompleteLease writes it; retried in
      * the background until it is written.

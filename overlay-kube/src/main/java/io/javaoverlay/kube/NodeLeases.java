@@ -290,6 +290,19 @@ public final class NodeLeases {
         }
     }
 
+    /** The public-ipv6-overwrite annotation, when set: an IPv6 address in Go's form (RFC 5952). */
+    public Optional<String> publicIpv6Overwrite(Node n) {
+        String v = Optional.ofNullable(annotations(n).get(keys.publicIpv6Overwrite())).orElse("");
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Ip6Net.format(Ip6Net.parseAddress(v)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(keys.publicIpv6Overwrite() + " \"" + abbreviate(v) + "\" is not an IPv6 address");
+        }
+    }
+
     static Map<String, String> annotations(Node n) {
         if (n.getMetadata() == null || n.getMetadata().getAnnotations() == null) {
             return Map.of();

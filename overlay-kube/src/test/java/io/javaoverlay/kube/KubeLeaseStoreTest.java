@@ -446,6 +446,7 @@ class KubeLeaseStoreTest {
     void publicIpv6OverwriteIsWhatThisHostPublishesAndItsNodeStillReadsAsItsOwnLease() throws Exception {
         createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", Map.of("flannel.alpha.coreos.com/public-ipv6-overwrite", "2001:db8::7"));
         KubeLeaseStore s = store("n1");
+        assertThat(s.publicIpv6Overwrite()).contains("2001:db8::7");
         LeaseAttrs attrs = vxlanDual("192.168.122.11", "8e:c6:26:1c:3f:95", "fd00:122::11", "3a:41:9d:0e:22:b7");
         Lease l = new SubnetManager(s, SubnetManager.DEFAULT_TTL).acquire(DUAL, attrs, Optional.empty(), Optional.empty(), List.of());
         assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())

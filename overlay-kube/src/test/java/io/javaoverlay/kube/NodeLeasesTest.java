@@ -214,6 +214,11 @@ class NodeLeasesTest {
                 .containsEntry("flannel.alpha.coreos.com/public-ip", "192.168.122.12");
         assertThatThrownBy(() -> leases.annotationsFor(hostGw, Map.of("flannel.alpha.coreos.com/public-ipv6-overwrite", "10.0.0.1")))
                 .hasMessageContaining("public-ipv6-overwrite \"10.0.0.1\" is not an IPv6 address");
+        assertThat(leases.publicIpv6Overwrite(node("n", "10.244.1.0/24", Map.of("flannel.alpha.coreos.com/public-ipv6-overwrite",
+                "2001:DB8:0:0::7")))).contains("2001:db8::7");
+        assertThat(leases.publicIpv6Overwrite(node("n", "10.244.1.0/24", Map.of()))).isEmpty();
+        assertThatThrownBy(() -> leases.publicIpv6Overwrite(node("n", "10.244.1.0/24",
+                Map.of("flannel.alpha.coreos.com/public-ipv6-overwrite", "203.0.113.7")))).hasMessageContaining("is not an IPv6 address");
     }
 
     @Test
