@@ -205,6 +205,18 @@ final class AgentCommand implements Callable<Integer> {
                 publicIp = KubeFlags.publicIpOverwrite(nodes).map(Ip4::toString).orElse(null);
                 options = options();
             }
+            if (publicIpv6 == null || publicIpv6.isBlank()) {
+                Optional<String> overwrite6 = KubeFlags.publicIpv6Overwrite(nodes);
+                if (overwrite6.isPresent()) {
+                    try {
+                        PublicIpv6.parse(overwrite6.get());
+                    } catch (IllegalArgumentException e) {
+                        throw new RefusedFlagException("the node's public-ipv6-overwrite annotation", e.getMessage());
+                    }
+                    publicIpv6 = overwrite6.get();
+                    options = options();
+                }
+            }
             agent = new Agent(options, registry, new LocalAgentHost(options, System.getenv(), () -> nodes));
         } else {
             agent = new Agent(options, registry);

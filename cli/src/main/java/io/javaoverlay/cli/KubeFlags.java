@@ -114,4 +114,20 @@ final class KubeFlags {
             return Optional.empty();
         }
     }
+
+    /**
+     * The node's public-ipv6-overwrite annotation, taken as this host's {@code --public-ipv6} when
+     * none is given (flannel's main does the same); empty when unset or unreadable now.
+     */
+    static Optional<String> publicIpv6Overwrite(KubeLeaseStore store) {
+        try {
+            Optional<String> ip = store.publicIpv6Overwrite();
+            ip.ifPresent(a -> LOG.info("node {} has the public-ipv6-overwrite annotation: publishing {}", store.nodeName(), a));
+            return ip;
+        } catch (LeaseException e) {
+            LOG.warn("cannot read the node's public-ipv6-overwrite annotation ({}); publishing the interface's IPv6 address",
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
 }

@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
+import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.lease.KeyRead;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
@@ -39,6 +40,7 @@ import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * flanneld's Kubernetes subnet manager ({@code --kube-subnet-mgr}) as a {@link LeaseStore}: the
@@ -78,6 +80,11 @@ public final class KubeLeaseStore implements LeaseStore {
     private volatile NodeWatch currentWatch;
     /** This host's node; resolved at the first request that needs it (from POD_NAME, that is a request). */
     private volatile String nodeName;
+    /** What this host last published on its node (its lease and the agent's attributes), to read its node back as that lease. */
+    private volatile Published published;
+
+    /** This host's lease as last published, and the attributes the agent asked to publish (before any overwrite annotation). */
+    private record Published(Lease lease, LeaseAttrs attrs) {}
 
     private KubeLeaseStore(KubernetesClient client, KubeOptions options) {
         this.client = client;
@@ -198,9 +205,35 @@ public final class KubeLeaseStore implements LeaseStore {
 
     private Optional<Lease> leaseAt(Ip4Net subnet, Node own) {
         if (NodeLeases.podCidr(own).filter(subnet::equals).isPresent()) {
-            return leases.read(own).lease();
+            return ownLease(own);
         }
         return list().leases().stream().filter(l -> l.subnet().equals(subnet)).findFirst();
+    }
+
+    /**
+     * This host's node as a lease. Once this host has published on it, the node's key is its
+     * podCIDRs, whatever its annotations say, so the IPv6 half is the one published; and a node
+     * whose annotations are what publishing this host's attributes writes (a
+     * {@code public-ip(v6)-overwrite} published in place of the interface's address included)
+     * reads back as exactly what this host published: the agent's guard sees its own lease, and
+     * rewrites the annotations only when someone changed them.
+     */
+    private Optional<Lease> ownLease(Node own) {
+        Optional<Lease> read = leases.read(own).lease();
+        Published p = published;
+        if (p == null || read.isEmpty() || !read.get().subnet().equals(p.lease().subnet())) {
+            return read;
+        }
+        Map<String, String> now = NodeLeases.annotations(own);
+        boolean same;
+        try {
+            same = NodeLeases.satisfied(now, leases.annotationsFor(p.attrs(), now)) && (p.attrs().publicIpv6().isPresent()
+                    || now.get(leases.keys().publicIpv6()) == null && now.get(leases.keys().backendV6Data()) == null);
+        } catch (IllegalArgumentException e) {
+            same = false; // an overwrite annotation turned malformed: the next publish says so
+        }
+        Lease r = read.get();
+        return Optional.of(new Lease(r.subnet(), p.lease().ipv6Subnet(), same ? p.attrs() : r.attrs(), false, Optional.empty(), 0));
     }
 
     /**
@@ -229,6 +262,12 @@ public final class KubeLeaseStore implements LeaseStore {
         } catch (IllegalArgumentException e) {
             throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
         }
+        if (cidr.isEmpty() && NodeLeases.podCidr6(n).isPresent()) {
+            // flannel's kube manager runs such a node with EnableIPv4: false; javaoverlay's leases need an IPv4 subnet
+            throw new NetworkConfigException("node " + nodeName() + " has only an IPv6 podCIDR (spec.podCIDRs " + n.getSpec().getPodCIDRs()
+                    + "): IPv6-only clusters are not supported by javaoverlay; run a dual-stack cluster (an IPv4 and an IPv6 --cluster-cidr)"
+                    + " with EnableIPv6 (see docs/ipv6.md)");
+        }
         if (cidr.isEmpty()) {
             throw new LeaseException.StoreUnavailableException("node " + nodeName() + " has no IPv4 podCIDR yet (spec.podCIDR is unset):"
                     + " waiting for kube-controller-manager to assign one (it needs --allocate-node-cidrs=true and --cluster-cidr)", null);
@@ -236,9 +275,37 @@ public final class KubeLeaseStore implements LeaseStore {
         return cidr;
     }
 
+    /**
+     * This node's IPv6 podCIDR (dual stack: the IPv6 entry of {@code spec.podCIDRs}), empty when it
+     * has none.
+     */
+    @Override
+    public Optional<Ip6Net> assignedIpv6Subnet() {
+        Node n = ownNode();
+        try {
+            return NodeLeases.podCidr6(n);
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Publishes this host's attributes on its node; only its own podCIDR can be "created". */
     @Override
     public Lease create(Ip4Net subnet, LeaseAttrs attrs, Duration ttl) {
+        return publish(subnet, attrs);
+    }
+
+    /** The same, dual stack: {@code ipv6Subnet} must be the node's IPv6 podCIDR. */
+    @Override
+    public Lease create(Ip4Net subnet, Optional<Ip6Net> ipv6Subnet, LeaseAttrs attrs, Duration ttl) {
+        if (ipv6Subnet.isPresent()) {
+            Optional<Ip6Net> cidr6 = assignedIpv6Subnet();
+            if (!cidr6.equals(ipv6Subnet)) {
+                throw new LeaseException.LeaseLostException("node " + nodeName() + "'s IPv6 podCIDR is "
+                        + cidr6.map(Object::toString).orElse("unset") + ", not " + ipv6Subnet.get()
+                        + " (the node was created again?): restart the agent to use the node's podCIDRs");
+            }
+        }
         return publish(subnet, attrs);
     }
 
@@ -254,8 +321,37 @@ public final class KubeLeaseStore implements LeaseStore {
             throw new LeaseException.LeaseLostException("node " + nodeName() + "'s podCIDR is " + cidr.map(Object::toString).orElse("unset")
                     + ", not " + subnet + " (the node was created again?): restart the agent to use the node's podCIDR");
         }
+        Optional<Ip6Net> cidr6 = Optional.empty();
+        if (attrs.publicIpv6().isPresent()) { // dual stack: the lease's IPv6 half is the node's IPv6 podCIDR
+            try {
+                cidr6 = NodeLeases.podCidr6(n);
+            } catch (IllegalArgumentException e) {
+                throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
+            }
+            if (cidr6.isEmpty()) {
+                throw new LeaseException.LeaseLostException("node " + nodeName() + " has no IPv6 podCIDR (spec.podCIDRs "
+                        + n.getSpec().getPodCIDRs() + ") for this host's dual-stack lease (the node was created again?)");
+            }
+        }
         Map<String, String> existing = NodeLeases.annotations(n);
-        Map<String, String> wanted = leases.annotationsFor(attrs, existing);
+        Map<String, String> wanted;
+        try {
+            wanted = leases.annotationsFor(attrs, existing);
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+        // an IPv6 half this host no longer publishes (EnableIPv6 turned off): its annotations go, or
+        // dual-stack peers would keep routing this node's IPv6 podCIDR to it (flannel leaves them)
+        List<String> stale = java.util.stream.Stream.of(leases.keys().publicIpv6(), leases.keys().backendV6Data())
+                .filter(k -> existing.get(k) != null && !wanted.containsKey(k)).toList();
+        if (!stale.isEmpty()) {
+            // a JSON patch (RFC 6902) removes exactly these keys; it fails, and is retried, if one went meanwhile
+            ArrayNode ops = JSON.createArrayNode();
+            stale.forEach(k -> ops.addObject().put("op", "remove").put("path", "/metadata/annotations/" + k.replace("~", "~0").replace("/", "~1")));
+            call("remove node " + nodeName() + "'s IPv6 annotations", () -> client.nodes().withName(nodeName())
+                    .patch(PatchContext.of(PatchType.JSON), ops.toString()));
+            LOG.info("removed {} from node {}: this host publishes no IPv6 half", stale, nodeName());
+        }
         if (!NodeLeases.satisfied(existing, wanted)) {
             ObjectNode patch = JSON.createObjectNode();
             ObjectNode ann = patch.putObject("metadata").putObject("annotations");
@@ -268,12 +364,20 @@ public final class KubeLeaseStore implements LeaseStore {
                 LOG.info("publishing the public IP {} from the node's {} annotation", wanted.get(leases.keys().publicIp()),
                         leases.keys().publicIpOverwrite());
             }
+            if (wanted.containsKey(leases.keys().publicIpv6()) && !Optional.ofNullable(existing.get(leases.keys().publicIpv6Overwrite())).orElse("").isEmpty()) {
+                LOG.info("publishing the public IPv6 {} from the node's {} annotation", wanted.get(leases.keys().publicIpv6()),
+                        leases.keys().publicIpv6Overwrite());
+            }
         }
         Map<String, String> now = new HashMap<>(existing);
         now.putAll(wanted);
-        Ip4 published = Ip4.parse(now.getOrDefault(leases.keys().publicIp(), attrs.publicIp().toString()));
-        return new Lease(subnet, Optional.empty(), new LeaseAttrs(published, attrs.publicIpv6(), attrs.backendType(), attrs.backendData(),
+        stale.forEach(now::remove);
+        Ip4 publishedIp = Ip4.parse(now.getOrDefault(leases.keys().publicIp(), attrs.publicIp().toString()));
+        Optional<String> publishedIp6 = attrs.publicIpv6().map(ip6 -> wanted.getOrDefault(leases.keys().publicIpv6(), ip6));
+        Lease lease = new Lease(subnet, cidr6, new LeaseAttrs(publishedIp, publishedIp6, attrs.backendType(), attrs.backendData(),
                 attrs.backendV6Data()), false, Optional.empty(), 0);
+        published = new Published(lease, attrs);
+        return lease;
     }
 
     /** Nodes do not expire: nothing to renew (flannel's RenewLease is unimplemented here too). */
@@ -303,6 +407,19 @@ public final class KubeLeaseStore implements LeaseStore {
     public Optional<Ip4> publicIpOverwrite() {
         try {
             return leases.publicIpOverwrite(ownNode());
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The public-ipv6-overwrite annotation of this host's node, if set. flannel's main takes it as
+     * this host's PublicIPv6; here it is what the node publishes as {@code public-ipv6}
+     * ({@link NodeLeases#annotationsFor}), for the agent to take as its {@code --public-ipv6}.
+     */
+    public Optional<String> publicIpv6Overwrite() {
+        try {
+            return leases.publicIpv6Overwrite(ownNode());
         } catch (IllegalArgumentException e) {
             throw new LeaseException("node " + nodeName() + ": " + e.getMessage(), e);
         }

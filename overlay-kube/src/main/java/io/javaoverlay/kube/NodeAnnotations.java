@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
  * a path part gets a dash ({@code example.com/net} -> {@code example.com/net-}); more than one
  * slash, or anything but lowercase letters, digits, {@code _ - .}, is refused.
  *
- * <p>javaoverlay reads and writes the IPv4 ones; the IPv6 names are kept for the record (dual
- * stack is not supported yet).
+ * <p>javaoverlay reads and writes the IPv4 ones and, dual stack, the IPv6 ones ({@code public-ipv6},
+ * {@code backend-v6-data}, {@code public-ipv6-overwrite}).
  */
 public record NodeAnnotations(String prefix) {
 

@@ -15,6 +15,7 @@ import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * Nodes as leases, both ways, as flannel's kube subnet manager reads and writes them
@@ -23,9 +24,14 @@ import io.javaoverlay.core.net.Ip4Net;
  * <ul>
  *   <li>a node is a peer only with {@code <prefix>kube-subnet-manager: "true"};</li>
  *   <li>its subnet is the IPv4 one of {@code spec.podCIDRs} (one or two entries), else
- *       {@code spec.podCIDR}; IPv6 pod CIDRs are read and ignored (javaoverlay is IPv4 only);</li>
+ *       {@code spec.podCIDR};</li>
  *   <li>{@code public-ip}, {@code backend-type} and {@code backend-data} (raw JSON, the string
- *       {@code null} for none) are the lease's attributes.</li>
+ *       {@code null} for none) are the lease's attributes;</li>
+ *   <li>the IPv6 half (dual stack): the IPv6 entry of {@code spec.podCIDRs} is the lease's IPv6
+ *       subnet when the node publishes {@code public-ipv6}; {@code public-ipv6} and
+ *       {@code backend-v6-data} are its {@code PublicIPv6} and {@code BackendV6Data}. A node
+ *       without {@code public-ipv6} is an IPv4-only lease (flannel with IPv6 enabled skips such
+ *       a node whole; its IPv4 half is still good here, as an IPv4-only etcd lease is).</li>
  * </ul>
  *
  * Everything read is validated here, before any lease exists: a node that fails is
@@ -95,8 +101,66 @@ public final class NodeLeases {
             return Read.skip("no-pod-cidr", "it has no IPv4 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
                     + spec(n, "podCIDRs") + ")");
         }
-        LeaseAttrs attrs = LeaseAttrs.of(ip, Optional.ofNullable(a.get(keys.backendType())), data);
-        return Read.of(new Lease(subnet.get(), Optional.empty(), attrs, false, Optional.empty(), 0));
+        String ip6Text = Optional.ofNullable(a.get(keys.publicIpv6())).orElse("");
+        Optional<String> ip6 = Optional.empty();
+        if (!ip6Text.isEmpty()) {
+            try {
+                ip6 = Optional.of(Ip6Net.format(Ip6Net.parseAddress(ip6Text)));
+            } catch (IllegalArgumentException e) {
+                return Read.skip("bad-public-ipv6", keys.publicIpv6() + " \"" + abbreviate(ip6Text) + "\" is not an IPv6 address");
+            }
+        }
+        Optional<JsonNode> data6;
+        try {
+            data6 = backendData(a.get(keys.backendV6Data()));
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-backend-v6-data", keys.backendV6Data() + " " + e.getMessage());
+        }
+        Optional<Ip6Net> subnet6;
+        try {
+            subnet6 = ip6.isEmpty() ? Optional.empty() : podCidr6(n);
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-pod-cidr", e.getMessage());
+        }
+        LeaseAttrs attrs = new LeaseAttrs(ip, ip6, Optional.ofNullable(a.get(keys.backendType())), data, data6);
+        return Read.of(new Lease(subnet.get(), subnet6, attrs, false, Optional.empty(), 0));
+    }
+
+    /**
+     * The node's IPv6 pod CIDR, as flannel's {@code AcquireLease} picks it: the IPv6 entry of
+     * {@code spec.podCIDRs} (one or two entries), else {@code spec.podCIDR} when it is IPv6; empty
+     * when there is none. Host bits are cleared, as Go's ParseCIDR does.
+     *
+     * @throws IllegalArgumentException when an entry is not a CIDR, or there are three or more
+     */
+    public static Optional<Ip6Net> podCidr6(Node n) {
+        if (n.getSpec() == null) {
+            return Optional.empty();
+        }
+        List<String> cidrs = n.getSpec().getPodCIDRs();
+        if (cidrs == null || cidrs.isEmpty()) {
+            String one = n.getSpec().getPodCIDR();
+            cidrs = one == null || one.isEmpty() ? List.of() : List.of(one);
+        }
+        if (cidrs.size() > 2) {
+            throw new IllegalArgumentException("its pod CIDRs " + cidrs + " are neither single nor dual stack");
+        }
+        Optional<Ip6Net> found = Optional.empty();
+        for (String c : cidrs) {
+            if (c.indexOf(':') < 0) {
+                ipv4Cidr(c); // a malformed IPv4 entry is an error here too
+                continue;
+            }
+            try {
+                Ip6Net v6 = Ip6Net.parse(c);
+                if (found.isEmpty()) {
+                    found = Optional.of(v6);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("pod CIDR \"" + c + "\" is not a CIDR: " + e.getMessage());
+            }
+        }
+        return found;
     }
 
     /**
@@ -135,7 +199,7 @@ public final class NodeLeases {
             throw new IllegalArgumentException("pod CIDR \"" + text + "\" is not a CIDR");
         }
         if (text.indexOf(':') >= 0) {
-            return Optional.empty(); // IPv6: read, not used (no dual stack in javaoverlay yet)
+            return Optional.empty(); // IPv6: podCidr6's
         }
         try {
             Ip4 addr = Ip4.parse(text.substring(0, slash));
@@ -171,7 +235,10 @@ public final class NodeLeases {
      * {@code AcquireLease} writes them: {@code backend-type}; {@code backend-data} as Go marshals
      * the backend's attributes ({@code null} when it has none), except that vxlan without data
      * writes none; {@code public-ip}, unless the node carries {@code public-ip-overwrite}, whose
-     * value is published instead; and {@code kube-subnet-manager: "true"}.
+     * value is published instead; and {@code kube-subnet-manager: "true"}. With a
+     * {@code PublicIPv6} (dual stack), {@code backend-v6-data} ({@code null} for host-gw; vxlan
+     * without IPv6 data writes none, as for IPv4) and {@code public-ipv6} (or the node's
+     * {@code public-ipv6-overwrite}) beside them, under flannel's condition.
      *
      * @param existing the node's annotations now (for the overwrite)
      */
@@ -184,6 +251,22 @@ public final class NodeLeases {
             out.put(keys.backendData(), data);
             String overwrite = existing.getOrDefault(keys.publicIpOverwrite(), "");
             out.put(keys.publicIp(), overwrite.isEmpty() ? attrs.publicIp().toString() : overwrite);
+        }
+        if (attrs.publicIpv6().isPresent()) {
+            String data6 = attrs.backendV6Data().map(JsonNode::toString).orElse("null");
+            if (type.equals("host-gw") || (type.equals("vxlan") && !data6.equals("null"))) {
+                out.put(keys.backendV6Data(), data6);
+                String overwrite6 = Optional.ofNullable(existing.get(keys.publicIpv6Overwrite())).orElse("");
+                if (!overwrite6.isEmpty()) {
+                    try {
+                        overwrite6 = Ip6Net.format(Ip6Net.parseAddress(overwrite6));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(keys.publicIpv6Overwrite() + " \"" + abbreviate(overwrite6)
+                                + "\" is not an IPv6 address: correct or remove the annotation");
+                    }
+                }
+                out.put(keys.publicIpv6(), overwrite6.isEmpty() ? attrs.publicIpv6().get() : overwrite6);
+            }
         }
         out.put(keys.kubeSubnetManager(), "true");
         return out;
@@ -204,6 +287,19 @@ public final class NodeLeases {
             return Optional.of(Ip4.parse(v));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(keys.publicIpOverwrite() + " \"" + v + "\" is not an IPv4 address");
+        }
+    }
+
+    /** The public-ipv6-overwrite annotation, when set: an IPv6 address in Go's form (RFC 5952). */
+    public Optional<String> publicIpv6Overwrite(Node n) {
+        String v = Optional.ofNullable(annotations(n).get(keys.publicIpv6Overwrite())).orElse("");
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Ip6Net.format(Ip6Net.parseAddress(v)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(keys.publicIpv6Overwrite() + " \"" + abbreviate(v) + "\" is not an IPv6 address");
         }
     }
 

@@ -40,6 +40,11 @@ import io.javaoverlay.core.lease.SubnetManager;
 import io.javaoverlay.core.metrics.MetricsExposition;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.backend.Backend;
+import io.javaoverlay.core.backend.HostView;
+import io.javaoverlay.core.backend.PeerAdmission;
+import io.javaoverlay.core.backend.Registration;
 
 /**
  * The Kubernetes subnet manager against an API server: fabric8's mock server in CRUD mode (a
@@ -322,6 +327,215 @@ class KubeLeaseStoreTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> api.watchesServed() > served);
         kubectl.nodes().withName("n3").delete();
         peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.4.0/24")));
+    }
+
+    // --- dual stack (#16): the lease's IPv6 half is the node's IPv6 podCIDR ---
+
+    private static final NetworkConfig DUAL = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,"
+            + "\"IPv6Network\":\"fd00:10:244::/56\",\"IPv6SubnetLen\":64,\"Backend\":{\"Type\":\"vxlan\"}}");
+
+    private static LeaseAttrs vxlanDual(String ip, String mac, String ip6, String mac6) throws Exception {
+        return vxlan(ip, mac).withIpv6(ip6, Optional.of(JSON.readTree("{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}")));
+    }
+
+    private static Map<String, String> flannelVxlanDual(String ip, String mac, String ip6, String mac6) {
+        Map<String, String> a = flannelVxlan(ip, mac);
+        a.put("flannel.alpha.coreos.com/public-ipv6", ip6);
+        a.put("flannel.alpha.coreos.com/backend-v6-data", "{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}");
+        return a;
+    }
+
+    private Node createDualNode(String name, String podCidr4, String podCidr6, Map<String, String> annotations) {
+        return kubectl.nodes().resource(NodeLeasesTest.dualNode(name, podCidr4, podCidr6, annotations)).create();
+    }
+
+    @Test
+    void aDualStackLeaseIsTheNodesTwoPodCidrsAndItsIpv6HalfIsPublishedAsFlannelPublishesIt() throws Exception {
+        createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", Map.of("other.example.com/keep", "me"));
+        KubeLeaseStore s = store("n1");
+        SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
+        LeaseAttrs attrs = vxlanDual("192.168.122.11", "8e:c6:26:1c:3f:95", "fd00:122::11", "3a:41:9d:0e:22:b7");
+
+        Lease l = sm.acquire(DUAL, attrs, Optional.empty(), Optional.of(Ip6Net.parse("fd00:10:244:77::/64")), List.of());
+
+        assertThat(l.keyName()).as("the podCIDRs, not the subnet file's").isEqualTo("10.244.1.0-24&fd00:10:244:1::-64");
+        assertThat(l.attrs()).isEqualTo(attrs);
+        Map<String, String> expected = new HashMap<>(NodeLeasesTest.FLANNEL_VXLAN_DUAL);
+        expected.put("other.example.com/keep", "me");
+        Node n = kubectl.nodes().withName("n1").get();
+        assertThat(n.getMetadata().getAnnotations()).containsExactlyInAnyOrderEntriesOf(expected);
+        // the agent's check of its own key sees its own lease; acquiring again patches nothing
+        assertThat(s.read(l.subnet()).lease()).contains(l);
+        sm.acquire(DUAL, attrs, Optional.empty(), Optional.empty(), List.of());
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getResourceVersion()).isEqualTo(n.getMetadata().getResourceVersion());
+        // the IPv6 annotations removed by hand: the key is still the node's (no delete), its attributes differ: written back
+        kubectl.nodes().withName("n1").edit(x -> {
+            x.getMetadata().getAnnotations().remove("flannel.alpha.coreos.com/public-ipv6");
+            return x;
+        });
+        Lease there = s.read(l.subnet()).lease().orElseThrow();
+        assertThat(there.ipv6Subnet()).isEqualTo(l.ipv6Subnet());
+        assertThat(there.attrs()).isNotEqualTo(attrs);
+        s.update(there, attrs, SubnetManager.DEFAULT_TTL);
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())
+                .containsEntry("flannel.alpha.coreos.com/public-ipv6", "fd00:122::11");
+        assertThat(s.read(l.subnet()).lease()).contains(l);
+    }
+
+    @Test
+    void anIpv6PodCidrOutsideIpv6NetworkOfAnotherSizeOrMissingIsAConfigErrorNamingBoth() throws Exception {
+        createDualNode("out", "10.244.1.0/24", "fd00:99::/64", Map.of());
+        createDualNode("size", "10.244.2.0/24", "fd00:10:244:2::/80", Map.of());
+        createNode("none", "10.244.3.0/24", Map.of());
+        LeaseAttrs attrs = vxlanDual("192.168.122.11", "8e:c6:26:1c:3f:95", "fd00:122::11", "3a:41:9d:0e:22:b7");
+        assertThatThrownBy(() -> new SubnetManager(store("out"), SubnetManager.DEFAULT_TTL).acquire(DUAL, attrs, Optional.empty(),
+                Optional.empty(), List.of())).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("IPv6 subnet fd00:99::/64").hasMessageContaining("outside IPv6Network fd00:10:244::/56");
+        assertThatThrownBy(() -> new SubnetManager(store("size"), SubnetManager.DEFAULT_TTL).acquire(DUAL, attrs, Optional.empty(),
+                Optional.empty(), List.of())).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("fd00:10:244:2::/80").hasMessageContaining("IPv6SubnetLen is 64")
+                .hasMessageContaining("\"IPv6SubnetLen\": 80");
+        assertThatThrownBy(() -> new SubnetManager(store("none"), SubnetManager.DEFAULT_TTL).acquire(DUAL, attrs, Optional.empty(),
+                Optional.empty(), List.of())).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("no IPv6 subnet").hasMessageContaining("spec.podCIDRs has no IPv6 entry");
+        for (String name : List.of("out", "size", "none")) {
+            assertThat(kubectl.nodes().withName(name).get().getMetadata().getAnnotations()).as(name + ": nothing published").isNullOrEmpty();
+        }
+        // an IPv4-only agent on a dual-stack node publishes and leases IPv4 only, as before
+        Lease v4 = new SubnetManager(store("out"), SubnetManager.DEFAULT_TTL).acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"),
+                Optional.empty());
+        assertThat(v4.keyName()).isEqualTo("10.244.1.0-24");
+        assertThat(kubectl.nodes().withName("out").get().getMetadata().getAnnotations()).containsExactlyInAnyOrderEntriesOf(
+                NodeLeasesTest.FLANNEL_VXLAN);
+    }
+
+    @Test
+    void anAgentWithIpv6TurnedOffTakesItsNodesIpv6AnnotationsAway() throws Exception {
+        createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", NodeLeasesTest.FLANNEL_VXLAN_DUAL); // from a dual-stack run
+        KubeLeaseStore s = store("n1");
+        Lease l = new SubnetManager(s, SubnetManager.DEFAULT_TTL).acquire(CONFIG, vxlan("192.168.122.11", "8e:c6:26:1c:3f:95"),
+                Optional.empty());
+        assertThat(l.keyName()).isEqualTo("10.244.1.0-24");
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())
+                .as("dual-stack peers must not route its IPv6 podCIDR to it any more")
+                .containsExactlyInAnyOrderEntriesOf(NodeLeasesTest.FLANNEL_VXLAN);
+        assertThat(s.read(l.subnet()).lease()).contains(l);
+        // put back by hand: the agent's next check sees other attributes than its own, and its update takes them away again
+        kubectl.nodes().withName("n1").edit(n -> {
+            n.getMetadata().getAnnotations().put("flannel.alpha.coreos.com/public-ipv6", "fd00:122::11");
+            return n;
+        });
+        Lease there = s.read(l.subnet()).lease().orElseThrow();
+        assertThat(there.attrs()).isNotEqualTo(l.attrs());
+        assertThat(there.ipv6Subnet()).as("the key stays this host's IPv4-only one").isEmpty();
+        s.update(there, l.attrs(), SubnetManager.DEFAULT_TTL);
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations()).doesNotContainKey("flannel.alpha.coreos.com/public-ipv6");
+        assertThat(s.read(l.subnet()).lease()).contains(l);
+    }
+
+    @Test
+    void anIpv6OnlyNodeIsRefusedSayingSo() throws Exception {
+        kubectl.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("v6").endMetadata()
+                .withNewSpec().withPodCIDR("fd00:10:244:9::/64").withPodCIDRs("fd00:10:244:9::/64").endSpec().build()).create();
+        assertThatThrownBy(() -> store("v6").assignedSubnet()).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("node v6 has only an IPv6 podCIDR").hasMessageContaining("IPv6-only clusters are not supported");
+        assertThat(kubectl.nodes().withName("v6").get().getMetadata().getAnnotations()).isNullOrEmpty();
+    }
+
+    @Test
+    void publicIpv6OverwriteIsWhatThisHostPublishesAndItsNodeStillReadsAsItsOwnLease() throws Exception {
+        createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", Map.of("flannel.alpha.coreos.com/public-ipv6-overwrite", "2001:db8::7"));
+        KubeLeaseStore s = store("n1");
+        assertThat(s.publicIpv6Overwrite()).contains("2001:db8::7");
+        LeaseAttrs attrs = vxlanDual("192.168.122.11", "8e:c6:26:1c:3f:95", "fd00:122::11", "3a:41:9d:0e:22:b7");
+        Lease l = new SubnetManager(s, SubnetManager.DEFAULT_TTL).acquire(DUAL, attrs, Optional.empty(), Optional.empty(), List.of());
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())
+                .containsEntry("flannel.alpha.coreos.com/public-ipv6", "2001:db8::7");
+        assertThat(l.attrs().publicIpv6()).contains("2001:db8::7");
+        assertThat(s.read(l.subnet()).lease()).as("what the agent publishes, so its guard rewrites nothing")
+                .hasValueSatisfying(x -> assertThat(x.attrs()).isEqualTo(attrs));
+    }
+
+    @Test
+    void peersIpv6HalvesComeFromTheirAnnotationsThroughTheSameAdmissionAsEtcdLeases() throws Exception {
+        createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", Map.of());
+        createDualNode("n2", "10.244.2.0/24", "fd00:10:244:2::/64",
+                flannelVxlanDual("192.168.122.12", "8e:c6:26:1c:3f:02", "fd00:122::12", "3a:41:9d:0e:22:02"));
+        createDualNode("v4only", "10.244.4.0/24", "fd00:10:244:4::/64", flannelVxlan("192.168.122.14", "8e:c6:26:1c:3f:04"));
+        KubeLeaseStore s = store("n1");
+        SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
+        Lease own = sm.acquire(DUAL, vxlanDual("192.168.122.11", "8e:c6:26:1c:3f:01", "fd00:122::11", "3a:41:9d:0e:22:01"),
+                Optional.empty(), Optional.empty(), List.of());
+        Peers peers = watch(sm, own.subnet(), sm.leases());
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.2.0/24"), Ip4Net.parse("10.244.4.0/24")));
+        Lease n2 = peers.now().get(Ip4Net.parse("10.244.2.0/24"));
+        assertThat(n2.keyName()).isEqualTo("10.244.2.0-24&fd00:10:244:2::-64");
+        assertThat(n2.attrs().toJson()).isEqualTo("{\"PublicIP\":\"192.168.122.12\",\"PublicIPv6\":\"fd00:122::12\",\"BackendType\":\"vxlan\","
+                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"8e:c6:26:1c:3f:02\"},\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"3a:41:9d:0e:22:02\"}}");
+        assertThat(peers.now().get(Ip4Net.parse("10.244.4.0/24")).keyName()).as("publishes no IPv6: an IPv4-only peer").isEqualTo("10.244.4.0-24");
+
+        // a node whose IPv6 podCIDR is outside IPv6Network, one with a /80, one claiming this host's IPv6 address:
+        // read as leases, and rejected whole by the admission every etcd lease passes
+        createDualNode("out", "10.244.5.0/24", "fd00:99:0:5::/64",
+                flannelVxlanDual("192.168.122.15", "8e:c6:26:1c:3f:05", "fd00:122::15", "3a:41:9d:0e:22:05"));
+        createDualNode("size", "10.244.6.0/24", "fd00:10:244:6::/80",
+                flannelVxlanDual("192.168.122.16", "8e:c6:26:1c:3f:06", "fd00:122::16", "3a:41:9d:0e:22:06"));
+        createDualNode("mine", "10.244.7.0/24", "fd00:10:244:7::/64",
+                flannelVxlanDual("192.168.122.17", "8e:c6:26:1c:3f:07", "fd00:122::11", "3a:41:9d:0e:22:07"));
+        peers.until(m -> assertThat(m).hasSize(5));
+        PeerAdmission admission = new PeerAdmission(DUAL, own.subnet(), own.attrs().publicIp(), own.ipv6Subnet(), own.attrs().publicIpv6(),
+                new VxlanLike(), true);
+        List<LeaseEvent> admitted = admission.admit(peers.now().values().stream().<LeaseEvent>map(LeaseEvent.Added::new).toList(),
+                HostView.none());
+        assertThat(admitted).extracting(e -> e.lease().subnet().toString()).containsExactlyInAnyOrder("10.244.2.0/24", "10.244.4.0/24");
+        assertThat(admission.rejected()).extracting(r -> r.why().reason().label() + " " + r.why().detail()).containsExactlyInAnyOrder(
+                "outside-network IPv6 subnet fd00:99:0:5::/64 is outside IPv6Network fd00:10:244::/56",
+                "wrong-prefix-length IPv6 subnet fd00:10:244:6::/80 is not a /64 (the network's IPv6SubnetLen)",
+                "own-public-ip PublicIPv6 fd00:122::11 is this host's own address");
+    }
+
+    @Test
+    void aMalformedIpv6AnnotationSkipsTheNodeCountsItAndItsRoutesGo() throws Exception {
+        createDualNode("n1", "10.244.1.0/24", "fd00:10:244:1::/64", Map.of());
+        createDualNode("n2", "10.244.2.0/24", "fd00:10:244:2::/64",
+                flannelVxlanDual("192.168.122.12", "8e:c6:26:1c:3f:02", "fd00:122::12", "3a:41:9d:0e:22:02"));
+        SubnetManager sm = new SubnetManager(store("n1"), SubnetManager.DEFAULT_TTL);
+        Lease own = sm.acquire(DUAL, vxlanDual("192.168.122.11", "8e:c6:26:1c:3f:01", "fd00:122::11", "3a:41:9d:0e:22:01"),
+                Optional.empty(), Optional.empty(), List.of());
+        Peers peers = watch(sm, own.subnet(), sm.leases());
+        peers.until(m -> assertThat(m).containsOnlyKeys(Ip4Net.parse("10.244.2.0/24")));
+        double before = metric("javaoverlay_kube_nodes_skipped_total{reason=\"bad-public-ipv6\"}");
+        kubectl.nodes().withName("n2").edit(n -> {
+            n.getMetadata().getAnnotations().put("flannel.alpha.coreos.com/public-ipv6", "fd00:122::zz");
+            return n;
+        });
+        peers.until(m -> assertThat(m).isEmpty());
+        assertThat(peers.removed()).extracting(Lease::keyName).containsExactly("10.244.2.0-24&fd00:10:244:2::-64");
+        assertThat(metric("javaoverlay_kube_nodes_skipped_total{reason=\"bad-public-ipv6\"}")).isEqualTo(Math.max(before, 0) + 1);
+        // fixed: back as a dual-stack peer
+        kubectl.nodes().withName("n2").edit(n -> {
+            n.getMetadata().getAnnotations().put("flannel.alpha.coreos.com/public-ipv6", "fd00:122::12");
+            return n;
+        });
+        peers.until(m -> assertThat(m.get(Ip4Net.parse("10.244.2.0/24"))).isNotNull()
+                .satisfies(l -> assertThat(l.ipv6Subnet()).contains(Ip6Net.parse("fd00:10:244:2::/64"))));
+    }
+
+    /** A backend that takes vxlan peers, as the agent's vxlan backend's own checks would (its data path is not the subject here). */
+    private static final class VxlanLike implements Backend {
+        @Override
+        public Registration register(NetworkConfig config) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void leaseAcquired(Lease own) {}
+
+        @Override
+        public void handle(List<LeaseEvent> batch) {}
+
+        @Override
+        public void close() {}
     }
 
     /**

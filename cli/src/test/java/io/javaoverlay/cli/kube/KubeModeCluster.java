@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javaoverlay.cli.AgentCluster;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNamespace;
@@ -38,6 +40,11 @@ import io.javaoverlay.testkit.TestProcess;
  * <p>Each host is a Node object with a podCIDR ({@code 10.244.<n>.0/24}), as kube-controller-manager
  * gives out, and runs {@code bin/javaoverlay agent --kube-subnet-mgr --kube-api-url ...} with
  * {@code NODE_NAME}; hosts above {@code agents} get a Node but no agent (the test uses them).
+ *
+ * <p>{@link #dualStack} makes it a dual-stack cluster: every Node's {@code spec.podCIDRs} holds
+ * {@code 10.244.<n>.0/24} and {@code fd00:10:244:<n>::/64} (kube-controller-manager with two
+ * {@code --cluster-cidr}s), the hosts' underlay interfaces get {@code fd00:e2e::<n>/64} beside
+ * IPv4 before their agents start, and the bridges and containers an address of each family.
  */
 final class KubeModeCluster extends AgentCluster {
 
@@ -45,8 +52,11 @@ final class KubeModeCluster extends AgentCluster {
     static final int API_PORT = 6443;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static final String NETWORK6 = "fd00:10:244::/56";
+
     private final String backendJson;
     private final int agents;
+    private boolean dualStack;
     private TestProcess api;
 
     KubeModeCluster(String backendJson, int hosts, int agents) {
@@ -55,21 +65,37 @@ final class KubeModeCluster extends AgentCluster {
         this.agents = agents;
     }
 
+    /** A dual-stack cluster (see the class comment); ip6tables is needed for the agents' --ip-masq. */
+    static KubeModeCluster dualStack(String backendJson, int hosts, int agents) {
+        KubeModeCluster c = new KubeModeCluster(backendJson, hosts, agents);
+        c.dualStack = true;
+        return c;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         Path cp = home().resolve("overlay-kube/target/test-classpath.txt");
-        Requirements.check().root()
+        var required = Requirements.check().root()
                 .command("curl", "curl")
                 .command("ping", "iputils-ping")
                 .command("iptables", "iptables")
                 .file(launcher().toString(), "build first: mvn -DskipTests package")
-                .file(cp.toString(), "build overlay-kube's tests first: mvn -pl overlay-kube -am test-compile (it writes the mock API server's class path)")
-                .orAbort();
+                .file(cp.toString(), "build overlay-kube's tests first: mvn -pl overlay-kube -am test-compile (it writes the mock API server's class path)");
+        if (dualStack) {
+            required.command("ip6tables", "iptables");
+        }
+        required.orAbort();
         net.beforeAll(context);
         startApiServer(cp);
-        Files.writeString(netConf(), "{\"Network\":\"" + NETWORK + "\",\"Backend\":" + backendJson + "}");
+        Files.writeString(netConf(), "{\"Network\":\"" + NETWORK + "\""
+                + (dualStack ? ",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"" : "") + ",\"Backend\":" + backendJson + "}");
         for (int h = 1; h <= net.hosts().size(); h++) {
             createNode(h);
+            if (dualStack) {
+                TestHost host = host(h);
+                host.ip("-6", "addr", "add", underlay6(h) + "/64", "dev", host.underlayInterface(), "nodad");
+                host.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+            }
         }
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (int h = 1; h <= agents; h++) {
@@ -79,7 +105,40 @@ final class KubeModeCluster extends AgentCluster {
         started.forEach(CompletableFuture::join);
         for (int h = 1; h <= agents; h++) {
             addContainers(h, 1);
+            if (dualStack) {
+                addIpv6(h);
+            }
         }
+    }
+
+    /**
+     * The IPv6 half of host {@code n}'s bridge and container, from its FLANNEL_IPV6_SUBNET (as the CNI
+     * plugin gives them); waits, as the reference bridge plugin does, until duplicate address
+     * detection is over on their links.
+     */
+    private void addIpv6(int n) {
+        TestHost h = host(n);
+        Ip6Net lease6 = subnetEnv(n).ipv6Lease().orElseThrow();
+        h.ip("-6", "addr", "add", subnetEnv(n).ipv6Subnet().orElseThrow(), "dev", "cni0", "nodad");
+        TestNamespace c = container(n, 1);
+        c.ip("-6", "addr", "add", containerIp6(lease6) + "/" + lease6.prefixLength(), "dev", "eth0", "nodad");
+        c.ip("-6", "route", "add", "default", "via", Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE)), "dev", "eth0");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
+                h.ip("-6", "addr", "show", "tentative").isBlank() && c.ip("-6", "addr", "show", "tentative").isBlank());
+    }
+
+    static String underlay6(int n) {
+        return "fd00:e2e::" + n;
+    }
+
+    /** Node {@code n}'s IPv6 podCIDR in a dual-stack cluster. */
+    static Ip6Net podCidr6(int n) {
+        return Ip6Net.parse("fd00:10:244:" + Integer.toHexString(n) + "::/64");
+    }
+
+    /** The IPv6 address of the container in {@code lease6} (the bridge has the first). */
+    static String containerIp6(Ip6Net lease6) {
+        return Ip6Net.format(lease6.address().add(java.math.BigInteger.TWO));
     }
 
     private void startApiServer(Path cpFile) throws IOException {
@@ -128,7 +187,10 @@ final class KubeModeCluster extends AgentCluster {
         node.putObject("metadata").put("name", nodeName(n));
         ObjectNode spec = node.putObject("spec");
         spec.put("podCIDR", podCidr(n).toString());
-        spec.putArray("podCIDRs").add(podCidr(n).toString());
+        var cidrs = spec.putArray("podCIDRs").add(podCidr(n).toString());
+        if (dualStack) {
+            cidrs.add(podCidr6(n).toString());
+        }
         kubectl("POST", "/api/v1/nodes", "application/json", node.toString());
     }
 

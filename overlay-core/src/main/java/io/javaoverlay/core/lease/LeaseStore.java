@@ -95,6 +95,16 @@ public interface LeaseStore extends AutoCloseable {
     }
 
     /**
+     * With {@link #assignedSubnet}, the IPv6 subnet the store assigns this host for a dual-stack
+     * lease (Kubernetes: the node's IPv6 podCIDR); empty when it assigns none.
+     *
+     * @throws LeaseException.StoreUnavailableException when the assignment cannot be read yet
+     */
+    default Optional<Ip6Net> assignedIpv6Subnet() {
+        return Optional.empty();
+    }
+
+    /**
      * This host is ready: its lease is held, the data path programmed and subnet.env written. A
      * store may tell others (the Kubernetes subnet manager clears the node's NetworkUnavailable
      * condition, as flannel's CompleteLease does). Must not throw: failures are the store's to

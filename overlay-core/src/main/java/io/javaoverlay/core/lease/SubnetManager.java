@@ -147,10 +147,6 @@ public final class SubnetManager implements AutoCloseable {
      * every peer would reject the others' leases.
      */
     private Lease acquireAssigned(NetworkConfig config, LeaseAttrs attrs, Ip4Net subnet) {
-        if (config.ipv6().isPresent()) {
-            throw new NetworkConfigException("EnableIPv6 with " + store.describe() + " is not supported by javaoverlay yet:"
-                    + " dual-stack leases work with etcd and the embedded store; set EnableIPv6 to false here");
-        }
         if (!config.network().contains(subnet)) {
             throw new NetworkConfigException("this host's assigned subnet " + subnet + " (from " + store.describe() + ") is outside Network "
                     + config.network() + ": make the network config's Network contain it (in Kubernetes: the cluster's --cluster-cidr)");
@@ -160,10 +156,29 @@ public final class SubnetManager implements AutoCloseable {
                     + subnet.prefixLength() + " but SubnetLen is " + config.subnetLen() + ": set \"SubnetLen\": " + subnet.prefixLength()
                     + " in the network config (in Kubernetes: the controller manager's --node-cidr-mask-size)");
         }
+        Optional<Ip6Net> subnet6 = config.ipv6().isPresent() ? Optional.of(assignedIpv6(config.ipv6().get())) : Optional.empty();
         Optional<Lease> there = store.get(subnet);
-        Lease l = there.isPresent() ? store.update(there.get(), attrs, ttl) : store.create(subnet, attrs, ttl);
-        LOG.info("subnet {} is assigned to this host ({}) by {}", subnet, attrs.publicIp(), store.describe());
+        Lease l = there.isPresent() ? store.update(there.get(), attrs, ttl) : store.create(subnet, subnet6, attrs, ttl);
+        LOG.info("subnet {}{} is assigned to this host ({}) by {}", subnet, subnet6.map(s -> " and " + s).orElse(""), attrs.publicIp(),
+                store.describe());
         return l;
+    }
+
+    /** The store's IPv6 subnet for this host (dual stack), checked against IPv6Network and IPv6SubnetLen as the IPv4 one is. */
+    private Ip6Net assignedIpv6(Ipv6Config v6) {
+        Ip6Net s6 = store.assignedIpv6Subnet().orElseThrow(() -> new NetworkConfigException("EnableIPv6 is set but " + store.describe()
+                + " assigns this host no IPv6 subnet (in Kubernetes: the node's spec.podCIDRs has no IPv6 entry; a dual-stack cluster"
+                + " gives kube-controller-manager an IPv4 and an IPv6 --cluster-cidr): make the cluster dual-stack, or set EnableIPv6 to false"));
+        if (!v6.network().contains(s6)) {
+            throw new NetworkConfigException("this host's assigned IPv6 subnet " + s6 + " (from " + store.describe() + ") is outside IPv6Network "
+                    + v6.network() + ": make the network config's IPv6Network contain it (in Kubernetes: the cluster's IPv6 --cluster-cidr)");
+        }
+        if (s6.prefixLength() != v6.subnetLen()) {
+            throw new NetworkConfigException("this host's assigned IPv6 subnet " + s6 + " (from " + store.describe() + ") is a /"
+                    + s6.prefixLength() + " but IPv6SubnetLen is " + v6.subnetLen() + ": set \"IPv6SubnetLen\": " + s6.prefixLength()
+                    + " in the network config (in Kubernetes: the controller manager's --node-cidr-mask-size-ipv6)");
+        }
+        return s6;
     }
 
     private Optional<Lease> reuseOwn(NetworkConfig config, LeaseAttrs attrs, List<Lease> leases) {
