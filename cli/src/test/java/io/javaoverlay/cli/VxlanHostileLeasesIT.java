@@ -108,8 +108,8 @@ class VxlanHostileLeasesIT extends HostileLeasesContract {
         Ip4 peerIp = cluster.host(2).underlayIp();
         String peerMac = mac(2);
         h1.ip("neigh", "del", cluster.subnet(2).address().toString(), "dev", "flannel.1");
+        // deleted (bridge exited 0): the kernel reports it and the agent may have put it back already
         h1.execOk("bridge", "fdb", "del", peerMac, "dev", "flannel.1", "dst", peerIp.toString());
-        assertThat(hasFdb(h1, peerMac, peerIp)).isFalse();
         await().atMost(Duration.ofSeconds(12)).pollInterval(Duration.ofMillis(200)).until(() -> hasFdb(h1, peerMac, peerIp));
         assertThat(cluster.agent(1).log()).contains("disappeared; restoring it");
         assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).isTrue();

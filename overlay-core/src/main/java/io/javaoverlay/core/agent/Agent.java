@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,8 +67,19 @@ public final class Agent {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
 
-    /** How often the backend compares the kernel's state with the leases and repairs it (flannel: 10 s for routes). */
+    /**
+     * How often this host's lease is checked in the store, and the backend compares the kernel's
+     * state with the leases and repairs it when the kernel does not report changes to it
+     * (flannel: 10 s for host-gw's routes).
+     */
     static final Duration BACKEND_RECHECK = Duration.ofSeconds(5);
+    /**
+     * How often the backend rechecks everything when the kernel reports changes to it: a
+     * backstop for what it does not report (a sysctl, a host address outside the Network).
+     */
+    static final Duration BACKEND_BACKSTOP = Duration.ofSeconds(30);
+    /** At most one recheck a second caused by the kernel's reports: a burst of changes is one. */
+    static final Duration KERNEL_CHANGE_SPACING = Duration.ofSeconds(1);
 
     private final AgentOptions options;
     private final BackendRegistry backends;
@@ -75,6 +87,10 @@ public final class Agent {
     private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
     /** The watch of the other hosts' leases; started again when the store's history changes. */
     private PeerWatch peerWatch;
+    /** The kernel's reports of changes to what the backend programs; null when the host gives none. */
+    private AutoCloseable kernelWatch;
+    /** Set by the kernel watch's thread, cleared by the event loop: one queued event per burst. */
+    private final AtomicBoolean kernelChangeQueued = new AtomicBoolean();
     /** What the agent did about the store lately, for /status. */
     private final StoreEvents storeEvents = new StoreEvents();
     /** Keeps this host's lease in the store; set once the lease is held. */
@@ -191,6 +207,11 @@ public final class Agent {
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
+            kernelWatch = backend.kernelInterest().flatMap(i -> host.watchKernel(i, () -> {
+                if (kernelChangeQueued.compareAndSet(false, true)) {
+                    queue.offer(new AgentEvent.KernelChanged());
+                }
+            })).orElse(null);
             admission = new PeerAdmission(config, lease.subnet(), ext.publicIp(), lease.ipv6Subnet(), publicIpv6, backend,
                     options.dataPath());
 
@@ -243,6 +264,7 @@ public final class Agent {
             watchdog.ifPresent(SystemdWatchdog::close);
             systemd.stopping();
             closeQuietly("lease watch", peerWatch);
+            closeQuietly("kernel watch", kernelWatch);
             closeQuietly("backend", backend);
             closeQuietly("lease store", store);
             closeQuietly("health server", health);
@@ -374,16 +396,18 @@ public final class Agent {
             throws InterruptedException {
         Duration margin = effectiveMargin();
         Instant renewAt = renewTime(lease, margin);
-        Instant recheckAt = Instant.now().plus(BACKEND_RECHECK);
-        Instant resyncAt = firewall.isEnabled() ? Instant.now().plus(options.iptablesResync()) : null;
+        Instant guardAt = Instant.now().plus(BACKEND_RECHECK);
+        Instant recheckAt = Instant.now().plus(recheckPeriod(backend));
+        Instant lastRecheck = Instant.now();
+        Instant resyncAt = Instant.now().plus(options.iptablesResync());
         while (true) {
-            heartbeat.beat(); // at least every BACKEND_RECHECK: the recheck is always due by then
-            Instant next = earliest(earliest(renewAt, recheckAt), resyncAt);
+            heartbeat.beat(); // at least every BACKEND_RECHECK: the guard is always due by then
+            Instant next = earliest(earliest(earliest(renewAt, guardAt), recheckAt), resyncAt);
             Duration wait = Duration.between(Instant.now(), next);
             AgentEvent ev = wait.isNegative() || wait.isZero() ? null : queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
             if (ev == null) {
                 Instant now = Instant.now();
-                if (!now.isBefore(recheckAt)) {
+                if (!now.isBefore(guardAt)) {
                     Optional<Lease> guarded = guardOwnLease(backend, lease);
                     if (guarded.isEmpty()) {
                         return EXIT_FAILED;
@@ -392,11 +416,18 @@ public final class Agent {
                         lease = guarded.get();
                         renewAt = renewTime(lease, margin);
                     }
-                    recheck(backend);
-                    recheckAt = Instant.now().plus(BACKEND_RECHECK);
+                    guardAt = Instant.now().plus(BACKEND_RECHECK);
                 }
-                if (resyncAt != null && !now.isBefore(resyncAt)) {
-                    firewall.recheck(DualStack.ruleScope(config, lease));
+                if (!now.isBefore(recheckAt)) {
+                    recheck(backend);
+                    lastRecheck = Instant.now();
+                    recheckAt = lastRecheck.plus(recheckPeriod(backend));
+                }
+                if (!now.isBefore(resyncAt)) {
+                    if (firewall.isEnabled()) {
+                        firewall.recheck(DualStack.ruleScope(config, lease));
+                    }
+                    backend.resyncRules();
                     resyncAt = Instant.now().plus(options.iptablesResync());
                 }
                 if (renewAt == null || now.isBefore(renewAt)) {
@@ -411,7 +442,7 @@ public final class Agent {
                     guard.renewed(lease);
                 } catch (LeaseException.LeaseLostException e) {
                     LOG.warn("renewing lease {} failed: {}; checking who holds it", lease.subnet(), e.getMessage());
-                    recheckAt = Instant.now(); // the guard runs at once: puts it back, or gives it up to its new holder
+                    guardAt = Instant.now(); // the guard runs at once: puts it back, or gives it up to its new holder
                     renewAt = Instant.now().plus(renewRetry());
                 } catch (LeaseException e) {
                     OverlayMetrics.leaseRenewFailed();
@@ -428,12 +459,32 @@ public final class Agent {
             if (ev instanceof AgentEvent.OwnLeaseRemoved r) {
                 LOG.warn("lease {} was deleted from {}; putting it back", r.subnet(), sm.store().describe());
                 guard.deletionSeen();
-                recheckAt = Instant.now();
+                guardAt = Instant.now();
             }
             if (ev instanceof AgentEvent.PeerBatch b) {
                 apply(backend, b.events());
+                Instant retryAt = lastRecheck.plus(BACKEND_RECHECK);
+                if (backend.retryPending() && retryAt.isBefore(recheckAt)) {
+                    recheckAt = retryAt; // a peer that failed is retried within BACKEND_RECHECK, as before
+                }
+            }
+            if (ev instanceof AgentEvent.KernelChanged) {
+                kernelChangeQueued.set(false);
+                Instant soonest = lastRecheck.plus(KERNEL_CHANGE_SPACING);
+                Instant at = soonest.isAfter(Instant.now()) ? soonest : Instant.now();
+                if (at.isBefore(recheckAt)) {
+                    recheckAt = at;
+                }
             }
         }
+    }
+
+    /**
+     * Every {@link #BACKEND_BACKSTOP} when the kernel reports changes to what the backend
+     * programs and nothing waits to be retried; else every {@link #BACKEND_RECHECK}.
+     */
+    private Duration recheckPeriod(Backend backend) {
+        return kernelWatch != null && !backend.retryPending() ? BACKEND_BACKSTOP : BACKEND_RECHECK;
     }
 
     private static Instant earliest(Instant a, Instant b) {

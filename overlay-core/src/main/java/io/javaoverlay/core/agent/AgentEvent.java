@@ -14,6 +14,9 @@ sealed interface AgentEvent {
     /** This host's own lease key disappeared from the store. */
     record OwnLeaseRemoved(Ip4Net subnet) implements AgentEvent {}
 
+    /** The kernel changed something the backend programs ({@link io.javaoverlay.core.netlink.KernelChanges}). */
+    record KernelChanged() implements AgentEvent {}
+
     /** SIGTERM, SIGINT or a caller asked the agent to stop. */
     record Stop(String why) implements AgentEvent {}
 }

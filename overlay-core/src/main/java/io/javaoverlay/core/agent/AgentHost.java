@@ -1,12 +1,14 @@
 package io.javaoverlay.core.agent;
 
 import java.util.Map;
+import java.util.Optional;
 
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.backend.HostView;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.firewall.TrafficManager;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.netlink.KernelChanges;
 
 /**
  * What the {@link Agent} takes from the machine it runs on, handed in rather than built inside:
@@ -46,6 +48,15 @@ public interface AgentHost extends AutoCloseable {
      * @throws io.javaoverlay.core.netlink.NetlinkException when the kernel cannot be read
      */
     HostView hostView();
+
+    /**
+     * Calls {@code onChange} (from another thread) whenever the kernel reports a change to what
+     * {@code interest} names, until the returned handle is closed; empty when this host cannot
+     * tell (the default, and without a data path): the agent then rechecks every few seconds.
+     */
+    default Optional<AutoCloseable> watchKernel(KernelChanges.Interest interest, Runnable onChange) {
+        return Optional.empty();
+    }
 
     /** Releases what the host side opened (a netlink socket). */
     @Override

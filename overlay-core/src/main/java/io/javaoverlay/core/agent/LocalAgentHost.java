@@ -1,7 +1,11 @@
 package io.javaoverlay.core.agent;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.backend.HostView;
@@ -13,6 +17,8 @@ import io.javaoverlay.core.firewall.TrafficManagers;
 import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.EtcdLeaseStore;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.netlink.KernelChanges;
+import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 
 /**
@@ -21,6 +27,8 @@ import io.javaoverlay.core.netlink.NetlinkSocket;
  * {@code --no-data-path} it reads nothing of the kernel and installs no rules.
  */
 public final class LocalAgentHost implements AgentHost {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalAgentHost.class);
 
     private final AgentOptions options;
     private final Map<String, String> environment;
@@ -83,6 +91,20 @@ public final class LocalAgentHost implements AgentHost {
             netlink = NetlinkSocket.open();
         }
         return HostView.read(netlink);
+    }
+
+    @Override
+    public Optional<AutoCloseable> watchKernel(KernelChanges.Interest interest, Runnable onChange) {
+        if (!options.dataPath()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(KernelChanges.start(interest, onChange));
+        } catch (NetlinkException e) {
+            LOG.warn("cannot watch the kernel's changes ({}); checking the data path every {} s instead", e.getMessage(),
+                    Agent.BACKEND_RECHECK.toSeconds());
+            return Optional.empty();
+        }
     }
 
     @Override

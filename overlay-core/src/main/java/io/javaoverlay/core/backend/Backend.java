@@ -6,6 +6,7 @@ import java.util.Optional;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.netlink.KernelChanges;
 import io.javaoverlay.core.netlink.Route;
 
 /**
@@ -71,10 +72,34 @@ public interface Backend extends AutoCloseable {
     void handle(List<LeaseEvent> batch);
 
     /**
-     * Compares what is programmed with what should be and repairs the difference; called
-     * periodically from the same event loop (so never concurrently with {@link #handle}).
+     * Compares what is programmed with what should be and repairs the difference; called from
+     * the same event loop (so never concurrently with {@link #handle}): soon after the kernel
+     * reports a change in {@link #kernelInterest}, and periodically (every few seconds while
+     * {@link #retryPending}, or without an interest; else every half minute, as a backstop).
      */
     default void recheck() {}
+
+    /**
+     * What this backend programs, for the agent to be told of changes to it by the kernel
+     * ({@link KernelChanges}) instead of reading it all every few seconds; known after
+     * {@link #leaseAcquired}. Empty (the default) when what it programs is not all rtnetlink
+     * objects (a WireGuard peer, a process): then {@link #recheck} runs every few seconds.
+     */
+    default Optional<KernelChanges.Interest> kernelInterest() {
+        return Optional.empty();
+    }
+
+    /** Whether something failed to be programmed and waits for {@link #recheck} to retry it. */
+    default boolean retryPending() {
+        return false;
+    }
+
+    /**
+     * Checks and repairs this backend's own firewall rules (host-gw's accounting chains), if it
+     * has any: iptables state, which the kernel does not report changes of, so the agent calls
+     * this at every {@code --iptables-resync}.
+     */
+    default void resyncRules() {}
 
     @Override
     void close();

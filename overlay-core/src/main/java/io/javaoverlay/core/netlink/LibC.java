@@ -67,6 +67,7 @@ final class LibC {
     private static native int recvmmsg(int fd, long msgvec, int vlen, int flags, long timeout);
     private static native int sendmmsg(int fd, long msgvec, int vlen, int flags);
     private static native long writev(int fd, long iov, int iovcnt);
+    private static native int pipe2(int[] fds, int flags);
 
     static final short POLLIN = 0x1;
     static final short POLLOUT = 0x4;
@@ -101,6 +102,68 @@ final class LibC {
             addr.setShort(0, (short) AF_NETLINK);
             if (bind(fd, addr, 12) < 0) {
                 throw NetlinkException.of("bind(AF_NETLINK)", errno());
+            }
+        }
+    }
+
+    /**
+     * Binds a netlink socket with port id 0 to the multicast {@code groups} (the {@code RTMGRP_*}
+     * bits), so the kernel sends it a copy of every change in those groups.
+     */
+    static void bindNetlink(int fd, int groups) {
+        try (Memory addr = new Memory(12)) {
+            addr.clear();
+            addr.setShort(0, (short) AF_NETLINK);
+            addr.setInt(8, groups);
+            if (bind(fd, addr, 12) < 0) {
+                throw NetlinkException.of("bind(AF_NETLINK, groups 0x" + Integer.toHexString(groups) + ")", errno());
+            }
+        }
+    }
+
+    /** A pipe, both ends non-blocking and close-on-exec: {@code [read end, write end]}. */
+    static int[] pipe(String operation) {
+        int[] fds = new int[2];
+        if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+            throw NetlinkException.of(operation, errno());
+        }
+        return fds;
+    }
+
+    /**
+     * Waits until one of two descriptors is readable, without a timeout; EINTR returns as if
+     * nothing came. Returns which: bit 0 for {@code fd0}, bit 1 for {@code fd1}.
+     */
+    static int pollEither(int fd0, int fd1, String operation) {
+        try (Memory pfds = new Memory(16)) {
+            pfds.setInt(0, fd0);
+            pfds.setShort(4, POLLIN);
+            pfds.setShort(6, (short) 0);
+            pfds.setInt(8, fd1);
+            pfds.setShort(12, POLLIN);
+            pfds.setShort(14, (short) 0);
+            int n = poll(pfds, 2, -1);
+            if (n < 0) {
+                int e = errno();
+                if (e == EINTR) {
+                    return 0;
+                }
+                throw NetlinkException.of(operation, e);
+            }
+            return (pfds.getShort(6) != 0 ? 1 : 0) | (pfds.getShort(14) != 0 ? 2 : 0);
+        }
+    }
+
+    /** recv(2) with {@code MSG_DONTWAIT}: the length, or minus the errno (EAGAIN: nothing waiting; ENOBUFS: messages lost). */
+    static int tryRecvNow(int fd, long buf, int capacity) {
+        while (true) {
+            long n = recv(fd, buf, capacity, MSG_DONTWAIT | MSG_TRUNC);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = errno();
+            if (e != EINTR) {
+                return -e;
             }
         }
     }

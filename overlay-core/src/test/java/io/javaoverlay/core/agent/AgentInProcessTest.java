@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -44,6 +46,7 @@ import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.netlink.KernelChanges;
 
 /**
  * The whole agent in this JVM: the embedded store in a temporary directory, a host with a fixed
@@ -64,6 +67,7 @@ class AgentInProcessTest {
     private final RecordingFirewall firewall = new RecordingFirewall();
     private final ExecutorService thread = Executors.newSingleThreadExecutor();
     private Agent agent;
+    private FakeHost host;
     private Future<Integer> run;
     private LeaseStore otherHosts;
 
@@ -75,7 +79,7 @@ class AgentInProcessTest {
         AgentOptions options = new AgentOptions(Optional.empty(), leases, Optional.empty(), List.of(), List.of(),
                 Optional.empty(), dir.resolve("subnet.env"), null, null, true, "127.0.0.1", 0, dir.resolve("data"),
                 Duration.ofMillis(100), true, null, true, true);
-        AgentHost host = new FakeHost(store(leases), firewall);
+        host = new FakeHost(store(leases), firewall);
         BackendRegistry backends = BackendRegistry.controlPlaneOnly().with(BackendType.VXLAN, (type, context) -> backend);
         agent = new Agent(options, backends, host);
         run = thread.submit(agent::run);
@@ -147,6 +151,39 @@ class AgentInProcessTest {
         assertThat(otherHosts.get(env.lease())).isPresent();
     }
 
+    /**
+     * A backend whose kernel state the host reports changes of is rechecked when a change comes
+     * (within half a second, at most one a second), not every 5 s; and every 5 s again while a
+     * failed peer waits to be retried.
+     */
+    @Test
+    void aKernelChangeBringsTheBackendsRecheckForwardAndNothingElseDoes() throws Exception {
+        awaitSubnetEnv();
+        await().atMost(Duration.ofSeconds(5)).until(() -> host.onKernelChange != null);
+        assertThat(host.watched).isEqualTo(backend.kernelInterest().orElseThrow());
+        int before = backend.rechecks.get();
+        Thread.sleep(Agent.BACKEND_RECHECK.toMillis() + 1500);
+        assertThat(backend.rechecks.get()).as("no recheck without a change: the backstop is %s", Agent.BACKEND_BACKSTOP)
+                .isEqualTo(before);
+
+        long t0 = System.nanoTime();
+        host.onKernelChange.run();
+        await().atMost(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(10)).until(() -> backend.rechecks.get() == before + 1);
+        System.out.printf("a kernel change was rechecked after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+        // a peer that failed to be programmed: retried every BACKEND_RECHECK, as without the kernel's reports
+        backend.retryPending = true;
+        Ip4Net peer = Ip4Net.parse("10.5.250.0/24");
+        otherHosts.create(peer, vxlanLease("192.0.2.40", "0a:58:0a:05:00:05"), Duration.ofHours(1));
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.added().contains(peer));
+        int afterChange = backend.rechecks.get();
+        await().atMost(Agent.BACKEND_RECHECK.plusSeconds(2)).until(() -> backend.rechecks.get() > afterChange);
+
+        agent.requestStop("test");
+        assertThat(run.get(20, TimeUnit.SECONDS)).isEqualTo(Agent.EXIT_OK);
+        assertThat(host.watchClosed).as("the kernel watch is closed at stop").isTrue();
+    }
+
     private static LeaseAttrs vxlanLease(String publicIp, String mac) {
         ObjectNode data = new ObjectMapper().createObjectNode().put("VNI", 1).put("VtepMAC", mac);
         return LeaseAttrs.of(Ip4.parse(publicIp), Optional.of("vxlan"), Optional.of(data));
@@ -192,6 +229,17 @@ class AgentInProcessTest {
             return new HostView(List.of(Ip4Net.parseHost("192.0.2.10/24")), List.of());
         }
 
+        volatile KernelChanges.Interest watched;
+        volatile Runnable onKernelChange;
+        volatile boolean watchClosed;
+
+        @Override
+        public Optional<AutoCloseable> watchKernel(KernelChanges.Interest interest, Runnable onChange) {
+            watched = interest;
+            onKernelChange = onChange;
+            return Optional.of(() -> watchClosed = true);
+        }
+
         @Override
         public void close() {}
     }
@@ -227,7 +275,24 @@ class AgentInProcessTest {
     private static final class RecordingBackend implements Backend {
         final List<Ip4Net> acquired = new CopyOnWriteArrayList<>();
         final List<LeaseEvent> events = new CopyOnWriteArrayList<>();
+        final AtomicInteger rechecks = new AtomicInteger();
+        volatile boolean retryPending;
         volatile boolean closed;
+
+        @Override
+        public Optional<KernelChanges.Interest> kernelInterest() {
+            return Optional.of(new KernelChanges.Interest(Set.of("flannel.1"), Set.of(), List.of(Ip4Net.parse("10.5.0.0/16")), List.of()));
+        }
+
+        @Override
+        public boolean retryPending() {
+            return retryPending;
+        }
+
+        @Override
+        public void recheck() {
+            rechecks.incrementAndGet();
+        }
 
         List<Ip4Net> added() {
             List<Ip4Net> r = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.javaoverlay.core.backend.hostgw;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,7 @@ import io.javaoverlay.core.firewall.IptablesException;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.core.netlink.KernelChanges;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 
@@ -114,6 +116,25 @@ public final class HostGwBackend implements Backend {
         if (peers6 != null) {
             peers6.recheck();
         }
+    }
+
+    /** Routes to peers' subnets, through the external interface: no device of its own. */
+    @Override
+    public Optional<KernelChanges.Interest> kernelInterest() {
+        if (config == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new KernelChanges.Interest(Set.of(), Set.of(context.external().name()), List.of(config.network()),
+                config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of())));
+    }
+
+    @Override
+    public boolean retryPending() {
+        return peers != null && (!peers.failed().isEmpty() || (peers6 != null && !peers6.failed().isEmpty()));
+    }
+
+    @Override
+    public void resyncRules() {
         if (accounting != null) {
             accounting.recheck();
         }

@@ -244,7 +244,11 @@ public final class UdpBackend implements Backend {
         }
     }
 
-    /** Restores the address and network route if someone removed them; reports new drops. */
+    /**
+     * Restores the address and network route if someone removed them; reports new drops. It reads
+     * one route and logs the drops every few seconds, so it keeps the periodic check and no
+     * {@link #kernelInterest}.
+     */
     @Override
     public void recheck() {
         if (own == null) {

@@ -35,6 +35,7 @@ import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.Address;
+import io.javaoverlay.core.netlink.KernelChanges;
 import io.javaoverlay.core.netlink.Link;
 import io.javaoverlay.core.netlink.LinkStats;
 import io.javaoverlay.core.netlink.NetlinkException;
@@ -325,6 +326,22 @@ public final class VxlanBackend implements Backend {
         if (peers6 != null) {
             peers6.handle(batch);
         }
+    }
+
+    /** Its devices ({@code flannel.<VNI>}, {@code flannel-v6.<VNI>}): their links, addresses, neighbours, FDB and routes. */
+    @Override
+    public Optional<KernelChanges.Interest> kernelInterest() {
+        if (config == null || device == null) {
+            return Optional.empty();
+        }
+        Set<String> devices = device6 == null ? Set.of(device.name()) : Set.of(device.name(), device6.name());
+        return Optional.of(new KernelChanges.Interest(devices, Set.of(), List.of(config.network()),
+                config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of())));
+    }
+
+    @Override
+    public boolean retryPending() {
+        return peers != null && (!peers.failed().isEmpty() || (peers6 != null && !peers6.failed().isEmpty()));
     }
 
     /**
