@@ -30,12 +30,12 @@ import io.javaoverlay.testkit.TestProcess;
  * traffic cannot go:
  *
  * <ul>
- *   <li>host 1 runs with {@code --iface-regex '^(10\.|fd00:e2e::101$)'}: the IPv4 half matches the
- *       decoy and the underlay interface alike; flannel's dual-stack rule (an IPv4 and an IPv6
- *       address of one interface) picks the underlay, and the matched {@code fd00:e2e::101} (the
- *       second of its two IPv6 addresses) is the {@code PublicIPv6}. (The underlay interface has
- *       index 2 in these namespaces, so it is tried first either way; what the IPv6 half decides
- *       here is the published address.)</li>
+ *   <li>host 1 runs with {@code --iface-regex '^(127\.|10\.|fd00:e2e::101$)'}: the IPv4 half matches
+ *       {@code lo} (index 1, tried first), the underlay interface and the decoy; flannel's
+ *       dual-stack rule (an IPv4 and an IPv6 address of one interface; {@code ::1} is never
+ *       matched) picks the underlay, and the matched {@code fd00:e2e::101} (the second of its two
+ *       IPv6 addresses) is the {@code PublicIPv6}. Matching IPv4 addresses alone would pick
+ *       {@code lo};</li>
  *   <li>host 2 has both default routes on the decoy and runs with
  *       {@code --iface-can-reach fd00:e2e::1} (host 1's underlay address): the interface of the route
  *       to it is the underlay, whose first global address {@code fd00:e2e::2} is published.</li>
@@ -56,7 +56,7 @@ class Ipv6InterfaceFlagsIT {
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 0)
             .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
             .withAgentArgs("--ip-masq=false")
-            .withHostIfaceFlags(n -> n == 1 ? List.of("--iface-regex", "^(10\\.|fd00:e2e::101$)")
+            .withHostIfaceFlags(n -> n == 1 ? List.of("--iface-regex", "^(127\\.|10\\.|fd00:e2e::101$)")
                     : List.of("--iface-can-reach", DualStackHosts.underlay6(1)))
             .requiring(r -> r.command("ip6tables", "iptables"));
 
