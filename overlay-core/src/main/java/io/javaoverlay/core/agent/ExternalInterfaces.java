@@ -317,7 +317,12 @@ public final class ExternalInterfaces {
      */
     private Optional<Match> defaultRoute(boolean ipv6) {
         Optional<String> v4 = defaultRoute4();
-        Optional<String> v6 = ipv6 ? Ipv6RouteTable.read(ipv6RouteTable).defaultInterface() : Optional.empty();
+        Optional<String> v6;
+        try {
+            v6 = ipv6 ? Ipv6RouteTable.read(ipv6RouteTable).defaultInterface() : Optional.empty();
+        } catch (java.io.UncheckedIOException e) {
+            throw new NoInterfaceException(e.getMessage() + ": " + e.getCause().getMessage());
+        }
         if (v4.isPresent() && v6.isPresent() && !v4.get().equals(v6.get())) {
             throw new NoInterfaceException("the IPv6 default route leaves through " + v6.get() + " but the IPv4 default route through "
                     + v4.get() + " (EnableIPv6 is set): flannel needs them on one interface; pick it with --iface, --iface-regex or "
