@@ -20,6 +20,7 @@ import io.javaoverlay.core.agent.PublicIpv6;
 import io.javaoverlay.core.agent.DataPathBackends;
 import io.javaoverlay.core.backend.BackendRegistry;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.kube.KubeLeaseStore;
 
 /** {@code javaoverlay agent}: flanneld, with flanneld's flags and FLANNELD_* environment variables. */
@@ -65,7 +66,7 @@ final class AgentCommand implements Callable<Integer> {
     RefusedFlanneldFlags refused;
 
     @Option(names = "--iface-can-reach", paramLabel = "IP",
-            description = "use the interface whose route reaches this IPv4 address (as `ip route get IP`), "
+            description = "use the interface whose route reaches this IPv4 or IPv6 address (as `ip route get IP`), "
                     + "when no --iface matched")
     String ifaceCanReach;
 
@@ -169,7 +170,8 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     /**
-     * --iface, then (flannel's order) the interface that reaches --iface-can-reach. Combined with
+     * --iface, then (flannel's order) the interface that reaches --iface-can-reach, an IPv4 or an IPv6
+     * address (its PublicIPv6 is then the interface's first global one, as flannel's). Combined with
      * --iface-regex the order would differ from flannel's (regexes come before it there), so that
      * combination is refused.
      */
@@ -180,17 +182,28 @@ final class AgentCommand implements Callable<Integer> {
         if (!ifaceRegexes.isEmpty()) {
             throw new RefusedFlagException("--iface-can-reach", "combining it with --iface-regex is not supported; use one of them");
         }
-        Ip4 target;
-        try {
-            target = Ip4.parse(ifaceCanReach.strip());
-        } catch (IllegalArgumentException e) {
-            throw new RefusedFlagException("--iface-can-reach", "\"" + ifaceCanReach + "\" is not an IPv4 address "
-                    + "(IPv6 is not supported yet)");
+        String target = ifaceCanReach.strip();
+        Optional<String> name;
+        if (target.indexOf(':') >= 0) {
+            try {
+                target = Ip6Net.format(Ip6Net.parseAddress(target));
+            } catch (IllegalArgumentException e) {
+                throw new RefusedFlagException("--iface-can-reach", "\"" + ifaceCanReach + "\" is not an IPv4 or IPv6 address");
+            }
+            name = new RouteToAddress().interfaceFor6(target);
+        } else {
+            try {
+                name = new RouteToAddress().interfaceFor(Ip4.parse(target));
+            } catch (IllegalArgumentException e) {
+                throw new RefusedFlagException("--iface-can-reach", "\"" + ifaceCanReach + "\" is not an IPv4 or IPv6 address");
+            }
         }
-        String name = new RouteToAddress().interfaceFor(target).orElseThrow(() -> new RefusedFlagException("--iface-can-reach",
-                "no route of this host reaches " + target + "; check `ip route get " + target + "`"));
+        if (name.isEmpty()) {
+            throw new RefusedFlagException("--iface-can-reach", "no route of this host reaches " + target + "; check `ip "
+                    + (target.indexOf(':') >= 0 ? "-6 " : "") + "route get " + target + "`");
+        }
         List<String> all = new ArrayList<>(ifaces);
-        all.add(name);
+        all.add(name.get());
         return all;
     }
 

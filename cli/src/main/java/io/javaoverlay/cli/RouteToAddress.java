@@ -7,25 +7,36 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
+import io.javaoverlay.core.agent.Ipv6RouteTable;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * flanneld's {@code --iface-can-reach}: the interface this host's routes send an address out
  * of, as {@code ip route get ADDRESS} names it: {@code lo} for an address of this host (the
  * kernel's local table, consulted first), else from {@code /proc/net/route} (the main table of
  * this network namespace): the longest matching prefix, then the lowest metric. Other policy
- * routing rules and tables are not consulted.
+ * routing rules and tables are not consulted. An IPv6 address is looked up the same way in
+ * {@code /proc/net/ipv6_route} ({@link Ipv6RouteTable}).
  */
 final class RouteToAddress {
 
     private final Path routeTable;
+    private final Path ipv6RouteTable;
 
-    RouteToAddress(Path routeTable) {
+    RouteToAddress(Path routeTable, Path ipv6RouteTable) {
         this.routeTable = routeTable;
+        this.ipv6RouteTable = ipv6RouteTable;
     }
 
     RouteToAddress() {
-        this(Path.of("/proc/net/route"));
+        this(Path.of("/proc/net/route"), Ipv6RouteTable.PROC);
+    }
+
+    /** The name of the interface that reaches IPv6 address {@code target} (RFC 5952 or any form), or empty when no route does. */
+    Optional<String> interfaceFor6(String target) {
+        java.math.BigInteger ip = Ip6Net.parseAddress(target);
+        return Ipv6RouteTable.read(ipv6RouteTable).interfaceFor(ip, isLocal(Ip6Net.toInetAddress(ip)));
     }
 
     /** The name of the interface that reaches {@code target}, or empty when no route does. */
@@ -63,7 +74,10 @@ final class RouteToAddress {
     }
 
     private static boolean isLocal(Ip4 target) {
-        java.net.InetAddress a = target.toInetAddress();
+        return isLocal(target.toInetAddress());
+    }
+
+    private static boolean isLocal(java.net.InetAddress a) {
         try {
             return a.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
         } catch (java.net.SocketException e) {

@@ -200,6 +200,27 @@ class DualStackVxlanIT {
         assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).as("IPv4 untouched").isTrue();
     }
 
+    @Test
+    @Order(8)
+    void aLost128OnFlannelV6ComesBackAndTheHostsVtepAnswersAgain() {
+        TestHost h1 = cluster.host(1);
+        TestHost h2 = cluster.host(2);
+        String own = vtep6(lease6(1));
+        assertThat(h2.exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c1", "-W2", own).ok())
+                .as("host 2 reaches host 1's flannel-v6.1 address before").isTrue();
+        h1.ip("-6", "addr", "del", own + "/128", "dev", "flannel-v6.1");
+        assertThat(h1.ip("-6", "addr", "show", "dev", "flannel-v6.1")).as("deleted").doesNotContain(own + "/128");
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> h1.ip("-6", "addr", "show", "dev", "flannel-v6.1").contains(own + "/128"));
+        assertThat(cluster.agent(1).log()).contains("flannel-v6.1 lacks its address " + own + "/128; adding it");
+        assertThat(h1.ip("-6", "addr", "show", "dev", "flannel-v6.1", "scope", "global")).as("the /128 alone, as before")
+                .containsOnlyOnce(own + "/128").doesNotContain("tentative");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> h2.exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", own).ok());
+        assertThat(cluster.container(2, 1).ping(hosts.containerIp6(1, 1), 5)).as("ping -6 across hosts").isTrue();
+        assertThat(cluster.container(1, 2).ping(hosts.containerIp6(3, 2), 5)).isTrue();
+    }
+
     /** A dual-stack vxlan lease value of a host that is not there ("a stranger"), as flannel writes them. */
     static String strangerValue(int octet, String mac, String mac6) {
         return "{\"PublicIP\":\"" + cluster.net.underlaySubnet().address().plus(octet) + "\",\"PublicIPv6\":\"fd00:e2e::" + octet
@@ -208,7 +229,7 @@ class DualStackVxlanIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aLeaseWithABadIpv6HalfIsRejectedWholeAndCounted() {
         String key = OverlayCluster.PREFIX + "/subnets/10.244.231.0-24&fc00:7:0:e7::-64";
         cluster.etcdctl("put", key, strangerValue(97, "0a:00:00:00:00:61", "ff:ff:ff:ff:ff:ff"));
@@ -227,7 +248,7 @@ class DualStackVxlanIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aLeaseWithThisHostsIpv6VtepMacMakesItChooseNewMacsWhileTrafficGoesOn() {
         TestHost h1 = cluster.host(1);
         String before6 = link(h1, "flannel-v6.1").path("address").asText();
@@ -266,7 +287,7 @@ class DualStackVxlanIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aRestartedAgentTakesOverFlannelV6WithItsMacAndTrafficNeverStops() {
         TestHost h2 = cluster.host(2);
         JsonNode before = link(h2, "flannel-v6.1");

@@ -57,6 +57,8 @@ final class OverlayCluster extends AgentCluster {
     private IntFunction<List<String>> hostAgentArgs = n -> List.of();
     /** Per host: what its agent's --iface names instead of the underlay interface (e.g. an IPv6 address of it). */
     private IntFunction<String> hostIface = n -> null;
+    /** Per host: the flags that pick its external interface instead of {@code --iface <underlay>} (unless null). */
+    private IntFunction<List<String>> hostIfaceFlags = n -> null;
     /** Per host: more environment for its agent (e.g. its own key file: the hosts share one file system). */
     private IntFunction<Map<String, String>> hostAgentEnv = n -> Map.of();
     /** Per host: a command the agent runs under (e.g. a mount of its own over a run-time directory). */
@@ -117,6 +119,15 @@ final class OverlayCluster extends AgentCluster {
     /** Host {@code n}'s agent gets {@code --iface iface.apply(n)} instead of its underlay interface's name (unless null). */
     OverlayCluster withHostIface(IntFunction<String> iface) {
         hostIface = iface;
+        return this;
+    }
+
+    /**
+     * Host {@code n}'s agent picks its external interface with {@code flags.apply(n)} (e.g.
+     * {@code --iface-regex ...}) instead of {@code --iface <underlay>} (unless null).
+     */
+    OverlayCluster withHostIfaceFlags(IntFunction<List<String>> flags) {
+        hostIfaceFlags = flags;
         return this;
     }
 
@@ -215,6 +226,13 @@ final class OverlayCluster extends AgentCluster {
         String iface = hostIface.apply(n);
         if (iface != null) {
             cmd.set(cmd.indexOf("--iface") + 1, iface);
+        }
+        List<String> ifaceFlags = hostIfaceFlags.apply(n);
+        if (ifaceFlags != null) {
+            int at = cmd.indexOf("--iface");
+            cmd.remove(at + 1);
+            cmd.remove(at);
+            cmd.addAll(at, ifaceFlags);
         }
         if (supervised) {
             List<String> loop = new ArrayList<>(List.of("sh", "-c", "while :; do \"$@\"; echo \"supervisor: agent exited $?\"; sleep 1; done", "sh"));

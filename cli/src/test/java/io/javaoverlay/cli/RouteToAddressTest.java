@@ -27,7 +27,7 @@ class RouteToAddressTest {
     @Test
     void theLongestPrefixThenTheLowestMetricWins(@TempDir Path dir) throws IOException {
         Path table = Files.writeString(dir.resolve("route"), TABLE);
-        RouteToAddress routes = new RouteToAddress(table);
+        RouteToAddress routes = new RouteToAddress(table, table.resolveSibling("ipv6_route"));
         assertThat(routes.interfaceFor(Ip4.parse("10.1.2.3"))).contains("eth2");
         assertThat(routes.interfaceFor(Ip4.parse("10.1.9.9"))).contains("eth1");
         assertThat(routes.interfaceFor(Ip4.parse("10.1.3.1"))).as("eth3's route is down").contains("eth1");
@@ -38,6 +38,21 @@ class RouteToAddressTest {
     @Test
     void noRouteIsEmpty(@TempDir Path dir) throws IOException {
         Path table = Files.writeString(dir.resolve("route"), TABLE.lines().limit(1).findFirst().orElseThrow() + "\n");
-        assertThat(new RouteToAddress(table).interfaceFor(Ip4.parse("10.9.9.9"))).isEmpty();
+        assertThat(new RouteToAddress(table, table.resolveSibling("ipv6_route")).interfaceFor(Ip4.parse("10.9.9.9"))).isEmpty();
+    }
+
+    @Test
+    void anIpv6AddressIsLookedUpInTheIpv6Table(@TempDir Path dir) throws IOException {
+        Path table = Files.writeString(dir.resolve("route"), TABLE);
+        Files.writeString(dir.resolve("ipv6_route"), """
+                fd000e2e000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth1
+                00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000e2e000000000000000000000001 00000400 00000003 00000000 00000003     eth0
+                """);
+        RouteToAddress routes = new RouteToAddress(table, dir.resolve("ipv6_route"));
+        assertThat(routes.interfaceFor6("fd00:e2e::9")).contains("eth1");
+        assertThat(routes.interfaceFor6("2001:db8::1")).contains("eth0");
+        assertThat(routes.interfaceFor6("::1")).as("an address of this host").contains("lo");
+        Files.writeString(dir.resolve("ipv6_route"), "");
+        assertThat(routes.interfaceFor6("2001:db8::1")).isEmpty();
     }
 }

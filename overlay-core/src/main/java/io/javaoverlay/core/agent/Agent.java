@@ -161,7 +161,6 @@ public final class Agent {
                                 storeEvents.recent()));
                 healthPort = health.port();
             }
-            ExternalInterface ext = host.externalInterface();
             store = host.openStore();
             SubnetManager sm = new SubnetManager(store, options.leaseTtl());
             LOG.info("using {}", store.describe());
@@ -174,6 +173,7 @@ public final class Agent {
             if (!host.startupChecksPass(config)) {  // flanneld's: br_netfilter loaded
                 return EXIT_FAILED;
             }
+            ExternalInterface ext = host.externalInterface(config); // after the config, as flanneld: EnableIPv6 counts
             // IPv6 (docs/ipv6.md): before the backend changes anything
             Optional<String> publicIpv6 = DualStack.publicIpv6(config, ext, options.publicIpv6());
 

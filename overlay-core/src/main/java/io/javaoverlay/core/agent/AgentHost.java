@@ -35,6 +35,16 @@ public interface AgentHost extends AutoCloseable {
      */
     ExternalInterface externalInterface();
 
+    /**
+     * The external interface for {@code config}: with {@code EnableIPv6}, {@code --iface-regex}
+     * matches IPv6 addresses too and the IPv6 default route counts, as in flanneld.
+     *
+     * @throws ExternalInterfaces.NoInterfaceException when none fits
+     */
+    default ExternalInterface externalInterface(NetworkConfig config) {
+        return externalInterface();
+    }
+
     /** flanneld's start-up checks (br_netfilter); false after saying in the log why it cannot start. */
     boolean startupChecksPass(NetworkConfig config);
 

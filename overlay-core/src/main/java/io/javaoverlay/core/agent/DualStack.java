@@ -88,7 +88,7 @@ final class DualStack {
         }
         String chosen = PublicIpv6.choose(ext.name(), addrs, ext.matchedIpv6(), flag);
         LOG.info("PublicIPv6 {} ({})", chosen, flag.isPresent() ? "--public-ipv6"
-                : ext.matchedIpv6().isPresent() ? "the address --iface picked " + ext.name() + " by"
+                : ext.matchedIpv6().isPresent() ? "the address --iface or --iface-regex picked " + ext.name() + " by"
                 : "the first global IPv6 address of " + ext.name());
         return Optional.of(chosen);
     }

@@ -27,15 +27,19 @@ import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * Picks the external interface as flanneld does, from what this network namespace shows
- * ({@link NetworkInterface} and {@code /proc/net/route}; no netlink needed):
+ * ({@link NetworkInterface}, {@code /proc/net/route} and {@code /proc/net/ipv6_route}; no netlink needed):
  *
  * <ol>
  *   <li>each {@code --iface} in order, an IPv4 or IPv6 address (the interface holding it) or a name;</li>
- *   <li>then each {@code --iface-regex} in order, matched against addresses, then names;</li>
+ *   <li>then each {@code --iface-regex} in order, matched against addresses, then names. Without
+ *       IPv6, against IPv4 addresses. With {@code EnableIPv6} first an interface where an IPv4 and an
+ *       IPv6 address both match (flannel's rule), then one where either does; a matched IPv6 address
+ *       becomes the {@code PublicIPv6};</li>
  *   <li>with neither: the interface holding {@code --public-ip} if any (exactly, or inside its
  *       prefix, as 127.0.0.2 is inside lo's 127.0.0.0/8); without {@code --public-ip}, the one
  *       holding {@code --public-ipv6} (as flannel's {@code LookupExtIface}); else the default
- *       route's interface.</li>
+ *       route's interface. With {@code EnableIPv6} the IPv4 and the IPv6 default routes must leave
+ *       through one interface when both exist (flannel's check); either alone will do.</li>
  * </ol>
  *
  * The interface's address is the IPv4 one matched, else its first IPv4 address (a non-loopback one
@@ -47,14 +51,19 @@ public final class ExternalInterfaces {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExternalInterfaces.class);
 
+    private static final Ip6Net LINK_LOCAL6 = Ip6Net.parse("fe80::/10");
+    private static final Ip6Net MULTICAST6 = Ip6Net.parse("ff00::/8");
+
     private final Path routeTable;
+    private final Path ipv6RouteTable;
 
     public ExternalInterfaces() {
-        this(Path.of("/proc/net/route"));
+        this(Path.of("/proc/net/route"), Ipv6RouteTable.PROC);
     }
 
-    ExternalInterfaces(Path routeTable) {
+    ExternalInterfaces(Path routeTable, Path ipv6RouteTable) {
         this.routeTable = routeTable;
+        this.ipv6RouteTable = ipv6RouteTable;
     }
 
     /** Failure to find an interface; the message lists what was tried and what exists. */
@@ -72,6 +81,16 @@ public final class ExternalInterfaces {
 
     /** @param publicIpv6 {@code --public-ipv6} as {@link PublicIpv6#parse} gives it */
     public ExternalInterface select(List<String> ifaces, List<String> regexes, Optional<Ip4> publicIp, Optional<String> publicIpv6) {
+        return select(ifaces, regexes, publicIp, publicIpv6, false);
+    }
+
+    /**
+     * @param publicIpv6 {@code --public-ipv6} as {@link PublicIpv6#parse} gives it
+     * @param ipv6       the network config's {@code EnableIPv6}: regexes match IPv6 addresses too, and
+     *                   the IPv6 default route counts
+     */
+    public ExternalInterface select(List<String> ifaces, List<String> regexes, Optional<Ip4> publicIp, Optional<String> publicIpv6,
+                                    boolean ipv6) {
         Optional<Match> match = Optional.empty();
         if (!ifaces.isEmpty() || !regexes.isEmpty()) {
             for (String spec : ifaces) {
@@ -82,7 +101,7 @@ public final class ExternalInterfaces {
                 LOG.info("no usable interface matches --iface {}", spec);
             }
             for (int i = 0; match.isEmpty() && i < regexes.size(); i++) {
-                match = byRegex(regexes.get(i));
+                match = byRegex(regexes.get(i), ipv6);
                 if (match.isEmpty()) {
                     LOG.info("no interface matches --iface-regex {}", regexes.get(i));
                 }
@@ -94,7 +113,7 @@ public final class ExternalInterfaces {
         } else if (publicIp.isPresent()) {
             match = holding(publicIp.get());
             if (match.isEmpty()) {
-                match = defaultRoute();
+                match = defaultRoute(ipv6);
             }
             if (match.isEmpty()) {
                 throw new NoInterfaceException("no interface holds --public-ip " + publicIp.get()
@@ -103,14 +122,14 @@ public final class ExternalInterfaces {
         } else if (publicIpv6.isPresent()) {
             match = holding6(publicIpv6.get());
             if (match.isEmpty()) {
-                match = defaultRoute();
+                match = defaultRoute(ipv6);
             }
             if (match.isEmpty()) {
                 throw new NoInterfaceException("no interface holds --public-ipv6 " + publicIpv6.get()
                         + " and there is no default route: pass --iface; interfaces here: " + available());
             }
         } else {
-            match = defaultRoute();
+            match = defaultRoute(ipv6);
             if (match.isEmpty()) {
                 throw new NoInterfaceException("there is no default route to pick the external interface from: pass --iface "
                         + "(a name, an IPv4 or an IPv6 address) or --public-ip; interfaces here: " + available());
@@ -160,17 +179,42 @@ public final class ExternalInterfaces {
         }
     }
 
-    private Optional<Match> byRegex(String regex) {
+    private Optional<Match> byRegex(String regex, boolean ipv6) {
         Pattern p;
         try {
             p = Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
             throw new NoInterfaceException("--iface-regex " + regex + " is not a valid regular expression: " + e.getDescription());
         }
-        for (NetworkInterface ni : interfaces()) {
-            for (Ip4Net.HostAddress a : ipv4(ni)) {
-                if (p.matcher(a.ip().toString()).find()) {
-                    return Optional.of(new Match(ni, a.ip()));
+        if (ipv6) {
+            // flannel, dual-stack: an interface where an IPv4 and an IPv6 address both match
+            for (NetworkInterface ni : interfaces()) {
+                Optional<Ip4> v4 = matching4(ni, p);
+                Optional<BigInteger> v6 = matching6(ni, p);
+                if (v4.isPresent() && v6.isPresent()) {
+                    return Optional.of(new Match(ni, v4.get(), publishable(v6.get())));
+                }
+            }
+            // javaoverlay: one family matching will do (flannel finds no interface here and goes on to names)
+            for (NetworkInterface ni : interfaces()) {
+                Optional<Ip4> v4 = matching4(ni, p);
+                Optional<BigInteger> v6 = matching6(ni, p);
+                if (v4.isPresent()) {
+                    return Optional.of(new Match(ni, v4.get()));
+                }
+                if (v6.isPresent()) {
+                    Optional<Ip4> first = firstAddress(ni);
+                    if (first.isPresent()) {
+                        return Optional.of(new Match(ni, first.get(), publishable(v6.get())));
+                    }
+                    LOG.info("{} has {}, which matches --iface-regex {}, but no IPv4 address", ni.getName(), Ip6Net.format(v6.get()), regex);
+                }
+            }
+        } else {
+            for (NetworkInterface ni : interfaces()) {
+                Optional<Ip4> v4 = matching4(ni, p);
+                if (v4.isPresent()) {
+                    return Optional.of(new Match(ni, v4.get()));
                 }
             }
         }
@@ -183,6 +227,50 @@ public final class ExternalInterfaces {
             }
         }
         return Optional.empty();
+    }
+
+    private static Optional<Ip4> matching4(NetworkInterface ni, Pattern p) {
+        return ipv4(ni).stream().map(Ip4Net.HostAddress::ip).filter(ip -> p.matcher(ip.toString()).find()).findFirst();
+    }
+
+    /**
+     * The first of {@code ni}'s IPv6 addresses (global ones, then link-local ones, as flannel's
+     * {@code GetInterfaceIP6Addrs} lists them) whose RFC 5952 form (Go's {@code net.IP.String()})
+     * matches {@code p}.
+     */
+    private static Optional<BigInteger> matching6(NetworkInterface ni, Pattern p) {
+        List<BigInteger> addrs = new ArrayList<>();
+        for (InterfaceAddress a : ni.getInterfaceAddresses()) {
+            if (a.getAddress() instanceof Inet6Address v6) {
+                addrs.add(new BigInteger(1, v6.getAddress()));
+            }
+        }
+        return firstMatching6(addrs, p);
+    }
+
+    /** Of {@code addrs}, global unicast ones first, then link-local ones (no loopback, multicast or unspecified): the first that matches. */
+    static Optional<BigInteger> firstMatching6(List<BigInteger> addrs, Pattern p) {
+        List<BigInteger> global = new ArrayList<>();
+        List<BigInteger> linkLocal = new ArrayList<>();
+        for (BigInteger a : addrs) {
+            if (LINK_LOCAL6.contains(a)) {
+                linkLocal.add(a);
+            } else if (!a.equals(BigInteger.ZERO) && !a.equals(BigInteger.ONE) && !MULTICAST6.contains(a)) {
+                global.add(a);
+            }
+        }
+        global.addAll(linkLocal);
+        return global.stream().filter(ip -> p.matcher(Ip6Net.format(ip)).find()).findFirst();
+    }
+
+    /** A matched IPv6 address as the {@code PublicIPv6}; a link-local one cannot be (other hosts refuse it): then none. */
+    private static Optional<String> publishable(BigInteger ip) {
+        try {
+            return Optional.of(PublicIpv6.parse(Ip6Net.format(ip)));
+        } catch (IllegalArgumentException e) {
+            LOG.info("--iface-regex matched {}, which cannot be published as PublicIPv6: {}", Ip6Net.format(ip), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private Optional<Match> holding(Ip4 ip) {
@@ -223,8 +311,39 @@ public final class ExternalInterfaces {
         return Optional.empty();
     }
 
+    /**
+     * The default route's interface. With {@code ipv6} (flannel's dual-stack), the IPv4 and the IPv6
+     * default routes must leave through one interface when there are both; either alone will do.
+     */
+    private Optional<Match> defaultRoute(boolean ipv6) {
+        Optional<String> v4 = defaultRoute4();
+        Optional<String> v6;
+        try {
+            v6 = ipv6 ? Ipv6RouteTable.read(ipv6RouteTable).defaultInterface() : Optional.empty();
+        } catch (java.io.UncheckedIOException e) {
+            throw new NoInterfaceException(e.getMessage() + ": " + e.getCause().getMessage());
+        }
+        if (v4.isPresent() && v6.isPresent() && !v4.get().equals(v6.get())) {
+            throw new NoInterfaceException("the IPv6 default route leaves through " + v6.get() + " but the IPv4 default route through "
+                    + v4.get() + " (EnableIPv6 is set): flannel needs them on one interface; pick it with --iface, --iface-regex or "
+                    + "--iface-can-reach");
+        }
+        Optional<String> name = v4.or(() -> v6);
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        LOG.info("determining the external interface from the {} default route: {}", v4.isPresent() ? v6.isPresent() ? "IPv4 and IPv6"
+                : "IPv4" : "IPv6", name.get());
+        try {
+            NetworkInterface ni = NetworkInterface.getByName(name.get());
+            return ni == null ? Optional.empty() : firstAddress(ni).map(a -> new Match(ni, a));
+        } catch (SocketException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The interface of the IPv4 default route with the lowest metric, from /proc/net/route. */
-    private Optional<Match> defaultRoute() {
+    private Optional<String> defaultRoute4() {
         List<String> lines;
         try {
             lines = Files.readAllLines(routeTable);
@@ -246,16 +365,7 @@ public final class ExternalInterfaces {
                 bestMetric = metric;
             }
         }
-        if (best == null) {
-            return Optional.empty();
-        }
-        LOG.info("determining the external interface from the default route: {}", best);
-        try {
-            NetworkInterface ni = NetworkInterface.getByName(best);
-            return ni == null ? Optional.empty() : firstAddress(ni).map(a -> new Match(ni, a));
-        } catch (SocketException e) {
-            return Optional.empty();
-        }
+        return Optional.ofNullable(best);
     }
 
     private static Optional<Ip4> firstAddress(NetworkInterface ni) {

@@ -69,6 +69,12 @@ public final class LocalAgentHost implements AgentHost {
     }
 
     @Override
+    public ExternalInterface externalInterface(NetworkConfig config) {
+        return new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp(), options.publicIpv6(),
+                config.ipv6().isPresent());
+    }
+
+    @Override
     public boolean startupChecksPass(NetworkConfig config) {
         return !options.dataPath() || StartupChecks.ofThisHost().passed(config);
     }

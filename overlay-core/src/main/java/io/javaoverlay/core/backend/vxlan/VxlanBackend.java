@@ -383,7 +383,7 @@ public final class VxlanBackend implements Backend {
             if (own6.isPresent()) {
                 InetAddress want = VxlanPeer.address(own6.get().address());
                 if (nl.addresses().list(link6).stream().noneMatch(a -> a.address().equals(want) && a.prefixLength() == 128)) {
-                    LOG.warn("{} lacks its address {}/128; adding it", device6.name(), want.getHostAddress());
+                    LOG.warn("{} lacks its address {}/128; adding it", device6.name(), Ip6Net.format(own6.get().address()));
                     device6.ensureAddress6(nl, link6, config.ipv6().get().network(), own6.get());
                 }
             }
