@@ -1,0 +1,72 @@
+package io.javaoverlay.docker.host;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+import io.javaoverlay.docker.state.PortMapping;
+
+/**
+ * A userland relay for one published port, what Docker's {@code docker-proxy} is to its bridge
+ * driver: it listens on a host address the kernel cannot DNAT (IPv6 {@code ::1}, which has no
+ * {@code route_localnet}) and opens a connection (TCP) or a flow (UDP) to the container for
+ * each client. The container sees the relay's own address, as it sees docker-proxy's.
+ *
+ * <p>Bounded: at most {@link Limits#connections} TCP connections or UDP flows at once (a client
+ * past it is closed at once, or its datagram dropped, and logged), and a UDP flow is forgotten
+ * after {@link Limits#udpIdle} without a datagram either way. Closing it stops listening at once,
+ * so the port is free again, and cuts every connection and flow.
+ */
+public interface PortRelay extends Closeable {
+
+    /** Where it listens (the port the kernel bound when 0 was asked). */
+    InetSocketAddress listening();
+
+    /** Where it relays to. */
+    InetSocketAddress target();
+
+    /** Connections (TCP) or flows (UDP) open now. */
+    int active();
+
+    @Override
+    void close();
+
+    /**
+     * Binds {@code listen} and starts relaying to {@code target}; a bind failure (the port is
+     * taken there) throws before anything is left open.
+     */
+    static PortRelay open(PortMapping.Protocol protocol, InetSocketAddress listen, InetSocketAddress target, Limits limits)
+            throws IOException {
+        return switch (protocol) {
+            case TCP -> TcpRelay.open(listen, target, limits);
+            case UDP -> UdpRelay.open(listen, target, limits);
+            case SCTP -> throw new IOException("SCTP cannot be relayed in userland by this JVM");
+        };
+    }
+
+    /**
+     * @param connections TCP connections or UDP flows open at once, per relay
+     * @param connectTimeout how long a TCP connection to the container may take
+     * @param udpIdle how long a UDP flow lives without a datagram (docker-proxy's 90 s)
+     */
+    record Limits(int connections, Duration connectTimeout, Duration udpIdle) {
+        public static final Limits DEFAULT = new Limits(256, Duration.ofSeconds(5), Duration.ofSeconds(90));
+
+        public Limits {
+            if (connections < 1 || connectTimeout.isNegative() || connectTimeout.isZero() || udpIdle.isNegative() || udpIdle.isZero()) {
+                throw new IllegalArgumentException("relay limits must be positive: " + connections + ", " + connectTimeout + ", " + udpIdle);
+            }
+        }
+    }
+
+    /** {@code [::1]:8080}, {@code 10.5.1.2:80}. */
+    static String text(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        int zone = host.indexOf('%');
+        if (zone >= 0) {
+            host = host.substring(0, zone);
+        }
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}

@@ -1,0 +1,177 @@
+package io.javaoverlay.docker.host;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TCP {@link PortRelay}: an accepting thread, and per client a connection to the target
+ * with one thread copying each way. When one side stops sending, the other side's sending half
+ * is shut (a half-close passes through, as {@code docker-proxy} passes it); when both are done
+ * or either fails, both sockets close.
+ */
+final class TcpRelay implements PortRelay {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TcpRelay.class);
+    private static final int BUFFER = 64 * 1024;
+
+    private final ServerSocket server;
+    private final InetSocketAddress listening;
+    private final InetSocketAddress target;
+    private final Limits limits;
+    private final Semaphore slots;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger refused = new AtomicInteger();
+    private volatile boolean closed;
+
+    private TcpRelay(ServerSocket server, InetSocketAddress target, Limits limits) {
+        this.server = server;
+        this.listening = (InetSocketAddress) server.getLocalSocketAddress();
+        this.target = target;
+        this.limits = limits;
+        this.slots = new Semaphore(limits.connections());
+    }
+
+    static TcpRelay open(InetSocketAddress listen, InetSocketAddress target, Limits limits) throws IOException {
+        ServerSocket server = new ServerSocket();
+        try {
+            server.setReuseAddress(true); // connections of an earlier relay in TIME_WAIT do not hold the port
+            server.bind(listen, 128);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        TcpRelay relay = new TcpRelay(server, target, limits);
+        daemon(relay::acceptLoop, "relay tcp " + PortRelay.text(relay.listening)).start();
+        return relay;
+    }
+
+    @Override
+    public InetSocketAddress listening() {
+        return listening;
+    }
+
+    @Override
+    public InetSocketAddress target() {
+        return target;
+    }
+
+    @Override
+    public int active() {
+        return limits.connections() - slots.availablePermits();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("relay tcp {} -> {}: accept failed, relay stops ({})", PortRelay.text(listening), PortRelay.text(target),
+                            e.toString());
+                }
+                return;
+            }
+            if (!slots.tryAcquire()) {
+                if (refused.getAndIncrement() % 100 == 0) {
+                    LOG.warn("relay tcp {} -> {}: {} connections open, the limit; closing a new one from {} ({} refused so far)",
+                            PortRelay.text(listening), PortRelay.text(target), limits.connections(),
+                            client.getRemoteSocketAddress(), refused.get());
+                }
+                closeQuietly(client);
+                continue;
+            }
+            open.add(client);
+            daemon(() -> relay(client), "relay tcp " + PortRelay.text(listening) + " client").start();
+        }
+    }
+
+    private void relay(Socket client) {
+        Socket backend = new Socket();
+        try {
+            try {
+                backend.connect(target, (int) limits.connectTimeout().toMillis());
+            } catch (IOException e) {
+                LOG.warn("relay tcp {} -> {}: cannot reach the container ({}); closing the client {}", PortRelay.text(listening),
+                        PortRelay.text(target), e.getMessage(), client.getRemoteSocketAddress());
+                return;
+            }
+            open.add(backend);
+            if (closed) {
+                return;
+            }
+            client.setKeepAlive(true);
+            backend.setKeepAlive(true);
+            LOG.debug("relay tcp {}: {} -> {}", PortRelay.text(listening), client.getRemoteSocketAddress(), PortRelay.text(target));
+            Thread back = daemon(() -> copy(backend, client), "relay tcp " + PortRelay.text(listening) + " back");
+            back.start();
+            copy(client, backend);
+            back.join();
+        } catch (IOException e) {
+            LOG.debug("relay tcp {}: {}", PortRelay.text(listening), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeQuietly(client);
+            closeQuietly(backend);
+            open.remove(client);
+            open.remove(backend);
+            slots.release();
+        }
+    }
+
+    /** One direction; at its end the receiver's sending half is shut, and on an error both sockets close. */
+    private static void copy(Socket from, Socket to) {
+        byte[] buffer = new byte[BUFFER];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+            }
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // a reset, or the relay closing: the other direction cannot go on either
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(server);
+        for (Socket s : open) {
+            closeQuietly(s);
+        }
+    }
+
+    static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (!(e instanceof SocketException)) {
+                LOG.debug("closing {}: {}", c, e.toString());
+            }
+        }
+    }
+}
