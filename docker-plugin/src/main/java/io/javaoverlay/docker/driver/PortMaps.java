@@ -89,13 +89,17 @@ final class PortMaps {
             }
             out.add(new Requested(proto, hostIp, hostPort, hostPortEnd, port, hostIp6));
         }
-        return out;
+        // newer dockerds send -p 8080:80 as 0.0.0.0 and an IPv6 twin on ::; javaoverlay's mapping on
+        // every address answers on both families already, so the twin is not a second mapping
+        return out.stream().filter(r -> !PortMapping.ANY6.equals(r.hostIp6()) || out.stream().noneMatch(o -> o.hostIp() == null
+                && o.hostIp6() == null && o.protocol() == r.protocol() && o.containerPort() == r.containerPort()
+                && o.hostPort() == r.hostPort() && o.hostPortEnd() == r.hostPortEnd())).toList();
     }
 
     /**
      * An IPv6 HostIP: a unicast address a DNAT rule can match (Docker's CLI writes
      * {@code -p [fd00::1]:8080:80} as {@code "HostIP":"fd00::1"}), {@code ::1}, or {@code ::} for
-     * every IPv6 address. An IPv4-mapped address is IPv4 in disguise, a multicast one is never a
+     * every IPv6 address. A multicast address is never a
      * destination a host listens on, and a link-local one needs a zone a DNAT rule cannot carry.
      */
     static Ip6Host hostIp6(String text) {
@@ -109,11 +113,10 @@ final class PortMaps {
         } catch (IllegalArgumentException e) {
             throw new PluginException.BadRequest("HostIP: " + e.getMessage());
         }
-        boolean mapped = value.shiftRight(32).equals(java.math.BigInteger.valueOf(0xffff));
-        if (mapped || MULTICAST.contains(value) || LINK_LOCAL.contains(value)) {
+        // (an IPv4-mapped address does not get here: parseAddress takes IPv6 addresses only)
+        if (MULTICAST.contains(value) || LINK_LOCAL.contains(value)) {
             throw new PluginException.Refused("HostIP " + text + " cannot be published on: "
-                    + (mapped ? "an IPv4-mapped address (publish on the IPv4 address instead)"
-                            : MULTICAST.contains(value) ? "a multicast address" : "a link-local address")
+                    + (MULTICAST.contains(value) ? "a multicast address" : "a link-local address")
                     + "; publish on one of the host's global addresses, or on every address (-p HOSTPORT:PORT)");
         }
         return new Ip6Host(value, 128);

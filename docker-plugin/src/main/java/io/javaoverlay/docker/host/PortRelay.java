@@ -2,9 +2,11 @@ package io.javaoverlay.docker.host;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.docker.state.PortMapping;
 
 /**
@@ -62,11 +64,10 @@ public interface PortRelay extends Closeable {
 
     /** {@code [::1]:8080}, {@code 10.5.1.2:80}. */
     static String text(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        int zone = host.indexOf('%');
-        if (zone >= 0) {
-            host = host.substring(0, zone);
+        byte[] raw = a.getAddress().getAddress();
+        if (raw.length == 16) {
+            return "[" + Ip6Net.format(new BigInteger(1, raw)) + "]:" + a.getPort();
         }
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 }

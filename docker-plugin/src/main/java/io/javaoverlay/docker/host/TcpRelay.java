@@ -34,6 +34,8 @@ final class TcpRelay implements PortRelay {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean closed;
+    /** The {@link #acceptLoop} thread, which close() waits for: only when it has left is the port free for the next bind. */
+    private Thread loop;
 
     private TcpRelay(ServerSocket server, InetSocketAddress target, Limits limits) {
         this.server = server;
@@ -53,7 +55,8 @@ final class TcpRelay implements PortRelay {
             throw e;
         }
         TcpRelay relay = new TcpRelay(server, target, limits);
-        daemon(relay::acceptLoop, "relay tcp " + PortRelay.text(relay.listening)).start();
+        relay.loop = daemon(relay::acceptLoop, "relay tcp " + PortRelay.text(relay.listening));
+        relay.loop.start();
         return relay;
     }
 
@@ -156,6 +159,25 @@ final class TcpRelay implements PortRelay {
         closeQuietly(server);
         for (Socket s : open) {
             closeQuietly(s);
+        }
+        awaitEnd(loop);
+    }
+
+    /**
+     * The JDK closes a socket another thread is blocked on only when that thread has left the
+     * call: waits for it, so the port can be bound again the moment close() returns.
+     */
+    static void awaitEnd(Thread loop) {
+        if (loop == null || loop == Thread.currentThread()) {
+            return;
+        }
+        try {
+            loop.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (loop.isAlive()) {
+            LOG.warn("{} did not stop within 5 s; its port may stay taken a little longer", loop.getName());
         }
     }
 

@@ -35,6 +35,8 @@ final class UdpRelay implements PortRelay {
     private final Map<SocketAddress, Flow> flows = new ConcurrentHashMap<>();
     private final AtomicInteger dropped = new AtomicInteger();
     private volatile boolean closed;
+    /** The {@link #receiveLoop} thread, which close() waits for: only when it has left is the port free for the next bind. */
+    private Thread loop;
 
     private UdpRelay(DatagramSocket socket, InetSocketAddress target, Limits limits) {
         this.socket = socket;
@@ -52,7 +54,8 @@ final class UdpRelay implements PortRelay {
             throw e;
         }
         UdpRelay relay = new UdpRelay(socket, target, limits);
-        TcpRelay.daemon(relay::receiveLoop, "relay udp " + PortRelay.text(relay.listening)).start();
+        relay.loop = TcpRelay.daemon(relay::receiveLoop, "relay udp " + PortRelay.text(relay.listening));
+        relay.loop.start();
         return relay;
     }
 
@@ -134,6 +137,7 @@ final class UdpRelay implements PortRelay {
         for (Flow f : flows.values()) {
             f.close();
         }
+        TcpRelay.awaitEnd(loop);
     }
 
     /** One client's traffic to the container and back. */
