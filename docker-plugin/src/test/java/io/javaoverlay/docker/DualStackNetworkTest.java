@@ -170,8 +170,10 @@ class DualStackNetworkTest {
 
         // a restart rebuilds the IPv6 chain and the relays from the endpoint's state
         p.dnat.published6.clear();
-        p.dnat.relayed.clear();
-        p.restart();
+        p.plugin.close();
+        assertThat(p.dnat.closed).as("the relays stop with the plugin").isTrue();
+        assertThat(p.dnat.relayed).isEmpty();
+        p.startPlugin();
         assertThat(p.dnat.published6).extracting(pub -> pub.container().ipText() + " " + pub.mapping())
                 .containsExactly("fc00:5:0:34::9 8080->80/tcp");
         assertThat(p.dnat.relayed).extracting(r -> r.mapping().toString()).containsExactly("8080->80/tcp");
