@@ -41,7 +41,7 @@ public final class LoopbackRelays implements AutoCloseable {
     private boolean warnedNoLoopback;
 
     public LoopbackRelays() {
-        this(loopback6(), PortRelay.Limits.DEFAULT);
+        this(loopback6(), PortRelay.Limits.standard());
     }
 
     /** Listening on {@code listenAt} (tests: {@code ::1} too, with small limits). */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
 
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.docker.state.PortMapping;
@@ -15,8 +16,9 @@ import io.javaoverlay.docker.state.PortMapping;
  * {@code route_localnet}) and opens a connection (TCP) or a flow (UDP) to the container for
  * each client. The container sees the relay's own address, as it sees docker-proxy's.
  *
- * <p>Bounded: at most {@link Limits#connections} TCP connections or UDP flows at once (a client
- * past it is closed at once, or its datagram dropped, and logged), and a UDP flow is forgotten
+ * <p>Bounded: at most {@link Limits#connections} TCP connections or UDP flows at once, and
+ * {@link Limits#total} across all relays (a client past either is closed at once, or its
+ * datagram dropped, and logged), and a UDP flow is forgotten
  * after {@link Limits#udpIdle} without a datagram either way. Closing it stops listening at once,
  * so the port is free again, and cuts every connection and flow.
  */
@@ -48,15 +50,29 @@ public interface PortRelay extends Closeable {
     }
 
     /**
-     * @param connections TCP connections or UDP flows open at once, per relay
+     * @param connections    TCP connections or UDP flows open at once, per relay
      * @param connectTimeout how long a TCP connection to the container may take
-     * @param udpIdle how long a UDP flow lives without a datagram (docker-proxy's 90 s)
+     * @param udpIdle        how long a UDP flow lives without a datagram (docker-proxy's 90 s)
+     * @param total          connections and flows open at once across every relay sharing these
+     *                       limits (each holds a thread or two), so many ports cannot add up to
+     *                       an unbounded number of threads
      */
-    record Limits(int connections, Duration connectTimeout, Duration udpIdle) {
-        public static final Limits DEFAULT = new Limits(256, Duration.ofSeconds(5), Duration.ofSeconds(90));
+    record Limits(int connections, Duration connectTimeout, Duration udpIdle, Semaphore total) {
+        /** 256 per port, 1024 in all, 5 s to connect, 90 s for an idle UDP flow. */
+        public static Limits standard() {
+            return of(256, 1024, Duration.ofSeconds(5), Duration.ofSeconds(90));
+        }
+
+        public static Limits of(int perRelay, int total, Duration connectTimeout, Duration udpIdle) {
+            if (total < 1) {
+                throw new IllegalArgumentException("relay limits must be positive: total " + total);
+            }
+            return new Limits(perRelay, connectTimeout, udpIdle, new Semaphore(total));
+        }
 
         public Limits {
-            if (connections < 1 || connectTimeout.isNegative() || connectTimeout.isZero() || udpIdle.isNegative() || udpIdle.isZero()) {
+            if (connections < 1 || connectTimeout.isNegative() || connectTimeout.isZero() || udpIdle.isNegative() || udpIdle.isZero()
+                    || total == null) {
                 throw new IllegalArgumentException("relay limits must be positive: " + connections + ", " + connectTimeout + ", " + udpIdle);
             }
         }

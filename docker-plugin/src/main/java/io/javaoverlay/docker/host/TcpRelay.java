@@ -87,11 +87,16 @@ final class TcpRelay implements PortRelay {
                 }
                 return;
             }
-            if (!slots.tryAcquire()) {
+            boolean slot = slots.tryAcquire();
+            if (!slot || !limits.total().tryAcquire()) {
+                if (slot) {
+                    slots.release();
+                }
                 if (refused.getAndIncrement() % 100 == 0) {
-                    LOG.warn("relay tcp {} -> {}: {} connections open, the limit; closing a new one from {} ({} refused so far)",
-                            PortRelay.text(listening), PortRelay.text(target), limits.connections(),
-                            client.getRemoteSocketAddress(), refused.get());
+                    LOG.warn("relay tcp {} -> {}: {}; closing a new connection from {} ({} refused so far)",
+                            PortRelay.text(listening), PortRelay.text(target), slot ? "the relays' connections are at their limit in all"
+                                    : limits.connections() + " connections open, the limit", client.getRemoteSocketAddress(),
+                            refused.get());
                 }
                 closeQuietly(client);
                 continue;
@@ -131,6 +136,7 @@ final class TcpRelay implements PortRelay {
             closeQuietly(backend);
             open.remove(client);
             open.remove(backend);
+            limits.total().release();
             slots.release();
         }
     }

@@ -101,10 +101,12 @@ final class UdpRelay implements PortRelay {
         if (flow != null) {
             return flow;
         }
-        if (flows.size() >= limits.connections()) {
+        boolean room = flows.size() < limits.connections();
+        if (!room || !limits.total().tryAcquire()) {
             if (dropped.getAndIncrement() % 100 == 0) {
-                LOG.warn("relay udp {} -> {}: {} flows open, the limit; dropping a datagram from new client {} ({} dropped so far)",
-                        PortRelay.text(listening), PortRelay.text(target), limits.connections(), client, dropped.get());
+                LOG.warn("relay udp {} -> {}: {}; dropping a datagram from new client {} ({} dropped so far)",
+                        PortRelay.text(listening), PortRelay.text(target), room ? "the relays' flows are at their limit in all"
+                                : limits.connections() + " flows open, the limit", client, dropped.get());
             }
             return null;
         }
@@ -114,6 +116,7 @@ final class UdpRelay implements PortRelay {
             out.connect(target);
             out.setSoTimeout((int) Math.min(Integer.MAX_VALUE, limits.udpIdle().toMillis()));
         } catch (IOException e) {
+            limits.total().release();
             LOG.warn("relay udp {} -> {}: cannot open a flow for {} ({})", PortRelay.text(listening), PortRelay.text(target), client,
                     e.getMessage());
             return null;
@@ -145,6 +148,7 @@ final class UdpRelay implements PortRelay {
         private final SocketAddress client;
         private final DatagramSocket out;
         private volatile long lastActive = System.nanoTime();
+        private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
         Flow(SocketAddress client, DatagramSocket out) {
             this.client = client;
@@ -195,6 +199,9 @@ final class UdpRelay implements PortRelay {
         void close() {
             flows.remove(client, this);
             out.close();
+            if (released.compareAndSet(false, true)) {
+                limits.total().release();
+            }
         }
     }
 }

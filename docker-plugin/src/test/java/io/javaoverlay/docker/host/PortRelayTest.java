@@ -86,7 +86,7 @@ class PortRelayTest {
 
     @Test
     void tcpFromIpv6LoopbackReachesAnIpv4ServerIntactWithTheHalfCloseAndCloseFreesThePort() throws Exception {
-        PortRelay r = relay(PortMapping.Protocol.TCP, (InetSocketAddress) echo.getLocalSocketAddress(), PortRelay.Limits.DEFAULT);
+        PortRelay r = relay(PortMapping.Protocol.TCP, (InetSocketAddress) echo.getLocalSocketAddress(), PortRelay.Limits.standard());
         assertThat(r.listening().getAddress()).isEqualTo(V6);
         byte[] payload = new byte[3 * 1024 * 1024];
         new Random(7).nextBytes(payload);
@@ -116,7 +116,7 @@ class PortRelayTest {
 
     @Test
     void closingTheRelayCutsOpenConnections() throws Exception {
-        PortRelay r = relay(PortMapping.Protocol.TCP, (InetSocketAddress) echo.getLocalSocketAddress(), PortRelay.Limits.DEFAULT);
+        PortRelay r = relay(PortMapping.Protocol.TCP, (InetSocketAddress) echo.getLocalSocketAddress(), PortRelay.Limits.standard());
         try (Socket client = new Socket(V6, r.listening().getPort())) {
             client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
             assertThat(new String(client.getInputStream().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("ping");
@@ -131,12 +131,14 @@ class PortRelayTest {
     @Test
     void aConnectionPastTheLimitIsClosedAndTheOthersGoOn() throws Exception {
         PortRelay r = relay(PortMapping.Protocol.TCP, (InetSocketAddress) echo.getLocalSocketAddress(),
-                new PortRelay.Limits(1, Duration.ofSeconds(2), Duration.ofSeconds(90)));
-        try (Socket first = new Socket(V6, r.listening().getPort()); Socket second = new Socket(V6, r.listening().getPort())) {
+                PortRelay.Limits.of(1, 10, Duration.ofSeconds(2), Duration.ofSeconds(90)));
+        try (Socket first = new Socket(V6, r.listening().getPort())) {
             first.getOutputStream().write('a');
             assertThat(first.getInputStream().read()).isEqualTo('a');
-            second.setSoTimeout(5000);
-            assertThat(readOrReset(second.getInputStream())).as("refused past the limit").isEqualTo(-1);
+            try (Socket second = new Socket(V6, r.listening().getPort())) {
+                second.setSoTimeout(5000);
+                assertThat(readOrReset(second.getInputStream())).as("refused past the limit").isEqualTo(-1);
+            }
             first.getOutputStream().write('b');
             assertThat(first.getInputStream().read()).isEqualTo('b');
         }
@@ -148,12 +150,36 @@ class PortRelayTest {
     }
 
     @Test
+    void relaysSharingLimitsShareTheTotalAndGiveItBack() throws Exception {
+        PortRelay.Limits shared = PortRelay.Limits.of(5, 1, Duration.ofSeconds(2), Duration.ofSeconds(90));
+        InetSocketAddress target = (InetSocketAddress) echo.getLocalSocketAddress();
+        PortRelay a = relay(PortMapping.Protocol.TCP, target, shared);
+        PortRelay b = relay(PortMapping.Protocol.TCP, target, shared);
+        try (Socket first = new Socket(V6, a.listening().getPort())) {
+            first.getOutputStream().write('a');
+            assertThat(first.getInputStream().read()).isEqualTo('a');
+            try (Socket second = new Socket(V6, b.listening().getPort())) {
+                second.setSoTimeout(5000);
+                assertThat(readOrReset(second.getInputStream())).as("the one connection in all is taken").isEqualTo(-1);
+            }
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> shared.total().availablePermits() == 1);
+        try (Socket third = new Socket(V6, b.listening().getPort())) {
+            third.getOutputStream().write('c');
+            assertThat(third.getInputStream().read()).as("given back").isEqualTo('c');
+        }
+        a.close();
+        b.close();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> shared.total().availablePermits() == 1);
+    }
+
+    @Test
     void aContainerThatDoesNotAnswerClosesTheClient() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, V4)) {
             closedPort = s.getLocalPort();
         }
-        PortRelay r = relay(PortMapping.Protocol.TCP, new InetSocketAddress(V4, closedPort), PortRelay.Limits.DEFAULT);
+        PortRelay r = relay(PortMapping.Protocol.TCP, new InetSocketAddress(V4, closedPort), PortRelay.Limits.standard());
         try (Socket client = new Socket(V6, r.listening().getPort())) {
             client.setSoTimeout(5000);
             assertThat(readOrReset(client.getInputStream())).isEqualTo(-1);
@@ -165,9 +191,9 @@ class PortRelayTest {
     void aTakenPortFailsToOpenAndLeavesNothingListening() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, V6); DatagramSocket takenUdp = new DatagramSocket(new InetSocketAddress(V6, 0))) {
             assertThatThrownBy(() -> PortRelay.open(PortMapping.Protocol.TCP, new InetSocketAddress(V6, taken.getLocalPort()),
-                    new InetSocketAddress(V4, 80), PortRelay.Limits.DEFAULT)).isInstanceOf(BindException.class);
+                    new InetSocketAddress(V4, 80), PortRelay.Limits.standard())).isInstanceOf(BindException.class);
             assertThatThrownBy(() -> PortRelay.open(PortMapping.Protocol.UDP, new InetSocketAddress(V6, takenUdp.getLocalPort()),
-                    new InetSocketAddress(V4, 80), PortRelay.Limits.DEFAULT)).isInstanceOf(BindException.class);
+                    new InetSocketAddress(V4, 80), PortRelay.Limits.standard())).isInstanceOf(BindException.class);
         }
     }
 
@@ -191,7 +217,7 @@ class PortRelayTest {
             t.setDaemon(true);
             t.start();
             PortRelay r = relay(PortMapping.Protocol.UDP, (InetSocketAddress) server.getLocalSocketAddress(),
-                    new PortRelay.Limits(2, Duration.ofSeconds(2), Duration.ofMillis(500)));
+                    PortRelay.Limits.of(2, 10, Duration.ofSeconds(2), Duration.ofMillis(500)));
             try (DatagramSocket a = new DatagramSocket(new InetSocketAddress(V6, 0));
                  DatagramSocket b = new DatagramSocket(new InetSocketAddress(V6, 0));
                  DatagramSocket c = new DatagramSocket(new InetSocketAddress(V6, 0))) {
@@ -205,6 +231,7 @@ class PortRelayTest {
             }
             int port = r.listening().getPort();
             r.close();
+            assertThat(r.active()).isZero();
             try (DatagramSocket again = new DatagramSocket(new InetSocketAddress(V6, port))) {
                 assertThat(again.getLocalPort()).isEqualTo(port);
             }
