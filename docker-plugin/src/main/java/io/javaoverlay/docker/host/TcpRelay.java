@@ -25,6 +25,16 @@ final class TcpRelay implements PortRelay {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpRelay.class);
     private static final int BUFFER = 64 * 1024;
+    /**
+     * The threads that carry connections and UDP flows, for every relay: kept a minute after use,
+     * so a new connection does not pay for a new thread. How many run at once is bounded by the
+     * relays' limits ({@link PortRelay.Limits#total}), not here.
+     */
+    static final java.util.concurrent.ExecutorService WORKERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "relay worker");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final ServerSocket server;
     private final InetSocketAddress listening;
@@ -102,7 +112,7 @@ final class TcpRelay implements PortRelay {
                 continue;
             }
             open.add(client);
-            daemon(() -> relay(client), "relay tcp " + PortRelay.text(listening) + " client").start();
+            WORKERS.execute(() -> relay(client));
         }
     }
 
@@ -123,14 +133,15 @@ final class TcpRelay implements PortRelay {
             client.setKeepAlive(true);
             backend.setKeepAlive(true);
             LOG.debug("relay tcp {}: {} -> {}", PortRelay.text(listening), client.getRemoteSocketAddress(), PortRelay.text(target));
-            Thread back = daemon(() -> copy(backend, client), "relay tcp " + PortRelay.text(listening) + " back");
-            back.start();
+            java.util.concurrent.Future<?> back = WORKERS.submit(() -> copy(backend, client));
             copy(client, backend);
-            back.join();
+            back.get();
         } catch (IOException e) {
             LOG.debug("relay tcp {}: {}", PortRelay.text(listening), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.debug("relay tcp {}: {}", PortRelay.text(listening), e.getCause().toString());
         } finally {
             closeQuietly(client);
             closeQuietly(backend);

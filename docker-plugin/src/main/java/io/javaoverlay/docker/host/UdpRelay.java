@@ -128,7 +128,7 @@ final class UdpRelay implements PortRelay {
             return null;
         }
         Flow started = flow;
-        TcpRelay.daemon(started::replyLoop, "relay udp " + PortRelay.text(listening) + " flow").start();
+        TcpRelay.WORKERS.execute(started::replyLoop);
         LOG.debug("relay udp {}: new flow {} -> {}", PortRelay.text(listening), client, PortRelay.text(target));
         return flow;
     }
