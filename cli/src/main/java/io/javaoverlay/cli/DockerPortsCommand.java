@@ -72,13 +72,29 @@ final class DockerPortsCommand implements Callable<Integer> {
             }
             for (EndpointState ep : found) {
                 for (PortMapping m : ep.ports()) {
-                    // docker port's own format: 80/tcp -> 0.0.0.0:49153
-                    out.println(m.containerPort() + "/" + m.protocol().iptablesName() + " -> "
-                            + (m.hostIp() == null ? "0.0.0.0" : m.hostIp().toString()) + ":" + m.hostPort());
+                    // docker port's own format: 80/tcp -> 0.0.0.0:49153, then 80/tcp -> [::]:49153
+                    for (String on : hostAddresses(ep, m)) {
+                        out.println(m.containerPort() + "/" + m.protocol().iptablesName() + " -> " + on + ":" + m.hostPort());
+                    }
                 }
             }
         }
         return missing == 0 ? 0 : 1;
+    }
+
+    /**
+     * Where a mapping answers, as docker port lists it: {@code 0.0.0.0} and, for a port on every
+     * address, {@code [::]} when the container has an IPv6 address (the host's IPv6 addresses
+     * and ::1) or {@code [::1]} when it has not (the relay only); an address of its own otherwise.
+     */
+    static List<String> hostAddresses(EndpointState ep, PortMapping m) {
+        if (!m.everyAddress()) {
+            return List.of(m.hostAddressText());
+        }
+        if (ep.address6() != null) {
+            return List.of("0.0.0.0", "[::]");
+        }
+        return m.protocol() == PortMapping.Protocol.SCTP ? List.of("0.0.0.0") : List.of("0.0.0.0", "[::1]");
     }
 
     private static boolean matches(EndpointState ep, String w) {

@@ -144,7 +144,12 @@ public final class DockerPlugin implements AutoCloseable {
         ContainerNames names = nameSettings.map(n -> startNames(n, state, lease)).orElse(null);
         LOG.info("javaoverlay Docker plugin ready: network and IPAM driver \"javaoverlay\" (subnet file {}, bridge {})",
                 settings.subnetFile(), settings.bridge());
-        return new DockerPlugin(server, hostHandle, names);
+        // the relays on ::1 stop with the plugin (the rules stay for the running containers)
+        AutoCloseable handle = () -> {
+            published.close();
+            hostHandle.close();
+        };
+        return new DockerPlugin(server, handle, names);
     }
 
     private static ContainerNames startNames(NameSettings n, StateStore state, HostLease lease) {

@@ -162,17 +162,129 @@ class DualStackNetworkTest {
         JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP)).get("Value");
         assertThat(info.get("AddressIPv6").asText()).isEqualTo("fc00:5:0:34::9/64");
         assertThat(info.get("PublishedPorts")).extracting(JsonNode::asText).containsExactly("8080->80/tcp", "10.0.0.1:8081->81/tcp");
-        assertThat(info.get("PublishedPortsIPv6")).extracting(JsonNode::asText).containsExactly("[::]:8080->[fc00:5:0:34::9]:80/tcp");
+        assertThat(info.get("PublishedPortsIPv6")).extracting(JsonNode::asText).containsExactly("[::]:8080->[fc00:5:0:34::9]:80/tcp",
+                "[::1]:8080->[fc00:5:0:34::9]:80/tcp (relay)");
+        // ::1 through the relay, to the container's IPv6 address; the port on 10.0.0.1 has none
+        assertThat(p.dnat.relayed).extracting(r -> r.container().getHostAddress() + " " + r.mapping())
+                .containsExactly("fc00:5:0:34:0:0:0:9 8080->80/tcp");
 
-        // a restart rebuilds the IPv6 chain from the endpoint's state
+        // a restart rebuilds the IPv6 chain and the relays from the endpoint's state
         p.dnat.published6.clear();
-        p.restart();
+        p.plugin.close();
+        assertThat(p.dnat.closed).as("the relays stop with the plugin").isTrue();
+        assertThat(p.dnat.relayed).isEmpty();
+        p.startPlugin();
         assertThat(p.dnat.published6).extracting(pub -> pub.container().ipText() + " " + pub.mapping())
                 .containsExactly("fc00:5:0:34::9 8080->80/tcp");
+        assertThat(p.dnat.relayed).extracting(r -> r.mapping().toString()).containsExactly("8080->80/tcp");
 
         p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP));
         assertThat(p.dnat.published6).isEmpty();
         assertThat(p.dnat.published).isEmpty();
+        assertThat(p.dnat.relayed).isEmpty();
+    }
+
+    private String joinedEndpoint(String address6) {
+        String poolId4 = p.requestPool();
+        String v4 = p.requestAddress(poolId4, "", MAC);
+        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
+                "Interface", address6 == null ? obj("Address", v4, "MacAddress", MAC) : obj("Address", v4, "AddressIPv6", address6,
+                        "MacAddress", MAC), "Options", Map.of()));
+        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
+                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
+        p.host.moveToSandbox(join.get("InterfaceName").get("SrcName").asText());
+        return v4;
+    }
+
+    private JsonNode publish(Object... bindings) {
+        return p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
+                "Options", Map.of("com.docker.network.portmap", List.of(bindings))));
+    }
+
+    private static Map<String, Object> on(String hostIp, int hostPort, int port) {
+        return obj("Proto", 6, "IP", "", "Port", port, "HostIP", hostIp, "HostPort", hostPort, "HostPortEnd", hostPort);
+    }
+
+    @Test
+    void aPortOnOneIpv6AddressIsDnatedOnThatAddressOnlyAndOnLoopbackThroughTheRelay() {
+        requestPool6();
+        createNetwork(LEASE6, GATEWAY6);
+        joinedEndpoint("fc00:5:0:34::9/64");
+        JsonNode ok = publish(on("fd00:e2e::1", 8081, 80), on("::1", 8082, 80), on("127.0.0.1", 8083, 80), on("::", 8084, 80));
+        assertThat(ok.has("Err")).as(ok.toString()).isFalse();
+        assertThat(p.dnat.published6).extracting(pub -> pub.container().ipText() + " " + pub.mapping())
+                .containsExactly("fc00:5:0:34::9 [fd00:e2e::1]:8081->80/tcp", "fc00:5:0:34::9 [::]:8084->80/tcp");
+        assertThat(p.dnat.published).as("IPv4 rules only for IPv4 addresses").extracting(pub -> pub.mapping().toString())
+                .containsExactly("127.0.0.1:8083->80/tcp");
+        assertThat(p.dnat.relayed).extracting(r -> r.mapping().toString()).containsExactly("[::1]:8082->80/tcp", "[::]:8084->80/tcp");
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP)).get("Value");
+        assertThat(info.get("PublishedPortsIPv6")).extracting(JsonNode::asText).containsExactly(
+                "[fd00:e2e::1]:8081->[fc00:5:0:34::9]:80/tcp", "[::]:8084->[fc00:5:0:34::9]:80/tcp",
+                "[::1]:8082->[fc00:5:0:34::9]:80/tcp (relay)", "[::1]:8084->[fc00:5:0:34::9]:80/tcp (relay)");
+
+        // the same port on another IPv6 address and on an IPv4 one: no clash; on ::, which covers both IPv6 ones: a clash
+        p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP));
+        assertThat(publish(on("fd00:e2e::1", 8081, 80), on("fd00:e2e::2", 8081, 80), on("10.0.0.1", 8081, 80)).has("Err")).isFalse();
+        p.client.call("NetworkDriver.RevokeExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP));
+        JsonNode clash = publish(on("fd00:e2e::1", 8081, 80), on("::", 8081, 80));
+        assertThat(clash.get("Err").asText()).contains("8081/tcp is already published");
+        assertThat(p.dnat.published6).isEmpty();
+    }
+
+    @Test
+    void anIpv6HostAddressOnANetworkWithoutIpv6IsRefusedAndLeavesNothing() {
+        String poolId4 = p.requestPool();
+        assertThat(poolId4).isNotEmpty();
+        assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
+                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
+                "IPv6Data", List.of())).has("Err")).isFalse();
+        String v4 = joinedEndpoint(null);
+        JsonNode refused = publish(NetworkLifecycleTest.binding(6, 80, 8080, 8080), on("fd00:e2e::1", 8081, 80));
+        assertThat(refused.get("Err").asText()).contains("IPv6 address fd00:e2e::1").contains("without --ipv6");
+        assertThat(p.dnat.published).isEmpty();
+        assertThat(p.dnat.relayed).isEmpty();
+        assertThat(publish(on("::1", 8082, 80)).get("Err").asText()).contains("without --ipv6");
+
+        // every address on an IPv4-only network: ::1 is relayed to the container's IPv4 address, as docker-proxy does
+        assertThat(publish(NetworkLifecycleTest.binding(6, 80, 8080, 8080)).has("Err")).isFalse();
+        assertThat(p.dnat.published6).isEmpty();
+        assertThat(p.dnat.relayed).extracting(r -> r.container().getHostAddress() + " " + r.mapping())
+                .containsExactly(v4.split("/")[0] + " 8080->80/tcp");
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP)).get("Value");
+        assertThat(info.get("PublishedPortsIPv6")).extracting(JsonNode::asText)
+                .containsExactly("[::1]:8080->" + v4.split("/")[0] + ":80/tcp (relay)");
+    }
+
+    @Test
+    void aPortTakenOnLoopbackFailsTheRequestAndUndoesEveryRule() {
+        requestPool6();
+        createNetwork(LEASE6, GATEWAY6);
+        joinedEndpoint("fc00:5:0:34::9/64");
+        p.dnat.failOnRelayPort = 9090; // something holds [::1]:9090: after both families' rules and the first relay
+        JsonNode failed = publish(NetworkLifecycleTest.binding(6, 80, 8080, 8080), NetworkLifecycleTest.binding(6, 90, 9090, 9090));
+        assertThat(failed.get("Err").asText()).contains("[::1]:9090").contains("Address already in use");
+        assertThat(p.dnat.published).isEmpty();
+        assertThat(p.dnat.published6).isEmpty();
+        assertThat(p.dnat.relayed).isEmpty();
+        JsonNode info = p.client.call("NetworkDriver.EndpointOperInfo", obj("NetworkID", NET, "EndpointID", EP)).get("Value");
+        assertThat(info.has("PublishedPorts")).isFalse();
+    }
+
+    @Test
+    void badIpv6HostAddressesAreRefused() {
+        requestPool6();
+        createNetwork(LEASE6, GATEWAY6);
+        joinedEndpoint("fc00:5:0:34::9/64");
+        assertThat(publish(on("ff02::1", 8080, 80)).get("Err").asText()).contains("multicast");
+        assertThat(publish(on("fe80::1", 8080, 80)).get("Err").asText()).contains("link-local");
+        assertThat(publish(on("fe80::1%eth0", 8080, 80)).get("Err").asText()).contains("zone");
+        // not IPv6 addresses at all (an IPv4-mapped one is IPv4 in disguise): a bad request
+        for (String bad : List.of("fd00::zz", "::ffff:a00:1", "fd00::1/64")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> publish(on(bad, 8080, 80))).hasMessageContaining("400")
+                    .hasMessageContaining("HostIP");
+        }
+        assertThat(p.dnat.published6).isEmpty();
+        assertThat(p.dnat.relayed).isEmpty();
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.javaoverlay.docker;
 import java.util.HashSet;
 import java.util.Set;
 
-import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.host.HostPorts;
 import io.javaoverlay.docker.state.PortMapping;
 
@@ -20,7 +19,7 @@ final class FakeHostPorts implements HostPorts {
     }
 
     @Override
-    public synchronized boolean isFree(PortMapping.Protocol protocol, Ip4 hostIp, int port) {
-        return !listening.contains(protocol.iptablesName() + "/" + port);
+    public synchronized boolean isFree(PortMapping mapping) {
+        return !listening.contains(mapping.protocol().iptablesName() + "/" + mapping.hostPort());
     }
 }

@@ -7,6 +7,7 @@ import java.util.Set;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.docker.host.LoopbackRelays;
 import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.state.PortMapping;
 
@@ -16,6 +17,10 @@ final class FakePublishedPorts implements PublishedPorts {
     final Set<String> loopbackBridges = new LinkedHashSet<>();
     final List<Published> published = new ArrayList<>();
     final List<Published6> published6 = new ArrayList<>();
+    final List<LoopbackRelays.Relayed> relayed = new ArrayList<>();
+    /** A host port whose relay on ::1 fails as a taken port does; 0 for none. */
+    int failOnRelayPort;
+    boolean closed;
     /** A host port whose publish fails (to test rollback); 0 for none. */
     int failOnHostPort;
     /** The same for the IPv6 publish only. */
@@ -31,6 +36,33 @@ final class FakePublishedPorts implements PublishedPorts {
         loopbackBridges.clear();
         published.clear();
         published6.clear();
+        relayed.clear();
+    }
+
+    @Override
+    public synchronized void relayLoopback6(java.net.InetAddress container, PortMapping mapping, String owner) {
+        if (mapping.hostPort() == failOnRelayPort) {
+            throw new PluginException.Refused("cannot publish " + mapping + " on [::1]:" + mapping.hostPort() + ": Address already in use");
+        }
+        relayed.removeIf(r -> r.mapping().protocol() == mapping.protocol() && r.mapping().hostPort() == mapping.hostPort());
+        relayed.add(new LoopbackRelays.Relayed(container, mapping, owner));
+    }
+
+    @Override
+    public synchronized void unrelayLoopback6(PortMapping mapping) {
+        relayed.removeIf(r -> r.mapping().equals(mapping));
+    }
+
+    @Override
+    public synchronized void syncLoopback6(List<LoopbackRelays.Relayed> all) {
+        relayed.clear();
+        relayed.addAll(all);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        relayed.clear();
     }
 
     @Override

@@ -246,6 +246,8 @@ class DockerPluginIT {
         // from the host itself: OUTPUT DNAT
         assertThat(httpGetInHost(hostIp, 8080)).contains("hello-from-web");
         assertThat(httpGetInHost("127.0.0.1", 8080)).as("on loopback too, as Docker's bridge").contains("hello-from-web");
+        // and on ::1, which no DNAT reaches: the plugin's relay, to the container's IPv4 address as docker-proxy does
+        assertThat(httpGetInHost("::1", 8080)).as("on ::1 through the relay").contains("hello-from-web");
         assertThat(docker.namespace().exec("iptables", "-S", "JAVAOVERLAY-LOCALNET").stdout())
                 .as("containers cannot use route_localnet to reach the host's loopback")
                 .contains("-A JAVAOVERLAY-LOCALNET -d 127.0.0.0/8 -i cni0 -m conntrack ! --ctstate RELATED,ESTABLISHED");
@@ -256,6 +258,7 @@ class DockerPluginIT {
         Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
                 .until(() -> httpGetInHost("127.0.0.1", 8081).contains("hello-from-local"));
         assertThat(httpGet(NET.prefix() + "-ul", hostIp, 8081)).as("not on the host's other addresses").doesNotContain("hello");
+        assertThat(httpGetInHost("::1", 8081)).as("nor on ::1").doesNotContain("hello");
         docker.dockerOk("rm", "-f", "local");
 
         // -P: the plugin picks the host port from the host's dynamic range, as Docker does, and
@@ -278,7 +281,8 @@ class DockerPluginIT {
         ExecResult ports = io.javaoverlay.testkit.Exec.run(List.of(DockerHost.launcher().toString(), "docker-ports",
                 "--docker-data-dir", docker.dir().resolve("plugin").toString(), sandbox), java.util.Map.of(), null,
                 Duration.ofSeconds(60));
-        assertThat(ports.stdout().strip()).as("%s", ports.stderr()).isEqualTo("80/tcp -> 0.0.0.0:" + port);
+        // on ::1 too, through the plugin's relay to the container's IPv4 address (the network has no IPv6)
+        assertThat(ports.stdout().strip()).as("%s", ports.stderr()).isEqualTo("80/tcp -> 0.0.0.0:" + port + "\n80/tcp -> [::1]:" + port);
         ExecResult unknown = io.javaoverlay.testkit.Exec.run(List.of(DockerHost.launcher().toString(), "docker-ports",
                 "--docker-data-dir", docker.dir().resolve("plugin").toString(), "/var/run/docker/netns/nope"), java.util.Map.of(),
                 null, Duration.ofSeconds(60));

@@ -90,6 +90,7 @@ class DockerRestartIT {
                 "mkdir /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www");
         String ipA = docker.containerIp("ca", "ov");
 
+        assertThat(DockerPluginIT.httpGetInHost(docker, "::1", 8080)).as("::1 through the relay").contains("hello");
         docker.stopPlugin(true);
         // the data path is the kernel's: containers keep talking while the plugin is down
         assertThat(docker.dockerOk("exec", "web", "ping", "-c", "1", "-W", "2", ipA)).contains("1 packets received");
@@ -99,6 +100,8 @@ class DockerRestartIT {
                 .doesNotContain("JAVAOVERLAY-FWD: rewriting").doesNotContain("JAVAOVERLAY-LOCALNET: rewriting")
                 .doesNotContain("JAVAOVERLAY-LOOPBACK: rewriting");
         assertThat(DockerPluginIT.httpGetInHost(docker, "127.0.0.1", 8080)).as("loopback after the restart").contains("hello");
+        // ::1 is the plugin's own relay, which died with it: the restart starts it again from the endpoint's state
+        assertThat(DockerPluginIT.httpGetInHost(docker, "::1", 8080)).as("::1 after the restart").contains("hello");
 
         docker.dockerOk("run", "-d", "--name", "cb", "--net", "ov", DockerHost.BUSYBOX, "sleep", "600");
         assertThat(docker.dockerOk("exec", "cb", "ping", "-c", "1", "-W", "2", ipA)).contains("1 packets received");
@@ -106,6 +109,7 @@ class DockerRestartIT {
         assertThat(DockerPluginIT.httpGet(NET.prefix() + "-ul", hostIp, 8080)).contains("hello");
         docker.dockerOk("rm", "-f", "web");
         assertThat(docker.namespace().exec("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT").stdout()).doesNotContain("8080");
+        assertThat(DockerPluginIT.httpGetInHost(docker, "::1", 8080)).as("the relay went with the container").doesNotContain("hello");
     }
 
     @Test

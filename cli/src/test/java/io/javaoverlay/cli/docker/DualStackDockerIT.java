@@ -34,7 +34,9 @@ import io.javaoverlay.testkit.UnderlayEtcd;
  * dual-stack underlay, a real etcd, the agents in dual-stack host-gw mode: containers get an
  * address of each family from their host's subnets and reach the other host's container with
  * {@code ping -6} and {@code ping -4}; a port published with {@code -p} answers a TCP client on
- * the host's IPv6 address; the addresses are freed when the containers go.
+ * the host's IPv6 address and, through the plugin's relay, on {@code ::1}; one published on one
+ * IPv6 address answers there only; a port held by another program on {@code ::1} fails the
+ * container's start and leaves no rule; the addresses are freed when the containers go.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DualStackDockerIT {
@@ -81,10 +83,24 @@ class DualStackDockerIT {
         }
     }
 
+    /** {@code GET /} over TCP to {@code [ip]:port} with socat, as a shell command. */
+    private static String get(String ip, int port) {
+        return "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socat -T 3 - TCP6:[" + ip + "]:" + port + ",connect-timeout=2";
+    }
+
+    /** {@code javaoverlay docker-ports} for a container, as a user runs it. */
+    private static List<String> dockerPorts(DockerHost h, String container) {
+        String sandbox = h.inspect("container", container).at("/NetworkSettings/SandboxKey").asText();
+        ExecResult ports = io.javaoverlay.testkit.Exec.run(List.of(DockerHost.launcher().toString(), "docker-ports",
+                "--docker-data-dir", h.dir().resolve("plugin").toString(), sandbox), java.util.Map.of(), null, Duration.ofSeconds(60));
+        assertThat(ports.ok()).as("%s", ports).isTrue();
+        return ports.stdout().strip().lines().toList();
+    }
+
     @Test
     void containersOnAnIpv6NetworkGetBothFamiliesAndReachEachOtherAcrossHosts() throws Exception {
         Requirements.check().root().executable("/usr/sbin/dockerd", "docker.io").executable("/usr/bin/etcd", "etcd-server")
-                .command("etcdctl", "etcd-client").command("socat", "socat").command("ip6tables", "iptables").orAbort();
+                .command("etcdctl", "etcd-client").command("socat", "socat").command("ip6tables", "iptables").command("curl", "curl").orAbort();
         UnderlayEtcd etcd = UnderlayEtcd.start(net, "docker6");
         etcd.etcdctl("put", PREFIX + "/config", "{\"Network\":\"" + DockerCluster.OVERLAY + "\",\"EnableIPv6\":true,\"IPv6Network\":\""
                 + NETWORK6 + "\",\"Backend\":{\"Type\":\"host-gw\"}}").orThrow();
@@ -146,9 +162,52 @@ class DualStackDockerIT {
         assertThat(net.host(1).exec("sh", "-c", get).stdout()).contains("hello-from-web6");
         assertThat(net.host(1).execOk("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT"))
                 .contains("--dport 8080 ").contains("-j DNAT --to-destination [" + web6 + "]:80");
-        h1.dockerOk("rm", "-f", "web");
-        assertThat(net.host(1).execOk("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT")).doesNotContain("8080");
+
+        // ::1: no DNAT can reach it (IPv6 has no route_localnet); the plugin's relay answers there, as docker-proxy does
+        assertThat(net.host(1).exec("sh", "-c", get("::1", 8080)).stdout()).as("socat to [::1]:8080").contains("hello-from-web6");
+        assertThat(net.host(1).exec("curl", "-gsS", "-m", "5", "http://[::1]:8080/").stdout()).contains("hello-from-web6");
+        assertThat(h1.pluginLog()).contains("relaying [::1]:8080/tcp to [" + web6 + "]:80");
+        assertThat(dockerPorts(h1, "web")).containsExactly("80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080");
+
+        // -p [ADDRESS]:8081:80 on one of the host's IPv6 addresses: that address only, not its other IPv6
+        // address, nor IPv4, nor ::1
+        net.host(1).ip("-6", "addr", "add", "fd00:e2e::11/64", "dev", net.host(1).underlayInterface(), "nodad");
+        h1.dockerOk("run", "-d", "--name", "one6", "--net", NET, "-p", "[fd00:e2e::1]:8081:80", DockerHost.BUSYBOX, "sh", "-c",
+                "mkdir /www && echo hello-from-one6 > /www/index.html && exec httpd -f -p 80 -h /www");
+        String one6 = h1.inspect("container", "one6").at("/NetworkSettings/Networks/" + NET).path("GlobalIPv6Address").asText();
+        Awaitility.await("one6 on [fd00:e2e::1]:8081 from host 2").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> net.host(2).exec("sh", "-c", get("fd00:e2e::1", 8081)).stdout().contains("hello-from-one6"));
+        assertThat(net.host(1).exec("sh", "-c", get("fd00:e2e::1", 8081)).stdout()).as("from the host itself").contains("hello-from-one6");
+        assertThat(net.host(1).execOk("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT"))
+                .contains("-A JAVAOVERLAY-DNAT -d fd00:e2e::1/128 -p tcp -m tcp --dport 8081 ")
+                .contains("-j DNAT --to-destination [" + one6 + "]:80");
+        String hostIp4 = net.host(1).underlayIp().toString();
+        assertThat(net.host(2).exec("sh", "-c", get("fd00:e2e::11", 8081)).stdout()).as("the other IPv6 address").doesNotContain("hello");
+        assertThat(net.host(1).exec("sh", "-c", get("fd00:e2e::11", 8081)).stdout()).doesNotContain("hello");
+        assertThat(net.host(1).exec("sh", "-c", get("::1", 8081)).stdout()).as("not on ::1").doesNotContain("hello");
+        assertThat(net.host(2).exec("sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socat -T 3 - TCP4:" + hostIp4
+                + ":8081,connect-timeout=2").stdout()).as("not on IPv4").doesNotContain("hello");
+        assertThat(net.host(1).execOk("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT")).doesNotContain("8081");
+        assertThat(dockerPorts(h1, "one6")).containsExactly("80/tcp -> [fd00:e2e::1]:8081");
+
+        // a port something else holds on ::1: the request fails with the plugin's reason, and leaves no rule behind
+        io.javaoverlay.testkit.TestProcess holder = net.host(1).start("holder", "socat", "TCP6-LISTEN:8083,bind=[::1],reuseaddr,fork",
+                "SYSTEM:echo held");
+        Awaitility.await("socat holds [::1]:8083").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> net.host(1).exec("sh", "-c", get("::1", 8083)).stdout().contains("held"));
+        ExecResult taken = h1.docker("run", "-d", "--name", "taken", "--net", NET, "-p", "8083:80", DockerHost.BUSYBOX, "sleep", "600");
+        assertThat(taken.ok()).isFalse();
+        assertThat(taken.stderr()).contains("[::1]:8083/tcp").contains("Address already in use");
+        assertThat(net.host(1).execOk("iptables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT")).doesNotContain("8083");
+        assertThat(net.host(1).execOk("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT")).doesNotContain("8083");
+        holder.stop();
+        h1.docker("rm", "-f", "taken");
+
+        h1.dockerOk("rm", "-f", "web", "one6");
+        assertThat(net.host(1).execOk("ip6tables", "-t", "nat", "-S", "JAVAOVERLAY-DNAT")).doesNotContain("8080").doesNotContain("8081");
         assertThat(net.host(2).exec("sh", "-c", get).stdout()).doesNotContain("hello");
+        assertThat(net.host(1).exec("sh", "-c", get("::1", 8080)).stdout()).as("the relay went with the container").doesNotContain("hello");
+        assertThat(net.host(1).execOk("ss", "-Htln", "sport = :8080")).as("nothing listens on 8080 any more").isBlank();
 
         // the container goes, and so do its addresses
         h1.dockerOk("rm", "-f", "c1");

@@ -262,11 +262,9 @@ public final class NetworkDriver {
         if (!ep.ports().isEmpty()) {
             info.put("PublishedPorts", ep.ports().stream().map(PortMapping::toString).toList());
         }
-        List<PortMapping> on6 = publishedOnIpv6(ep);
+        List<String> on6 = publishedPortsIpv6(ep);
         if (!on6.isEmpty()) {
-            // the host's IPv6 addresses, to the container's IPv6 address
-            info.put("PublishedPortsIPv6", on6.stream().map(m -> "[::]:" + m.hostPort() + "->[" + ep.address6().ipText() + "]:"
-                    + m.containerPort() + "/" + m.protocol().iptablesName()).toList());
+            info.put("PublishedPortsIPv6", on6);
         }
         return new EndpointOperInfoResponse(info);
     }
@@ -336,20 +334,34 @@ public final class NetworkDriver {
                 taken.addAll(other.ports());
             }
         }
+        requireIpv6For(ep, network, requested);
         List<PortMapping> chosen = PortMaps.choose(requested, taken, ports);
         List<PortMapping> done = new ArrayList<>();
         List<PortMapping> done6 = new ArrayList<>();
+        List<PortMapping> relayed = new ArrayList<>();
         EndpointState withPorts = ep.withPorts(chosen);
         try {
             for (PortMapping m : chosen) {
-                published.publish(ep.address().ip(), m, owner(ep));
-                done.add(m);
+                if (m.onIpv4()) {
+                    published.publish(ep.address().ip(), m, owner(ep));
+                    done.add(m);
+                }
             }
             for (PortMapping m : publishedOnIpv6(withPorts)) {
                 published.publish6(ep.address6(), m, owner(ep));
                 done6.add(m);
             }
+            for (PortMapping m : chosen) {
+                if (m.onLoopback6()) {
+                    published.relayLoopback6(relayTarget(ep), m, owner(ep));
+                    relayed.add(m);
+                }
+            }
         } catch (RuntimeException e) {
+            // nothing of this request stays: a taken port on ::1 leaves no rule behind
+            for (PortMapping m : relayed) {
+                published.unrelayLoopback6(m);
+            }
             for (PortMapping m : done) {
                 published.unpublish(ep.address().ip(), m, owner(ep));
             }
@@ -408,7 +420,14 @@ public final class NetworkDriver {
             return;
         }
         for (PortMapping m : ep.ports()) {
-            published.unpublish(ep.address().ip(), m, owner(ep));
+            if (m.onLoopback6()) {
+                published.unrelayLoopback6(m);
+            }
+        }
+        for (PortMapping m : ep.ports()) {
+            if (m.onIpv4()) {
+                published.unpublish(ep.address().ip(), m, owner(ep));
+            }
         }
         for (PortMapping m : publishedOnIpv6(ep)) {
             published.unpublish6(ep.address6(), m, owner(ep));
@@ -417,14 +436,69 @@ public final class NetworkDriver {
     }
 
     /**
-     * The endpoint's mappings that are published on IPv6 too: with an IPv6 address, those on
-     * every host address ({@code -p 8080:80}); one on an IPv4 address is that address's only.
+     * The endpoint's mappings DNATed on the host's IPv6 addresses: with an IPv6 address, those
+     * on every host address ({@code -p 8080:80}), on {@code ::} and on one IPv6 address; one on
+     * an IPv4 address is that address's only, and {@code ::1} takes the relay
+     * ({@link #relayedOnLoopback6}).
      */
     static List<PortMapping> publishedOnIpv6(EndpointState ep) {
         if (ep.address6() == null) {
             return List.of();
         }
-        return ep.ports().stream().filter(m -> m.hostIp() == null).toList();
+        return ep.ports().stream().filter(PortMapping::onIpv6Addresses).toList();
+    }
+
+    /** The endpoint's mappings that answer on {@code [::1]} through a relay: on every address, {@code ::} or {@code ::1}. */
+    static List<PortMapping> relayedOnLoopback6(EndpointState ep) {
+        return ep.ports().stream().filter(PortMapping::onLoopback6).toList();
+    }
+
+    /** Where a relay on {@code ::1} goes: the container's IPv6 address, else its IPv4 one (as docker-proxy does). */
+    static java.net.InetAddress relayTarget(EndpointState ep) {
+        return ep.address6() != null ? ep.address6().toInetAddress() : ep.address().ip().toInetAddress();
+    }
+
+    /**
+     * A port published on an IPv6 host address needs a container with an IPv6 address: checked
+     * before anything is made. (Docker's bridge driver, with its userland proxy on, would relay
+     * such a port to the container's IPv4 address instead, and with it off skips it with a log
+     * line: docs/docker.md says why javaoverlay refuses.)
+     */
+    private static void requireIpv6For(EndpointState ep, NetworkState network, List<PortMaps.Requested> requested) {
+        if (ep.address6() != null) {
+            return;
+        }
+        for (PortMaps.Requested r : requested) {
+            if (r.hostIp6() != null) {
+                throw new PluginException.Refused("cannot publish port " + r.containerPort() + "/" + r.protocol().iptablesName()
+                        + " on IPv6 address " + r.hostIp6().ipText() + ": network " + shortId(network.id())
+                        + " was created without --ipv6, so the container has no IPv6 address to send it to. Publish it on an"
+                        + " IPv4 address or on every address (-p HOSTPORT:PORT answers on ::1 too), or create the network with"
+                        + " --ipv6 (docs/ipv6.md)");
+            }
+        }
+    }
+
+    /**
+     * The endpoint's ports as they answer on IPv6: {@code [::]:8080->[fc00::2]:80/tcp} for the
+     * host's IPv6 addresses (DNAT), {@code [fd00::1]:8081->[fc00::2]:80/tcp} for one of them, and
+     * {@code [::1]:8080->[fc00::2]:80/tcp (relay)} for the loopback relay, to the container's IPv6
+     * address (its IPv4 one on a network without {@code --ipv6}).
+     */
+    static List<String> publishedPortsIpv6(EndpointState ep) {
+        List<String> out = new ArrayList<>();
+        String to = ep.address6() == null ? null : "[" + ep.address6().ipText() + "]:";
+        for (PortMapping m : publishedOnIpv6(ep)) {
+            String on = m.hostIp6() == null ? "[::]" : m.hostAddressText();
+            out.add(on + ":" + m.hostPort() + "->" + to + m.containerPort() + "/" + m.protocol().iptablesName());
+        }
+        for (PortMapping m : relayedOnLoopback6(ep)) {
+            if (m.protocol() != PortMapping.Protocol.SCTP) {
+                out.add("[::1]:" + m.hostPort() + "->" + (to != null ? to : ep.address().ip() + ":") + m.containerPort() + "/"
+                        + m.protocol().iptablesName() + " (relay)");
+            }
+        }
+        return out;
     }
 
     /** The comment on the endpoint's DNAT rules: who they belong to, for operators and reconcile. */

@@ -5,10 +5,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Host;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.host.HostPorts;
@@ -23,8 +22,6 @@ import io.javaoverlay.docker.state.PortMapping;
  */
 final class PortMaps {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PortMaps.class);
-
     static final String PORTMAP = "com.docker.network.portmap";
 
     private PortMaps() {}
@@ -33,9 +30,23 @@ final class PortMaps {
      * A binding as requested; the host port is chosen from {@code hostPort..hostPortEnd}, or
      * from the host's dynamic range when {@code hostPort} is 0 ({@code -P}, {@code -p 80}).
      */
-    record Requested(PortMapping.Protocol protocol, Ip4 hostIp, int hostPort, int hostPortEnd, int containerPort) {
+    record Requested(PortMapping.Protocol protocol, Ip4 hostIp, int hostPort, int hostPortEnd, int containerPort, Ip6Host hostIp6) {
+        Requested(PortMapping.Protocol protocol, Ip4 hostIp, int hostPort, int hostPortEnd, int containerPort) {
+            this(protocol, hostIp, hostPort, hostPortEnd, containerPort, null);
+        }
+
         boolean anyHostPort() {
             return hostPort == 0;
+        }
+
+        PortMapping at(int port) {
+            return new PortMapping(protocol, hostIp, port, containerPort, hostIp6);
+        }
+
+        /** The host address, for messages. */
+        String where() {
+            PortMapping any = at(1);
+            return any.everyAddress() ? "" : " on " + any.hostAddressText();
         }
     }
 
@@ -53,10 +64,6 @@ final class PortMaps {
                 throw new PluginException.BadRequest(PORTMAP + " entries must be objects, got " + item);
             }
             String hostIpText = text(b.get("HostIP"));
-            if (hostIpText.contains(":")) {
-                LOG.info("skipping IPv6 binding {}: javaoverlay publishes on IPv6 what is published on every address (0.0.0.0 or empty)", b);
-                continue;
-            }
             PortMapping.Protocol proto;
             try {
                 proto = PortMapping.Protocol.ofNumber(number(b, "Proto", true));
@@ -67,7 +74,10 @@ final class PortMaps {
             int hostPort = number(b, "HostPort", false);
             int hostPortEnd = Math.max(hostPort, number(b, "HostPortEnd", false));
             Ip4 hostIp = null;
-            if (!hostIpText.isEmpty() && !hostIpText.equals("0.0.0.0")) {
+            Ip6Host hostIp6 = null;
+            if (hostIpText.contains(":")) {
+                hostIp6 = hostIp6(hostIpText);
+            } else if (!hostIpText.isEmpty() && !hostIpText.equals("0.0.0.0")) {
                 try {
                     hostIp = Ip4.parse(hostIpText);
                 } catch (IllegalArgumentException e) {
@@ -77,10 +87,43 @@ final class PortMaps {
             if (port < 1 || port > 65535 || hostPort < 0 || hostPortEnd > 65535 || (hostPort == 0 && hostPortEnd != 0)) {
                 throw new PluginException.BadRequest("port out of range in " + b);
             }
-            out.add(new Requested(proto, hostIp, hostPort, hostPortEnd, port));
+            out.add(new Requested(proto, hostIp, hostPort, hostPortEnd, port, hostIp6));
         }
-        return out;
+        // newer dockerds send -p 8080:80 as 0.0.0.0 and an IPv6 twin on ::; javaoverlay's mapping on
+        // every address answers on both families already, so the twin is not a second mapping
+        return out.stream().filter(r -> !PortMapping.ANY6.equals(r.hostIp6()) || out.stream().noneMatch(o -> o.hostIp() == null
+                && o.hostIp6() == null && o.protocol() == r.protocol() && o.containerPort() == r.containerPort()
+                && o.hostPort() == r.hostPort() && o.hostPortEnd() == r.hostPortEnd())).toList();
     }
+
+    /**
+     * An IPv6 HostIP: a unicast address a DNAT rule can match (Docker's CLI writes
+     * {@code -p [fd00::1]:8080:80} as {@code "HostIP":"fd00::1"}), {@code ::1}, or {@code ::} for
+     * every IPv6 address. A multicast address is never a
+     * destination a host listens on, and a link-local one needs a zone a DNAT rule cannot carry.
+     */
+    static Ip6Host hostIp6(String text) {
+        if (text.indexOf('%') >= 0) {
+            throw new PluginException.Refused("HostIP " + DockerInput.quote(text) + ": an address with a zone cannot be published on;"
+                    + " publish on a global address of the host");
+        }
+        java.math.BigInteger value;
+        try {
+            value = Ip6Net.parseAddress(text);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest("HostIP: " + e.getMessage());
+        }
+        // (an IPv4-mapped address does not get here: parseAddress takes IPv6 addresses only)
+        if (MULTICAST.contains(value) || LINK_LOCAL.contains(value)) {
+            throw new PluginException.Refused("HostIP " + text + " cannot be published on: "
+                    + (MULTICAST.contains(value) ? "a multicast address" : "a link-local address")
+                    + "; publish on one of the host's global addresses, or on every address (-p HOSTPORT:PORT)");
+        }
+        return new Ip6Host(value, 128);
+    }
+
+    private static final Ip6Net MULTICAST = Ip6Net.parse("ff00::/8");
+    private static final Ip6Net LINK_LOCAL = Ip6Net.parse("fe80::/10");
 
     /**
      * Chooses the host port of every request: the first of its range not published already (by
@@ -101,7 +144,7 @@ final class PortMaps {
 
     private static PortMapping pickInRange(Requested r, List<PortMapping> inUse) {
         for (int p = r.hostPort(); p <= r.hostPortEnd(); p++) {
-            PortMapping candidate = new PortMapping(r.protocol(), r.hostIp(), p, r.containerPort());
+            PortMapping candidate = r.at(p);
             if (inUse.stream().noneMatch(t -> clashes(t, candidate))) {
                 return candidate;
             }
@@ -114,21 +157,20 @@ final class PortMaps {
     private static PortMapping pickDynamic(Requested r, List<PortMapping> inUse, HostPorts host) {
         HostPorts.Range range = host.dynamicRange();
         for (int p = range.first(); p <= range.last(); p++) {
-            PortMapping candidate = new PortMapping(r.protocol(), r.hostIp(), p, r.containerPort());
-            if (inUse.stream().noneMatch(t -> clashes(t, candidate)) && host.isFree(r.protocol(), r.hostIp(), p)) {
+            PortMapping candidate = r.at(p);
+            if (inUse.stream().noneMatch(t -> clashes(t, candidate)) && host.isFree(candidate)) {
                 return candidate;
             }
         }
         throw new PluginException.Refused("no host port of " + range.first() + "-" + range.last() + "/"
-                + r.protocol().iptablesName() + (r.hostIp() == null ? "" : " on " + r.hostIp())
+                + r.protocol().iptablesName() + r.where()
                 + " is free for container port " + r.containerPort() + "; publish it with an explicit host port (-p HOSTPORT:"
                 + r.containerPort() + ")");
     }
 
     /** Two mappings clash when a packet could match both: same protocol and port, overlapping addresses. */
     static boolean clashes(PortMapping a, PortMapping b) {
-        return a.protocol() == b.protocol() && a.hostPort() == b.hostPort()
-                && (a.hostIp() == null || b.hostIp() == null || a.hostIp().equals(b.hostIp()));
+        return a.clashesWith(b);
     }
 
     private static String text(Object v) {

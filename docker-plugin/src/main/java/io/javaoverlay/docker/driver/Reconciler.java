@@ -14,9 +14,11 @@ import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
+import io.javaoverlay.docker.host.LoopbackRelays;
 import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
+import io.javaoverlay.docker.state.PortMapping;
 import io.javaoverlay.docker.state.StateStore;
 import io.javaoverlay.docker.state.VethNames;
 
@@ -81,6 +83,7 @@ public final class Reconciler {
         Set<String> ours = new HashSet<>();
         List<PublishedPorts.Published> published = new ArrayList<>();
         List<PublishedPorts.Published6> published6 = new ArrayList<>();
+        List<LoopbackRelays.Relayed> relayed = new ArrayList<>();
         for (EndpointState ep : state.endpoints()) {
             if (state.network(ep.networkId()).isEmpty()) {
                 LOG.info("forgetting endpoint {} of deleted network {}", NetworkDriver.shortId(ep.id()),
@@ -104,7 +107,10 @@ public final class Reconciler {
             }
             if (ep.joined()) {
                 ours.add(ep.hostVeth());
-                ep.ports().forEach(m -> published.add(new PublishedPorts.Published(ep.address().ip(), m, NetworkDriver.owner(ep))));
+                ep.ports().stream().filter(PortMapping::onIpv4)
+                        .forEach(m -> published.add(new PublishedPorts.Published(ep.address().ip(), m, NetworkDriver.owner(ep))));
+                NetworkDriver.relayedOnLoopback6(ep).forEach(m -> relayed.add(
+                        new LoopbackRelays.Relayed(NetworkDriver.relayTarget(ep), m, NetworkDriver.owner(ep))));
                 NetworkDriver.publishedOnIpv6(ep).forEach(m -> published6.add(
                         new PublishedPorts.Published6(ep.address6(), m, NetworkDriver.owner(ep))));
             }
@@ -124,6 +130,7 @@ public final class Reconciler {
             publishedPorts.ensureLoopback(bridge);
             publishedPorts.syncPublished(published);
             publishedPorts.syncPublished6(published6);
+            publishedPorts.syncLoopback6(relayed);
         } else {
             // a plugin stopped between its last network's deletion and its cleanup
             publishedPorts.removeAll();

@@ -1,6 +1,5 @@
 package io.javaoverlay.docker.host;
 
-import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.state.PortMapping;
 
 /**
@@ -13,10 +12,10 @@ public interface HostPorts {
     Range dynamicRange();
 
     /**
-     * False when something on the host listens on the port (at {@code hostIp}, or any address
-     * when null): a DNAT rule would take its traffic away.
+     * False when something on the host listens on the mapping's host port at its host address
+     * (any address when it has none): a DNAT rule would take its traffic away.
      */
-    boolean isFree(PortMapping.Protocol protocol, Ip4 hostIp, int port);
+    boolean isFree(PortMapping mapping);
 
     record Range(int first, int last) {
         public Range {

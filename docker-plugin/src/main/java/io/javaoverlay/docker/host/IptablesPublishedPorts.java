@@ -22,9 +22,11 @@ import io.javaoverlay.docker.state.PortMapping;
  *
  * <p>On a {@code --ipv6} network the same chain in ip6tables DNATs a port published on every
  * host address ({@code -p 8080:80}) to the container's IPv6 address, as Docker's bridge driver
- * does with {@code ip6tables} on. Its OUTPUT jump leaves out {@code ::1}: IPv6 has no
- * {@code route_localnet}, so a packet from {@code ::1} can never leave for the bridge. A port
- * published on one IPv4 address ({@code -p 10.0.0.1:8080:80}) is IPv4 only.
+ * does with {@code ip6tables} on, and a port published on one IPv6 address
+ * ({@code -p [fd00::1]:8080:80}) with {@code -d} that address. Its OUTPUT jump leaves out
+ * {@code ::1}: IPv6 has no {@code route_localnet}, so a packet from {@code ::1} can never leave
+ * for the bridge; {@link LoopbackRelays} answers there instead. A port published on one IPv4
+ * address ({@code -p 10.0.0.1:8080:80}) is IPv4 only, one on an IPv6 address IPv6 only.
  *
  * <p>DNAT rules change one at a time as containers come and go (a rewrite of the whole chain
  * would drop other containers' traffic for a moment); the whole chain is compared and rebuilt
@@ -40,14 +42,40 @@ public final class IptablesPublishedPorts implements PublishedPorts {
     private final Iptables iptables;
     private final Iptables ip6tables;
     private final LoopbackPorts loopback;
+    private final LoopbackRelays relays;
     /** The plugin's bridge (or the last one {@link #ensureLoopback} saw), whose route_localnet {@link #removeAll} turns off. */
     private volatile String bridge;
 
     public IptablesPublishedPorts(Iptables iptables, String bridge) {
+        this(iptables, bridge, new LoopbackRelays());
+    }
+
+    public IptablesPublishedPorts(Iptables iptables, String bridge, LoopbackRelays relays) {
         this.iptables = iptables;
         this.ip6tables = iptables.ipv6();
         this.bridge = bridge;
         this.loopback = new LoopbackPorts(iptables);
+        this.relays = relays;
+    }
+
+    @Override
+    public void relayLoopback6(java.net.InetAddress container, PortMapping mapping, String owner) {
+        relays.open(container, mapping, owner);
+    }
+
+    @Override
+    public void unrelayLoopback6(PortMapping mapping) {
+        relays.close(mapping);
+    }
+
+    @Override
+    public void syncLoopback6(List<LoopbackRelays.Relayed> all) {
+        relays.sync(all);
+    }
+
+    @Override
+    public void close() {
+        relays.close();
     }
 
     @Override
@@ -58,6 +86,7 @@ public final class IptablesPublishedPorts implements PublishedPorts {
 
     @Override
     public void removeAll() {
+        relays.close();
         loopback.remove(bridge);
         // iptables -C on a jump to a chain that does not exist is an error, not "no such rule"
         if (iptables.chainExists("nat", DNAT_CHAIN)) {
@@ -173,13 +202,19 @@ public final class IptablesPublishedPorts implements PublishedPorts {
 
     /** In the order {@code ip6tables -S} prints; the destination in brackets, as ip6tables writes it. */
     static Rule dnatRule6(Ip6Host container, PortMapping m, String owner) {
-        if (m.hostIp() != null) {
-            throw new IllegalArgumentException("a port published on IPv4 address " + m.hostIp() + " is not published on IPv6");
+        if (!m.onIpv6Addresses()) {
+            throw new IllegalArgumentException("port " + m + " is not published on the host's IPv6 addresses");
+        }
+        List<String> spec = new ArrayList<>();
+        if (m.hostIp6() != null && !PortMapping.ANY6.equals(m.hostIp6())) {
+            spec.add("-d");
+            spec.add(m.hostIp6().ipText() + "/128");
         }
         String proto = m.protocol().iptablesName();
-        return new Rule("nat", DNAT_CHAIN, List.of("-p", proto, "-m", proto, "--dport", Integer.toString(m.hostPort()),
+        spec.addAll(List.of("-p", proto, "-m", proto, "--dport", Integer.toString(m.hostPort()),
                 "-m", "comment", "--comment", owner,
                 "-j", "DNAT", "--to-destination", "[" + container.ipText() + "]:" + m.containerPort()));
+        return new Rule("nat", DNAT_CHAIN, spec);
     }
 
     private void ensureDnatChain() {
@@ -209,6 +244,9 @@ public final class IptablesPublishedPorts implements PublishedPorts {
 
     /** In the order {@code iptables -S} prints, so that the chain compares equal when unchanged. */
     static Rule dnatRule(Ip4 container, PortMapping m, String owner) {
+        if (!m.onIpv4()) {
+            throw new IllegalArgumentException("port " + m + " is not published on IPv4");
+        }
         List<String> spec = new ArrayList<>();
         if (m.hostIp() != null) {
             spec.add("-d");

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.state.PortMapping;
 
 /**
@@ -49,14 +48,27 @@ public final class LocalPorts implements HostPorts {
     }
 
     @Override
-    public boolean isFree(PortMapping.Protocol protocol, Ip4 hostIp, int port) {
-        InetSocketAddress at;
+    public boolean isFree(PortMapping mapping) {
+        return isFree(mapping.protocol(), address(mapping), mapping.hostPort());
+    }
+
+    /**
+     * Every address is the wildcard (the JDK binds 0.0.0.0 as {@code ::} on a dual-stack
+     * socket, so a listener of either family is seen); {@code ::} is the IPv6 wildcard.
+     */
+    private static InetAddress address(PortMapping m) {
         try {
-            at = new InetSocketAddress(hostIp == null ? InetAddress.getByAddress(new byte[4]) : InetAddress.getByAddress(hostIp.toBytes()),
-                    port);
+            if (m.hostIp6() != null) {
+                return m.hostIp6().toInetAddress();
+            }
+            return InetAddress.getByAddress(m.hostIp() == null ? new byte[4] : m.hostIp().toBytes());
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static boolean isFree(PortMapping.Protocol protocol, InetAddress address, int port) {
+        InetSocketAddress at = new InetSocketAddress(address, port);
         try {
             switch (protocol) {
                 case TCP -> {

@@ -35,12 +35,26 @@ class LocalPortsTest {
         try (ServerSocket listener = new ServerSocket()) {
             listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             port = listener.getLocalPort();
-            assertThat(ports.isFree(PortMapping.Protocol.TCP, loopback, port)).isFalse();
-            assertThat(ports.isFree(PortMapping.Protocol.TCP, null, port)).as("any address includes loopback").isFalse();
+            assertThat(ports.isFree(new PortMapping(PortMapping.Protocol.TCP, loopback, port, 80))).isFalse();
+            assertThat(ports.isFree(new PortMapping(PortMapping.Protocol.TCP, null, port, 80))).as("any address includes loopback").isFalse();
         }
-        assertThat(ports.isFree(PortMapping.Protocol.TCP, loopback, port)).isTrue();
+        assertThat(ports.isFree(new PortMapping(PortMapping.Protocol.TCP, loopback, port, 80))).isTrue();
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            assertThat(ports.isFree(PortMapping.Protocol.UDP, loopback, udp.getLocalPort())).isFalse();
+            assertThat(ports.isFree(new PortMapping(PortMapping.Protocol.UDP, loopback, udp.getLocalPort(), 80))).isFalse();
         }
+    }
+
+    @Test
+    void aPortTakenOnIpv6LoopbackIsNotFreeOnItNorOnEveryAddress() throws IOException {
+        InetAddress v6loopback = InetAddress.getByName("::1");
+        int port;
+        try (ServerSocket listener = new ServerSocket()) {
+            listener.bind(new InetSocketAddress(v6loopback, 0));
+            port = listener.getLocalPort();
+            assertThat(ports.isFree(PortMapping.on6(PortMapping.Protocol.TCP, PortMapping.LOOPBACK6, port, 80))).isFalse();
+            assertThat(ports.isFree(PortMapping.on6(PortMapping.Protocol.TCP, PortMapping.ANY6, port, 80))).isFalse();
+            assertThat(ports.isFree(new PortMapping(PortMapping.Protocol.TCP, null, port, 80))).isFalse();
+        }
+        assertThat(ports.isFree(PortMapping.on6(PortMapping.Protocol.TCP, PortMapping.LOOPBACK6, port, 80))).isTrue();
     }
 }

@@ -1,0 +1,216 @@
+package io.javaoverlay.docker.host;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TCP {@link PortRelay}: an accepting thread, and per client a connection to the target
+ * with one thread copying each way. When one side stops sending, the other side's sending half
+ * is shut (a half-close passes through, as {@code docker-proxy} passes it); when both are done
+ * or either fails, both sockets close.
+ */
+final class TcpRelay implements PortRelay {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TcpRelay.class);
+    private static final int BUFFER = 64 * 1024;
+    /**
+     * The threads that carry connections and UDP flows, for every relay: kept a minute after use,
+     * so a new connection does not pay for a new thread. How many run at once is bounded by the
+     * relays' limits ({@link PortRelay.Limits#total}), not here.
+     */
+    static final java.util.concurrent.ExecutorService WORKERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "relay worker");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final ServerSocket server;
+    private final InetSocketAddress listening;
+    private final InetSocketAddress target;
+    private final Limits limits;
+    private final Semaphore slots;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger refused = new AtomicInteger();
+    private volatile boolean closed;
+    /** The {@link #acceptLoop} thread, which close() waits for: only when it has left is the port free for the next bind. */
+    private Thread loop;
+
+    private TcpRelay(ServerSocket server, InetSocketAddress target, Limits limits) {
+        this.server = server;
+        this.listening = (InetSocketAddress) server.getLocalSocketAddress();
+        this.target = target;
+        this.limits = limits;
+        this.slots = new Semaphore(limits.connections());
+    }
+
+    static TcpRelay open(InetSocketAddress listen, InetSocketAddress target, Limits limits) throws IOException {
+        ServerSocket server = new ServerSocket();
+        try {
+            server.setReuseAddress(true); // connections of an earlier relay in TIME_WAIT do not hold the port
+            server.bind(listen, 128);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        TcpRelay relay = new TcpRelay(server, target, limits);
+        relay.loop = daemon(relay::acceptLoop, "relay tcp " + PortRelay.text(relay.listening));
+        relay.loop.start();
+        return relay;
+    }
+
+    @Override
+    public InetSocketAddress listening() {
+        return listening;
+    }
+
+    @Override
+    public InetSocketAddress target() {
+        return target;
+    }
+
+    @Override
+    public int active() {
+        return limits.connections() - slots.availablePermits();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("relay tcp {} -> {}: accept failed, relay stops ({})", PortRelay.text(listening), PortRelay.text(target),
+                            e.toString());
+                }
+                return;
+            }
+            boolean slot = slots.tryAcquire();
+            if (!slot || !limits.total().tryAcquire()) {
+                if (slot) {
+                    slots.release();
+                }
+                if (refused.getAndIncrement() % 100 == 0) {
+                    LOG.warn("relay tcp {} -> {}: {}; closing a new connection from {} ({} refused so far)",
+                            PortRelay.text(listening), PortRelay.text(target), slot ? "the relays' connections are at their limit in all"
+                                    : limits.connections() + " connections open, the limit", client.getRemoteSocketAddress(),
+                            refused.get());
+                }
+                closeQuietly(client);
+                continue;
+            }
+            open.add(client);
+            WORKERS.execute(() -> relay(client));
+        }
+    }
+
+    private void relay(Socket client) {
+        Socket backend = new Socket();
+        try {
+            try {
+                backend.connect(target, (int) limits.connectTimeout().toMillis());
+            } catch (IOException e) {
+                LOG.warn("relay tcp {} -> {}: cannot reach the container ({}); closing the client {}", PortRelay.text(listening),
+                        PortRelay.text(target), e.getMessage(), client.getRemoteSocketAddress());
+                return;
+            }
+            open.add(backend);
+            if (closed) {
+                return;
+            }
+            client.setKeepAlive(true);
+            backend.setKeepAlive(true);
+            LOG.debug("relay tcp {}: {} -> {}", PortRelay.text(listening), client.getRemoteSocketAddress(), PortRelay.text(target));
+            java.util.concurrent.Future<?> back = WORKERS.submit(() -> copy(backend, client));
+            copy(client, backend);
+            back.get();
+        } catch (IOException e) {
+            LOG.debug("relay tcp {}: {}", PortRelay.text(listening), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.debug("relay tcp {}: {}", PortRelay.text(listening), e.getCause().toString());
+        } finally {
+            closeQuietly(client);
+            closeQuietly(backend);
+            open.remove(client);
+            open.remove(backend);
+            limits.total().release();
+            slots.release();
+        }
+    }
+
+    /** One direction; at its end the receiver's sending half is shut, and on an error both sockets close. */
+    private static void copy(Socket from, Socket to) {
+        byte[] buffer = new byte[BUFFER];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+            }
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // a reset, or the relay closing: the other direction cannot go on either
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(server);
+        for (Socket s : open) {
+            closeQuietly(s);
+        }
+        awaitEnd(loop);
+    }
+
+    /**
+     * The JDK closes a socket another thread is blocked on only when that thread has left the
+     * call: waits for it, so the port can be bound again the moment close() returns.
+     */
+    static void awaitEnd(Thread loop) {
+        if (loop == null || loop == Thread.currentThread()) {
+            return;
+        }
+        try {
+            loop.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (loop.isAlive()) {
+            LOG.warn("{} did not stop within 5 s; its port may stay taken a little longer", loop.getName());
+        }
+    }
+
+    static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (!(e instanceof SocketException)) {
+                LOG.debug("closing {}: {}", c, e.toString());
+            }
+        }
+    }
+}
