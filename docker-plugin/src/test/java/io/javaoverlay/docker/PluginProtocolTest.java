@@ -102,7 +102,7 @@ class PluginProtocolTest {
     void everyRequestIsCountedAndTimedOnTheAgentsMetricsByResult() {
         p.client.call("NetworkDriver.GetCapabilities", null);
         p.client.post("NetworkDriver.Join", "{\"NetworkID\":\"nope\",\"EndpointID\":\"nope\",\"SandboxKey\":\"/x\"}");
-        String metrics = new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(), StandardCharsets.UTF_8);
+        String metrics = new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(p.metrics), StandardCharsets.UTF_8);
         assertThat(metrics)
                 .containsPattern("javaoverlay_operations_total\\{face=\"docker\",operation=\"NetworkDriver.GetCapabilities\","
                         + "result=\"ok\"} [1-9]")

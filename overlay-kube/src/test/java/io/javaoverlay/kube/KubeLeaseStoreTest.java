@@ -38,6 +38,7 @@ import io.javaoverlay.core.lease.LeaseException;
 import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.SubnetManager;
 import io.javaoverlay.core.metrics.MetricsExposition;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -61,6 +62,8 @@ class KubeLeaseStoreTest {
     private MockApiServer api;
     private KubernetesClient kubectl;
     private final List<AutoCloseable> closing = new ArrayList<>();
+    /** The stores' metrics: this test's own. */
+    private final OverlayMetrics metrics = new OverlayMetrics();
 
     @BeforeEach
     void apiServer() {
@@ -81,7 +84,7 @@ class KubeLeaseStoreTest {
         Path netConf = dir.resolve("net-conf.json");
         Files.writeString(netConf, "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
         KubeLeaseStore s = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
-                netConf, true, Map.of("NODE_NAME", node)));
+                netConf, true, Map.of("NODE_NAME", node)), metrics);
         closing.add(0, s);
         return s;
     }
@@ -138,12 +141,12 @@ class KubeLeaseStoreTest {
                 .withNewMetadata().withName("javaoverlay-x1").withNamespace("kube-javaoverlay").endMetadata()
                 .withNewSpec().withNodeName("worker-7").endSpec().build()).create();
         KubeLeaseStore s = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
-                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "javaoverlay-x1", "POD_NAMESPACE", "kube-javaoverlay")));
+                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "javaoverlay-x1", "POD_NAMESPACE", "kube-javaoverlay")), metrics);
         closing.add(0, s);
         assertThat(s.nodeName()).isEqualTo("worker-7");
         assertThat(s.assignedSubnet()).contains(Ip4Net.parse("10.244.7.0/24"));
         KubeLeaseStore missing = KubeLeaseStore.connect(new KubeOptions(Optional.of(api.url()), Optional.empty(), NodeAnnotations.of(null),
-                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "gone", "POD_NAMESPACE", "kube-javaoverlay")));
+                dir.resolve("net-conf.json"), true, Map.of("POD_NAME", "gone", "POD_NAMESPACE", "kube-javaoverlay")), metrics);
         closing.add(0, missing);
         assertThatThrownBy(missing::nodeName).isInstanceOf(LeaseException.StoreUnavailableException.class)
                 .hasMessageContaining("pod kube-javaoverlay/gone (POD_NAMESPACE/POD_NAME) does not exist");
@@ -484,7 +487,7 @@ class KubeLeaseStoreTest {
                 flannelVxlanDual("192.168.122.17", "8e:c6:26:1c:3f:07", "fd00:122::11", "3a:41:9d:0e:22:07"));
         peers.until(m -> assertThat(m).hasSize(5));
         PeerAdmission admission = new PeerAdmission(DUAL, own.subnet(), own.attrs().publicIp(), own.ipv6Subnet(), own.attrs().publicIpv6(),
-                new VxlanLike(), true);
+                new VxlanLike(), true, metrics);
         List<LeaseEvent> admitted = admission.admit(peers.now().values().stream().<LeaseEvent>map(LeaseEvent.Added::new).toList(),
                 HostView.none());
         assertThat(admitted).extracting(e -> e.lease().subnet().toString()).containsExactlyInAnyOrder("10.244.2.0/24", "10.244.4.0/24");
@@ -596,8 +599,8 @@ class KubeLeaseStoreTest {
         }
     }
 
-    private static double metric(String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(new String(MetricsExposition.scrape(), UTF_8));
+    private double metric(String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(new String(MetricsExposition.scrape(metrics), UTF_8));
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 }

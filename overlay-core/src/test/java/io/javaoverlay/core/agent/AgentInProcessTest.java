@@ -42,6 +42,7 @@ import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 
@@ -156,6 +157,8 @@ class AgentInProcessTest {
     private static final class FakeHost implements AgentHost {
         private final LeaseStore store;
         private final TrafficManager firewall;
+        /** The agent's own: nothing it counts is shared with another test's agent. */
+        private final OverlayMetrics metrics = new OverlayMetrics();
 
         FakeHost(LeaseStore store, TrafficManager firewall) {
             this.store = store;
@@ -165,6 +168,11 @@ class AgentInProcessTest {
         @Override
         public Map<String, String> environment() {
             return Map.of();
+        }
+
+        @Override
+        public OverlayMetrics metrics() {
+            return metrics;
         }
 
         @Override
