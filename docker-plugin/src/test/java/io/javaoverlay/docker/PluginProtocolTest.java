@@ -105,9 +105,9 @@ class PluginProtocolTest {
         String metrics = new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(p.metrics), StandardCharsets.UTF_8);
         assertThat(metrics)
                 .containsPattern("javaoverlay_operations_total\\{face=\"docker\",operation=\"NetworkDriver.GetCapabilities\","
-                        + "result=\"ok\"} [1-9]")
+                        + "result=\"ok\"} 1\\.0")
                 .containsPattern("javaoverlay_operations_total\\{face=\"docker\",operation=\"NetworkDriver.Join\","
-                        + "result=\"error\"} [1-9]")
+                        + "result=\"error\"} 1\\.0")
                 .contains("javaoverlay_operation_duration_seconds_count{face=\"docker\",operation=\"NetworkDriver.Join\"}");
     }
 

@@ -42,6 +42,7 @@ import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.metrics.MetricsExposition;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -65,6 +66,7 @@ class AgentInProcessTest {
     private final RecordingFirewall firewall = new RecordingFirewall();
     private final ExecutorService thread = Executors.newSingleThreadExecutor();
     private Agent agent;
+    private FakeHost host;
     private Future<Integer> run;
     private LeaseStore otherHosts;
 
@@ -76,7 +78,7 @@ class AgentInProcessTest {
         AgentOptions options = new AgentOptions(Optional.empty(), leases, Optional.empty(), List.of(), List.of(),
                 Optional.empty(), dir.resolve("subnet.env"), null, null, true, "127.0.0.1", 0, dir.resolve("data"),
                 Duration.ofMillis(100), true, null, true, true);
-        AgentHost host = new FakeHost(store(leases), firewall);
+        host = new FakeHost(store(leases), firewall);
         BackendRegistry backends = BackendRegistry.controlPlaneOnly().with(BackendType.VXLAN, (type, context) -> backend);
         agent = new Agent(options, backends, host);
         run = thread.submit(agent::run);
@@ -137,6 +139,21 @@ class AgentInProcessTest {
         otherHosts.delete(peer);
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.removed().contains(peer));
         assertThat(agent.peers()).doesNotContainKey(peer);
+    }
+
+    @Test
+    void theAgentReportsIntoTheMetricsItIsGiven() throws Exception {
+        SubnetEnv env = awaitSubnetEnv();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape()).contains("javaoverlay_ready 1.0"));
+        assertThat(scrape()).contains("javaoverlay_lease_acquisitions_total 1.0")
+                .contains("javaoverlay_lease_info{backend=\"vxlan\",public_ip=\"" + PUBLIC_IP + "\",subnet=\"" + env.lease() + "\"} 1.0");
+        agent.requestStop("test");
+        assertThat(run.get(20, TimeUnit.SECONDS)).isEqualTo(Agent.EXIT_OK);
+        assertThat(scrape()).contains("javaoverlay_ready 0.0");
+    }
+
+    private String scrape() {
+        return new String(MetricsExposition.scrape(host.metrics()), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
