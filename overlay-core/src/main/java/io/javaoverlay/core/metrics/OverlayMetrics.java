@@ -19,17 +19,22 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * through their constructors and the context objects ({@code AgentHost}, {@code BackendContext},
  * the lease stores' openers, the faces' servers), as the agent is handed its store and firewall.
  * Nothing here is static, so two agents in one JVM (a test's) each count their own, and a test
- * reads exact values from a fresh instance rather than how much a shared one moved.
+ * reads exact values from a fresh instance rather than how much a shared one moved. There is no
+ * static default: the short-lived processes need none. The CNI plugin's own JVM counts nothing
+ * (nobody could scrape it; the agent's CNI socket counts the calls it serves), and the one-shot
+ * commands that open a lease store ({@code leases}, {@code config}) give it a fresh instance
+ * nobody reads.
  *
  * <p>Hooks by caller:
  * <ul>
  *   <li>agent: {@link #leaseAcquired}, {@link #leaseRenewed}, {@link #leaseRenewFailed},
  *       {@link #leaseLost}, {@link #peers}, {@link #ready}, {@link #backendFailure};</li>
- *   <li>etcd lease store: {@link #etcdReconnected}, {@link #watchResynced};</li>
+ *   <li>lease stores: {@link #etcdReconnected}, {@link #watchResynced}, {@link #kubeNodeSkipped};</li>
  *   <li>backends: {@link #registerBackend} once the data path is up (close the returned handle
  *       in {@code close()}), {@link #netlinkError} where a failed kernel request is handled
  *       and retried rather than thrown;</li>
- *   <li>faces (Docker plugin, long-running): {@link #operation} around each request.</li>
+ *   <li>faces: {@link #operation} around each request (the Docker plugin's, the agent's CNI
+ *       socket's); the Docker plugin's name service: {@link #containerNames}, {@link #dnsQuery}.</li>
  * </ul>
  */
 public final class OverlayMetrics {
