@@ -19,6 +19,7 @@ import io.javaoverlay.core.agent.LocalAgentHost;
 import io.javaoverlay.core.agent.PublicIpv6;
 import io.javaoverlay.core.agent.DataPathBackends;
 import io.javaoverlay.core.backend.BackendRegistry;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.kube.KubeLeaseStore;
@@ -209,11 +210,20 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return run(new OverlayMetrics());
+    }
+
+    /**
+     * Runs the agent, its store, its backend and its CNI socket reporting into {@code metrics}, which
+     * its {@code /metrics} serves: this process's one, made here or by the Docker plugin's command,
+     * which counts the plugin's calls on the same.
+     */
+    Integer run(OverlayMetrics metrics) {
         AgentOptions options = options();
         BackendRegistry registry = noDataPath ? BackendRegistry.controlPlaneOnly() : DataPathBackends.registry();
         Agent agent;
         if (kube.enabled()) {
-            KubeLeaseStore nodes = kube.open(store, System.getenv());
+            KubeLeaseStore nodes = kube.open(store, System.getenv(), metrics);
             if (publicIp == null || publicIp.isBlank()) {
                 publicIp = KubeFlags.publicIpOverwrite(nodes).map(Ip4::toString).orElse(null);
                 options = options();
@@ -230,12 +240,12 @@ final class AgentCommand implements Callable<Integer> {
                     options = options();
                 }
             }
-            agent = new Agent(options, registry, new LocalAgentHost(options, System.getenv(), () -> nodes));
+            agent = new Agent(options, registry, new LocalAgentHost(options, System.getenv(), metrics, () -> nodes));
         } else {
-            agent = new Agent(options, registry);
+            agent = new Agent(options, registry, metrics);
         }
         Signals.onTermination(agent::requestStop);
-        try (CniSocket served = CniSocket.serve(cniSocket, cniSocketGroup)) {
+        try (CniSocket served = CniSocket.serve(cniSocket, cniSocketGroup, metrics)) {
             return agent.run();
         }
     }

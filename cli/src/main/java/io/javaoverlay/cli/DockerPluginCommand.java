@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.lease.EtcdOptions;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.docker.DockerPlugin;
 import io.javaoverlay.docker.names.DockerApi;
@@ -90,7 +91,8 @@ final class DockerPluginCommand implements Callable<Integer> {
         DockerPlugin.Settings settings = new DockerPlugin.Settings(socket, dockerDataDir, ipamDir, agent.subnetFile, bridge);
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicInteger exit = new AtomicInteger(0);
-        try (DockerPlugin plugin = DockerPlugin.start(settings, names)) {
+        OverlayMetrics metrics = new OverlayMetrics(); // the process's: the plugin's calls and the agent's on one /metrics
+        try (DockerPlugin plugin = DockerPlugin.start(settings, names, metrics)) {
             if (noAgent) {
                 Signals.onTermination(why -> {
                     LOG.info("{}: stopping the Docker plugin", why);
@@ -100,7 +102,7 @@ final class DockerPluginCommand implements Callable<Integer> {
             } else {
                 // The agent command owns the signals and its shutdown path (SIGTERM makes it
                 // return); the plugin stops when it returns, whatever the reason.
-                exit.set(agent.call());
+                exit.set(agent.run(metrics));
             }
             LOG.info("Docker plugin stopped (socket {} removed)", plugin.socket());
         }

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 import io.javaoverlay.core.lease.LeaseException;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.kube.KubeLeaseStore;
 import io.javaoverlay.kube.KubeOptions;
@@ -90,10 +91,10 @@ final class KubeFlags {
                 setNodeNetworkUnavailable, env);
     }
 
-    /** The store, not contacted yet (an API server that is down at start is waited for). */
-    KubeLeaseStore open(StoreOptions store, Map<String, String> env) {
+    /** The store, not contacted yet (an API server that is down at start is waited for), reporting into {@code metrics}. */
+    KubeLeaseStore open(StoreOptions store, Map<String, String> env, OverlayMetrics metrics) {
         try {
-            return KubeLeaseStore.connect(options(store, env));
+            return KubeLeaseStore.connect(options(store, env), metrics);
         } catch (IllegalArgumentException e) {
             throw new RefusedFlagException("--kube-subnet-mgr", e.getMessage());
         }

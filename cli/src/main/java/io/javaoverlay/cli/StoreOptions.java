@@ -12,6 +12,7 @@ import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.EtcdLeaseStore;
 import io.javaoverlay.core.lease.EtcdOptions;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /**
  * Where the leases and the network config live, chosen as flanneld chooses: etcd at
@@ -97,7 +98,8 @@ final class StoreOptions {
     LeaseStore open() {
         Optional<EtcdOptions> e = etcd();
         if (e.isPresent()) {
-            return EtcdLeaseStore.connect(e.get());
+            // a one-shot command serves no /metrics: what the store counts goes nowhere
+            return EtcdLeaseStore.connect(e.get(), new OverlayMetrics());
         }
         return new DiskLeaseStore(leaseDir, Optional.ofNullable(netConfigPath));
     }

@@ -19,6 +19,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 import io.javaoverlay.core.agent.AgentOptions;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /**
  * Command lines as flannel's packaging and docs write them, parsed as {@code flanneld} (the
@@ -88,7 +89,7 @@ class FlanneldCommandLineTest {
         assertThat(cmd.kube.enabled()).isTrue();
         assertThat(cmd.options().etcd()).isEmpty();
         // without the node's name (kube-flannel.yml sets NODE_NAME, POD_NAME and POD_NAMESPACE) it cannot start, and says why
-        assertThatThrownBy(() -> cmd.kube.open(cmd.store, Map.of("POD_NAME", "kube-flannel-ds-x")))
+        assertThatThrownBy(() -> cmd.kube.open(cmd.store, Map.of("POD_NAME", "kube-flannel-ds-x"), new OverlayMetrics()))
                 .isInstanceOfSatisfying(RefusedFlagException.class, e -> assertThat(e.flag()).isEqualTo("--kube-subnet-mgr"))
                 .hasMessageContaining("NODE_NAME");
     }

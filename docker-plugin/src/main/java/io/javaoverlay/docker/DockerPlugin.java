@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.lease.EtcdLeaseStore;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.docker.names.ContainerNames;
 import io.javaoverlay.docker.names.DnsServer;
 import io.javaoverlay.docker.names.DockerApi;
@@ -102,19 +103,22 @@ public final class DockerPlugin implements AutoCloseable {
         }
     }
 
-    /** Starts the plugin on this host: netlink and iptables in the calling process's namespace. */
-    public static DockerPlugin start(Settings settings) throws IOException {
-        return start(settings, Optional.empty());
+    /**
+     * Starts the plugin on this host: netlink and iptables in the calling process's namespace. Its
+     * calls are counted on {@code metrics}: the process's, which the agent running beside it serves.
+     */
+    public static DockerPlugin start(Settings settings, OverlayMetrics metrics) throws IOException {
+        return start(settings, Optional.empty(), metrics);
     }
 
     /** Starts the plugin on this host, serving container names across hosts when {@code names} is given. */
-    public static DockerPlugin start(Settings settings, Optional<NameSettings> names) throws IOException {
+    public static DockerPlugin start(Settings settings, Optional<NameSettings> names, OverlayMetrics metrics) throws IOException {
         // a socket of the calling thread's namespace: the plugin runs in the host's
         NetlinkHostAttachment host = new NetlinkHostAttachment(NetlinkSocket.open());
         try {
             Iptables iptables = Iptables.local();
             return start(settings, host, new IptablesBridgeFirewall(iptables), new IptablesPublishedPorts(iptables, settings.bridge()),
-                    new LocalPorts(), host, names);
+                    new LocalPorts(), host, names, metrics);
         } catch (IOException | RuntimeException e) {
             host.close();
             throw e;
@@ -126,12 +130,12 @@ public final class DockerPlugin implements AutoCloseable {
      * bridge's forwarding, the published ports' rules, and the host's ports as {@code ports} tells them.
      */
     public static DockerPlugin start(Settings settings, HostAttachment host, BridgeFirewall firewall, PublishedPorts published,
-            HostPorts ports, AutoCloseable hostHandle) throws IOException {
-        return start(settings, host, firewall, published, ports, hostHandle, Optional.empty());
+            HostPorts ports, AutoCloseable hostHandle, OverlayMetrics metrics) throws IOException {
+        return start(settings, host, firewall, published, ports, hostHandle, Optional.empty(), metrics);
     }
 
     private static DockerPlugin start(Settings settings, HostAttachment host, BridgeFirewall firewall, PublishedPorts published,
-            HostPorts ports, AutoCloseable hostHandle, Optional<NameSettings> nameSettings) throws IOException {
+            HostPorts ports, AutoCloseable hostHandle, Optional<NameSettings> nameSettings, OverlayMetrics metrics) throws IOException {
         StateStore state = StateStore.open(settings.dataDir());
         HostLease lease = HostLease.fromFile(settings.subnetFile());
         Store addresses = DiskStore.open(settings.ipamDir());
@@ -140,8 +144,8 @@ public final class DockerPlugin implements AutoCloseable {
         IpamDriver ipam = new IpamDriver(lease, addresses);
         ObjectMapper json = Json.mapper();
         PluginServer server = PluginServer.start(settings.socket(),
-                new RpcHandler(json, PluginRoutes.of(network, ipam), lease, settings.leaseWait()), json);
-        ContainerNames names = nameSettings.map(n -> startNames(n, state, lease)).orElse(null);
+                new RpcHandler(json, PluginRoutes.of(network, ipam), lease, settings.leaseWait(), metrics), json);
+        ContainerNames names = nameSettings.map(n -> startNames(n, state, lease, metrics)).orElse(null);
         LOG.info("javaoverlay Docker plugin ready: network and IPAM driver \"javaoverlay\" (subnet file {}, bridge {})",
                 settings.subnetFile(), settings.bridge());
         // the relays on ::1 stop with the plugin (the rules stay for the running containers)
@@ -152,14 +156,14 @@ public final class DockerPlugin implements AutoCloseable {
         return new DockerPlugin(server, handle, names);
     }
 
-    private static ContainerNames startNames(NameSettings n, StateStore state, HostLease lease) {
+    private static ContainerNames startNames(NameSettings n, StateStore state, HostLease lease, OverlayMetrics metrics) {
         List<InetSocketAddress> upstreams = n.upstreams().isEmpty() ? ResolverConfig.getCurrentConfig().servers() : n.upstreams();
         NameTable table = new NameTable();
-        DnsServer dns = new DnsServer(table, upstreams, NameSettings.FORWARD_TIMEOUT);
+        DnsServer dns = new DnsServer(table, upstreams, NameSettings.FORWARD_TIMEOUT, metrics);
         // only the bridge's gateway: containers reach it, the underlay does not (no open resolver)
         return new ContainerNames(EtcdLeaseStore.buildClient(n.etcd()), new NameKeys(n.etcd().prefix()), lease, state::endpoints,
                 DockerApi.of(n.dockerHost()), table, dns,
-                env -> new InetSocketAddress(env.gateway().ip().toInetAddress(), n.port()), n.period()).start();
+                env -> new InetSocketAddress(env.gateway().ip().toInetAddress(), n.port()), n.period(), metrics).start();
     }
 
     public Path socket() {

@@ -15,6 +15,7 @@ import java.util.Map;
 import io.javaoverlay.core.host.FakeBridgeFirewall;
 import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4Net;
 
 /**
@@ -35,6 +36,8 @@ final class InProcessPlugin implements AutoCloseable {
     final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
     final FakePublishedPorts dnat = new FakePublishedPorts();
     final FakeHostPorts ports = new FakeHostPorts();
+    /** What the plugin counts: this test's own. */
+    final OverlayMetrics metrics = new OverlayMetrics();
     DockerPlugin plugin;
     PluginClient client;
 
@@ -71,7 +74,7 @@ final class InProcessPlugin implements AutoCloseable {
 
     void startPlugin() {
         try {
-            plugin = DockerPlugin.start(settings, host, firewall, dnat, ports, () -> { });
+            plugin = DockerPlugin.start(settings, host, firewall, dnat, ports, () -> { }, metrics);
             client = new PluginClient(plugin.socket());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -102,12 +102,12 @@ class PluginProtocolTest {
     void everyRequestIsCountedAndTimedOnTheAgentsMetricsByResult() {
         p.client.call("NetworkDriver.GetCapabilities", null);
         p.client.post("NetworkDriver.Join", "{\"NetworkID\":\"nope\",\"EndpointID\":\"nope\",\"SandboxKey\":\"/x\"}");
-        String metrics = new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(), StandardCharsets.UTF_8);
+        String metrics = new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(p.metrics), StandardCharsets.UTF_8);
         assertThat(metrics)
                 .containsPattern("javaoverlay_operations_total\\{face=\"docker\",operation=\"NetworkDriver.GetCapabilities\","
-                        + "result=\"ok\"} [1-9]")
+                        + "result=\"ok\"} 1\\.0")
                 .containsPattern("javaoverlay_operations_total\\{face=\"docker\",operation=\"NetworkDriver.Join\","
-                        + "result=\"error\"} [1-9]")
+                        + "result=\"error\"} 1\\.0")
                 .contains("javaoverlay_operation_duration_seconds_count{face=\"docker\",operation=\"NetworkDriver.Join\"}");
     }
 

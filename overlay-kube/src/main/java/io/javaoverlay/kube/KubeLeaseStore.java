@@ -38,6 +38,7 @@ import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseException;
 import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -69,7 +70,9 @@ public final class KubeLeaseStore implements LeaseStore {
     private final KubernetesClient client;
     private final KubeOptions options;
     private final NodeLeases leases;
-    private final NodeSkips skips = new NodeSkips();
+    private final NodeSkips skips;
+    /** Where skipped nodes and the watch's re-lists are counted. */
+    private final OverlayMetrics metrics;
     private final String server;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kube-node-status");
@@ -86,7 +89,12 @@ public final class KubeLeaseStore implements LeaseStore {
     /** This host's lease as last published, and the attributes the agent asked to publish (before any overwrite annotation). */
     private record Published(Lease lease, LeaseAttrs attrs) {}
 
-    private KubeLeaseStore(KubernetesClient client, KubeOptions options) {
+    private KubeLeaseStore(KubernetesClient client, KubeOptions options, OverlayMetrics metrics) {
+        if (metrics == null) {
+            throw new IllegalArgumentException("the store needs metrics to report into");
+        }
+        this.metrics = metrics;
+        this.skips = new NodeSkips(metrics);
         this.client = client;
         this.options = options;
         this.leases = new NodeLeases(options.annotations());
@@ -100,14 +108,15 @@ public final class KubeLeaseStore implements LeaseStore {
      *
      * @throws IllegalArgumentException when neither NODE_NAME nor POD_NAME and POD_NAMESPACE are set,
      *         or the kubeconfig cannot be read
+     * @param metrics where skipped nodes and re-lists are counted: the agent's
      */
-    public static KubeLeaseStore connect(KubeOptions options) {
+    public static KubeLeaseStore connect(KubeOptions options, OverlayMetrics metrics) {
         if (options.envValue("NODE_NAME").isEmpty()
                 && (options.envValue("POD_NAME").isEmpty() || options.envValue("POD_NAMESPACE").isEmpty())) {
             throw new IllegalArgumentException("the Kubernetes subnet manager needs this node's name: set NODE_NAME, or POD_NAME and"
                     + " POD_NAMESPACE (kube-flannel's manifest sets them from the pod's fieldRefs)");
         }
-        return new KubeLeaseStore(new KubernetesClientBuilder().withConfig(config(options)).build(), options);
+        return new KubeLeaseStore(new KubernetesClientBuilder().withConfig(config(options)).build(), options, metrics);
     }
 
     /**
@@ -393,7 +402,7 @@ public final class KubeLeaseStore implements LeaseStore {
 
     @Override
     public AutoCloseable watch(LeaseSnapshot start, Listener listener) {
-        NodeWatch w = new NodeWatch(client, leases, skips, listener);
+        NodeWatch w = new NodeWatch(client, leases, skips, listener, metrics);
         currentWatch = w;
         return () -> {
             if (currentWatch == w) {

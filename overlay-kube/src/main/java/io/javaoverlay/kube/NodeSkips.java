@@ -18,6 +18,11 @@ final class NodeSkips {
     private static final Logger LOG = LoggerFactory.getLogger(NodeSkips.class);
 
     private final Map<String, String> reported = new ConcurrentHashMap<>();
+    private final OverlayMetrics metrics;
+
+    NodeSkips(OverlayMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** @param content what the node says now (its annotations and spec), to tell a new fault from the same one */
     void report(String node, String content, NodeLeases.Skip skip) {
@@ -25,7 +30,7 @@ final class NodeSkips {
         if (key.equals(reported.put(node, key))) {
             return;
         }
-        OverlayMetrics.kubeNodeSkipped(skip.reason());
+        metrics.kubeNodeSkipped(skip.reason());
         LOG.warn("skipped node {}: {}; nothing of it is programmed", node, skip.detail());
     }
 

@@ -44,6 +44,7 @@ final class NodeWatch implements AutoCloseable {
     private final NodeLeases leases;
     private final NodeSkips skips;
     private final LeaseStore.Listener listener;
+    private final OverlayMetrics metrics;
     private final ExecutorService thread;
     private final ScheduledExecutorService monitor;
     private final SharedIndexInformer<Node> informer;
@@ -52,7 +53,8 @@ final class NodeWatch implements AutoCloseable {
     private boolean watching = true;
     private volatile boolean closed;
 
-    NodeWatch(KubernetesClient client, NodeLeases leases, NodeSkips skips, LeaseStore.Listener listener) {
+    NodeWatch(KubernetesClient client, NodeLeases leases, NodeSkips skips, LeaseStore.Listener listener, OverlayMetrics metrics) {
+        this.metrics = metrics;
         this.leases = leases;
         this.skips = skips;
         this.listener = listener;
@@ -167,7 +169,7 @@ final class NodeWatch implements AutoCloseable {
         watching = now;
         submit(() -> {
             if (now) {
-                OverlayMetrics.watchResynced("kube-reconnected");
+                metrics.watchResynced("kube-reconnected");
                 listener.onReconnected();
             } else {
                 listener.onDisconnected(new IllegalStateException("the node watch is not connected to the API server"));

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.client.Config;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /** How the API server is found, as flannel's {@code clientcmd.BuildConfigFromFlags(apiUrl, kubeconfig)} finds it. */
 class KubeConfigTest {
@@ -72,6 +73,6 @@ class KubeConfigTest {
         assertThatThrownBy(() -> KubeLeaseStore.config(options(Optional.empty(), Optional.of(dir.resolve("missing")))))
                 .hasMessageContaining("cannot read --kubeconfig-file");
         assertThatThrownBy(() -> KubeLeaseStore.connect(new KubeOptions(Optional.of("http://192.0.2.1:8080"), Optional.empty(), null, null,
-                true, Map.of("POD_NAME", "p")))).hasMessageContaining("set NODE_NAME, or POD_NAME and POD_NAMESPACE");
+                true, Map.of("POD_NAME", "p")), new OverlayMetrics())).hasMessageContaining("set NODE_NAME, or POD_NAME and POD_NAMESPACE");
     }
 }

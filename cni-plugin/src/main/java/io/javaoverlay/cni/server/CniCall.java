@@ -52,8 +52,11 @@ final class CniCall implements Runnable {
     private final Path path;
     private final OptionalLong group;
     private final NamespaceId ownNetns;
+    /** Where the call is counted and timed ({@code javaoverlay_operations_total{face="cni"}}): the agent's. */
+    private final OverlayMetrics metrics;
 
-    CniCall(AFUNIXSocket socket, Path path, OptionalLong group, NamespaceId ownNetns) {
+    CniCall(AFUNIXSocket socket, Path path, OptionalLong group, NamespaceId ownNetns, OverlayMetrics metrics) {
+        this.metrics = metrics;
         this.socket = socket;
         this.path = path;
         this.group = group;
@@ -197,7 +200,7 @@ final class CniCall implements Runnable {
     private void serve(Map<String, String> env, byte[] stdin) throws IOException {
         String command = env.getOrDefault("CNI_COMMAND", "?");
         // a label per command the spec knows: whatever else a caller puts in CNI_COMMAND must not add series
-        OverlayMetrics.Operation op = OverlayMetrics.operation("cni", CniCommand.parse(command).map(Enum::name).orElse("invalid"));
+        OverlayMetrics.Operation op = metrics.operation("cni", CniCommand.parse(command).map(Enum::name).orElse("invalid"));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream(1024);
         int exit = CniMain.run(env, new ByteArrayInputStream(stdin), stdout, this::hasGone);
         if (exit == 0) {

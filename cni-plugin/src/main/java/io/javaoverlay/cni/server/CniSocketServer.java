@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.files.UnixSocketFile;
 import io.javaoverlay.cni.CniMain;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /**
  * Serves CNI calls on a Unix socket inside a long-running process (the agent), so that the
@@ -62,12 +63,15 @@ public final class CniSocketServer implements AutoCloseable {
     private final AFUNIXServerSocket server;
     private final OptionalLong group;
     private final NamespaceId ownNetns;
+    private final OverlayMetrics metrics;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
     private final AtomicInteger calls = new AtomicInteger();
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private CniSocketServer(Path path, Object identity, AFUNIXServerSocket server, OptionalLong group, NamespaceId ownNetns) {
+    private CniSocketServer(Path path, Object identity, AFUNIXServerSocket server, OptionalLong group, NamespaceId ownNetns,
+                            OverlayMetrics metrics) {
+        this.metrics = metrics;
         this.identity = identity;
         this.path = path;
         this.server = server;
@@ -77,18 +81,22 @@ public final class CniSocketServer implements AutoCloseable {
         this.acceptor.setDaemon(true);
     }
 
-    /** Root-only: {@link #start(Path, Optional)} without a group. */
-    public static CniSocketServer start(Path path) throws IOException {
-        return start(path, Optional.empty());
+    /** Root-only: {@link #start(Path, Optional, OverlayMetrics)} without a group. */
+    public static CniSocketServer start(Path path, OverlayMetrics metrics) throws IOException {
+        return start(path, Optional.empty(), metrics);
     }
 
     /**
      * Binds {@code path} (mode 0600, or 0660 owned by {@code group}; in a directory created 0700
      * when missing) and starts serving. A socket file nobody listens on (left by a killed agent)
      * is replaced; one that another process still answers on is not: that is a configuration
-     * error to report.
+     * error to report. Each call is counted and timed on {@code metrics} (the agent's, which its
+     * {@code /metrics} serves).
      */
-    public static CniSocketServer start(Path path, Optional<String> group) throws IOException {
+    public static CniSocketServer start(Path path, Optional<String> group, OverlayMetrics metrics) throws IOException {
+        if (metrics == null) {
+            throw new IllegalArgumentException("the CNI socket needs the agent's metrics");
+        }
         Path socket = path.toAbsolutePath();
         UnixSocketFile.prepare(socket, "--cni-socket (or --cni-socket= to serve none)");
         NamespaceId own = NamespaceId.ofNetwork("self");
@@ -104,7 +112,7 @@ public final class CniSocketServer implements AutoCloseable {
             Files.deleteIfExists(socket);
             throw e;
         }
-        CniSocketServer s = new CniSocketServer(socket, identity, server, gid, own);
+        CniSocketServer s = new CniSocketServer(socket, identity, server, gid, own, metrics);
         s.acceptor.start();
         LOG.info("serving CNI calls on {} ({})", socket, gid.isPresent() ? "root and group " + group.get() : "root only");
         return s;
@@ -130,7 +138,7 @@ public final class CniSocketServer implements AutoCloseable {
             }
             Thread t = new Thread(() -> {
                 try {
-                    new CniCall(client, path, group, ownNetns).run();
+                    new CniCall(client, path, group, ownNetns, metrics).run();
                 } finally {
                     slots.release();
                 }

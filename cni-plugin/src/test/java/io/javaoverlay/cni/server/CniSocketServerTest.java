@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /**
  * The CNI socket served in this JVM and called from it: the caller is this process, in the
@@ -47,7 +48,7 @@ class CniSocketServerTest {
     @BeforeEach
     void start() throws IOException {
         socket = dir.resolve("run/cni.sock");
-        server = CniSocketServer.start(socket, Optional.of(ownGroup()));
+        server = CniSocketServer.start(socket, Optional.of(ownGroup()), new OverlayMetrics());
     }
 
     @AfterEach
@@ -92,7 +93,7 @@ class CniSocketServerTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent()))).isEqualTo("rwx------");
         Path rootOnly = dir.resolve("root.sock");
-        try (CniSocketServer s = CniSocketServer.start(rootOnly)) {
+        try (CniSocketServer s = CniSocketServer.start(rootOnly, new OverlayMetrics())) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(rootOnly))).isEqualTo("rw-------");
         }
         assertThat(rootOnly).doesNotExist();
@@ -134,7 +135,7 @@ class CniSocketServerTest {
 
     @Test
     void aSecondServerOnALiveSocketIsRefused() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CniSocketServer.start(socket))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CniSocketServer.start(socket, new OverlayMetrics()))
                 .isInstanceOf(IOException.class).hasMessageContaining("another process is serving");
     }
 

@@ -85,6 +85,8 @@ public final class ContainerNames implements AutoCloseable {
     private final DnsServer dns;
     private final Function<SubnetEnv, InetSocketAddress> listenAt;
     private final Duration period;
+    /** Where the names served and the entries skipped are counted. */
+    private final OverlayMetrics metrics;
     private final ScheduledExecutorService loop;
     private final AtomicLong rejected = new AtomicLong();
     private final Set<String> seenRejected = new HashSet<>();
@@ -94,7 +96,8 @@ public final class ContainerNames implements AutoCloseable {
 
     public ContainerNames(Client etcd, NameKeys keys, HostLease lease, Supplier<Collection<EndpointState>> endpoints,
             ContainerNameSource docker, NameTable table, DnsServer dns, Function<SubnetEnv, InetSocketAddress> listenAt,
-            Duration period) {
+            Duration period, OverlayMetrics metrics) {
+        this.metrics = metrics;
         this.etcd = etcd;
         this.keys = keys;
         this.lease = lease;
@@ -177,7 +180,7 @@ public final class ContainerNames implements AutoCloseable {
         }
         Map<String, List<Ip4>> out = new HashMap<>();
         byName.forEach((n, a) -> out.put(n, List.copyOf(a)));
-        OverlayMetrics.containerNames(out.size());
+        metrics.containerNames(out.size());
         return out;
     }
 
@@ -189,7 +192,7 @@ public final class ContainerNames implements AutoCloseable {
         }
         if (seenRejected.add(key + "@" + kv.getModRevision())) {
             long n = rejected.incrementAndGet();
-            OverlayMetrics.containerNameRejected(reason);
+            metrics.containerNameRejected(reason);
             LOG.warn("skipping container name {}: {} ({} skipped so far)", key, why, n);
         }
     }

@@ -63,6 +63,8 @@ public final class DnsServer implements AutoCloseable {
     private final NameTable table;
     private final List<InetSocketAddress> upstreams;
     private final Duration forwardTimeout;
+    /** Where each query is counted by result. */
+    private final OverlayMetrics metrics;
     private final AtomicLong dropped = new AtomicLong();
     private final ThreadPoolExecutor workers = pool("dns-query", WORKERS, QUEUE);
     private final ThreadPoolExecutor tcpClients = pool("dns-tcp", TCP_CONNECTIONS, 0);
@@ -75,7 +77,8 @@ public final class DnsServer implements AutoCloseable {
     private volatile ServerSocket tcp;
     private volatile InetSocketAddress bound;
 
-    public DnsServer(NameTable table, List<InetSocketAddress> upstreams, Duration forwardTimeout) {
+    public DnsServer(NameTable table, List<InetSocketAddress> upstreams, Duration forwardTimeout, OverlayMetrics metrics) {
+        this.metrics = metrics;
         this.table = table;
         this.upstreams = List.copyOf(upstreams.subList(0, Math.min(upstreams.size(), MAX_UPSTREAMS)));
         this.forwardTimeout = forwardTimeout;
@@ -89,7 +92,7 @@ public final class DnsServer implements AutoCloseable {
                     return t;
                 }, (r, ex) -> {
                     dropped.incrementAndGet();
-                    OverlayMetrics.dnsQuery("dropped");
+                    metrics.dnsQuery("dropped");
                 });
         p.allowCoreThreadTimeOut(true);
         return p;
@@ -192,7 +195,7 @@ public final class DnsServer implements AutoCloseable {
                 tcpClients.execute(() -> serveTcp(s));
             } catch (java.util.concurrent.RejectedExecutionException busy) {
                 dropped.incrementAndGet();
-                OverlayMetrics.dnsQuery("dropped");
+                metrics.dnsQuery("dropped");
                 closeQuietly(s);
             }
         }
@@ -249,7 +252,7 @@ public final class DnsServer implements AutoCloseable {
         int max = udpReply ? udpLimit(query) : 65535;
         Record question = query.getQuestion();
         if (query.getHeader().getOpcode() != Opcode.QUERY || question == null) {
-            OverlayMetrics.dnsQuery("refused");
+            metrics.dnsQuery("refused");
             return reply(query, Rcode.NOTIMP).toWire(max);
         }
         Name name = question.getName();
@@ -263,7 +266,7 @@ public final class DnsServer implements AutoCloseable {
                         r.addRecord(new ARecord(name, DClass.IN, TTL_SECONDS, a.toInetAddress()), Section.ANSWER);
                     }
                 }
-                OverlayMetrics.dnsQuery("local");
+                metrics.dnsQuery("local");
                 return r.toWire(max);
             }
         }
@@ -283,13 +286,13 @@ public final class DnsServer implements AutoCloseable {
                 r.setTimeout(Duration.ofNanos(left));
                 Message answer = r.send(query);
                 answer.getHeader().setID(query.getHeader().getID());
-                OverlayMetrics.dnsQuery("forwarded");
+                metrics.dnsQuery("forwarded");
                 return answer;
             } catch (IOException | RuntimeException e) {
                 LOG.debug("upstream {} did not answer {}: {}", upstream, query.getQuestion(), e.toString());
             }
         }
-        OverlayMetrics.dnsQuery("servfail");
+        metrics.dnsQuery("servfail");
         return reply(query, Rcode.SERVFAIL);
     }
 

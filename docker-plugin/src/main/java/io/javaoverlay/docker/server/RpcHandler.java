@@ -60,18 +60,25 @@ public final class RpcHandler extends Handler.Abstract {
     private final ReentrantLock lock = new ReentrantLock();
     private final Duration lockWait;
     private final LeaseGate leaseGate;
+    private final OverlayMetrics metrics;
 
     /**
      * @param lease     this host's lease, which the routes that {@linkplain Route#needsLease need it}
      *                  wait for ({@link LeaseGate})
      * @param leaseWait how long they wait before failing with {@link PluginException.NoLease}
+     * @param metrics   where each call is counted and timed ({@code javaoverlay_operations_total{face="docker"}})
      */
-    public RpcHandler(ObjectMapper json, List<Route<?>> routes, HostLease lease, Duration leaseWait) {
-        this(json, routes, lease, leaseWait, LockFile.DEFAULT_WAIT);
+    public RpcHandler(ObjectMapper json, List<Route<?>> routes, HostLease lease, Duration leaseWait, OverlayMetrics metrics) {
+        this(json, routes, lease, leaseWait, LockFile.DEFAULT_WAIT, metrics);
     }
 
     /** @param lockWait how long a call waits for the one before it to finish */
-    public RpcHandler(ObjectMapper json, List<Route<?>> routes, HostLease lease, Duration leaseWait, Duration lockWait) {
+    public RpcHandler(ObjectMapper json, List<Route<?>> routes, HostLease lease, Duration leaseWait, Duration lockWait,
+                      OverlayMetrics metrics) {
+        if (metrics == null) {
+            throw new IllegalArgumentException("the plugin needs metrics to report into");
+        }
+        this.metrics = metrics;
         this.json = json;
         this.lockWait = lockWait;
         this.leaseGate = new LeaseGate(lease, leaseWait);
@@ -101,7 +108,7 @@ public final class RpcHandler extends Handler.Abstract {
                     path + " takes POST, not " + DockerInput.printable(request.getMethod())));
             return true;
         }
-        OverlayMetrics.Operation op = OverlayMetrics.operation("docker", method);
+        OverlayMetrics.Operation op = metrics.operation("docker", method);
         if (route.needsLease()) {
             leaseGate.whenLeased(method, request.getComponents().getScheduler(), request.getComponents().getThreadPool(),
                     noLease -> serve(route, method, request, response, callback, op, noLease));

@@ -34,6 +34,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.docker.state.EndpointState;
@@ -56,6 +57,8 @@ class ContainerNamesIT {
 
     private final NameKeys keys = new NameKeys(PREFIX);
     private final List<ContainerNames> running = new ArrayList<>();
+    /** What the hosts' name services count: this test's own. */
+    private final OverlayMetrics metrics = new OverlayMetrics();
 
     /** One simulated host: its lease in etcd, its joined endpoints, what "dockerd" says their names are. */
     final class Host {
@@ -74,7 +77,7 @@ class ContainerNamesIT {
             this.names = new ContainerNames(etcd.newClient(etcd.endpoints()), keys,
                     () -> SubnetEnv.of(NETWORK, this.lease, 1450, true), () -> endpoints,
                     (net, ep) -> Optional.ofNullable(docker.get(ep)), table,
-                    new DnsServer(table, List.of(), Duration.ofMillis(300)), env -> dnsAt, Duration.ofMillis(200));
+                    new DnsServer(table, List.of(), Duration.ofMillis(300), metrics), env -> dnsAt, Duration.ofMillis(200), metrics);
             running.add(names);
             names.start();
         }
@@ -187,7 +190,7 @@ class ContainerNamesIT {
         for (String n : List.of("outside", "forged", "unleased", "orphan", "bad_name")) {
             assertThat(one.resolve(n)).as(n).isEmpty();
         }
-        assertThat(new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(), UTF_8))
+        assertThat(new String(io.javaoverlay.core.metrics.MetricsExposition.scrape(metrics), UTF_8))
                 .contains("javaoverlay_container_names_rejected_total{reason=\"outside-lease\"}")
                 .contains("javaoverlay_container_names_rejected_total{reason=\"not-lease-bound\"}")
                 .contains("javaoverlay_container_names_rejected_total{reason=\"no-lease\"}")

@@ -28,6 +28,7 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 
 /** The real server on loopback, asked by dnsjava's own client over UDP and TCP. */
@@ -44,7 +45,7 @@ class DnsServerTest {
     private InetSocketAddress serve(Map<String, List<Ip4>> names, List<InetSocketAddress> upstreams) throws IOException {
         NameTable table = new NameTable();
         table.replace(names);
-        DnsServer dns = new DnsServer(table, upstreams, Duration.ofMillis(500));
+        DnsServer dns = new DnsServer(table, upstreams, Duration.ofMillis(500), new OverlayMetrics());
         servers.add(dns);
         InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
         dns.bind(at);

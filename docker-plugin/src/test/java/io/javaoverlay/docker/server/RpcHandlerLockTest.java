@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginClient;
 import io.javaoverlay.docker.api.PluginMessages;
@@ -41,7 +42,7 @@ class RpcHandlerLockTest {
                 Route.noBody("NetworkDriver.Quick", Route.Family.DRIVER, PluginMessages.Empty::new),
                 Route.noBody("IpamDriver.Quick", Route.Family.IPAM, PluginMessages.Empty::new));
         var json = Json.mapper();
-        try (PluginServer server = PluginServer.start(dir.resolve("p.sock"), new RpcHandler(json, routes, HostLease.fromFile(dir.resolve("subnet.env")), Duration.ofSeconds(1), Duration.ofMillis(400)), json)) {
+        try (PluginServer server = PluginServer.start(dir.resolve("p.sock"), new RpcHandler(json, routes, HostLease.fromFile(dir.resolve("subnet.env")), Duration.ofSeconds(1), Duration.ofMillis(400), new OverlayMetrics()), json)) {
             PluginClient client = new PluginClient(server.socket());
             CompletableFuture<PluginClient.Reply> stuck = CompletableFuture.supplyAsync(() -> client.post("NetworkDriver.Stuck", null));
             assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();

@@ -104,6 +104,8 @@ public final class Agent {
     static final Duration COLLISION_REPAIR_INTERVAL = Duration.ofSeconds(30);
     /** The machine: store, interfaces, kernel view, firewall, environment. */
     private final AgentHost host;
+    /** Where the agent, its backend, its store and its health server report: the host's. */
+    private final OverlayMetrics metrics;
     private HostView lastHostView;
     private volatile boolean stopping;
     private volatile String notReady = "starting";
@@ -118,9 +120,9 @@ public final class Agent {
     private int statusPeers = -1;
     private String statusPrefix = "";
 
-    /** The agent of this machine: {@link LocalAgentHost} with the process's environment. */
-    public Agent(AgentOptions options, BackendRegistry backends) {
-        this(options, backends, new LocalAgentHost(options, System.getenv()));
+    /** The agent of this machine: {@link LocalAgentHost} with the process's environment, reporting into {@code metrics}. */
+    public Agent(AgentOptions options, BackendRegistry backends, OverlayMetrics metrics) {
+        this(options, backends, new LocalAgentHost(options, System.getenv(), metrics));
     }
 
     /** An agent on {@code host}; {@link #run()} closes it when it returns. */
@@ -128,6 +130,7 @@ public final class Agent {
         this.options = options;
         this.backends = backends;
         this.host = host;
+        this.metrics = host.metrics();
         this.systemd = SystemdNotify.fromEnvironment(host.environment());
     }
 
@@ -158,7 +161,7 @@ public final class Agent {
             if (options.healthzPort() > 0) {
                 health = new HealthServer(options.healthzIp(), options.healthzPort(), () -> notReady, this::peersJson,
                         () -> AgentStatus.json(notReady, own, peers.size(), admission == null ? List.of() : admission.rejected(),
-                                storeEvents.recent()));
+                                storeEvents.recent()), metrics);
                 healthPort = health.port();
             }
             store = host.openStore();
@@ -184,7 +187,8 @@ public final class Agent {
             }
 
             backendName = config.backendType().flannelName();
-            backend = backends.create(config.backendType(), new BackendContext(ext, options.dataDir(), leasesAtStart(sm), publicIpv6));
+            backend = backends.create(config.backendType(),
+                    new BackendContext(ext, options.dataDir(), leasesAtStart(sm), publicIpv6, metrics));
             Registration reg = backend.register(config);
             LeaseAttrs attrs = reg.attrs(ext.publicIp(), publicIpv6); // with PublicIPv6 and BackendV6Data when dual-stack
             publicIp = ext.publicIp();
@@ -200,8 +204,8 @@ public final class Agent {
             Lease lease = acquired.get();
             LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(), lease.expiration()
                     .map(Instant::toString).orElse(lease.reservation() ? "never: a reservation" : "never: assigned by " + store.describe()));
-            OverlayMetrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
-            OverlayMetrics.leaseIpv6(lease.ipv6Subnet().map(Object::toString), publicIpv6);
+            metrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
+            metrics.leaseIpv6(lease.ipv6Subnet().map(Object::toString), publicIpv6);
             own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu(), lease.ipv6Subnet(),
                     publicIpv6);
 
@@ -213,13 +217,13 @@ public final class Agent {
                 }
             })).orElse(null);
             admission = new PeerAdmission(config, lease.subnet(), ext.publicIp(), lease.ipv6Subnet(), publicIpv6, backend,
-                    options.dataPath());
+                    options.dataPath(), metrics);
 
             // the peers that exist now are programmed before anything slower (iptables) and before
             // subnet.env says the host is ready: a new host reaches the others as soon as it can
             LeaseSnapshot snapshot = sm.leases();
-            guard = new OwnLeaseGuard(sm, lease, attrs, snapshot.revision(), storeEvents);
-            peerWatch = new PeerWatch(sm, lease.subnet(), ext.publicIp(), storeEvents, watchListener());
+            guard = new OwnLeaseGuard(sm, lease, attrs, snapshot.revision(), storeEvents, metrics);
+            peerWatch = new PeerWatch(sm, lease.subnet(), ext.publicIp(), storeEvents, watchListener(), metrics);
             peerWatch.start(snapshot);
             while (queue.peek() instanceof AgentEvent.PeerBatch) {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
@@ -234,12 +238,12 @@ public final class Agent {
             env.write(options.subnetFile());
             LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.gateway(), env.mtu());
             notReady = null;
-            OverlayMetrics.ready(true);
+            metrics.ready(true);
             LOG.info("javaoverlay is ready");
             store.hostReady(lease);
             systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
             // only now: set up beside the start, they made it 0.3-0.5 s slower on 2 busy cores (docs/benchmarks.md)
-            RuntimeMetrics.registerInBackground();
+            RuntimeMetrics.registerInBackground(metrics);
             statusPrefix = "lease " + lease.subnet() + " (" + backendName + ")";
             statusPeers = peers.size();
             return loop(sm, backend, lease, firewall, config);
@@ -260,7 +264,7 @@ public final class Agent {
             return EXIT_FAILED;
         } finally {
             notReady = "stopping";
-            OverlayMetrics.ready(false);
+            metrics.ready(false);
             watchdog.ifPresent(SystemdWatchdog::close);
             systemd.stopping();
             closeQuietly("lease watch", peerWatch);
@@ -435,7 +439,7 @@ public final class Agent {
                 }
                 try {
                     lease = sm.renew(lease);
-                    OverlayMetrics.leaseRenewed(lease.expiration());
+                    metrics.leaseRenewed(lease.expiration());
                     own = own == null ? null : own.withExpiration(lease.expiration());
                     LOG.info("lease {} renewed, now expires {}", lease.subnet(), lease.expiration().map(Instant::toString).orElse("never"));
                     renewAt = renewTime(lease, margin);
@@ -445,7 +449,7 @@ public final class Agent {
                     guardAt = Instant.now(); // the guard runs at once: puts it back, or gives it up to its new holder
                     renewAt = Instant.now().plus(renewRetry());
                 } catch (LeaseException e) {
-                    OverlayMetrics.leaseRenewFailed();
+                    metrics.leaseRenewFailed();
                     Duration retry = renewRetry();
                     LOG.warn("renewing lease {} failed: {}; retrying in {}", lease.subnet(), e.getMessage(), retry);
                     renewAt = Instant.now().plus(retry);
@@ -510,9 +514,9 @@ public final class Agent {
 
     /** Counts a failure the backend let through to the agent (it handles the usual ones itself). */
     private void backendFailed(RuntimeException e) {
-        OverlayMetrics.backendFailure(backendName);
+        metrics.backendFailure(backendName);
         if (e instanceof NetlinkException n && n.errno() != 0) {
-            OverlayMetrics.netlinkError(backendName, Errno.name(n.errno()));
+            metrics.netlinkError(backendName, Errno.name(n.errno()));
         }
     }
 
@@ -551,7 +555,7 @@ public final class Agent {
         if (next.isEmpty()) {
             return;
         }
-        OverlayMetrics.vtepMacCollision();
+        metrics.vtepMacCollision();
         storeEvents.add("VTEP MAC collision: another host published this host's MAC; now publishing "
                 + next.get().backendData().map(Object::toString).orElse("a new one"));
         try {
@@ -570,7 +574,7 @@ public final class Agent {
                 peers.put(e.lease().subnet(), e.lease());
             }
         }
-        OverlayMetrics.peers(peers.size());
+        metrics.peers(peers.size());
         try {
             backend.handle(batch);
         } catch (RuntimeException e) {
@@ -634,7 +638,7 @@ public final class Agent {
      * started again, as with flannel.
      */
     private void leaseTaken(Ip4Net subnet, Lease holder) {
-        OverlayMetrics.leaseLost();
+        metrics.leaseLost();
         storeEvents.add("lease " + subnet + " is held by another host (PublicIP " + holder.attrs().publicIp() + "): giving it up");
         LOG.error("lease {} is held by another host now (PublicIP {}): this host was cut off from the store longer than its lease"
                 + " lasted, or the store was restored to a time before it joined; never overwriting another host's lease, exiting"

@@ -8,12 +8,13 @@ import io.javaoverlay.core.backend.HostView;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.firewall.TrafficManager;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.netlink.KernelChanges;
 
 /**
  * What the {@link Agent} takes from the machine it runs on, handed in rather than built inside:
- * the process environment, the lease store, the external interface, the host's addresses and
- * routes, the firewall. {@link LocalAgentHost} is the real machine (what {@code javaoverlay agent}
+ * the process environment, the metrics it reports into, the lease store, the external interface,
+ * the host's addresses and routes, the firewall. {@link LocalAgentHost} is the real machine (what {@code javaoverlay agent}
  * runs); a test gives the agent an embedded store, a fixed interface and a recording firewall and
  * drives it in its own JVM (flannel's daemon is likewise handed its traffic manager).
  *
@@ -24,7 +25,13 @@ public interface AgentHost extends AutoCloseable {
     /** The process environment: systemd's {@code NOTIFY_SOCKET}, {@code WATCHDOG_USEC}, ... */
     Map<String, String> environment();
 
-    /** Opens the lease store; the agent closes it when it stops. */
+    /**
+     * Where the agent, its backend and its health server report ({@code /metrics} serves it): the
+     * process's, made by its entry point; a test's own, to read exact values from.
+     */
+    OverlayMetrics metrics();
+
+    /** Opens the lease store (reporting into {@link #metrics()}); the agent closes it when it stops. */
     LeaseStore openStore();
 
     /**

@@ -13,6 +13,7 @@ import io.javaoverlay.core.http.HttpReply;
 import io.javaoverlay.core.http.HttpRoute;
 import io.javaoverlay.core.http.SmallHttpServer;
 import io.javaoverlay.core.metrics.MetricsExposition;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.metrics.RuntimeMetrics;
 
 /**
@@ -20,7 +21,7 @@ import io.javaoverlay.core.metrics.RuntimeMetrics;
  * 200 while the agent runs; {@code /readyz} answers 200 once subnet.env is written, 503 before.
  * {@code /peers} (ours) lists the peer leases the agent knows, as JSON, for operators and tests.
  * {@code /status} (ours) is this host's lease, backend and readiness as JSON ({@link AgentStatus}).
- * {@code /metrics} serves the Prometheus metrics ({@link io.javaoverlay.core.metrics.OverlayMetrics}).
+ * {@code /metrics} serves the Prometheus metrics the agent was given ({@link OverlayMetrics}).
  *
  * <p>GET and HEAD only, on {@link SmallHttpServer}: slow or idle clients cost no thread and are
  * cut off at deadlines, so they cannot starve a liveness probe, which would restart the agent.
@@ -33,13 +34,13 @@ final class HealthServer implements AutoCloseable {
 
     private final SmallHttpServer server;
 
-    HealthServer(String ip, int port, Supplier<String> notReadyReason, Supplier<String> peersJson, Supplier<String> statusJson)
-            throws IOException {
-        this(new InetSocketAddress(ip, port), HttpLimits.AGENT, notReadyReason, peersJson, statusJson);
+    HealthServer(String ip, int port, Supplier<String> notReadyReason, Supplier<String> peersJson, Supplier<String> statusJson,
+                 OverlayMetrics metrics) throws IOException {
+        this(new InetSocketAddress(ip, port), HttpLimits.AGENT, notReadyReason, peersJson, statusJson, metrics);
     }
 
     HealthServer(InetSocketAddress address, HttpLimits limits, Supplier<String> notReadyReason, Supplier<String> peersJson,
-                 Supplier<String> statusJson) throws IOException {
+                 Supplier<String> statusJson, OverlayMetrics metrics) throws IOException {
         server = SmallHttpServer.start(address, limits, List.of(
                 HttpRoute.instant("/healthz", r -> HttpReply.text(200, "text/plain", "javaoverlay is running")),
                 HttpRoute.instant("/readyz", r -> {
@@ -50,8 +51,8 @@ final class HealthServer implements AutoCloseable {
                 HttpRoute.of("/peers", r -> HttpReply.text(200, "application/json", peersJson.get())),
                 HttpRoute.of("/status", r -> HttpReply.text(200, "application/json", statusJson.get())),
                 HttpRoute.of("/metrics", r -> {
-                    RuntimeMetrics.register(); // at once if scraped before the agent is ready and registers them itself
-                    return new HttpReply(200, MetricsExposition.contentType(), MetricsExposition.scrape());
+                    RuntimeMetrics.register(metrics); // at once if scraped before the agent is ready and registers them itself
+                    return new HttpReply(200, MetricsExposition.contentType(), MetricsExposition.scrape(metrics));
                 })), "healthz");
         LOG.info("health server listening on {}:{}", address.getHostString(), server.port());
     }

@@ -17,6 +17,7 @@ import io.javaoverlay.core.firewall.TrafficManagers;
 import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.EtcdLeaseStore;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.netlink.KernelChanges;
 import io.javaoverlay.core.netlink.NetlinkException;
 import io.javaoverlay.core.netlink.NetlinkSocket;
@@ -32,18 +33,28 @@ public final class LocalAgentHost implements AgentHost {
 
     private final AgentOptions options;
     private final Map<String, String> environment;
+    private final OverlayMetrics metrics;
     /** Opens a store the options do not describe (the Kubernetes subnet manager's); null: etcd or the embedded store. */
     private final Supplier<LeaseStore> storeOpener;
     private NetlinkSocket netlink;
 
-    public LocalAgentHost(AgentOptions options, Map<String, String> environment) {
-        this(options, environment, null);
+    /** This machine, reporting into the process's {@code metrics}. */
+    public LocalAgentHost(AgentOptions options, Map<String, String> environment, OverlayMetrics metrics) {
+        this(options, environment, metrics, null);
     }
 
-    /** This machine with its lease store opened by {@code storeOpener} (the Kubernetes subnet manager). */
-    public LocalAgentHost(AgentOptions options, Map<String, String> environment, Supplier<LeaseStore> storeOpener) {
+    /**
+     * This machine with its lease store opened by {@code storeOpener} (the Kubernetes subnet
+     * manager, opened with the same {@code metrics}).
+     */
+    public LocalAgentHost(AgentOptions options, Map<String, String> environment, OverlayMetrics metrics,
+            Supplier<LeaseStore> storeOpener) {
+        if (metrics == null) {
+            throw new IllegalArgumentException("the agent needs the process's metrics");
+        }
         this.options = options;
         this.environment = Map.copyOf(environment);
+        this.metrics = metrics;
         this.storeOpener = storeOpener;
     }
 
@@ -53,12 +64,17 @@ public final class LocalAgentHost implements AgentHost {
     }
 
     @Override
+    public OverlayMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
     public LeaseStore openStore() {
         if (storeOpener != null) {
             return storeOpener.get();
         }
         if (options.etcd().isPresent()) {
-            return EtcdLeaseStore.connect(options.etcd().get());
+            return EtcdLeaseStore.connect(options.etcd().get(), metrics);
         }
         return new DiskLeaseStore(options.leaseDir(), options.netConfigPath());
     }

@@ -39,6 +39,7 @@ final class OwnLeaseGuard {
     /** What a check found and did; {@code lease} is this host's lease now (a new one after a re-assertion). */
     record Result(Lease lease, Optional<Lease> takenBy, Optional<String> historyChanged) {}
 
+    private final OverlayMetrics metrics;
     private final SubnetManager sm;
     private LeaseAttrs attrs;
     private Lease own;
@@ -48,7 +49,8 @@ final class OwnLeaseGuard {
     private final StoreEvents events;
 
     /** @param seenRevision the revision the agent's view of the store is from (its first listing) */
-    OwnLeaseGuard(SubnetManager sm, Lease own, LeaseAttrs attrs, long seenRevision, StoreEvents events) {
+    OwnLeaseGuard(SubnetManager sm, Lease own, LeaseAttrs attrs, long seenRevision, StoreEvents events, OverlayMetrics metrics) {
+        this.metrics = metrics;
         this.sm = sm;
         this.events = events;
         this.own = own;
@@ -121,14 +123,14 @@ final class OwnLeaseGuard {
                 Result again = check();
                 return history.isEmpty() ? again : new Result(again.lease(), again.takenBy(), history);
             }
-            OverlayMetrics.leaseReasserted();
+            metrics.leaseReasserted();
             events.add("lease " + own.subnet() + " was gone from the store: put it back");
             LOG.warn("lease {} was gone from {}; put it back (same subnet, same attributes)", own.subnet(), sm.store().describe());
             return new Result(own, Optional.empty(), history);
         }
         Lease there = r.lease().get();
         if (!there.attrs().publicIp().equals(attrs.publicIp())) {
-            OverlayMetrics.leaseConflict();
+            metrics.leaseConflict();
             return new Result(own, Optional.of(there), history);
         }
         if (!there.ipv6Subnet().equals(own.ipv6Subnet())) {
@@ -136,7 +138,7 @@ final class OwnLeaseGuard {
             LOG.warn("lease {} is in the store as {}, not {}; putting this host's key back", own.subnet(), there.keyName(), own.keyName());
             sm.store().delete(own.subnet());
             own = sm.store().create(own.subnet(), own.ipv6Subnet(), attrs, sm.ttl());
-            OverlayMetrics.leaseReasserted();
+            metrics.leaseReasserted();
             events.add("lease " + own.subnet() + " was in the store as " + there.keyName() + ": put " + own.keyName() + " back");
             return new Result(own, Optional.empty(), history);
         }
@@ -144,7 +146,7 @@ final class OwnLeaseGuard {
             LOG.warn("lease {} holds attributes this host does not publish ({}); writing back its own ({})", own.subnet(),
                     there.attrs(), attrs);
             own = sm.store().update(there, attrs, sm.ttl());
-            OverlayMetrics.leaseReasserted();
+            metrics.leaseReasserted();
             events.add("lease " + own.subnet() + " held other attributes: wrote this host's back");
         }
         return new Result(own, Optional.empty(), history);

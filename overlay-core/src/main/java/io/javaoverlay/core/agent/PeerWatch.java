@@ -47,19 +47,23 @@ final class PeerWatch implements AutoCloseable {
     private final StoreEvents events;
     private final SubnetManager.WatchListener listener;
     private final Duration grace;
+    private final OverlayMetrics metrics;
     private AutoCloseable watch;
     /** When peers missing from a relisting are removed, if they are still missing; null when none is due. */
     private Instant reconcileAt;
     /** The store's history changed but it could not be listed again yet: the next guard does it. */
     private boolean relistPending;
 
-    PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener) {
-        this(sm, own, publicIp, events, listener, RELIST_GRACE);
+    PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
+            OverlayMetrics metrics) {
+        this(sm, own, publicIp, events, listener, RELIST_GRACE, metrics);
     }
 
     /** @param grace how long peers missing from a relisting are kept ({@link #RELIST_GRACE}) */
-    PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener, Duration grace) {
+    PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener, Duration grace,
+            OverlayMetrics metrics) {
         this.grace = grace;
+        this.metrics = metrics;
         this.sm = sm;
         this.own = own;
         this.publicIp = publicIp;
@@ -97,7 +101,7 @@ final class PeerWatch implements AutoCloseable {
         }
         LeaseSnapshot snapshot = listed.get();
         closeWatch();
-        OverlayMetrics.watchResynced("history-changed");
+        metrics.watchResynced("history-changed");
         start(snapshot);
         reconcileAt = Instant.now().plus(grace);
         deleteStaleOwnLeases(snapshot);

@@ -55,6 +55,8 @@ public final class PeerAdmission {
     /** A lease that is not programmed, and why. */
     public record Rejected(Lease lease, PeerRejection why) {}
 
+    /** Where a refused lease is counted ({@code javaoverlay_leases_rejected_total}). */
+    private final OverlayMetrics metrics;
     private final NetworkConfig config;
     private final Ip4Net own;
     private final Ip4 ownPublicIp;
@@ -74,8 +76,8 @@ public final class PeerAdmission {
      * @param ownPublicIp what this host publishes (with {@code --public-ip} not one of its addresses)
      * @param dataPath    false for an agent that programs nothing: only the subnet is checked
      */
-    public PeerAdmission(NetworkConfig config, Ip4Net own, Ip4 ownPublicIp, Backend backend, boolean dataPath) {
-        this(config, own, ownPublicIp, Optional.empty(), Optional.empty(), backend, dataPath);
+    public PeerAdmission(NetworkConfig config, Ip4Net own, Ip4 ownPublicIp, Backend backend, boolean dataPath, OverlayMetrics metrics) {
+        this(config, own, ownPublicIp, Optional.empty(), Optional.empty(), backend, dataPath, metrics);
     }
 
     /**
@@ -83,7 +85,8 @@ public final class PeerAdmission {
      * checked too ({@link Ipv6PeerCheck}).
      */
     public PeerAdmission(NetworkConfig config, Ip4Net own, Ip4 ownPublicIp, Optional<Ip6Net> own6, Optional<String> ownPublicIpv6,
-                         Backend backend, boolean dataPath) {
+                         Backend backend, boolean dataPath, OverlayMetrics metrics) {
+        this.metrics = metrics;
         this.ipv6 = new Ipv6PeerCheck(config, own6, ownPublicIpv6);
         this.config = config;
         this.own = own;
@@ -175,7 +178,7 @@ public final class PeerAdmission {
         Rejected was = rejected.put(subnet, new Rejected(l, why.get()));
         if (was == null || !was.why().equals(why.get()) || !was.lease().attrs().equals(l.attrs())) {
             LOG.warn("rejected the lease {} (PublicIP {}): {}; nothing of it is programmed", l.keyName(), l.attrs().publicIp(), why.get());
-            OverlayMetrics.leaseRejected(why.get().reason().label());
+            metrics.leaseRejected(why.get().reason().label());
         }
         Lease withdrawn = withdraw(subnet);
         if (withdrawn != null) {

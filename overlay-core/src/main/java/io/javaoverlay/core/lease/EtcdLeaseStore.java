@@ -32,6 +32,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 
@@ -56,17 +57,27 @@ public final class EtcdLeaseStore implements LeaseStore {
     private final Client client;
     private final Clock clock;
     private final String subnetsPrefix;
+    /** Where the lease watch counts reconnects and re-lists. */
+    private final OverlayMetrics metrics;
 
-    private EtcdLeaseStore(EtcdOptions options, Client client, Clock clock) {
+    private EtcdLeaseStore(EtcdOptions options, Client client, Clock clock, OverlayMetrics metrics) {
+        if (metrics == null) {
+            throw new IllegalArgumentException("the store needs metrics to report into");
+        }
+        this.metrics = metrics;
         this.options = options;
         this.client = client;
         this.clock = clock;
         this.subnetsPrefix = options.prefix() + "/subnets/";
     }
 
-    /** Builds a client for {@code options}; no request is made until the first call. */
-    public static EtcdLeaseStore connect(EtcdOptions options) {
-        return new EtcdLeaseStore(options, buildClient(options), Clock.systemUTC());
+    /**
+     * Builds a client for {@code options}; no request is made until the first call. The lease
+     * watch reports into {@code metrics} (the agent's; a command that exports none passes a
+     * fresh {@link OverlayMetrics} nobody reads).
+     */
+    public static EtcdLeaseStore connect(EtcdOptions options, OverlayMetrics metrics) {
+        return new EtcdLeaseStore(options, buildClient(options), Clock.systemUTC(), metrics);
     }
 
     /** A jetcd client for {@code o} (TLS and auth as the agent's); the caller closes it. */
@@ -280,7 +291,7 @@ public final class EtcdLeaseStore implements LeaseStore {
 
     @Override
     public AutoCloseable watch(LeaseSnapshot start, Listener listener) {
-        EtcdWatch w = new EtcdWatch(this, client.getWatchClient(), bytes(subnetsPrefix), start.revision() + 1, listener);
+        EtcdWatch w = new EtcdWatch(this, client.getWatchClient(), bytes(subnetsPrefix), start.revision() + 1, listener, metrics);
         w.start();
         return w;
     }

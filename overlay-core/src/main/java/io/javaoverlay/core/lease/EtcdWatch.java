@@ -39,6 +39,7 @@ final class EtcdWatch implements AutoCloseable {
     private final Watch watchClient;
     private final ByteSequence prefix;
     private final LeaseStore.Listener listener;
+    private final OverlayMetrics metrics;
     private final ScheduledExecutorService thread;
 
     // confined to `thread`
@@ -49,8 +50,10 @@ final class EtcdWatch implements AutoCloseable {
     private boolean disconnected;
     private volatile boolean closed;
 
-    EtcdWatch(EtcdLeaseStore store, Watch watchClient, ByteSequence prefix, long fromRevision, LeaseStore.Listener listener) {
+    EtcdWatch(EtcdLeaseStore store, Watch watchClient, ByteSequence prefix, long fromRevision, LeaseStore.Listener listener,
+              OverlayMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
         this.watchClient = watchClient;
         this.prefix = prefix;
         this.nextRevision = fromRevision;
@@ -118,7 +121,7 @@ final class EtcdWatch implements AutoCloseable {
         if (disconnected) {
             disconnected = false;
             LOG.info("lease watch resumed at revision {}", nextRevision);
-            OverlayMetrics.etcdReconnected();
+            metrics.etcdReconnected();
             listener.onReconnected();
         }
         backoff = MIN_BACKOFF;
@@ -149,7 +152,7 @@ final class EtcdWatch implements AutoCloseable {
         if (error instanceof CompactedException c) {
             LOG.warn("lease watch fell behind etcd's compaction (compacted at revision {}, wanted {}): re-listing",
                     c.getCompactedRevision(), nextRevision);
-            OverlayMetrics.watchResynced("compacted");
+            metrics.watchResynced("compacted");
             resync();
             return;
         }

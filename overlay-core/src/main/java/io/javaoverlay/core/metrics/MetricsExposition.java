@@ -17,11 +17,11 @@ public final class MetricsExposition {
         return WRITER.getContentType();
     }
 
-    /** A scrape of every metric, as bytes ready to send. */
-    public static byte[] scrape() {
+    /** A scrape of every metric of {@code metrics}, as bytes ready to send. */
+    public static byte[] scrape(OverlayMetrics metrics) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         try {
-            WRITER.write(out, OverlayMetrics.registry().scrape());
+            WRITER.write(out, metrics.registry().scrape());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot format the metrics", e); // a ByteArrayOutputStream does not fail
         }

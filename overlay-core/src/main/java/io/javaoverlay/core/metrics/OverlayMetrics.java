@@ -2,6 +2,7 @@ package io.javaoverlay.core.metrics;
 
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.prometheus.metrics.core.metrics.Counter;
@@ -13,197 +14,220 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * Every metric javaoverlay exports, and one method per event that moves it. Safe from any
  * thread; every method is cheap (no allocation beyond the first use of a label value).
  *
+ * <p>An instance, with a registry of its own: a process's entry point makes one (the agent's
+ * command, the Docker plugin's, which runs the agent too) and hands it to what reports into it,
+ * through their constructors and the context objects ({@code AgentHost}, {@code BackendContext},
+ * the lease stores' openers, the faces' servers), as the agent is handed its store and firewall.
+ * Nothing here is static, so two agents in one JVM (a test's) each count their own, and a test
+ * reads exact values from a fresh instance rather than how much a shared one moved. There is no
+ * static default: the short-lived processes need none. The CNI plugin's own JVM counts nothing
+ * (nobody could scrape it; the agent's CNI socket counts the calls it serves), and the one-shot
+ * commands that open a lease store ({@code leases}, {@code config}) give it a fresh instance
+ * nobody reads.
+ *
  * <p>Hooks by caller:
  * <ul>
  *   <li>agent: {@link #leaseAcquired}, {@link #leaseRenewed}, {@link #leaseRenewFailed},
  *       {@link #leaseLost}, {@link #peers}, {@link #ready}, {@link #backendFailure};</li>
- *   <li>etcd lease store: {@link #etcdReconnected}, {@link #watchResynced};</li>
+ *   <li>lease stores: {@link #etcdReconnected}, {@link #watchResynced}, {@link #kubeNodeSkipped};</li>
  *   <li>backends: {@link #registerBackend} once the data path is up (close the returned handle
  *       in {@code close()}), {@link #netlinkError} where a failed kernel request is handled
  *       and retried rather than thrown;</li>
- *   <li>faces (Docker plugin, long-running): {@link #operation} around each request.</li>
+ *   <li>faces: {@link #operation} around each request (the Docker plugin's, the agent's CNI
+ *       socket's); the Docker plugin's name service: {@link #containerNames}, {@link #dnsQuery}.</li>
  * </ul>
  */
 public final class OverlayMetrics {
 
-    private static final PrometheusRegistry REGISTRY = new PrometheusRegistry();
+    private final PrometheusRegistry registry = new PrometheusRegistry();
 
-    private static final Gauge READY = Gauge.builder().name("javaoverlay_ready")
+    private final Gauge ready = Gauge.builder().name("javaoverlay_ready")
             .help("1 once the lease is held, the data path is programmed and subnet.env is written, else 0")
-            .register(REGISTRY);
-    private static final Gauge LEASE = Gauge.builder().name("javaoverlay_lease_info")
+            .register(registry);
+    private final Gauge lease = Gauge.builder().name("javaoverlay_lease_info")
             .help("the lease this host holds (value 1), by subnet, public IP and backend")
-            .labelNames("subnet", "public_ip", "backend").register(REGISTRY);
-    private static final Gauge LEASE_IPV6 = Gauge.builder().name("javaoverlay_lease_ipv6_info")
+            .labelNames("subnet", "public_ip", "backend").register(registry);
+    private final Gauge leaseIpv6 = Gauge.builder().name("javaoverlay_lease_ipv6_info")
             .help("the IPv6 half of this host's dual-stack lease (value 1), by IPv6 subnet and public IPv6 address;"
                     + " no series without one")
-            .labelNames("subnet", "public_ip").register(REGISTRY);
-    private static final Gauge LEASE_EXPIRY = Gauge.builder().name("javaoverlay_lease_expiry_timestamp_seconds")
+            .labelNames("subnet", "public_ip").register(registry);
+    private final Gauge leaseExpiry = Gauge.builder().name("javaoverlay_lease_expiry_timestamp_seconds")
             .help("when this host's lease expires unless renewed (Unix time); 0 for a reservation that never expires")
-            .register(REGISTRY);
-    private static final Counter LEASE_ACQUIRED = Counter.builder().name("javaoverlay_lease_acquisitions_total")
-            .help("leases acquired (at start, or after a loss)").register(REGISTRY);
-    private static final Counter RENEWALS = Counter.builder().name("javaoverlay_lease_renewals_total")
-            .help("successful lease renewals").register(REGISTRY);
-    private static final Counter RENEWAL_FAILURES = Counter.builder().name("javaoverlay_lease_renewal_failures_total")
-            .help("lease renewals that failed and were retried").register(REGISTRY);
-    private static final Counter LEASE_LOST = Counter.builder().name("javaoverlay_lease_lost_total")
-            .help("times this host's lease was revoked or expired").register(REGISTRY);
-    private static final Gauge PEERS = Gauge.builder().name("javaoverlay_peers")
-            .help("other hosts' leases the agent knows and routes to").register(REGISTRY);
-    private static final Counter LEASE_REASSERTED = Counter.builder().name("javaoverlay_lease_reasserted_total")
-            .help("times this host's lease was missing from the store, or held old attributes, and was put back").register(REGISTRY);
-    private static final Counter LEASE_CONFLICTS = Counter.builder().name("javaoverlay_lease_conflicts_total")
+            .register(registry);
+    private final Counter leaseAcquired = Counter.builder().name("javaoverlay_lease_acquisitions_total")
+            .help("leases acquired (at start, or after a loss)").register(registry);
+    private final Counter renewals = Counter.builder().name("javaoverlay_lease_renewals_total")
+            .help("successful lease renewals").register(registry);
+    private final Counter renewalFailures = Counter.builder().name("javaoverlay_lease_renewal_failures_total")
+            .help("lease renewals that failed and were retried").register(registry);
+    private final Counter leaseLost = Counter.builder().name("javaoverlay_lease_lost_total")
+            .help("times this host's lease was revoked or expired").register(registry);
+    private final Gauge peers = Gauge.builder().name("javaoverlay_peers")
+            .help("other hosts' leases the agent knows and routes to").register(registry);
+    private final Counter leaseReasserted = Counter.builder().name("javaoverlay_lease_reasserted_total")
+            .help("times this host's lease was missing from the store, or held old attributes, and was put back").register(registry);
+    private final Counter leaseConflicts = Counter.builder().name("javaoverlay_lease_conflicts_total")
             .help("times another host was found holding this host's subnet (never overwritten: this host gives it up)")
-            .register(REGISTRY);
-    private static final Counter VTEP_MAC_COLLISIONS = Counter.builder().name("javaoverlay_vtep_mac_collisions_total")
-            .help("times another host published this host's VTEP MAC and this host chose a new one").register(REGISTRY);
-    private static final Counter LEASES_REJECTED = Counter.builder().name("javaoverlay_leases_rejected_total")
+            .register(registry);
+    private final Counter vtepMacCollisions = Counter.builder().name("javaoverlay_vtep_mac_collisions_total")
+            .help("times another host published this host's VTEP MAC and this host chose a new one").register(registry);
+    private final Counter leasesRejected = Counter.builder().name("javaoverlay_leases_rejected_total")
             .help("other hosts' leases refused before they reached the kernel, by reason (counted once per change of the lease)")
-            .labelNames("reason").register(REGISTRY);
-    private static final Counter ETCD_RECONNECTS = Counter.builder().name("javaoverlay_etcd_reconnects_total")
-            .help("times the lease watch got its connection to etcd back after losing it").register(REGISTRY);
-    private static final Counter WATCH_RESYNCS = Counter.builder().name("javaoverlay_lease_watch_resyncs_total")
+            .labelNames("reason").register(registry);
+    private final Counter etcdReconnects = Counter.builder().name("javaoverlay_etcd_reconnects_total")
+            .help("times the lease watch got its connection to etcd back after losing it").register(registry);
+    private final Counter watchResyncs = Counter.builder().name("javaoverlay_lease_watch_resyncs_total")
             .help("full re-lists of the leases, by reason (compacted: the watch fell behind etcd's compaction)")
-            .labelNames("reason").register(REGISTRY);
-    private static final Counter NODES_SKIPPED = Counter.builder().name("javaoverlay_kube_nodes_skipped_total")
+            .labelNames("reason").register(registry);
+    private final Counter nodesSkipped = Counter.builder().name("javaoverlay_kube_nodes_skipped_total")
             .help("Kubernetes nodes whose flannel annotations or podCIDR could not be read as a lease, by reason "
                     + "(counted once per change of the node's annotations)")
-            .labelNames("reason").register(REGISTRY);
-    private static final Counter NETLINK_ERRORS = Counter.builder().name("javaoverlay_netlink_errors_total")
+            .labelNames("reason").register(registry);
+    private final Counter netlinkErrors = Counter.builder().name("javaoverlay_netlink_errors_total")
             .help("kernel requests (netlink, TUN, sysctl) that failed, by component and errno")
-            .labelNames("component", "errno").register(REGISTRY);
-    private static final Counter BACKEND_FAILURES = Counter.builder().name("javaoverlay_backend_failures_total")
+            .labelNames("component", "errno").register(registry);
+    private final Counter backendFailures = Counter.builder().name("javaoverlay_backend_failures_total")
             .help("peer batches or periodic checks the backend failed to apply, by backend").labelNames("backend")
-            .register(REGISTRY);
-    private static final Counter OPERATIONS = Counter.builder().name("javaoverlay_operations_total")
+            .register(registry);
+    private final Counter operations = Counter.builder().name("javaoverlay_operations_total")
             .help("requests served by a face (docker, cni), by operation and result (ok, error)")
-            .labelNames("face", "operation", "result").register(REGISTRY);
-    private static final Histogram OPERATION_SECONDS = Histogram.builder().name("javaoverlay_operation_duration_seconds")
+            .labelNames("face", "operation", "result").register(registry);
+    private final Histogram operationSeconds = Histogram.builder().name("javaoverlay_operation_duration_seconds")
             .help("time to serve a face's request, by operation").labelNames("face", "operation")
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
-            .register(REGISTRY);
+            .register(registry);
     // container names across hosts (Docker plugin, --container-dns)
-    private static final Gauge CONTAINER_NAMES = Gauge.builder().name("javaoverlay_container_names")
-            .help("container names the plugin's DNS server answers for, from every host").register(REGISTRY);
-    private static final Counter CONTAINER_NAMES_REJECTED = Counter.builder().name("javaoverlay_container_names_rejected_total")
+    private final Gauge containerNames = Gauge.builder().name("javaoverlay_container_names")
+            .help("container names the plugin's DNS server answers for, from every host").register(registry);
+    private final Counter containerNamesRejected = Counter.builder().name("javaoverlay_container_names_rejected_total")
             .help("container-name entries in the store skipped, by reason (counted once per change of the entry)")
-            .labelNames("reason").register(REGISTRY);
-    private static final Counter DNS_QUERIES = Counter.builder().name("javaoverlay_dns_queries_total")
+            .labelNames("reason").register(registry);
+    private final Counter dnsQueries = Counter.builder().name("javaoverlay_dns_queries_total")
             .help("DNS queries on the gateway, by result (local, forwarded, servfail, refused, dropped)")
-            .labelNames("result").register(REGISTRY);
+            .labelNames("result").register(registry);
 
-    private static final BackendTraffic TRAFFIC = new BackendTraffic();
-    private static final TunnelPeers TUNNEL_PEERS = new TunnelPeers();
+    private final BackendTraffic traffic = new BackendTraffic();
+    private final TunnelPeers tunnelPeers = new TunnelPeers();
 
-    static {
-        REGISTRY.register(TRAFFIC);
-        REGISTRY.register(TUNNEL_PEERS);
-        READY.set(0);
-        PEERS.set(0);
-        WATCH_RESYNCS.labelValues("compacted"); // a series at 0 from the start, so rate() sees the first one
+    /** When the JVM's and the process's metrics joined this registry ({@link RuntimeMetrics}): at most once. */
+    private final AtomicBoolean runtimeRegistered = new AtomicBoolean();
+
+    /**
+     * A registry of its own with every metric at its start value. A process makes one, in its
+     * entry point, and hands it to what reports into it (see the class comment); a test makes a
+     * fresh one and reads exact values.
+     */
+    public OverlayMetrics() {
+        registry.register(traffic);
+        registry.register(tunnelPeers);
+        ready.set(0);
+        peers.set(0);
+        watchResyncs.labelValues("compacted"); // a series at 0 from the start, so rate() sees the first one
     }
 
-    private OverlayMetrics() {}
+    /** This instance's registry, for exposition ({@link MetricsExposition}) and the JVM's metrics ({@link RuntimeMetrics}). */
+    PrometheusRegistry registry() {
+        return registry;
+    }
 
-    /** The process's registry, for exposition. */
-    public static PrometheusRegistry registry() {
-        return REGISTRY;
+    /** True the first time only: {@link RuntimeMetrics} registers the JVM's metrics here once. */
+    boolean claimRuntimeRegistration() {
+        return runtimeRegistered.compareAndSet(false, true);
     }
 
     // --- agent ---
 
-    public static void ready(boolean ready) {
-        READY.set(ready ? 1 : 0);
+    public void ready(boolean ready) {
+        this.ready.set(ready ? 1 : 0);
     }
 
-    public static void leaseAcquired(String subnet, String publicIp, String backend, Optional<Instant> expiry) {
-        LEASE.clear();
-        LEASE_IPV6.clear();
-        LEASE.labelValues(subnet, publicIp, backend).set(1);
-        LEASE_ACQUIRED.inc();
+    public void leaseAcquired(String subnet, String publicIp, String backend, Optional<Instant> expiry) {
+        lease.clear();
+        leaseIpv6.clear();
+        lease.labelValues(subnet, publicIp, backend).set(1);
+        leaseAcquired.inc();
         expiry(expiry);
     }
 
     /** The IPv6 half of the lease just acquired ({@link #leaseAcquired}), when it is dual-stack. */
-    public static void leaseIpv6(Optional<String> subnet, Optional<String> publicIp) {
-        LEASE_IPV6.clear();
+    public void leaseIpv6(Optional<String> subnet, Optional<String> publicIp) {
+        leaseIpv6.clear();
         if (subnet.isPresent() && publicIp.isPresent()) {
-            LEASE_IPV6.labelValues(subnet.get(), publicIp.get()).set(1);
+            leaseIpv6.labelValues(subnet.get(), publicIp.get()).set(1);
         }
     }
 
-    public static void leaseRenewed(Optional<Instant> expiry) {
-        RENEWALS.inc();
+    public void leaseRenewed(Optional<Instant> expiry) {
+        renewals.inc();
         expiry(expiry);
     }
 
-    public static void leaseRenewFailed() {
-        RENEWAL_FAILURES.inc();
+    public void leaseRenewFailed() {
+        renewalFailures.inc();
     }
 
-    public static void leaseLost() {
-        LEASE_LOST.inc();
-        LEASE.clear();
-        LEASE_IPV6.clear();
-        READY.set(0);
+    public void leaseLost() {
+        leaseLost.inc();
+        lease.clear();
+        leaseIpv6.clear();
+        ready.set(0);
     }
 
-    public static void peers(int count) {
-        PEERS.set(count);
+    public void peers(int count) {
+        peers.set(count);
     }
 
-    public static void leaseReasserted() {
-        LEASE_REASSERTED.inc();
+    public void leaseReasserted() {
+        leaseReasserted.inc();
     }
 
-    public static void vtepMacCollision() {
-        VTEP_MAC_COLLISIONS.inc();
+    public void vtepMacCollision() {
+        vtepMacCollisions.inc();
     }
 
-    public static void leaseConflict() {
-        LEASE_CONFLICTS.inc();
+    public void leaseConflict() {
+        leaseConflicts.inc();
     }
 
     /** Another host's lease was refused; {@code reason} is a {@code PeerRejection.Reason} label. */
-    public static void leaseRejected(String reason) {
-        LEASES_REJECTED.labelValues(reason).inc();
+    public void leaseRejected(String reason) {
+        leasesRejected.labelValues(reason).inc();
     }
 
-    public static void containerNames(int count) {
-        CONTAINER_NAMES.set(count);
+    public void containerNames(int count) {
+        containerNames.set(count);
     }
 
-    public static void containerNameRejected(String reason) {
-        CONTAINER_NAMES_REJECTED.labelValues(reason).inc();
+    public void containerNameRejected(String reason) {
+        containerNamesRejected.labelValues(reason).inc();
     }
 
-    public static void dnsQuery(String result) {
-        DNS_QUERIES.labelValues(result).inc();
+    public void dnsQuery(String result) {
+        dnsQueries.labelValues(result).inc();
     }
 
-    public static void backendFailure(String backend) {
-        BACKEND_FAILURES.labelValues(backend).inc();
+    public void backendFailure(String backend) {
+        backendFailures.labelValues(backend).inc();
     }
 
-    private static void expiry(Optional<Instant> expiry) {
-        LEASE_EXPIRY.set(expiry.map(e -> e.toEpochMilli() / 1000.0).orElse(0.0));
+    private void expiry(Optional<Instant> expiry) {
+        leaseExpiry.set(expiry.map(e -> e.toEpochMilli() / 1000.0).orElse(0.0));
     }
 
     // --- lease store ---
 
-    public static void etcdReconnected() {
-        ETCD_RECONNECTS.inc();
+    public void etcdReconnected() {
+        etcdReconnects.inc();
     }
 
     /** A full re-list of the leases; {@code reason} is a short constant such as {@code compacted}. */
-    public static void watchResynced(String reason) {
-        WATCH_RESYNCS.labelValues(reason).inc();
+    public void watchResynced(String reason) {
+        watchResyncs.labelValues(reason).inc();
     }
 
     /** A node's flannel annotations or podCIDR were malformed (Kubernetes subnet manager); {@code reason} is a short constant. */
-    public static void kubeNodeSkipped(String reason) {
-        NODES_SKIPPED.labelValues(reason).inc();
+    public void kubeNodeSkipped(String reason) {
+        nodesSkipped.labelValues(reason).inc();
     }
 
     // --- backends ---
@@ -214,8 +238,8 @@ public final class OverlayMetrics {
      * @param component who asked: {@code vxlan}, {@code udp}, {@code host-gw}, {@code agent}, ...
      * @param errno     the symbolic errno, e.g. {@code EEXIST} ({@code Errno.name(e.errno())})
      */
-    public static void netlinkError(String component, String errno) {
-        NETLINK_ERRORS.labelValues(component, errno).inc();
+    public void netlinkError(String component, String errno) {
+        netlinkErrors.labelValues(component, errno).inc();
     }
 
     /**
@@ -224,16 +248,16 @@ public final class OverlayMetrics {
      * same name again replaces the earlier supplier. The supplier may return null when it has
      * nothing to show now (its device is gone).
      */
-    public static BackendRegistration registerBackend(String backend, Supplier<BackendStats> stats) {
-        return TRAFFIC.register(backend, stats);
+    public BackendRegistration registerBackend(String backend, Supplier<BackendStats> stats) {
+        return traffic.register(backend, stats);
     }
 
     /**
      * Makes an encrypted backend's per-peer handshake and traffic visible ({@link TunnelPeers}),
      * read once at every scrape; close the handle when the backend closes.
      */
-    public static BackendRegistration registerTunnelPeers(String backend, Supplier<java.util.List<TunnelPeerStats>> peers) {
-        return TUNNEL_PEERS.register(backend, peers);
+    public BackendRegistration registerTunnelPeers(String backend, Supplier<java.util.List<TunnelPeerStats>> peers) {
+        return tunnelPeers.register(backend, peers);
     }
 
     /** A backend's counters on /metrics; {@link #close()} removes them and cannot fail. */
@@ -245,12 +269,35 @@ public final class OverlayMetrics {
     // --- faces ---
 
     /** Starts timing one request of a face; call {@link Operation#ok()} or {@link Operation#failed()} when done. */
-    public static Operation operation(String face, String operation) {
+    public Operation operation(String face, String operation) {
         return new Operation(face, operation, System.nanoTime());
     }
 
-    /** One request being served. */
-    public record Operation(String face, String operation, long startNanos) {
+    /** One request being served, counted on the {@link OverlayMetrics} that started it. */
+    public final class Operation {
+        private final String face;
+        private final String operation;
+        private final long startNanos;
+
+        private Operation(String face, String operation, long startNanos) {
+            this.face = face;
+            this.operation = operation;
+            this.startNanos = startNanos;
+        }
+
+        public String face() {
+            return face;
+        }
+
+        public String operation() {
+            return operation;
+        }
+
+        /** When it started ({@link System#nanoTime()}). */
+        public long startNanos() {
+            return startNanos;
+        }
+
         public void ok() {
             finish("ok");
         }
@@ -260,8 +307,8 @@ public final class OverlayMetrics {
         }
 
         private void finish(String result) {
-            OPERATIONS.labelValues(face, operation, result).inc();
-            OPERATION_SECONDS.labelValues(face, operation).observe((System.nanoTime() - startNanos) / 1e9);
+            operations.labelValues(face, operation, result).inc();
+            operationSeconds.labelValues(face, operation).observe((System.nanoTime() - startNanos) / 1e9);
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.javaoverlay.core.metrics;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,17 +34,16 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 public final class RuntimeMetrics {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuntimeMetrics.class);
-    private static final AtomicBoolean REGISTERED = new AtomicBoolean();
 
     private RuntimeMetrics() {}
 
-    /** Registers them on {@link OverlayMetrics#registry()} now; later calls do nothing. */
-    public static void register() {
-        if (!REGISTERED.compareAndSet(false, true)) {
+    /** Registers them on {@code metrics}' registry now; later calls for the same {@code metrics} do nothing. */
+    public static void register(OverlayMetrics metrics) {
+        if (!metrics.claimRuntimeRegistration()) {
             return;
         }
         long start = System.nanoTime();
-        PrometheusRegistry r = OverlayMetrics.registry();
+        PrometheusRegistry r = metrics.registry();
         try {
             JvmThreadsMetrics.builder().register(r);
             JvmBufferPoolMetrics.builder().register(r);
@@ -64,9 +61,9 @@ public final class RuntimeMetrics {
         }
     }
 
-    /** {@link #register()} on a daemon thread, so the caller's start-up does not wait for it. */
-    public static void registerInBackground() {
-        Thread t = new Thread(RuntimeMetrics::register, "jvm-metrics");
+    /** {@link #register} on a daemon thread, so the caller's start-up does not wait for it. */
+    public static void registerInBackground(OverlayMetrics metrics) {
+        Thread t = new Thread(() -> register(metrics), "jvm-metrics");
         t.setDaemon(true);
         t.start();
     }

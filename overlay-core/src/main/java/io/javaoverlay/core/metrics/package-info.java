@@ -3,10 +3,13 @@
  * events ({@link io.javaoverlay.core.metrics.OverlayMetrics#leaseRenewed}) rather than metric
  * types, and only this package imports the Prometheus client.
  *
- * <p>The metrics live in one registry per process ({@link io.javaoverlay.core.metrics.OverlayMetrics#registry()}),
- * as with Prometheus's own default registry: one agent runs per process, and the lease store, the
- * backends and the agent report into the same place without being handed an object. The agent's
- * HTTP server exposes it at {@code /metrics} in the Prometheus text format
+ * <p>The metrics live in one registry per {@link io.javaoverlay.core.metrics.OverlayMetrics}
+ * instance, and a process makes one, in its entry point: {@code javaoverlay agent} and
+ * {@code javaoverlay docker-plugin} (the agent, the Docker plugin and the CNI socket server in one
+ * process, reporting into the same one). The lease stores, the backends, the agent and the faces'
+ * servers are handed it, as the agent is handed its store and firewall; nothing here is static,
+ * so a test gives each its own and reads exact values. The agent's HTTP server exposes it at
+ * {@code /metrics} in the Prometheus text format
  * ({@link io.javaoverlay.core.metrics.MetricsExposition}). Every name starts with {@code javaoverlay_}.
  *
  * <p>Traffic counters of a backend are not counted per packet here: a backend registers a

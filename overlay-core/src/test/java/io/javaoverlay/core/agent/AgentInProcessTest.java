@@ -44,6 +44,8 @@ import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.lease.LeaseStore;
+import io.javaoverlay.core.metrics.MetricsExposition;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.KernelChanges;
@@ -143,6 +145,21 @@ class AgentInProcessTest {
     }
 
     @Test
+    void theAgentReportsIntoTheMetricsItIsGiven() throws Exception {
+        SubnetEnv env = awaitSubnetEnv();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape()).contains("javaoverlay_ready 1.0"));
+        assertThat(scrape()).contains("javaoverlay_lease_acquisitions_total 1.0")
+                .contains("javaoverlay_lease_info{backend=\"vxlan\",public_ip=\"" + PUBLIC_IP + "\",subnet=\"" + env.lease() + "\"} 1.0");
+        agent.requestStop("test");
+        assertThat(run.get(20, TimeUnit.SECONDS)).isEqualTo(Agent.EXIT_OK);
+        assertThat(scrape()).contains("javaoverlay_ready 0.0");
+    }
+
+    private String scrape() {
+        return new String(MetricsExposition.scrape(host.metrics()), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void aStoppedAgentKeepsItsLeaseAndClosesTheBackend() throws Exception {
         SubnetEnv env = awaitSubnetEnv();
         agent.requestStop("test");
@@ -193,6 +210,8 @@ class AgentInProcessTest {
     private static final class FakeHost implements AgentHost {
         private final LeaseStore store;
         private final TrafficManager firewall;
+        /** The agent's own: nothing it counts is shared with another test's agent. */
+        private final OverlayMetrics metrics = new OverlayMetrics();
 
         FakeHost(LeaseStore store, TrafficManager firewall) {
             this.store = store;
@@ -202,6 +221,11 @@ class AgentInProcessTest {
         @Override
         public Map<String, String> environment() {
             return Map.of();
+        }
+
+        @Override
+        public OverlayMetrics metrics() {
+            return metrics;
         }
 
         @Override

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Timeout;
 
 import io.javaoverlay.core.http.HttpLimits;
 import io.javaoverlay.core.http.RawHttp;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /**
  * The agent's HTTP server against clients that do not play along: slow, silent, many, or asking
@@ -179,7 +180,7 @@ class HealthServerTest {
 
     @Test
     void theAgentsServerServesMetricsOnTheConfiguredAddress() throws Exception {
-        server = new HealthServer("127.0.0.1", 0, () -> notReady, () -> "[]", () -> "{}");
+        server = new HealthServer("127.0.0.1", 0, () -> notReady, () -> "[]", () -> "{}", new OverlayMetrics());
         RawHttp.Reply metrics = RawHttp.exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n", Duration.ofSeconds(10));
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.header("Content-Type")).startsWith("text/plain; version=0.0.4");
@@ -190,7 +191,7 @@ class HealthServerTest {
 
     private void start(HttpLimits limits) throws IOException {
         server = new HealthServer(new InetSocketAddress("127.0.0.1", 0), limits, () -> notReady, this::peers,
-                () -> notReady == null ? "{\"Ready\":true}" : "{\"Ready\":false}");
+                () -> notReady == null ? "{\"Ready\":true}" : "{\"Ready\":false}", new OverlayMetrics());
     }
 
     private String peers() {

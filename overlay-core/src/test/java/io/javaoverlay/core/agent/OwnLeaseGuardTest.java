@@ -16,6 +16,7 @@ import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.SubnetManager;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 
@@ -44,7 +45,7 @@ class OwnLeaseGuardTest {
         ours = attrs("192.168.1.5", "0e:00:00:00:00:05");
         own = sm.store().create(SUBNET, ours, sm.ttl());
         events = new StoreEvents();
-        guard = new OwnLeaseGuard(sm, own, ours, sm.leases().revision(), events);
+        guard = new OwnLeaseGuard(sm, own, ours, sm.leases().revision(), events, new OverlayMetrics());
     }
 
     @Test

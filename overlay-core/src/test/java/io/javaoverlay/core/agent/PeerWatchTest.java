@@ -17,6 +17,7 @@ import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.lease.SubnetManager;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 
@@ -40,7 +41,7 @@ class PeerWatchTest {
     void start() {
         sm = new SubnetManager(new DiskLeaseStore(dir.resolve("leases"), Optional.empty()), Duration.ofHours(1));
         sm.store().create(Ip4Net.parse("10.5.1.0/24"), attrs(OURS), sm.ttl());
-        watch = new PeerWatch(sm, Ip4Net.parse("10.5.1.0/24"), OURS, events, SubnetManager.listener(b -> {}, o -> {}), Duration.ZERO);
+        watch = new PeerWatch(sm, Ip4Net.parse("10.5.1.0/24"), OURS, events, SubnetManager.listener(b -> {}, o -> {}), Duration.ZERO, new OverlayMetrics());
         watch.start(sm.leases());
     }
 

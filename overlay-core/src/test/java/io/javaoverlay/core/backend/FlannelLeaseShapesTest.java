@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.javaoverlay.core.config.BackendConfig;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 
 class FlannelLeaseShapesTest {
@@ -24,7 +25,7 @@ class FlannelLeaseShapesTest {
 
     Registration register(String config, ExternalInterface ext) {
         NetworkConfig c = NetworkConfig.parse(config);
-        try (Backend b = BackendRegistry.controlPlaneOnly().create(c.backendType(), new BackendContext(ext, dir))) {
+        try (Backend b = BackendRegistry.controlPlaneOnly().create(c.backendType(), new BackendContext(ext, dir, new OverlayMetrics()))) {
             return b.register(c);
         }
     }
@@ -89,7 +90,7 @@ class FlannelLeaseShapesTest {
 
     @Test
     void theRegistryRejectsFlannelOnlyAndUnknownTypesByName() {
-        BackendContext ctx = new BackendContext(ETH, dir);
+        BackendContext ctx = new BackendContext(ETH, dir, new OverlayMetrics());
         assertThatThrownBy(() -> BackendRegistry.controlPlaneOnly().create("ipsec", ctx)).isInstanceOf(NetworkConfigException.class)
                 .hasMessageContaining("flannel backend that javaoverlay does not support");
         assertThatThrownBy(() -> BackendRegistry.controlPlaneOnly().create("nope", ctx)).hasMessageContaining("unknown Backend.Type");

@@ -16,6 +16,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -38,7 +39,7 @@ class Ipv6PeerAdmissionTest {
 
     static PeerAdmission admission(NetworkConfig config, boolean dataPath) {
         return new PeerAdmission(config, PeerAdmissionTest.OWN, PeerAdmissionTest.OWN_IP, Optional.of(OWN6), Optional.of("fd00::2"),
-                new PeerAdmissionTest.FakeBackend(), dataPath);
+                new PeerAdmissionTest.FakeBackend(), dataPath, new OverlayMetrics());
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.Route;
@@ -91,7 +92,7 @@ class PeerAdmissionTest {
     }
 
     static PeerAdmission admission() {
-        return new PeerAdmission(CONFIG, OWN, OWN_IP, new FakeBackend(), true);
+        return new PeerAdmission(CONFIG, OWN, OWN_IP, new FakeBackend(), true, new OverlayMetrics());
     }
 
     static List<LeaseEvent> added(Lease... leases) {
@@ -195,7 +196,7 @@ class PeerAdmissionTest {
 
     @Test
     void withoutADataPathOnlyTheSubnetIsChecked() {
-        PeerAdmission a = new PeerAdmission(CONFIG, OWN, OWN_IP, new FakeBackend(), false);
+        PeerAdmission a = new PeerAdmission(CONFIG, OWN, OWN_IP, new FakeBackend(), false, new OverlayMetrics());
         assertThat(a.admit(added(lease("10.244.5.0/24", "127.0.0.5"), lease("10.244.6.0/25", "127.0.0.6")), HostView.none())).hasSize(1);
     }
 }

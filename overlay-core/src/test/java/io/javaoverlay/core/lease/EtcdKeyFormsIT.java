@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.javaoverlay.core.lease.EtcdClientCredentials.Problem;
 import io.javaoverlay.core.lease.EtcdClientCredentials.UnusableCredentialsException;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.testkit.EtcdExtension;
 
 /**
@@ -58,7 +59,7 @@ class EtcdKeyFormsIT {
     @BeforeAll
     static void networkConfig() throws Exception {
         // written with the kit's own (PKCS#8) client, so the tests below only read and lease
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(etcd.clientCertFile(), etcd.clientKeyFile()))) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(etcd.clientCertFile(), etcd.clientKeyFile()), new OverlayMetrics())) {
             store.writeNetworkConfig("{\"Network\":\"10.12.0.0/16\"}");
         }
     }
@@ -70,7 +71,7 @@ class EtcdKeyFormsIT {
         assertThat(Files.readString(key)).contains(form.header);
         Path cert = issue(key, etcd.caFile(), etcd.caKeyFile(), "extendedKeyUsage=clientAuth");
 
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(cert, key))) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(cert, key), new OverlayMetrics())) {
             assertThat(store.readNetworkConfig()).hasValueSatisfying(c -> assertThat(c).contains("10.12.0.0/16"));
             assertThat(store.list().leases()).isNotNull();
         }
@@ -86,11 +87,11 @@ class EtcdKeyFormsIT {
         Path chain = dir.resolve("leaf-chain.pem");
         Files.writeString(chain, Files.readString(leaf) + Files.readString(inter));
 
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(chain, key))) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(chain, key), new OverlayMetrics())) {
             assertThat(store.readNetworkConfig()).isPresent();
         }
         // without the intermediate etcd cannot build a path to its CA, which shows the chain above was used
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(leaf, key))) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(leaf, key), new OverlayMetrics())) {
             assertThatThrownBy(store::readNetworkConfig).isInstanceOf(LeaseException.StoreUnavailableException.class);
         }
     }
@@ -109,7 +110,7 @@ class EtcdKeyFormsIT {
         openssl(cmd.toArray(String[]::new));
         assertThat(Files.readString(encrypted)).contains(form == KeyForm.RSA_PKCS1 ? "Proc-Type: 4,ENCRYPTED" : "ENCRYPTED PRIVATE KEY");
 
-        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, encrypted)))
+        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, encrypted), new OverlayMetrics()))
                 .isInstanceOfSatisfying(UnusableCredentialsException.class, e -> {
                     assertThat(e.problem()).isEqualTo(Problem.ENCRYPTED_KEY);
                     assertThat(e.file()).isEqualTo(encrypted);
@@ -123,7 +124,7 @@ class EtcdKeyFormsIT {
         Path key = makeKey("mine", KeyForm.EC_SEC1);
         Path other = makeKey("other", KeyForm.EC_SEC1);
         Path cert = issue(other, etcd.caFile(), etcd.caKeyFile(), "extendedKeyUsage=clientAuth");
-        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, key)))
+        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, key), new OverlayMetrics()))
                 .isInstanceOfSatisfying(UnusableCredentialsException.class,
                         e -> assertThat(e.problem()).isEqualTo(Problem.KEY_DOES_NOT_MATCH))
                 .hasMessageContaining(key.toString()).hasMessageContaining(cert.toString());
@@ -133,13 +134,13 @@ class EtcdKeyFormsIT {
     void swappedFilesAreNamed() throws Exception {
         Path key = makeKey("swapped", KeyForm.RSA_PKCS8);
         Path cert = issue(key, etcd.caFile(), etcd.caKeyFile(), "extendedKeyUsage=clientAuth");
-        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(key, cert)))
+        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(key, cert), new OverlayMetrics()))
                 .isInstanceOfSatisfying(UnusableCredentialsException.class, e -> {
                     assertThat(e.problem()).isEqualTo(Problem.NO_CERTIFICATE);
                     assertThat(e.file()).isEqualTo(key);
                 })
                 .hasMessageContaining("--etcd-certfile").hasMessageContaining("found only: a private key");
-        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, cert)))
+        assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, cert), new OverlayMetrics()))
                 .isInstanceOfSatisfying(UnusableCredentialsException.class, e -> assertThat(e.problem()).isEqualTo(Problem.NO_KEY))
                 .hasMessageContaining("--etcd-keyfile").hasMessageContaining("found only: a certificate");
     }

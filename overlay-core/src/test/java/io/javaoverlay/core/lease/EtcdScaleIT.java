@@ -17,6 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.PutOption;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.EtcdExtension;
 
@@ -59,7 +60,7 @@ class EtcdScaleIT {
         long leaseId = etcd.client().getLeaseClient().grant(600).get(10, TimeUnit.SECONDS).getID();
         putLeases(prefix, 0, N, leaseId);
 
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), prefix))) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), prefix), new OverlayMetrics())) {
             store.list(); // warm up the client
             long t0 = System.nanoTime();
             LeaseSnapshot snap = store.list();

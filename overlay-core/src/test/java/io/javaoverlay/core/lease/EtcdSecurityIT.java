@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.etcd.jetcd.Auth;
 import io.etcd.jetcd.ByteSequence;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.testkit.EtcdExtension;
 
@@ -26,7 +27,7 @@ class EtcdSecurityIT {
     static final String PREFIX = "/coreos.com/network";
 
     static void roundTrip(EtcdOptions options) {
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options)) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(options, new OverlayMetrics())) {
             store.writeNetworkConfig("{\"Network\":\"10.11.0.0/16\"}");
             SubnetManager m = new SubnetManager(store, Duration.ofMinutes(1));
             Lease l = m.acquire(m.networkConfig(), LeaseAttrs.of(Ip4.parse("192.0.2.1"), Optional.empty(), Optional.empty()),
@@ -54,7 +55,7 @@ class EtcdSecurityIT {
         @Test
         void withoutAClientCertificateEtcdRefusesAndWeSaySo() {
             try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(etcd, Optional.of(etcd.caFile()), Optional.empty(),
-                    Optional.empty(), Optional.empty(), Optional.empty()))) {
+                    Optional.empty(), Optional.empty(), Optional.empty()), new OverlayMetrics())) {
                 assertThatThrownBy(store::list).isInstanceOf(LeaseException.StoreUnavailableException.class)
                         .hasMessageContaining(etcd.endpoints().get(0));
             }
@@ -63,7 +64,7 @@ class EtcdSecurityIT {
         @Test
         void anUnreadableKeyFileIsNamed() {
             assertThatThrownBy(() -> EtcdLeaseStore.connect(options(etcd, Optional.of(etcd.caFile()), Optional.of(etcd.clientCertFile()),
-                    Optional.of(java.nio.file.Path.of("/nonexistent/client.key")), Optional.empty(), Optional.empty())))
+                    Optional.of(java.nio.file.Path.of("/nonexistent/client.key")), Optional.empty(), Optional.empty()), new OverlayMetrics()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/nonexistent/client.key");
         }
     }
@@ -102,7 +103,7 @@ class EtcdSecurityIT {
         @Test
         void aWrongPasswordIsRefused() {
             try (EtcdLeaseStore store = EtcdLeaseStore.connect(options(etcd, Optional.empty(), Optional.empty(), Optional.empty(),
-                    Optional.of("root"), Optional.of("wrong")))) {
+                    Optional.of("root"), Optional.of("wrong")), new OverlayMetrics())) {
                 assertThatThrownBy(store::list).isInstanceOf(LeaseException.StoreUnavailableException.class)
                         .hasMessageContaining("authentication failed");
             }

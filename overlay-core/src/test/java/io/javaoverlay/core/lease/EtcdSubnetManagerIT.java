@@ -21,6 +21,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.EtcdExtension;
@@ -36,7 +37,7 @@ class EtcdSubnetManagerIT extends SubnetManagerContract {
 
     @Override
     LeaseStore newStore() {
-        return EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), PREFIX));
+        return EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), PREFIX), new OverlayMetrics());
     }
 
     @Override
@@ -167,7 +168,7 @@ class EtcdSubnetManagerIT extends SubnetManagerContract {
     void unreachableEtcdIsAStoreUnavailableErrorNamingTheEndpoint() {
         EtcdOptions nowhere = new EtcdOptions(List.of("http://127.0.0.1:1"), PREFIX, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofSeconds(2));
-        try (EtcdLeaseStore s = EtcdLeaseStore.connect(nowhere)) {
+        try (EtcdLeaseStore s = EtcdLeaseStore.connect(nowhere, new OverlayMetrics())) {
             assertThatThrownBy(s::list).isInstanceOf(LeaseException.StoreUnavailableException.class)
                     .hasMessageContaining("http://127.0.0.1:1");
         }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.testkit.EtcdExtension;
 
 /**
@@ -29,7 +30,7 @@ class MissingConfigMessageIT {
     @Test
     void theMessageNamesTheV2TrapAndItsEtcdctlCommandWorks() throws Exception {
         String prefix = "/mcm-" + System.nanoTime() + "/network";
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), prefix))) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), prefix), new OverlayMetrics())) {
             SubnetManager sm = new SubnetManager(store, Duration.ofMinutes(1));
             Throwable t = catchThrowable(sm::networkConfig);
             assertThat(t).isInstanceOf(SubnetManager.MissingConfigException.class)
@@ -50,7 +51,7 @@ class MissingConfigMessageIT {
 
     @Test
     void withTheDefaultPrefixNoPrefixFlagIsNeeded() {
-        try (EtcdLeaseStore store = EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), null))) {
+        try (EtcdLeaseStore store = EtcdLeaseStore.connect(EtcdOptions.of(etcd.endpoints(), null), new OverlayMetrics())) {
             assertThatThrownBy(() -> new SubnetManager(store, Duration.ofMinutes(1)).networkConfig())
                     .isInstanceOf(SubnetManager.MissingConfigException.class)
                     .hasMessageContaining("/coreos.com/network/config")

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 
 /**
  * Bouncy Castle (about 9 MB of signed jars) loads only when a client certificate is configured: the agent's start
@@ -23,8 +24,8 @@ class TlsFootprintTest {
         List<String> plain = List.of("http://127.0.0.1:1");
         List<String> https = List.of("https://127.0.0.1:1");
         switch (args[0]) {
-            case "plain" -> EtcdLeaseStore.connect(EtcdOptions.of(plain, null)).close();
-            case "https" -> EtcdLeaseStore.connect(EtcdOptions.of(https, null)).close();
+            case "plain" -> EtcdLeaseStore.connect(EtcdOptions.of(plain, null), new OverlayMetrics()).close();
+            case "https" -> EtcdLeaseStore.connect(EtcdOptions.of(https, null), new OverlayMetrics()).close();
             case "client-cert" -> {
                 try {
                     EtcdClientCredentials.read(Path.of("/nonexistent/client.pem"), Path.of("/nonexistent/client.key"));

@@ -12,17 +12,19 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The metrics as Prometheus scrapes them. The registry is per process (as the agent runs one per
- * process), so counters are checked by how much an event moved them.
+ * The metrics as Prometheus scrapes them. Each test has an {@link OverlayMetrics} of its own, as
+ * each process has, so every value is read as it is, not as how much an event moved it.
  */
 class OverlayMetricsTest {
 
-    private static String scrape() {
-        return new String(MetricsExposition.scrape(), UTF_8);
+    private final OverlayMetrics metrics = new OverlayMetrics();
+
+    private String scrape() {
+        return new String(MetricsExposition.scrape(metrics), UTF_8);
     }
 
     /** The value of one series, e.g. {@code javaoverlay_peers} or {@code x{a="b"}}; -1 when absent. */
-    private static double value(String series) {
+    private double value(String series) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape());
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
@@ -38,60 +40,77 @@ class OverlayMetricsTest {
     }
 
     @Test
-    void leaseLifecycleMovesStateExpiryAndCounters() {
-        double acquired = value("javaoverlay_lease_acquisitions_total");
-        double renewals = value("javaoverlay_lease_renewals_total");
-        double failures = value("javaoverlay_lease_renewal_failures_total");
-        double lost = value("javaoverlay_lease_lost_total");
+    void aNewInstanceStartsNotReadyWithNoPeersAndEveryCounterAtZero() {
+        assertThat(value("javaoverlay_ready")).isZero();
+        assertThat(value("javaoverlay_peers")).isZero();
+        assertThat(value("javaoverlay_lease_acquisitions_total")).isZero();
+        assertThat(value("javaoverlay_lease_renewals_total")).isZero();
+        assertThat(value("javaoverlay_lease_watch_resyncs_total{reason=\"compacted\"}")).isZero();
+        assertThat(scrape()).doesNotContain("javaoverlay_lease_info{").doesNotContain("javaoverlay_backend_packets_total");
+    }
 
-        OverlayMetrics.leaseAcquired("10.244.7.0/24", "192.0.2.7", "vxlan", Optional.of(Instant.ofEpochSecond(1_900_000_000L)));
-        OverlayMetrics.ready(true);
+    @Test
+    void twoInstancesCountApart() {
+        OverlayMetrics other = new OverlayMetrics();
+        other.leaseRenewFailed();
+        other.ready(true);
+        other.operation("docker", "NetworkDriver.Join").ok();
+        assertThat(value("javaoverlay_lease_renewal_failures_total")).isZero();
+        assertThat(value("javaoverlay_ready")).isZero();
+        assertThat(scrape()).doesNotContain("javaoverlay_operations_total{");
+        assertThat(new String(MetricsExposition.scrape(other), UTF_8))
+                .contains("javaoverlay_lease_renewal_failures_total 1.0")
+                .contains("javaoverlay_ready 1.0")
+                .contains("javaoverlay_operations_total{face=\"docker\",operation=\"NetworkDriver.Join\",result=\"ok\"} 1.0");
+    }
+
+    @Test
+    void leaseLifecycleMovesStateExpiryAndCounters() {
+        metrics.leaseAcquired("10.244.7.0/24", "192.0.2.7", "vxlan", Optional.of(Instant.ofEpochSecond(1_900_000_000L)));
+        metrics.ready(true);
         assertThat(value("javaoverlay_lease_info{backend=\"vxlan\",public_ip=\"192.0.2.7\",subnet=\"10.244.7.0/24\"}")).isEqualTo(1);
         assertThat(value("javaoverlay_lease_expiry_timestamp_seconds")).isEqualTo(1.9e9);
         assertThat(value("javaoverlay_ready")).isEqualTo(1);
-        assertThat(value("javaoverlay_lease_acquisitions_total")).isEqualTo(acquired + 1);
+        assertThat(value("javaoverlay_lease_acquisitions_total")).isEqualTo(1);
 
-        OverlayMetrics.leaseRenewFailed();
-        OverlayMetrics.leaseRenewed(Optional.of(Instant.ofEpochSecond(1_900_086_400L)));
-        assertThat(value("javaoverlay_lease_renewal_failures_total")).isEqualTo(failures + 1);
-        assertThat(value("javaoverlay_lease_renewals_total")).isEqualTo(renewals + 1);
+        metrics.leaseRenewFailed();
+        metrics.leaseRenewed(Optional.of(Instant.ofEpochSecond(1_900_086_400L)));
+        assertThat(value("javaoverlay_lease_renewal_failures_total")).isEqualTo(1);
+        assertThat(value("javaoverlay_lease_renewals_total")).isEqualTo(1);
         assertThat(value("javaoverlay_lease_expiry_timestamp_seconds")).isEqualTo(1.900086400e9);
 
         // a new lease replaces the old series instead of adding a second one
-        OverlayMetrics.leaseAcquired("10.244.9.0/24", "192.0.2.7", "vxlan", Optional.empty());
+        metrics.leaseAcquired("10.244.9.0/24", "192.0.2.7", "vxlan", Optional.empty());
         assertThat(scrape()).doesNotContain("subnet=\"10.244.7.0/24\"");
         assertThat(value("javaoverlay_lease_expiry_timestamp_seconds")).isZero();
 
         // a dual-stack lease adds its IPv6 half as a series of its own; the IPv4 series keeps its labels
-        OverlayMetrics.leaseIpv6(Optional.of("fc00:5:0:3a::/64"), Optional.of("fd00:e2e::2"));
+        metrics.leaseIpv6(Optional.of("fc00:5:0:3a::/64"), Optional.of("fd00:e2e::2"));
         assertThat(value("javaoverlay_lease_ipv6_info{public_ip=\"fd00:e2e::2\",subnet=\"fc00:5:0:3a::/64\"}")).isEqualTo(1);
         assertThat(value("javaoverlay_lease_info{backend=\"vxlan\",public_ip=\"192.0.2.7\",subnet=\"10.244.9.0/24\"}")).isEqualTo(1);
-        OverlayMetrics.leaseAcquired("10.244.9.0/24", "192.0.2.7", "vxlan", Optional.empty());
-        OverlayMetrics.leaseIpv6(Optional.empty(), Optional.empty());
+        metrics.leaseAcquired("10.244.9.0/24", "192.0.2.7", "vxlan", Optional.empty());
+        metrics.leaseIpv6(Optional.empty(), Optional.empty());
         assertThat(scrape()).doesNotContain("javaoverlay_lease_ipv6_info{");
-        OverlayMetrics.leaseIpv6(Optional.of("fc00:5:0:3a::/64"), Optional.of("fd00:e2e::2"));
+        metrics.leaseIpv6(Optional.of("fc00:5:0:3a::/64"), Optional.of("fd00:e2e::2"));
 
-        OverlayMetrics.leaseLost();
+        metrics.leaseLost();
         assertThat(scrape()).doesNotContain("javaoverlay_lease_ipv6_info{");
-        assertThat(value("javaoverlay_lease_lost_total")).isEqualTo(lost + 1);
+        assertThat(value("javaoverlay_lease_lost_total")).isEqualTo(1);
         assertThat(value("javaoverlay_ready")).isZero();
         assertThat(scrape()).doesNotContain("javaoverlay_lease_info{");
     }
 
     @Test
     void peersStoreAndNetlinkEvents() {
-        double reconnects = value("javaoverlay_etcd_reconnects_total");
-        double resyncs = value("javaoverlay_lease_watch_resyncs_total{reason=\"compacted\"}");
-
-        OverlayMetrics.peers(41);
-        OverlayMetrics.etcdReconnected();
-        OverlayMetrics.watchResynced("compacted");
-        OverlayMetrics.netlinkError("test-vxlan", "EEXIST");
-        OverlayMetrics.netlinkError("test-vxlan", "EEXIST");
+        metrics.peers(41);
+        metrics.etcdReconnected();
+        metrics.watchResynced("compacted");
+        metrics.netlinkError("test-vxlan", "EEXIST");
+        metrics.netlinkError("test-vxlan", "EEXIST");
 
         assertThat(value("javaoverlay_peers")).isEqualTo(41);
-        assertThat(value("javaoverlay_etcd_reconnects_total")).isEqualTo(reconnects + 1);
-        assertThat(value("javaoverlay_lease_watch_resyncs_total{reason=\"compacted\"}")).isEqualTo(resyncs + 1);
+        assertThat(value("javaoverlay_etcd_reconnects_total")).isEqualTo(1);
+        assertThat(value("javaoverlay_lease_watch_resyncs_total{reason=\"compacted\"}")).isEqualTo(1);
         assertThat(value("javaoverlay_netlink_errors_total{component=\"test-vxlan\",errno=\"EEXIST\"}")).isEqualTo(2);
     }
 
@@ -99,7 +118,7 @@ class OverlayMetricsTest {
     void backendCountersAreReadAtScrapeTimeOncePerScrapeUntilUnregistered() throws Exception {
         long[] tx = {10};
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-        AutoCloseable handle = OverlayMetrics.registerBackend("test-udp", () -> {
+        AutoCloseable handle = metrics.registerBackend("test-udp", () -> {
             reads.incrementAndGet();
             return new BackendStats(tx[0], tx[0] * 100, 7, 700, Map.of("not-a-peer", 3L, "no-route", 1L),
                     Map.of("rx", 2L, "tx", 5L));
@@ -121,8 +140,8 @@ class OverlayMetricsTest {
 
     @Test
     void aBackendWithoutDropsOrErrorsHasNoSuchSeries() throws Exception {
-        try (AutoCloseable plain = OverlayMetrics.registerBackend("test-plain", () -> BackendStats.of(1, 2, 3, 4));
-             AutoCloseable gone = OverlayMetrics.registerBackend("test-gone", () -> null)) {
+        try (AutoCloseable plain = metrics.registerBackend("test-plain", () -> BackendStats.of(1, 2, 3, 4));
+             AutoCloseable gone = metrics.registerBackend("test-gone", () -> null)) {
             String s = scrape();
             assertThat(s).contains("javaoverlay_backend_packets_total{backend=\"test-plain\",direction=\"rx\"} 3.0")
                     .doesNotContain("javaoverlay_backend_drops_total{backend=\"test-plain\"")
@@ -133,8 +152,8 @@ class OverlayMetricsTest {
 
     @Test
     void aFailingBackendSupplierIsLeftOutOfTheScrape() throws Exception {
-        try (AutoCloseable ok = OverlayMetrics.registerBackend("test-ok", () -> BackendStats.of(1, 2, 3, 4));
-             AutoCloseable broken = OverlayMetrics.registerBackend("test-broken", () -> {
+        try (AutoCloseable ok = metrics.registerBackend("test-ok", () -> BackendStats.of(1, 2, 3, 4));
+             AutoCloseable broken = metrics.registerBackend("test-broken", () -> {
                  throw new IllegalStateException("closing");
              })) {
             assertThat(value("javaoverlay_backend_packets_total{backend=\"test-ok\",direction=\"rx\"}")).isEqualTo(3);
@@ -144,8 +163,8 @@ class OverlayMetricsTest {
 
     @Test
     void operationsCountResultsAndTime() {
-        OverlayMetrics.operation("test-docker", "CreateEndpoint").ok();
-        OverlayMetrics.operation("test-docker", "CreateEndpoint").failed();
+        metrics.operation("test-docker", "CreateEndpoint").ok();
+        metrics.operation("test-docker", "CreateEndpoint").failed();
         assertThat(value("javaoverlay_operations_total{face=\"test-docker\",operation=\"CreateEndpoint\",result=\"ok\"}")).isEqualTo(1);
         assertThat(value("javaoverlay_operations_total{face=\"test-docker\",operation=\"CreateEndpoint\",result=\"error\"}")).isEqualTo(1);
         assertThat(value("javaoverlay_operation_duration_seconds_count{face=\"test-docker\",operation=\"CreateEndpoint\"}")).isEqualTo(2);
@@ -153,10 +172,10 @@ class OverlayMetricsTest {
 
     @Test
     void tunnelPeersShowTheirHandshakeAndBytesPerSubnetAndFailingReadsAreLeftOut() throws Exception {
-        try (AutoCloseable peers = OverlayMetrics.registerTunnelPeers("test-wg", () -> java.util.List.of(
+        try (AutoCloseable peers = metrics.registerTunnelPeers("test-wg", () -> java.util.List.of(
                 new TunnelPeerStats("KEY1=", "10.244.9.0/24", "192.168.1.9:51820", 1764850000L, 4868, 5204),
                 new TunnelPeerStats("KEY2=", "10.244.3.0/24", "", 0, 0, 148)));
-             AutoCloseable broken = OverlayMetrics.registerTunnelPeers("test-wg-gone", () -> {
+             AutoCloseable broken = metrics.registerTunnelPeers("test-wg-gone", () -> {
                  throw new IllegalStateException("device is being made again");
              })) {
             String s = scrape();

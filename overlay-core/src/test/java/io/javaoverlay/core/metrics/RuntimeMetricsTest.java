@@ -9,9 +9,10 @@ class RuntimeMetricsTest {
 
     @Test
     void theJvmsAndTheProcesssMetricsJoinTheAgentsOnce() {
-        RuntimeMetrics.register();
-        RuntimeMetrics.register(); // the second does nothing (registering a name twice would throw)
-        String scrape = new String(MetricsExposition.scrape(), UTF_8);
+        OverlayMetrics metrics = new OverlayMetrics();
+        RuntimeMetrics.register(metrics);
+        RuntimeMetrics.register(metrics); // the second does nothing (registering a name twice would throw)
+        String scrape = new String(MetricsExposition.scrape(metrics), UTF_8);
         assertThat(scrape).containsPattern("(?m)^jvm_memory_used_bytes\\{area=\"heap\"} [1-9]")
                 .containsPattern("(?m)^jvm_threads_current [1-9]")
                 .contains("jvm_gc_collection_seconds_count{")

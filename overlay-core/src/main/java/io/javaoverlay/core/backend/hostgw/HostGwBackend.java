@@ -85,7 +85,7 @@ public final class HostGwBackend implements Backend {
             return;
         }
         accounting = a;
-        metrics = OverlayMetrics.registerBackend("host-gw", a::read);
+        metrics = context.metrics().registerBackend("host-gw", a::read);
     }
 
     @Override

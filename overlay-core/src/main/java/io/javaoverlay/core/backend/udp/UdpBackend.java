@@ -77,7 +77,7 @@ public final class UdpBackend implements Backend {
     @Override
     public Registration register(NetworkConfig config) {
         this.config = config;
-        metrics = OverlayMetrics.registerBackend("udp", () -> UdpCounters.toBackendStats(counters.snapshot()));
+        metrics = context.metrics().registerBackend("udp", () -> UdpCounters.toBackendStats(counters.snapshot()));
         ExternalInterface ext = context.external();
         Registration reg = FlannelLeaseShapes.udp(ext);
         mtu = reg.mtu();

@@ -109,7 +109,7 @@ public final class VxlanBackend implements Backend {
                         VxlanFamily.ipv6(config.ipv6().get(), externalNetworks6, () -> Optional.ofNullable(own).flatMap(Lease::ipv6Subnet))));
             }
             statsNl = NetlinkSocket.open();
-            metrics = OverlayMetrics.registerBackend("vxlan", this::deviceStats);
+            metrics = context.metrics().registerBackend("vxlan", this::deviceStats);
         } catch (NetlinkException e) {
             throw new BackendException("cannot set up VXLAN device " + device.name() + " on " + ext + ": " + e.getMessage()
                     + " (is the vxlan kernel module available? is another program using UDP port " + port + "?)", e);

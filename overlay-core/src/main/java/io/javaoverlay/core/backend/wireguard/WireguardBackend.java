@@ -117,8 +117,8 @@ public final class WireguardBackend implements Backend {
                 device.implementation().orElseThrow(), publicKey, options.listenPort(), mtu,
                 options.psk().isPresent() ? ", with a preshared key" : "",
                 options.persistentKeepalive().isZero() ? "" : ", keepalive " + options.persistentKeepalive().toSeconds() + " s");
-        metrics = OverlayMetrics.registerBackend("wireguard", this::deviceStats);
-        peerMetrics = OverlayMetrics.registerTunnelPeers("wireguard", this::peerStats);
+        metrics = context.metrics().registerBackend("wireguard", this::deviceStats);
+        peerMetrics = context.metrics().registerTunnelPeers("wireguard", this::peerStats);
         return reg;
     }
 

@@ -20,6 +20,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.WireguardKey;
@@ -107,7 +108,7 @@ class WgLeasesTest {
     @Test
     void aPublicKeyPublishedByTwoPublicIpsIsACollisionTheFirstLeaseKeeps() {
         NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"wireguard\"}}");
-        PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), new Claims(), true);
+        PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), new Claims(), true, new OverlayMetrics());
         String data = "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}";
         Lease first = lease("10.244.7.0/24", "192.168.1.7", "wireguard", data);
         Lease thief = lease("10.244.8.0/24", "192.168.1.8", "wireguard", data);
