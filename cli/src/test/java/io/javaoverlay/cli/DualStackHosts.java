@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 import java.math.BigInteger;
 import java.time.Duration;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.testkit.TestHost;
@@ -58,6 +60,25 @@ final class DualStackHosts {
     /** Gives the underlay's bridge {@link #UNDERLAY_BRIDGE6}; it has no route into the overlay. */
     void addUnderlayBridgeAddress() {
         cluster.net.underlay().ip("-6", "addr", "add", UNDERLAY_BRIDGE6 + "/64", "dev", "br0", "nodad");
+    }
+
+    /** Host {@code n}'s dual-stack lease value in etcd (its key is both subnets, flannel's form). */
+    String leaseValue(int n) {
+        SubnetEnv e = cluster.subnetEnv(n);
+        return cluster.etcdctl("get", "--print-value-only",
+                OverlayCluster.PREFIX + "/subnets/" + e.lease().toKey() + "&" + e.ipv6Lease().orElseThrow().toKey()).strip();
+    }
+
+    /** Whether host {@code on} routes host {@code peer}'s IPv6 subnet via {@code gateway} on its underlay, marked as javaoverlay's. */
+    boolean routesIpv6Via(int on, int peer, String gateway) {
+        TestHost h = cluster.host(on);
+        for (JsonNode r : h.ipJson("-6", "route", "show", cluster.subnetEnv(peer).ipv6Lease().orElseThrow().toString())) {
+            if (r.path("gateway").asText().equals(gateway) && r.path("dev").asText().equals(h.underlayInterface())
+                    && r.path("protocol").asText().equals("74")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String gateway6(Ip6Net lease6) {

@@ -16,9 +16,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestProcess;
 
@@ -61,23 +58,6 @@ class Ipv6InterfaceFlagsIT {
             .requiring(r -> r.command("ip6tables", "iptables"));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
-
-    static String leaseValue(int n) {
-        SubnetEnv e = cluster.subnetEnv(n);
-        return cluster.etcdctl("get", "--print-value-only",
-                OverlayCluster.PREFIX + "/subnets/" + e.lease().toKey() + "&" + e.ipv6Lease().orElseThrow().toKey()).strip();
-    }
-
-    static boolean routesVia(int on, int peer, String gateway) {
-        TestHost h = cluster.host(on);
-        for (JsonNode r : h.ipJson("-6", "route", "show", cluster.subnetEnv(peer).ipv6Lease().orElseThrow().toString())) {
-            if (r.path("gateway").asText().equals(gateway) && r.path("dev").asText().equals(h.underlayInterface())
-                    && r.path("protocol").asText().equals("74")) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** A veth pair inside host {@code n} with addresses of both families on {@code jd0}: an interface the overlay must not pick. */
     static void addDecoy(int n) {
@@ -152,7 +132,7 @@ class Ipv6InterfaceFlagsIT {
                 .contains("using interface " + h1.underlayInterface() + " with address " + h1.underlayIp()
                         + " (picked by its IPv6 address " + HOST1_MATCHED6 + ")")
                 .contains("PublicIPv6 " + HOST1_MATCHED6 + " (the address --iface or --iface-regex picked " + h1.underlayInterface() + " by)");
-        assertThat(leaseValue(1)).isEqualTo("{\"PublicIP\":\"" + h1.underlayIp() + "\",\"PublicIPv6\":\"" + HOST1_MATCHED6
+        assertThat(hosts.leaseValue(1)).isEqualTo("{\"PublicIP\":\"" + h1.underlayIp() + "\",\"PublicIPv6\":\"" + HOST1_MATCHED6
                 + "\",\"BackendType\":\"host-gw\"}");
     }
 
@@ -164,11 +144,11 @@ class Ipv6InterfaceFlagsIT {
         assertThat(h2.ip("route", "show", "default")).contains("dev " + DECOY);
         hosts.bringUp(2);
         assertThat(cluster.agent(2).log()).contains("using interface " + h2.underlayInterface() + " with address " + h2.underlayIp());
-        assertThat(leaseValue(2)).as("the underlay's IPv4 address and its first global IPv6 address")
+        assertThat(hosts.leaseValue(2)).as("the underlay's IPv4 address and its first global IPv6 address")
                 .isEqualTo("{\"PublicIP\":\"" + h2.underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(2)
                         + "\",\"BackendType\":\"host-gw\"}");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
-                .until(() -> routesVia(1, 2, DualStackHosts.underlay6(2)) && routesVia(2, 1, HOST1_MATCHED6));
+                .until(() -> hosts.routesIpv6Via(1, 2, DualStackHosts.underlay6(2)) && hosts.routesIpv6Via(2, 1, HOST1_MATCHED6));
         assertThat(cluster.container(2, 1).ping(hosts.containerIp6(1, 1), 10)).as("ping -6 from host 2 to host 1").isTrue();
         assertThat(cluster.container(1, 2).ping(hosts.containerIp6(2, 2), 10)).as("ping -6 from host 1 to host 2").isTrue();
         assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).as("ping -4 too").isTrue();

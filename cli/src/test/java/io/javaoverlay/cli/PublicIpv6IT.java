@@ -18,7 +18,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestProcess;
@@ -57,23 +56,6 @@ class PublicIpv6IT {
     static final DualStackHosts hosts = new DualStackHosts(cluster);
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static String leaseValue(int n) {
-        SubnetEnv e = cluster.subnetEnv(n);
-        return cluster.etcdctl("get", "--print-value-only",
-                OverlayCluster.PREFIX + "/subnets/" + e.lease().toKey() + "&" + e.ipv6Lease().orElseThrow().toKey()).strip();
-    }
-
-    static boolean routesVia(int on, int peer, String gateway) {
-        TestHost h = cluster.host(on);
-        for (JsonNode r : h.ipJson("-6", "route", "show", cluster.subnetEnv(peer).ipv6Lease().orElseThrow().toString())) {
-            if (r.path("gateway").asText().equals(gateway) && r.path("dev").asText().equals(h.underlayInterface())
-                    && r.path("protocol").asText().equals("74")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     @Test
     @Order(1)
     void anExternalInterfaceWithoutAGlobalIpv6AddressStopsTheAgentWithFlannelsError() throws Exception {
@@ -104,11 +86,11 @@ class PublicIpv6IT {
         h1.ip("-6", "addr", "add", HOST1_PUBLIC6 + "/64", "dev", h1.underlayInterface(), "nodad");
         hosts.bringUp(1);
         hosts.bringUp(2);
-        assertThat(leaseValue(1)).isEqualTo("{\"PublicIP\":\"" + h1.underlayIp() + "\",\"PublicIPv6\":\"" + HOST1_PUBLIC6
+        assertThat(hosts.leaseValue(1)).isEqualTo("{\"PublicIP\":\"" + h1.underlayIp() + "\",\"PublicIPv6\":\"" + HOST1_PUBLIC6
                 + "\",\"BackendType\":\"host-gw\"}");
         JsonNode status = JSON.readTree(cluster.agentHttp(1, "/status"));
         assertThat(status.path("Lease").path("PublicIPv6").asText()).isEqualTo(HOST1_PUBLIC6);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> routesVia(2, 1, HOST1_PUBLIC6));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> hosts.routesIpv6Via(2, 1, HOST1_PUBLIC6));
         assertThat(cluster.container(2, 1).ping(hosts.containerIp6(1, 1), 10)).as("ping -6 to host 1 through " + HOST1_PUBLIC6).isTrue();
         assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 1), 10)).isTrue();
     }
@@ -119,12 +101,12 @@ class PublicIpv6IT {
         TestHost h2 = cluster.host(2);
         assertThat(cluster.agent(2).log()).contains("using interface " + h2.underlayInterface() + " with address " + h2.underlayIp()
                 + " (picked by its IPv6 address " + DualStackHosts.underlay6(2) + ")");
-        assertThat(leaseValue(2)).as("the interface's IPv4 address and the IPv6 address --iface named")
+        assertThat(hosts.leaseValue(2)).as("the interface's IPv4 address and the IPv6 address --iface named")
                 .isEqualTo("{\"PublicIP\":\"" + h2.underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(2)
                         + "\",\"BackendType\":\"host-gw\"}");
         assertThat(JSON.readTree(cluster.agentHttp(2, "/status")).path("Lease").path("PublicIPv6").asText())
                 .isEqualTo(DualStackHosts.underlay6(2));
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> routesVia(1, 2, DualStackHosts.underlay6(2)));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> hosts.routesIpv6Via(1, 2, DualStackHosts.underlay6(2)));
         assertThat(cluster.container(1, 2).ping(cluster.containerIp(2, 2).toString(), 5)).as("ping -4 too").isTrue();
     }
 
@@ -134,11 +116,11 @@ class PublicIpv6IT {
         hosts.bringUp(3);
         TestHost h3 = cluster.host(3);
         assertThat(h3.ip("-6", "addr", "show")).as("not an address of host 3").doesNotContain(HOST3_PUBLIC6);
-        assertThat(leaseValue(3)).isEqualTo("{\"PublicIP\":\"" + h3.underlayIp() + "\",\"PublicIPv6\":\"" + HOST3_PUBLIC6
+        assertThat(hosts.leaseValue(3)).isEqualTo("{\"PublicIP\":\"" + h3.underlayIp() + "\",\"PublicIPv6\":\"" + HOST3_PUBLIC6
                 + "\",\"BackendType\":\"host-gw\"}");
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> routesVia(1, 3, HOST3_PUBLIC6));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> hosts.routesIpv6Via(1, 3, HOST3_PUBLIC6));
         assertThat(cluster.agent(3).log()).contains("PublicIPv6 " + HOST3_PUBLIC6 + " (--public-ipv6)");
         Ip6Net host1 = cluster.subnetEnv(1).ipv6Lease().orElseThrow();
-        assertThat(routesVia(3, 1, HOST1_PUBLIC6)).as("host 3 routes host 1 via its --public-ipv6 too: " + host1).isTrue();
+        assertThat(hosts.routesIpv6Via(3, 1, HOST1_PUBLIC6)).as("host 3 routes host 1 via its --public-ipv6 too: " + host1).isTrue();
     }
 }

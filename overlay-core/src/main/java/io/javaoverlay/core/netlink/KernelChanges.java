@@ -178,7 +178,8 @@ public final class KernelChanges implements AutoCloseable {
             if (n < 0) {
                 throw NetlinkException.of("recv(kernel changes)", -n);
             }
-            relevant |= concerns(rx, Math.min(n, RECEIVE_BUFFER));
+            // a datagram larger than the buffer (none is, from the kernel) is unknown: a change
+            relevant |= n > RECEIVE_BUFFER || concerns(rx, n);
         }
     }
 
