@@ -5,16 +5,13 @@ import static io.javaoverlay.docker.InProcessPlugin.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,7 +30,7 @@ import io.javaoverlay.core.ipam.Reservations;
  * state files, the shared IPAM store or an interface name.
  */
 @Timeout(120)
-class HostileInputTest {
+class HostileInputTest extends InProcessPluginTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String NET = id("net");
@@ -49,24 +46,13 @@ class HostileInputTest {
             JsonNodeFactory.instance.numberNode(1.5), JsonNodeFactory.instance.booleanNode(true),
             JsonNodeFactory.instance.objectNode(), JsonNodeFactory.instance.arrayNode(), JsonNodeFactory.instance.nullNode());
 
-    @TempDir
-    Path dir;
-
-    InProcessPlugin p;
-
     @BeforeEach
-    void start() {
-        p = InProcessPlugin.start(dir);
+    void setUpNetwork() {
         String pool = p.requestPool();
         p.createNetwork(NET, Map.of());
         p.requestAddress(pool, "", MAC);
         p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
                 "Interface", obj("Address", "10.5.72.2/24", "MacAddress", MAC)));
-    }
-
-    @AfterEach
-    void stop() {
-        p.close();
     }
 
     @Test

@@ -6,15 +6,11 @@ import static io.javaoverlay.docker.InProcessPlugin.id;
 import static io.javaoverlay.docker.InProcessPlugin.obj;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -32,26 +28,11 @@ import io.javaoverlay.docker.state.VethNames;
  * answers and what it leaves in the state directory, the shared IPAM store and the host.
  */
 @Timeout(60)
-class NetworkLifecycleTest {
+class NetworkLifecycleTest extends InProcessPluginTest {
 
     static final String NET = id("net");
     static final String EP = id("ep");
     static final String MAC = "02:42:0a:05:48:02";
-
-    @TempDir
-    Path dir;
-
-    InProcessPlugin p;
-
-    @BeforeEach
-    void start() {
-        p = InProcessPlugin.start(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        p.close();
-    }
 
     @Test
     void requestPoolHandsOutThisHostsLeaseWithItsGateway() {

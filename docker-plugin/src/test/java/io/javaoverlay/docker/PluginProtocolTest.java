@@ -16,32 +16,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** The socket and the wire: handshake, error shapes, malformed requests. No privileges needed. */
 @Timeout(60)
-class PluginProtocolTest {
-
-    @TempDir
-    Path dir;
-
-    InProcessPlugin p;
-
-    @BeforeEach
-    void start() {
-        p = InProcessPlugin.start(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        p.close();
-    }
+class PluginProtocolTest extends InProcessPluginTest {
 
     @Test
     void activateNamesBothInterfacesWithThePluginMediaType() {

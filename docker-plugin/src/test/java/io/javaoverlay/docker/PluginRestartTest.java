@@ -12,11 +12,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -29,29 +27,18 @@ import io.javaoverlay.docker.host.PublishedPorts;
  * must come from disk, and what changed on the host meanwhile must be noticed.
  */
 @Timeout(60)
-class PluginRestartTest {
+class PluginRestartTest extends InProcessPluginTest {
 
     static final String NET = id("net");
     static final String EP = id("ep");
 
-    @TempDir
-    Path dir;
-
-    InProcessPlugin p;
-
     @BeforeEach
-    void start() {
-        p = InProcessPlugin.start(dir);
+    void setUpNetwork() {
         p.requestPool();
         p.createNetwork(NET, Map.of());
         joined(EP, "10.5.72.2/24");
         p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
                 "Options", Map.of("com.docker.network.portmap", List.of(binding(6, 80, 8080, 8080)))));
-    }
-
-    @AfterEach
-    void stop() {
-        p.close();
     }
 
     @Test

@@ -196,6 +196,16 @@ public final class PeerReconciler<P> {
         return Collections.unmodifiableMap(programmed);
     }
 
+    /** Whether any of {@code reconcilers} (null ones are skipped: a family not in use) has a peer waiting to be retried. */
+    public static boolean anyFailed(PeerReconciler<?>... reconcilers) {
+        for (PeerReconciler<?> r : reconcilers) {
+            if (r != null && !r.failed.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The peers whose programming failed, retried on every recheck. */
     public Set<Ip4Net> failed() {
         return Collections.unmodifiableSet(failed);

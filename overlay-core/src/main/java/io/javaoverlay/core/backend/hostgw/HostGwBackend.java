@@ -130,7 +130,7 @@ public final class HostGwBackend implements Backend {
 
     @Override
     public boolean retryPending() {
-        return peers != null && (!peers.failed().isEmpty() || (peers6 != null && !peers6.failed().isEmpty()));
+        return PeerReconciler.anyFailed(peers, peers6);
     }
 
     @Override
