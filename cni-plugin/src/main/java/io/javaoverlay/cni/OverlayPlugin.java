@@ -1,6 +1,7 @@
 package io.javaoverlay.cni;
 
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -368,7 +369,7 @@ public final class OverlayPlugin implements CniPlugin {
     private static void status6(NetConf conf, SubnetEnv subnet) {
         Allocator6 allocator6 = HostSubnet.allocator6(subnet, conf.dataDir()).orElseThrow();
         long held = new Reservations(DiskStore.open(conf.dataDir())).all6().keySet().stream().filter(allocator6::isAssignable).count();
-        if (Ip6Net.size(allocator6.subnet().prefixLength()).subtract(java.math.BigInteger.valueOf(2 + held)).signum() <= 0) {
+        if (Ip6Net.size(allocator6.subnet().prefixLength()).subtract(BigInteger.valueOf(2 + held)).signum() <= 0) {
             throw new CniException(ErrorCode.NOT_AVAILABLE, "no free address in this host's IPv6 subnet",
                     "all addresses of " + allocator6.subnet() + " are reserved; new containers cannot be added until some are deleted");
         }

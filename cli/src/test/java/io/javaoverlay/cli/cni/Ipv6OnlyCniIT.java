@@ -93,6 +93,9 @@ class Ipv6OnlyCniIT {
         Requirements.check().command("ip6tables", "iptables").executable(TUNING, "containernetworking-plugins").orAbort();
         CniHost host = CniHost.create(net, "v6only", false);
         Files.writeString(host.subnetFile, FLANNELD_SUBNET_ENV); // over the IPv4 file CniHost wrote: flanneld's, by hand
+        // the host ran an IPv4 lease before: its bridge still carries that gateway, which must go
+        host.ns.ip("link", "add", CniHost.BRIDGE, "type", "bridge");
+        host.ns.ip("addr", "add", "10.99.7.1/24", "dev", CniHost.BRIDGE);
         TestNamespace a = host.pod();
         TestNamespace b = host.pod();
         // 1.0.0: the newest version the installed reference plugins (tuning, below) speak
@@ -129,7 +132,7 @@ class Ipv6OnlyCniIT {
                     .contains(NETWORK6 + " via " + GATEWAY6 + " dev eth0");
         }
         assertThat(globalAddresses(a, "-6", "eth0")).containsExactly(ipA + "/64");
-        assertThat(globalAddresses(host.ns, "-4", CniHost.BRIDGE)).as("no IPv4 address on the bridge").isEmpty();
+        assertThat(globalAddresses(host.ns, "-4", CniHost.BRIDGE)).as("no IPv4 address on the bridge, the old one removed").isEmpty();
         assertThat(globalAddresses(host.ns, "-6", CniHost.BRIDGE)).containsExactly(GATEWAY6 + "/64");
 
         // IPv6 between the pods and to the bridge's gateway
