@@ -102,7 +102,7 @@ final class AttachmentCheck {
             }
         }
         checkHostSide(conf, prev, podIndex);
-        if (conf.ipMasq().orElse(!subnet.ipMasq()) && !isMasqueraded(conf, subnet)) {
+        if (subnet.hasIpv4() && conf.ipMasq().orElse(!subnet.ipMasq()) && !isMasqueraded(conf, subnet)) {
             throw failed("the masquerade rules for " + subnet.lease() + " are missing (ipMasq is on)");
         }
         boolean hasIpv6 = prev.ips().stream().anyMatch(ip -> ip.address().indexOf(':') >= 0);

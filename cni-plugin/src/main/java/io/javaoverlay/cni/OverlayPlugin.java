@@ -1,6 +1,7 @@
 package io.javaoverlay.cni;
 
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +46,12 @@ import io.javaoverlay.core.net.Ip6Net;
  * address, the container also gets an IPv6 address from the host's IPv6 subnet, a route to
  * {@code FLANNEL_IPV6_NETWORK} and (by default) the IPv6 default route via the bridge; the
  * result lists the IPv4 address first, then the IPv6 one, each with its gateway.
+ *
+ * <p>IPv6-only, when subnet.env has the IPv6 pair alone (flanneld's file for
+ * {@code "EnableIPv4": false}): the bridge carries only the IPv6 subnet's first address, the
+ * container gets only an IPv6 address, the routes to {@code FLANNEL_IPV6_NETWORK} and
+ * {@code ::/0}, and the result lists that one address; {@code ipMasq} writes only the ip6tables
+ * rules. Nothing of IPv4 is touched (not even its forwarding sysctl).
  */
 public final class OverlayPlugin implements CniPlugin {
 
@@ -91,24 +98,35 @@ public final class OverlayPlugin implements CniPlugin {
                     env.ifName() + " exists in " + netns + "; a runtime must DEL an attachment before adding it again");
         }
         Optional<Allocator6> allocator6 = HostSubnet.allocator6(subnet, conf.dataDir());
+        if (requested.ipv4().isPresent() && !subnet.hasIpv4()) {
+            throw new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "an IPv4 address was requested but this host has no IPv4 subnet",
+                    "requested " + requested.ipv4().get() + ", but " + conf.subnetFile()
+                            + " has no FLANNEL_SUBNET (an IPv6-only network, \"EnableIPv4\": false)");
+        }
         if (requested.ipv6().isPresent() && allocator6.isEmpty()) {
             throw new CniException(ErrorCode.ADDRESS_UNAVAILABLE, "an IPv6 address was requested but this host has no IPv6 subnet",
                     "requested " + Ip6Net.format(requested.ipv6().get()) + ", but " + conf.subnetFile()
                             + " has no FLANNEL_IPV6_SUBNET (the agent runs without EnableIPv6)");
         }
-        HostAttachment.LinkState bridge = datapath.ensureBridge(conf.bridge(), subnet.gateway(), mtu);
+        HostAttachment.LinkState bridge = subnet.hasIpv4() ? datapath.ensureBridge(conf.bridge(), subnet.gateway(), mtu)
+                : datapath.ensureBridgeWithoutIpv4(conf.bridge(), mtu);
         if (allocator6.isPresent()) {
-            // IPv6 forwarding is the agent's: it refuses to run dual-stack without it
+            // IPv6 forwarding is the agent's (or flanneld's): the agent refuses to run dual-stack without it
             datapath.ensureBridge6(conf.bridge(), allocator6.get().gatewayAddress());
         }
-        datapath.enableIpForwarding();
-        Allocator allocator = HostSubnet.allocator(subnet, conf.dataDir());
+        Allocator allocator = null; // stays null on an IPv6-only host
+        if (subnet.hasIpv4()) {
+            datapath.enableIpForwarding();
+            allocator = HostSubnet.allocator(subnet, conf.dataDir());
+        }
         Owner owner = owner(conf, env);
-        Allocation allocation;
-        try {
-            allocation = allocator.allocate(owner, requested.ipv4());
-        } catch (IpamException e) {
-            throw HostSubnet.ipam(e);
+        Allocation allocation = null;
+        if (allocator != null) {
+            try {
+                allocation = allocator.allocate(owner, requested.ipv4());
+            } catch (IpamException e) {
+                throw HostSubnet.ipam(e);
+            }
         }
         Allocation6 allocation6 = null;
         String hostName = null;
@@ -126,11 +144,13 @@ public final class OverlayPlugin implements CniPlugin {
             HostAttachment.VethPair pair = createVeth(conf, netns, env.ifName(), mtu);
             hostName = pair.host().name();
             List<HostAttachment.PodRoute> routes = new ArrayList<>();
-            routes.add(new HostAttachment.PodRoute(subnet.network(), allocation.gateway()));
-            if (conf.isDefaultGateway()) {
-                routes.add(new HostAttachment.PodRoute(DEFAULT_ROUTE, allocation.gateway()));
+            if (allocation != null) {
+                routes.add(new HostAttachment.PodRoute(subnet.network(), allocation.gateway()));
+                if (conf.isDefaultGateway()) {
+                    routes.add(new HostAttachment.PodRoute(DEFAULT_ROUTE, allocation.gateway()));
+                }
+                datapath.configurePod(netns, env.ifName(), allocation.address(), routes);
             }
-            datapath.configurePod(netns, env.ifName(), allocation.address(), routes);
             List<HostAttachment.PodRoute6> routes6 = new ArrayList<>();
             if (allocation6 != null) {
                 routes6.add(new HostAttachment.PodRoute6(Ip6Net.parse(subnet.ipv6Network().orElseThrow()), allocation6.gateway()));
@@ -153,17 +173,22 @@ public final class OverlayPlugin implements CniPlugin {
             return result;
         } finally {
             if (!success) {
-                rollback(hostName, allocator, owner, allocation, allocation6);
+                rollback(hostName, owner, conf.dataDir(), allocation, allocation6);
             }
         }
     }
 
-    /** Both families' chains when the pod got an IPv6 address (ip6tables then), the IPv4 one otherwise. */
+    /**
+     * Both families' chains when the pod got an IPv6 address (ip6tables then), the IPv4 one
+     * otherwise; on an IPv6-only host only the IPv6 one.
+     */
     private void ensureMasquerade(NetConf conf, SubnetEnv subnet, boolean ipv6) {
-        try {
-            firewall.ensureMasquerade(conf.name(), subnet.network(), subnet.lease());
-        } catch (FirewallException | UncheckedIOException e) {
-            throw HostErrors.firewall("cannot set up the masquerade rules for " + conf.name(), e);
+        if (subnet.hasIpv4()) {
+            try {
+                firewall.ensureMasquerade(conf.name(), subnet.network(), subnet.lease());
+            } catch (FirewallException | UncheckedIOException e) {
+                throw HostErrors.firewall("cannot set up the masquerade rules for " + conf.name(), e);
+            }
         }
         if (ipv6) {
             try {
@@ -228,7 +253,7 @@ public final class OverlayPlugin implements CniPlugin {
     }
 
     /** Undoes a half-done ADD: the veth (its peer goes with it) and the reservations made by this call. */
-    private void rollback(String hostName, Allocator allocator, Owner owner, Allocation allocation, Allocation6 allocation6) {
+    private void rollback(String hostName, Owner owner, Path dataDir, Allocation allocation, Allocation6 allocation6) {
         try {
             if (hostName != null) {
                 datapath.deleteHostLink(hostName);
@@ -237,11 +262,12 @@ public final class OverlayPlugin implements CniPlugin {
             PluginLog.warn("rollback: cannot delete veth " + hostName, e);
         }
         try {
-            if (!allocation.alreadyHeld()) {
-                allocator.reservations().releaseAddress(allocation.ip());
+            Reservations reservations = new Reservations(DiskStore.open(dataDir));
+            if (allocation != null && !allocation.alreadyHeld()) {
+                reservations.releaseAddress(allocation.ip());
             }
             if (allocation6 != null && !allocation6.alreadyHeld()) {
-                allocator.reservations().releaseAddress6(allocation6.ip());
+                reservations.releaseAddress6(allocation6.ip());
             }
         } catch (RuntimeException e) {
             PluginLog.warn("rollback: cannot release the addresses of " + owner, e);
@@ -258,7 +284,9 @@ public final class OverlayPlugin implements CniPlugin {
         ifs.add(Interface.host(pair.host().name(), pair.host().mac(), pair.host().mtu()));
         ifs.add(Interface.sandboxed(pair.pod().name(), pair.pod().mac(), pair.pod().mtu(), env.netns()));
         List<IpConfig> ips = new ArrayList<>(prev.ips());
-        ips.add(new IpConfig(allocation.address().toString(), Optional.of(allocation.gateway().toString()), OptionalInt.of(base + 2)));
+        if (allocation != null) {
+            ips.add(new IpConfig(allocation.address().toString(), Optional.of(allocation.gateway().toString()), OptionalInt.of(base + 2)));
+        }
         if (allocation6 != null) {
             ips.add(new IpConfig(allocation6.address().toString(), Optional.of(allocation6.gatewayText()), OptionalInt.of(base + 2)));
         }
@@ -325,11 +353,25 @@ public final class OverlayPlugin implements CniPlugin {
             throw new CniException(hasContainers ? ErrorCode.LIMITED_CONNECTIVITY : ErrorCode.NOT_AVAILABLE, e.msg(),
                     e.details() + (hasContainers ? "; containers attached earlier may have lost their connectivity" : ""), e);
         }
+        if (!subnet.hasIpv4()) {
+            status6(conf, subnet);
+            return;
+        }
         Allocator allocator = HostSubnet.allocator(subnet, conf.dataDir());
         long free = subnet.lease().size() - 3 - allocator.reservations().all().keySet().stream().filter(allocator::isAssignable).count();
         if (free <= 0) {
             throw new CniException(ErrorCode.NOT_AVAILABLE, "no free address in this host's subnet",
                     "all addresses of " + subnet.lease() + " are reserved; new containers cannot be added until some are deleted");
+        }
+    }
+
+    /** STATUS of an IPv6-only host: a free address in its IPv6 subnet (all but the first address and the gateway). */
+    private static void status6(NetConf conf, SubnetEnv subnet) {
+        Allocator6 allocator6 = HostSubnet.allocator6(subnet, conf.dataDir()).orElseThrow();
+        long held = new Reservations(DiskStore.open(conf.dataDir())).all6().keySet().stream().filter(allocator6::isAssignable).count();
+        if (Ip6Net.size(allocator6.subnet().prefixLength()).subtract(BigInteger.valueOf(2 + held)).signum() <= 0) {
+            throw new CniException(ErrorCode.NOT_AVAILABLE, "no free address in this host's IPv6 subnet",
+                    "all addresses of " + allocator6.subnet() + " are reserved; new containers cannot be added until some are deleted");
         }
     }
 

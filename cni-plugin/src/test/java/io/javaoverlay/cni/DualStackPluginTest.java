@@ -327,15 +327,4 @@ class DualStackPluginTest {
                 });
         assertThat(datapath.links).isEmpty();
     }
-
-    @Test
-    void anIpv6OnlyHostIsRefusedClearly() throws Exception {
-        Files.writeString(subnetFile, "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\nFLANNEL_MTU=1450\n");
-        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
-                .isInstanceOfSatisfying(CniException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.SUBNET_ENV_INVALID);
-                    assertThat(e.details()).contains("IPv6 subnet only");
-                });
-        assertThat(datapath.links).isEmpty();
-    }
 }

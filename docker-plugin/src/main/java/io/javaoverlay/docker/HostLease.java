@@ -23,7 +23,14 @@ public interface HostLease {
     static HostLease fromFile(Path file) {
         return () -> {
             try {
-                return SubnetEnv.read(file);
+                SubnetEnv env = SubnetEnv.read(file);
+                if (!env.hasIpv4()) {
+                    // flanneld's file for an IPv6-only network ("EnableIPv4": false); the CNI plugin takes it
+                    throw new PluginException.Refused(file + " holds an IPv6 subnet only (an IPv6-only network, \"EnableIPv4\": false):"
+                            + " the Docker face needs an IPv4 subnet (docker networks are IPv4 first); run the network dual-stack"
+                            + " (EnableIPv6 with an IPv4 Network), or attach IPv6-only pods through the CNI plugin");
+                }
+                return env;
             } catch (SubnetEnv.MissingException e) {
                 throw new PluginException.NoLease("the agent has no lease yet: " + e.getMessage()
                         + " Is etcd reachable from it, and does it hold the network config?", e);

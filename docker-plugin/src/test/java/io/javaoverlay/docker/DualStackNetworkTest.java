@@ -117,6 +117,18 @@ class DualStackNetworkTest {
         assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
     }
 
+    /** flanneld's file for an IPv6-only network: the Docker face refuses it (the CNI plugin takes it). */
+    @Test
+    void anIpv6OnlySubnetEnvIsRefusedSayingWhatToDo() throws Exception {
+        SubnetEnv.ipv6Only(Ip6Net.parse("fc00:5::/48"), Ip6Net.parse(LEASE6), InProcessPlugin.MTU, false).write(p.settings.subnetFile());
+        JsonNode refused = p.client.call("IpamDriver.RequestPool", obj("AddressSpace", "JavaOverlayLocal", "Pool", "", "SubPool", "",
+                "Options", Map.of()));
+        assertThat(refused.get("Error").asText()).contains("holds an IPv6 subnet only").contains("the Docker face needs an IPv4 subnet")
+                .contains("CNI plugin");
+        assertThat(requestPool6().get("Error").asText()).contains("holds an IPv6 subnet only");
+        assertThat(reservations().all6()).isEmpty();
+    }
+
     @Test
     void anIpv4OnlyNetworkAllowsNoIpv6ForwardingAndTheLastNetworksDeletionRemovesBoth() {
         String poolId4 = p.requestPool();

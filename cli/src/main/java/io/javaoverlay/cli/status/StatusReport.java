@@ -57,8 +57,10 @@ final class StatusReport {
             sb.append(String.format("%-11s %s (%s)%n", "agent:", s.path("Ready").asBoolean() ? "ready"
                     : "not ready: " + s.path("Reason").asText("?"), agentUrl));
         }
-        sb.append(String.format("%-11s %s%n", "subnet.env:", subnetEnv.map(e -> subnetFile + ": FLANNEL_NETWORK=" + e.network()
-                + " FLANNEL_SUBNET=" + e.gateway() + " FLANNEL_MTU=" + e.mtu() + " FLANNEL_IPMASQ=" + e.ipMasq())
+        sb.append(String.format("%-11s %s%n", "subnet.env:", subnetEnv.map(e -> subnetFile + ": " + (e.hasIpv4()
+                ? "FLANNEL_NETWORK=" + e.network() + " FLANNEL_SUBNET=" + e.gateway()
+                : "FLANNEL_IPV6_NETWORK=" + e.ipv6Network().orElseThrow() + " FLANNEL_IPV6_SUBNET=" + e.ipv6Subnet().orElseThrow())
+                + " FLANNEL_MTU=" + e.mtu() + " FLANNEL_IPMASQ=" + e.ipMasq())
                 .orElse(subnetEnvProblem.orElse("?"))));
         if (agentProblem.isPresent()) {
             return sb.toString();
@@ -133,8 +135,10 @@ final class StatusReport {
         ObjectNode env = n.putObject("SubnetFile");
         env.put("Path", subnetFile.toString());
         subnetEnv.ifPresent(e -> {
-            env.put("FLANNEL_NETWORK", e.network().toString());
-            env.put("FLANNEL_SUBNET", e.gateway().toString());
+            if (e.hasIpv4()) { // flanneld's IPv6-only file has no IPv4 pair
+                env.put("FLANNEL_NETWORK", e.network().toString());
+                env.put("FLANNEL_SUBNET", e.gateway().toString());
+            }
             env.put("FLANNEL_MTU", e.mtu());
             env.put("FLANNEL_IPMASQ", e.ipMasq());
         });

@@ -119,6 +119,20 @@ class StatusCommandTest {
         assertThat(r.out()).contains("agent:      not ready: acquiring a subnet lease");
     }
 
+    /** flanneld's file for an IPv6-only network: shown as it is, not an error. */
+    @Test
+    void anIpv6OnlySubnetEnvShowsItsIpv6Pair() throws IOException {
+        Files.writeString(dir.resolve("subnet.env"),
+                "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n");
+        Run r = run("--no-probe");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains(": FLANNEL_IPV6_NETWORK=fc00:5::/48 FLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64 FLANNEL_MTU=1450");
+        JsonNode j = new ObjectMapper().readTree(run("--no-probe", "--json").out());
+        assertThat(j.path("SubnetFile").has("FLANNEL_SUBNET")).isFalse();
+        assertThat(j.path("SubnetFile").path("FLANNEL_MTU").asInt()).isEqualTo(1450);
+        assertThat(j.path("SubnetFile").has("Error")).isFalse();
+    }
+
     @Test
     void noAgentSaysWhereItLookedAndStillShowsSubnetEnv() {
         int port = agent.getAddress().getPort();

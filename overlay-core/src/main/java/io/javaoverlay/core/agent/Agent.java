@@ -362,9 +362,9 @@ public final class Agent {
     /** flannel reuses the subnet of an existing subnet file (FLANNEL_SUBNET's network). */
     private Optional<Ip4Net> previousSubnet() {
         try {
-            Ip4Net sn = SubnetEnv.read(options.subnetFile()).lease();
-            LOG.info("found subnet {} in {}; will try to get it again", sn, options.subnetFile());
-            return Optional.of(sn);
+            Optional<Ip4Net> sn = SubnetEnv.read(options.subnetFile()).ipv4Lease(); // empty: an IPv6-only file flanneld left
+            sn.ifPresent(s -> LOG.info("found subnet {} in {}; will try to get it again", s, options.subnetFile()));
+            return sn;
         } catch (SubnetEnv.MissingException e) {
             return Optional.empty();
         } catch (IOException | IllegalArgumentException e) {

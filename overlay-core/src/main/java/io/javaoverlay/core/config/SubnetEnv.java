@@ -39,6 +39,15 @@ import io.javaoverlay.core.net.Ip6Net;
  * FLANNEL_IPMASQ=true
  * </pre>
  *
+ * <p>flanneld on an IPv6-only network ({@code "EnableIPv4": false}) writes the IPv6 pair alone,
+ * without {@code FLANNEL_NETWORK} and {@code FLANNEL_SUBNET}. Such a file parses: {@link #hasIpv4()}
+ * is false, {@link #ipv4Lease()} is empty, and {@link #network()}, {@link #gateway()} and
+ * {@link #lease()} throw {@link NoIpv4Exception}, so a caller that cannot work without IPv4 (the
+ * Docker face; the agent never writes such a file) fails with a clear message instead of a null.
+ * The CNI plugin checks {@link #hasIpv4()} and attaches IPv6-only pods.
+ *
+ * @param network     {@code FLANNEL_NETWORK}; null only in an IPv6-only file (read it through {@link #network()})
+ * @param gateway     {@code FLANNEL_SUBNET}; null only in an IPv6-only file (read it through {@link #gateway()})
  * @param ipv6Network {@code FLANNEL_IPV6_NETWORK} ({@code fc00::/48}), empty unless IPv6 is enabled
  * @param ipv6Subnet  {@code FLANNEL_IPV6_SUBNET}, the first host address of the IPv6 lease with its prefix
  *                    ({@code fc00:0:34::1/64}), empty unless IPv6 is enabled
@@ -50,17 +59,21 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
     public static final Path DEFAULT_PATH = Path.of("/run/flannel/subnet.env");
 
     public SubnetEnv {
-        if (network == null || gateway == null) {
-            throw new IllegalArgumentException("FLANNEL_NETWORK and FLANNEL_SUBNET are required");
+        ipv6Network = ipv6Network == null ? Optional.empty() : ipv6Network;
+        ipv6Subnet = ipv6Subnet == null ? Optional.empty() : ipv6Subnet;
+        if ((network == null) != (gateway == null)) {
+            throw new IllegalArgumentException("FLANNEL_NETWORK and FLANNEL_SUBNET come together: one of them is missing");
         }
-        if (!network.contains(gateway.network())) {
+        if (network == null && ipv6Network.isEmpty() && ipv6Subnet.isEmpty()) {
+            throw new IllegalArgumentException("FLANNEL_NETWORK and FLANNEL_SUBNET (or, IPv6-only, FLANNEL_IPV6_NETWORK and"
+                    + " FLANNEL_IPV6_SUBNET) are required");
+        }
+        if (network != null && !network.contains(gateway.network())) {
             throw new IllegalArgumentException("FLANNEL_SUBNET " + gateway + " is not inside FLANNEL_NETWORK " + network);
         }
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("FLANNEL_MTU must be 68-65535, got " + mtu);
         }
-        ipv6Network = ipv6Network == null ? Optional.empty() : ipv6Network;
-        ipv6Subnet = ipv6Subnet == null ? Optional.empty() : ipv6Subnet;
         if (ipv6Network.isPresent() != ipv6Subnet.isPresent()) {
             throw new IllegalArgumentException("FLANNEL_IPV6_NETWORK and FLANNEL_IPV6_SUBNET come together: one of them is missing");
         }
@@ -77,6 +90,44 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
     public static SubnetEnv of(Ip4Net network, Ip4Net lease, Optional<Ip6Net> network6, Optional<Ip6Net> lease6, int mtu, boolean ipMasq) {
         return new SubnetEnv(network, new Ip4Net.HostAddress(lease.firstHost(), lease.prefixLength()), mtu, ipMasq,
                 network6.map(Ip6Net::toString), lease6.map(Ip6Net::firstHostCidr));
+    }
+
+    /**
+     * An IPv6-only file, as flanneld writes it with {@code "EnableIPv4": false}: the IPv6 network
+     * and this host's IPv6 lease, no IPv4 pair.
+     */
+    public static SubnetEnv ipv6Only(Ip6Net network6, Ip6Net lease6, int mtu, boolean ipMasq) {
+        return new SubnetEnv(null, null, mtu, ipMasq, Optional.of(network6.toString()), Optional.of(lease6.firstHostCidr()));
+    }
+
+    /** Whether the file has the IPv4 pair; false for an IPv6-only file. */
+    public boolean hasIpv4() {
+        return network != null;
+    }
+
+    /** {@code FLANNEL_NETWORK}; {@link NoIpv4Exception} in an IPv6-only file (ask {@link #hasIpv4()} first). */
+    @Override
+    public Ip4Net network() {
+        requireIpv4();
+        return network;
+    }
+
+    /** {@code FLANNEL_SUBNET}, the bridge's address; {@link NoIpv4Exception} in an IPv6-only file. */
+    @Override
+    public Ip4Net.HostAddress gateway() {
+        requireIpv4();
+        return gateway;
+    }
+
+    /** The leased IPv4 subnet when the file has one; empty in an IPv6-only file. */
+    public Optional<Ip4Net> ipv4Lease() {
+        return hasIpv4() ? Optional.of(gateway.network()) : Optional.empty();
+    }
+
+    private void requireIpv4() {
+        if (!hasIpv4()) {
+            throw new NoIpv4Exception();
+        }
     }
 
     /** The leased IPv6 subnet ({@code fc00:0:34::/64}) when the file has one. */
@@ -98,9 +149,9 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
                 Optional.empty(), Optional.empty());
     }
 
-    /** The leased subnet itself ({@code 10.5.72.0/24}). */
+    /** The leased subnet itself ({@code 10.5.72.0/24}); {@link NoIpv4Exception} in an IPv6-only file. */
     public Ip4Net lease() {
-        return gateway.network();
+        return gateway().network();
     }
 
     /** subnet.env is a few lines; anything longer is not one, and is not read whole. */
@@ -149,14 +200,12 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
             }
             vars.put(line.substring(0, eq).strip(), unquote(line.substring(eq + 1).strip()));
         }
-        if (!vars.containsKey("FLANNEL_SUBNET") && vars.containsKey("FLANNEL_IPV6_SUBNET")) {
-            // what flanneld writes for an IPv6-only network ("EnableIPv4": false)
-            throw new InvalidException(source, "it holds an IPv6 subnet only (an IPv6-only network, \"EnableIPv4\": false):"
-                    + " javaoverlay's faces need an IPv4 subnet too; run the network dual-stack (EnableIPv6 with an IPv4 Network)");
-        }
+        // flanneld on an IPv6-only network ("EnableIPv4": false) writes no IPv4 pair at all
+        boolean ipv6Only = !vars.containsKey("FLANNEL_NETWORK") && !vars.containsKey("FLANNEL_SUBNET")
+                && vars.containsKey("FLANNEL_IPV6_NETWORK") && vars.containsKey("FLANNEL_IPV6_SUBNET");
         try {
-            Ip4Net network = Ip4Net.parse(required(vars, "FLANNEL_NETWORK", source));
-            Ip4Net.HostAddress subnet = Ip4Net.parseHost(required(vars, "FLANNEL_SUBNET", source));
+            Ip4Net network = ipv6Only ? null : Ip4Net.parse(required(vars, "FLANNEL_NETWORK", source));
+            Ip4Net.HostAddress subnet = ipv6Only ? null : Ip4Net.parseHost(required(vars, "FLANNEL_SUBNET", source));
             int mtu = Integer.parseInt(required(vars, "FLANNEL_MTU", source));
             String masq = vars.getOrDefault("FLANNEL_IPMASQ", "false");
             if (!masq.equals("true") && !masq.equals("false")) {
@@ -189,8 +238,10 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
     /** The file's text, in flannel's order. */
     public String format() {
         StringBuilder sb = new StringBuilder();
-        sb.append("FLANNEL_NETWORK=").append(network).append('\n');
-        sb.append("FLANNEL_SUBNET=").append(gateway).append('\n');
+        if (hasIpv4()) {
+            sb.append("FLANNEL_NETWORK=").append(network).append('\n');
+            sb.append("FLANNEL_SUBNET=").append(gateway).append('\n');
+        }
         ipv6Network.ifPresent(v -> sb.append("FLANNEL_IPV6_NETWORK=").append(v).append('\n'));
         ipv6Subnet.ifPresent(v -> sb.append("FLANNEL_IPV6_SUBNET=").append(v).append('\n'));
         sb.append("FLANNEL_MTU=").append(mtu).append('\n');
@@ -215,6 +266,19 @@ public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boo
 
         public MissingException(Path path) {
             super(path + " does not exist: is the javaoverlay (or flannel) agent running and ready on this host?");
+        }
+    }
+
+    /**
+     * The IPv4 part of an IPv6-only file was asked for. Unchecked, and no {@link InvalidException}:
+     * the file is valid, the caller cannot work with it.
+     */
+    public static final class NoIpv4Exception extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        public NoIpv4Exception() {
+            super("subnet.env holds an IPv6 subnet only (an IPv6-only network, \"EnableIPv4\": false): it has no"
+                    + " FLANNEL_NETWORK or FLANNEL_SUBNET");
         }
     }
 

@@ -29,6 +29,13 @@ public interface HostAttachment {
     LinkState ensureBridge(String name, Ip4Net.HostAddress gateway, int mtu);
 
     /**
+     * IPv6-only (a subnet.env without the IPv4 pair): {@link #ensureBridge} without an IPv4
+     * address. The bridge exists, is up and has {@code mtu}; an IPv4 address left from an earlier
+     * IPv4 lease is removed. {@link #ensureBridge6} then gives it its IPv6 gateway.
+     */
+    LinkState ensureBridgeWithoutIpv4(String name, int mtu);
+
+    /**
      * Dual-stack: makes the bridge (made by {@link #ensureBridge} first) carry {@code gateway} as
      * its only global IPv6 address, and not take router advertisements (its routes are ours). The
      * address is added without duplicate address detection (the lease makes it unique), and a

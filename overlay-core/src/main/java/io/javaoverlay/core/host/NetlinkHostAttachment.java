@@ -117,12 +117,22 @@ public final class NetlinkHostAttachment implements HostAttachment, AutoCloseabl
 
     @Override
     public LinkState ensureBridge(String name, Ip4Net.HostAddress gateway, int mtu) {
+        return ensureBridge(name, Optional.of(gateway), mtu);
+    }
+
+    @Override
+    public LinkState ensureBridgeWithoutIpv4(String name, int mtu) {
+        return ensureBridge(name, Optional.empty(), mtu);
+    }
+
+    /** {@code gateway} empty: an IPv6-only bridge, which keeps no IPv4 address. */
+    private LinkState ensureBridge(String name, Optional<Ip4Net.HostAddress> gateway, int mtu) {
         NetlinkSocket nl = host();
         try {
             boolean existed = nl.links().get(name).isPresent();
             Link bridge = nl.links().ensureBridge(name);
             if (!existed) {
-                Log.LOG.info("created bridge {} for {}", name, gateway.network());
+                Log.LOG.info("created bridge {} for {}", name, gateway.map(g -> g.network().toString()).orElse("an IPv6-only subnet"));
             }
             if (!existed && bridge.macAddress().isPresent()) {
                 // A bridge takes the lowest MAC of its ports unless its own was set: it would change
@@ -140,17 +150,18 @@ public final class NetlinkHostAttachment implements HostAttachment, AutoCloseabl
                 if (!a.isIp4()) {
                     continue;
                 }
-                if (a.ip4().equals(gateway)) {
+                if (gateway.isPresent() && a.ip4().equals(gateway.get())) {
                     present = true;
                 } else {
                     // a lease the agent held before: the containers' gateway must be the new one
-                    Log.LOG.info("bridge {}: removing {}, this host's subnet is now {}", name, a.ip4(), gateway);
+                    Log.LOG.info("bridge {}: removing {}, this host's subnet is now {}", name, a.ip4(),
+                            gateway.map(Object::toString).orElse("IPv6-only"));
                     nl.addresses().delete(a);
                 }
             }
-            if (!present) {
-                nl.addresses().replace(Address.ip4(bridge.index(), gateway));
-                Log.LOG.info("bridge {}: address {}", name, gateway);
+            if (!present && gateway.isPresent()) {
+                nl.addresses().replace(Address.ip4(bridge.index(), gateway.get()));
+                Log.LOG.info("bridge {}: address {}", name, gateway.get());
             }
             if (!bridge.isUp()) {
                 nl.links().setUp(bridge.index());

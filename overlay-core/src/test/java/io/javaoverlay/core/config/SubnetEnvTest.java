@@ -45,11 +45,56 @@ class SubnetEnvTest {
         assertThat(SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.52.0/24"), 1450, true).ipv6Lease()).isEmpty();
     }
 
+    /** flannel's WriteSubnetFile with EnableIPv4 false: the IPv6 pair, then MTU and IPMASQ, nothing of IPv4. */
     @Test
-    void anIpv6OnlyFileAsFlanneldWritesItIsRefusedSayingSo() {
+    void anIpv6OnlyFileAsFlanneldWritesItParsesWithoutAnIpv4Part(@TempDir Path dir) throws Exception {
         String v6only = "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n";
-        assertThatThrownBy(() -> SubnetEnv.parse(v6only, "f"))
-                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("IPv6 subnet only").hasMessageContaining("EnableIPv4");
+        SubnetEnv env = SubnetEnv.parse(v6only, "f");
+        assertThat(env.hasIpv4()).isFalse();
+        assertThat(env.ipv4Lease()).isEmpty();
+        assertThat(env.ipv6Network()).hasValue("fc00:5::/48");
+        assertThat(env.ipv6Lease()).hasValue(Ip6Net.parse("fc00:5:0:34::/64"));
+        assertThat(env.mtu()).isEqualTo(1450);
+        assertThat(env.ipMasq()).isFalse();
+        assertThat(env).isEqualTo(SubnetEnv.ipv6Only(Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:34::/64"), 1450, false));
+        // the IPv4 part asked of it: a clear error, never a null
+        assertThatThrownBy(env::network).isInstanceOf(SubnetEnv.NoIpv4Exception.class).hasMessageContaining("IPv6 subnet only");
+        assertThatThrownBy(env::gateway).isInstanceOf(SubnetEnv.NoIpv4Exception.class);
+        assertThatThrownBy(env::lease).isInstanceOf(SubnetEnv.NoIpv4Exception.class).hasMessageContaining("EnableIPv4");
+        // written back byte for byte as flanneld writes it
+        assertThat(env.format()).isEqualTo(v6only);
+        Path file = dir.resolve("subnet.env");
+        env.write(file);
+        assertThat(SubnetEnv.read(file)).isEqualTo(env);
+        assertThat(SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.52.0/24"), 1450, true).ipv4Lease())
+                .hasValue(Ip4Net.parse("10.5.52.0/24"));
+    }
+
+    @Test
+    void anIpv6OnlyFileStaysStrict() {
+        String mtu = "FLANNEL_MTU=1450\n";
+        // half of either pair
+        assertThatThrownBy(() -> SubnetEnv.parse("FLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\n" + mtu, "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("FLANNEL_NETWORK is missing");
+        assertThatThrownBy(() -> SubnetEnv.parse("FLANNEL_SUBNET=10.5.52.1/24\nFLANNEL_IPV6_NETWORK=fc00:5::/48\n"
+                + "FLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\n" + mtu, "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("FLANNEL_NETWORK is missing");
+        // neither family
+        assertThatThrownBy(() -> SubnetEnv.parse(mtu, "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("FLANNEL_NETWORK is missing");
+        // malformed values in an IPv6-only file
+        String v6 = "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=";
+        assertThatThrownBy(() -> SubnetEnv.parse(v6 + "fc00:6::1/64\n" + mtu, "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("is not inside FLANNEL_IPV6_NETWORK");
+        assertThatThrownBy(() -> SubnetEnv.parse(v6 + "fc00:5:0:34::1\n" + mtu, "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("no prefix length");
+        assertThatThrownBy(() -> SubnetEnv.parse(v6 + "nonsense/64\n" + mtu, "f")).isInstanceOf(SubnetEnv.InvalidException.class);
+        assertThatThrownBy(() -> SubnetEnv.parse(v6 + "fc00:5:0:34::1/64\n", "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("FLANNEL_MTU is missing");
+        assertThatThrownBy(() -> SubnetEnv.parse(v6 + "fc00:5:0:34::1/64\nFLANNEL_MTU=9\n", "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("68-65535");
+        assertThatThrownBy(() -> SubnetEnv.parse(v6 + "fc00:5:0:34::1/64\n" + mtu + "FLANNEL_IPMASQ=yes\n", "f"))
+                .isInstanceOf(SubnetEnv.InvalidException.class).hasMessageContaining("FLANNEL_IPMASQ");
     }
 
     @Test

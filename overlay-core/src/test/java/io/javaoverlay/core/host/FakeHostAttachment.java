@@ -45,7 +45,7 @@ public final class FakeHostAttachment implements HostAttachment {
     public final Map<String, Ip6Host> bridge6 = new HashMap<>();
     /** Each pod interface's IPv6 side, keyed {@code <netns>|<ifName>}. */
     public final Map<String, Pod6State> pods6 = new HashMap<>();
-    /** Set to make configurePod fail, as a kernel refusal would. */
+    /** Set to make configurePod and configurePod6 fail, as a kernel refusal would. */
     public boolean failConfigure;
     private int nextIndex = 2;
 
@@ -73,6 +73,19 @@ public final class FakeHostAttachment implements HostAttachment {
     }
 
     @Override
+    public synchronized LinkState ensureBridgeWithoutIpv4(String name, int mtu) {
+        FakeLink br = links.get(name);
+        if (br != null && !br.kind().equals("bridge")) {
+            throw new HostAttachmentException(Kind.KERNEL, "cannot set up bridge " + name, name + " exists and is not a bridge", null);
+        }
+        int index = br == null ? nextIndex++ : br.index();
+        MacAddress mac = br == null ? mac(index) : br.mac();
+        br = new FakeLink(name, "bridge", null, mac, mtu, new ArrayList<>(), null, index);
+        links.put(name, br);
+        return state(br);
+    }
+
+    @Override
     public synchronized void ensureBridge6(String name, Ip6Host gateway) {
         requireBridge(name);
         bridge6.put(name, gateway);
@@ -82,6 +95,10 @@ public final class FakeHostAttachment implements HostAttachment {
     public synchronized void configurePod6(Path netns, String ifName, Ip6Host address, List<PodRoute6> routes) {
         if (!podInterfaceExists(netns, ifName)) {
             throw new HostAttachmentException(Kind.KERNEL, "cannot configure " + ifName + " in " + netns, "no such device", null);
+        }
+        if (failConfigure) {
+            throw new HostAttachmentException(Kind.KERNEL, "cannot configure " + ifName + " in " + netns,
+                    "RTM_NEWADDR failed: Permission denied (EPERM)", null);
         }
         pods6.put(netns + "|" + ifName, new Pod6State(List.of(address), List.copyOf(routes)));
     }

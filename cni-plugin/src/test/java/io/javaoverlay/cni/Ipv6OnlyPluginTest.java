@@ -1,0 +1,231 @@
+package io.javaoverlay.cni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.javaoverlay.cni.model.Attachment;
+import io.javaoverlay.cni.model.Dns;
+import io.javaoverlay.cni.model.NetConf;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.cni.wire.JsonTree;
+import io.javaoverlay.cni.wire.ResultCodec;
+import io.javaoverlay.core.host.FakeBridgeFirewall;
+import io.javaoverlay.core.host.FakeHostAttachment;
+import io.javaoverlay.core.host.HostAttachment;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Owner;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
+
+/**
+ * IPv6-only attachments: subnet.env as flanneld writes it with {@code "EnableIPv4": false} (the
+ * IPv6 pair, no FLANNEL_NETWORK or FLANNEL_SUBNET), over an in-memory datapath.
+ */
+class Ipv6OnlyPluginTest {
+
+    /** flannel's WriteSubnetFile for an IPv6-only network, byte for byte. */
+    static final String FLANNELD_IPV6_ONLY = "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\n"
+            + "FLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n";
+
+    @TempDir
+    Path dir;
+
+    private final FakeHostAttachment datapath = new FakeHostAttachment();
+    private final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
+    private final OverlayPlugin plugin = new OverlayPlugin(datapath, firewall);
+    private Path subnetFile;
+    private Path netns;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        subnetFile = dir.resolve("subnet.env");
+        Files.writeString(subnetFile, FLANNELD_IPV6_ONLY);
+        netns = Files.createFile(dir.resolve("netns-pod1"));
+    }
+
+    private NetConf conf(CniVersion version, Optional<Boolean> ipMasq, Optional<Result> prev, Optional<List<Attachment>> valid) {
+        return new NetConf(version, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
+                OptionalInt.empty(), ipMasq, true, true, Dns.EMPTY, prev, List.of(), valid);
+    }
+
+    private NetConf conf() {
+        return conf(CniVersion.V1_1_0, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    private CniEnv env(CniCommand command, String containerId, Path ns) {
+        return new CniEnv(command, containerId, ns == null ? "" : ns.toString(), "eth0", Map.of(), "");
+    }
+
+    private Reservations reservations() {
+        return new Reservations(DiskStore.open(dir.resolve("ipam")));
+    }
+
+    private static BigInteger ip6(String text) {
+        return Ip6Net.parseAddress(text);
+    }
+
+    @Test
+    void thePodGetsOnlyAnIpv6AddressItsGatewayAndRoutesToTheIpv6NetworkAndDefault() {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        assertThat(r.ips()).extracting(ip -> ip.address() + " gw " + ip.gateway().orElse("?") + " if " + ip.interfaceIndex().getAsInt())
+                .containsExactly("fc00:5:0:34::2/64 gw fc00:5:0:34::1 if 2");
+        assertThat(r.routes()).extracting(rt -> rt.dst() + " via " + rt.gw().orElse("?"))
+                .containsExactly("fc00:5::/48 via fc00:5:0:34::1", "::/0 via fc00:5:0:34::1");
+        // the bridge: the IPv6 subnet's first address, no IPv4 address at all
+        assertThat(datapath.links.get("cni0").kind()).isEqualTo("bridge");
+        assertThat(datapath.addresses("cni0")).isEmpty();
+        assertThat(datapath.bridge6.get("cni0")).hasToString("fc00:5:0:34::1/64");
+        // the pod: no IPv4 side configured, the IPv6 one as the result says
+        assertThat(datapath.inspectPod(netns, "eth0").orElseThrow().addresses()).isEmpty();
+        HostAttachment.Pod6State pod6 = datapath.inspectPod6(netns, "eth0").orElseThrow();
+        assertThat(pod6.addresses()).singleElement().hasToString("fc00:5:0:34::2/64");
+        assertThat(pod6.routes()).extracting(Object::toString).containsExactly("fc00:5::/48 via fc00:5:0:34::1", "::/0 via fc00:5:0:34::1");
+        // the shared IPAM store holds the IPv6 address only; IPv4 forwarding is left alone
+        assertThat(reservations().all()).isEmpty();
+        assertThat(reservations().all6()).containsExactly(Map.entry(ip6("fc00:5:0:34::2"), Owner.cni("podnet", "c1", "eth0")));
+        assertThat(datapath.forwarding).isFalse();
+    }
+
+    @Test
+    void everySpecVersionThatAllowsIpv6CarriesOnlyTheIpv6Address() {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        for (CniVersion v : CniVersion.values()) {
+            String json = new String(JsonTree.format(ResultCodec.encode(r, v)), StandardCharsets.UTF_8);
+            Map<String, Object> parsed = CniJson.assertAddResult(json, v.text());
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> ips = (List<Map<String, Object>>) parsed.get("ips");
+            assertThat(ips).as(v.text()).singleElement().satisfies(ip -> {
+                assertThat(ip).containsEntry("address", "fc00:5:0:34::2/64").containsEntry("gateway", "fc00:5:0:34::1")
+                        .containsEntry("interface", 2L);
+                if (v.ipsCarryVersion()) {
+                    assertThat(ip).containsEntry("version", "6");
+                }
+            });
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> routes = (List<Map<String, Object>>) parsed.get("routes");
+            assertThat(routes).as(v.text()).extracting(rt -> rt.get("dst") + " via " + rt.get("gw"))
+                    .containsExactly("fc00:5::/48 via fc00:5:0:34::1", "::/0 via fc00:5:0:34::1");
+        }
+    }
+
+    @Test
+    void aSecondPodGetsTheNextAddressAndDelFreesThem() throws Exception {
+        plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        Path ns2 = Files.createFile(dir.resolve("netns-pod2"));
+        Result r2 = plugin.add(env(CniCommand.ADD, "c2", ns2), conf());
+        assertThat(r2.ips()).extracting(ip -> ip.address()).containsExactly("fc00:5:0:34::3/64");
+        plugin.del(env(CniCommand.DEL, "c1", netns), conf());
+        assertThat(datapath.inspectPod6(netns, "eth0")).isEmpty();
+        assertThat(reservations().all6().values()).containsExactly(Owner.cni("podnet", "c2", "eth0"));
+        // the namespace is gone (CNI_NETNS empty) and so is the agent: the address is still freed
+        Files.delete(subnetFile);
+        plugin.del(env(CniCommand.DEL, "c2", null), conf());
+        assertThat(reservations().all6()).isEmpty();
+    }
+
+    @Test
+    void checkVerifiesTheIpv6SideAndNeedsNoIpv4() {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        NetConf withPrev = conf(CniVersion.V1_1_0, Optional.empty(), Optional.of(r), Optional.empty());
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+
+        datapath.configurePod6(netns, "eth0", datapath.inspectPod6(netns, "eth0").orElseThrow().addresses().get(0),
+                List.of(new HostAttachment.PodRoute6(Ip6Net.parse("fc00:5::/48"), ip6("fc00:5:0:34::1"))));
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
+                    assertThat(e.details()).isEqualTo("route to ::/0 via fc00:5:0:34::1 is missing in " + netns);
+                });
+    }
+
+    @Test
+    void ipMasqWritesOnlyTheIpv6RulesAndCheckAndTheLastDelFollowThem() {
+        NetConf masq = conf(CniVersion.V1_1_0, Optional.of(true), Optional.empty(), Optional.empty());
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), masq);
+        assertThat(firewall.masquerade6Calls).containsExactly("podnet fc00:5::/48 fc00:5:0:34::/64");
+        assertThat(firewall.masqueradeCalls).as("no IPv4 rule").isEmpty();
+        NetConf withPrev = conf(CniVersion.V1_1_0, Optional.of(true), Optional.of(r), Optional.empty());
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+
+        firewall.dropMasquerade6("podnet");
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.details())
+                        .isEqualTo("the IPv6 masquerade rules (ip6tables) for fc00:5:0:34::/64 are missing (ipMasq is on)"));
+        // the next ADD (another pod) puts them back
+        plugin.add(env(CniCommand.ADD, "c2", netns2()), masq);
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+        assertThat(firewall.masqueradeCalls).isEmpty();
+    }
+
+    private Path netns2() {
+        try {
+            return Files.createFile(dir.resolve("netns-pod2"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void gcReleasesStaleAttachmentsAndTheirRules() throws Exception {
+        NetConf masq = conf(CniVersion.V1_1_0, Optional.of(true), Optional.empty(), Optional.empty());
+        plugin.add(env(CniCommand.ADD, "keep", netns), masq);
+        plugin.add(env(CniCommand.ADD, "stale", Files.createFile(dir.resolve("netns-pod2"))), masq);
+        plugin.gc(env(CniCommand.GC, "x", null), conf(CniVersion.V1_1_0, Optional.of(true), Optional.empty(),
+                Optional.of(List.of(new Attachment("keep", "eth0")))));
+        assertThat(reservations().all6().values()).containsExactly(Owner.cni("podnet", "keep", "eth0"));
+        assertThat(firewall.hasMasquerade("podnet")).isTrue();
+        plugin.gc(env(CniCommand.GC, "x", null), conf(CniVersion.V1_1_0, Optional.of(true), Optional.empty(), Optional.of(List.of())));
+        assertThat(reservations().all6()).isEmpty();
+        assertThat(firewall.hasMasquerade("podnet")).isFalse();
+    }
+
+    @Test
+    void statusIsReadyWhileTheIpv6SubnetHasRoom() {
+        plugin.status(env(CniCommand.STATUS, "", null), conf());
+    }
+
+    @Test
+    void anIpv4AddressAskedOfAnIpv6OnlyHostIsRefusedAndNothingIsMade() {
+        CniEnv env = new CniEnv(CniCommand.ADD, "c1", netns.toString(), "eth0", Map.of("IP", "10.5.72.50"), "");
+        assertThatThrownBy(() -> plugin.add(env, conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.ADDRESS_UNAVAILABLE);
+                    assertThat(e.msg()).isEqualTo("an IPv4 address was requested but this host has no IPv4 subnet");
+                    assertThat(e.details()).contains("EnableIPv4");
+                });
+        assertThat(datapath.links).isEmpty();
+        assertThat(reservations().all6()).isEmpty();
+    }
+
+    @Test
+    void aFailureConfiguringThePodReleasesTheIpv6Address() {
+        datapath.failConfigure = true;
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
+        assertThat(reservations().all6()).isEmpty();
+        assertThat(datapath.links.keySet()).containsExactly("cni0");
+    }
+
+    @Test
+    void aBridgeThatHeldAnIpv4LeaseBeforeLosesThatAddress() {
+        datapath.ensureBridge("cni0", Ip4Net.parseHost("10.5.72.1/24"), 1450);
+        plugin.add(env(CniCommand.ADD, "c1", netns), conf());
+        assertThat(datapath.addresses("cni0")).isEmpty();
+        assertThat(datapath.bridge6.get("cni0")).hasToString("fc00:5:0:34::1/64");
+    }
+}
