@@ -20,10 +20,13 @@ import io.javaoverlay.core.net.WireguardKey;
  *
  * {@code MTU} is the underlay MTU the overhead is taken from (default: the external interface's);
  * {@code PersistentKeepaliveInterval} is whole seconds (flannel multiplies the JSON number by a
- * second; 0, the default, sends no keepalives). {@code Mode} takes flannel's four values; javaoverlay
- * has no IPv6 data path, so {@code ipv6} is refused and {@code separate}, {@code ipv4} and
- * {@code auto} all run one IPv4 device (flannel's {@code auto} picks IPv4 when a peer has no IPv6
- * address, which is every peer here).
+ * second; 0, the default, sends no keepalives). {@code Mode} takes flannel's four values.
+ * {@code separate} runs {@code flannel-wg} for IPv4 and, with {@code EnableIPv6}, {@code flannel-wg-v6}
+ * on {@code ListenPortV6} for IPv6, as flannel does. Without {@code EnableIPv6}, {@code ipv4} and
+ * {@code auto} run the one IPv4 device too (flannel's {@code auto} picks the IPv4 endpoint when a
+ * peer publishes no IPv6 address). flannel's one-device modes with IPv6 (both families' AllowedIPs
+ * on {@code flannel-wg}; {@code ipv6} and {@code auto} with an IPv6 underlay endpoint) are not
+ * built: {@code ipv6} is refused here, {@code auto} and {@code ipv4} with {@code EnableIPv6} by the agent.
  */
 public record WireguardOptions(int listenPort, int listenPortV6, OptionalInt mtu, Optional<WireguardKey> psk,
         Duration persistentKeepalive, Mode mode) {
@@ -90,8 +93,9 @@ public record WireguardOptions(int listenPort, int listenPortV6, OptionalInt mtu
                     + "compares it: \"" + mode.flannelName() + "\"");
         }
         if (mode == Mode.IPV6) {
-            throw new NetworkConfigException("Backend.Mode \"ipv6\" needs IPv6 support in the data path, which javaoverlay "
-                    + "does not have yet: use \"separate\" (the default) or \"ipv4\" for an IPv4 WireGuard network");
+            throw new NetworkConfigException("Backend.Mode \"ipv6\" (one flannel-wg device, its peers at their PublicIPv6) is not"
+                    + " supported by javaoverlay yet: use \"separate\" (the default; with EnableIPv6 it runs flannel-wg-v6 for IPv6"
+                    + " beside flannel-wg) or \"ipv4\"");
         }
         return new WireguardOptions(port, port6, mtu, psk, Duration.ofSeconds(keepalive), mode);
     }

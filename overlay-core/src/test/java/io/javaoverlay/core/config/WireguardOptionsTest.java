@@ -47,7 +47,7 @@ class WireguardOptionsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}|Backend.Mode \"ipv6\" needs IPv6 support in the data path, which javaoverlay does not have yet",
+        "{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}|Backend.Mode \"ipv6\" (one flannel-wg device, its peers at their PublicIPv6) is not supported by javaoverlay yet",
         "{\"Type\":\"wireguard\",\"Mode\":\"IPv4\"}|must be written in lower case, as flannel compares it: \"ipv4\"",
         "{\"Type\":\"wireguard\",\"Mode\":\"both\"}|Backend.Mode \"both\" is not one of flannel's wireguard modes: separate, auto, ipv4, ipv6",
         "{\"Type\":\"wireguard\",\"PSK\":\"secret\"}|Backend.PSK is not a WireGuard key",
