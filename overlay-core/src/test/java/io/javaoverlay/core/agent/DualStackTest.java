@@ -40,6 +40,22 @@ class DualStackTest {
     }
 
     @Test
+    void wireguardRunsDualStackInModeSeparateAndTheOneDeviceModesAreRefusedSayingWhatToUse() {
+        assertThatCode(() -> DualStack.refuseUnsupported(dualStack("wireguard"), OPTIONS)).doesNotThrowAnyException();
+        for (String mode : new String[] {"auto", "ipv4"}) {
+            NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                    + "\"Backend\":{\"Type\":\"wireguard\",\"Mode\":\"" + mode + "\"}}");
+            assertThatThrownBy(() -> DualStack.refuseUnsupported(c, OPTIONS))
+                    .isInstanceOf(NetworkConfigException.class)
+                    .hasMessageContaining("EnableIPv6 with wireguard Backend.Mode \"" + mode + "\" (one flannel-wg device for both families)"
+                            + " is not supported by javaoverlay yet")
+                    .hasMessageContaining("use Mode \"separate\"");
+        }
+        NetworkConfig ipv4Only = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"wireguard\",\"Mode\":\"auto\"}}");
+        assertThatCode(() -> DualStack.refuseUnsupported(ipv4Only, OPTIONS)).as("without IPv6 auto is the IPv4 device").doesNotThrowAnyException();
+    }
+
+    @Test
     void udpIsRefusedWithIpv6AsInFlannelAndTheMessageSaysWhatToUse() {
         assertThatThrownBy(() -> DualStack.refuseUnsupported(dualStack("udp"), OPTIONS))
                 .isInstanceOf(NetworkConfigException.class)

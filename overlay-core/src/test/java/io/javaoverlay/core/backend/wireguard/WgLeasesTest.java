@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +24,7 @@ import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.WireguardKey;
 
 /** Other hosts' wireguard leases, as flannel writes them, read as peers; and the ones refused. */
@@ -36,6 +38,66 @@ class WgLeasesTest {
         String json = "{\"PublicIP\":\"" + ip + "\"" + t.map(x -> ",\"BackendType\":\"" + x + "\"").orElse("")
                 + (data == null ? "" : ",\"BackendData\":" + data) + "}";
         return new Lease(Ip4Net.parse(subnet), Optional.empty(), LeaseAttrs.parse(json), false, Optional.empty(), 1);
+    }
+
+    static Lease lease6(String subnet, String subnet6, String ip, String ip6, String data, String data6) {
+        String json = "{\"PublicIP\":\"" + ip + "\"" + (ip6 == null ? "" : ",\"PublicIPv6\":\"" + ip6 + "\"")
+                + ",\"BackendType\":\"wireguard\",\"BackendData\":" + data + (data6 == null ? "" : ",\"BackendV6Data\":" + data6) + "}";
+        return new Lease(Ip4Net.parse(subnet), Optional.of(Ip6Net.parse(subnet6)), LeaseAttrs.parse(json), false, Optional.empty(), 1);
+    }
+
+    /** flannel v0.28's dual-stack wireguard lease (newSubnetAttrs, Mode separate): the same key, ListenPortV6 in BackendV6Data. */
+    static final String FLANNEL_DUAL_STACK_VALUE = "{\"PublicIP\":\"192.168.1.7\",\"PublicIPv6\":\"fd00::7\",\"BackendType\":\"wireguard\","
+            + "\"BackendData\":{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820},"
+            + "\"BackendV6Data\":{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51821}}";
+
+    @Test
+    void flannelsDualStackLeaseIsAnIpv4PeerAndAnIpv6PeerAtPublicIpv6AndListenPortV6() {
+        Lease l = new Lease(Ip4Net.parse("10.244.7.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:7::/64")),
+                LeaseAttrs.parse(FLANNEL_DUAL_STACK_VALUE), false, Optional.empty(), 1);
+        assertThat(WgLeases.parse(l, 51820)).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), Ip4.parse("192.168.1.7"), 51820,
+                Ip4Net.parse("10.244.7.0/24")));
+        WgPeer p6 = WgLeases.parse6(l, 51821).orElseThrow();
+        assertThat(p6).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), "fd00::7", 51821, "fc00:5:0:7::/64", Ip4Net.parse("10.244.7.0/24")));
+        assertThat(p6.endpoint()).isEqualTo("[fd00::7]:51821");
+        assertThat(WgLeases.check(l, 51820, OptionalInt.of(51821), OWN)).isEmpty();
+        assertThat(WgLeases.claims(l, 51820, OptionalInt.of(51821))).as("one key, one claim").hasSize(1);
+        // a missing or zero Port in BackendV6Data: this host's ListenPortV6, as flannel reads it
+        Lease old = lease6("10.244.7.0/24", "fc00:5:0:7::/64", "192.168.1.7", "fd00::7", "{\"PublicKey\":\"" + PEER_KEY + "\"}",
+                "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":0}");
+        assertThat(WgLeases.parse6(old, 51999).orElseThrow().endpointPort()).isEqualTo(51999);
+        // an IPv4-only lease in a dual-stack network: no IPv6 peer
+        assertThat(WgLeases.parse6(lease("10.244.7.0/24", "192.168.1.7", "wireguard", "{\"PublicKey\":\"" + PEER_KEY + "\"}"), 51821))
+                .isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "NULL", value = {
+        "fd00::7|NULL|it has an IPv6 subnet but no BackendV6Data",
+        "fd00::7|{}|its BackendV6Data has no PublicKey string",
+        "fd00::7|{\"PublicKey\":\"c2hvcnQ=\"}|its BackendV6Data PublicKey: not a WireGuard key",
+        "fd00::7|{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":70000}|its BackendV6Data Port 70000 is not a UDP port",
+        "fd00::7|{\"PublicKey\":\"hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=\"}|its BackendV6Data PublicKey hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8= is this host's own",
+        "NULL|{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\"}|it has an IPv6 subnet but no PublicIPv6",
+    })
+    void aBadIpv6HalfRejectsTheWholeLeaseWithIpv6OnAndIsNotReadWithIpv6Off(String ip6, String data6, String detail) {
+        Lease l = lease6("10.244.7.0/24", "fc00:5:0:7::/64", "192.168.1.7", ip6, "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}", data6);
+        Optional<PeerRejection> r = WgLeases.check(l, 51820, OptionalInt.of(51821), OWN);
+        assertThat(r).isPresent();
+        assertThat(r.get().reason()).isEqualTo(PeerRejection.Reason.BAD_BACKEND_DATA);
+        assertThat(r.get().detail()).contains(detail);
+        assertThat(WgLeases.check(l, 51820, OWN)).as("IPv6 off: only the IPv4 half counts").isEmpty();
+    }
+
+    /** A host's IPv6 key published by another public IP is the same public-key-in-use claim as an IPv4 one. */
+    @Test
+    void anIpv6KeyIsClaimedToo() {
+        String other = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=";
+        Lease l = lease6("10.244.7.0/24", "fc00:5:0:7::/64", "192.168.1.7", "fd00::7", "{\"PublicKey\":\"" + PEER_KEY + "\"}",
+                "{\"PublicKey\":\"" + other + "\"}");
+        assertThat(WgLeases.claims(l, 51820, OptionalInt.of(51821))).extracting(PeerClaim::key)
+                .containsExactly("PublicKey " + PEER_KEY, "PublicKey " + other);
+        assertThat(WgLeases.claims(l, 51820)).extracting(PeerClaim::key).containsExactly("PublicKey " + PEER_KEY);
     }
 
     @Test
