@@ -185,4 +185,57 @@ class WgLeasesTest {
         assertThat(a.admit(List.of(new LeaseEvent.Removed(first)), HostView.none()))
                 .containsExactly(new LeaseEvent.Removed(first), new LeaseEvent.Added(thief));
     }
+
+    /** As {@link Claims}, with IPv6 on: the IPv6 halves checked and claimed too. */
+    static final class Claims6 implements Backend {
+        @Override
+        public Registration register(NetworkConfig config) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void leaseAcquired(Lease own) {}
+
+        @Override
+        public Optional<PeerRejection> checkPeer(Lease peer) {
+            return WgLeases.check(peer, 51820, OptionalInt.of(51821), OWN);
+        }
+
+        @Override
+        public List<PeerClaim> claims(Lease peer) {
+            return WgLeases.claims(peer, 51820, OptionalInt.of(51821));
+        }
+
+        @Override
+        public void handle(List<LeaseEvent> batch) {}
+
+        @Override
+        public void close() {}
+    }
+
+    /**
+     * Through the whole trust boundary with IPv6 on: the shared IPv6 checks first (a PublicIPv6 that
+     * is no host's), then the wireguard ones (this host's key in BackendV6Data), then the key claim
+     * (another host's key in BackendV6Data); a good dual-stack lease in flannel's format passes.
+     */
+    @Test
+    void dualStackLeasesPassTheSharedIpv6ChecksTheWireguardChecksAndTheKeyClaim() {
+        NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"wireguard\"}}");
+        PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), Optional.of(Ip6Net.parse("fc00:5:0:1::/64")),
+                Optional.of("fd00::1"), new Claims6(), true, new OverlayMetrics());
+        String mine = "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}";
+        Lease good = new Lease(Ip4Net.parse("10.244.7.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:7::/64")),
+                LeaseAttrs.parse(FLANNEL_DUAL_STACK_VALUE), false, Optional.empty(), 1);
+        Lease linkLocal = lease6("10.244.8.0/24", "fc00:5:0:8::/64", "192.168.1.8", "fe80::8", mine, mine);
+        Lease ownKey6 = lease6("10.244.9.0/24", "fc00:5:0:9::/64", "192.168.1.9", "fd00::9",
+                "{\"PublicKey\":\"TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\"}", "{\"PublicKey\":\"" + OWN + "\"}");
+        Lease thief6 = lease6("10.244.10.0/24", "fc00:5:0:10::/64", "192.168.1.10", "fd00::10",
+                "{\"PublicKey\":\"TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\"}", mine);
+        List<LeaseEvent> out = a.admit(List.of(new LeaseEvent.Added(good), new LeaseEvent.Added(linkLocal), new LeaseEvent.Added(ownKey6),
+                new LeaseEvent.Added(thief6)), HostView.none());
+        assertThat(out).containsExactly(new LeaseEvent.Added(good));
+        assertThat(a.rejected()).extracting(r -> r.lease().subnet().toString() + " " + r.why().reason().label()).containsExactlyInAnyOrder(
+                "10.244.8.0/24 bad-public-ip", "10.244.9.0/24 bad-backend-data", "10.244.10.0/24 public-key-in-use");
+    }
 }
