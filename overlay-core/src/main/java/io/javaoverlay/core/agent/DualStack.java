@@ -45,18 +45,17 @@ final class DualStack {
                     + " (see docs/ipv6.md)");
         }
         if (c.ipv6().isEmpty()) {
+            if (c.backendType() == BackendType.WIREGUARD && c.backend().wireguard().mode() == WireguardOptions.Mode.IPV6) {
+                // flannel publishes PublicIPv6 only with EnableIPv6: without it there is no endpoint to dial
+                throw new NetworkConfigException("wireguard Backend.Mode \"ipv6\" reaches peers at their PublicIPv6, which hosts"
+                        + " publish only with EnableIPv6: set EnableIPv6 and IPv6Network, or use Mode \"separate\" (see docs/wireguard.md)");
+            }
             return;
         }
         if (c.backendType() == BackendType.UDP) {
             throw new NetworkConfigException("EnableIPv6 with the udp backend is not supported by javaoverlay: dual-stack runs with"
                     + " \"Backend\": {\"Type\": \"vxlan\"}, {\"Type\": \"host-gw\"} or {\"Type\": \"wireguard\"} (udp is IPv4 only,"
                     + " as in flannel); use vxlan or host-gw, or set EnableIPv6 to false (see docs/ipv6.md)");
-        }
-        if (c.backendType() == BackendType.WIREGUARD && c.backend().wireguard().mode() != WireguardOptions.Mode.SEPARATE) {
-            // flannel's other modes put both families on one flannel-wg; javaoverlay runs flannel-wg-v6 beside it
-            throw new NetworkConfigException("EnableIPv6 with wireguard Backend.Mode \"" + c.backend().wireguard().mode().flannelName()
-                    + "\" (one flannel-wg device for both families) is not supported by javaoverlay yet: use Mode \"separate\" (the"
-                    + " default: flannel-wg-v6 on ListenPortV6 for IPv6), or set EnableIPv6 to false (see docs/wireguard.md)");
         }
         if (options.dataPath() && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
             throw new NetworkConfigException("net.ipv6.conf.all.forwarding is not 1: this host would not route IPv6 overlay traffic;"

@@ -22,11 +22,11 @@ import io.javaoverlay.core.net.WireguardKey;
  * {@code PersistentKeepaliveInterval} is whole seconds (flannel multiplies the JSON number by a
  * second; 0, the default, sends no keepalives). {@code Mode} takes flannel's four values.
  * {@code separate} runs {@code flannel-wg} for IPv4 and, with {@code EnableIPv6}, {@code flannel-wg-v6}
- * on {@code ListenPortV6} for IPv6, as flannel does. Without {@code EnableIPv6}, {@code ipv4} and
- * {@code auto} run the one IPv4 device too (flannel's {@code auto} picks the IPv4 endpoint when a
- * peer publishes no IPv6 address). flannel's one-device modes with IPv6 (both families' AllowedIPs
- * on {@code flannel-wg}; {@code ipv6} and {@code auto} with an IPv6 underlay endpoint) are not
- * built: {@code ipv6} is refused here, {@code auto} and {@code ipv4} with {@code EnableIPv6} by the agent.
+ * on {@code ListenPortV6} for IPv6, as flannel does. {@code auto}, {@code ipv4} and {@code ipv6} run
+ * one {@code flannel-wg} for both families (with {@code EnableIPv6}), peers reached over the IPv4
+ * underlay, the IPv6 one, or as flannel's {@code auto} picks; without {@code EnableIPv6} {@code auto}
+ * and {@code ipv4} are the IPv4 device, and {@code ipv6} is refused by the agent (no host publishes
+ * a PublicIPv6 then).
  */
 public record WireguardOptions(int listenPort, int listenPortV6, OptionalInt mtu, Optional<WireguardKey> psk,
         Duration persistentKeepalive, Mode mode) {
@@ -91,11 +91,6 @@ public record WireguardOptions(int listenPort, int listenPortV6, OptionalInt mtu
             // flannel compares the string exactly: "IPv4" is "no valid Mode configured" there
             throw new NetworkConfigException("Backend.Mode \"" + modeText + "\" must be written in lower case, as flannel "
                     + "compares it: \"" + mode.flannelName() + "\"");
-        }
-        if (mode == Mode.IPV6) {
-            throw new NetworkConfigException("Backend.Mode \"ipv6\" (one flannel-wg device, its peers at their PublicIPv6) is not"
-                    + " supported by javaoverlay yet: use \"separate\" (the default; with EnableIPv6 it runs flannel-wg-v6 for IPv6"
-                    + " beside flannel-wg) or \"ipv4\"");
         }
         return new WireguardOptions(port, port6, mtu, psk, Duration.ofSeconds(keepalive), mode);
     }

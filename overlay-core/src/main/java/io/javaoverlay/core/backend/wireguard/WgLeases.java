@@ -12,7 +12,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javaoverlay.core.backend.PeerClaim;
 import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.WireguardKey;
 
 /**
@@ -143,5 +146,65 @@ final class WgLeases {
             return List.of();
         }
         return keys.stream().map(k -> new PeerClaim(PeerRejection.Reason.PUBLIC_KEY_IN_USE, "PublicKey " + k, l.attrs().publicIp())).toList();
+    }
+
+    /**
+     * The one peer a lease is in flannel's one-device modes ({@code auto}, {@code ipv4},
+     * {@code ipv6}) with IPv6 on: both subnets as AllowedIPs (the IPv4 one alone for an IPv4-only
+     * lease), the key of BackendV6Data when the lease has an IPv6 half (as flannel takes it), else
+     * of BackendData, and the endpoint over the IPv4 or the IPv6 underlay as {@code mode} says
+     * ({@link #underlayOf} for auto).
+     *
+     * <p>The port is the one the peer's one device listens on, which its lease publishes as
+     * BackendData's Port (a missing or zero one: this host's ListenPort), over either underlay.
+     * flannel v0.28 dials an IPv6 endpoint at BackendV6Data's Port instead, which it fills with
+     * ListenPortV6 in these modes too, where no device listens unless both ports are set equal.
+     *
+     * @param ownPublicIpv6 this host's PublicIPv6, for auto's choice
+     */
+    static WgPeer parseOneDevice(Lease l, WireguardOptions.Mode mode, int ownListenPort, int ownListenPortV6, Optional<String> ownPublicIpv6) {
+        WgPeer v4 = parse(l, ownListenPort);
+        Optional<WgPeer> v6 = parse6(l, ownListenPortV6);
+        WireguardKey key = v6.map(WgPeer::publicKey).orElse(v4.publicKey());
+        String allowed = v4.allowedIps() + v6.map(p -> "," + p.allowedIps()).orElse("");
+        WireguardOptions.Mode underlay = mode == WireguardOptions.Mode.AUTO
+                ? underlayOf(l.attrs().publicIp(), v6.map(WgPeer::endpointIp), ownPublicIpv6) : mode;
+        if (underlay == WireguardOptions.Mode.IPV6) {
+            String ip = v6.map(WgPeer::endpointIp).orElseThrow(() -> new IllegalArgumentException(
+                    "Mode ipv6 reaches peers at their PublicIPv6, and this lease has no IPv6 half"));
+            return new WgPeer(key, ip, v4.endpointPort(), allowed, l.subnet());
+        }
+        return new WgPeer(key, v4.endpointIp(), v4.endpointPort(), allowed, l.subnet());
+    }
+
+    /**
+     * flannel's {@code selectMode} for Mode auto: IPv4 unless the peer has a PublicIPv6; IPv4 when
+     * the peer's IPv4 address is public; IPv6 when the peer's IPv6 address and this host's are
+     * both public (not in RFC 4193's fc00::/7); else IPv4.
+     */
+    static WireguardOptions.Mode underlayOf(Ip4 peerIp, Optional<String> peerIpv6, Optional<String> ownPublicIpv6) {
+        if (peerIpv6.isEmpty()) {
+            return WireguardOptions.Mode.IPV4;
+        }
+        if (!isPrivate(peerIp)) {
+            return WireguardOptions.Mode.IPV4;
+        }
+        if (!isPrivate6(peerIpv6.get()) && ownPublicIpv6.isPresent() && !isPrivate6(ownPublicIpv6.get())) {
+            return WireguardOptions.Mode.IPV6;
+        }
+        return WireguardOptions.Mode.IPV4;
+    }
+
+    /** RFC 1918, as flannel's {@code IP4.IsPrivate}. */
+    static boolean isPrivate(Ip4 ip) {
+        long v = ip.unsigned();
+        int a = (int) (v >>> 24);
+        int b = (int) ((v >>> 16) & 0xff);
+        return a == 10 || (a == 172 && (b & 0xf0) == 16) || (a == 192 && b == 168);
+    }
+
+    /** RFC 4193's fc00::/7, as flannel's {@code IP6.IsPrivate}. */
+    static boolean isPrivate6(String ip) {
+        return Ip6Net.parse("fc00::/7").contains(Ip6Net.parseAddress(ip));
     }
 }

@@ -29,28 +29,36 @@ import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.Route;
 
 /**
- * One WireGuard device with its peers, address and route: {@code flannel-wg} for the IPv4 half of
+ * One WireGuard device with its peers, addresses and routes: {@code flannel-wg} for the IPv4 half of
  * every lease, and in Mode separate with {@code EnableIPv6} {@code flannel-wg-v6} for the IPv6 half
  * (its own listen port, the same private key, peers at {@code [PublicIPv6]:Port} with their IPv6
  * subnets as AllowedIPs). The two share nothing but the key, so each is made, repaired and removed
- * by itself, and one failing leaves the other family running.
+ * by itself, and one failing leaves the other family running. In flannel's one-device modes
+ * ({@code auto}, {@code ipv4}, {@code ipv6}) with {@code EnableIPv6}, {@code flannel-wg} carries both
+ * families: both addresses, both routes, each peer with both subnets as AllowedIPs.
  */
 final class WgTunnel {
 
     private static final Logger LOG = LoggerFactory.getLogger(WgTunnel.class);
     private static final int AF_INET6 = 10;
 
-    /** The address family of the overlay traffic one device carries. */
-    sealed interface Family permits Ipv4, Ipv6 {}
-
-    /** {@code flannel-wg}: the subnet's address as a /32 and a route to the IPv4 Network. */
-    record Ipv4(Ip4Net network) implements Family {}
-
-    /** {@code flannel-wg-v6}: the IPv6 subnet's address as a /128 and a route to the IPv6Network. */
-    record Ipv6(Ip6Net network) implements Family {}
+    /**
+     * The overlay networks one device carries: for each, the host's subnet's address on the device
+     * (a /32, a /128) and one route to the whole network through it.
+     *
+     * @param ipv4 the IPv4 Network ({@code flannel-wg}); null for {@code flannel-wg-v6}
+     * @param ipv6 the IPv6Network ({@code flannel-wg-v6}, or {@code flannel-wg} in a one-device mode); null without
+     */
+    record Networks(Ip4Net ipv4, Ip6Net ipv6) {
+        Networks {
+            if (ipv4 == null && ipv6 == null) {
+                throw new IllegalArgumentException("a device carries at least one network");
+            }
+        }
+    }
 
     private final WireguardDevice device;
-    private final Family family;
+    private final Networks networks;
     private final NetlinkSocket nl;
     private final NetlinkSocket statsNl;
     private final WgTool wg;
@@ -60,8 +68,10 @@ final class WgTunnel {
     private final int listenPort;
     private final int mtu;
     private volatile Link link;
-    /** This host's subnet of this family (its address goes on the device); null until the lease is held. */
-    private Object own;
+    /** This host's subnets (their addresses go on the device); null until the lease is held. */
+    private Ip4Net own4;
+    private Ip6Net own6;
+    private boolean leased;
     /** Every accepted peer, by its lease's IPv4 subnet. */
     private final Map<Ip4Net, WgPeer> peers = new HashMap<>();
     /** Peers' AllowedIPs by public key, for the metrics' labels. */
@@ -75,10 +85,10 @@ final class WgTunnel {
     /** The last peer configuration given to wg failed: try again at the next recheck. */
     private boolean syncFailed;
 
-    WgTunnel(WireguardDevice device, Family family, NetlinkSocket nl, NetlinkSocket statsNl, WgTool wg, WireguardOptions options,
+    WgTunnel(WireguardDevice device, Networks networks, NetlinkSocket nl, NetlinkSocket statsNl, WgTool wg, WireguardOptions options,
             WireguardKey privateKey, int listenPort, int mtu) {
         this.device = device;
-        this.family = family;
+        this.networks = networks;
         this.nl = nl;
         this.statsNl = statsNl;
         this.wg = wg;
@@ -124,14 +134,19 @@ final class WgTunnel {
         } else {
             sync();
         }
-        if (own != null) {
+        if (leased) {
             configureAddressAndRoute();
         }
     }
 
-    /** This host's subnet of this device's family: an {@link Ip4Net} or an {@link Ip6Net}. */
-    void leaseAcquired(Object ownSubnet) {
-        this.own = ownSubnet;
+    /** This host's subnets: the IPv4 one (null for {@code flannel-wg-v6}), the IPv6 one (null without IPv6 on this device). */
+    void leaseAcquired(Ip4Net ownSubnet, Ip6Net ownSubnet6) {
+        if ((networks.ipv4() != null && ownSubnet == null) || (networks.ipv6() != null && ownSubnet6 == null)) {
+            throw new IllegalArgumentException(device.name() + " needs a subnet of each family it carries");
+        }
+        this.own4 = ownSubnet;
+        this.own6 = ownSubnet6;
+        this.leased = true;
         configureAddressAndRoute();
     }
 
@@ -143,21 +158,22 @@ final class WgTunnel {
      */
     private void configureAddressAndRoute() {
         Link l = link;
-        if (family instanceof Ipv4 v4) {
-            Ip4Net subnet = (Ip4Net) own;
+        if (networks.ipv4() != null) {
+            Ip4Net subnet = own4;
             boolean present = false;
             for (Address a : nl.addresses().list(l)) {
                 if (a.isIp4() && a.ip4().ip().equals(subnet.address()) && a.prefixLength() == 32) {
                     present = true;
-                } else if (a.isIp4() && v4.network().contains(a.ip4().ip())) {
+                } else if (a.isIp4() && networks.ipv4().contains(a.ip4().ip())) {
                     nl.addresses().delete(a);
                 }
             }
             if (!present) {
                 nl.addresses().replace(Address.ip4(l.index(), subnet.address(), 32));
             }
-        } else if (family instanceof Ipv6 v6) {
-            BigInteger want = ((Ip6Net) own).address();
+        }
+        if (networks.ipv6() != null) {
+            BigInteger want = own6.address();
             boolean present = false;
             for (Address a : nl.addresses().list(l)) {
                 if (!(a.address() instanceof Inet6Address)) {
@@ -166,7 +182,7 @@ final class WgTunnel {
                 BigInteger ip = new BigInteger(1, a.address().getAddress());
                 if (ip.equals(want) && a.prefixLength() == 128) {
                     present = true;
-                } else if (v6.network().contains(ip)) {
+                } else if (networks.ipv6().contains(ip)) {
                     nl.addresses().delete(a);
                 }
             }
@@ -179,38 +195,53 @@ final class WgTunnel {
         if (!l.isUp()) {
             nl.links().setUp(l.index());
         }
-        nl.routes().replace(networkRoute(l));
+        if (networks.ipv4() != null) {
+            nl.routes().replace(route4(l));
+        }
+        if (networks.ipv6() != null) {
+            nl.routes().replace(route6(l));
+        }
     }
 
-    private Route networkRoute(Link l) {
-        Route r = family instanceof Ipv6 v6
-                ? Route.to(Ip6Net.toInetAddress(v6.network().address()), v6.network().prefixLength())
-                : Route.ip4(((Ipv4) family).network());
-        return r.device(l.index()).withScope(Route.SCOPE_LINK).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
+    private Route route4(Link l) {
+        return Route.ip4(networks.ipv4()).device(l.index()).withScope(Route.SCOPE_LINK).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
     }
 
-    String networkText() {
-        return family instanceof Ipv6 v6 ? v6.network().toString() : ((Ipv4) family).network().toString();
+    private Route route6(Link l) {
+        return Route.to(Ip6Net.toInetAddress(networks.ipv6().address()), networks.ipv6().prefixLength()).device(l.index())
+                .withScope(Route.SCOPE_LINK).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
     }
 
-    boolean routePresent() {
-        if (family instanceof Ipv6 v6) {
-            for (Route r : nl.routes().list(AF_INET6)) {
-                if (r.outputIndex() == link.index() && r.destination() != null && r.prefixLength() == v6.network().prefixLength()
-                        && new BigInteger(1, r.destination().getAddress()).equals(v6.network().address())
-                        && r.protocol() == Route.PROTOCOL_JAVAOVERLAY) {
-                    return true;
+    /** The networks whose route through this device is missing, as text; empty when all are there. */
+    List<String> missingRoutes() {
+        List<String> missing = new ArrayList<>(2);
+        if (networks.ipv4() != null) {
+            Ip4Net net = networks.ipv4();
+            boolean found = false;
+            for (Route r : nl.routes().listIp4()) {
+                if (r.outputIndex() == link.index() && net.equals(r.ip4Destination()) && r.protocol() == Route.PROTOCOL_JAVAOVERLAY) {
+                    found = true;
                 }
             }
-            return false;
-        }
-        Ip4Net net = ((Ipv4) family).network();
-        for (Route r : nl.routes().listIp4()) {
-            if (r.outputIndex() == link.index() && net.equals(r.ip4Destination()) && r.protocol() == Route.PROTOCOL_JAVAOVERLAY) {
-                return true;
+            if (!found) {
+                missing.add(net.toString());
             }
         }
-        return false;
+        if (networks.ipv6() != null) {
+            Ip6Net net = networks.ipv6();
+            boolean found = false;
+            for (Route r : nl.routes().list(AF_INET6)) {
+                if (r.outputIndex() == link.index() && r.destination() != null && r.prefixLength() == net.prefixLength()
+                        && new BigInteger(1, r.destination().getAddress()).equals(net.address())
+                        && r.protocol() == Route.PROTOCOL_JAVAOVERLAY) {
+                    found = true;
+                }
+            }
+            if (!found) {
+                missing.add(net.toString());
+            }
+        }
+        return missing;
     }
 
     /**
@@ -317,10 +348,11 @@ final class WgTunnel {
             return;
         }
         link = now.get();
-        if (own != null && !routePresent()) {
-            LOG.warn("the route to {} via {} is missing; restoring it", networkText(), name);
+        List<String> missing = leased ? missingRoutes() : List.of();
+        if (!missing.isEmpty()) {
+            LOG.warn("the route to {} via {} is missing; restoring it", String.join(" and ", missing), name);
             configureAddressAndRoute();
-        } else if (own != null && !link.isUp()) {
+        } else if (leased && !link.isUp()) {
             LOG.warn("{} is down; setting it up", name);
             configureAddressAndRoute();
         }
@@ -332,9 +364,9 @@ final class WgTunnel {
         try {
             WgDump d = wg.dump(name);
             Set<String> have = new TreeSet<>();
-            d.peers().forEach(p -> have.add(p.publicKey() + " " + String.join(",", p.allowedIps())));
+            d.peers().forEach(p -> have.add(p.publicKey() + " " + new TreeSet<>(p.allowedIps())));
             Set<String> want = new TreeSet<>();
-            peers.values().forEach(p -> want.add(p.publicKey() + " " + p.allowedIps()));
+            peers.values().forEach(p -> want.add(p.publicKey() + " " + new TreeSet<>(List.of(p.allowedIps().split(",")))));
             if (!have.equals(want) || d.listenPort() != listenPort || !d.publicKey().equals(publicKey)) {
                 LOG.warn("the WireGuard peers on {} differ from the leases ({} configured, {} wanted); setting them again",
                         name, have.size(), want.size());

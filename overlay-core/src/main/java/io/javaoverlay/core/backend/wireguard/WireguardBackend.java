@@ -38,7 +38,8 @@ import io.javaoverlay.core.netlink.Route;
 
 /**
  * flannel's wireguard backend: see the package notes. The devices are {@link WgTunnel}s:
- * {@code flannel-wg}, and with {@code EnableIPv6} (Mode separate) {@code flannel-wg-v6}.
+ * {@code flannel-wg}, and with {@code EnableIPv6} in Mode separate {@code flannel-wg-v6}; in the
+ * one-device modes with {@code EnableIPv6} {@code flannel-wg} carries both families.
  */
 public final class WireguardBackend implements Backend {
 
@@ -54,8 +55,10 @@ public final class WireguardBackend implements Backend {
     private WireguardKey publicKey;
     /** {@code flannel-wg}. */
     private WgTunnel tunnel;
-    /** {@code flannel-wg-v6} with {@code EnableIPv6}; else null. */
+    /** {@code flannel-wg-v6} with {@code EnableIPv6} in Mode separate; else null. */
     private WgTunnel tunnel6;
+    /** {@code EnableIPv6} in Mode auto, ipv4 or ipv6: one peer per lease on {@code flannel-wg}, with both subnets. */
+    private boolean oneDevice;
     private OverlayMetrics.BackendRegistration metrics;
     private OverlayMetrics.BackendRegistration peerMetrics;
 
@@ -79,16 +82,18 @@ public final class WireguardBackend implements Backend {
         WireguardKey privateKey = keys.privateKey();
         this.publicKey = privateKey.publicKey();
         Registration reg = FlannelLeaseShapes.wireguard(options, context.external(), publicKey);
+        if (config.ipv6().isEmpty() && options.mode() == WireguardOptions.Mode.IPV6) {
+            throw new BackendException("Backend.Mode \"ipv6\" reaches peers at their PublicIPv6, which hosts publish only with"
+                    + " EnableIPv6: set EnableIPv6 and IPv6Network, or use another Mode");
+        }
         if (config.ipv6().isPresent()) {
-            if (options.mode() != WireguardOptions.Mode.SEPARATE) {
-                throw new BackendException("EnableIPv6 with wireguard runs in Backend.Mode \"separate\" only here, not \""
-                        + options.mode().flannelName() + "\" (see docs/wireguard.md)");
-            }
+            oneDevice = options.mode() != WireguardOptions.Mode.SEPARATE;
             if (context.publicIpv6().isEmpty()) {
                 throw new BackendException("EnableIPv6 with wireguard needs this host's IPv6 address on " + context.external().name()
                         + " (PublicIPv6), and none was given");
             }
             // flannel v0.28: one key file, so both devices have the same key; BackendV6Data says which port
+            // (ListenPortV6 in every mode, as flannel writes it, though in the one-device modes nothing listens there)
             reg = reg.withV6Data(FlannelLeaseShapes.wireguardV6Data(options, publicKey));
         }
         int mtu = reg.mtu();
@@ -98,11 +103,13 @@ public final class WireguardBackend implements Backend {
             HostNetworking.enableForwarding();
             Optional<Path> wireguardGo = onPath.apply("wireguard-go");
             tunnel = new WgTunnel(new WireguardDevice(WireguardDevice.NAME, nl, wg, wireguardGo, context.dataDir()),
-                    new WgTunnel.Ipv4(config.network()), nl, statsNl, wg, options, privateKey, options.listenPort(), mtu);
+                    new WgTunnel.Networks(config.network(), oneDevice ? config.ipv6().get().network() : null), nl, statsNl, wg, options,
+                    privateKey, options.listenPort(), mtu);
             tunnel.make();
-            if (config.ipv6().isPresent()) {
+            if (config.ipv6().isPresent() && !oneDevice) {
                 tunnel6 = new WgTunnel(new WireguardDevice(WireguardDevice.NAME_V6, nl, wg, wireguardGo, context.dataDir()),
-                        new WgTunnel.Ipv6(config.ipv6().get().network()), nl, statsNl, wg, options, privateKey, options.listenPortV6(), mtu);
+                        new WgTunnel.Networks(null, config.ipv6().get().network()), nl, statsNl, wg, options, privateKey,
+                        options.listenPortV6(), mtu);
                 tunnel6.make();
             }
         } catch (NetlinkException e) {
@@ -113,7 +120,8 @@ public final class WireguardBackend implements Backend {
             close();
             throw e;
         }
-        LOG.info("wireguard: {} ({}), public key {}, listening on UDP {}{}, MTU {}{}{}", tunnel6 == null ? WireguardDevice.NAME
+        LOG.info("wireguard: {} ({}), public key {}, listening on UDP {}{}, MTU {}{}{}", tunnel6 == null
+                ? WireguardDevice.NAME + (oneDevice ? " for IPv4 and IPv6 (Mode " + options.mode().flannelName() + ")" : "")
                 : WireguardDevice.NAME + " and " + WireguardDevice.NAME_V6, tunnel.implementation().orElseThrow(), publicKey,
                 options.listenPort(), tunnel6 == null ? "" : " and " + options.listenPortV6(), mtu,
                 options.psk().isPresent() ? ", with a preshared key" : "",
@@ -136,16 +144,19 @@ public final class WireguardBackend implements Backend {
 
     @Override
     public void leaseAcquired(Lease own) {
+        Ip6Net own6v = oneDevice ? own.ipv6Subnet().orElseThrow(() -> new BackendException("EnableIPv6 is set but this host's lease "
+                + own.keyName() + " has no IPv6 subnet")) : null;
         try {
-            tunnel.leaseAcquired(own.subnet());
+            tunnel.leaseAcquired(own.subnet(), own6v);
         } catch (NetlinkException e) {
-            throw new BackendException("cannot give " + WireguardDevice.NAME + " its address and route: " + e.getMessage(), e);
+            throw new BackendException("cannot give " + WireguardDevice.NAME + " its address" + (oneDevice ? "es and routes" : " and route")
+                    + ": " + e.getMessage(), e);
         }
         if (tunnel6 != null) {
             Ip6Net own6 = own.ipv6Subnet().orElseThrow(() -> new BackendException("EnableIPv6 is set but this host's lease "
                     + own.keyName() + " has no IPv6 subnet"));
             try {
-                tunnel6.leaseAcquired(own6);
+                tunnel6.leaseAcquired(null, own6);
             } catch (NetlinkException e) {
                 throw new BackendException("cannot give " + WireguardDevice.NAME_V6 + " its address " + own6.firstHostCidr()
                         + " and route: " + e.getMessage(), e);
@@ -154,12 +165,17 @@ public final class WireguardBackend implements Backend {
     }
 
     private OptionalInt listenPortV6() {
-        return tunnel6 == null ? OptionalInt.empty() : OptionalInt.of(options.listenPortV6());
+        return tunnel6 == null && !oneDevice ? OptionalInt.empty() : OptionalInt.of(options.listenPortV6());
     }
 
     @Override
     public Optional<PeerRejection> checkPeer(Lease peer) {
-        return WgLeases.check(peer, options.listenPort(), listenPortV6(), publicKey);
+        Optional<PeerRejection> bad = WgLeases.check(peer, options.listenPort(), listenPortV6(), publicKey);
+        if (bad.isEmpty() && oneDevice && options.mode() == WireguardOptions.Mode.IPV6 && peer.ipv6Subnet().isEmpty()) {
+            return Optional.of(new PeerRejection(PeerRejection.Reason.BAD_PUBLIC_IP,
+                    "Mode ipv6 reaches peers at their PublicIPv6, and this lease has no IPv6 half"));
+        }
+        return bad;
     }
 
     @Override
@@ -198,7 +214,9 @@ public final class WireguardBackend implements Backend {
                 tunnels().forEach(t -> t.peers().remove(subnet));
                 continue;
             }
-            put(tunnel, subnet, Optional.of(WgLeases.parse(e.lease(), options.listenPort())), each);
+            put(tunnel, subnet, Optional.of(oneDevice
+                    ? WgLeases.parseOneDevice(e.lease(), options.mode(), options.listenPort(), options.listenPortV6(), context.publicIpv6())
+                    : WgLeases.parse(e.lease(), options.listenPort())), each);
             if (tunnel6 != null) {
                 // an IPv4-only lease in a dual-stack network: only its IPv4 half, as flannel does
                 put(tunnel6, subnet, WgLeases.parse6(e.lease(), options.listenPortV6()), each);

@@ -18,6 +18,7 @@ import io.javaoverlay.core.backend.PeerClaim;
 import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
@@ -237,5 +238,44 @@ class WgLeasesTest {
         assertThat(out).containsExactly(new LeaseEvent.Added(good));
         assertThat(a.rejected()).extracting(r -> r.lease().subnet().toString() + " " + r.why().reason().label()).containsExactlyInAnyOrder(
                 "10.244.8.0/24 bad-public-ip", "10.244.9.0/24 bad-backend-data", "10.244.10.0/24 public-key-in-use");
+    }
+
+    static final Lease DUAL = new Lease(Ip4Net.parse("10.244.7.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:7::/64")),
+            LeaseAttrs.parse(FLANNEL_DUAL_STACK_VALUE), false, Optional.empty(), 1);
+
+    /**
+     * flannel's one-device modes: one peer with both subnets; over the IPv4 underlay for ipv4, the
+     * IPv6 one for ipv6, at the port the peer's one device listens on (BackendData's Port).
+     */
+    @Test
+    void theOneDeviceModesMakeOnePeerWithBothSubnetsOverTheUnderlayTheModeNames() {
+        WgPeer v4 = WgLeases.parseOneDevice(DUAL, WireguardOptions.Mode.IPV4, 51820, 51821, Optional.of("fd00::1"));
+        assertThat(v4).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), "192.168.1.7", 51820, "10.244.7.0/24,fc00:5:0:7::/64",
+                Ip4Net.parse("10.244.7.0/24")));
+        WgPeer v6 = WgLeases.parseOneDevice(DUAL, WireguardOptions.Mode.IPV6, 51820, 51821, Optional.of("fd00::1"));
+        assertThat(v6.endpoint()).as("BackendData's Port, where the peer's one device listens, not BackendV6Data's 51821")
+                .isEqualTo("[fd00::7]:51820");
+        assertThat(v6.allowedIps()).isEqualTo("10.244.7.0/24,fc00:5:0:7::/64");
+        Lease v4only = lease("10.244.8.0/24", "192.168.1.8", "wireguard", "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51000}");
+        assertThat(WgLeases.parseOneDevice(v4only, WireguardOptions.Mode.AUTO, 51820, 51821, Optional.of("2001:db8::1")))
+                .isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), Ip4.parse("192.168.1.8"), 51000, Ip4Net.parse("10.244.8.0/24")));
+        assertThatThrownBy(() -> WgLeases.parseOneDevice(v4only, WireguardOptions.Mode.IPV6, 51820, 51821, Optional.of("fd00::1")))
+                .hasMessageContaining("Mode ipv6 reaches peers at their PublicIPv6, and this lease has no IPv6 half");
+    }
+
+    /** flannel's selectMode, case by case. */
+    @ParameterizedTest
+    @CsvSource(nullValues = "NULL", value = {
+        "192.168.1.7, NULL,          2001:db8::1, IPV4",  // no PublicIPv6: IPv4
+        "203.0.113.7, 2001:db8::7,   2001:db8::1, IPV4",  // a public IPv4 address: IPv4
+        "10.0.0.7,    2001:db8::7,   2001:db8::1, IPV6",  // private IPv4, both IPv6 public: IPv6
+        "172.16.0.7,  2001:db8::7,   2001:db8::1, IPV6",
+        "172.32.0.7,  2001:db8::7,   2001:db8::1, IPV4",  // 172.32/16 is public
+        "10.0.0.7,    fd00::7,       2001:db8::1, IPV4",  // the peer's IPv6 is ULA
+        "10.0.0.7,    2001:db8::7,   fc00::1,     IPV4",  // this host's IPv6 is ULA
+        "10.0.0.7,    2001:db8::7,   NULL,        IPV4",
+    })
+    void autoPicksTheUnderlayAsFlannelsSelectMode(String ip, String ip6, String own6, WireguardOptions.Mode want) {
+        assertThat(WgLeases.underlayOf(Ip4.parse(ip), Optional.ofNullable(ip6), Optional.ofNullable(own6))).isEqualTo(want);
     }
 }
