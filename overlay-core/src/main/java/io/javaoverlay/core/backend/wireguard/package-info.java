@@ -59,9 +59,13 @@
  *     {@code [PublicIPv6]:Port} from {@code BackendV6Data} ({@code {"PublicKey":...,"Port":51821}})
  *     with their IPv6 subnets as AllowedIPs; a second wireguard-go when there is no kernel WireGuard.
  *     A bad IPv6 half rejects the whole lease, as {@code Ipv6PeerCheck} does.
- * <li><b>Not here.</b> flannel's one-device modes with IPv6 ({@code ipv6}, and {@code auto} and
- *     {@code ipv4} with EnableIPv6: both families' AllowedIPs on {@code flannel-wg}): refused, naming
- *     Mode separate.
+ * <li><b>flannel's one-device modes</b> ({@code auto}, {@code ipv4}, {@code ipv6} with EnableIPv6):
+ *     {@code flannel-wg} alone carries both families (both addresses and routes), one peer per lease
+ *     with both subnets as AllowedIPs, its endpoint over the IPv4 or IPv6 underlay as the mode says
+ *     ({@code auto}: flannel's {@code selectMode}). The port is the peer's BackendData Port, where its
+ *     one device listens: flannel dials BackendV6Data's (ListenPortV6), where nothing listens in these
+ *     modes, and so connects only when both ports are set equal. {@code ipv6} without EnableIPv6 is
+ *     refused (no host publishes a PublicIPv6 then).
  * </ul>
  */
 package io.javaoverlay.core.backend.wireguard;
