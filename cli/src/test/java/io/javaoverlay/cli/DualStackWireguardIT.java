@@ -204,10 +204,10 @@ class DualStackWireguardIT {
                 .filter(l -> !l.matches(".* IP6 fd00:e2e::\\d+\\.51821 > fd00:e2e::\\d+\\.51821: UDP.*"))
                 .filter(l -> !l.matches(".* IP [\\d.]+\\.51820 > [\\d.]+\\.51820: UDP.*"))
                 .filter(l -> !l.matches(".*\\.2379[ :].*"))
-                // the underlay's own neighbour discovery between the hosts' fd00:e2e:: and link-local addresses
-                .filter(l -> !l.matches(".* IP6 (fd00:e2e::|fe80::)[0-9a-f:]* > [0-9a-f:]+: ICMP6, neighbor (solicitation|advertisement).*"))
+                // the underlay's own neighbour and router discovery (and MLD) from the hosts' fd00:e2e:: and link-local addresses
+                .filter(l -> !l.matches(".* IP6 (fd00:e2e::|fe80::)[0-9a-f:]* > [0-9a-f:]+: ICMP6, (neighbor (solicitation|advertisement)|router solicitation|multicast listener report).*"))
                 .toList();
-        assertThat(other).as("packets other than WireGuard to 51820/51821, etcd (2379) and the underlay's neighbour discovery").isEmpty();
+        assertThat(other).as("packets other than WireGuard to 51820/51821, etcd (2379) and the underlay's own neighbour and router discovery").isEmpty();
     }
 
     @Test
@@ -270,5 +270,36 @@ class DualStackWireguardIT {
         assertThat(m).containsPattern("javaoverlay_tunnel_peer_bytes_total\\{backend=\"wireguard\",direction=\"tx\",public_key=\"[^\"]+\","
                 + "subnet=\"" + java.util.regex.Pattern.quote(lease6(3).toString()) + "\"} [1-9]");
         assertThat(m).contains("subnet=\"" + cluster.subnet(3) + "\"");
+    }
+
+    /** An agent killed with SIGKILL leaves both wireguard-go running; the next one keeps both, and ping -6 loses nothing. */
+    @Test
+    @Order(7)
+    void aKilledAgentLeavesBothDevicesUpAndTheNextOneKeepsThem() throws Exception {
+        Path data = cluster.hostDir(1).resolve("data");
+        String pid4 = Files.readString(data.resolve("wireguard-go.pid")).strip();
+        String pid6 = Files.readString(data.resolve("wireguard-go-v6.pid")).strip();
+        TestProcess ping = cluster.container(2, 1).start("ping6-through-kill", "ping", "-6", "-n", "-i", "0.05", "-w", "120",
+                hosts.containerIp6(1, 1));
+        Thread.sleep(500);
+        cluster.agent(1).process().destroyForcibly().waitFor();
+        Thread.sleep(300);
+        cluster.startAgent(1);
+        Thread.sleep(1500);
+        Exec.run("kill", "-INT", Long.toString(ping.pid())).orThrow();
+        ping.process().waitFor();
+        java.util.regex.Matcher m = DataPathContract.PING_SUMMARY.matcher(ping.log());
+        assertThat(m.find()).as("ping summary in:\n%s", ping.log()).isTrue();
+        int sent = Integer.parseInt(m.group(1));
+        System.out.printf("[%s] ping -6 through kill -9 and restart of agent 1: %s pings sent, %s answered%n", getClass().getSimpleName(),
+                m.group(1), m.group(2));
+        // the echo sent just before SIGINT may still be on its way back; every earlier one must have come back
+        assertThat(DataPathContract.unanswered(ping.log(), sent)).as("echo requests never answered, in:%n%s", ping.log())
+                .allMatch(seq -> seq == sent);
+        assertThat(Files.readString(data.resolve("wireguard-go.pid")).strip()).as("flannel-wg's wireguard-go kept").isEqualTo(pid4);
+        assertThat(Files.readString(data.resolve("wireguard-go-v6.pid")).strip()).as("flannel-wg-v6's wireguard-go kept").isEqualTo(pid6);
+        assertThat(cluster.agent(1).log()).contains("flannel-wg-v6: keeping wireguard-go");
+        assertThat(cluster.container(1, 2).ping(hosts.containerIp6(3, 2), 5)).isTrue();
+        assertThat(cluster.container(1, 2).ping(cluster.containerIp(3, 2).toString(), 5)).isTrue();
     }
 }

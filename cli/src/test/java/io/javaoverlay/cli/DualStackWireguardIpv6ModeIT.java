@@ -125,7 +125,7 @@ class DualStackWireguardIpv6ModeIT {
         String wireguard6 = ".* IP6 fd00:e2e::\\d+\\.51820 > fd00:e2e::\\d+\\.51820: UDP.*";
         assertThat(lines.stream().filter(l -> l.matches(wireguard6)).count()).as("WireGuard over the IPv6 underlay").isGreaterThanOrEqualTo(16);
         List<String> other = lines.stream().filter(l -> !l.matches(wireguard6)).filter(l -> !l.matches(".*\\.2379[ :].*"))
-                .filter(l -> !l.matches(".* IP6 (fd00:e2e::|fe80::)[0-9a-f:]* > [0-9a-f:]+: ICMP6, neighbor (solicitation|advertisement).*"))
+                .filter(l -> !l.matches(".* IP6 (fd00:e2e::|fe80::)[0-9a-f:]* > [0-9a-f:]+: ICMP6, (neighbor (solicitation|advertisement)|router solicitation|multicast listener report).*"))
                 .toList();
         assertThat(other).as("anything but WireGuard between IPv6 underlay addresses, etcd and neighbour discovery (no WireGuard over IPv4)")
                 .isEmpty();
