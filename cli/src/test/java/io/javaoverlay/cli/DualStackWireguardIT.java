@@ -51,7 +51,9 @@ class DualStackWireguardIT {
     // no agent starts by itself: each host gets its IPv6 underlay address first
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\""));
+            // the hosts' subnets stay below the ones the hostile leases are written at
+            .withConfig(",\"SubnetMax\":\"10.244.199.0\",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6
+                    + "\",\"IPv6SubnetMax\":\"fc00:9:0:c7::\""));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 
@@ -301,5 +303,55 @@ class DualStackWireguardIT {
         assertThat(cluster.agent(1).log()).contains("flannel-wg-v6: keeping wireguard-go");
         assertThat(cluster.container(1, 2).ping(hosts.containerIp6(3, 2), 5)).isTrue();
         assertThat(cluster.container(1, 2).ping(cluster.containerIp(3, 2).toString(), 5)).isTrue();
+    }
+
+    /**
+     * Hostile IPv6 halves at the trust boundary: this host's own key in BackendV6Data, a
+     * BackendV6Data key that is not one, a link-local PublicIPv6. Each is rejected with its reason,
+     * counted, listed in /status, and programmed on neither device; ping -6 goes on.
+     */
+    @Test
+    @Order(8)
+    void hostileIpv6HalvesAreRejectedWithTheirReasonAndProgrammedOnNeitherDevice() throws Exception {
+        String own = lease(1).path("BackendData").path("PublicKey").asText();
+        io.javaoverlay.core.net.Ip4 ip = cluster.net.underlaySubnet().address().plus(210);
+        Map<String, String[]> hostile = new java.util.TreeMap<>();
+        hostile.put("10.244.231.0-24&fc00:9:0:e7::-64", new String[] {value(ip, "fd00:e2e::e7", newKey(), own), "bad-backend-data"});
+        hostile.put("10.244.232.0-24&fc00:9:0:e8::-64", new String[] {value(ip.plus(1), "fd00:e2e::e8", newKey(), "bm90IGEga2V5"), "bad-backend-data"});
+        hostile.put("10.244.233.0-24&fc00:9:0:e9::-64", new String[] {value(ip.plus(2), "fe80::e9", newKey(), newKey()), "bad-public-ip"});
+        Map<String, Integer> before = HostileLeasesContract.rejectedCounts(cluster.agentHttp(1, "/metrics"));
+        try {
+            for (Map.Entry<String, String[]> e : hostile.entrySet()) {
+                cluster.etcdctl("put", OverlayCluster.PREFIX + "/subnets/" + e.getKey(), e.getValue()[0]);
+            }
+            Map<String, Integer> expected = new java.util.TreeMap<>(before);
+            hostile.values().forEach(v -> expected.merge(v[1], 1, Integer::sum));
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(HostileLeasesContract.rejectedCounts(cluster.agentHttp(1, "/metrics"))).isEqualTo(expected));
+            JsonNode status = JSON.readTree(cluster.agentHttp(1, "/status"));
+            Map<String, String> listed = new java.util.TreeMap<>();
+            status.path("Rejected").forEach(r -> listed.put(r.path("Key").asText(), r.path("Reason").asText()));
+            hostile.forEach((k, v) -> assertThat(listed).containsEntry(k, v[1]));
+            assertThat(cluster.agent(1).log()).contains("BackendV6Data PublicKey " + own + " is this host's own")
+                    .contains("its BackendV6Data PublicKey: not a WireGuard key").contains("PublicIPv6 fe80::e9 is link-local");
+            for (String dev : List.of(DEV, DEV6)) {
+                assertThat(dump(1, dev).stream().skip(1).map(p -> p[3]).toList()).as(dev).hasSize(2)
+                        .noneMatch(a -> List.of("10.244.231.0/24", "10.244.232.0/24", "10.244.233.0/24", "fc00:9:0:e7::/64",
+                                "fc00:9:0:e8::/64", "fc00:9:0:e9::/64").contains(a));
+            }
+            assertThat(ping6(2, 1, 1, 1)).isTrue();
+        } finally {
+            hostile.keySet().forEach(k -> cluster.etcdctl("del", OverlayCluster.PREFIX + "/subnets/" + k));
+        }
+    }
+
+    static String newKey() {
+        return io.javaoverlay.core.net.WireguardKey.generatePrivate().publicKey().toString();
+    }
+
+    static String value(io.javaoverlay.core.net.Ip4 ip, String ip6, String key, String key6) {
+        return "{\"PublicIP\":\"" + ip + "\",\"PublicIPv6\":\"" + ip6 + "\",\"BackendType\":\"wireguard\","
+                + "\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820},\"BackendV6Data\":{\"PublicKey\":\"" + key6
+                + "\",\"Port\":51821}}";
     }
 }
