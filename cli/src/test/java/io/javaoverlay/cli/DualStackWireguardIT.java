@@ -354,4 +354,32 @@ class DualStackWireguardIT {
                 + "\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820},\"BackendV6Data\":{\"PublicKey\":\"" + key6
                 + "\",\"Port\":51821}}";
     }
+
+    /** CNI pods made by the real CNI executable get both families and reach pods on other hosts through both devices; DEL frees them. */
+    @Test
+    @Order(9)
+    @SuppressWarnings("unchecked")
+    void cniPodsGetBothFamiliesAndReachEachOtherAcrossHostsThroughBothDevices() {
+        OverlayCluster.Pod a = cluster.cniPod(1, "wg6-pod-a");
+        OverlayCluster.Pod b = cluster.cniPod(3, "wg6-pod-b");
+        List<String> ip6 = new ArrayList<>();
+        for (OverlayCluster.Pod p : List.of(a, b)) {
+            List<Map<String, Object>> ips = (List<Map<String, Object>>) p.result().get("ips");
+            assertThat(ips).as("both families").hasSize(2);
+            String address6 = ((String) ips.get(1).get("address")).split("/")[0];
+            assertThat(lease6(p.host()).contains(Ip6Net.parseAddress(address6))).as("%s in host %d's IPv6 subnet", address6, p.host()).isTrue();
+            assertThat(p.ns().ip("link", "show", "eth0")).as("FLANNEL_MTU").contains("mtu 1420");
+            ip6.add(address6);
+        }
+        ExecResult six = a.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", ip6.get(1));
+        assertThat(six.ok()).as(six.describe()).isTrue();
+        assertThat(b.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W1", ip6.get(0)).ok()).isTrue();
+        assertThat(a.ping(b)).as("ping -4 pod to pod").isTrue();
+        for (OverlayCluster.Pod p : List.of(a, b)) {
+            OverlayCluster.CniRun del = cluster.cni(p.host(), cluster.cniSocket(p.host()).toString(),
+                    OverlayCluster.cniEnv("DEL", p.host() == 1 ? "wg6-pod-a" : "wg6-pod-b", p.ns()), cluster.cniConf(p.host()));
+            assertThat(del.exit()).as(del.toString()).isZero();
+            assertThat(p.ns().ip("link", "show")).doesNotContain("eth0");
+        }
+    }
 }
