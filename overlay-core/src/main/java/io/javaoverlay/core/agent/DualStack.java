@@ -20,6 +20,7 @@ import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.firewall.RuleScope;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.net.Ip6Net;
@@ -28,7 +29,7 @@ import io.javaoverlay.core.netlink.Sysctl;
 /**
  * What the agent does differently with {@code EnableIPv6}: which set-ups it runs and which it
  * refuses (docs/ipv6.md), this host's {@code PublicIPv6}, and the IPv6 subnet of an earlier
- * subnet file. Dual-stack runs with the vxlan and host-gw backends; everything not built yet is refused
+ * subnet file. Dual-stack runs with the vxlan, host-gw and wireguard (Mode separate) backends; everything not built yet is refused
  * before anything is changed.
  */
 final class DualStack {
@@ -44,13 +45,17 @@ final class DualStack {
                     + " (see docs/ipv6.md)");
         }
         if (c.ipv6().isEmpty()) {
+            if (c.backendType() == BackendType.WIREGUARD && c.backend().wireguard().mode() == WireguardOptions.Mode.IPV6) {
+                // flannel publishes PublicIPv6 only with EnableIPv6: without it there is no endpoint to dial
+                throw new NetworkConfigException("wireguard Backend.Mode \"ipv6\" reaches peers at their PublicIPv6, which hosts"
+                        + " publish only with EnableIPv6: set EnableIPv6 and IPv6Network, or use Mode \"separate\" (see docs/wireguard.md)");
+            }
             return;
         }
-        if (c.backendType() != BackendType.HOST_GW && c.backendType() != BackendType.VXLAN) {
-            throw new NetworkConfigException("EnableIPv6 with the " + c.backendType().flannelName() + " backend is not supported by"
-                    + " javaoverlay: dual-stack runs with \"Backend\": {\"Type\": \"vxlan\"} or {\"Type\": \"host-gw\"} ("
-                    + (c.backendType() == BackendType.UDP ? "udp is IPv4 only, as in flannel" : "wireguard is IPv4 only here")
-                    + "); use vxlan or host-gw, or set EnableIPv6 to false (see docs/ipv6.md)");
+        if (c.backendType() == BackendType.UDP) {
+            throw new NetworkConfigException("EnableIPv6 with the udp backend is not supported by javaoverlay: dual-stack runs with"
+                    + " \"Backend\": {\"Type\": \"vxlan\"}, {\"Type\": \"host-gw\"} or {\"Type\": \"wireguard\"} (udp is IPv4 only,"
+                    + " as in flannel); use vxlan or host-gw, or set EnableIPv6 to false (see docs/ipv6.md)");
         }
         if (options.dataPath() && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
             throw new NetworkConfigException("net.ipv6.conf.all.forwarding is not 1: this host would not route IPv6 overlay traffic;"

@@ -103,6 +103,18 @@ public final class FlannelLeaseShapes {
                 mtu(options.mtu().orElse(ext.mtu()), FlannelOverhead.WIREGUARD));
     }
 
+    /**
+     * wireguard's {@code BackendV6Data} with {@code EnableIPv6}: {@code {"PublicKey":"<base64>","Port":51821}},
+     * as flannel v0.28's {@code newSubnetAttrs}: the same public key as BackendData (flannel reads
+     * one key file for both devices) and {@code ListenPortV6}, the port of {@code flannel-wg-v6}.
+     */
+    public static ObjectNode wireguardV6Data(WireguardOptions options, WireguardKey publicKey) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("PublicKey", publicKey.toString());
+        data.put("Port", options.listenPortV6());
+        return data;
+    }
+
     /** The shape for any supported type; {@code wireguardKeys} is read only for wireguard. */
     public static Registration forType(BackendType type, BackendConfig backend, ExternalInterface ext, VtepMacStore macs,
             WireguardKeyStore wireguardKeys) {

@@ -42,6 +42,11 @@ public final class PeerLogBackend implements Backend {
             r = r.withV6Data(FlannelLeaseShapes.vxlanV6Data(config.backend(),
                     VtepMacStore.ipv6(context.dataDir()).macFor(config.backend().vni().orElse(FlannelLeaseShapes.DEFAULT_VNI))));
         }
+        if (type == BackendType.WIREGUARD && config.ipv6().isPresent()) {
+            // the same key, with flannel-wg-v6's port, as the data path publishes it
+            r = r.withV6Data(FlannelLeaseShapes.wireguardV6Data(config.backend().wireguard(),
+                    WireguardKeyStore.fromEnvironment(System.getenv()).privateKey().publicKey()));
+        }
         LOG.info("backend {}: publishing {} with MTU {}", type, r.backendData().map(Object::toString).orElse("no BackendData"), r.mtu());
         return r;
     }

@@ -20,10 +20,13 @@ import io.javaoverlay.core.net.WireguardKey;
  *
  * {@code MTU} is the underlay MTU the overhead is taken from (default: the external interface's);
  * {@code PersistentKeepaliveInterval} is whole seconds (flannel multiplies the JSON number by a
- * second; 0, the default, sends no keepalives). {@code Mode} takes flannel's four values; javaoverlay
- * has no IPv6 data path, so {@code ipv6} is refused and {@code separate}, {@code ipv4} and
- * {@code auto} all run one IPv4 device (flannel's {@code auto} picks IPv4 when a peer has no IPv6
- * address, which is every peer here).
+ * second; 0, the default, sends no keepalives). {@code Mode} takes flannel's four values.
+ * {@code separate} runs {@code flannel-wg} for IPv4 and, with {@code EnableIPv6}, {@code flannel-wg-v6}
+ * on {@code ListenPortV6} for IPv6, as flannel does. {@code auto}, {@code ipv4} and {@code ipv6} run
+ * one {@code flannel-wg} for both families (with {@code EnableIPv6}), peers reached over the IPv4
+ * underlay, the IPv6 one, or as flannel's {@code auto} picks; without {@code EnableIPv6} {@code auto}
+ * and {@code ipv4} are the IPv4 device, and {@code ipv6} is refused by the agent (no host publishes
+ * a PublicIPv6 then).
  */
 public record WireguardOptions(int listenPort, int listenPortV6, OptionalInt mtu, Optional<WireguardKey> psk,
         Duration persistentKeepalive, Mode mode) {
@@ -88,10 +91,6 @@ public record WireguardOptions(int listenPort, int listenPortV6, OptionalInt mtu
             // flannel compares the string exactly: "IPv4" is "no valid Mode configured" there
             throw new NetworkConfigException("Backend.Mode \"" + modeText + "\" must be written in lower case, as flannel "
                     + "compares it: \"" + mode.flannelName() + "\"");
-        }
-        if (mode == Mode.IPV6) {
-            throw new NetworkConfigException("Backend.Mode \"ipv6\" needs IPv6 support in the data path, which javaoverlay "
-                    + "does not have yet: use \"separate\" (the default) or \"ipv4\" for an IPv4 WireGuard network");
         }
         return new WireguardOptions(port, port6, mtu, psk, Duration.ofSeconds(keepalive), mode);
     }

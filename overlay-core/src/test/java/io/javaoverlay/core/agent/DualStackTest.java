@@ -40,6 +40,22 @@ class DualStackTest {
     }
 
     @Test
+    void wireguardRunsDualStackInEveryModeAndModeIpv6WithoutIpv6IsRefusedSayingWhy() {
+        for (String mode : new String[] {"separate", "auto", "ipv4", "ipv6"}) {
+            NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                    + "\"Backend\":{\"Type\":\"wireguard\",\"Mode\":\"" + mode + "\"}}");
+            assertThatCode(() -> DualStack.refuseUnsupported(c, OPTIONS)).as(mode).doesNotThrowAnyException();
+        }
+        NetworkConfig ipv6NoIpv6 = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}}");
+        assertThatThrownBy(() -> DualStack.refuseUnsupported(ipv6NoIpv6, OPTIONS))
+                .isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("wireguard Backend.Mode \"ipv6\" reaches peers at their PublicIPv6, which hosts publish only with EnableIPv6")
+                .hasMessageContaining("set EnableIPv6 and IPv6Network, or use Mode \"separate\"");
+        NetworkConfig ipv4Only = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"wireguard\",\"Mode\":\"auto\"}}");
+        assertThatCode(() -> DualStack.refuseUnsupported(ipv4Only, OPTIONS)).as("without IPv6 auto is the IPv4 device").doesNotThrowAnyException();
+    }
+
+    @Test
     void udpIsRefusedWithIpv6AsInFlannelAndTheMessageSaysWhatToUse() {
         assertThatThrownBy(() -> DualStack.refuseUnsupported(dualStack("udp"), OPTIONS))
                 .isInstanceOf(NetworkConfigException.class)

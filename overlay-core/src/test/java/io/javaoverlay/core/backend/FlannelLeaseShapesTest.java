@@ -112,4 +112,27 @@ class FlannelLeaseShapesTest {
         assertThat(r2.mtu()).as("Backend.MTU minus 80, as flannel").isEqualTo(8920);
         assertThat(r2.backendData().orElseThrow().toString()).endsWith("\"Port\":443}");
     }
+
+    /**
+     * flannel v0.28's {@code newSubnetAttrs} for wireguard with EnableIPv6 (Mode separate): one key
+     * file, so the same key in both halves; BackendData's Port is ListenPort, BackendV6Data's is
+     * ListenPortV6; the fields in the Go structs' order.
+     */
+    @Test
+    void dualStackWireguardPublishesTheSameKeyWithListenPortV6InBackendV6DataAsFlannelDoes() {
+        io.javaoverlay.core.net.WireguardKey key = io.javaoverlay.core.net.WireguardKey.parse("hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=");
+        NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"wireguard\"}}");
+        Registration r = FlannelLeaseShapes.wireguard(c.backend().wireguard(), ETH, key)
+                .withV6Data(FlannelLeaseShapes.wireguardV6Data(c.backend().wireguard(), key));
+        assertThat(r.attrs(Ip4.parse("192.0.2.10"), java.util.Optional.of("fd00:0:0::a")).toJson()).isEqualTo(
+                "{\"PublicIP\":\"192.0.2.10\",\"PublicIPv6\":\"fd00::a\",\"BackendType\":\"wireguard\","
+                + "\"BackendData\":{\"PublicKey\":\"hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=\",\"Port\":51820},"
+                + "\"BackendV6Data\":{\"PublicKey\":\"hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=\",\"Port\":51821}}");
+        assertThat(r.mtu()).as("one MTU for both devices, as flannel: the external MTU minus 80").isEqualTo(1420);
+
+        NetworkConfig ports = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"wireguard\",\"ListenPort\":443,\"ListenPortV6\":8443}}");
+        assertThat(FlannelLeaseShapes.wireguardV6Data(ports.backend().wireguard(), key).toString()).endsWith("\"Port\":8443}");
+    }
 }

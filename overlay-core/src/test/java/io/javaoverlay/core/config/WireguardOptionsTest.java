@@ -42,12 +42,13 @@ class WireguardOptionsTest {
         assertThat(o.persistentKeepalive()).isEqualTo(Duration.ofSeconds(25));
         assertThat(o.mode()).isEqualTo(WireguardOptions.Mode.IPV4);
         assertThat(parse("{\"Type\":\"wireguard\",\"Mode\":\"auto\"}").backend().wireguard().mode()).isEqualTo(WireguardOptions.Mode.AUTO);
+        assertThat(parse("{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}").backend().wireguard().mode()).as("refused without EnableIPv6 by the agent")
+                .isEqualTo(WireguardOptions.Mode.IPV6);
         assertThat(parse("{\"Type\":\"wireguard\",\"PSK\":\"\"}").backend().wireguard().psk()).as("flannel: empty PSK is none").isEmpty();
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}|Backend.Mode \"ipv6\" needs IPv6 support in the data path, which javaoverlay does not have yet",
         "{\"Type\":\"wireguard\",\"Mode\":\"IPv4\"}|must be written in lower case, as flannel compares it: \"ipv4\"",
         "{\"Type\":\"wireguard\",\"Mode\":\"both\"}|Backend.Mode \"both\" is not one of flannel's wireguard modes: separate, auto, ipv4, ipv6",
         "{\"Type\":\"wireguard\",\"PSK\":\"secret\"}|Backend.PSK is not a WireGuard key",

@@ -10,7 +10,7 @@ import io.javaoverlay.core.net.WireguardKey;
 /**
  * The whole wanted state of the device as a {@code wg(8)} configuration file, for
  * {@code wg syncconf <dev> /dev/stdin}: the interface's private key and listen port, and one
- * {@code [Peer]} per accepted lease, sorted by subnet so that equal states give equal text.
+ * {@code [Peer]} per accepted lease, sorted by the lease's (IPv4) subnet so that equal states give equal text.
  *
  * <pre>
  * [Interface]
@@ -21,7 +21,7 @@ import io.javaoverlay.core.net.WireguardKey;
  * PublicKey = ...
  * PresharedKey = ...            (when Backend.PSK is set)
  * Endpoint = 192.168.1.12:51820
- * AllowedIPs = 10.244.12.0/24
+ * AllowedIPs = 10.244.12.0/24        (on flannel-wg-v6: the lease's IPv6 subnet, Endpoint [PublicIPv6]:Port)
  * PersistentKeepalive = 25      (when Backend.PersistentKeepaliveInterval is set)
  * </pre>
  *
@@ -53,12 +53,12 @@ final class WgConfigFile {
     }
 
     private static void appendPeers(StringBuilder b, Optional<WireguardKey> psk, Duration keepalive, Collection<WgPeer> peers) {
-        peers.stream().sorted(Comparator.comparing(WgPeer::subnet)).forEach(p -> {
+        peers.stream().sorted(Comparator.comparing(WgPeer::lease)).forEach(p -> {
             b.append(b.length() == 0 ? "" : "\n").append("[Peer]\n");
             b.append("PublicKey = ").append(p.publicKey()).append('\n');
             psk.ifPresent(k -> b.append("PresharedKey = ").append(k).append('\n'));
             b.append("Endpoint = ").append(p.endpoint()).append('\n');
-            b.append("AllowedIPs = ").append(p.subnet()).append('\n');
+            b.append("AllowedIPs = ").append(p.allowedIps()).append('\n');
             if (!keepalive.isZero()) {
                 b.append("PersistentKeepalive = ").append(keepalive.toSeconds()).append('\n');
             }

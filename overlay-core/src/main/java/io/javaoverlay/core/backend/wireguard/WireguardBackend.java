@@ -1,15 +1,10 @@
 package io.javaoverlay.core.backend.wireguard;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 import org.slf4j.Logger;
@@ -33,8 +28,8 @@ import io.javaoverlay.core.metrics.BackendStats;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.metrics.TunnelPeerStats;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.WireguardKey;
-import io.javaoverlay.core.netlink.Address;
 import io.javaoverlay.core.netlink.Link;
 import io.javaoverlay.core.netlink.LinkStats;
 import io.javaoverlay.core.netlink.NetlinkException;
@@ -42,7 +37,9 @@ import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.Route;
 
 /**
- * flannel's wireguard backend: see the package notes.
+ * flannel's wireguard backend: see the package notes. The devices are {@link WgTunnel}s:
+ * {@code flannel-wg}, and with {@code EnableIPv6} in Mode separate {@code flannel-wg-v6}; in the
+ * one-device modes with {@code EnableIPv6} {@code flannel-wg} carries both families.
  */
 public final class WireguardBackend implements Backend {
 
@@ -54,27 +51,14 @@ public final class WireguardBackend implements Backend {
     private final Function<String, Optional<Path>> onPath;
     private NetlinkSocket nl;
     private NetlinkSocket statsNl;
-    private WgTool wg;
-    private WireguardDevice device;
-    private NetworkConfig config;
     private WireguardOptions options;
-    private WireguardKey privateKey;
     private WireguardKey publicKey;
-    private int mtu;
-    private volatile Link link;
-    private Lease own;
-    /** Every accepted peer, by subnet. */
-    private final Map<Ip4Net, WgPeer> peers = new HashMap<>();
-    /** Peer subnets by public key, for the metrics' labels. */
-    private volatile Map<WireguardKey, Ip4Net> subnetsByKey = Map.of();
-    /** The peers this device (this incarnation of it) has started a handshake with. */
-    private final Set<WireguardKey> greeted = new HashSet<>();
-    /** The peers the device holds, as far as this backend knows (a null value: held, details unknown). */
-    private final Map<WireguardKey, WgPeer> applied = new HashMap<>();
-    /** Whether this device (this incarnation) has this host's private key and listen port. */
-    private boolean interfaceApplied;
-    /** The last peer configuration given to wg failed: try again at the next recheck. */
-    private boolean syncFailed;
+    /** {@code flannel-wg}. */
+    private WgTunnel tunnel;
+    /** {@code flannel-wg-v6} with {@code EnableIPv6} in Mode separate; else null. */
+    private WgTunnel tunnel6;
+    /** {@code EnableIPv6} in Mode auto, ipv4 or ipv6: one peer per lease on {@code flannel-wg}, with both subnets. */
+    private boolean oneDevice;
     private OverlayMetrics.BackendRegistration metrics;
     private OverlayMetrics.BackendRegistration peerMetrics;
 
@@ -93,28 +77,53 @@ public final class WireguardBackend implements Backend {
 
     @Override
     public Registration register(NetworkConfig config) {
-        this.config = config;
         this.options = config.backend().wireguard();
-        this.wg = new WgTool(Implementation.requireWg(onPath.apply("wg")));
-        this.privateKey = keys.privateKey();
+        WgTool wg = new WgTool(Implementation.requireWg(onPath.apply("wg")));
+        WireguardKey privateKey = keys.privateKey();
         this.publicKey = privateKey.publicKey();
         Registration reg = FlannelLeaseShapes.wireguard(options, context.external(), publicKey);
-        this.mtu = reg.mtu();
+        if (config.ipv6().isEmpty() && options.mode() == WireguardOptions.Mode.IPV6) {
+            throw new BackendException("Backend.Mode \"ipv6\" reaches peers at their PublicIPv6, which hosts publish only with"
+                    + " EnableIPv6: set EnableIPv6 and IPv6Network, or use another Mode");
+        }
+        if (config.ipv6().isPresent()) {
+            oneDevice = options.mode() != WireguardOptions.Mode.SEPARATE;
+            if (context.publicIpv6().isEmpty()) {
+                throw new BackendException("EnableIPv6 with wireguard needs this host's IPv6 address on " + context.external().name()
+                        + " (PublicIPv6), and none was given");
+            }
+            // flannel v0.28: one key file, so both devices have the same key; BackendV6Data says which port
+            // (ListenPortV6 in every mode, as flannel writes it, though in the one-device modes nothing listens there)
+            reg = reg.withV6Data(FlannelLeaseShapes.wireguardV6Data(options, publicKey));
+        }
+        int mtu = reg.mtu();
         try {
             nl = NetlinkSocket.open();
             statsNl = NetlinkSocket.open();
             HostNetworking.enableForwarding();
-            device = new WireguardDevice(nl, wg, onPath.apply("wireguard-go"), context.dataDir());
-            makeDevice();
+            Optional<Path> wireguardGo = onPath.apply("wireguard-go");
+            tunnel = new WgTunnel(new WireguardDevice(WireguardDevice.NAME, nl, wg, wireguardGo, context.dataDir()),
+                    new WgTunnel.Networks(config.network(), oneDevice ? config.ipv6().get().network() : null), nl, statsNl, wg, options,
+                    privateKey, options.listenPort(), mtu);
+            tunnel.make();
+            if (config.ipv6().isPresent() && !oneDevice) {
+                tunnel6 = new WgTunnel(new WireguardDevice(WireguardDevice.NAME_V6, nl, wg, wireguardGo, context.dataDir()),
+                        new WgTunnel.Networks(null, config.ipv6().get().network()), nl, statsNl, wg, options, privateKey,
+                        options.listenPortV6(), mtu);
+                tunnel6.make();
+            }
         } catch (NetlinkException e) {
             close();
-            throw new BackendException("cannot set up the WireGuard device " + WireguardDevice.NAME + ": " + e.getMessage(), e);
+            throw new BackendException("cannot set up the WireGuard device" + (tunnel6 == null ? " " + WireguardDevice.NAME : "s")
+                    + ": " + e.getMessage(), e);
         } catch (BackendException e) {
             close();
             throw e;
         }
-        LOG.info("wireguard: {} ({}), public key {}, listening on UDP {}, MTU {}{}{}", WireguardDevice.NAME,
-                device.implementation().orElseThrow(), publicKey, options.listenPort(), mtu,
+        LOG.info("wireguard: {} ({}), public key {}, listening on UDP {}{}, MTU {}{}{}", tunnel6 == null
+                ? WireguardDevice.NAME + (oneDevice ? " for IPv4 and IPv6 (Mode " + options.mode().flannelName() + ")" : "")
+                : WireguardDevice.NAME + " and " + WireguardDevice.NAME_V6, tunnel.implementation().orElseThrow(), publicKey,
+                options.listenPort(), tunnel6 == null ? "" : " and " + options.listenPortV6(), mtu,
                 options.psk().isPresent() ? ", with a preshared key" : "",
                 options.persistentKeepalive().isZero() ? "" : ", keepalive " + options.persistentKeepalive().toSeconds() + " s");
         metrics = context.metrics().registerBackend("wireguard", this::deviceStats);
@@ -122,79 +131,67 @@ public final class WireguardBackend implements Backend {
         return reg;
     }
 
-    /** A new (or kept) device with keys, port and MTU, and, once the lease is known, address, route and peers. */
-    private void makeDevice() {
-        WireguardDevice.Made made = device.make(mtu);
-        link = made.link();
-        greeted.clear();
-        applied.clear();
-        interfaceApplied = false;
-        if (made.kept()) {
-            // a kept device keeps its peers and their sessions: what it holds is read back, and the
-            // first batch of leases changes only what differs (configuring it with no peers now would
-            // cut the tunnels the restart kept)
-            readBackFromDevice();
-        } else {
-            sync();
+    private List<WgTunnel> tunnels() {
+        List<WgTunnel> all = new ArrayList<>(2);
+        if (tunnel != null) {
+            all.add(tunnel);
         }
-        if (own != null) {
-            configureAddressAndRoute();
+        if (tunnel6 != null) {
+            all.add(tunnel6);
         }
+        return all;
     }
 
     @Override
     public void leaseAcquired(Lease own) {
-        this.own = own;
+        Ip6Net own6v = oneDevice ? own.ipv6Subnet().orElseThrow(() -> new BackendException("EnableIPv6 is set but this host's lease "
+                + own.keyName() + " has no IPv6 subnet")) : null;
         try {
-            configureAddressAndRoute();
+            tunnel.leaseAcquired(own.subnet(), own6v);
         } catch (NetlinkException e) {
-            throw new BackendException("cannot give " + WireguardDevice.NAME + " its address and route: " + e.getMessage(), e);
+            throw new BackendException("cannot give " + WireguardDevice.NAME + " its address" + (oneDevice ? "es and routes" : " and route")
+                    + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * As flannel: the subnet's first address as a /32 on the device, the device up, and one route
-     * for the whole Network through it (scope link). The host's own subnet is on the bridge, a
-     * longer prefix, so only other hosts' traffic takes this route; WireGuard then picks the peer
-     * by AllowedIPs and drops what no peer owns.
-     */
-    private void configureAddressAndRoute() {
-        Link l = link;
-        boolean present = false;
-        for (Address a : nl.addresses().list(l)) {
-            if (a.isIp4() && a.ip4().ip().equals(own.subnet().address()) && a.prefixLength() == 32) {
-                present = true;
-            } else if (a.isIp4() && config.network().contains(a.ip4().ip())) {
-                nl.addresses().delete(a);
+        if (tunnel6 != null) {
+            Ip6Net own6 = own.ipv6Subnet().orElseThrow(() -> new BackendException("EnableIPv6 is set but this host's lease "
+                    + own.keyName() + " has no IPv6 subnet"));
+            try {
+                tunnel6.leaseAcquired(null, own6);
+            } catch (NetlinkException e) {
+                throw new BackendException("cannot give " + WireguardDevice.NAME_V6 + " its address " + own6.firstHostCidr()
+                        + " and route: " + e.getMessage(), e);
             }
         }
-        if (!present) {
-            nl.addresses().replace(Address.ip4(l.index(), own.subnet().address(), 32));
-        }
-        if (!l.isUp()) {
-            nl.links().setUp(l.index());
-        }
-        nl.routes().replace(networkRoute(l));
     }
 
-    private Route networkRoute(Link l) {
-        return Route.ip4(config.network()).device(l.index()).withScope(Route.SCOPE_LINK).withProtocol(Route.PROTOCOL_JAVAOVERLAY);
+    private OptionalInt listenPortV6() {
+        return tunnel6 == null && !oneDevice ? OptionalInt.empty() : OptionalInt.of(options.listenPortV6());
     }
 
     @Override
     public Optional<PeerRejection> checkPeer(Lease peer) {
-        return WgLeases.check(peer, options.listenPort(), publicKey);
+        Optional<PeerRejection> bad = WgLeases.check(peer, options.listenPort(), listenPortV6(), publicKey);
+        if (bad.isEmpty() && oneDevice && options.mode() == WireguardOptions.Mode.IPV6 && peer.ipv6Subnet().isEmpty()) {
+            return Optional.of(new PeerRejection(PeerRejection.Reason.BAD_PUBLIC_IP,
+                    "Mode ipv6 reaches peers at their PublicIPv6, and this lease has no IPv6 half"));
+        }
+        return bad;
     }
 
     @Override
     public List<PeerClaim> claims(Lease peer) {
-        return WgLeases.claims(peer, options.listenPort());
+        return WgLeases.claims(peer, options.listenPort(), listenPortV6());
     }
 
     @Override
     public boolean ownsRoute(Route route) {
-        Link l = link;
-        return l != null && route.outputIndex() == l.index();
+        for (WgTunnel t : tunnels()) {
+            Link l = t.link();
+            if (l != null && route.outputIndex() == l.index()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -203,210 +200,89 @@ public final class WireguardBackend implements Backend {
         for (LeaseEvent e : batch) {
             Ip4Net subnet = e.lease().subnet();
             if (e instanceof LeaseEvent.Removed) {
-                WgPeer gone = peers.remove(subnet);
-                if (gone != null && each) {
-                    LOG.info("peer removed: {} ({} at {})", subnet, gone.publicKey(), gone.endpoint());
+                for (WgTunnel t : tunnels()) {
+                    WgPeer gone = t.peers().remove(subnet);
+                    if (gone != null && each) {
+                        LOG.info("peer removed from {}: {} ({} at {})", t.name(), gone.allowedIps(), gone.publicKey(), gone.endpoint());
+                    }
                 }
                 continue;
             }
             Optional<PeerRejection> bad = checkPeer(e.lease());
             if (bad.isPresent()) {
-                LOG.warn("ignoring the lease of {} at {}: {}", subnet, e.lease().attrs().publicIp(), bad.get());
-                peers.remove(subnet);
+                LOG.warn("ignoring the lease of {} at {}: {}", e.lease().keyName(), e.lease().attrs().publicIp(), bad.get());
+                tunnels().forEach(t -> t.peers().remove(subnet));
                 continue;
             }
-            WgPeer p = WgLeases.parse(e.lease(), options.listenPort());
-            WgPeer before = peers.put(subnet, p);
-            if (each && !p.equals(before)) {
-                LOG.info("peer {}: {} ({} at {})", before == null ? "added" : "changed", subnet, p.publicKey(), p.endpoint());
+            put(tunnel, subnet, Optional.of(oneDevice
+                    ? WgLeases.parseOneDevice(e.lease(), options.mode(), options.listenPort(), options.listenPortV6(), context.publicIpv6())
+                    : WgLeases.parse(e.lease(), options.listenPort())), each);
+            if (tunnel6 != null) {
+                // an IPv4-only lease in a dual-stack network: only its IPv4 half, as flannel does
+                put(tunnel6, subnet, WgLeases.parse6(e.lease(), options.listenPortV6()), each);
             }
         }
         if (!each) {
-            LOG.info("applied {} peer events; {} peers", batch.size(), peers.size());
+            LOG.info("applied {} peer events; {} peers{}", batch.size(), tunnel.peers().size(),
+                    tunnel6 == null ? "" : ", " + tunnel6.peers().size() + " of them with IPv6");
         }
-        sync();
+        tunnels().forEach(WgTunnel::sync);
     }
 
-    /**
-     * Makes the device hold the wanted peers. A new device gets the whole state with one
-     * {@code wg syncconf} (private key, listen port, peers); after that only what changed goes to
-     * it: {@code wg addconf} with the new and changed peers, {@code wg set ... remove} for the gone
-     * ones. Writing the listen port again, as syncconf always does, makes wireguard-go close and
-     * reopen its UDP socket and drop what arrives meanwhile. A failure is logged and retried at the
-     * next recheck, from what the device then holds.
-     */
-    private void sync() {
-        Map<WireguardKey, WgPeer> want = new HashMap<>();
-        peers.values().forEach(p -> want.put(p.publicKey(), p));
-        Map<WireguardKey, Ip4Net> byKey = new HashMap<>();
-        want.forEach((k, p) -> byKey.put(k, p.subnet()));
-        subnetsByKey = Map.copyOf(byKey);
-        try {
-            if (!interfaceApplied) {
-                wg.syncconf(WireguardDevice.NAME, WgConfigFile.render(privateKey, options.listenPort(), options.psk(),
-                        options.persistentKeepalive(), want.values()));
-                interfaceApplied = true;
-            } else {
-                List<WireguardKey> gone = applied.keySet().stream().filter(k -> !want.containsKey(k)).toList();
-                List<WgPeer> changed = want.values().stream().filter(p -> !p.equals(applied.get(p.publicKey()))).toList();
-                if (!gone.isEmpty()) {
-                    wg.removePeers(WireguardDevice.NAME, gone);
-                }
-                if (!changed.isEmpty()) {
-                    wg.addconf(WireguardDevice.NAME, WgConfigFile.renderPeers(options.psk(), options.persistentKeepalive(), changed));
-                }
+    private static void put(WgTunnel t, Ip4Net subnet, Optional<WgPeer> p, boolean log) {
+        if (p.isEmpty()) {
+            WgPeer gone = t.peers().remove(subnet);
+            if (gone != null && log) {
+                LOG.info("peer removed from {}: {} ({} at {})", t.name(), gone.allowedIps(), gone.publicKey(), gone.endpoint());
             }
-            applied.clear();
-            applied.putAll(want);
-            syncFailed = false;
-            greet();
-        } catch (BackendException e) {
-            if (!syncFailed) {
-                LOG.error("cannot configure the WireGuard peers: {}; retrying every recheck", e.getMessage());
-            }
-            syncFailed = true;
-        }
-    }
-
-    /**
-     * Takes what the device holds as the starting point of the next {@link #sync}: its peers (each
-     * set again, as what the device holds of them is not known in full, and any the leases do not
-     * name removed), and whether its key and port are this host's (if not, the next sync gives it
-     * the whole state).
-     */
-    private void readBackFromDevice() {
-        applied.clear();
-        try {
-            WgDump d = wg.dump(WireguardDevice.NAME);
-            interfaceApplied = d.listenPort() == options.listenPort() && d.publicKey().equals(publicKey);
-            d.peers().forEach(p -> applied.put(p.publicKey(), null));
-        } catch (BackendException e) {
-            interfaceApplied = false;
-        }
-    }
-
-    /**
-     * A new device (a started or restarted agent, a device made again) has no sessions, but its
-     * peers still hold the ones they had with the device before it, and keep sending on them
-     * until WireGuard gives up on hearing back (15 s): traffic from them would vanish until then.
-     * So the new device starts a handshake with each peer at once, which replaces the peer's
-     * stale session. With PersistentKeepaliveInterval set, WireGuard does this by itself when the
-     * keepalive is configured.
-     */
-    private void greet() {
-        Set<WireguardKey> now = new HashSet<>();
-        peers.values().forEach(p -> now.add(p.publicKey()));
-        greeted.retainAll(now);
-        List<WireguardKey> fresh = now.stream().filter(k -> !greeted.contains(k)).toList();
-        if (fresh.isEmpty() || !options.persistentKeepalive().isZero()) {
-            greeted.addAll(fresh);
             return;
         }
-        try {
-            wg.handshakeNow(WireguardDevice.NAME, fresh);
-            greeted.addAll(fresh);
-        } catch (BackendException e) {
-            LOG.warn("cannot start handshakes with {} new peers: {} (they start with the first packet instead)", fresh.size(),
-                    e.getMessage());
-            greeted.addAll(fresh);
+        WgPeer before = t.peers().put(subnet, p.get());
+        if (log && !p.get().equals(before)) {
+            LOG.info("peer {} on {}: {} ({} at {})", before == null ? "added" : "changed", t.name(), p.get().allowedIps(),
+                    p.get().publicKey(), p.get().endpoint());
         }
     }
 
     /**
-     * Repairs what changed underneath: a deleted device (or a wireguard-go that died) is made again
-     * with everything on it; a missing route or address is put back; peers that differ from the
-     * leases (removed or changed with {@code wg set}) are set again.
+     * Repairs what changed underneath, device by device: a deleted device (or a wireguard-go that
+     * died) is made again with everything on it; a missing route or address is put back; peers that
+     * differ from the leases (removed or changed with {@code wg set}) are set again.
      */
     @Override
     public void recheck() {
-        if (device == null) {
-            return;
-        }
-        try {
-            Optional<Link> now = device.current();
-            if (now.isEmpty() || now.get().index() != link.index()) {
-                LOG.warn("the WireGuard device {} is gone{}; making it again", WireguardDevice.NAME,
-                        now.isEmpty() ? "" : " (replaced by another device of the same name)");
-                device.remove();
-                makeDevice();
-                return;
+        for (WgTunnel t : tunnels()) {
+            try {
+                t.recheck();
+            } catch (NetlinkException | BackendException e) {
+                LOG.error("cannot check the WireGuard device {}: {}", t.name(), e.getMessage());
             }
-            link = now.get();
-            if (own != null && !routePresent()) {
-                LOG.warn("the route to {} via {} is missing; restoring it", config.network(), WireguardDevice.NAME);
-                configureAddressAndRoute();
-            } else if (own != null && !link.isUp()) {
-                LOG.warn("{} is down; setting it up", WireguardDevice.NAME);
-                configureAddressAndRoute();
-            }
-        } catch (NetlinkException | BackendException e) {
-            LOG.error("cannot check the WireGuard device: {}", e.getMessage());
-            return;
-        }
-        if (syncFailed) {
-            readBackFromDevice();
-            sync();
-            return;
-        }
-        try {
-            WgDump d = wg.dump(WireguardDevice.NAME);
-            Set<String> have = new TreeSet<>();
-            d.peers().forEach(p -> have.add(p.publicKey() + " " + String.join(",", p.allowedIps())));
-            Set<String> want = new TreeSet<>();
-            peers.values().forEach(p -> want.add(p.publicKey() + " " + p.subnet()));
-            if (!have.equals(want) || d.listenPort() != options.listenPort() || !d.publicKey().equals(publicKey)) {
-                LOG.warn("the WireGuard peers on {} differ from the leases ({} configured, {} wanted); setting them again",
-                        WireguardDevice.NAME, have.size(), want.size());
-                readBackFromDevice();
-                sync();
-            }
-        } catch (BackendException e) {
-            LOG.error("cannot read the WireGuard peers: {}", e.getMessage());
         }
     }
 
-    private boolean routePresent() {
-        Ip4Net net = config.network();
-        for (Route r : nl.routes().listIp4()) {
-            if (r.outputIndex() == link.index() && net.equals(r.ip4Destination()) && r.protocol() == Route.PROTOCOL_JAVAOVERLAY) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The device's counters: what crossed the tunnel (inner packets), all peers together. */
+    /** The devices' counters: what crossed the tunnels (inner packets), all peers and both families together. */
     private BackendStats deviceStats() {
-        Link l = link;
-        if (l == null) {
-            return null;
+        List<LinkStats> all = new ArrayList<>(2);
+        for (WgTunnel t : tunnels()) {
+            LinkStats s = t.stats();
+            if (s != null) {
+                all.add(s);
+            }
         }
-        Optional<LinkStats> read = statsNl.links().stats(l.index());
-        if (read.isEmpty()) {
-            return null;
-        }
-        LinkStats s = read.get();
-        return new BackendStats(s.txPackets(), s.txBytes(), s.rxPackets(), s.rxBytes(),
-                Map.of("rx-dropped", s.rxDropped(), "tx-dropped", s.txDropped()), Map.of("rx", s.rxErrors(), "tx", s.txErrors()));
+        return all.isEmpty() ? null : WgTunnel.sum(all);
     }
 
-    /** Per peer, from {@code wg show dump}: latest handshake and bytes, read at every scrape. */
+    /** Per peer and device, from {@code wg show dump}: latest handshake and bytes, read at every scrape. */
     private List<TunnelPeerStats> peerStats() {
-        WgDump d = wg.dump(WireguardDevice.NAME);
-        Map<WireguardKey, Ip4Net> subnets = subnetsByKey;
-        List<TunnelPeerStats> out = new ArrayList<>(d.peers().size());
-        for (WgDump.Peer p : d.peers()) {
-            Ip4Net subnet = subnets.get(p.publicKey());
-            out.add(new TunnelPeerStats(p.publicKey().toString(), subnet == null ? "" : subnet.toString(), p.endpoint().orElse(""),
-                    p.latestHandshake().map(Instant::getEpochSecond).orElse(0L), p.rxBytes(), p.txBytes()));
-        }
+        List<TunnelPeerStats> out = new ArrayList<>();
+        tunnels().forEach(t -> out.addAll(t.peerStats()));
         return out;
     }
 
     /**
-     * Unlike vxlan and host-gw, nothing stays: the device goes (flannel deletes it too) and with it
-     * the route; wireguard-go is ended by its PID. The key file stays, so a restart publishes the
-     * same public key and peers reconnect as soon as the device is back.
+     * Unlike vxlan and host-gw, nothing stays: the devices go (flannel deletes them too) and with
+     * them their routes; wireguard-go is ended by its PID. The key file stays, so a restart
+     * publishes the same public key and peers reconnect as soon as the devices are back.
      */
     @Override
     public void close() {
@@ -416,12 +292,12 @@ public final class WireguardBackend implements Backend {
         if (peerMetrics != null) {
             peerMetrics.close();
         }
-        if (device != null) {
+        for (WgTunnel t : tunnels()) {
             try {
-                device.remove();
-                LOG.info("wireguard backend stopped: {} removed", WireguardDevice.NAME);
+                t.remove();
+                LOG.info("wireguard backend stopped: {} removed", t.name());
             } catch (RuntimeException e) {
-                LOG.warn("cannot remove {}: {}", WireguardDevice.NAME, e.getMessage());
+                LOG.warn("cannot remove {}: {}", t.name(), e.getMessage());
             }
         }
         if (statsNl != null) {

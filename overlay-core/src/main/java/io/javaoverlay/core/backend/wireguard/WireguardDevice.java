@@ -23,26 +23,30 @@ import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.NewLink;
 
 /**
- * The WireGuard network device {@code flannel-wg} and, in user space, the {@code wireguard-go}
+ * One WireGuard network device ({@code flannel-wg}, or {@code flannel-wg-v6} for IPv6) and, in user space, the {@code wireguard-go}
  * process behind it: made, found again, and removed. Only the link lives here; keys, peers,
  * address and route are the backend's.
  *
  * <p>The kernel's WireGuard is tried first, by creating the link with kind {@code wireguard}
  * (an unknown kind fails with EOPNOTSUPP); without it {@code wireguard-go -f flannel-wg} is
- * started as a child of the agent and its PID is kept in {@code <data-dir>/wireguard-go.pid}.
+ * started as a child of the agent and its PID is kept in {@code <data-dir>/wireguard-go.pid}
+ * ({@code wireguard-go-v6.pid} for {@code flannel-wg-v6}).
  * An agent killed without its shutdown path leaves that process running (and the tunnel up); the
  * next start finds it by that PID, checks it is wireguard-go serving this device, and keeps it.
- * Any other existing {@code flannel-wg} is deleted and made again, as flannel does.
+ * Any other existing device of that name is deleted and made again, as flannel does.
  */
 final class WireguardDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(WireguardDevice.class);
 
-    /** flannel's name for its IPv4 WireGuard device. */
+    /** flannel's name for its IPv4 WireGuard device (in Mode separate; the only one in the other modes). */
     static final String NAME = "flannel-wg";
+    /** flannel's name for its IPv6 WireGuard device in Mode separate. */
+    static final String NAME_V6 = "flannel-wg-v6";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
+    private final String name;
     private final NetlinkSocket nl;
     private final WgTool wg;
     private final Optional<Path> wireguardGo;
@@ -52,11 +56,20 @@ final class WireguardDevice {
     /** The wireguard-go serving the device, when it runs in user space. */
     private ProcessHandle process;
 
-    WireguardDevice(NetlinkSocket nl, WgTool wg, Optional<Path> wireguardGo, Path dataDir) {
+    /**
+     * @param name {@link #NAME} or {@link #NAME_V6}; the PID file of its wireguard-go is
+     *             {@code wireguard-go.pid} for the first, {@code wireguard-go-v6.pid} for the second
+     */
+    WireguardDevice(String name, NetlinkSocket nl, WgTool wg, Optional<Path> wireguardGo, Path dataDir) {
+        this.name = name;
         this.nl = nl;
         this.wg = wg;
         this.wireguardGo = wireguardGo;
-        this.pidFile = dataDir.resolve("wireguard-go.pid");
+        this.pidFile = dataDir.resolve(name.equals(NAME) ? "wireguard-go.pid" : "wireguard-go-v6.pid");
+    }
+
+    String name() {
+        return name;
     }
 
     Optional<Implementation> implementation() {
@@ -65,7 +78,7 @@ final class WireguardDevice {
 
     /** The device now, if there is one that works (for wireguard-go: its process is alive). */
     Optional<Link> current() {
-        Optional<Link> l = nl.links().get(NAME);
+        Optional<Link> l = nl.links().get(name);
         if (l.isPresent() && implementation == Implementation.WIREGUARD_GO && (process == null || !process.isAlive())) {
             return Optional.empty();
         }
@@ -77,23 +90,23 @@ final class WireguardDevice {
      * returns it and whether it was kept (then it still holds its keys and peers).
      */
     Made make(int mtu) {
-        Optional<Link> existing = nl.links().get(NAME);
+        Optional<Link> existing = nl.links().get(name);
         if (existing.isPresent()) {
             Optional<ProcessHandle> left = leftRunning();
             if (left.isPresent()) {
                 process = left.get();
                 implementation = Implementation.WIREGUARD_GO;
-                LOG.info("{}: keeping wireguard-go (PID {}) left running by the previous agent; its tunnel stays up", NAME, process.pid());
+                LOG.info("{}: keeping wireguard-go (PID {}) left running by the previous agent; its tunnel stays up", name, process.pid());
                 nl.links().setMtu(existing.get().index(), mtu);
-                return new Made(nl.links().require(NAME), true);
+                return new Made(nl.links().require(name), true);
             }
-            LOG.warn("{} already exists; recreating it (as flannel does)", NAME);
+            LOG.warn("{} already exists; recreating it (as flannel does)", name);
             remove();
         }
         boolean kernel = false;
         if (implementation != Implementation.WIREGUARD_GO) {
             try {
-                nl.links().create(new NewLink(NAME, "wireguard", mtu, null, null, null));
+                nl.links().create(new NewLink(name, "wireguard", mtu, null, null, null));
                 kernel = true;
             } catch (NetlinkException e) {
                 if (e.errno() != Errno.EOPNOTSUPP) {
@@ -110,16 +123,16 @@ final class WireguardDevice {
         implementation = chosen;
         if (chosen == Implementation.WIREGUARD_GO) {
             startWireguardGo();
-            nl.links().setMtu(nl.links().require(NAME).index(), mtu);
+            nl.links().setMtu(nl.links().require(name).index(), mtu);
         }
-        return new Made(nl.links().require(NAME), false);
+        return new Made(nl.links().require(name), false);
     }
 
     record Made(Link link, boolean kept) {}
 
     private void startWireguardGo() {
         Path exe = wireguardGo.orElseThrow();
-        ProcessBuilder pb = new ProcessBuilder(exe.toString(), "-f", NAME)
+        ProcessBuilder pb = new ProcessBuilder(exe.toString(), "-f", name)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
         Map<String, String> env = pb.environment();
@@ -139,18 +152,18 @@ final class WireguardDevice {
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
                 deletePidFile();
-                throw new BackendException(exe + " -f " + NAME + " exited with status " + p.exitValue()
+                throw new BackendException(exe + " -f " + name + " exited with status " + p.exitValue()
                         + " before its device came up (see its messages above; is /dev/net/tun there? is another wireguard-go serving "
-                        + NAME + "?)");
+                        + name + "?)");
             }
-            if (nl.links().get(NAME).isPresent() && wg.answers(NAME)) {
-                LOG.info("{}: wireguard-go started (PID {})", NAME, p.pid());
+            if (nl.links().get(name).isPresent() && wg.answers(name)) {
+                LOG.info("{}: wireguard-go started (PID {})", name, p.pid());
                 return;
             }
             sleep(20);
         }
         stopProcess();
-        throw new BackendException(exe + " did not bring up " + NAME + " within " + START_TIMEOUT.toSeconds() + " s; stopped it");
+        throw new BackendException(exe + " did not bring up " + name + " within " + START_TIMEOUT.toSeconds() + " s; stopped it");
     }
 
     /** The wireguard-go of the previous agent, when its PID file names a live wireguard-go serving this device. */
@@ -176,8 +189,8 @@ final class WireguardDevice {
         } catch (IOException e) {
             return Optional.empty();
         }
-        if (argv.isEmpty() || !Path.of(argv.get(0)).getFileName().toString().equals("wireguard-go") || !argv.contains(NAME)) {
-            LOG.info("{} names PID {}, which is not wireguard-go for {} now; not touching it", pidFile, pid, NAME);
+        if (argv.isEmpty() || !Path.of(argv.get(0)).getFileName().toString().equals("wireguard-go") || !argv.contains(name)) {
+            LOG.info("{} names PID {}, which is not wireguard-go for {} now; not touching it", pidFile, pid, name);
             deletePidFile();
             return Optional.empty();
         }
@@ -187,7 +200,7 @@ final class WireguardDevice {
     /** Ends wireguard-go (by its PID) and deletes the device; nothing is left. Idempotent. */
     void remove() {
         stopProcess();
-        Optional<Link> l = nl.links().get(NAME);
+        Optional<Link> l = nl.links().get(name);
         if (l.isPresent()) {
             try {
                 nl.links().delete(l.get().index());
@@ -211,7 +224,7 @@ final class WireguardDevice {
                 LOG.warn("wireguard-go (PID {}) did not stop within {} s of SIGTERM; killing it", p.pid(), STOP_TIMEOUT.toSeconds());
                 p.destroyForcibly();
             }
-            LOG.info("{}: wireguard-go (PID {}) stopped", NAME, p.pid());
+            LOG.info("{}: wireguard-go (PID {}) stopped", name, p.pid());
         }
         deletePidFile();
     }

@@ -1,6 +1,7 @@
 /**
  * flannel's wireguard backend: every host's traffic to other hosts' subnets goes encrypted
- * through one WireGuard device, {@code flannel-wg}, with one WireGuard peer per other host.
+ * through one WireGuard device, {@code flannel-wg}, with one WireGuard peer per other host (and
+ * with IPv6 the IPv6 traffic through {@code flannel-wg-v6}, below).
  *
  * <h2>Design notes</h2>
  * <ul>
@@ -51,8 +52,20 @@
  *     running; the next start finds it by its PID file and keeps it, so the tunnel stays up.
  * <li><b>Metrics.</b> The device's counters are the backend's traffic; {@code wg show dump} gives
  *     each peer's latest handshake and bytes at every scrape.
- * <li><b>Not here.</b> IPv6 (flannel's {@code flannel-wg-v6}, Mode ipv6 and auto with IPv6
- *     peers): javaoverlay has no IPv6 data path yet, so Mode ipv6 is refused with that reason.
+ * <li><b>Dual-stack, as flannel's Mode separate.</b> With {@code EnableIPv6} a second device,
+ *     {@code flannel-wg-v6}, carries the IPv6 half of every lease ({@link io.javaoverlay.core.backend.wireguard.WgTunnel}
+ *     runs each device): {@code ListenPortV6}, the same private key (flannel reads one key file for
+ *     both), the IPv6 subnet's address as a /128 and one route for the IPv6Network, peers at
+ *     {@code [PublicIPv6]:Port} from {@code BackendV6Data} ({@code {"PublicKey":...,"Port":51821}})
+ *     with their IPv6 subnets as AllowedIPs; a second wireguard-go when there is no kernel WireGuard.
+ *     A bad IPv6 half rejects the whole lease, as {@code Ipv6PeerCheck} does.
+ * <li><b>flannel's one-device modes</b> ({@code auto}, {@code ipv4}, {@code ipv6} with EnableIPv6):
+ *     {@code flannel-wg} alone carries both families (both addresses and routes), one peer per lease
+ *     with both subnets as AllowedIPs, its endpoint over the IPv4 or IPv6 underlay as the mode says
+ *     ({@code auto}: flannel's {@code selectMode}). The port is the peer's BackendData Port, where its
+ *     one device listens: flannel dials BackendV6Data's (ListenPortV6), where nothing listens in these
+ *     modes, and so connects only when both ports are set equal. {@code ipv6} without EnableIPv6 is
+ *     refused (no host publishes a PublicIPv6 then).
  * </ul>
  */
 package io.javaoverlay.core.backend.wireguard;

@@ -76,4 +76,32 @@ class WgConfigFileTest {
                 """);
         assertThat(text).doesNotContain("PrivateKey").doesNotContain("ListenPort");
     }
+
+    /** flannel-wg-v6: the IPv6 halves of the same leases, at [PublicIPv6]:Port with their IPv6 subnets. */
+    @Test
+    void theIpv6DeviceHasThePeersAtTheirPublicIpv6WithTheirIpv6Subnets() {
+        Lease b = WgLeasesTest.lease6("10.244.9.0/24", "fc00:5:0:9::/64", "192.168.1.9", "fd00::9",
+                "{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":51820}",
+                "{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":51821}");
+        Lease a = WgLeasesTest.lease6("10.244.3.0/24", "fc00:5:0:3::/64", "192.168.1.3", "fd00::3",
+                "{\"PublicKey\":\"TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\"}",
+                "{\"PublicKey\":\"TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\"}");
+        String text = WgConfigFile.render(PRIVATE, 51821, Optional.empty(), Duration.ZERO,
+                List.of(WgLeases.parse6(b, 51821).orElseThrow(), WgLeases.parse6(a, 51821).orElseThrow()));
+        assertThat(text).isEqualTo("""
+                [Interface]
+                PrivateKey = YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=
+                ListenPort = 51821
+
+                [Peer]
+                PublicKey = TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=
+                Endpoint = [fd00::3]:51821
+                AllowedIPs = fc00:5:0:3::/64
+
+                [Peer]
+                PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+                Endpoint = [fd00::9]:51821
+                AllowedIPs = fc00:5:0:9::/64
+                """);
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,12 +18,14 @@ import io.javaoverlay.core.backend.PeerClaim;
 import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.NetworkConfig;
+import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.WireguardKey;
 
 /** Other hosts' wireguard leases, as flannel writes them, read as peers; and the ones refused. */
@@ -36,6 +39,66 @@ class WgLeasesTest {
         String json = "{\"PublicIP\":\"" + ip + "\"" + t.map(x -> ",\"BackendType\":\"" + x + "\"").orElse("")
                 + (data == null ? "" : ",\"BackendData\":" + data) + "}";
         return new Lease(Ip4Net.parse(subnet), Optional.empty(), LeaseAttrs.parse(json), false, Optional.empty(), 1);
+    }
+
+    static Lease lease6(String subnet, String subnet6, String ip, String ip6, String data, String data6) {
+        String json = "{\"PublicIP\":\"" + ip + "\"" + (ip6 == null ? "" : ",\"PublicIPv6\":\"" + ip6 + "\"")
+                + ",\"BackendType\":\"wireguard\",\"BackendData\":" + data + (data6 == null ? "" : ",\"BackendV6Data\":" + data6) + "}";
+        return new Lease(Ip4Net.parse(subnet), Optional.of(Ip6Net.parse(subnet6)), LeaseAttrs.parse(json), false, Optional.empty(), 1);
+    }
+
+    /** flannel v0.28's dual-stack wireguard lease (newSubnetAttrs, Mode separate): the same key, ListenPortV6 in BackendV6Data. */
+    static final String FLANNEL_DUAL_STACK_VALUE = "{\"PublicIP\":\"192.168.1.7\",\"PublicIPv6\":\"fd00::7\",\"BackendType\":\"wireguard\","
+            + "\"BackendData\":{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820},"
+            + "\"BackendV6Data\":{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51821}}";
+
+    @Test
+    void flannelsDualStackLeaseIsAnIpv4PeerAndAnIpv6PeerAtPublicIpv6AndListenPortV6() {
+        Lease l = new Lease(Ip4Net.parse("10.244.7.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:7::/64")),
+                LeaseAttrs.parse(FLANNEL_DUAL_STACK_VALUE), false, Optional.empty(), 1);
+        assertThat(WgLeases.parse(l, 51820)).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), Ip4.parse("192.168.1.7"), 51820,
+                Ip4Net.parse("10.244.7.0/24")));
+        WgPeer p6 = WgLeases.parse6(l, 51821).orElseThrow();
+        assertThat(p6).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), "fd00::7", 51821, "fc00:5:0:7::/64", Ip4Net.parse("10.244.7.0/24")));
+        assertThat(p6.endpoint()).isEqualTo("[fd00::7]:51821");
+        assertThat(WgLeases.check(l, 51820, OptionalInt.of(51821), OWN)).isEmpty();
+        assertThat(WgLeases.claims(l, 51820, OptionalInt.of(51821))).as("one key, one claim").hasSize(1);
+        // a missing or zero Port in BackendV6Data: this host's ListenPortV6, as flannel reads it
+        Lease old = lease6("10.244.7.0/24", "fc00:5:0:7::/64", "192.168.1.7", "fd00::7", "{\"PublicKey\":\"" + PEER_KEY + "\"}",
+                "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":0}");
+        assertThat(WgLeases.parse6(old, 51999).orElseThrow().endpointPort()).isEqualTo(51999);
+        // an IPv4-only lease in a dual-stack network: no IPv6 peer
+        assertThat(WgLeases.parse6(lease("10.244.7.0/24", "192.168.1.7", "wireguard", "{\"PublicKey\":\"" + PEER_KEY + "\"}"), 51821))
+                .isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', nullValues = "NULL", value = {
+        "fd00::7|NULL|it has an IPv6 subnet but no BackendV6Data",
+        "fd00::7|{}|its BackendV6Data has no PublicKey string",
+        "fd00::7|{\"PublicKey\":\"c2hvcnQ=\"}|its BackendV6Data PublicKey: not a WireGuard key",
+        "fd00::7|{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":70000}|its BackendV6Data Port 70000 is not a UDP port",
+        "fd00::7|{\"PublicKey\":\"hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8=\"}|its BackendV6Data PublicKey hB+gK8eWuUOhkPm3vxkVCDD1E7yKz1VkuxeL+3mW6g8= is this host's own",
+        "NULL|{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\"}|it has an IPv6 subnet but no PublicIPv6",
+    })
+    void aBadIpv6HalfRejectsTheWholeLeaseWithIpv6OnAndIsNotReadWithIpv6Off(String ip6, String data6, String detail) {
+        Lease l = lease6("10.244.7.0/24", "fc00:5:0:7::/64", "192.168.1.7", ip6, "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}", data6);
+        Optional<PeerRejection> r = WgLeases.check(l, 51820, OptionalInt.of(51821), OWN);
+        assertThat(r).isPresent();
+        assertThat(r.get().reason()).isEqualTo(PeerRejection.Reason.BAD_BACKEND_DATA);
+        assertThat(r.get().detail()).contains(detail);
+        assertThat(WgLeases.check(l, 51820, OWN)).as("IPv6 off: only the IPv4 half counts").isEmpty();
+    }
+
+    /** A host's IPv6 key published by another public IP is the same public-key-in-use claim as an IPv4 one. */
+    @Test
+    void anIpv6KeyIsClaimedToo() {
+        String other = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=";
+        Lease l = lease6("10.244.7.0/24", "fc00:5:0:7::/64", "192.168.1.7", "fd00::7", "{\"PublicKey\":\"" + PEER_KEY + "\"}",
+                "{\"PublicKey\":\"" + other + "\"}");
+        assertThat(WgLeases.claims(l, 51820, OptionalInt.of(51821))).extracting(PeerClaim::key)
+                .containsExactly("PublicKey " + PEER_KEY, "PublicKey " + other);
+        assertThat(WgLeases.claims(l, 51820)).extracting(PeerClaim::key).containsExactly("PublicKey " + PEER_KEY);
     }
 
     @Test
@@ -122,5 +185,97 @@ class WgLeasesTest {
         // the first goes: the other one is accepted now
         assertThat(a.admit(List.of(new LeaseEvent.Removed(first)), HostView.none()))
                 .containsExactly(new LeaseEvent.Removed(first), new LeaseEvent.Added(thief));
+    }
+
+    /** As {@link Claims}, with IPv6 on: the IPv6 halves checked and claimed too. */
+    static final class Claims6 implements Backend {
+        @Override
+        public Registration register(NetworkConfig config) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void leaseAcquired(Lease own) {}
+
+        @Override
+        public Optional<PeerRejection> checkPeer(Lease peer) {
+            return WgLeases.check(peer, 51820, OptionalInt.of(51821), OWN);
+        }
+
+        @Override
+        public List<PeerClaim> claims(Lease peer) {
+            return WgLeases.claims(peer, 51820, OptionalInt.of(51821));
+        }
+
+        @Override
+        public void handle(List<LeaseEvent> batch) {}
+
+        @Override
+        public void close() {}
+    }
+
+    /**
+     * Through the whole trust boundary with IPv6 on: the shared IPv6 checks first (a PublicIPv6 that
+     * is no host's), then the wireguard ones (this host's key in BackendV6Data), then the key claim
+     * (another host's key in BackendV6Data); a good dual-stack lease in flannel's format passes.
+     */
+    @Test
+    void dualStackLeasesPassTheSharedIpv6ChecksTheWireguardChecksAndTheKeyClaim() {
+        NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"wireguard\"}}");
+        PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), Optional.of(Ip6Net.parse("fc00:5:0:1::/64")),
+                Optional.of("fd00::1"), new Claims6(), true, new OverlayMetrics());
+        String mine = "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}";
+        Lease good = new Lease(Ip4Net.parse("10.244.7.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:7::/64")),
+                LeaseAttrs.parse(FLANNEL_DUAL_STACK_VALUE), false, Optional.empty(), 1);
+        Lease linkLocal = lease6("10.244.8.0/24", "fc00:5:0:8::/64", "192.168.1.8", "fe80::8", mine, mine);
+        Lease ownKey6 = lease6("10.244.9.0/24", "fc00:5:0:9::/64", "192.168.1.9", "fd00::9",
+                "{\"PublicKey\":\"TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\"}", "{\"PublicKey\":\"" + OWN + "\"}");
+        Lease thief6 = lease6("10.244.10.0/24", "fc00:5:0:10::/64", "192.168.1.10", "fd00::10",
+                "{\"PublicKey\":\"TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=\"}", mine);
+        List<LeaseEvent> out = a.admit(List.of(new LeaseEvent.Added(good), new LeaseEvent.Added(linkLocal), new LeaseEvent.Added(ownKey6),
+                new LeaseEvent.Added(thief6)), HostView.none());
+        assertThat(out).containsExactly(new LeaseEvent.Added(good));
+        assertThat(a.rejected()).extracting(r -> r.lease().subnet().toString() + " " + r.why().reason().label()).containsExactlyInAnyOrder(
+                "10.244.8.0/24 bad-public-ip", "10.244.9.0/24 bad-backend-data", "10.244.10.0/24 public-key-in-use");
+    }
+
+    static final Lease DUAL = new Lease(Ip4Net.parse("10.244.7.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:7::/64")),
+            LeaseAttrs.parse(FLANNEL_DUAL_STACK_VALUE), false, Optional.empty(), 1);
+
+    /**
+     * flannel's one-device modes: one peer with both subnets; over the IPv4 underlay for ipv4, the
+     * IPv6 one for ipv6, at the port the peer's one device listens on (BackendData's Port).
+     */
+    @Test
+    void theOneDeviceModesMakeOnePeerWithBothSubnetsOverTheUnderlayTheModeNames() {
+        WgPeer v4 = WgLeases.parseOneDevice(DUAL, WireguardOptions.Mode.IPV4, 51820, 51821, Optional.of("fd00::1"));
+        assertThat(v4).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), "192.168.1.7", 51820, "10.244.7.0/24,fc00:5:0:7::/64",
+                Ip4Net.parse("10.244.7.0/24")));
+        WgPeer v6 = WgLeases.parseOneDevice(DUAL, WireguardOptions.Mode.IPV6, 51820, 51821, Optional.of("fd00::1"));
+        assertThat(v6.endpoint()).as("BackendData's Port, where the peer's one device listens, not BackendV6Data's 51821")
+                .isEqualTo("[fd00::7]:51820");
+        assertThat(v6.allowedIps()).isEqualTo("10.244.7.0/24,fc00:5:0:7::/64");
+        Lease v4only = lease("10.244.8.0/24", "192.168.1.8", "wireguard", "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51000}");
+        assertThat(WgLeases.parseOneDevice(v4only, WireguardOptions.Mode.AUTO, 51820, 51821, Optional.of("2001:db8::1")))
+                .isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), Ip4.parse("192.168.1.8"), 51000, Ip4Net.parse("10.244.8.0/24")));
+        assertThatThrownBy(() -> WgLeases.parseOneDevice(v4only, WireguardOptions.Mode.IPV6, 51820, 51821, Optional.of("fd00::1")))
+                .hasMessageContaining("Mode ipv6 reaches peers at their PublicIPv6, and this lease has no IPv6 half");
+    }
+
+    /** flannel's selectMode, case by case. */
+    @ParameterizedTest
+    @CsvSource(nullValues = "NULL", value = {
+        "192.168.1.7, NULL,          2001:db8::1, IPV4",  // no PublicIPv6: IPv4
+        "203.0.113.7, 2001:db8::7,   2001:db8::1, IPV4",  // a public IPv4 address: IPv4
+        "10.0.0.7,    2001:db8::7,   2001:db8::1, IPV6",  // private IPv4, both IPv6 public: IPv6
+        "172.16.0.7,  2001:db8::7,   2001:db8::1, IPV6",
+        "172.32.0.7,  2001:db8::7,   2001:db8::1, IPV4",  // 172.32/16 is public
+        "10.0.0.7,    fd00::7,       2001:db8::1, IPV4",  // the peer's IPv6 is ULA
+        "10.0.0.7,    2001:db8::7,   fc00::1,     IPV4",  // this host's IPv6 is ULA
+        "10.0.0.7,    2001:db8::7,   NULL,        IPV4",
+    })
+    void autoPicksTheUnderlayAsFlannelsSelectMode(String ip, String ip6, String own6, WireguardOptions.Mode want) {
+        assertThat(WgLeases.underlayOf(Ip4.parse(ip), Optional.ofNullable(ip6), Optional.ofNullable(own6))).isEqualTo(want);
     }
 }

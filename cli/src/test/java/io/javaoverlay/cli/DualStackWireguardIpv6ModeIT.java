@@ -1,0 +1,152 @@
+package io.javaoverlay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.testkit.Exec;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestProcess;
+
+/**
+ * flannel's one-device wireguard mode {@code "Mode": "ipv6"} with EnableIPv6 across three namespace
+ * hosts on a dual-stack underlay (wireguard-go, real etcd): one {@code flannel-wg} per host carries
+ * both families, each peer with its IPv4 and IPv6 subnets as AllowedIPs at {@code [PublicIPv6]:51820};
+ * the lease is flannel's value; containers ping over both families, and the underlay carries
+ * WireGuard over IPv6 only.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DualStackWireguardIpv6ModeIT {
+
+    static final String NETWORK6 = "fc00:a::/48";
+    static final String DEV = "flannel-wg";
+    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
+
+    @RegisterExtension
+    static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}", 3, 0)
+            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\""));
+
+    static final DualStackHosts hosts = new DualStackHosts(cluster);
+
+    @AfterAll
+    static void removeMountPoint() throws IOException {
+        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
+    }
+
+    static Ip6Net lease6(int n) {
+        return cluster.subnetEnv(n).ipv6Lease().orElseThrow();
+    }
+
+    static List<String[]> dump(int n) {
+        ExecResult r = Exec.run(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg", "show", DEV, "dump"),
+                Map.of(), null, Duration.ofSeconds(20));
+        return r.ok() ? r.stdout().lines().map(l -> l.split("\t")).toList() : List.of();
+    }
+
+    @Test
+    @Order(1)
+    void theLeaseIsFlannelsAndOneFlannelWgCarriesBothFamiliesWithPeersAtTheirPublicIpv6() throws Exception {
+        for (int n = 1; n <= 3; n++) {
+            hosts.bringUp(n);
+        }
+        for (int n = 1; n <= 3; n++) {
+            TestHost h = cluster.host(n);
+            String key = Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(WireguardHosts.keyFile(cluster, n)), Duration.ofSeconds(10))
+                    .orThrow().stdout().strip();
+            String raw = cluster.etcdctl("get", "--print-value-only",
+                    OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&" + lease6(n).toKey()).strip();
+            // flannel v0.28 writes ListenPortV6 in BackendV6Data in this mode too
+            assertThat(raw).isEqualTo("{\"PublicIP\":\"" + h.underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(n)
+                    + "\",\"BackendType\":\"wireguard\",\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820},"
+                    + "\"BackendV6Data\":{\"PublicKey\":\"" + key + "\",\"Port\":51821}}");
+            assertThat(h.exec("ip", "link", "show", "flannel-wg-v6").ok()).as("no second device in a one-device mode").isFalse();
+            assertThat(h.ip("-4", "addr", "show", "dev", DEV)).contains("inet " + cluster.subnet(n).address() + "/32");
+            assertThat(h.ip("-6", "addr", "show", "dev", DEV)).contains("inet6 " + Ip6Net.format(lease6(n).address()) + "/128");
+            assertThat(h.ip("route", "show", OverlayCluster.NETWORK)).contains(OverlayCluster.NETWORK + " dev " + DEV + " proto 74");
+            assertThat(h.ip("-6", "route", "show", NETWORK6)).contains(NETWORK6 + " dev " + DEV + " proto 74");
+            int self = n;
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                List<String[]> d = dump(self);
+                assertThat(d.get(0)[2]).isEqualTo("51820");
+                Set<String> peers = new TreeSet<>();
+                d.stream().skip(1).forEach(p -> peers.add(p[2] + " " + new TreeSet<>(List.of(p[3].split(",")))));
+                Set<String> want = new TreeSet<>();
+                for (int peer = 1; peer <= 3; peer++) {
+                    if (peer != self) {
+                        want.add("[" + DualStackHosts.underlay6(peer) + "]:51820 "
+                                + new TreeSet<>(List.of(cluster.subnet(peer).toString(), lease6(peer).toString())));
+                    }
+                }
+                assertThat(peers).isEqualTo(want);
+            });
+        }
+    }
+
+    @Test
+    @Order(2)
+    void containersPingOverBothFamiliesAndTheUnderlayCarriesWireguardOverIpv6Only() throws Exception {
+        TestHost h1 = cluster.host(1);
+        TestProcess dump = h1.start("tcpdump-underlay-mode6", "tcpdump", "-i", h1.underlayInterface(), "-nn", "-l", "-U");
+        await().atMost(Duration.ofSeconds(10)).until(() -> dump.log().contains("listening on"));
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster.container(1, 1)
+                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", hosts.containerIp6(2, 1)).ok());
+        for (int from = 1; from <= 3; from++) {
+            for (int to = 1; to <= 3; to++) {
+                if (from != to) {
+                    assertThat(cluster.container(from, 1).ping(hosts.containerIp6(to, 2), 5)).as("ping -6 host %d -> host %d", from, to).isTrue();
+                    assertThat(cluster.container(from, 2).ping(cluster.containerIp(to, 1).toString(), 5)).as("ping -4 host %d -> host %d", from, to)
+                            .isTrue();
+                }
+            }
+        }
+        Thread.sleep(300);
+        dump.stop();
+        List<String> lines = dump.log().lines().filter(l -> l.contains(" IP ") || l.contains(" IP6 ")).toList();
+        String wireguard6 = ".* IP6 fd00:e2e::\\d+\\.51820 > fd00:e2e::\\d+\\.51820: UDP.*";
+        assertThat(lines.stream().filter(l -> l.matches(wireguard6)).count()).as("WireGuard over the IPv6 underlay").isGreaterThanOrEqualTo(16);
+        List<String> other = lines.stream().filter(l -> !l.matches(wireguard6)).filter(l -> !l.matches(".*\\.2379[ :].*"))
+                .filter(l -> !l.matches(".* IP6 (fd00:e2e::|fe80::)[0-9a-f:]* > [0-9a-f:]+: ICMP6, (neighbor (solicitation|advertisement)|router solicitation|multicast listener report).*"))
+                .toList();
+        assertThat(other).as("anything but WireGuard between IPv6 underlay addresses, etcd and neighbour discovery (no WireGuard over IPv4)")
+                .isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void aStopLeavesNoDeviceAndARepairRestoresBothRoutes() {
+        TestHost h1 = cluster.host(1);
+        h1.ip("-6", "route", "del", NETWORK6, "dev", DEV);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> !h1.ip("-6", "route", "show", NETWORK6).isBlank());
+        assertThat(cluster.agent(1).log()).contains("the route to " + NETWORK6 + " via flannel-wg is missing; restoring it");
+        assertThat(cluster.container(2, 1).ping(hosts.containerIp6(1, 1), 5)).isTrue();
+
+        assertThat(cluster.agent(3).stop()).isZero();
+        assertThat(cluster.host(3).exec("ip", "link", "show", DEV).ok()).isFalse();
+        assertThat(cluster.host(3).ip("-6", "route", "show", NETWORK6)).isBlank();
+        List<String> ends = new ArrayList<>();
+        for (String[] p : dump(1)) {
+            ends.add(p.length > 2 ? p[2] : "");
+        }
+        assertThat(ends).as("host 1 keeps host 3 as a peer: its lease stays").contains("[" + DualStackHosts.underlay6(3) + "]:51820");
+    }
+}
