@@ -38,7 +38,12 @@ final class WireguardHosts {
         return List.of("sh", "-c", "mkdir -p /run/wireguard \"$0\" && mount --bind \"$0\" /run/wireguard && exec \"$@\"", dir.toString());
     }
 
-    /** Removes /run/wireguard when this run made it (it was missing before) and it is empty. */
+    /**
+     * Removes /run/wireguard when this run made it (it was missing before), it is empty, and no
+     * process anywhere has something mounted on it: removing a directory that is a mount point in
+     * another mount namespace detaches that mount, which would cut another run's agents (a
+     * concurrent test or bench-datapath) off their wireguard-go.
+     */
     static void removeMountPoint(boolean existedBefore) throws IOException {
         if (existedBefore) {
             return;
@@ -50,6 +55,31 @@ final class WireguardHosts {
         } catch (NoSuchFileException e) {
             return;
         }
+        if (mountedSomewhere()) {
+            return;
+        }
         Files.delete(RUN_WIREGUARD);
+    }
+
+    /** Whether a mount point at /run/wireguard is in any process's mount table (field 5 of mountinfo). */
+    private static boolean mountedSomewhere() throws IOException {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : (Iterable<Path>) procs::iterator) {
+                if (!proc.getFileName().toString().chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    for (String line : Files.readAllLines(proc.resolve("mountinfo"))) {
+                        String[] f = line.split(" ");
+                        if (f.length > 4 && f[4].equals(RUN_WIREGUARD.toString())) {
+                            return true;
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process ended meanwhile, or its table cannot be read: nothing mounted there for us to cut
+                }
+            }
+        }
+        return false;
     }
 }
