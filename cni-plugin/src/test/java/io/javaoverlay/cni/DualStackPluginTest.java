@@ -3,61 +3,41 @@ package io.javaoverlay.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.javaoverlay.cni.model.Attachment;
-import io.javaoverlay.cni.model.Dns;
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.testing.CniJson;
 import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.cni.wire.ResultCodec;
 import io.javaoverlay.core.config.SubnetEnv;
-import io.javaoverlay.core.host.FakeBridgeFirewall;
-import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.ipam.Allocator6;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
-import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 
 /** Dual-stack attachments (subnet.env with FLANNEL_IPV6_SUBNET) over an in-memory datapath. */
-class DualStackPluginTest {
+class DualStackPluginTest extends FakeHostPluginTest {
 
-    @TempDir
-    Path dir;
-
-    private final FakeHostAttachment datapath = new FakeHostAttachment();
-    private final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
-    private final OverlayPlugin plugin = new OverlayPlugin(datapath, firewall);
-    private Path subnetFile;
-    private Path netns;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        subnetFile = dir.resolve("subnet.env");
+    @Override
+    void writeSubnetEnv(Path file) throws Exception {
         SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), Optional.of(Ip6Net.parse("fc00:5::/48")),
-                Optional.of(Ip6Net.parse("fc00:5:0:34::/64")), 1450, true).write(subnetFile);
-        netns = Files.createFile(dir.resolve("netns-pod1"));
+                Optional.of(Ip6Net.parse("fc00:5:0:34::/64")), 1450, true).write(file);
     }
 
     private NetConf conf(CniVersion version, boolean defaultGateway, Optional<Result> prev, Optional<List<Attachment>> valid) {
-        return new NetConf(version, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
-                OptionalInt.empty(), Optional.empty(), true, defaultGateway, Dns.EMPTY, prev, List.of(), valid);
+        return netConf(version, Optional.empty(), defaultGateway, prev, valid);
     }
 
     private NetConf conf() {
@@ -66,20 +46,7 @@ class DualStackPluginTest {
 
     /** {@code "ipMasq": true}: the plugin masquerades (the agent does not). */
     private NetConf masqConf(Optional<Result> prev, Optional<List<Attachment>> valid) {
-        return new NetConf(CniVersion.V1_1_0, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
-                OptionalInt.empty(), Optional.of(true), true, true, Dns.EMPTY, prev, List.of(), valid);
-    }
-
-    private CniEnv env(CniCommand command, String containerId, Path ns) {
-        return new CniEnv(command, containerId, ns == null ? "" : ns.toString(), "eth0", Map.of(), "");
-    }
-
-    private Reservations reservations() {
-        return new Reservations(DiskStore.open(dir.resolve("ipam")));
-    }
-
-    private static BigInteger ip6(String text) {
-        return Ip6Net.parseAddress(text);
+        return netConf(CniVersion.V1_1_0, Optional.of(true), true, prev, valid);
     }
 
     @Test

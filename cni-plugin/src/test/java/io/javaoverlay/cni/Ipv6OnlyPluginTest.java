@@ -3,32 +3,23 @@ package io.javaoverlay.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.javaoverlay.cni.model.Attachment;
-import io.javaoverlay.cni.model.Dns;
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.testing.CniJson;
 import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.cni.wire.ResultCodec;
-import io.javaoverlay.core.host.FakeBridgeFirewall;
-import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.host.HostAttachment;
-import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
-import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 
@@ -36,47 +27,23 @@ import io.javaoverlay.core.net.Ip6Net;
  * IPv6-only attachments: subnet.env as flanneld writes it with {@code "EnableIPv4": false} (the
  * IPv6 pair, no FLANNEL_NETWORK or FLANNEL_SUBNET), over an in-memory datapath.
  */
-class Ipv6OnlyPluginTest {
+class Ipv6OnlyPluginTest extends FakeHostPluginTest {
 
     /** flannel's WriteSubnetFile for an IPv6-only network, byte for byte. */
     static final String FLANNELD_IPV6_ONLY = "FLANNEL_IPV6_NETWORK=fc00:5::/48\nFLANNEL_IPV6_SUBNET=fc00:5:0:34::1/64\n"
             + "FLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n";
 
-    @TempDir
-    Path dir;
-
-    private final FakeHostAttachment datapath = new FakeHostAttachment();
-    private final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
-    private final OverlayPlugin plugin = new OverlayPlugin(datapath, firewall);
-    private Path subnetFile;
-    private Path netns;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        subnetFile = dir.resolve("subnet.env");
-        Files.writeString(subnetFile, FLANNELD_IPV6_ONLY);
-        netns = Files.createFile(dir.resolve("netns-pod1"));
+    @Override
+    void writeSubnetEnv(Path file) throws Exception {
+        Files.writeString(file, FLANNELD_IPV6_ONLY);
     }
 
     private NetConf conf(CniVersion version, Optional<Boolean> ipMasq, Optional<Result> prev, Optional<List<Attachment>> valid) {
-        return new NetConf(version, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
-                OptionalInt.empty(), ipMasq, true, true, Dns.EMPTY, prev, List.of(), valid);
+        return netConf(version, ipMasq, true, prev, valid);
     }
 
     private NetConf conf() {
         return conf(CniVersion.V1_1_0, Optional.empty(), Optional.empty(), Optional.empty());
-    }
-
-    private CniEnv env(CniCommand command, String containerId, Path ns) {
-        return new CniEnv(command, containerId, ns == null ? "" : ns.toString(), "eth0", Map.of(), "");
-    }
-
-    private Reservations reservations() {
-        return new Reservations(DiskStore.open(dir.resolve("ipam")));
-    }
-
-    private static BigInteger ip6(String text) {
-        return Ip6Net.parseAddress(text);
     }
 
     @Test

@@ -10,12 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import io.javaoverlay.core.host.FakeBridgeFirewall;
-import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.cni.model.Attachment;
 import io.javaoverlay.cni.model.Dns;
 import io.javaoverlay.cni.model.Interface;
@@ -25,45 +21,25 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.firewall.IptablesException;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
-import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 
 /** The plugin's logic (IPAM, rollback, results, CHECK, GC, STATUS) over an in-memory datapath. */
-class OverlayPluginTest {
+class OverlayPluginTest extends FakeHostPluginTest {
 
-    @TempDir
-    Path dir;
-
-    private final FakeHostAttachment datapath = new FakeHostAttachment();
-    private final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
     private final List<String> masqCalls = firewall.masqueradeCalls;
-    private final OverlayPlugin plugin = new OverlayPlugin(datapath, firewall);
-    private Path subnetFile;
-    private Path netns;
 
-    @BeforeEach
-    void setUp() throws Exception {
-        subnetFile = dir.resolve("subnet.env");
-        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, true).write(subnetFile);
-        netns = Files.createFile(dir.resolve("netns-pod1"));
+    @Override
+    void writeSubnetEnv(Path file) throws Exception {
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, true).write(file);
     }
 
     private NetConf conf(Optional<Boolean> ipMasq, Optional<Result> prev, Optional<List<Attachment>> valid) {
-        return new NetConf(CniVersion.V1_1_0, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
-                OptionalInt.empty(), ipMasq, true, true, Dns.EMPTY, prev, List.of(), valid);
+        return netConf(CniVersion.V1_1_0, ipMasq, true, prev, valid);
     }
 
     private NetConf conf() {
         return conf(Optional.empty(), Optional.empty(), Optional.empty());
-    }
-
-    private CniEnv env(CniCommand command, String containerId, Path ns) {
-        return new CniEnv(command, containerId, ns == null ? "" : ns.toString(), "eth0", Map.of(), "");
-    }
-
-    private Reservations reservations() {
-        return new Reservations(DiskStore.open(dir.resolve("ipam")));
     }
 
     @Test

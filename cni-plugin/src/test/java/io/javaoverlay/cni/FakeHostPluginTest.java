@@ -1,0 +1,68 @@
+package io.javaoverlay.cni;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.javaoverlay.cni.model.Attachment;
+import io.javaoverlay.cni.model.Dns;
+import io.javaoverlay.cni.model.NetConf;
+import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.core.host.FakeBridgeFirewall;
+import io.javaoverlay.core.host.FakeHostAttachment;
+import io.javaoverlay.core.ipam.DiskStore;
+import io.javaoverlay.core.ipam.Reservations;
+import io.javaoverlay.core.net.Ip6Net;
+
+/**
+ * A test class of the plugin's logic over the in-memory host side: each test has a fresh
+ * directory with the subnet.env its class writes ({@link #writeSubnetEnv}), the IPAM store, and
+ * one pod namespace file; the plugin works on the fake datapath and firewall.
+ */
+abstract class FakeHostPluginTest {
+
+    @TempDir
+    Path dir;
+
+    final FakeHostAttachment datapath = new FakeHostAttachment();
+    final FakeBridgeFirewall firewall = new FakeBridgeFirewall();
+    final OverlayPlugin plugin = new OverlayPlugin(datapath, firewall);
+    Path subnetFile;
+    Path netns;
+
+    /** The host's subnet.env, as the agent (or flanneld) would have written it. */
+    abstract void writeSubnetEnv(Path file) throws Exception;
+
+    @BeforeEach
+    final void createSubnetEnvAndPodNamespace() throws Exception {
+        subnetFile = dir.resolve("subnet.env");
+        writeSubnetEnv(subnetFile);
+        netns = Files.createFile(dir.resolve("netns-pod1"));
+    }
+
+    /** The network "podnet" of type javaoverlay on bridge cni0, with this test's subnet.env and IPAM directory. */
+    NetConf netConf(CniVersion version, Optional<Boolean> ipMasq, boolean defaultGateway, Optional<Result> prev,
+            Optional<List<Attachment>> valid) {
+        return new NetConf(version, "podnet", "javaoverlay", subnetFile, dir.resolve("ipam"), "cni0",
+                OptionalInt.empty(), ipMasq, true, defaultGateway, Dns.EMPTY, prev, List.of(), valid);
+    }
+
+    static CniEnv env(CniCommand command, String containerId, Path ns) {
+        return new CniEnv(command, containerId, ns == null ? "" : ns.toString(), "eth0", Map.of(), "");
+    }
+
+    Reservations reservations() {
+        return new Reservations(DiskStore.open(dir.resolve("ipam")));
+    }
+
+    static BigInteger ip6(String text) {
+        return Ip6Net.parseAddress(text);
+    }
+}
