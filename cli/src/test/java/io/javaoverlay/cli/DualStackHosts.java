@@ -1,5 +1,6 @@
 package io.javaoverlay.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigInteger;
@@ -55,6 +56,37 @@ final class DualStackHosts {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
                 h.ip("-6", "addr", "show", "tentative").isBlank() && cluster.containers(n).stream()
                         .allMatch(c -> c.ip("-6", "addr", "show", "tentative").isBlank()));
+    }
+
+    /**
+     * Container 1 of host 1 pings container 1 of hosts 2 and 3 over IPv6, and container 2 pings
+     * their container 2 over IPv4, after waiting up to 15 s for the first IPv6 path.
+     */
+    void containersOfHost1PingTheOthersOverBothFamilies() {
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster.container(1, 1)
+                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", containerIp6(2, 1)).ok());
+        for (int to = 2; to <= 3; to++) {
+            assertThat(cluster.container(1, 1).ping(containerIp6(to, 1), 5)).as("ping -6 host 1 -> host %d", to).isTrue();
+            assertThat(cluster.container(1, 2).ping(cluster.containerIp(to, 2).toString(), 5)).as("ping -4 host 1 -> host %d", to).isTrue();
+        }
+    }
+
+    /**
+     * On hosts 1 to 3, container 1 pings container 2 of every other host over IPv6 and container
+     * 2 pings container 1 over IPv4, after waiting up to 15 s for the first IPv6 path.
+     */
+    void everyHostsContainersPingTheOthersOverBothFamilies() {
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster.container(1, 1)
+                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", containerIp6(2, 1)).ok());
+        for (int from = 1; from <= 3; from++) {
+            for (int to = 1; to <= 3; to++) {
+                if (from != to) {
+                    assertThat(cluster.container(from, 1).ping(containerIp6(to, 2), 5)).as("ping -6 host %d -> host %d", from, to).isTrue();
+                    assertThat(cluster.container(from, 2).ping(cluster.containerIp(to, 1).toString(), 5)).as("ping -4 host %d -> host %d", from, to)
+                            .isTrue();
+                }
+            }
+        }
     }
 
     /** Gives the underlay's bridge {@link #UNDERLAY_BRIDGE6}; it has no route into the overlay. */

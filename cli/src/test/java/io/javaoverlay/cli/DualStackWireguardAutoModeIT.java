@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -20,10 +19,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.javaoverlay.testkit.Exec;
-import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestHost;
-import io.javaoverlay.testkit.TestProcess;
 
 /**
  * flannel's wireguard {@code "Mode": "auto"} with EnableIPv6, where its {@code selectMode} picks
@@ -57,9 +53,7 @@ class DualStackWireguardAutoModeIT {
     }
 
     static List<String[]> dump(int n) {
-        ExecResult r = Exec.run(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg", "show", DEV, "dump"),
-                Map.of(), null, Duration.ofSeconds(20));
-        return r.ok() ? r.stdout().lines().map(l -> l.split("\t")).toList() : List.of();
+        return WireguardHosts.dump(cluster, n, DEV);
     }
 
     @Test
@@ -92,19 +86,9 @@ class DualStackWireguardAutoModeIT {
 
     @Test
     @Order(2)
-    void containersPingOverBothFamiliesThroughWireguardOverTheGlobalIpv6Underlay() throws Exception {
-        TestHost h1 = cluster.host(1);
-        TestProcess dump = h1.start("tcpdump-underlay-auto", "tcpdump", "-i", h1.underlayInterface(), "-nn", "-l", "-U", "udp");
-        await().atMost(Duration.ofSeconds(10)).until(() -> dump.log().contains("listening on"));
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster.container(1, 1)
-                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", hosts.containerIp6(2, 1)).ok());
-        for (int to = 2; to <= 3; to++) {
-            assertThat(cluster.container(1, 1).ping(hosts.containerIp6(to, 1), 5)).as("ping -6 host 1 -> host %d", to).isTrue();
-            assertThat(cluster.container(1, 2).ping(cluster.containerIp(to, 2).toString(), 5)).as("ping -4 host 1 -> host %d", to).isTrue();
-        }
-        Thread.sleep(300);
-        dump.stop();
-        List<String> lines = dump.log().lines().filter(l -> l.contains(" IP ") || l.contains(" IP6 ")).toList();
+    void containersPingOverBothFamiliesThroughWireguardOverTheGlobalIpv6Underlay() throws Throwable {
+        List<String> lines = WireguardHosts.ipPackets(WireguardHosts.underlayDuring(cluster.host(1), "tcpdump-underlay-auto", List.of("udp"),
+                hosts::containersOfHost1PingTheOthersOverBothFamilies));
         String wireguard = ".* IP6 2001:db8:e2e::\\d+\\.51820 > 2001:db8:e2e::\\d+\\.51820: UDP.*";
         assertThat(lines).as("UDP on the underlay").isNotEmpty().allMatch(l -> l.matches(wireguard));
     }

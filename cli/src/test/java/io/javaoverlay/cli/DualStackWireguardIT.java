@@ -76,15 +76,12 @@ class DualStackWireguardIT {
 
     /** {@code wg} on host {@code n}, in its agent's mount namespace (where /run/wireguard is that host's). */
     static ExecResult wg(int n, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg"));
-        cmd.addAll(List.of(args));
-        return Exec.run(cmd, Map.of(), null, Duration.ofSeconds(20));
+        return WireguardHosts.wg(cluster, n, null, args);
     }
 
     /** Lines of {@code wg show <dev> dump}, split at tabs: the interface's first, then one per peer. */
     static List<String[]> dump(int n, String dev) {
-        ExecResult r = wg(n, "show", dev, "dump");
-        return r.ok() ? r.stdout().lines().map(l -> l.split("\t")).toList() : List.of();
+        return WireguardHosts.dump(cluster, n, dev);
     }
 
     static String publicKeyOfKeyFile(int n) throws IOException {
@@ -172,28 +169,16 @@ class DualStackWireguardIT {
 
     @Test
     @Order(3)
-    void containersPingAcrossHostsOverBothFamiliesAndTheUnderlayCarriesOnlyWireguard() throws Exception {
+    void containersPingAcrossHostsOverBothFamiliesAndTheUnderlayCarriesOnlyWireguard() throws Throwable {
         TestHost h1 = cluster.host(1);
-        TestProcess dump = h1.start("tcpdump-underlay6", "tcpdump", "-i", h1.underlayInterface(), "-nn", "-l", "-U");
-        await().atMost(Duration.ofSeconds(10)).until(() -> dump.log().contains("listening on"));
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> ping6(1, 1, 2, 1));
-        for (int from = 1; from <= 3; from++) {
-            for (int to = 1; to <= 3; to++) {
-                if (from != to) {
-                    assertThat(cluster.container(from, 1).ping(hosts.containerIp6(to, 2), 5)).as("ping -6 host %d -> host %d", from, to).isTrue();
-                    assertThat(cluster.container(from, 2).ping(cluster.containerIp(to, 1).toString(), 5)).as("ping -4 host %d -> host %d", from, to)
-                            .isTrue();
-                }
-            }
-        }
-        var six = cluster.container(1, 2).exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", hosts.containerIp6(3, 2));
-        assertThat(six.ok()).as(six.describe()).isTrue();
-        assertThat(six.stdout()).contains("from " + hosts.containerIp6(3, 2));
-        String seen = DualStackHosts.sourceSeenBy(cluster.container(2, 1), hosts.containerIp6(2, 1), cluster.container(1, 1), 5061);
-        assertThat(seen).as("the container's own IPv6 address arrives, not NATed").isEqualTo(hosts.containerIp6(1, 1));
-        Thread.sleep(300);
-        dump.stop();
-        List<String> lines = dump.log().lines().filter(l -> l.contains(" IP ") || l.contains(" IP6 ")).toList();
+        List<String> lines = WireguardHosts.ipPackets(WireguardHosts.underlayDuring(h1, "tcpdump-underlay6", List.of(), () -> {
+            hosts.everyHostsContainersPingTheOthersOverBothFamilies();
+            var six = cluster.container(1, 2).exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", hosts.containerIp6(3, 2));
+            assertThat(six.ok()).as(six.describe()).isTrue();
+            assertThat(six.stdout()).contains("from " + hosts.containerIp6(3, 2));
+            String seen = DualStackHosts.sourceSeenBy(cluster.container(2, 1), hosts.containerIp6(2, 1), cluster.container(1, 1), 5061);
+            assertThat(seen).as("the container's own IPv6 address arrives, not NATed").isEqualTo(hosts.containerIp6(1, 1));
+        }));
         long wg6 = lines.stream().filter(l -> l.matches(".* IP6 fd00:e2e::\\d+\\.51821 > fd00:e2e::\\d+\\.51821: UDP.*")).count();
         long wg4 = lines.stream().filter(l -> l.matches(".* IP [\\d.]+\\.51820 > [\\d.]+\\.51820: UDP.*")).count();
         assertThat(wg6).as("WireGuard datagrams between the hosts' IPv6 addresses on port 51821").isGreaterThan(10);

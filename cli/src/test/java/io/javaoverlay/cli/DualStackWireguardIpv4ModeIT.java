@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -16,11 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import io.javaoverlay.testkit.Exec;
-import io.javaoverlay.testkit.ExecResult;
-import io.javaoverlay.testkit.TestHost;
-import io.javaoverlay.testkit.TestProcess;
 
 /**
  * flannel's wireguard {@code "Mode": "ipv4"} with EnableIPv6 on three dual-stack hosts: one
@@ -46,13 +40,11 @@ class DualStackWireguardIpv4ModeIT {
     }
 
     static List<String[]> dump(int n) {
-        ExecResult r = Exec.run(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg", "show", DEV, "dump"),
-                Map.of(), null, Duration.ofSeconds(20));
-        return r.ok() ? r.stdout().lines().map(l -> l.split("\t")).toList() : List.of();
+        return WireguardHosts.dump(cluster, n, DEV);
     }
 
     @Test
-    void everyPeerHasBothSubnetsAtItsPublicIpAndIpv6CrossesTheIpv4Underlay() throws Exception {
+    void everyPeerHasBothSubnetsAtItsPublicIpAndIpv6CrossesTheIpv4Underlay() throws Throwable {
         for (int n = 1; n <= 3; n++) {
             hosts.bringUp(n);
         }
@@ -72,18 +64,8 @@ class DualStackWireguardIpv4ModeIT {
                 assertThat(peers).isEqualTo(want);
             });
         }
-        TestHost h1 = cluster.host(1);
-        TestProcess dump = h1.start("tcpdump-underlay-mode4", "tcpdump", "-i", h1.underlayInterface(), "-nn", "-l", "-U", "udp");
-        await().atMost(Duration.ofSeconds(10)).until(() -> dump.log().contains("listening on"));
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster.container(1, 1)
-                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", hosts.containerIp6(2, 1)).ok());
-        for (int to = 2; to <= 3; to++) {
-            assertThat(cluster.container(1, 1).ping(hosts.containerIp6(to, 1), 5)).as("ping -6 host 1 -> host %d", to).isTrue();
-            assertThat(cluster.container(1, 2).ping(cluster.containerIp(to, 2).toString(), 5)).as("ping -4 host 1 -> host %d", to).isTrue();
-        }
-        Thread.sleep(300);
-        dump.stop();
-        List<String> lines = dump.log().lines().filter(l -> l.contains(" IP ") || l.contains(" IP6 ")).toList();
+        List<String> lines = WireguardHosts.ipPackets(WireguardHosts.underlayDuring(cluster.host(1), "tcpdump-underlay-mode4", List.of("udp"),
+                hosts::containersOfHost1PingTheOthersOverBothFamilies));
         assertThat(lines).as("UDP on the underlay: WireGuard between the IPv4 addresses only").isNotEmpty()
                 .allMatch(l -> l.matches(".* IP [\\d.]+\\.51820 > [\\d.]+\\.51820: UDP.*"));
     }

@@ -23,9 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.testkit.Exec;
-import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestHost;
-import io.javaoverlay.testkit.TestProcess;
 
 /**
  * flannel's one-device wireguard mode {@code "Mode": "ipv6"} with EnableIPv6 across three namespace
@@ -58,9 +56,7 @@ class DualStackWireguardIpv6ModeIT {
     }
 
     static List<String[]> dump(int n) {
-        ExecResult r = Exec.run(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg", "show", DEV, "dump"),
-                Map.of(), null, Duration.ofSeconds(20));
-        return r.ok() ? r.stdout().lines().map(l -> l.split("\t")).toList() : List.of();
+        return WireguardHosts.dump(cluster, n, DEV);
     }
 
     @Test
@@ -104,24 +100,9 @@ class DualStackWireguardIpv6ModeIT {
 
     @Test
     @Order(2)
-    void containersPingOverBothFamiliesAndTheUnderlayCarriesWireguardOverIpv6Only() throws Exception {
-        TestHost h1 = cluster.host(1);
-        TestProcess dump = h1.start("tcpdump-underlay-mode6", "tcpdump", "-i", h1.underlayInterface(), "-nn", "-l", "-U");
-        await().atMost(Duration.ofSeconds(10)).until(() -> dump.log().contains("listening on"));
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster.container(1, 1)
-                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", hosts.containerIp6(2, 1)).ok());
-        for (int from = 1; from <= 3; from++) {
-            for (int to = 1; to <= 3; to++) {
-                if (from != to) {
-                    assertThat(cluster.container(from, 1).ping(hosts.containerIp6(to, 2), 5)).as("ping -6 host %d -> host %d", from, to).isTrue();
-                    assertThat(cluster.container(from, 2).ping(cluster.containerIp(to, 1).toString(), 5)).as("ping -4 host %d -> host %d", from, to)
-                            .isTrue();
-                }
-            }
-        }
-        Thread.sleep(300);
-        dump.stop();
-        List<String> lines = dump.log().lines().filter(l -> l.contains(" IP ") || l.contains(" IP6 ")).toList();
+    void containersPingOverBothFamiliesAndTheUnderlayCarriesWireguardOverIpv6Only() throws Throwable {
+        List<String> lines = WireguardHosts.ipPackets(WireguardHosts.underlayDuring(cluster.host(1), "tcpdump-underlay-mode6", List.of(),
+                hosts::everyHostsContainersPingTheOthersOverBothFamilies));
         String wireguard6 = ".* IP6 fd00:e2e::\\d+\\.51820 > fd00:e2e::\\d+\\.51820: UDP.*";
         assertThat(lines.stream().filter(l -> l.matches(wireguard6)).count()).as("WireGuard over the IPv6 underlay").isGreaterThanOrEqualTo(16);
         List<String> other = lines.stream().filter(l -> !l.matches(wireguard6)).filter(l -> !l.matches(".*\\.2379[ :].*"))

@@ -95,18 +95,13 @@ class WireguardDataPathIT extends DataPathContract {
 
     /** {@code wg} on host {@code n}, in its agent's mount namespace (where /run/wireguard is that host's). */
     static ExecResult wg(int n, String stdin, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg"));
-        cmd.addAll(List.of(args));
-        return Exec.run(cmd, Map.of(), stdin, Duration.ofSeconds(20));
+        return WireguardHosts.wg(cluster, n, stdin, args);
     }
 
     /** Host {@code n}'s peers: lines of {@code wg show flannel-wg dump} after the interface's, split at tabs. */
     static List<String[]> peers(int n) {
-        ExecResult r = wg(n, null, "show", DEV, "dump");
-        if (!r.ok()) {
-            return List.of();
-        }
-        return r.stdout().lines().skip(1).map(l -> l.split("\t")).toList();
+        List<String[]> dump = WireguardHosts.dump(cluster, n, DEV);
+        return dump.isEmpty() ? dump : dump.subList(1, dump.size());
     }
 
     /** A WireGuard peer whose AllowedIPs is the subnet and whose endpoint is the public IP at 51820. */
@@ -198,20 +193,18 @@ class WireguardDataPathIT extends DataPathContract {
     /** Everything the containers say to each other crosses the underlay as WireGuard UDP, nothing in clear. */
     @Test
     @Order(11)
-    void theUnderlayCarriesOnlyUdpToTheListenPortAndNothingInClear() throws Exception {
+    void theUnderlayCarriesOnlyUdpToTheListenPortAndNothingInClear() throws Throwable {
         TestHost h1 = cluster.host(1);
-        TestProcess dump = h1.start("tcpdump-underlay", "tcpdump", "-i", h1.underlayInterface(), "-nn", "-l", "-U", "-v");
-        await().atMost(Duration.ofSeconds(10)).until(() -> dump.log().contains("listening on"));
-        assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 3)).isTrue();
-        assertThat(cluster.container(3, 2).ping(cluster.containerIp(1, 2).toString(), 3)).isTrue();
-        Ip4 target = cluster.containerIp(2, 2);
-        try (ServerSocketChannel server = NamespaceSockets.listen(cluster.container(2, 2), target, 5011)) {
-            String[] digests = NamespaceSockets.transfer(cluster.container(1, 1), server, target, 5011, 1 << 20, Duration.ofSeconds(60));
-            assertThat(digests[1]).isEqualTo(digests[0]);
-        }
-        Thread.sleep(300);
-        dump.stop();
-        List<String> ipLines = dump.log().lines().filter(l -> l.contains(" IP ") || l.startsWith("    ")).toList();
+        List<String> tcpdump = WireguardHosts.underlayDuring(h1, "tcpdump-underlay", List.of("-v"), () -> {
+            assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 3)).isTrue();
+            assertThat(cluster.container(3, 2).ping(cluster.containerIp(1, 2).toString(), 3)).isTrue();
+            Ip4 target = cluster.containerIp(2, 2);
+            try (ServerSocketChannel server = NamespaceSockets.listen(cluster.container(2, 2), target, 5011)) {
+                String[] digests = NamespaceSockets.transfer(cluster.container(1, 1), server, target, 5011, 1 << 20, Duration.ofSeconds(60));
+                assertThat(digests[1]).isEqualTo(digests[0]);
+            }
+        });
+        List<String> ipLines = tcpdump.stream().filter(l -> l.contains(" IP ") || l.startsWith("    ")).toList();
         long wireguard = ipLines.stream().filter(l -> l.matches(".*\\.51820 > .*\\.51820: UDP.*")).count();
         assertThat(wireguard).as("WireGuard datagrams seen on %s", h1.underlayInterface()).isGreaterThan(100);
         for (String l : ipLines) {

@@ -1,11 +1,22 @@
 package io.javaoverlay.cli;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
+import org.awaitility.core.ThrowingRunnable;
+
+import io.javaoverlay.testkit.Exec;
+import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestProcess;
 
 /**
  * What namespace hosts on one machine need to run the wireguard backend on wireguard-go: each
@@ -36,6 +47,39 @@ final class WireguardHosts {
     /** {@code sh -c} that bind-mounts {@code dir} on /run/wireguard and execs the rest of the command. */
     static List<String> privateRunWireguard(Path dir) {
         return List.of("sh", "-c", "mkdir -p /run/wireguard \"$0\" && mount --bind \"$0\" /run/wireguard && exec \"$@\"", dir.toString());
+    }
+
+    /** {@code wg} on host {@code n}, in its agent's mount namespace (where /run/wireguard is that host's). */
+    static ExecResult wg(OverlayCluster cluster, int n, String stdin, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg"));
+        cmd.addAll(List.of(args));
+        return Exec.run(cmd, Map.of(), stdin, Duration.ofSeconds(20));
+    }
+
+    /** Lines of {@code wg show <dev> dump} on host {@code n}, split at tabs: the interface's first, then one per peer; none when wg fails. */
+    static List<String[]> dump(OverlayCluster cluster, int n, String dev) {
+        ExecResult r = wg(cluster, n, null, "show", dev, "dump");
+        return r.ok() ? r.stdout().lines().map(l -> l.split("\t")).toList() : List.of();
+    }
+
+    /**
+     * What {@code tcpdump -nn -l -U <args>} on {@code host}'s underlay printed while {@code traffic}
+     * ran: started and ready before it, stopped 300 ms after (the last packets printed).
+     */
+    static List<String> underlayDuring(TestHost host, String name, List<String> args, ThrowingRunnable traffic) throws Throwable {
+        List<String> cmd = new ArrayList<>(List.of("tcpdump", "-i", host.underlayInterface(), "-nn", "-l", "-U"));
+        cmd.addAll(args);
+        TestProcess dump = host.start(name, cmd.toArray(String[]::new));
+        await().atMost(Duration.ofSeconds(10)).until(() -> dump.log().contains("listening on"));
+        traffic.run();
+        Thread.sleep(300);
+        dump.stop();
+        return dump.log().lines().toList();
+    }
+
+    /** tcpdump's packet lines, IPv4 and IPv6. */
+    static List<String> ipPackets(List<String> tcpdump) {
+        return tcpdump.stream().filter(l -> l.contains(" IP ") || l.contains(" IP6 ")).toList();
     }
 
     /**

@@ -239,14 +239,6 @@ class DualStackPluginTest extends FakeHostPluginTest {
         assertThat(firewall.removedMasquerades).containsExactly("podnet");
     }
 
-    private Path netns2() {
-        try {
-            return Files.createFile(dir.resolve("netns-pod2"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     @Test
     void gcReleasesBothFamiliesOfStaleAttachments() throws Exception {
         plugin.add(env(CniCommand.ADD, "keep", netns), conf());

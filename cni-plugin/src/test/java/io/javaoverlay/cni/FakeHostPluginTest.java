@@ -1,5 +1,7 @@
 package io.javaoverlay.cni;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +47,15 @@ abstract class FakeHostPluginTest {
         subnetFile = dir.resolve("subnet.env");
         writeSubnetEnv(subnetFile);
         netns = Files.createFile(dir.resolve("netns-pod1"));
+    }
+
+    /** A second pod's namespace file, {@code netns-pod2}; made once per test. */
+    Path netns2() {
+        try {
+            return Files.createFile(dir.resolve("netns-pod2"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The network "podnet" of type javaoverlay on bridge cni0, with this test's subnet.env and IPAM directory. */

@@ -93,7 +93,7 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
     @Test
     void aSecondPodGetsTheNextAddressAndDelFreesThem() throws Exception {
         plugin.add(env(CniCommand.ADD, "c1", netns), conf());
-        Path ns2 = Files.createFile(dir.resolve("netns-pod2"));
+        Path ns2 = netns2();
         Result r2 = plugin.add(env(CniCommand.ADD, "c2", ns2), conf());
         assertThat(r2.ips()).extracting(ip -> ip.address()).containsExactly("fc00:5:0:34::3/64");
         plugin.del(env(CniCommand.DEL, "c1", netns), conf());
@@ -139,19 +139,11 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
         assertThat(firewall.masqueradeCalls).isEmpty();
     }
 
-    private Path netns2() {
-        try {
-            return Files.createFile(dir.resolve("netns-pod2"));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     @Test
     void gcReleasesStaleAttachmentsAndTheirRules() throws Exception {
         NetConf masq = conf(CniVersion.V1_1_0, Optional.of(true), Optional.empty(), Optional.empty());
         plugin.add(env(CniCommand.ADD, "keep", netns), masq);
-        plugin.add(env(CniCommand.ADD, "stale", Files.createFile(dir.resolve("netns-pod2"))), masq);
+        plugin.add(env(CniCommand.ADD, "stale", netns2()), masq);
         plugin.gc(env(CniCommand.GC, "x", null), conf(CniVersion.V1_1_0, Optional.of(true), Optional.empty(),
                 Optional.of(List.of(new Attachment("keep", "eth0")))));
         assertThat(reservations().all6().values()).containsExactly(Owner.cni("podnet", "keep", "eth0"));

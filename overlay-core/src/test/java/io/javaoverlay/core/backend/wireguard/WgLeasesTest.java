@@ -141,8 +141,17 @@ class WgLeasesTest {
         }
     }
 
-    /** A small backend that checks and claims as the wireguard backend does, for PeerAdmission. */
+    /**
+     * A small backend that checks and claims as the wireguard backend does, for PeerAdmission:
+     * with {@code listenPortV6} (IPv6 on) the IPv6 halves are checked and claimed too.
+     */
     static final class Claims implements Backend {
+        private final OptionalInt listenPortV6;
+
+        Claims(OptionalInt listenPortV6) {
+            this.listenPortV6 = listenPortV6;
+        }
+
         @Override
         public Registration register(NetworkConfig config) {
             throw new UnsupportedOperationException();
@@ -153,12 +162,12 @@ class WgLeasesTest {
 
         @Override
         public Optional<PeerRejection> checkPeer(Lease peer) {
-            return WgLeases.check(peer, 51820, OWN);
+            return WgLeases.check(peer, 51820, listenPortV6, OWN);
         }
 
         @Override
         public List<PeerClaim> claims(Lease peer) {
-            return WgLeases.claims(peer, 51820);
+            return WgLeases.claims(peer, 51820, listenPortV6);
         }
 
         @Override
@@ -171,7 +180,7 @@ class WgLeasesTest {
     @Test
     void aPublicKeyPublishedByTwoPublicIpsIsACollisionTheFirstLeaseKeeps() {
         NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"wireguard\"}}");
-        PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), new Claims(), true, new OverlayMetrics());
+        PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), new Claims(OptionalInt.empty()), true, new OverlayMetrics());
         String data = "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}";
         Lease first = lease("10.244.7.0/24", "192.168.1.7", "wireguard", data);
         Lease thief = lease("10.244.8.0/24", "192.168.1.8", "wireguard", data);
@@ -187,33 +196,6 @@ class WgLeasesTest {
                 .containsExactly(new LeaseEvent.Removed(first), new LeaseEvent.Added(thief));
     }
 
-    /** As {@link Claims}, with IPv6 on: the IPv6 halves checked and claimed too. */
-    static final class Claims6 implements Backend {
-        @Override
-        public Registration register(NetworkConfig config) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void leaseAcquired(Lease own) {}
-
-        @Override
-        public Optional<PeerRejection> checkPeer(Lease peer) {
-            return WgLeases.check(peer, 51820, OptionalInt.of(51821), OWN);
-        }
-
-        @Override
-        public List<PeerClaim> claims(Lease peer) {
-            return WgLeases.claims(peer, 51820, OptionalInt.of(51821));
-        }
-
-        @Override
-        public void handle(List<LeaseEvent> batch) {}
-
-        @Override
-        public void close() {}
-    }
-
     /**
      * Through the whole trust boundary with IPv6 on: the shared IPv6 checks first (a PublicIPv6 that
      * is no host's), then the wireguard ones (this host's key in BackendV6Data), then the key claim
@@ -224,7 +206,7 @@ class WgLeasesTest {
         NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
                 + "\"Backend\":{\"Type\":\"wireguard\"}}");
         PeerAdmission a = new PeerAdmission(c, Ip4Net.parse("10.244.1.0/24"), Ip4.parse("192.168.1.1"), Optional.of(Ip6Net.parse("fc00:5:0:1::/64")),
-                Optional.of("fd00::1"), new Claims6(), true, new OverlayMetrics());
+                Optional.of("fd00::1"), new Claims(OptionalInt.of(51821)), true, new OverlayMetrics());
         String mine = "{\"PublicKey\":\"" + PEER_KEY + "\",\"Port\":51820}";
         Lease good = new Lease(Ip4Net.parse("10.244.7.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:7::/64")),
                 LeaseAttrs.parse(FLANNEL_DUAL_STACK_VALUE), false, Optional.empty(), 1);
