@@ -230,7 +230,7 @@ public final class KubeLeaseStore implements LeaseStore {
     private Optional<Lease> ownLease(Node own) {
         Optional<Lease> read = leases.read(own).lease();
         Published p = published;
-        if (p == null || read.isEmpty() || !read.get().subnet().equals(p.lease().subnet())) {
+        if (p == null || read.isEmpty() || !read.get().id().equals(p.lease().id())) {
             return read;
         }
         Map<String, String> now = NodeLeases.annotations(own);
@@ -242,7 +242,7 @@ public final class KubeLeaseStore implements LeaseStore {
             same = false; // an overwrite annotation turned malformed: the next publish says so
         }
         Lease r = read.get();
-        return Optional.of(new Lease(r.subnet(), p.lease().ipv6Subnet(), same ? p.attrs() : r.attrs(), false, Optional.empty(), 0));
+        return Optional.of(new Lease(r.ipv4Subnet(), p.lease().ipv6Subnet(), same ? p.attrs() : r.attrs(), false, Optional.empty(), 0));
     }
 
     /**
@@ -320,7 +320,57 @@ public final class KubeLeaseStore implements LeaseStore {
 
     @Override
     public Lease update(Lease existing, LeaseAttrs attrs, Duration ttl) {
+        if (existing.isIpv6Only()) {
+            return createIpv6Only(existing.ipv6Subnet().get(), attrs, ttl);
+        }
         return publish(existing.subnet(), attrs);
+    }
+
+    /** flannel's Kubernetes subnet manager is the one that runs IPv6-only networks: a node with only an IPv6 podCIDR. */
+    @Override
+    public boolean holdsIpv6OnlyLeases() {
+        return true;
+    }
+
+    /** In an IPv6-only network nodes are read by their IPv6 halves only ({@link NodeLeases#readIpv6Only}), as flannel reads them. */
+    @Override
+    public void useFamilies(boolean enableIPv4, boolean enableIPv6) {
+        boolean v6only = !enableIPv4 && enableIPv6;
+        if (leases.readsIpv6Only() != v6only) {
+            leases.readIpv6Only(v6only);
+            LOG.info("reading nodes as {} leases", v6only ? "IPv6-only" : "IPv4 (and dual-stack)");
+        }
+    }
+
+    /**
+     * Publishes this host's IPv6-only lease on its node, as flannel's {@code AcquireLease} does with
+     * {@code EnableIPv4: false}: {@code public-ipv6} and {@code backend-v6-data} beside
+     * {@code backend-type}; {@code backend-data} and {@code public-ip} only where flannel writes them
+     * then (not for vxlan; host-gw writes {@code null} and {@code 0.0.0.0}, see
+     * {@link NodeLeases#annotationsFor}). {@code ipv6Subnet} must be the node's IPv6 podCIDR.
+     */
+    @Override
+    public Lease createIpv6Only(Ip6Net ipv6Subnet, LeaseAttrs attrs, Duration ttl) {
+        if (attrs.publicIpv6().isEmpty()) {
+            throw new IllegalArgumentException("an IPv6-only lease publishes a PublicIPv6");
+        }
+        Node n = ownNode();
+        Optional<Ip6Net> cidr6;
+        try {
+            cidr6 = NodeLeases.podCidr6(n);
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+        if (!cidr6.equals(Optional.of(ipv6Subnet))) {
+            throw new LeaseException.LeaseLostException("node " + nodeName() + "'s IPv6 podCIDR is " + cidr6.map(Object::toString).orElse("unset")
+                    + ", not " + ipv6Subnet + " (the node was created again?): restart the agent to use the node's podCIDR");
+        }
+        Map<String, String> now = annotate(n, attrs, List.of());
+        String publishedIp6 = now.getOrDefault(leases.keys().publicIpv6(), attrs.publicIpv6().get());
+        Lease lease = Lease.ipv6Only(ipv6Subnet, new LeaseAttrs(NodeLeases.NO_PUBLIC_IP, Optional.of(publishedIp6), attrs.backendType(),
+                Optional.empty(), attrs.backendV6Data()), false, Optional.empty(), 0);
+        published = new Published(lease, attrs);
+        return lease;
     }
 
     private Lease publish(Ip4Net subnet, LeaseAttrs attrs) {
@@ -342,6 +392,23 @@ public final class KubeLeaseStore implements LeaseStore {
                         + n.getSpec().getPodCIDRs() + ") for this host's dual-stack lease (the node was created again?)");
             }
         }
+        // an IPv6 half this host no longer publishes (EnableIPv6 turned off): its annotations go, or
+        // dual-stack peers would keep routing this node's IPv6 podCIDR to it (flannel leaves them)
+        Map<String, String> now = annotate(n, attrs, List.of(leases.keys().publicIpv6(), leases.keys().backendV6Data()));
+        Ip4 publishedIp = Ip4.parse(now.getOrDefault(leases.keys().publicIp(), attrs.publicIp().toString()));
+        Optional<String> publishedIp6 = attrs.publicIpv6().map(ip6 -> now.getOrDefault(leases.keys().publicIpv6(), ip6));
+        Lease lease = new Lease(subnet, cidr6, new LeaseAttrs(publishedIp, publishedIp6, attrs.backendType(), attrs.backendData(),
+                attrs.backendV6Data()), false, Optional.empty(), 0);
+        published = new Published(lease, attrs);
+        return lease;
+    }
+
+    /**
+     * Writes the annotations {@code attrs} amount to on node {@code n} (nothing when it has them
+     * already), first removing those of {@code removable} it has and no longer gets; returns the
+     * node's annotations as they are then.
+     */
+    private Map<String, String> annotate(Node n, LeaseAttrs attrs, List<String> removable) {
         Map<String, String> existing = NodeLeases.annotations(n);
         Map<String, String> wanted;
         try {
@@ -349,10 +416,7 @@ public final class KubeLeaseStore implements LeaseStore {
         } catch (IllegalArgumentException e) {
             throw new LeaseException("node " + nodeName() + ": " + e.getMessage(), e);
         }
-        // an IPv6 half this host no longer publishes (EnableIPv6 turned off): its annotations go, or
-        // dual-stack peers would keep routing this node's IPv6 podCIDR to it (flannel leaves them)
-        List<String> stale = java.util.stream.Stream.of(leases.keys().publicIpv6(), leases.keys().backendV6Data())
-                .filter(k -> existing.get(k) != null && !wanted.containsKey(k)).toList();
+        List<String> stale = removable.stream().filter(k -> existing.get(k) != null && !wanted.containsKey(k)).toList();
         if (!stale.isEmpty()) {
             // a JSON patch (RFC 6902) removes exactly these keys; it fails, and is retried, if one went meanwhile
             ArrayNode ops = JSON.createArrayNode();
@@ -381,12 +445,7 @@ public final class KubeLeaseStore implements LeaseStore {
         Map<String, String> now = new HashMap<>(existing);
         now.putAll(wanted);
         stale.forEach(now::remove);
-        Ip4 publishedIp = Ip4.parse(now.getOrDefault(leases.keys().publicIp(), attrs.publicIp().toString()));
-        Optional<String> publishedIp6 = attrs.publicIpv6().map(ip6 -> wanted.getOrDefault(leases.keys().publicIpv6(), ip6));
-        Lease lease = new Lease(subnet, cidr6, new LeaseAttrs(publishedIp, publishedIp6, attrs.backendType(), attrs.backendData(),
-                attrs.backendV6Data()), false, Optional.empty(), 0);
-        published = new Published(lease, attrs);
-        return lease;
+        return now;
     }
 
     /** Nodes do not expire: nothing to renew (flannel's RenewLease is unimplemented here too). */

@@ -32,6 +32,12 @@ import io.javaoverlay.core.net.Ip6Net;
  *       {@code backend-v6-data} are its {@code PublicIPv6} and {@code BackendV6Data}. A node
  *       without {@code public-ipv6} is an IPv4-only lease (flannel with IPv6 enabled skips such
  *       a node whole; its IPv4 half is still good here, as an IPv4-only etcd lease is).</li>
+ *   <li>in an IPv6-only network ({@code EnableIPv4: false}, {@link #readIpv6Only}) only the IPv6
+ *       half is read, as flannel's {@code nodeToLease} reads it then: {@code public-ipv6} (required),
+ *       {@code backend-v6-data}, {@code backend-type} and the IPv6 podCIDR (required); the
+ *       {@code public-ip} and {@code backend-data} a flannel host-gw node writes then
+ *       ({@code 0.0.0.0}, {@code null}) are not read. The lease is {@link Lease#ipv6Only IPv6-only};
+ *       its attributes' {@code PublicIP} is flannel's zero value {@code 0.0.0.0}, never used.</li>
  * </ul>
  *
  * Everything read is validated here, before any lease exists: a node that fails is
@@ -41,10 +47,24 @@ public final class NodeLeases {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** flannel's zero {@code PublicIP} of an IPv6-only lease's attributes (never routed to: the lease has no IPv4 half). */
+    static final Ip4 NO_PUBLIC_IP = Ip4.parse("0.0.0.0");
+
     private final NodeAnnotations keys;
+    /** Whether the network is IPv6-only: nodes are then read by their IPv6 halves only. */
+    private volatile boolean ipv6Only;
 
     public NodeLeases(NodeAnnotations keys) {
         this.keys = keys;
+    }
+
+    /** Reads nodes as an IPv6-only network's leases ({@code EnableIPv4: false} with {@code EnableIPv6}), or not. */
+    public void readIpv6Only(boolean on) {
+        this.ipv6Only = on;
+    }
+
+    public boolean readsIpv6Only() {
+        return ipv6Only;
     }
 
     public NodeAnnotations keys() {
@@ -74,6 +94,9 @@ public final class NodeLeases {
         Map<String, String> a = annotations(n);
         if (!"true".equals(a.get(keys.kubeSubnetManager()))) {
             return Read.none();
+        }
+        if (ipv6Only) {
+            return readIpv6Only(n, a);
         }
         String ipText = a.get(keys.publicIp());
         if (ipText == null || ipText.isEmpty()) {
@@ -124,6 +147,39 @@ public final class NodeLeases {
         }
         LeaseAttrs attrs = new LeaseAttrs(ip, ip6, Optional.ofNullable(a.get(keys.backendType())), data, data6);
         return Read.of(new Lease(subnet.get(), subnet6, attrs, false, Optional.empty(), 0));
+    }
+
+    /** An IPv6-only network's lease: the IPv6 half alone (see the class comment). */
+    private Read readIpv6Only(Node n, Map<String, String> a) {
+        String ip6Text = Optional.ofNullable(a.get(keys.publicIpv6())).orElse("");
+        if (ip6Text.isEmpty()) {
+            return Read.skip("no-public-ipv6", "it has no " + keys.publicIpv6() + " annotation (the network is IPv6-only)");
+        }
+        String ip6;
+        try {
+            ip6 = Ip6Net.format(Ip6Net.parseAddress(ip6Text));
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-public-ipv6", keys.publicIpv6() + " \"" + abbreviate(ip6Text) + "\" is not an IPv6 address");
+        }
+        Optional<JsonNode> data6;
+        try {
+            data6 = backendData(a.get(keys.backendV6Data()));
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-backend-v6-data", keys.backendV6Data() + " " + e.getMessage());
+        }
+        Optional<Ip6Net> subnet6;
+        try {
+            subnet6 = podCidr6(n);
+        } catch (IllegalArgumentException e) {
+            return Read.skip("bad-pod-cidr", e.getMessage());
+        }
+        if (subnet6.isEmpty()) {
+            return Read.skip("no-pod-cidr", "it has no IPv6 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
+                    + spec(n, "podCIDRs") + ") and the network is IPv6-only");
+        }
+        LeaseAttrs attrs = new LeaseAttrs(NO_PUBLIC_IP, Optional.of(ip6), Optional.ofNullable(a.get(keys.backendType())), Optional.empty(),
+                data6);
+        return Read.of(Lease.ipv6Only(subnet6.get(), attrs, false, Optional.empty(), 0));
     }
 
     /**

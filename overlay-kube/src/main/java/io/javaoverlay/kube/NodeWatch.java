@@ -129,15 +129,15 @@ final class NodeWatch implements AutoCloseable {
         }
         Lease before = next.isPresent() ? byNode.put(name, next.get()) : byNode.remove(name);
         List<LeaseStore.KeyEvent> events = new ArrayList<>(2);
-        if (before != null && (next.isEmpty() || !before.subnet().equals(next.get().subnet()))) {
-            events.add(new LeaseStore.KeyEvent.Deleted(before.subnet()));
+        if (before != null && (next.isEmpty() || !before.id().equals(next.get().id()))) {
+            events.add(new LeaseStore.KeyEvent.Deleted(before.id()));
         }
         if (next.isPresent() && (before == null || !before.equals(next.get()))) {
             events.add(new LeaseStore.KeyEvent.Put(next.get()));
         }
         if (!events.isEmpty()) {
             if (now.isEmpty()) {
-                LOG.info("node {} was deleted: its subnet {} goes", name, before.subnet());
+                LOG.info("node {} was deleted: its subnet {} goes", name, before.id());
             }
             listener.onEvents(events);
         }

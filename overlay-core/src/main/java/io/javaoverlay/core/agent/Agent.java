@@ -313,7 +313,7 @@ public final class Agent {
             String problem;
             try {
                 NetworkConfig c = sm.networkConfig();
-                DualStack.refuseUnsupported(c, options);
+                DualStack.refuseUnsupported(c, options, sm.store().holdsIpv6OnlyLeases());
                 LOG.info("network config: {}", c.describe());
                 return Optional.of(c);
             } catch (SubnetManager.MissingConfigException | NetworkConfigException e) {

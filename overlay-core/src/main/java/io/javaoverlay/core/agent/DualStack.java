@@ -23,6 +23,7 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.firewall.RuleScope;
 import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.SubnetManager;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.netlink.Sysctl;
 
@@ -38,11 +39,26 @@ final class DualStack {
 
     private DualStack() {}
 
-    /** Refuses what javaoverlay cannot do for {@code c}; the message says what to change. */
+    /** Refuses what javaoverlay cannot do for {@code c} with etcd or the embedded store; the message says what to change. */
     static void refuseUnsupported(NetworkConfig c, AgentOptions options) {
+        refuseUnsupported(c, options, false);
+    }
+
+    /**
+     * Refuses what javaoverlay cannot do for {@code c}; the message says what to change.
+     *
+     * @param storeHoldsIpv6Only whether the lease store runs IPv6-only networks (the Kubernetes subnet manager)
+     */
+    static void refuseUnsupported(NetworkConfig c, AgentOptions options, boolean storeHoldsIpv6Only) {
         if (!c.enableIPv4()) {
-            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not supported by javaoverlay: enable IPv4"
-                    + " (see docs/ipv6.md)");
+            if (!storeHoldsIpv6Only) {
+                throw new NetworkConfigException(SubnetManager.IPV6_ONLY_NEEDS_KUBE);
+            }
+            // the lease, the node's annotations and subnet.env are flannel's (KubeLeaseStore, SubnetEnv.ipv6Only),
+            // but no backend programs a lease without an IPv4 half yet
+            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not run by javaoverlay's agent yet, with"
+                    + " --kube-subnet-mgr either: its backends program no lease without an IPv4 subnet; run a dual-stack cluster (an IPv4"
+                    + " and an IPv6 --cluster-cidr) with EnableIPv6, or flanneld for IPv6-only (see docs/ipv6.md)");
         }
         if (c.ipv6().isEmpty()) {
             if (c.backendType() == BackendType.WIREGUARD && c.backend().wireguard().mode() == WireguardOptions.Mode.IPV6) {

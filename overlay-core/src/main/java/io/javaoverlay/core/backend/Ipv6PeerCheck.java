@@ -64,7 +64,7 @@ final class Ipv6PeerCheck {
             return reject(PeerRejection.Reason.OVERLAPS_OWN_SUBNET, "IPv6 subnet " + subnet + " is this host's own IPv6 subnet " + own.get());
         }
         for (Lease other : accepted) {
-            if (!other.subnet().equals(l.subnet()) && other.ipv6Subnet().filter(subnet::overlaps).isPresent()) {
+            if (!other.id().equals(l.id()) && other.ipv6Subnet().filter(subnet::overlaps).isPresent()) {
                 return reject(PeerRejection.Reason.IPV6_SUBNET_IN_USE, "IPv6 subnet " + subnet + " is already published with "
                         + other.keyName() + "; the lease programmed first keeps it");
             }

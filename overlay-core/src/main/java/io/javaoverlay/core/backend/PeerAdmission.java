@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -32,7 +33,9 @@ import io.javaoverlay.core.netlink.Route;
  * this host's lease or a route this host has that javaoverlay did not make; its PublicIP is a
  * unicast address that is not this host's own, not inside the overlay, and not the network or
  * broadcast address of a network this host is on; the IPv6 half of a dual-stack lease passes the
- * same checks ({@link Ipv6PeerCheck}); and the backend accepts its data
+ * same checks ({@link Ipv6PeerCheck}); it has the halves this network runs (an IPv6-only lease
+ * in a network with IPv4 has nothing to route IPv4 to: {@code no-ipv4-subnet}; a lease without an
+ * IPv6 half in an IPv6-only network: {@code no-ipv6-subnet}); and the backend accepts its data
  * ({@link Backend#checkPeer}) and its claims ({@link Backend#claims}). A lease that fails is
  * logged once per change with its key and reason, counted on
  * {@code javaoverlay_leases_rejected_total{reason}}, listed by {@code status}, and touches nothing;
@@ -41,6 +44,11 @@ import io.javaoverlay.core.netlink.Route;
  * <p>Leases are checked again on every recheck ({@link #reconsider}): a route an operator added
  * since can make a lease bad, and a rejected lease can become good (the peer that held its VTEP
  * MAC went away).
+ *
+ * <p>In an IPv6-only network ({@code EnableIPv4: false}) only the IPv6 half of a lease is
+ * considered: a dual-stack lease is passed on as its {@link Lease#ipv6Half IPv6 half}, so no IPv4
+ * subnet, public IP or backend data of it ever reaches a backend. Every lease a backend gets
+ * therefore has the halves its network runs, and no other.
  *
  * <p>An agent that programs nothing ({@code --no-data-path}) checks only the subnet: nothing it
  * does reaches the kernel, and its tests run many hosts on loopback addresses.
@@ -58,18 +66,19 @@ public final class PeerAdmission {
     /** Where a refused lease is counted ({@code javaoverlay_leases_rejected_total}). */
     private final OverlayMetrics metrics;
     private final NetworkConfig config;
-    private final Ip4Net own;
+    /** This host's IPv4 subnet; empty in an IPv6-only network. */
+    private final Optional<Ip4Net> own;
     private final Ip4 ownPublicIp;
     private final Backend backend;
     private final boolean dataPath;
     private final Ipv6PeerCheck ipv6;
-    private final Map<Ip4Net, Lease> accepted = new HashMap<>();
-    private final Map<Ip4Net, Rejected> rejected = new TreeMap<>();
+    private final Map<LeaseId, Lease> accepted = new HashMap<>();
+    private final Map<LeaseId, Rejected> rejected = new TreeMap<>();
     /** Claim key -> the subnets holding it (all with one holder value). */
     private final Map<Object, Holders> claims = new HashMap<>();
     private volatile List<Rejected> rejectedSnapshot = List.of();
 
-    private record Holders(Object holder, Set<Ip4Net> subnets) {}
+    private record Holders(Object holder, Set<LeaseId> subnets) {}
 
     /**
      * @param own         this host's lease
@@ -86,6 +95,15 @@ public final class PeerAdmission {
      */
     public PeerAdmission(NetworkConfig config, Ip4Net own, Ip4 ownPublicIp, Optional<Ip6Net> own6, Optional<String> ownPublicIpv6,
                          Backend backend, boolean dataPath, OverlayMetrics metrics) {
+        this(config, Optional.of(own), ownPublicIp, own6, ownPublicIpv6, backend, dataPath, metrics);
+    }
+
+    private PeerAdmission(NetworkConfig config, Optional<Ip4Net> own, Ip4 ownPublicIp, Optional<Ip6Net> own6,
+                          Optional<String> ownPublicIpv6, Backend backend, boolean dataPath, OverlayMetrics metrics) {
+        if (config.enableIPv4() != own.isPresent()) {
+            throw new IllegalArgumentException(config.enableIPv4() ? "this host's IPv4 subnet is required with EnableIPv4"
+                    : "an IPv6-only network (EnableIPv4: false) has no IPv4 subnet of this host's");
+        }
         this.metrics = metrics;
         this.ipv6 = new Ipv6PeerCheck(config, own6, ownPublicIpv6);
         this.config = config;
@@ -95,21 +113,38 @@ public final class PeerAdmission {
         this.dataPath = dataPath;
     }
 
+    /**
+     * For an IPv6-only network ({@code EnableIPv4: false}): this host's IPv6 subnet and
+     * {@code PublicIPv6}; other hosts' leases are checked and passed on by their IPv6 halves only.
+     */
+    public static PeerAdmission ipv6Only(NetworkConfig config, Ip6Net own6, String ownPublicIpv6, Backend backend, boolean dataPath,
+                                         OverlayMetrics metrics) {
+        if (config.enableIPv4() || config.ipv6().isEmpty()) {
+            throw new IllegalArgumentException("not an IPv6-only network: EnableIPv4 is " + config.enableIPv4() + ", EnableIPv6 is "
+                    + config.ipv6().isPresent());
+        }
+        // no IPv4 public IP: the unspecified address is none of another host's (and any lease carrying it as a
+        // PublicIP has it as flannel's zero value, never checked or used here)
+        return new PeerAdmission(config, Optional.empty(), Ip4.parse("0.0.0.0"), Optional.of(own6), Optional.of(ownPublicIpv6), backend,
+                dataPath, metrics);
+    }
+
     /** The events of {@code batch} that the backend may apply: good leases as they are, bad ones dropped or withdrawn. */
     public List<LeaseEvent> admit(List<LeaseEvent> batch, HostView host) {
         Checks checks = new Checks(host);
         List<LeaseEvent> out = new ArrayList<>(batch.size());
         boolean released = false;
         for (LeaseEvent e : batch) {
+            Lease l = inScope(e.lease());
             if (e instanceof LeaseEvent.Removed) {
-                rejected.remove(e.lease().subnet());
-                Lease before = withdraw(e.lease().subnet());
+                rejected.remove(l.id());
+                Lease before = withdraw(l.id());
                 if (before != null) {
                     out.add(new LeaseEvent.Removed(before));
                     released = true;
                 }
             } else {
-                released |= consider(e.lease(), checks, out);
+                released |= consider(l, checks, out);
             }
         }
         if (released && !rejected.isEmpty()) {
@@ -143,9 +178,24 @@ public final class PeerAdmission {
         return all;
     }
 
-    /** The leases programmed now. */
+    /** The leases programmed now that have an IPv4 half, by their IPv4 subnet. */
     public Map<Ip4Net, Lease> accepted() {
+        Map<Ip4Net, Lease> out = new HashMap<>();
+        accepted.forEach((id, l) -> id.ipv4().ifPresent(v4 -> out.put(v4, l)));
+        return Map.copyOf(out);
+    }
+
+    /** The leases programmed now, by what names them (IPv6-only ones by their IPv6 subnet). */
+    public Map<LeaseId, Lease> programmed() {
         return Map.copyOf(accepted);
+    }
+
+    /**
+     * A lease as this network sees it: in an IPv6-only network a dual-stack lease is its IPv6 half,
+     * so its IPv4 half is neither checked nor programmed; every other lease as it is.
+     */
+    private Lease inScope(Lease l) {
+        return !config.enableIPv4() && l.ipv4Subnet().isPresent() && l.ipv6Subnet().isPresent() ? l.ipv6Half() : l;
     }
 
     private void retryRejected(Checks checks, List<LeaseEvent> out) {
@@ -156,7 +206,7 @@ public final class PeerAdmission {
 
     /** Checks one lease and records the outcome; returns true when it withdrew an accepted lease. */
     private boolean consider(Lease l, Checks checks, List<LeaseEvent> out) {
-        Ip4Net subnet = l.subnet();
+        LeaseId subnet = l.id();
         Lease before = accepted.get(subnet);
         Optional<PeerRejection> why = checks.check(l);
         if (why.isEmpty()) {
@@ -188,7 +238,7 @@ public final class PeerAdmission {
         return false;
     }
 
-    private Lease withdraw(Ip4Net subnet) {
+    private Lease withdraw(LeaseId subnet) {
         Lease before = accepted.remove(subnet);
         if (before != null) {
             release(before);
@@ -198,14 +248,14 @@ public final class PeerAdmission {
 
     private void claim(Lease l) {
         for (PeerClaim c : backend.claims(l)) {
-            claims.computeIfAbsent(c.key(), k -> new Holders(c.holder(), new HashSet<>())).subnets().add(l.subnet());
+            claims.computeIfAbsent(c.key(), k -> new Holders(c.holder(), new HashSet<>())).subnets().add(l.id());
         }
     }
 
     private void release(Lease l) {
         for (PeerClaim c : backend.claims(l)) {
             Holders h = claims.get(c.key());
-            if (h != null && h.subnets().remove(l.subnet()) && h.subnets().isEmpty()) {
+            if (h != null && h.subnets().remove(l.id()) && h.subnets().isEmpty()) {
                 claims.remove(c.key());
             }
         }
@@ -213,7 +263,7 @@ public final class PeerAdmission {
 
     private void publish() {
         List<Rejected> list = new ArrayList<>(rejected.values());
-        list.sort(Comparator.comparing(r -> r.lease().subnet()));
+        list.sort(Comparator.comparing(r -> r.lease().id()));
         rejectedSnapshot = List.copyOf(list);
     }
 
@@ -226,20 +276,21 @@ public final class PeerAdmission {
         Checks(HostView host) {
             this.local = host.localAddresses();
             this.addresses = host.addresses();
-            this.foreign = host.foreignRoutesIn(config.network(), backend::ownsRoute);
+            this.foreign = config.enableIPv4() ? host.foreignRoutesIn(config.network(), backend::ownsRoute) : List.of();
         }
 
         Optional<PeerRejection> check(Lease l) {
-            Ip4Net subnet = l.subnet();
-            if (subnet.prefixLength() != config.subnetLen()) {
-                return reject(PeerRejection.Reason.WRONG_PREFIX_LENGTH, "subnet " + subnet + " is not a /" + config.subnetLen()
-                        + " (the network's SubnetLen)");
+            if (config.enableIPv4() && l.isIpv6Only()) {
+                return reject(PeerRejection.Reason.NO_IPV4_SUBNET, "it is an IPv6-only lease (" + l.ipv6Subnet().get() + "), and this"
+                        + " network runs IPv4 (EnableIPv4): nothing to route its IPv4 traffic to");
             }
-            if (!config.network().contains(subnet)) {
-                return reject(PeerRejection.Reason.OUTSIDE_NETWORK, "subnet " + subnet + " is outside Network " + config.network());
+            if (!config.enableIPv4() && l.ipv6Subnet().isEmpty()) {
+                return reject(PeerRejection.Reason.NO_IPV6_SUBNET, "it has no IPv6 subnet (" + l.keyName() + "), and this network is"
+                        + " IPv6-only (EnableIPv4: false): nothing to route its traffic to");
             }
-            if (subnet.overlaps(own)) {
-                return reject(PeerRejection.Reason.OVERLAPS_OWN_SUBNET, "subnet " + subnet + " is this host's own subnet " + own);
+            Optional<PeerRejection> v4 = l.ipv4Subnet().isPresent() ? checkIpv4Subnet(l.subnet()) : Optional.empty();
+            if (v4.isPresent()) {
+                return v4;
             }
             Optional<PeerRejection> v6 = ipv6.check(l, dataPath, accepted.values());
             if (v6.isPresent()) {
@@ -248,9 +299,11 @@ public final class PeerAdmission {
             if (!dataPath) {
                 return Optional.empty();
             }
-            Optional<PeerRejection> ip = checkPublicIp(l.attrs().publicIp());
-            if (ip.isPresent()) {
-                return ip;
+            if (l.ipv4Subnet().isPresent()) {
+                Optional<PeerRejection> ip = checkPublicIp(l.attrs().publicIp());
+                if (ip.isPresent()) {
+                    return ip;
+                }
             }
             Optional<PeerRejection> data = backend.checkPeer(l);
             if (data.isPresent()) {
@@ -258,16 +311,31 @@ public final class PeerAdmission {
             }
             for (PeerClaim c : backend.claims(l)) {
                 Holders h = claims.get(c.key());
-                if (h != null && !h.holder().equals(c.holder()) && !(h.subnets().size() == 1 && h.subnets().contains(subnet))) {
+                if (h != null && !h.holder().equals(c.holder()) && !(h.subnets().size() == 1 && h.subnets().contains(l.id()))) {
                     return reject(c.reason(), c.key() + " is already published by " + h.holder() + " (" + h.subnets().iterator().next()
                             + "); the lease programmed first keeps it");
                 }
             }
             for (Route r : foreign) {
-                if (r.ip4Destination().overlaps(subnet) && !isFlannelShaped(r, l)) {
-                    return reject(PeerRejection.Reason.OVERLAPS_HOST_ROUTE, "subnet " + subnet + " overlaps this host's route " + r
+                if (l.ipv4Subnet().isPresent() && r.ip4Destination().overlaps(l.subnet()) && !isFlannelShaped(r, l)) {
+                    return reject(PeerRejection.Reason.OVERLAPS_HOST_ROUTE, "subnet " + l.subnet() + " overlaps this host's route " + r
                             + ", which javaoverlay did not make");
                 }
+            }
+            return Optional.empty();
+        }
+
+        /** The IPv4 subnet's checks: SubnetLen, inside Network, not this host's. */
+        private Optional<PeerRejection> checkIpv4Subnet(Ip4Net subnet) {
+            if (subnet.prefixLength() != config.subnetLen()) {
+                return reject(PeerRejection.Reason.WRONG_PREFIX_LENGTH, "subnet " + subnet + " is not a /" + config.subnetLen()
+                        + " (the network's SubnetLen)");
+            }
+            if (!config.network().contains(subnet)) {
+                return reject(PeerRejection.Reason.OUTSIDE_NETWORK, "subnet " + subnet + " is outside Network " + config.network());
+            }
+            if (own.filter(subnet::overlaps).isPresent()) {
+                return reject(PeerRejection.Reason.OVERLAPS_OWN_SUBNET, "subnet " + subnet + " is this host's own subnet " + own.get());
             }
             return Optional.empty();
         }

@@ -47,7 +47,11 @@ public record PeerRejection(Reason reason, String detail) {
          */
         PUBLIC_KEY_IN_USE("public-key-in-use"),
         /** Another accepted peer's dual-stack lease holds an overlapping IPv6 subnet. */
-        IPV6_SUBNET_IN_USE("ipv6-subnet-in-use");
+        IPV6_SUBNET_IN_USE("ipv6-subnet-in-use"),
+        /** An IPv6-only lease in a network that runs IPv4 ({@code EnableIPv4}): it has no IPv4 subnet to route. */
+        NO_IPV4_SUBNET("no-ipv4-subnet"),
+        /** A lease without an IPv6 half in an IPv6-only network ({@code EnableIPv4: false}). */
+        NO_IPV6_SUBNET("no-ipv6-subnet");
 
         private final String label;
 

@@ -105,6 +105,34 @@ public interface LeaseStore extends AutoCloseable {
     }
 
     /**
+     * Whether this store can hold IPv6-only leases ({@code EnableIPv4: false}). Only a store that
+     * {@link #assignedIpv6Subnet assigns} subnets does, as only flannel's Kubernetes subnet manager
+     * does: flannel's etcd manager gives every host an IPv4 subnet, and an IPv6-only key has no
+     * form another flanneld would read.
+     */
+    default boolean holdsIpv6OnlyLeases() {
+        return false;
+    }
+
+    /**
+     * Which families the network runs, from its config, before anything is read with it: a store
+     * that reads leases differently for an IPv6-only network ({@link #holdsIpv6OnlyLeases}) reads
+     * only their IPv6 halves then, as flannel's Kubernetes subnet manager does. May be called again
+     * with the same value.
+     */
+    default void useFamilies(boolean enableIPv4, boolean enableIPv6) {}
+
+    /**
+     * Publishes this host's IPv6-only lease on {@code ipv6Subnet}, the subnet the store
+     * {@link #assignedIpv6Subnet assigned}.
+     *
+     * @throws LeaseException when the store holds no IPv6-only leases (the default)
+     */
+    default Lease createIpv6Only(Ip6Net ipv6Subnet, LeaseAttrs attrs, Duration ttl) {
+        throw new LeaseException(describe() + " holds no IPv6-only leases (" + ipv6Subnet + ")");
+    }
+
+    /**
      * This host is ready: its lease is held, the data path programmed and subnet.env written. A
      * store may tell others (the Kubernetes subnet manager clears the node's NetworkUnavailable
      * condition, as flannel's CompleteLease does). Must not throw: failures are the store's to
@@ -120,7 +148,11 @@ public interface LeaseStore extends AutoCloseable {
 
     /** A change to one key. */
     sealed interface KeyEvent {
+        /** The key's IPv4 subnet; throws for an IPv6-only lease's ({@link Lease#subnet}). */
         Ip4Net subnet();
+
+        /** What names the key's lease (an IPv6-only one by its IPv6 subnet). */
+        LeaseId id();
 
         /** A key was created or overwritten. */
         record Put(Lease lease) implements KeyEvent {
@@ -128,10 +160,24 @@ public interface LeaseStore extends AutoCloseable {
             public Ip4Net subnet() {
                 return lease.subnet();
             }
+
+            @Override
+            public LeaseId id() {
+                return lease.id();
+            }
         }
 
         /** A key was deleted (by a client, or by its lease expiring). */
-        record Deleted(Ip4Net subnet) implements KeyEvent {}
+        record Deleted(LeaseId id) implements KeyEvent {
+            public Deleted(Ip4Net subnet) {
+                this(LeaseId.of(subnet));
+            }
+
+            @Override
+            public Ip4Net subnet() {
+                return id.ipv4().orElseThrow(() -> new IllegalStateException("the IPv6-only lease " + id + " has no IPv4 subnet"));
+            }
+        }
     }
 
     /** Receives watch results; called on one store thread at a time. */

@@ -21,28 +21,33 @@ import io.javaoverlay.core.net.Ip4Net;
  */
 public final class LeaseWatcher {
 
-    private final Ip4Net own;
-    private final Map<Ip4Net, Lease> peers = new HashMap<>();
+    private final LeaseId own;
+    private final Map<LeaseId, Lease> peers = new HashMap<>();
     private Lease ownLease;
     private boolean ownRemoved;
 
     public LeaseWatcher(Ip4Net own) {
+        this(LeaseId.of(own));
+    }
+
+    /** For this host's lease named by {@code own} (an IPv6-only lease by its IPv6 subnet). */
+    public LeaseWatcher(LeaseId own) {
         this.own = own;
     }
 
     /** Replaces what is known by a full listing; returns the difference as events. */
     public List<LeaseEvent> reset(Collection<Lease> snapshot) {
         List<LeaseEvent> batch = new ArrayList<>();
-        Map<Ip4Net, Lease> next = new HashMap<>();
+        Map<LeaseId, Lease> next = new HashMap<>();
         boolean ownSeen = false;
         for (Lease l : snapshot) {
-            if (l.subnet().equals(own)) {
+            if (l.id().equals(own)) {
                 ownSeen = true;
                 ownLease = l;
                 continue;
             }
-            next.put(l.subnet(), l);
-            Lease old = peers.get(l.subnet());
+            next.put(l.id(), l);
+            Lease old = peers.get(l.id());
             if (old == null) {
                 batch.add(new LeaseEvent.Added(l));
             } else if (!old.attrs().equals(l.attrs())) {
@@ -50,7 +55,7 @@ public final class LeaseWatcher {
             }
         }
         for (Lease old : peers.values()) {
-            if (!next.containsKey(old.subnet())) {
+            if (!next.containsKey(old.id())) {
                 batch.add(new LeaseEvent.Removed(old));
             }
         }
@@ -66,7 +71,7 @@ public final class LeaseWatcher {
     public List<LeaseEvent> update(List<LeaseStore.KeyEvent> events) {
         List<LeaseEvent> batch = new ArrayList<>();
         for (LeaseStore.KeyEvent e : events) {
-            if (e.subnet().equals(own)) {
+            if (e.id().equals(own)) {
                 if (e instanceof LeaseStore.KeyEvent.Put p) {
                     ownLease = p.lease();
                     ownRemoved = false;
@@ -76,14 +81,14 @@ public final class LeaseWatcher {
                 continue;
             }
             if (e instanceof LeaseStore.KeyEvent.Put p) {
-                Lease old = peers.put(p.lease().subnet(), p.lease());
+                Lease old = peers.put(p.lease().id(), p.lease());
                 if (old == null) {
                     batch.add(new LeaseEvent.Added(p.lease()));
                 } else if (!old.attrs().equals(p.lease().attrs())) {
                     batch.add(new LeaseEvent.Changed(old, p.lease()));
                 }
             } else {
-                Lease old = peers.remove(e.subnet());
+                Lease old = peers.remove(e.id());
                 if (old != null) {
                     batch.add(new LeaseEvent.Removed(old));
                 }
@@ -103,7 +108,7 @@ public final class LeaseWatcher {
     }
 
     /** The peers known now. */
-    public Map<Ip4Net, Lease> peers() {
+    public Map<LeaseId, Lease> peers() {
         return Collections.unmodifiableMap(peers);
     }
 }

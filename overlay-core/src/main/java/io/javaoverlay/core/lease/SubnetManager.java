@@ -70,7 +70,9 @@ public final class SubnetManager implements AutoCloseable {
                 ? MissingConfigException.inEtcd(etcd.options())
                 : new MissingConfigException(store.networkConfigLocation()));
         try {
-            return NetworkConfig.parse(json);
+            NetworkConfig c = NetworkConfig.parse(json);
+            store.useFamilies(c.enableIPv4(), c.ipv6().isPresent());
+            return c;
         } catch (NetworkConfigException e) {
             throw new NetworkConfigException("the network config in " + store.networkConfigLocation() + " is invalid: " + e.getMessage(), e);
         }
@@ -110,6 +112,9 @@ public final class SubnetManager implements AutoCloseable {
      */
     public Lease acquire(NetworkConfig config, LeaseAttrs attrs, Optional<Ip4Net> previous, Optional<Ip6Net> previous6,
                          List<Ip4Net> hostRoutes) {
+        if (!config.enableIPv4()) {
+            return acquireIpv6Only(config, attrs);
+        }
         Optional<Ip4Net> assigned = store.assignedSubnet();
         if (assigned.isPresent()) {
             return acquireAssigned(config, attrs, assigned.get());
@@ -163,6 +168,28 @@ public final class SubnetManager implements AutoCloseable {
                 store.describe());
         return l;
     }
+
+    /**
+     * An IPv6-only lease ({@code EnableIPv4: false}): only a store that assigns subnets holds one
+     * (flannel's Kubernetes subnet manager; its etcd manager gives every host an IPv4 subnet too).
+     * The node's IPv6 podCIDR is checked as a dual-stack lease's IPv6 half is, and this host's
+     * attributes are published with it.
+     */
+    private Lease acquireIpv6Only(NetworkConfig config, LeaseAttrs attrs) {
+        if (!store.holdsIpv6OnlyLeases() || config.ipv6().isEmpty()) {
+            throw new NetworkConfigException(IPV6_ONLY_NEEDS_KUBE + " (" + store.describe() + ")");
+        }
+        Ip6Net s6 = assignedIpv6(config.ipv6().get());
+        Lease l = store.createIpv6Only(s6, attrs, ttl);
+        LOG.info("IPv6 subnet {} is assigned to this host ({}) by {}; IPv6 only", s6, attrs.publicIpv6().orElse("?"), store.describe());
+        return l;
+    }
+
+    /** Why an IPv6-only network runs only with the Kubernetes subnet manager. */
+    public static final String IPV6_ONLY_NEEDS_KUBE = "IPv6-only networks (EnableIPv4: false) run only with the Kubernetes subnet"
+            + " manager (--kube-subnet-mgr), as in flannel: flannel's etcd subnet manager gives every host an IPv4 subnet too, so it"
+            + " does not do IPv6-only, and neither do etcd or the embedded store (--lease-dir) here; run with --kube-subnet-mgr on an"
+            + " IPv6-only cluster, or enable IPv4 (see docs/ipv6.md)";
 
     /** The store's IPv6 subnet for this host (dual stack), checked against IPv6Network and IPv6SubnetLen as the IPv4 one is. */
     private Ip6Net assignedIpv6(Ipv6Config v6) {

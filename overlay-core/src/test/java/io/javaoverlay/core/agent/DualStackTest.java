@@ -76,4 +76,16 @@ class DualStackTest {
         NetworkConfig ipv4Only = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
         assertThat(DualStack.ruleScope(ipv4Only, dual).hasIpv6()).as("IPv6 off: the lease's IPv6 half is not used").isFalse();
     }
+
+    @Test
+    void anIpv6OnlyNetworkIsRefusedWithEtcdOrTheEmbeddedStorePointingToTheKubeSubnetManager() {
+        NetworkConfig v6only = NetworkConfig.parse("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"vxlan\"}}");
+        assertThatThrownBy(() -> DualStack.refuseUnsupported(v6only, OPTIONS)).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("flannel's etcd subnet manager gives every host an IPv4 subnet too, so it does not do IPv6-only")
+                .hasMessageContaining("--kube-subnet-mgr");
+        assertThatThrownBy(() -> DualStack.refuseUnsupported(v6only, OPTIONS, true)).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("not run by javaoverlay's agent yet, with --kube-subnet-mgr either")
+                .hasMessageContaining("run a dual-stack cluster");
+    }
 }
