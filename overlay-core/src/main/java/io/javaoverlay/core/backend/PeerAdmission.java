@@ -220,14 +220,15 @@ public final class PeerAdmission {
             claim(l);
             Rejected was = rejected.remove(subnet);
             if (was != null) {
-                LOG.info("the lease of {} at {} is accepted now (it was rejected: {})", l.keyName(), l.attrs().publicIp(), was.why());
+                LOG.info("the lease of {} at {} is accepted now (it was rejected: {})", l.keyName(),
+                        l.isIpv6Only() ? l.attrs().publicIpv6().orElse("none") : l.attrs().publicIp(), was.why());
             }
             out.add(before == null ? new LeaseEvent.Added(l) : new LeaseEvent.Changed(before, l));
             return false;
         }
         Rejected was = rejected.put(subnet, new Rejected(l, why.get()));
         if (was == null || !was.why().equals(why.get()) || !was.lease().attrs().equals(l.attrs())) {
-            LOG.warn("rejected the lease {} (PublicIP {}): {}; nothing of it is programmed", l.keyName(), l.attrs().publicIp(), why.get());
+            LOG.warn("rejected the lease {} ({}): {}; nothing of it is programmed", l.keyName(), publicAddress(l), why.get());
             metrics.leaseRejected(why.get().reason().label());
         }
         Lease withdrawn = withdraw(subnet);
@@ -236,6 +237,11 @@ public final class PeerAdmission {
             return true;
         }
         return false;
+    }
+
+    /** For logs: the address a lease is reached at (an IPv6-only lease's PublicIP is flannel's unused zero value). */
+    private static String publicAddress(Lease l) {
+        return l.isIpv6Only() ? "PublicIPv6 " + l.attrs().publicIpv6().orElse("none") : "PublicIP " + l.attrs().publicIp();
     }
 
     private Lease withdraw(LeaseId subnet) {
