@@ -53,7 +53,7 @@ class DualStackCniIT {
     // with flannel's plugin next to a flanneld that does not masquerade
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .requiring(r -> r.command("ip6tables", "iptables").command("socat", "socat"));
 

@@ -40,7 +40,7 @@ class DualStackHostGwIT {
     // without --ip-masq (which the cluster gives every agent): DualStackIpMasqIT runs with it
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .requiring(r -> r.command("ip6tables", "iptables"));
 

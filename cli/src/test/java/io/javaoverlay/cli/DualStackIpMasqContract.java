@@ -25,11 +25,13 @@ import io.javaoverlay.core.net.Ip6Net;
 abstract class DualStackIpMasqContract {
 
     static final String NETWORK6 = "fc00:6::/48";
-    static final String DUAL_STACK_CONFIG = ",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"";
 
     abstract OverlayCluster cluster();
 
-    abstract DualStackHosts hosts();
+    /** The cluster's hosts on the dual-stack underlay. */
+    final DualStackHosts hosts() {
+        return new DualStackHosts(cluster());
+    }
 
     /** Host {@code n}'s IPv6 masquerade rules as the tool lists them, one a line, in order. */
     abstract List<String> ipv6MasqRules(int n);

@@ -39,7 +39,7 @@ class DualStackVxlanIT {
     // no agent starts by itself: each host gets its IPv6 underlay address first
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .requiring(r -> r.command("ip6tables", "iptables").command("bridge", "iproute2"));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -46,21 +45,14 @@ class DualStackWireguardIT {
     static final String NETWORK6 = "fc00:9::/48";
     static final String DEV = "flannel-wg";
     static final String DEV6 = "flannel-wg-v6";
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
 
     // no agent starts by itself: each host gets its IPv6 underlay address first
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\"}", 3, 0)
             // the hosts' subnets stay below the ones the hostile leases are written at
-            .withConfig(",\"SubnetMax\":\"10.244.199.0\",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6
-                    + "\",\"IPv6SubnetMax\":\"fc00:9:0:c7::\""));
+            .withSubnetMax(199).withIpv6Network(NETWORK6).withConfig(",\"IPv6SubnetMax\":\"fc00:9:0:c7::\""));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
-
-    @AfterAll
-    static void removeMountPoint() throws IOException {
-        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
-    }
 
     static Ip6Net lease6(int n) {
         return cluster.subnetEnv(n).ipv6Lease().orElseThrow();

@@ -46,7 +46,7 @@ class PublicIpv6IT {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .withHostAgentEnv(n -> n == 1 ? Map.of("FLANNELD_PUBLIC_IPV6", HOST1_PUBLIC6) : Map.of())
             .withHostIface(n -> n == 2 ? DualStackHosts.underlay6(2) : null)

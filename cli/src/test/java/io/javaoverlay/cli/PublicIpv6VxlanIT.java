@@ -36,7 +36,7 @@ class PublicIpv6VxlanIT {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 2, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .withHostAgentArgs(n -> n == 1 ? List.of("--public-ipv6", HOST1_PUBLIC6) : List.of())
             .withHostIface(n -> n == 2 ? DualStackHosts.underlay6(2) : null)
