@@ -50,9 +50,6 @@ abstract class DualStackIpMasqContract {
     /** What host {@code n}'s agent logs when its resync put the rules back. */
     abstract String restoredLogLine(int n);
 
-    Ip6Net lease6(int n) {
-        return cluster().subnetEnv(n).ipv6Lease().orElseThrow();
-    }
 
     @Test
     @Order(1)
@@ -60,7 +57,7 @@ abstract class DualStackIpMasqContract {
         hosts().bringUp(1);
         hosts().bringUp(2);
         for (int h = 1; h <= 2; h++) {
-            assertThat(ipv6MasqRules(h)).as("host %d", h).containsExactlyElementsOf(flannelsIpv6MasqRules(lease6(h)));
+            assertThat(ipv6MasqRules(h)).as("host %d", h).containsExactlyElementsOf(flannelsIpv6MasqRules(cluster().lease6(h)));
             assertThat(ipv6ForwardRules(h)).as("host %d", h).containsExactlyElementsOf(flannelsIpv6ForwardRules());
             assertThat(cluster().subnetEnv(h).ipMasq()).isTrue();
         }

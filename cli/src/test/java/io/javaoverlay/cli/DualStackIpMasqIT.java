@@ -74,7 +74,7 @@ class DualStackIpMasqIT extends DualStackIpMasqContract {
 
     @Override
     String restoredLogLine(int n) {
-        return "ip6tables rules for " + lease6(n) + " were missing or changed; restored them";
+        return "ip6tables rules for " + cluster.lease6(n) + " were missing or changed; restored them";
     }
 
     @Test

@@ -66,6 +66,6 @@ class DualStackNftablesIT extends DualStackIpMasqContract {
 
     @Override
     String restoredLogLine(int n) {
-        return "nftables rules for " + cluster.subnet(n) + " and " + lease6(n) + " were missing or changed; restored them";
+        return "nftables rules for " + cluster.subnet(n) + " and " + cluster.lease6(n) + " were missing or changed; restored them";
     }
 }

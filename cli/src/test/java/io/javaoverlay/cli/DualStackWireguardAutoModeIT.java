@@ -56,9 +56,7 @@ class DualStackWireguardAutoModeIT {
             hosts.bringUp(n);
         }
         for (int n = 1; n <= 3; n++) {
-            String key = OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&"
-                    + cluster.subnetEnv(n).ipv6Lease().orElseThrow().toKey();
-            assertThat(cluster.etcdctl("get", "--print-value-only", key)).contains("\"PublicIPv6\":\"" + global6(n) + "\"");
+            assertThat(hosts.leaseValue(n)).contains("\"PublicIPv6\":\"" + global6(n) + "\"");
             assertThat(cluster.host(n).exec("ip", "link", "show", "flannel-wg-v6").ok()).isFalse();
             int self = n;
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {

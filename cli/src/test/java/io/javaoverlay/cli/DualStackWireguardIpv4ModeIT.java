@@ -49,7 +49,7 @@ class DualStackWireguardIpv4ModeIT {
                 for (int peer = 1; peer <= 3; peer++) {
                     if (peer != self) {
                         want.add(cluster.host(peer).underlayIp() + ":51820 " + new TreeSet<>(List.of(cluster.subnet(peer).toString(),
-                                cluster.subnetEnv(peer).ipv6Lease().orElseThrow().toString())));
+                                cluster.lease6(peer).toString())));
                     }
                 }
                 assertThat(peers).isEqualTo(want);

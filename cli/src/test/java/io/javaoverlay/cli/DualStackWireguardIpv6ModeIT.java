@@ -43,10 +43,6 @@ class DualStackWireguardIpv6ModeIT {
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 
-    static Ip6Net lease6(int n) {
-        return cluster.subnetEnv(n).ipv6Lease().orElseThrow();
-    }
-
     static List<String[]> dump(int n) {
         return WireguardHosts.dump(cluster, n, DEV);
     }
@@ -61,15 +57,14 @@ class DualStackWireguardIpv6ModeIT {
             TestHost h = cluster.host(n);
             String key = Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(WireguardHosts.keyFile(cluster, n)), Duration.ofSeconds(10))
                     .orThrow().stdout().strip();
-            String raw = cluster.etcdctl("get", "--print-value-only",
-                    OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&" + lease6(n).toKey()).strip();
+            String raw = hosts.leaseValue(n);
             // flannel v0.28 writes ListenPortV6 in BackendV6Data in this mode too
             assertThat(raw).isEqualTo("{\"PublicIP\":\"" + h.underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(n)
                     + "\",\"BackendType\":\"wireguard\",\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820},"
                     + "\"BackendV6Data\":{\"PublicKey\":\"" + key + "\",\"Port\":51821}}");
             assertThat(h.exec("ip", "link", "show", "flannel-wg-v6").ok()).as("no second device in a one-device mode").isFalse();
             assertThat(h.ip("-4", "addr", "show", "dev", DEV)).contains("inet " + cluster.subnet(n).address() + "/32");
-            assertThat(h.ip("-6", "addr", "show", "dev", DEV)).contains("inet6 " + Ip6Net.format(lease6(n).address()) + "/128");
+            assertThat(h.ip("-6", "addr", "show", "dev", DEV)).contains("inet6 " + Ip6Net.format(cluster.lease6(n).address()) + "/128");
             assertThat(h.ip("route", "show", OverlayCluster.NETWORK)).contains(OverlayCluster.NETWORK + " dev " + DEV + " proto 74");
             assertThat(h.ip("-6", "route", "show", NETWORK6)).contains(NETWORK6 + " dev " + DEV + " proto 74");
             int self = n;
@@ -82,7 +77,7 @@ class DualStackWireguardIpv6ModeIT {
                 for (int peer = 1; peer <= 3; peer++) {
                     if (peer != self) {
                         want.add("[" + DualStackHosts.underlay6(peer) + "]:51820 "
-                                + new TreeSet<>(List.of(cluster.subnet(peer).toString(), lease6(peer).toString())));
+                                + new TreeSet<>(List.of(cluster.subnet(peer).toString(), cluster.lease6(peer).toString())));
                     }
                 }
                 assertThat(peers).isEqualTo(want);
