@@ -21,6 +21,7 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
@@ -113,6 +114,11 @@ public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallbac
 
     public Ip4Net subnet(int n) {
         return subnetEnv(n).lease();
+    }
+
+    /** Host {@code n}'s IPv6 lease, from its subnet.env; fails when it has none. */
+    public Ip6Net lease6(int n) {
+        return subnetEnv(n).ipv6Lease().orElseThrow();
     }
 
     /**

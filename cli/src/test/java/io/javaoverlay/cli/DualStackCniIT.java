@@ -53,7 +53,7 @@ class DualStackCniIT {
     // with flannel's plugin next to a flanneld that does not masquerade
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .requiring(r -> r.command("ip6tables", "iptables").command("socat", "socat"));
 
@@ -217,7 +217,7 @@ class DualStackCniIT {
     void ipMasqGivesAPodsIpv6TrafficLeavingTheOverlayItsHostsAddressAndKeepsItsSourceInside() {
         OverlayCluster.Pod a = pods.get("ds-a");
         OverlayCluster.Pod b = pods.get("ds-b");
-        Ip6Net lease6 = cluster.subnetEnv(1).ipv6Lease().orElseThrow();
+        Ip6Net lease6 = cluster.lease6(1);
         List<String> nat6 = cniNat(1, "ip6tables");
         String chain = nat6.stream().filter(l -> l.startsWith("-N ")).findFirst().orElseThrow().substring(3);
         assertThat(chain).matches("JO-CNI-[0-9a-f]{8}");
@@ -254,7 +254,7 @@ class DualStackCniIT {
             assertThat(check.exit()).as(check.toString()).isNotZero();
             Map<String, Object> error = CniJson.assertError(check.stdout(), io.javaoverlay.cni.ErrorCode.CHECK_FAILED.code());
             assertThat((String) error.get("details")).isEqualTo("the IPv6 masquerade rules (ip6tables) for "
-                    + cluster.subnetEnv(1).ipv6Lease().orElseThrow() + " are missing (ipMasq is on)");
+                    + cluster.lease6(1) + " are missing (ipMasq is on)");
         }
         // another pod's ADD rewrites the chain; its DEL leaves it (ds-a and ds-c still use it)
         OverlayCluster.Pod m = cluster.cniPod(1, "ds-m", cluster.cniSocket(1).toString());

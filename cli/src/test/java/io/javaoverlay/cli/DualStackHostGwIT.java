@@ -40,7 +40,7 @@ class DualStackHostGwIT {
     // without --ip-masq (which the cluster gives every agent): DualStackIpMasqIT runs with it
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .requiring(r -> r.command("ip6tables", "iptables"));
 
@@ -75,11 +75,10 @@ class DualStackHostGwIT {
         assertThat(e1.ipv6Lease()).isNotEqualTo(e2.ipv6Lease());
 
         String keys = cluster.etcdctl("get", "--prefix", "--keys-only", OverlayCluster.PREFIX + "/subnets/");
-        for (SubnetEnv e : List.of(e1, e2)) {
-            assertThat(keys).contains(OverlayCluster.PREFIX + "/subnets/" + e.lease().toKey() + "&" + e.ipv6Lease().get().toKey());
+        for (int n = 1; n <= 2; n++) {
+            assertThat(keys).contains(hosts.leaseKey(n));
         }
-        String value = cluster.etcdctl("get", "--print-value-only",
-                OverlayCluster.PREFIX + "/subnets/" + e1.lease().toKey() + "&" + e1.ipv6Lease().get().toKey()).strip();
+        String value = hosts.leaseValue(1);
         assertThat(value).isEqualTo("{\"PublicIP\":\"" + cluster.host(1).underlayIp() + "\",\"PublicIPv6\":\"" + underlay6(1)
                 + "\",\"BackendType\":\"host-gw\"}");
     }
@@ -89,21 +88,21 @@ class DualStackHostGwIT {
     void statusAndPeersShowBothFamilies() throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         JsonNode status = json.readTree(cluster.agentHttp(1, "/status"));
-        assertThat(status.path("Lease").path("IPv6Subnet").asText()).isEqualTo(cluster.subnetEnv(1).ipv6Lease().orElseThrow().toString());
+        assertThat(status.path("Lease").path("IPv6Subnet").asText()).isEqualTo(cluster.lease6(1).toString());
         assertThat(status.path("Lease").path("PublicIPv6").asText()).isEqualTo(underlay6(1));
         JsonNode peers = json.readTree(cluster.agentHttp(1, "/peers"));
-        assertThat(peers.findValuesAsText("IPv6Subnet")).containsExactly(cluster.subnetEnv(2).ipv6Lease().orElseThrow().toString());
+        assertThat(peers.findValuesAsText("IPv6Subnet")).containsExactly(cluster.lease6(2).toString());
         String table = cluster.host(1).execOk(OverlayCluster.launcher().toString(), "status", "--no-probe", "--healthz-port",
                 Integer.toString(OverlayCluster.HEALTHZ_PORT), "--subnet-file", cluster.subnetFile(1).toString());
-        assertThat(table).contains("lease IPv6: " + cluster.subnetEnv(1).ipv6Lease().orElseThrow() + "  public IPv6 " + underlay6(1));
+        assertThat(table).contains("lease IPv6: " + cluster.lease6(1) + "  public IPv6 " + underlay6(1));
         assertThat(cluster.agentHttp(1, "/metrics")).contains("javaoverlay_lease_ipv6_info{public_ip=\"" + underlay6(1) + "\",subnet=\""
-                + cluster.subnetEnv(1).ipv6Lease().orElseThrow() + "\"} 1.0");
+                + cluster.lease6(1) + "\"} 1.0");
     }
 
     @Test
     @Order(3)
     void eachHostRoutesThePeersIpv6SubnetViaItsPublicIpv6() {
-        Ip6Net peer6 = cluster.subnetEnv(2).ipv6Lease().orElseThrow();
+        Ip6Net peer6 = cluster.lease6(2);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
             for (JsonNode r : cluster.host(1).ipJson("-6", "route", "show", peer6.toString())) {
                 if (r.path("gateway").asText().equals(underlay6(2)) && r.path("dev").asText().equals(cluster.host(1).underlayInterface())
@@ -133,7 +132,7 @@ class DualStackHostGwIT {
     void aLateHostIsReachableOverIpv6AsSoonAsItIsReady() {
         bringUp(3);
         long start = System.nanoTime();
-        Ip6Net host3 = cluster.subnetEnv(3).ipv6Lease().orElseThrow();
+        Ip6Net host3 = cluster.lease6(3);
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
                 .until(() -> cluster.host(1).ipJson("-6", "route", "show", host3.toString()).size() == 1);
         System.out.printf("host 1 routes host 3's IPv6 subnet %d ms after its containers were up%n", (System.nanoTime() - start) / 1_000_000);
@@ -149,7 +148,7 @@ class DualStackHostGwIT {
     @Order(6)
     void aDeletedIpv6RouteIsRestored() {
         TestHost h1 = cluster.host(1);
-        Ip6Net peer6 = cluster.subnetEnv(2).ipv6Lease().orElseThrow();
+        Ip6Net peer6 = cluster.lease6(2);
         h1.ip("-6", "route", "del", peer6.toString());
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> h1.ipJson("-6", "route", "show", peer6.toString()).size() == 1);
@@ -160,13 +159,12 @@ class DualStackHostGwIT {
     @Test
     @Order(8)
     void aDualStackLeaseDeletedFromEtcdIsPutBackWithBothHalves() {
-        SubnetEnv e2 = cluster.subnetEnv(2);
-        String key = OverlayCluster.PREFIX + "/subnets/" + e2.lease().toKey() + "&" + e2.ipv6Lease().orElseThrow().toKey();
+        String key = hosts.leaseKey(2);
         String before = cluster.etcdctl("get", "--print-value-only", key).strip();
         cluster.etcdctl("del", key);
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
                 .until(() -> cluster.etcdctl("get", "--print-value-only", key).strip().equals(before));
-        assertThat(cluster.etcdctl("get", "--prefix", "--keys-only", OverlayCluster.PREFIX + "/subnets/" + e2.lease().toKey()).strip())
+        assertThat(cluster.etcdctl("get", "--prefix", "--keys-only", OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(2).toKey()).strip())
                 .as("only the dual-stack key, no IPv4-only one").isEqualTo(key);
         assertThat(cluster.container(1, 1).ping(containerIp6(2, 1), 5)).isTrue();
     }

@@ -94,17 +94,20 @@ final class DualStackHosts {
         cluster.net.underlay().ip("-6", "addr", "add", UNDERLAY_BRIDGE6 + "/64", "dev", "br0", "nodad");
     }
 
-    /** Host {@code n}'s dual-stack lease value in etcd (its key is both subnets, flannel's form). */
+    /** Host {@code n}'s dual-stack lease key in etcd: both subnets, flannel's form. */
+    String leaseKey(int n) {
+        return OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&" + cluster.lease6(n).toKey();
+    }
+
+    /** Host {@code n}'s dual-stack lease value in etcd (at {@link #leaseKey}). */
     String leaseValue(int n) {
-        SubnetEnv e = cluster.subnetEnv(n);
-        return cluster.etcdctl("get", "--print-value-only",
-                OverlayCluster.PREFIX + "/subnets/" + e.lease().toKey() + "&" + e.ipv6Lease().orElseThrow().toKey()).strip();
+        return cluster.etcdctl("get", "--print-value-only", leaseKey(n)).strip();
     }
 
     /** Whether host {@code on} routes host {@code peer}'s IPv6 subnet via {@code gateway} on its underlay, marked as javaoverlay's. */
     boolean routesIpv6Via(int on, int peer, String gateway) {
         TestHost h = cluster.host(on);
-        for (JsonNode r : h.ipJson("-6", "route", "show", cluster.subnetEnv(peer).ipv6Lease().orElseThrow().toString())) {
+        for (JsonNode r : h.ipJson("-6", "route", "show", cluster.lease6(peer).toString())) {
             if (r.path("gateway").asText().equals(gateway) && r.path("dev").asText().equals(h.underlayInterface())
                     && r.path("protocol").asText().equals("74")) {
                 return true;
@@ -122,7 +125,7 @@ final class DualStackHosts {
     }
 
     String containerIp6(int n, int c) {
-        return containerIp6(cluster.subnetEnv(n).ipv6Lease().orElseThrow(), c);
+        return containerIp6(cluster.lease6(n), c);
     }
 
     /**

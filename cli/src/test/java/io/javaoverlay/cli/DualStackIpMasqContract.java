@@ -25,11 +25,13 @@ import io.javaoverlay.core.net.Ip6Net;
 abstract class DualStackIpMasqContract {
 
     static final String NETWORK6 = "fc00:6::/48";
-    static final String DUAL_STACK_CONFIG = ",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"";
 
     abstract OverlayCluster cluster();
 
-    abstract DualStackHosts hosts();
+    /** The cluster's hosts on the dual-stack underlay. */
+    final DualStackHosts hosts() {
+        return new DualStackHosts(cluster());
+    }
 
     /** Host {@code n}'s IPv6 masquerade rules as the tool lists them, one a line, in order. */
     abstract List<String> ipv6MasqRules(int n);
@@ -48,9 +50,6 @@ abstract class DualStackIpMasqContract {
     /** What host {@code n}'s agent logs when its resync put the rules back. */
     abstract String restoredLogLine(int n);
 
-    Ip6Net lease6(int n) {
-        return cluster().subnetEnv(n).ipv6Lease().orElseThrow();
-    }
 
     @Test
     @Order(1)
@@ -58,7 +57,7 @@ abstract class DualStackIpMasqContract {
         hosts().bringUp(1);
         hosts().bringUp(2);
         for (int h = 1; h <= 2; h++) {
-            assertThat(ipv6MasqRules(h)).as("host %d", h).containsExactlyElementsOf(flannelsIpv6MasqRules(lease6(h)));
+            assertThat(ipv6MasqRules(h)).as("host %d", h).containsExactlyElementsOf(flannelsIpv6MasqRules(cluster().lease6(h)));
             assertThat(ipv6ForwardRules(h)).as("host %d", h).containsExactlyElementsOf(flannelsIpv6ForwardRules());
             assertThat(cluster().subnetEnv(h).ipMasq()).isTrue();
         }

@@ -24,19 +24,12 @@ class DualStackIpMasqIT extends DualStackIpMasqContract {
     // no agent starts by itself: each host gets its IPv6 underlay address first; every agent runs with --ip-masq
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 0)
-            .withConfig(DUAL_STACK_CONFIG)
+            .withIpv6Network(NETWORK6)
             .requiring(r -> r.command("ip6tables", "iptables").command("socat", "socat"));
-
-    static final DualStackHosts hosts = new DualStackHosts(cluster);
 
     @Override
     OverlayCluster cluster() {
         return cluster;
-    }
-
-    @Override
-    DualStackHosts hosts() {
-        return hosts;
     }
 
     @Override
@@ -81,7 +74,7 @@ class DualStackIpMasqIT extends DualStackIpMasqContract {
 
     @Override
     String restoredLogLine(int n) {
-        return "ip6tables rules for " + lease6(n) + " were missing or changed; restored them";
+        return "ip6tables rules for " + cluster.lease6(n) + " were missing or changed; restored them";
     }
 
     @Test
@@ -91,13 +84,13 @@ class DualStackIpMasqIT extends DualStackIpMasqContract {
             cluster.host(h).execOk("ip6tables", "-P", "FORWARD", "DROP");
         }
         try {
-            assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 2), 5)).as("ping -6 across hosts, FORWARD policy DROP").isTrue();
+            assertThat(cluster.container(1, 1).ping(hosts().containerIp6(2, 2), 5)).as("ping -6 across hosts, FORWARD policy DROP").isTrue();
             // without flannel's accept rules the same packets are dropped: the chain is what carries them
             cluster.host(2).execOk("ip6tables", "-D", "FORWARD", "-m", "comment", "--comment", "flanneld forward", "-j", "FLANNEL-FWD");
             assertThat(cluster.container(1, 1).exec(java.time.Duration.ofSeconds(5), "ping", "-6", "-n", "-c2", "-W1",
-                    hosts.containerIp6(2, 2)).ok()).as("ping -6 without the jump to FLANNEL-FWD").isFalse();
+                    hosts().containerIp6(2, 2)).ok()).as("ping -6 without the jump to FLANNEL-FWD").isFalse();
             cluster.host(2).execOk("ip6tables", "-I", "FORWARD", "1", "-m", "comment", "--comment", "flanneld forward", "-j", "FLANNEL-FWD");
-            assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 2), 5)).isTrue();
+            assertThat(cluster.container(1, 1).ping(hosts().containerIp6(2, 2), 5)).isTrue();
         } finally {
             for (int h = 1; h <= 2; h++) {
                 cluster.host(h).execOk("ip6tables", "-P", "FORWARD", "ACCEPT");

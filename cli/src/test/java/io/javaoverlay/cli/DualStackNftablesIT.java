@@ -18,19 +18,12 @@ class DualStackNftablesIT extends DualStackIpMasqContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 0)
-            .withConfig(DUAL_STACK_CONFIG + ",\"EnableNFTables\":true")
+            .withIpv6Network(NETWORK6).withConfig(",\"EnableNFTables\":true")
             .requiring(r -> r.command("nft", "nftables").command("socat", "socat"));
-
-    static final DualStackHosts hosts = new DualStackHosts(cluster);
 
     @Override
     OverlayCluster cluster() {
         return cluster;
-    }
-
-    @Override
-    DualStackHosts hosts() {
-        return hosts;
     }
 
     private List<String> chain(int n, String name) {
@@ -73,6 +66,6 @@ class DualStackNftablesIT extends DualStackIpMasqContract {
 
     @Override
     String restoredLogLine(int n) {
-        return "nftables rules for " + cluster.subnet(n) + " and " + lease6(n) + " were missing or changed; restored them";
+        return "nftables rules for " + cluster.subnet(n) + " and " + cluster.lease6(n) + " were missing or changed; restored them";
     }
 }

@@ -39,14 +39,10 @@ class DualStackVxlanIT {
     // no agent starts by itself: each host gets its IPv6 underlay address first
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .requiring(r -> r.command("ip6tables", "iptables").command("bridge", "iproute2"));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
-
-    static Ip6Net lease6(int n) {
-        return cluster.subnetEnv(n).ipv6Lease().orElseThrow();
-    }
 
     /** The first address of a subnet, as {@code ip} prints it: a peer's VTEP address. */
     static String vtep6(Ip6Net subnet) {
@@ -66,8 +62,7 @@ class DualStackVxlanIT {
             SubnetEnv e = cluster.subnetEnv(n);
             assertThat(e.ipv6Network()).hasValue(NETWORK6);
             assertThat(e.mtu()).as("FLANNEL_MTU: the IPv4 device's, as in flannel").isEqualTo(1450);
-            String key = OverlayCluster.PREFIX + "/subnets/" + e.lease().toKey() + "&" + lease6(n).toKey();
-            String value = cluster.etcdctl("get", "--print-value-only", key).strip();
+            String value = hosts.leaseValue(n);
             TestHost h = cluster.host(n);
             String mac = link(h, "flannel.1").path("address").asText();
             String mac6 = link(h, "flannel-v6.1").path("address").asText();
@@ -110,14 +105,14 @@ class DualStackVxlanIT {
                 }
             });
         }
-        assertThat(addresses).containsExactly(vtep6(lease6(1)) + "/128");
+        assertThat(addresses).containsExactly(vtep6(cluster.lease6(1)) + "/128");
     }
 
     @Test
     @Order(3)
     void eachPeerGetsAnIpv6NeighbourAnFdbEntryAndAnOnlinkRoute() {
         TestHost h1 = cluster.host(1);
-        Ip6Net peer = lease6(2);
+        Ip6Net peer = cluster.lease6(2);
         String mac6 = link(cluster.host(2), "flannel-v6.1").path("address").asText();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             JsonNode routes = h1.ipJson("-6", "route", "show", peer.toString());
@@ -182,7 +177,7 @@ class DualStackVxlanIT {
     @Order(7)
     void deletedIpv6EntriesAndADeletedIpv6DeviceComeBack() {
         TestHost h1 = cluster.host(1);
-        Ip6Net peer = lease6(2);
+        Ip6Net peer = cluster.lease6(2);
         h1.ip("-6", "route", "del", peer.toString());
         h1.ip("-6", "neigh", "flush", "dev", "flannel-v6.1", "nud", "permanent");
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
@@ -205,7 +200,7 @@ class DualStackVxlanIT {
     void aLost128OnFlannelV6ComesBackAndTheHostsVtepAnswersAgain() {
         TestHost h1 = cluster.host(1);
         TestHost h2 = cluster.host(2);
-        String own = vtep6(lease6(1));
+        String own = vtep6(cluster.lease6(1));
         assertThat(h2.exec(Duration.ofSeconds(5), "ping", "-6", "-n", "-c1", "-W2", own).ok())
                 .as("host 2 reaches host 1's flannel-v6.1 address before").isTrue();
         h1.ip("-6", "addr", "del", own + "/128", "dev", "flannel-v6.1");
@@ -263,12 +258,11 @@ class DualStackVxlanIT {
             await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50)).until(() -> {
                 List<String> vteps = new ArrayList<>();
                 h1.ipJson("-6", "neigh", "show", "dev", "flannel-v6.1", "nud", "permanent").forEach(n -> vteps.add(n.path("dst").asText()));
-                return vteps.containsAll(List.of(vtep6(lease6(2)), vtep6(lease6(3))));
+                return vteps.containsAll(List.of(vtep6(cluster.lease6(2)), vtep6(cluster.lease6(3))));
             });
             assertThat(cluster.agent(1).log()).contains("flannel-v6.1: changed the VTEP MAC " + before6 + " to " + after6 + " as well");
             // host 1's lease publishes the new MAC, and host 2 points its IPv6 FDB entry at host 1 with it
-            SubnetEnv e1 = cluster.subnetEnv(1);
-            String own = OverlayCluster.PREFIX + "/subnets/" + e1.lease().toKey() + "&" + lease6(1).toKey();
+            String own = hosts.leaseKey(1);
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> cluster.etcdctl("get", "--print-value-only", own).contains("\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"" + after6));
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {

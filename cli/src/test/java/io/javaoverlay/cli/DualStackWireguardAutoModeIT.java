@@ -3,15 +3,12 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -33,19 +30,13 @@ class DualStackWireguardAutoModeIT {
 
     static final String NETWORK6 = "fc00:b::/48";
     static final String DEV = "flannel-wg";
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
 
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"auto\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withHostAgentArgs(n -> List.of("--public-ipv6", global6(n))));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
-
-    @AfterAll
-    static void removeMountPoint() throws IOException {
-        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
-    }
 
     /** A global (not RFC 4193) IPv6 underlay address of host {@code n}, beside its fd00:e2e:: one. */
     static String global6(int n) {
@@ -65,9 +56,7 @@ class DualStackWireguardAutoModeIT {
             hosts.bringUp(n);
         }
         for (int n = 1; n <= 3; n++) {
-            String key = OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&"
-                    + cluster.subnetEnv(n).ipv6Lease().orElseThrow().toKey();
-            assertThat(cluster.etcdctl("get", "--print-value-only", key)).contains("\"PublicIPv6\":\"" + global6(n) + "\"");
+            assertThat(hosts.leaseValue(n)).contains("\"PublicIPv6\":\"" + global6(n) + "\"");
             assertThat(cluster.host(n).exec("ip", "link", "show", "flannel-wg-v6").ok()).isFalse();
             int self = n;
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -46,32 +45,17 @@ class DualStackWireguardIT {
     static final String NETWORK6 = "fc00:9::/48";
     static final String DEV = "flannel-wg";
     static final String DEV6 = "flannel-wg-v6";
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
 
     // no agent starts by itself: each host gets its IPv6 underlay address first
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\"}", 3, 0)
             // the hosts' subnets stay below the ones the hostile leases are written at
-            .withConfig(",\"SubnetMax\":\"10.244.199.0\",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6
-                    + "\",\"IPv6SubnetMax\":\"fc00:9:0:c7::\""));
+            .withSubnetMax(199).withIpv6Network(NETWORK6).withConfig(",\"IPv6SubnetMax\":\"fc00:9:0:c7::\""));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 
-    @AfterAll
-    static void removeMountPoint() throws IOException {
-        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
-    }
-
-    static Ip6Net lease6(int n) {
-        return cluster.subnetEnv(n).ipv6Lease().orElseThrow();
-    }
-
-    static String leaseKey(int n) {
-        return OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&" + lease6(n).toKey();
-    }
-
     static JsonNode lease(int n) throws IOException {
-        return JSON.readTree(cluster.etcdctl("get", "--print-value-only", leaseKey(n)).strip());
+        return JSON.readTree(cluster.etcdctl("get", "--print-value-only", hosts.leaseKey(n)).strip());
     }
 
     /** {@code wg} on host {@code n}, in its agent's mount namespace (where /run/wireguard is that host's). */
@@ -92,7 +76,7 @@ class DualStackWireguardIT {
     /** Whether host {@code n}'s flannel-wg-v6 has host {@code peer}'s IPv6 half as flannel programs it. */
     static boolean hasIpv6Peer(int n, int peer) {
         String endpoint = "[" + DualStackHosts.underlay6(peer) + "]:51821";
-        return dump(n, DEV6).stream().skip(1).anyMatch(p -> p[2].equals(endpoint) && p[3].equals(lease6(peer).toString()));
+        return dump(n, DEV6).stream().skip(1).anyMatch(p -> p[2].equals(endpoint) && p[3].equals(cluster.lease6(peer).toString()));
     }
 
     static boolean ping6(int fromHost, int fromContainer, int toHost, int toContainer) {
@@ -109,7 +93,7 @@ class DualStackWireguardIT {
         for (int n = 1; n <= 3; n++) {
             assertThat(cluster.subnetEnv(n).mtu()).as("FLANNEL_MTU: 1500 minus 80, as flannel").isEqualTo(1420);
             assertThat(cluster.subnetEnv(n).ipv6Network()).hasValue(NETWORK6);
-            String raw = cluster.etcdctl("get", "--print-value-only", leaseKey(n)).strip();
+            String raw = cluster.etcdctl("get", "--print-value-only", hosts.leaseKey(n)).strip();
             String key = publicKeyOfKeyFile(n);
             TestHost h = cluster.host(n);
             // flannel v0.28's newSubnetAttrs for Mode separate: wireguardLeaseAttrs{PublicKey, Port} in both data fields,
@@ -140,7 +124,7 @@ class DualStackWireguardIT {
                     }
                 });
             }
-            assertThat(addresses).as("the IPv6 subnet's address as a /128").containsExactly(Ip6Net.format(lease6(n).address()) + "/128");
+            assertThat(addresses).as("the IPv6 subnet's address as a /128").containsExactly(Ip6Net.format(cluster.lease6(n).address()) + "/128");
             assertThat(h.ip("-6", "route", "show", NETWORK6)).contains(NETWORK6 + " dev " + DEV6 + " proto 74");
             assertThat(h.ip("-4", "addr", "show", "dev", DEV)).contains("inet " + cluster.subnet(n).address() + "/32");
             assertThat(h.ip("-4", "addr", "show", "dev", DEV6)).as("no IPv4 on the IPv6 device").isBlank();
@@ -230,7 +214,7 @@ class DualStackWireguardIT {
     @Order(5)
     void aRemovedIpv6PeerADeletedIpv6RouteAndADeletedFlannelWgV6AreRestored() {
         TestHost h1 = cluster.host(1);
-        String peer2 = dump(1, DEV6).stream().skip(1).filter(p -> p[3].equals(lease6(2).toString())).findFirst().orElseThrow()[0];
+        String peer2 = dump(1, DEV6).stream().skip(1).filter(p -> p[3].equals(cluster.lease6(2).toString())).findFirst().orElseThrow()[0];
         wg(1, "set", DEV6, "peer", peer2, "remove").orThrow();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> hasIpv6Peer(1, 2));
         assertThat(cluster.agent(1).log()).contains("the WireGuard peers on flannel-wg-v6 differ from the leases");
@@ -255,7 +239,7 @@ class DualStackWireguardIT {
         assertThat(cluster.container(1, 1).ping(hosts.containerIp6(3, 1), 3)).isTrue();
         String m = cluster.agentHttp(1, "/metrics");
         assertThat(m).containsPattern("javaoverlay_tunnel_peer_bytes_total\\{backend=\"wireguard\",direction=\"tx\",public_key=\"[^\"]+\","
-                + "subnet=\"" + java.util.regex.Pattern.quote(lease6(3).toString()) + "\"} [1-9]");
+                + "subnet=\"" + java.util.regex.Pattern.quote(cluster.lease6(3).toString()) + "\"} [1-9]");
         assertThat(m).contains("subnet=\"" + cluster.subnet(3) + "\"");
     }
 
@@ -352,7 +336,7 @@ class DualStackWireguardIT {
             List<Map<String, Object>> ips = (List<Map<String, Object>>) p.result().get("ips");
             assertThat(ips).as("both families").hasSize(2);
             String address6 = ((String) ips.get(1).get("address")).split("/")[0];
-            assertThat(lease6(p.host()).contains(Ip6Net.parseAddress(address6))).as("%s in host %d's IPv6 subnet", address6, p.host()).isTrue();
+            assertThat(cluster.lease6(p.host()).contains(Ip6Net.parseAddress(address6))).as("%s in host %d's IPv6 subnet", address6, p.host()).isTrue();
             assertThat(p.ns().ip("link", "show", "eth0")).as("FLANNEL_MTU").contains("mtu 1420");
             ip6.add(address6);
         }

@@ -3,15 +3,12 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,18 +23,12 @@ class DualStackWireguardIpv4ModeIT {
 
     static final String NETWORK6 = "fc00:c::/48";
     static final String DEV = "flannel-wg";
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
 
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"ipv4\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\""));
+            .withIpv6Network(NETWORK6));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
-
-    @AfterAll
-    static void removeMountPoint() throws IOException {
-        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
-    }
 
     static List<String[]> dump(int n) {
         return WireguardHosts.dump(cluster, n, DEV);
@@ -58,7 +49,7 @@ class DualStackWireguardIpv4ModeIT {
                 for (int peer = 1; peer <= 3; peer++) {
                     if (peer != self) {
                         want.add(cluster.host(peer).underlayIp() + ":51820 " + new TreeSet<>(List.of(cluster.subnet(peer).toString(),
-                                cluster.subnetEnv(peer).ipv6Lease().orElseThrow().toString())));
+                                cluster.lease6(peer).toString())));
                     }
                 }
                 assertThat(peers).isEqualTo(want);

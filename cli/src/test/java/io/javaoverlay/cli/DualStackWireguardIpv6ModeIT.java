@@ -3,7 +3,6 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +12,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -38,22 +36,12 @@ class DualStackWireguardIpv6ModeIT {
 
     static final String NETWORK6 = "fc00:a::/48";
     static final String DEV = "flannel-wg";
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
 
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\""));
+            .withIpv6Network(NETWORK6));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
-
-    @AfterAll
-    static void removeMountPoint() throws IOException {
-        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
-    }
-
-    static Ip6Net lease6(int n) {
-        return cluster.subnetEnv(n).ipv6Lease().orElseThrow();
-    }
 
     static List<String[]> dump(int n) {
         return WireguardHosts.dump(cluster, n, DEV);
@@ -69,15 +57,14 @@ class DualStackWireguardIpv6ModeIT {
             TestHost h = cluster.host(n);
             String key = Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(WireguardHosts.keyFile(cluster, n)), Duration.ofSeconds(10))
                     .orThrow().stdout().strip();
-            String raw = cluster.etcdctl("get", "--print-value-only",
-                    OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&" + lease6(n).toKey()).strip();
+            String raw = hosts.leaseValue(n);
             // flannel v0.28 writes ListenPortV6 in BackendV6Data in this mode too
             assertThat(raw).isEqualTo("{\"PublicIP\":\"" + h.underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(n)
                     + "\",\"BackendType\":\"wireguard\",\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820},"
                     + "\"BackendV6Data\":{\"PublicKey\":\"" + key + "\",\"Port\":51821}}");
             assertThat(h.exec("ip", "link", "show", "flannel-wg-v6").ok()).as("no second device in a one-device mode").isFalse();
             assertThat(h.ip("-4", "addr", "show", "dev", DEV)).contains("inet " + cluster.subnet(n).address() + "/32");
-            assertThat(h.ip("-6", "addr", "show", "dev", DEV)).contains("inet6 " + Ip6Net.format(lease6(n).address()) + "/128");
+            assertThat(h.ip("-6", "addr", "show", "dev", DEV)).contains("inet6 " + Ip6Net.format(cluster.lease6(n).address()) + "/128");
             assertThat(h.ip("route", "show", OverlayCluster.NETWORK)).contains(OverlayCluster.NETWORK + " dev " + DEV + " proto 74");
             assertThat(h.ip("-6", "route", "show", NETWORK6)).contains(NETWORK6 + " dev " + DEV + " proto 74");
             int self = n;
@@ -90,7 +77,7 @@ class DualStackWireguardIpv6ModeIT {
                 for (int peer = 1; peer <= 3; peer++) {
                     if (peer != self) {
                         want.add("[" + DualStackHosts.underlay6(peer) + "]:51820 "
-                                + new TreeSet<>(List.of(cluster.subnet(peer).toString(), lease6(peer).toString())));
+                                + new TreeSet<>(List.of(cluster.subnet(peer).toString(), cluster.lease6(peer).toString())));
                     }
                 }
                 assertThat(peers).isEqualTo(want);

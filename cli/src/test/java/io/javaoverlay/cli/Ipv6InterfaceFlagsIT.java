@@ -51,7 +51,7 @@ class Ipv6InterfaceFlagsIT {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .withHostIfaceFlags(n -> n == 1 ? List.of("--iface-regex", "^(127\\.|10\\.|fd00:e2e::101$)")
                     : List.of("--iface-can-reach", DualStackHosts.underlay6(1)))

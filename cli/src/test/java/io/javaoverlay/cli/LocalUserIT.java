@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -281,12 +280,7 @@ class LocalUserIT {
 
     /** The CNI executable inside the host, through {@code socket} ("" for its own JVM). */
     private static CniRun cni(String command, String id, TestNamespace pod, String socket) {
-        Map<String, String> env = new HashMap<>();
-        env.put("CNI_COMMAND", command);
-        env.put("CNI_CONTAINERID", id);
-        env.put("CNI_NETNS", pod.netnsPath().toString());
-        env.put("CNI_IFNAME", "eth0");
-        env.put("CNI_PATH", "/usr/lib/cni");
+        Map<String, String> env = OverlayCluster.cniEnv(command, id, pod);
         env.put("JAVAOVERLAY_CNI_SOCKET", socket);
         Map<String, Object> conf = new LinkedHashMap<>();
         conf.put("cniVersion", "1.0.0");

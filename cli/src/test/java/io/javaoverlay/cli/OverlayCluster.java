@@ -67,6 +67,8 @@ final class OverlayCluster extends AgentCluster {
     private Consumer<Requirements> requirements = r -> {};
     /** Agents run under a shell loop that starts them again when they exit, as systemd's Restart= does. */
     private boolean supervised;
+    /** What {@link #afterTeardown} added, run after the teardown. */
+    private Runnable afterTeardown = () -> {};
     private UnderlayEtcd etcd;
     private final int initialHosts;
     private final boolean withContainers;
@@ -96,6 +98,11 @@ final class OverlayCluster extends AgentCluster {
     OverlayCluster withConfig(String keys) {
         extraConfig = extraConfig + keys;
         return this;
+    }
+
+    /** Dual stack: {@code EnableIPv6} with {@code network6} as the config's {@code IPv6Network}. */
+    OverlayCluster withIpv6Network(String network6) {
+        return withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + network6 + "\"");
     }
 
     /** Every agent runs with these environment variables too (e.g. a PATH without iptables). */
@@ -149,6 +156,19 @@ final class OverlayCluster extends AgentCluster {
         return this;
     }
 
+    /**
+     * Runs {@code step} once the hosts are gone, their processes ended (e.g. removing a directory
+     * the agents mounted on in their own mount namespaces).
+     */
+    OverlayCluster afterTeardown(Runnable step) {
+        Runnable before = afterTeardown;
+        afterTeardown = () -> {
+            before.run();
+            step.run();
+        };
+        return this;
+    }
+
     /** Every agent runs under a loop that starts it again a second after it exits (a supervisor). */
     OverlayCluster supervised() {
         supervised = true;
@@ -182,6 +202,15 @@ final class OverlayCluster extends AgentCluster {
         started.forEach(CompletableFuture::join);
         for (int h = 1; h <= initialHosts && withContainers; h++) {
             addContainers(h);
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        try {
+            super.afterAll(context);
+        } finally {
+            afterTeardown.run();
         }
     }
 

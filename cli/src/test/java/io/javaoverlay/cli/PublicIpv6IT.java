@@ -46,7 +46,7 @@ class PublicIpv6IT {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .withHostAgentEnv(n -> n == 1 ? Map.of("FLANNELD_PUBLIC_IPV6", HOST1_PUBLIC6) : Map.of())
             .withHostIface(n -> n == 2 ? DualStackHosts.underlay6(2) : null)
@@ -120,7 +120,7 @@ class PublicIpv6IT {
                 + "\",\"BackendType\":\"host-gw\"}");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> hosts.routesIpv6Via(1, 3, HOST3_PUBLIC6));
         assertThat(cluster.agent(3).log()).contains("PublicIPv6 " + HOST3_PUBLIC6 + " (--public-ipv6)");
-        Ip6Net host1 = cluster.subnetEnv(1).ipv6Lease().orElseThrow();
+        Ip6Net host1 = cluster.lease6(1);
         assertThat(hosts.routesIpv6Via(3, 1, HOST1_PUBLIC6)).as("host 3 routes host 1 via its --public-ipv6 too: " + host1).isTrue();
     }
 }

@@ -36,7 +36,7 @@ class PublicIpv6VxlanIT {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 2, 0)
-            .withConfig(",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"")
+            .withIpv6Network(NETWORK6)
             .withAgentArgs("--ip-masq=false")
             .withHostAgentArgs(n -> n == 1 ? List.of("--public-ipv6", HOST1_PUBLIC6) : List.of())
             .withHostIface(n -> n == 2 ? DualStackHosts.underlay6(2) : null)
@@ -71,8 +71,7 @@ class PublicIpv6VxlanIT {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
                 .until(() -> fdbDestinations(cluster.host(2)).equals(List.of(HOST1_PUBLIC6)));
         assertThat(fdbDestinations(h1)).containsExactly(DualStackHosts.underlay6(2));
-        String value = cluster.etcdctl("get", "--print-value-only", OverlayCluster.PREFIX + "/subnets/"
-                + cluster.subnetEnv(1).lease().toKey() + "&" + cluster.subnetEnv(1).ipv6Lease().orElseThrow().toKey()).strip();
+        String value = hosts.leaseValue(1);
         assertThat(value).startsWith("{\"PublicIP\":\"" + h1.underlayIp() + "\",\"PublicIPv6\":\"" + HOST1_PUBLIC6 + "\",");
     }
 

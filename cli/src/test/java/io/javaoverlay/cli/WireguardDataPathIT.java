@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,7 +45,6 @@ class WireguardDataPathIT extends DataPathContract {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEV = "flannel-wg";
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
     /** The cluster's preshared key. */
     private static final WireguardKey PSK = WireguardKey.generatePrivate();
     /** Host 5 runs no agent: a WireGuard peer set up by hand with another PSK. */
@@ -58,11 +56,6 @@ class WireguardDataPathIT extends DataPathContract {
 
     static Path keyFile(int n) {
         return WireguardHosts.keyFile(cluster, n);
-    }
-
-    @AfterAll
-    static void removeMountPoint() throws IOException {
-        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
     }
 
     @Override

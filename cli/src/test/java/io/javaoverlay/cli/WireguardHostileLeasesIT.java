@@ -2,12 +2,10 @@ package io.javaoverlay.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,15 +18,9 @@ import io.javaoverlay.core.net.WireguardKey;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class WireguardHostileLeasesIT extends HostileLeasesContract {
 
-    private static final boolean RUN_WIREGUARD_EXISTED = Files.exists(WireguardHosts.RUN_WIREGUARD);
 
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\"}", 2, 2).withSubnetMax(199));
-
-    @AfterAll
-    static void removeMountPoint() throws IOException {
-        WireguardHosts.removeMountPoint(RUN_WIREGUARD_EXISTED);
-    }
 
     @Override
     OverlayCluster cluster() {

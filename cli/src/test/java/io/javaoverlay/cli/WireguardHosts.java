@@ -3,6 +3,7 @@ package io.javaoverlay.cli;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,17 +28,23 @@ import io.javaoverlay.testkit.TestProcess;
  */
 final class WireguardHosts {
 
-    static final Path RUN_WIREGUARD = Path.of("/run/wireguard");
+    private static final Path RUN_WIREGUARD = Path.of("/run/wireguard");
 
     private WireguardHosts() {}
 
-    /** {@code cluster} with the commands it needs checked, a key file per host and a private /run/wireguard per agent. */
+    /**
+     * {@code cluster} with the commands it needs checked, a key file per host and a private
+     * /run/wireguard per agent; after the teardown, /run/wireguard goes again if this run made it
+     * ({@link #removeMountPoint}).
+     */
     static OverlayCluster configure(OverlayCluster cluster) {
+        boolean runWireguardExisted = Files.exists(RUN_WIREGUARD);
         return cluster
                 .requiring(r -> r.command("wg", "wireguard-tools").command("wireguard-go", "wireguard-go").command("tcpdump", "tcpdump")
                         .command("nsenter", "util-linux"))
                 .withHostAgentEnv(n -> Map.of("WIREGUARD_KEY_FILE", keyFile(cluster, n).toString()))
-                .withAgentWrapper(n -> privateRunWireguard(cluster.hostDir(n).resolve("run-wireguard")));
+                .withAgentWrapper(n -> privateRunWireguard(cluster.hostDir(n).resolve("run-wireguard")))
+                .afterTeardown(() -> removeMountPoint(runWireguardExisted));
     }
 
     static Path keyFile(OverlayCluster cluster, int n) {
@@ -88,21 +95,25 @@ final class WireguardHosts {
      * another mount namespace detaches that mount, which would cut another run's agents (a
      * concurrent test or bench-datapath) off their wireguard-go.
      */
-    static void removeMountPoint(boolean existedBefore) throws IOException {
+    private static void removeMountPoint(boolean existedBefore) {
         if (existedBefore) {
             return;
         }
-        try (var s = Files.list(RUN_WIREGUARD)) {
-            if (s.findAny().isPresent()) {
+        try {
+            try (var s = Files.list(RUN_WIREGUARD)) {
+                if (s.findAny().isPresent()) {
+                    return;
+                }
+            } catch (NoSuchFileException e) {
                 return;
             }
-        } catch (NoSuchFileException e) {
-            return;
+            if (mountedSomewhere()) {
+                return;
+            }
+            Files.delete(RUN_WIREGUARD);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        if (mountedSomewhere()) {
-            return;
-        }
-        Files.delete(RUN_WIREGUARD);
     }
 
     /** Whether a mount point at /run/wireguard is in any process's mount table (field 5 of mountinfo). */

@@ -1,6 +1,7 @@
 package io.javaoverlay.docker;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.docker.state.Ids;
@@ -37,6 +38,19 @@ public final class DockerInput {
                     + " and _.:- characters)");
         }
         return value;
+    }
+
+    /**
+     * {@code value} of {@code field} read by {@code parser} (an address or network parser of
+     * {@code io.javaoverlay.core.net}); a value it refuses with an IllegalArgumentException is a
+     * BadRequest that names the field and gives the parser's reason.
+     */
+    public static <T> T parsed(String field, String value, Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new PluginException.BadRequest(field + ": " + e.getMessage());
+        }
     }
 
     /** A MAC address as Go prints one ({@code 02:42:0a:05:48:02}). */

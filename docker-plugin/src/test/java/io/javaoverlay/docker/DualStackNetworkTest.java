@@ -57,10 +57,32 @@ class DualStackNetworkTest {
                 "Options", Map.of(), "V6", true));
     }
 
+    /** The network on this host's IPv4 lease and, unless {@code pool6} is null, on that IPv6 pool ({@code --ipv6}). */
     private JsonNode createNetwork(String pool6, String gateway6) {
         return p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
                 "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
-                "IPv6Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", pool6, "Gateway", gateway6))));
+                "IPv6Data", pool6 == null ? List.of() : List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", pool6, "Gateway", gateway6))));
+    }
+
+    /** The endpoint with {@code v4} and, unless null, {@code address6}. */
+    private JsonNode createEndpoint(String v4, String address6) {
+        return p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
+                "Interface", address6 == null ? obj("Address", v4, "MacAddress", MAC) : obj("Address", v4, "AddressIPv6", address6,
+                        "MacAddress", MAC), "Options", Map.of()));
+    }
+
+    private JsonNode join() {
+        return p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
+                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
+    }
+
+    /** Pools of both families, the dual-stack network, and the endpoint with an IPv4 address and fc00:5:0:34::9 (not joined). */
+    private void createDualStackEndpoint() {
+        requestPool6();
+        String poolId4 = p.requestPool();
+        createNetwork(LEASE6, GATEWAY6);
+        String v4 = p.requestAddress(poolId4, "", MAC);
+        createEndpoint(v4, "fc00:5:0:34::9/64");
     }
 
     @Test
@@ -82,11 +104,9 @@ class DualStackNetworkTest {
         assertThat(reservations().all6()).hasSize(1);
         assertThat(reservations().all6().values()).singleElement().satisfies(o -> assertThat(o.client()).isEqualTo("docker"));
 
-        JsonNode ep = p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
-                "Interface", obj("Address", v4, "AddressIPv6", v6, "MacAddress", MAC), "Options", Map.of()));
+        JsonNode ep = createEndpoint(v4, v6);
         assertThat(ep.has("Err")).as(ep.toString()).isFalse();
-        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
-                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
+        JsonNode join = join();
         assertThat(join.get("Gateway").asText()).isEqualTo("10.5.72.1");
         assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
         assertThat(join.get("StaticRoutes").findValuesAsText("Destination")).containsExactly(InProcessPlugin.OVERLAY, "fc00:5::/48");
@@ -100,20 +120,14 @@ class DualStackNetworkTest {
 
     @Test
     void theNetworkSurvivesAPluginRestartWithItsIpv6Gateway() {
-        requestPool6();
-        String poolId4 = p.requestPool();
-        createNetwork(LEASE6, GATEWAY6);
-        String v4 = p.requestAddress(poolId4, "", MAC);
-        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
-                "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
+        createDualStackEndpoint();
         // the bridge lost its IPv6 address while the plugin was down (a reboot, someone flushed it)
         p.host.bridge6.clear();
         p.firewall.forwardedBridges6.clear();
         p.restart();
         assertThat(p.host.bridge6.get(InProcessPlugin.BRIDGE)).as("put back at start").hasToString(GATEWAY6);
         assertThat(p.firewall.forwardedBridges6).as("put back at start").containsExactly(InProcessPlugin.BRIDGE);
-        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
-                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
+        JsonNode join = join();
         assertThat(join.get("GatewayIPv6").asText()).isEqualTo("fc00:5:0:34::1");
     }
 
@@ -132,9 +146,7 @@ class DualStackNetworkTest {
     @Test
     void anIpv4OnlyNetworkAllowsNoIpv6ForwardingAndTheLastNetworksDeletionRemovesBoth() {
         String poolId4 = p.requestPool();
-        assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
-                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
-                "IPv6Data", List.of())).has("Err")).isFalse();
+        assertThat(createNetwork(null, null).has("Err")).isFalse();
         assertThat(p.firewall.forwardedBridges).containsExactly(InProcessPlugin.BRIDGE);
         assertThat(p.firewall.forwardedBridges6).isEmpty();
         p.client.call("NetworkDriver.DeleteNetwork", obj("NetworkID", NET));
@@ -150,15 +162,8 @@ class DualStackNetworkTest {
 
     @Test
     void aPortPublishedOnEveryAddressIsPublishedOnIpv6ToTheContainersIpv6Address() {
-        requestPool6();
-        String poolId4 = p.requestPool();
-        createNetwork(LEASE6, GATEWAY6);
-        String v4 = p.requestAddress(poolId4, "", MAC);
-        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
-                "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
-        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
-                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
-        p.host.moveToSandbox(join.get("InterfaceName").get("SrcName").asText()); // what dockerd does next
+        createDualStackEndpoint();
+        p.host.moveToSandbox(join().get("InterfaceName").get("SrcName").asText()); // what dockerd does next
         JsonNode ok = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
                 "Options", Map.of("com.docker.network.portmap", List.of(
                         NetworkLifecycleTest.binding(6, 80, 8080, 8080),
@@ -199,12 +204,8 @@ class DualStackNetworkTest {
     private String joinedEndpoint(String address6) {
         String poolId4 = p.requestPool();
         String v4 = p.requestAddress(poolId4, "", MAC);
-        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
-                "Interface", address6 == null ? obj("Address", v4, "MacAddress", MAC) : obj("Address", v4, "AddressIPv6", address6,
-                        "MacAddress", MAC), "Options", Map.of()));
-        JsonNode join = p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP,
-                "SandboxKey", "/var/run/docker/netns/abc123", "Options", Map.of()));
-        p.host.moveToSandbox(join.get("InterfaceName").get("SrcName").asText());
+        createEndpoint(v4, address6);
+        p.host.moveToSandbox(join().get("InterfaceName").get("SrcName").asText());
         return v4;
     }
 
@@ -247,9 +248,7 @@ class DualStackNetworkTest {
     void anIpv6HostAddressOnANetworkWithoutIpv6IsRefusedAndLeavesNothing() {
         String poolId4 = p.requestPool();
         assertThat(poolId4).isNotEmpty();
-        assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
-                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
-                "IPv6Data", List.of())).has("Err")).isFalse();
+        assertThat(createNetwork(null, null).has("Err")).isFalse();
         String v4 = joinedEndpoint(null);
         JsonNode refused = publish(NetworkLifecycleTest.binding(6, 80, 8080, 8080), on("fd00:e2e::1", 8081, 80));
         assertThat(refused.get("Err").asText()).contains("IPv6 address fd00:e2e::1").contains("without --ipv6");
@@ -301,14 +300,8 @@ class DualStackNetworkTest {
 
     @Test
     void anIpv6PublishTheHostRefusesUndoesBothFamilies() {
-        requestPool6();
-        String poolId4 = p.requestPool();
-        createNetwork(LEASE6, GATEWAY6);
-        String v4 = p.requestAddress(poolId4, "", MAC);
-        p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
-                "Interface", obj("Address", v4, "AddressIPv6", "fc00:5:0:34::9/64", "MacAddress", MAC), "Options", Map.of()));
-        p.client.call("NetworkDriver.Join", obj("NetworkID", NET, "EndpointID", EP, "SandboxKey", "/var/run/docker/netns/abc123",
-                "Options", Map.of()));
+        createDualStackEndpoint();
+        join();
         p.dnat.failOnHostPort6 = 9090; // ip6tables refuses the second mapping, after both IPv4 ones and the first IPv6 one
         JsonNode failed = p.client.call("NetworkDriver.ProgramExternalConnectivity", obj("NetworkID", NET, "EndpointID", EP,
                 "Options", Map.of("com.docker.network.portmap", List.of(NetworkLifecycleTest.binding(6, 80, 8080, 8080),
@@ -337,11 +330,8 @@ class DualStackNetworkTest {
         p.client.call("IpamDriver.ReleaseAddress", obj("PoolID", poolId6, "Address", "fc00:5:0:34::50"));
         assertThat(reservations().all6()).isEmpty();
         // an IPv6 address on an IPv4-only network
-        assertThat(p.client.call("NetworkDriver.CreateNetwork", obj("NetworkID", NET, "Options", Map.of(),
-                "IPv4Data", List.of(obj("AddressSpace", "JavaOverlayLocal", "Pool", InProcessPlugin.LEASE, "Gateway", InProcessPlugin.GATEWAY)),
-                "IPv6Data", List.of())).has("Err")).isFalse();
-        JsonNode ep = p.client.call("NetworkDriver.CreateEndpoint", obj("NetworkID", NET, "EndpointID", EP,
-                "Interface", obj("Address", "10.5.72.2/24", "AddressIPv6", "fc00:5:0:34::2/64", "MacAddress", MAC), "Options", Map.of()));
+        assertThat(createNetwork(null, null).has("Err")).isFalse();
+        JsonNode ep = createEndpoint("10.5.72.2/24", "fc00:5:0:34::2/64");
         assertThat(ep.get("Err").asText()).contains("created without --ipv6");
     }
 

@@ -43,15 +43,17 @@ final class Fields {
         return object.get(key) != null;
     }
 
-    Optional<String> string(String key) {
+    /** The value at {@code key} as a {@code type}; null when absent; {@link #wrong} (saying {@code expected}) when it is another type. */
+    private <T> T typed(String key, Class<T> type, String expected) {
         Object v = object.get(key);
-        if (v == null) {
-            return Optional.empty();
+        if (v != null && !type.isInstance(v)) {
+            throw wrong(key, expected, v);
         }
-        if (!(v instanceof String s)) {
-            throw wrong(key, "a string", v);
-        }
-        return Optional.of(s);
+        return type.cast(v);
+    }
+
+    Optional<String> string(String key) {
+        return Optional.ofNullable(typed(key, String.class, "a string"));
     }
 
     String requiredString(String key) {
@@ -60,39 +62,29 @@ final class Fields {
     }
 
     Optional<Boolean> bool(String key) {
-        Object v = object.get(key);
-        if (v == null) {
-            return Optional.empty();
-        }
-        if (!(v instanceof Boolean b)) {
-            throw wrong(key, "true or false", v);
-        }
-        return Optional.of(b);
+        return Optional.ofNullable(typed(key, Boolean.class, "true or false"));
     }
 
     OptionalInt integer(String key) {
-        Object v = object.get(key);
-        if (v == null) {
+        Long l = typed(key, Long.class, "a whole number");
+        if (l == null) {
             return OptionalInt.empty();
         }
-        if (!(v instanceof Long l) || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-            throw wrong(key, "a whole number", v);
+        if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw wrong(key, "a whole number", l);
         }
         return OptionalInt.of((int) (long) l);
     }
 
     List<String> strings(String key) {
-        Object v = object.get(key);
-        if (v == null) {
+        List<?> list = typed(key, List.class, "a list of strings");
+        if (list == null) {
             return List.of();
-        }
-        if (!(v instanceof List<?> list)) {
-            throw wrong(key, "a list of strings", v);
         }
         List<String> out = new ArrayList<>(list.size());
         for (Object e : list) {
             if (!(e instanceof String s)) {
-                throw wrong(key, "a list of strings", v);
+                throw wrong(key, "a list of strings", list);
             }
             out.add(s);
         }
@@ -100,14 +92,8 @@ final class Fields {
     }
 
     List<Object> list(String key) {
-        Object v = object.get(key);
-        if (v == null) {
-            return List.of();
-        }
-        if (!(v instanceof List<?> list)) {
-            throw wrong(key, "a list", v);
-        }
-        return new ArrayList<>(list);
+        List<?> list = typed(key, List.class, "a list");
+        return list == null ? List.of() : new ArrayList<>(list);
     }
 
     Optional<Fields> object(String key) {

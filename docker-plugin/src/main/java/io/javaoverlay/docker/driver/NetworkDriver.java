@@ -104,12 +104,12 @@ public final class NetworkDriver {
                     + "create it with: docker network create -d javaoverlay --ipam-driver javaoverlay NAME");
         }
         // ANY_POOL: the network was created without --subnet (see IpamDriver.ANY_POOL)
-        Ip4Net subnet = IpamDriver.ANY_POOL.equals(pool.pool()) ? env.lease() : net("Pool", pool.pool());
+        Ip4Net subnet = IpamDriver.ANY_POOL.equals(pool.pool()) ? env.lease() : DockerInput.parsed("Pool", pool.pool(), Ip4Net::parse);
         if (!subnet.equals(env.lease())) {
             throw new PluginException.Refused("pool " + subnet + " is not this host's subnet " + env.lease()
                     + "; create the network with --ipam-driver javaoverlay and without --subnet");
         }
-        if (pool.gateway() != null && !pool.gateway().isEmpty() && !hostAddress("Gateway", pool.gateway()).equals(env.gateway())) {
+        if (pool.gateway() != null && !pool.gateway().isEmpty() && !DockerInput.parsed("Gateway", pool.gateway(), Ip4Net::parseHost).equals(env.gateway())) {
             throw new PluginException.Refused("gateway " + pool.gateway() + " is not the host bridge's address " + env.gateway()
                     + "; create the network without --gateway");
         }
@@ -158,24 +158,14 @@ public final class NetworkDriver {
                     + lease6 + "), got " + req.ipv6Data().size());
         }
         IpamData pool = req.ipv6Data().get(0);
-        Ip6Net subnet;
-        try {
-            subnet = Ip6Net.parse(pool.pool());
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest("IPv6Data Pool: " + e.getMessage());
-        }
+        Ip6Net subnet = DockerInput.parsed("IPv6Data Pool", pool.pool(), Ip6Net::parse);
         if (!subnet.equals(lease6)) {
             throw new PluginException.Refused("IPv6 pool " + subnet + " is not this host's IPv6 subnet " + lease6
                     + "; create the network with --ipam-driver javaoverlay and without an IPv6 --subnet");
         }
         Ip6Host gateway = new Ip6Host(lease6.address().add(java.math.BigInteger.ONE), lease6.prefixLength());
         if (pool.gateway() != null && !pool.gateway().isEmpty()) {
-            Ip6Host given;
-            try {
-                given = Ip6Host.parse(pool.gateway());
-            } catch (IllegalArgumentException e) {
-                throw new PluginException.BadRequest("IPv6Data Gateway: " + e.getMessage());
-            }
+            Ip6Host given = DockerInput.parsed("IPv6Data Gateway", pool.gateway(), Ip6Host::parse);
             if (!given.equals(gateway)) {
                 throw new PluginException.Refused("IPv6 gateway " + pool.gateway() + " is not the host bridge's address " + gateway
                         + "; create the network without an IPv6 --gateway");
@@ -222,18 +212,14 @@ public final class NetworkDriver {
             throw new PluginException.Refused("endpoint " + shortId(id) + " has no IPv4 address; javaoverlay networks must use "
                     + "--ipam-driver javaoverlay");
         }
-        Ip4Net.HostAddress address = hostAddress("Interface.Address", iface.address());
+        Ip4Net.HostAddress address = DockerInput.parsed("Interface.Address", iface.address(), Ip4Net::parseHost);
         if (!network.pool().equals(address.network())) {
             throw new PluginException.Refused("address " + address + " is not in network " + shortId(network.id()) + "'s subnet "
                     + network.pool());
         }
         Ip6Host address6 = null;
         if (iface.addressIpv6() != null && !iface.addressIpv6().isEmpty()) {
-            try {
-                address6 = Ip6Host.parse(iface.addressIpv6());
-            } catch (IllegalArgumentException e) {
-                throw new PluginException.BadRequest("Interface.AddressIPv6: " + e.getMessage());
-            }
+            address6 = DockerInput.parsed("Interface.AddressIPv6", iface.addressIpv6(), Ip6Host::parse);
             if (!network.ipv6() || !network.gateway6().network().equals(address6.network())) {
                 throw new PluginException.Refused("IPv6 address " + address6 + " is not in network " + shortId(network.id())
                         + "'s IPv6 subnet" + (network.ipv6() ? " " + network.gateway6().network() : " (it was created without --ipv6)"));
@@ -593,22 +579,6 @@ public final class NetworkDriver {
 
     private static String id(String field, String value) {
         return DockerInput.id(field, value);
-    }
-
-    private static Ip4Net net(String field, String text) {
-        try {
-            return Ip4Net.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest(field + ": " + e.getMessage());
-        }
-    }
-
-    private static Ip4Net.HostAddress hostAddress(String field, String text) {
-        try {
-            return Ip4Net.parseHost(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest(field + ": " + e.getMessage());
-        }
     }
 
     private static MacAddress mac(String text) {

@@ -78,11 +78,7 @@ final class PortMaps {
             if (hostIpText.contains(":")) {
                 hostIp6 = hostIp6(hostIpText);
             } else if (!hostIpText.isEmpty() && !hostIpText.equals("0.0.0.0")) {
-                try {
-                    hostIp = Ip4.parse(hostIpText);
-                } catch (IllegalArgumentException e) {
-                    throw new PluginException.BadRequest("HostIP: " + e.getMessage());
-                }
+                hostIp = DockerInput.parsed("HostIP", hostIpText, Ip4::parse);
             }
             if (port < 1 || port > 65535 || hostPort < 0 || hostPortEnd > 65535 || (hostPort == 0 && hostPortEnd != 0)) {
                 throw new PluginException.BadRequest("port out of range in " + b);
@@ -107,12 +103,7 @@ final class PortMaps {
             throw new PluginException.Refused("HostIP " + DockerInput.quote(text) + ": an address with a zone cannot be published on;"
                     + " publish on a global address of the host");
         }
-        java.math.BigInteger value;
-        try {
-            value = Ip6Net.parseAddress(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest("HostIP: " + e.getMessage());
-        }
+        java.math.BigInteger value = DockerInput.parsed("HostIP", text, Ip6Net::parseAddress);
         // (an IPv4-mapped address does not get here: parseAddress takes IPv6 addresses only)
         if (MULTICAST.contains(value) || LINK_LOCAL.contains(value)) {
             throw new PluginException.Refused("HostIP " + text + " cannot be published on: "

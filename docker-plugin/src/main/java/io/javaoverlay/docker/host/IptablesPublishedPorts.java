@@ -116,10 +116,7 @@ public final class IptablesPublishedPorts implements PublishedPorts {
     @Override
     public void publish(Ip4 container, PortMapping mapping, String owner) {
         ensureDnatChain();
-        Rule rule = dnatRule(container, mapping, owner);
-        if (!iptables.exists(rule)) {
-            iptables.append(rule);
-        }
+        appendIfMissing(iptables, dnatRule(container, mapping, owner));
         LOG.info("published {} to {} ({})", mapping, container, owner);
     }
 
@@ -138,21 +135,26 @@ public final class IptablesPublishedPorts implements PublishedPorts {
         for (Published p : all) {
             wanted.add(dnatRule(p.container(), p.mapping(), p.owner()));
         }
-        List<String> present = iptables.listRules("nat", DNAT_CHAIN);
+        rebuildIfChanged(iptables, "nat", wanted);
+    }
+
+    /**
+     * Compares the whole chain in {@code tool} with {@code wanted} (in {@code -S} form) and, when
+     * they differ, rebuilds it; {@code table} names it in the log. At start only (class comment).
+     */
+    private static void rebuildIfChanged(Iptables tool, String table, List<Rule> wanted) {
+        List<String> present = tool.listRules("nat", DNAT_CHAIN);
         if (!present.equals(wanted.stream().map(Rule::toSaveFormat).toList())) {
-            LOG.info("nat {}: rebuilding ({} rules present, {} wanted)", DNAT_CHAIN, present.size(), wanted.size());
-            iptables.flushChain("nat", DNAT_CHAIN);
-            wanted.forEach(iptables::append);
+            LOG.info("{} {}: rebuilding ({} rules present, {} wanted)", table, DNAT_CHAIN, present.size(), wanted.size());
+            tool.flushChain("nat", DNAT_CHAIN);
+            wanted.forEach(tool::append);
         }
     }
 
     @Override
     public void publish6(Ip6Host container, PortMapping mapping, String owner) {
         ensureDnatChain6();
-        Rule rule = dnatRule6(container, mapping, owner);
-        if (!ip6tables.exists(rule)) {
-            ip6tables.append(rule);
-        }
+        appendIfMissing(ip6tables, dnatRule6(container, mapping, owner));
         LOG.info("published {} to {} on IPv6 ({})", mapping, container.ipText(), owner);
     }
 
@@ -174,19 +176,25 @@ public final class IptablesPublishedPorts implements PublishedPorts {
         for (Published6 p : all) {
             wanted.add(dnatRule6(p.container(), p.mapping(), p.owner()));
         }
-        List<String> present = ip6tables.listRules("nat", DNAT_CHAIN);
-        if (!present.equals(wanted.stream().map(Rule::toSaveFormat).toList())) {
-            LOG.info("ip6tables nat {}: rebuilding ({} rules present, {} wanted)", DNAT_CHAIN, present.size(), wanted.size());
-            ip6tables.flushChain("nat", DNAT_CHAIN);
-            wanted.forEach(ip6tables::append);
-        }
+        rebuildIfChanged(ip6tables, "ip6tables nat", wanted);
     }
 
     private void ensureDnatChain6() {
         ip6tables.ensureChain("nat", DNAT_CHAIN);
-        for (Rule jump : dnatJumps6()) {
-            if (!ip6tables.exists(jump)) {
-                ip6tables.insertFirst(jump);
+        insertMissing(ip6tables, dnatJumps6());
+    }
+
+    private static void appendIfMissing(Iptables tool, Rule rule) {
+        if (!tool.exists(rule)) {
+            tool.append(rule);
+        }
+    }
+
+    /** Each of {@code jumps} that {@code tool} does not have, first in its chain. */
+    private static void insertMissing(Iptables tool, List<Rule> jumps) {
+        for (Rule jump : jumps) {
+            if (!tool.exists(jump)) {
+                tool.insertFirst(jump);
             }
         }
     }
@@ -220,11 +228,7 @@ public final class IptablesPublishedPorts implements PublishedPorts {
     private void ensureDnatChain() {
         iptables.ensureChain("nat", DNAT_CHAIN);
         iptables.deleteIfExists(OLD_OUTPUT_JUMP);
-        for (Rule jump : dnatJumps()) {
-            if (!iptables.exists(jump)) {
-                iptables.insertFirst(jump);
-            }
-        }
+        insertMissing(iptables, dnatJumps());
     }
 
     static List<Rule> dnatJumps() {

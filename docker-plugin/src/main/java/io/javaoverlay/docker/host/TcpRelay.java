@@ -21,37 +21,18 @@ import org.slf4j.LoggerFactory;
  * is shut (a half-close passes through, as {@code docker-proxy} passes it); when both are done
  * or either fails, both sockets close.
  */
-final class TcpRelay implements PortRelay {
+final class TcpRelay extends SocketRelay {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpRelay.class);
     private static final int BUFFER = 64 * 1024;
-    /**
-     * The threads that carry connections and UDP flows, for every relay: kept a minute after use,
-     * so a new connection does not pay for a new thread. How many run at once is bounded by the
-     * relays' limits ({@link PortRelay.Limits#total}), not here.
-     */
-    static final java.util.concurrent.ExecutorService WORKERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "relay worker");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final ServerSocket server;
-    private final InetSocketAddress listening;
-    private final InetSocketAddress target;
-    private final Limits limits;
     private final Semaphore slots;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger refused = new AtomicInteger();
-    private volatile boolean closed;
-    /** The {@link #acceptLoop} thread, which close() waits for: only when it has left is the port free for the next bind. */
-    private Thread loop;
 
     private TcpRelay(ServerSocket server, InetSocketAddress target, Limits limits) {
+        super((InetSocketAddress) server.getLocalSocketAddress(), target, limits);
         this.server = server;
-        this.listening = (InetSocketAddress) server.getLocalSocketAddress();
-        this.target = target;
-        this.limits = limits;
         this.slots = new Semaphore(limits.connections());
     }
 
@@ -65,19 +46,8 @@ final class TcpRelay implements PortRelay {
             throw e;
         }
         TcpRelay relay = new TcpRelay(server, target, limits);
-        relay.loop = daemon(relay::acceptLoop, "relay tcp " + PortRelay.text(relay.listening));
-        relay.loop.start();
+        relay.start("tcp");
         return relay;
-    }
-
-    @Override
-    public InetSocketAddress listening() {
-        return listening;
-    }
-
-    @Override
-    public InetSocketAddress target() {
-        return target;
     }
 
     @Override
@@ -85,7 +55,9 @@ final class TcpRelay implements PortRelay {
         return limits.connections() - slots.availablePermits();
     }
 
-    private void acceptLoop() {
+    /** Accepts clients; one over the limits is closed at once. */
+    @Override
+    void listenLoop() {
         while (!closed) {
             Socket client;
             try {
@@ -171,37 +143,11 @@ final class TcpRelay implements PortRelay {
     }
 
     @Override
-    public void close() {
-        closed = true;
+    void closeSockets() {
         closeQuietly(server);
         for (Socket s : open) {
             closeQuietly(s);
         }
-        awaitEnd(loop);
-    }
-
-    /**
-     * The JDK closes a socket another thread is blocked on only when that thread has left the
-     * call: waits for it, so the port can be bound again the moment close() returns.
-     */
-    static void awaitEnd(Thread loop) {
-        if (loop == null || loop == Thread.currentThread()) {
-            return;
-        }
-        try {
-            loop.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (loop.isAlive()) {
-            LOG.warn("{} did not stop within 5 s; its port may stay taken a little longer", loop.getName());
-        }
-    }
-
-    static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     private static void closeQuietly(AutoCloseable c) {

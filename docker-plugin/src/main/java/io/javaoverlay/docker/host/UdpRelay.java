@@ -22,27 +22,19 @@ import org.slf4j.LoggerFactory;
  * docker-proxy's connection tracking forgets one after 90 s; a port-unreachable from the
  * container (nothing listens there yet) does not end it.
  */
-final class UdpRelay implements PortRelay {
+final class UdpRelay extends SocketRelay {
 
     private static final Logger LOG = LoggerFactory.getLogger(UdpRelay.class);
     /** The largest UDP payload over IPv4, as docker-proxy reads. */
     static final int MAX_DATAGRAM = 65507;
 
     private final DatagramSocket socket;
-    private final InetSocketAddress listening;
-    private final InetSocketAddress target;
-    private final Limits limits;
     private final Map<SocketAddress, Flow> flows = new ConcurrentHashMap<>();
     private final AtomicInteger dropped = new AtomicInteger();
-    private volatile boolean closed;
-    /** The {@link #receiveLoop} thread, which close() waits for: only when it has left is the port free for the next bind. */
-    private Thread loop;
 
     private UdpRelay(DatagramSocket socket, InetSocketAddress target, Limits limits) {
+        super((InetSocketAddress) socket.getLocalSocketAddress(), target, limits);
         this.socket = socket;
-        this.listening = (InetSocketAddress) socket.getLocalSocketAddress();
-        this.target = target;
-        this.limits = limits;
     }
 
     static UdpRelay open(InetSocketAddress listen, InetSocketAddress target, Limits limits) throws IOException {
@@ -54,19 +46,8 @@ final class UdpRelay implements PortRelay {
             throw e;
         }
         UdpRelay relay = new UdpRelay(socket, target, limits);
-        relay.loop = TcpRelay.daemon(relay::receiveLoop, "relay udp " + PortRelay.text(relay.listening));
-        relay.loop.start();
+        relay.start("udp");
         return relay;
-    }
-
-    @Override
-    public InetSocketAddress listening() {
-        return listening;
-    }
-
-    @Override
-    public InetSocketAddress target() {
-        return target;
     }
 
     @Override
@@ -74,7 +55,9 @@ final class UdpRelay implements PortRelay {
         return flows.size();
     }
 
-    private void receiveLoop() {
+    /** Receives datagrams and hands each to its client's flow. */
+    @Override
+    void listenLoop() {
         byte[] buffer = new byte[MAX_DATAGRAM];
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         while (!closed) {
@@ -128,19 +111,17 @@ final class UdpRelay implements PortRelay {
             return null;
         }
         Flow started = flow;
-        TcpRelay.WORKERS.execute(started::replyLoop);
+        WORKERS.execute(started::replyLoop);
         LOG.debug("relay udp {}: new flow {} -> {}", PortRelay.text(listening), client, PortRelay.text(target));
         return flow;
     }
 
     @Override
-    public void close() {
-        closed = true;
+    void closeSockets() {
         socket.close();
         for (Flow f : flows.values()) {
             f.close();
         }
-        TcpRelay.awaitEnd(loop);
     }
 
     /** One client's traffic to the container and back. */

@@ -265,23 +265,15 @@ public final class IpamDriver {
         return value;
     }
 
-    private static boolean isEmpty(String s) {
+    static boolean isEmpty(String s) {
         return s == null || s.isEmpty();
     }
 
     private static Ip4Net parseNet(String field, String text) {
-        try {
-            return Ip4Net.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest(field + ": " + e.getMessage());
-        }
+        return DockerInput.parsed(field, text, Ip4Net::parse);
     }
 
     private static Ip4 parseIp(String field, String text) {
-        try {
-            return Ip4.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest(field + ": " + e.getMessage());
-        }
+        return DockerInput.parsed(field, text, Ip4::parse);
     }
 }

@@ -15,6 +15,7 @@ import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.docker.HostLease;
+import io.javaoverlay.docker.DockerInput;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.api.IpamMessages;
 
@@ -52,7 +53,7 @@ final class Ipv6Pools {
     IpamMessages.RequestPoolResponse requestPool(IpamMessages.RequestPoolRequest req) {
         SubnetEnv env = lease.current();
         Ip6Net subnet = lease6(env);
-        if (!isEmpty(req.pool())) {
+        if (!IpamDriver.isEmpty(req.pool())) {
             Ip6Net wanted = parseNet("Pool", req.pool());
             if (!wanted.equals(subnet)) {
                 throw new PluginException.Refused("IPv6 pool " + wanted + " is not this host's IPv6 subnet " + subnet
@@ -60,11 +61,11 @@ final class Ipv6Pools {
                         + " --subnet " + subnet + ")");
             }
         }
-        if (!isEmpty(req.subPool()) && !parseNet("SubPool", req.subPool()).equals(subnet)) {
+        if (!IpamDriver.isEmpty(req.subPool()) && !parseNet("SubPool", req.subPool()).equals(subnet)) {
             throw new PluginException.Refused("--ip-range is not supported: IPv6 addresses come from the whole host IPv6 subnet "
                     + subnet + ", shared with the CNI plugin");
         }
-        if (isEmpty(req.pool())) {
+        if (IpamDriver.isEmpty(req.pool())) {
             synchronized (this) {
                 if (held > 0) {
                     // dockerd asks again when a host route overlaps the pool (the bridge's route to
@@ -99,14 +100,14 @@ final class Ipv6Pools {
         }
         Allocator6 allocator = Allocator6.forHost(env, addresses).orElseThrow();
         if (IpamDriver.GATEWAY_TYPE.equals(options.get(IpamDriver.REQUEST_ADDRESS_TYPE))) {
-            if (!isEmpty(req.address()) && !parseIp("Address", req.address()).equals(allocator.gateway())) {
+            if (!IpamDriver.isEmpty(req.address()) && !parseIp("Address", req.address()).equals(allocator.gateway())) {
                 throw new PluginException.Refused("the IPv6 gateway of a javaoverlay network is the host bridge's address "
                         + Ip6Net.format(allocator.gateway()) + "; create the network without an IPv6 --gateway");
             }
             return new IpamMessages.RequestAddressResponse(allocator.gatewayAddress().toString(), Map.of());
         }
         // --ip6 (dockerd allows it only on a network created with the IPv6 --subnet named)
-        Optional<BigInteger> wanted = isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
+        Optional<BigInteger> wanted = IpamDriver.isEmpty(req.address()) ? Optional.empty() : Optional.of(parseIp("Address", req.address()));
         Allocation6 a;
         try {
             a = allocator.allocate(owner, wanted);
@@ -160,23 +161,11 @@ final class Ipv6Pools {
         }
     }
 
-    private static boolean isEmpty(String s) {
-        return s == null || s.isEmpty();
-    }
-
     private static Ip6Net parseNet(String field, String text) {
-        try {
-            return Ip6Net.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest(field + ": " + e.getMessage());
-        }
+        return DockerInput.parsed(field, text, Ip6Net::parse);
     }
 
     private static BigInteger parseIp(String field, String text) {
-        try {
-            return Ip6Net.parseAddress(text);
-        } catch (IllegalArgumentException e) {
-            throw new PluginException.BadRequest(field + ": " + e.getMessage());
-        }
+        return DockerInput.parsed(field, text, Ip6Net::parseAddress);
     }
 }

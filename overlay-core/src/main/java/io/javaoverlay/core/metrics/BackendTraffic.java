@@ -2,9 +2,6 @@ package io.javaoverlay.core.metrics;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -20,11 +17,10 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  */
 final class BackendTraffic implements MultiCollector {
 
-    private final Map<String, Supplier<BackendStats>> backends = new ConcurrentHashMap<>();
+    private final BackendReadings<BackendStats> backends;
 
-    OverlayMetrics.BackendRegistration register(String backend, Supplier<BackendStats> stats) {
-        backends.put(backend, stats);
-        return () -> backends.remove(backend, stats);
+    BackendTraffic(BackendReadings<BackendStats> backends) {
+        this.backends = backends;
     }
 
     @Override
@@ -38,16 +34,7 @@ final class BackendTraffic implements MultiCollector {
         CounterSnapshot.Builder errors = CounterSnapshot.builder().name("javaoverlay_backend_errors")
                 .help("packets the backend failed to send or receive with an error, by direction (tx, rx)");
         int[] counts = new int[3]; // series of: packets and bytes, drops, errors
-        backends.forEach((name, supplier) -> {
-            BackendStats s;
-            try {
-                s = supplier.get();
-            } catch (RuntimeException e) {
-                return; // a backend closing while scraped: leave its series out of this scrape
-            }
-            if (s == null) {
-                return; // nothing to show now (its device is being made again)
-            }
+        backends.readEach((name, s) -> {
             point(packets, s.txPackets(), "backend", name, "direction", "tx");
             point(packets, s.rxPackets(), "backend", name, "direction", "rx");
             point(bytes, s.txBytes(), "backend", name, "direction", "tx");

@@ -106,8 +106,8 @@ public final class OverlayMetrics {
             .help("DNS queries on the gateway, by result (local, forwarded, servfail, refused, dropped)")
             .labelNames("result").register(registry);
 
-    private final BackendTraffic traffic = new BackendTraffic();
-    private final TunnelPeers tunnelPeers = new TunnelPeers();
+    private final BackendReadings<BackendStats> traffic = new BackendReadings<>();
+    private final BackendReadings<java.util.List<TunnelPeerStats>> tunnelPeers = new BackendReadings<>();
 
     /** When the JVM's and the process's metrics joined this registry ({@link RuntimeMetrics}): at most once. */
     private final AtomicBoolean runtimeRegistered = new AtomicBoolean();
@@ -118,8 +118,8 @@ public final class OverlayMetrics {
      * fresh one and reads exact values.
      */
     public OverlayMetrics() {
-        registry.register(traffic);
-        registry.register(tunnelPeers);
+        registry.register(new BackendTraffic(traffic));
+        registry.register(new TunnelPeers(tunnelPeers));
         ready.set(0);
         peers.set(0);
         watchResyncs.labelValues("compacted"); // a series at 0 from the start, so rate() sees the first one

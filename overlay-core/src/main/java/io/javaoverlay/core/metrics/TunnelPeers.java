@@ -2,9 +2,6 @@ package io.javaoverlay.core.metrics;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -20,11 +17,10 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  */
 final class TunnelPeers implements MultiCollector {
 
-    private final Map<String, Supplier<List<TunnelPeerStats>>> backends = new ConcurrentHashMap<>();
+    private final BackendReadings<List<TunnelPeerStats>> backends;
 
-    OverlayMetrics.BackendRegistration register(String backend, Supplier<List<TunnelPeerStats>> stats) {
-        backends.put(backend, stats);
-        return () -> backends.remove(backend, stats);
+    TunnelPeers(BackendReadings<List<TunnelPeerStats>> backends) {
+        this.backends = backends;
     }
 
     @Override
@@ -34,13 +30,7 @@ final class TunnelPeers implements MultiCollector {
         CounterSnapshot.Builder bytes = CounterSnapshot.builder().name("javaoverlay_tunnel_peer_bytes")
                 .help("bytes of tunnel traffic to (tx) and from (rx) the peer, encrypted, as the device counts them");
         int[] n = new int[1];
-        backends.forEach((name, supplier) -> {
-            List<TunnelPeerStats> peers;
-            try {
-                peers = supplier.get();
-            } catch (RuntimeException e) {
-                return; // the device is being made again, or the backend closes: no series this scrape
-            }
+        backends.readEach((name, peers) -> {
             for (TunnelPeerStats p : peers) {
                 Labels l = Labels.of("backend", name, "subnet", p.subnet(), "public_key", p.publicKey());
                 handshake.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(p.latestHandshakeSeconds()).labels(l).build());
