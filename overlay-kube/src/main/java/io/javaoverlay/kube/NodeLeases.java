@@ -124,29 +124,48 @@ public final class NodeLeases {
             return Read.skip("no-pod-cidr", "it has no IPv4 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
                     + spec(n, "podCIDRs") + ")");
         }
+        Ipv6Half v6 = readIpv6Half(n, a);
+        if (v6.skipped().isPresent()) {
+            return v6.skipped().get();
+        }
+        LeaseAttrs attrs = new LeaseAttrs(ip, v6.publicIpv6(), Optional.ofNullable(a.get(keys.backendType())), data, v6.backendData());
+        return Read.of(new Lease(subnet.get(), v6.podCidr(), attrs, false, Optional.empty(), 0));
+    }
+
+    /**
+     * A node's IPv6 half as both readers take it: {@code public-ipv6}, {@code backend-v6-data}, and,
+     * when it publishes an IPv6 address, its IPv6 podCIDR; {@code skipped} when one is malformed.
+     */
+    private record Ipv6Half(Optional<String> publicIpv6, Optional<JsonNode> backendData, Optional<Ip6Net> podCidr,
+                            Optional<Read> skipped) {
+        static Ipv6Half skip(String reason, String detail) {
+            return new Ipv6Half(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(Read.skip(reason, detail)));
+        }
+    }
+
+    private Ipv6Half readIpv6Half(Node n, Map<String, String> a) {
         String ip6Text = Optional.ofNullable(a.get(keys.publicIpv6())).orElse("");
         Optional<String> ip6 = Optional.empty();
         if (!ip6Text.isEmpty()) {
             try {
                 ip6 = Optional.of(Ip6Net.format(Ip6Net.parseAddress(ip6Text)));
             } catch (IllegalArgumentException e) {
-                return Read.skip("bad-public-ipv6", keys.publicIpv6() + " \"" + abbreviate(ip6Text) + "\" is not an IPv6 address");
+                return Ipv6Half.skip("bad-public-ipv6", keys.publicIpv6() + " \"" + abbreviate(ip6Text) + "\" is not an IPv6 address");
             }
         }
         Optional<JsonNode> data6;
         try {
             data6 = backendData(a.get(keys.backendV6Data()));
         } catch (IllegalArgumentException e) {
-            return Read.skip("bad-backend-v6-data", keys.backendV6Data() + " " + e.getMessage());
+            return Ipv6Half.skip("bad-backend-v6-data", keys.backendV6Data() + " " + e.getMessage());
         }
         Optional<Ip6Net> subnet6;
         try {
             subnet6 = ip6.isEmpty() ? Optional.empty() : podCidr6(n);
         } catch (IllegalArgumentException e) {
-            return Read.skip("bad-pod-cidr", e.getMessage());
+            return Ipv6Half.skip("bad-pod-cidr", e.getMessage());
         }
-        LeaseAttrs attrs = new LeaseAttrs(ip, ip6, Optional.ofNullable(a.get(keys.backendType())), data, data6);
-        return Read.of(new Lease(subnet.get(), subnet6, attrs, false, Optional.empty(), 0));
+        return new Ipv6Half(ip6, data6, subnet6, Optional.empty());
     }
 
     /** An IPv6-only network's lease: the IPv6 half alone (see the class comment). */
@@ -155,31 +174,17 @@ public final class NodeLeases {
         if (ip6Text.isEmpty()) {
             return Read.skip("no-public-ipv6", "it has no " + keys.publicIpv6() + " annotation (the network is IPv6-only)");
         }
-        String ip6;
-        try {
-            ip6 = Ip6Net.format(Ip6Net.parseAddress(ip6Text));
-        } catch (IllegalArgumentException e) {
-            return Read.skip("bad-public-ipv6", keys.publicIpv6() + " \"" + abbreviate(ip6Text) + "\" is not an IPv6 address");
+        Ipv6Half v6 = readIpv6Half(n, a);
+        if (v6.skipped().isPresent()) {
+            return v6.skipped().get();
         }
-        Optional<JsonNode> data6;
-        try {
-            data6 = backendData(a.get(keys.backendV6Data()));
-        } catch (IllegalArgumentException e) {
-            return Read.skip("bad-backend-v6-data", keys.backendV6Data() + " " + e.getMessage());
-        }
-        Optional<Ip6Net> subnet6;
-        try {
-            subnet6 = podCidr6(n);
-        } catch (IllegalArgumentException e) {
-            return Read.skip("bad-pod-cidr", e.getMessage());
-        }
-        if (subnet6.isEmpty()) {
+        if (v6.podCidr().isEmpty()) {
             return Read.skip("no-pod-cidr", "it has no IPv6 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
                     + spec(n, "podCIDRs") + ") and the network is IPv6-only");
         }
-        LeaseAttrs attrs = new LeaseAttrs(NO_PUBLIC_IP, Optional.of(ip6), Optional.ofNullable(a.get(keys.backendType())), Optional.empty(),
-                data6);
-        return Read.of(Lease.ipv6Only(subnet6.get(), attrs, false, Optional.empty(), 0));
+        LeaseAttrs attrs = new LeaseAttrs(NO_PUBLIC_IP, v6.publicIpv6(), Optional.ofNullable(a.get(keys.backendType())), Optional.empty(),
+                v6.backendData());
+        return Read.of(Lease.ipv6Only(v6.podCidr().get(), attrs, false, Optional.empty(), 0));
     }
 
     /**
