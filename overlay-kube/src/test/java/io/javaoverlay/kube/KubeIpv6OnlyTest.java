@@ -7,23 +7,18 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
@@ -34,7 +29,6 @@ import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.lease.LeaseWatcher;
 import io.javaoverlay.core.lease.SubnetManager;
-import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip6Net;
 
@@ -44,33 +38,11 @@ import io.javaoverlay.core.net.Ip6Net;
  * published and read as flannel v0.28's {@code AcquireLease} and {@code nodeToLease} do then.
  */
 @Timeout(120)
-class KubeIpv6OnlyTest {
+class KubeIpv6OnlyTest extends MockApiServerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NET_CONF = "{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:10:244::/56\","
             + "\"IPv6SubnetLen\":64,\"Backend\":{\"Type\":\"%s\"}}";
-
-    @TempDir
-    Path dir;
-    private MockApiServer api;
-    private KubernetesClient kubectl;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private final OverlayMetrics metrics = new OverlayMetrics();
-
-    @BeforeEach
-    void apiServer() {
-        api = MockApiServer.start();
-        kubectl = api.client();
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        kubectl.close();
-        api.close();
-    }
 
     private KubeLeaseStore store(String node, String backend) throws Exception {
         Path netConf = dir.resolve("net-conf-" + node + ".json");

@@ -17,17 +17,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.NetworkConfigException;
@@ -38,7 +34,6 @@ import io.javaoverlay.core.lease.LeaseException;
 import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.SubnetManager;
 import io.javaoverlay.core.metrics.MetricsExposition;
-import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -52,33 +47,10 @@ import io.javaoverlay.core.backend.Registration;
  * real HTTP server with lists, watches and patches; no Kubernetes API server runs here).
  */
 @Timeout(120)
-class KubeLeaseStoreTest {
+class KubeLeaseStoreTest extends MockApiServerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final NetworkConfig CONFIG = NetworkConfig.parse("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
-
-    @TempDir
-    Path dir;
-    private MockApiServer api;
-    private KubernetesClient kubectl;
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    /** The stores' metrics: this test's own. */
-    private final OverlayMetrics metrics = new OverlayMetrics();
-
-    @BeforeEach
-    void apiServer() {
-        api = MockApiServer.start();
-        kubectl = api.client();
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        kubectl.close();
-        api.close();
-    }
 
     private KubeLeaseStore store(String node) throws Exception {
         Path netConf = dir.resolve("net-conf.json");
