@@ -34,6 +34,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoverlay.core.config.NetworkConfigException;
 import io.javaoverlay.core.lease.KeyRead;
 import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseException;
 import io.javaoverlay.core.lease.LeaseSnapshot;
@@ -255,6 +256,28 @@ public final class KubeLeaseStore implements LeaseStore {
         NodeWatch w = currentWatch;
         Optional<Node> cached = w == null ? Optional.empty() : w.cached(nodeName());
         return new KeyRead(leaseAt(subnet, cached.orElseGet(this::ownNode)), 0, "");
+    }
+
+    /**
+     * The same by what names the lease: an IPv6-only lease (this node's IPv6 podCIDR) from the watch's
+     * cache or one GET of the node, as {@link #read(Ip4Net)}; another host's from a listing.
+     */
+    @Override
+    public KeyRead read(LeaseId id) {
+        if (id.ipv4().isPresent()) {
+            return read(id.ipv4().get());
+        }
+        NodeWatch w = currentWatch;
+        Node own = (w == null ? Optional.<Node>empty() : w.cached(nodeName())).orElseGet(this::ownNode);
+        boolean ownPodCidr;
+        try {
+            ownPodCidr = NodeLeases.podCidr6(own).equals(id.ipv6());
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
+        }
+        Optional<Lease> l = ownPodCidr ? ownLease(own).filter(x -> x.id().equals(id))
+                : list().leases().stream().filter(x -> x.id().equals(id)).findFirst();
+        return new KeyRead(l, 0, "");
     }
 
     /**

@@ -37,6 +37,7 @@ import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
 import io.javaoverlay.core.lease.LeaseException;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.lease.SubnetManager;
@@ -84,7 +85,8 @@ public final class Agent {
     private final AgentOptions options;
     private final BackendRegistry backends;
     private final BlockingQueue<AgentEvent> queue = new LinkedBlockingQueue<>();
-    private final Map<Ip4Net, Lease> peers = new ConcurrentHashMap<>();
+    /** The peers programmed or pending, by what names their leases (an IPv6-only one by its IPv6 subnet). */
+    private final Map<LeaseId, Lease> peers = new ConcurrentHashMap<>();
     /** The watch of the other hosts' leases; started again when the store's history changes. */
     private PeerWatch peerWatch;
     /** The kernel's reports of changes to what the backend programs; null when the host gives none. */
@@ -141,7 +143,7 @@ public final class Agent {
     }
 
     /** The peers the agent knows now. */
-    public Map<Ip4Net, Lease> peers() {
+    public Map<LeaseId, Lease> peers() {
         return Map.copyOf(peers);
     }
 
@@ -180,7 +182,7 @@ public final class Agent {
             // IPv6 (docs/ipv6.md): before the backend changes anything
             Optional<String> publicIpv6 = DualStack.publicIpv6(config, ext, options.publicIpv6());
 
-            if (config.network().contains(ext.ifaceAddr())) {
+            if (config.enableIPv4() && config.network().contains(ext.ifaceAddr())) {
                 LOG.warn("Network {} contains this host's own address {} on {}: its subnets there will not be leased or routed,"
                         + " but an overlay that holds the underlay is fragile; pick a Network apart from it", config.network(),
                         ext.ifaceAddr(), ext.name());
@@ -190,11 +192,12 @@ public final class Agent {
             backend = backends.create(config.backendType(),
                     new BackendContext(ext, options.dataDir(), leasesAtStart(sm), publicIpv6, metrics));
             Registration reg = backend.register(config);
-            LeaseAttrs attrs = reg.attrs(ext.publicIp(), publicIpv6); // with PublicIPv6 and BackendV6Data when dual-stack
-            publicIp = ext.publicIp();
+            // with PublicIPv6 and BackendV6Data when dual-stack; IPv6-only, those alone (flannel's PublicIP is its zero address)
+            LeaseAttrs attrs = ext.isIpv6Only() ? reg.ipv6OnlyAttrs(publicIpv6.orElseThrow()) : reg.attrs(ext.publicIp(), publicIpv6);
+            publicIp = ext.isIpv6Only() ? LeaseAttrs.NO_PUBLIC_IP : ext.publicIp();
             Backend owner = backend;
-            List<Ip4Net> hostRoutes = hostView().foreignRoutesIn(config.network(), owner::ownsRoute).stream()
-                    .map(Route::ip4Destination).toList();
+            List<Ip4Net> hostRoutes = !config.enableIPv4() ? List.of() : hostView().foreignRoutesIn(config.network(), owner::ownsRoute)
+                    .stream().map(Route::ip4Destination).toList();
 
             notReady = "acquiring a subnet lease";
             Optional<Lease> acquired = acquire(sm, config, attrs, hostRoutes);
@@ -202,12 +205,17 @@ public final class Agent {
                 return EXIT_OK;
             }
             Lease lease = acquired.get();
-            LOG.info("lease acquired: {} for {} (expires {})", lease.subnet(), ext.publicIp(), lease.expiration()
+            if (lease.isIpv6Only() != ext.isIpv6Only()) {
+                throw new NetworkConfigException("the store gave this host the lease " + lease + ", not " + (ext.isIpv6Only()
+                        ? "an IPv6-only one (EnableIPv4 is false)" : "one with an IPv4 subnet (EnableIPv4 is true)"));
+            }
+            String holder = ext.isIpv6Only() ? publicIpv6.orElseThrow() : ext.publicIp().toString();
+            LOG.info("lease acquired: {} for {} (expires {})", lease.id(), holder, lease.expiration()
                     .map(Instant::toString).orElse(lease.reservation() ? "never: a reservation" : "never: assigned by " + store.describe()));
-            metrics.leaseAcquired(lease.subnet().toString(), ext.publicIp().toString(), backendName, lease.expiration());
+            metrics.leaseAcquired(lease.id().toString(), holder, backendName, lease.expiration());
             metrics.leaseIpv6(lease.ipv6Subnet().map(Object::toString), publicIpv6);
-            own = new AgentStatus.Own(lease.subnet(), ext.publicIp(), backendName, lease.expiration(), reg.mtu(), lease.ipv6Subnet(),
-                    publicIpv6);
+            own = new AgentStatus.Own(lease.ipv4Subnet(), ext.ipv4PublicIp(), backendName, lease.expiration(), reg.mtu(),
+                    lease.ipv6Subnet(), publicIpv6);
 
             // the backend configures what depends on the subnet before anyone is told about it
             backend.leaseAcquired(lease);
@@ -216,14 +224,16 @@ public final class Agent {
                     queue.offer(new AgentEvent.KernelChanged());
                 }
             })).orElse(null);
-            admission = new PeerAdmission(config, lease.subnet(), ext.publicIp(), lease.ipv6Subnet(), publicIpv6, backend,
-                    options.dataPath(), metrics);
+            admission = lease.isIpv6Only()
+                    ? PeerAdmission.ipv6Only(config, lease.ipv6Subnet().get(), publicIpv6.orElseThrow(), backend, options.dataPath(), metrics)
+                    : new PeerAdmission(config, lease.subnet(), ext.publicIp(), lease.ipv6Subnet(), publicIpv6, backend,
+                            options.dataPath(), metrics);
 
             // the peers that exist now are programmed before anything slower (iptables) and before
             // subnet.env says the host is ready: a new host reaches the others as soon as it can
             LeaseSnapshot snapshot = sm.leases();
             guard = new OwnLeaseGuard(sm, lease, attrs, snapshot.revision(), storeEvents, metrics);
-            peerWatch = new PeerWatch(sm, lease.subnet(), ext.publicIp(), storeEvents, watchListener(), metrics);
+            peerWatch = new PeerWatch(sm, lease.id(), publicIp, storeEvents, watchListener(), metrics);
             peerWatch.start(snapshot);
             while (queue.peek() instanceof AgentEvent.PeerBatch) {
                 apply(backend, ((AgentEvent.PeerBatch) queue.poll()).events());
@@ -233,18 +243,25 @@ public final class Agent {
             if (!installRules(firewall, DualStack.ruleScope(config, lease))) {
                 return EXIT_FAILED;
             }
-            SubnetEnv env = SubnetEnv.of(config.network(), lease.subnet(), config.ipv6().map(v6 -> v6.network()), lease.ipv6Subnet(),
-                    reg.mtu(), options.ipMasq());
+            SubnetEnv env = lease.isIpv6Only()
+                    ? SubnetEnv.ipv6Only(config.ipv6().orElseThrow().network(), lease.ipv6Subnet().get(), reg.mtu(), options.ipMasq())
+                    : SubnetEnv.of(config.network(), lease.subnet(), config.ipv6().map(v6 -> v6.network()), lease.ipv6Subnet(),
+                            reg.mtu(), options.ipMasq());
             env.write(options.subnetFile());
-            LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.gateway(), env.mtu());
+            if (lease.isIpv6Only()) {
+                LOG.info("wrote {}: FLANNEL_IPV6_SUBNET={} FLANNEL_MTU={} (IPv6 only)", options.subnetFile(), env.ipv6Subnet().orElse("?"),
+                        env.mtu());
+            } else {
+                LOG.info("wrote {}: FLANNEL_SUBNET={} FLANNEL_MTU={}", options.subnetFile(), env.gateway(), env.mtu());
+            }
             notReady = null;
             metrics.ready(true);
             LOG.info("javaoverlay is ready");
             store.hostReady(lease);
-            systemd.ready("lease " + lease.subnet() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
+            systemd.ready("lease " + lease.id() + " (" + backendName + "), subnet.env written to " + options.subnetFile());
             // only now: set up beside the start, they made it 0.3-0.5 s slower on 2 busy cores (docs/benchmarks.md)
             RuntimeMetrics.registerInBackground(metrics);
-            statusPrefix = "lease " + lease.subnet() + " (" + backendName + ")";
+            statusPrefix = "lease " + lease.id() + " (" + backendName + ")";
             statusPeers = peers.size();
             return loop(sm, backend, lease, firewall, config);
         } catch (ExternalInterfaces.NoInterfaceException | BackendException | NetworkConfigException e) {
@@ -297,6 +314,11 @@ public final class Agent {
 
             @Override
             public void onOwnLeaseRemoved(Ip4Net own) {
+                onOwnLeaseRemoved(LeaseId.of(own));
+            }
+
+            @Override
+            public void onOwnLeaseRemoved(LeaseId own) {
                 queue.offer(new AgentEvent.OwnLeaseRemoved(own));
             }
         };
@@ -441,27 +463,27 @@ public final class Agent {
                     lease = sm.renew(lease);
                     metrics.leaseRenewed(lease.expiration());
                     own = own == null ? null : own.withExpiration(lease.expiration());
-                    LOG.info("lease {} renewed, now expires {}", lease.subnet(), lease.expiration().map(Instant::toString).orElse("never"));
+                    LOG.info("lease {} renewed, now expires {}", lease.id(), lease.expiration().map(Instant::toString).orElse("never"));
                     renewAt = renewTime(lease, margin);
                     guard.renewed(lease);
                 } catch (LeaseException.LeaseLostException e) {
-                    LOG.warn("renewing lease {} failed: {}; checking who holds it", lease.subnet(), e.getMessage());
+                    LOG.warn("renewing lease {} failed: {}; checking who holds it", lease.id(), e.getMessage());
                     guardAt = Instant.now(); // the guard runs at once: puts it back, or gives it up to its new holder
                     renewAt = Instant.now().plus(renewRetry());
                 } catch (LeaseException e) {
                     metrics.leaseRenewFailed();
                     Duration retry = renewRetry();
-                    LOG.warn("renewing lease {} failed: {}; retrying in {}", lease.subnet(), e.getMessage(), retry);
+                    LOG.warn("renewing lease {} failed: {}; retrying in {}", lease.id(), e.getMessage(), retry);
                     renewAt = Instant.now().plus(retry);
                 }
                 continue;
             }
             if (ev instanceof AgentEvent.Stop s) {
-                LOG.info("stopping ({}); the lease on {} is kept", s.why(), lease.subnet());
+                LOG.info("stopping ({}); the lease on {} is kept", s.why(), lease.id());
                 return EXIT_OK;
             }
             if (ev instanceof AgentEvent.OwnLeaseRemoved r) {
-                LOG.warn("lease {} was deleted from {}; putting it back", r.subnet(), sm.store().describe());
+                LOG.warn("lease {} was deleted from {}; putting it back", r.id(), sm.store().describe());
                 guard.deletionSeen();
                 guardAt = Instant.now();
             }
@@ -569,9 +591,9 @@ public final class Agent {
     private void handleOnly(Backend backend, List<LeaseEvent> batch) {
         for (LeaseEvent e : batch) {
             if (e instanceof LeaseEvent.Removed) {
-                peers.remove(e.lease().subnet());
+                peers.remove(e.lease().id());
             } else {
-                peers.put(e.lease().subnet(), e.lease());
+                peers.put(e.lease().id(), e.lease());
             }
         }
         metrics.peers(peers.size());
@@ -621,7 +643,7 @@ public final class Agent {
             apply(backend, gone);
         }
         if (r.takenBy().isPresent()) {
-            leaseTaken(r.lease().subnet(), r.takenBy().get());
+            leaseTaken(r.lease().id(), r.takenBy().get());
             return Optional.empty();
         }
         if (!r.lease().equals(current)) {
@@ -637,12 +659,13 @@ public final class Agent {
      * taken, is not reused, and the host gets a free one. Containers on the old subnet must be
      * started again, as with flannel.
      */
-    private void leaseTaken(Ip4Net subnet, Lease holder) {
+    private void leaseTaken(LeaseId subnet, Lease holder) {
         metrics.leaseLost();
-        storeEvents.add("lease " + subnet + " is held by another host (PublicIP " + holder.attrs().publicIp() + "): giving it up");
-        LOG.error("lease {} is held by another host now (PublicIP {}): this host was cut off from the store longer than its lease"
+        String who = holder.isIpv6Only() ? "PublicIPv6 " + holder.attrs().publicIpv6().orElse("none") : "PublicIP " + holder.attrs().publicIp();
+        storeEvents.add("lease " + subnet + " is held by another host (" + who + "): giving it up");
+        LOG.error("lease {} is held by another host now ({}): this host was cut off from the store longer than its lease"
                 + " lasted, or the store was restored to a time before it joined; never overwriting another host's lease, exiting"
-                + " so that the agent starts again on a free subnet", subnet, holder.attrs().publicIp());
+                + " so that the agent starts again on a free subnet", subnet, who);
     }
 
     private Instant renewTime(Lease lease, Duration margin) {
@@ -682,9 +705,9 @@ public final class Agent {
 
     private String peersJson() {
         ArrayNode arr = JSON.createArrayNode();
-        peers.values().stream().sorted((a, b) -> a.subnet().compareTo(b.subnet())).forEach(l -> {
+        peers.values().stream().sorted((a, b) -> a.id().compareTo(b.id())).forEach(l -> {
             var n = arr.addObject();
-            n.put("Subnet", l.subnet().toString());
+            l.ipv4Subnet().ifPresent(v4 -> n.put("Subnet", v4.toString())); // none for an IPv6-only lease
             l.ipv6Subnet().ifPresent(v6 -> n.put("IPv6Subnet", v6.toString()));
             try {
                 n.set("Lease", JSON.readTree(l.attrs().toJson()));

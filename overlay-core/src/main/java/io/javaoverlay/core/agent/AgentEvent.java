@@ -3,7 +3,6 @@ package io.javaoverlay.core.agent;
 import java.util.List;
 
 import io.javaoverlay.core.lease.LeaseEvent;
-import io.javaoverlay.core.net.Ip4Net;
 
 /** What reaches the agent's event loop from other threads. */
 sealed interface AgentEvent {
@@ -12,7 +11,7 @@ sealed interface AgentEvent {
     record PeerBatch(List<LeaseEvent> events) implements AgentEvent {}
 
     /** This host's own lease key disappeared from the store. */
-    record OwnLeaseRemoved(Ip4Net subnet) implements AgentEvent {}
+    record OwnLeaseRemoved(io.javaoverlay.core.lease.LeaseId id) implements AgentEvent {}
 
     /** The kernel changed something the backend programs ({@link io.javaoverlay.core.netlink.KernelChanges}). */
     record KernelChanged() implements AgentEvent {}

@@ -26,7 +26,10 @@ import io.javaoverlay.core.net.Ip6Net;
  *                "Detail": "subnet 192.168.1.0/24 is outside Network 10.244.0.0/16"}]}
  * </pre>
  *
- * {@code Rejected} lists the other hosts' leases the agent refused to program ({@link PeerAdmission});
+ * An IPv6-only lease ({@code EnableIPv4: false}) has {@code IPv6Subnet} and {@code PublicIPv6} and no
+ * {@code Subnet} or {@code PublicIP}; so has a rejected one.
+ *
+ * <p>{@code Rejected} lists the other hosts' leases the agent refused to program ({@link PeerAdmission});
  * {@code StoreEvents} what it did lately about the store ({@link StoreEvents}: its lease put back,
  * the store's history changed, a VTEP MAC collision).
  */
@@ -36,11 +39,16 @@ final class AgentStatus {
 
     private AgentStatus() {}
 
-    /** This host's part of the status, once it holds a lease. */
-    record Own(Ip4Net subnet, Ip4 publicIp, String backend, Optional<Instant> expiration, int mtu,
+    /**
+     * This host's part of the status, once it holds a lease.
+     *
+     * @param subnet   the IPv4 subnet; empty, with {@code publicIp}, for an IPv6-only lease
+     * @param publicIp this host's PublicIP; empty for an IPv6-only lease
+     */
+    record Own(Optional<Ip4Net> subnet, Optional<Ip4> publicIp, String backend, Optional<Instant> expiration, int mtu,
                Optional<Ip6Net> ipv6Subnet, Optional<String> publicIpv6) {
         Own(Ip4Net subnet, Ip4 publicIp, String backend, Optional<Instant> expiration, int mtu) {
-            this(subnet, publicIp, backend, expiration, mtu, Optional.empty(), Optional.empty());
+            this(Optional.of(subnet), Optional.of(publicIp), backend, expiration, mtu, Optional.empty(), Optional.empty());
         }
 
         Own withExpiration(Optional<Instant> e) {
@@ -56,8 +64,8 @@ final class AgentStatus {
         }
         if (own != null) {
             ObjectNode l = n.putObject("Lease");
-            l.put("Subnet", own.subnet().toString());
-            l.put("PublicIP", own.publicIp().toString());
+            own.subnet().ifPresent(v4 -> l.put("Subnet", v4.toString())); // none for an IPv6-only lease
+            own.publicIp().ifPresent(ip -> l.put("PublicIP", ip.toString()));
             own.ipv6Subnet().ifPresent(v6 -> l.put("IPv6Subnet", v6.toString()));
             own.publicIpv6().ifPresent(v6 -> l.put("PublicIPv6", v6));
             l.put("BackendType", own.backend());
@@ -69,7 +77,11 @@ final class AgentStatus {
         for (PeerAdmission.Rejected x : rejected) {
             ObjectNode o = r.addObject();
             o.put("Key", x.lease().keyName());
-            o.put("PublicIP", x.lease().attrs().publicIp().toString());
+            if (x.lease().isIpv6Only()) {
+                o.put("PublicIPv6", x.lease().attrs().publicIpv6().orElse(""));
+            } else {
+                o.put("PublicIP", x.lease().attrs().publicIp().toString());
+            }
             o.put("Reason", x.why().reason().label());
             o.put("Detail", x.why().detail());
         }

@@ -30,8 +30,9 @@ import io.javaoverlay.core.netlink.Sysctl;
 /**
  * What the agent does differently with {@code EnableIPv6}: which set-ups it runs and which it
  * refuses (docs/ipv6.md), this host's {@code PublicIPv6}, and the IPv6 subnet of an earlier
- * subnet file. Dual-stack runs with the vxlan, host-gw and wireguard (Mode separate) backends; everything not built yet is refused
- * before anything is changed.
+ * subnet file. Dual-stack runs with the vxlan, host-gw and wireguard (Mode separate) backends; IPv6-only
+ * ({@code EnableIPv4: false}) with the Kubernetes subnet manager and the vxlan and host-gw backends; everything not
+ * built yet is refused before anything is changed.
  */
 final class DualStack {
 
@@ -54,11 +55,16 @@ final class DualStack {
             if (!storeHoldsIpv6Only) {
                 throw new NetworkConfigException(SubnetManager.IPV6_ONLY_NEEDS_KUBE);
             }
-            // the lease, the node's annotations and subnet.env are flannel's (KubeLeaseStore, SubnetEnv.ipv6Only),
-            // but no backend programs a lease without an IPv4 half yet
-            throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) are not run by javaoverlay's agent yet, with"
-                    + " --kube-subnet-mgr either: its backends program no lease without an IPv4 subnet; run a dual-stack cluster (an IPv4"
-                    + " and an IPv6 --cluster-cidr) with EnableIPv6, or flanneld for IPv6-only (see docs/ipv6.md)");
+            if (c.backendType() == BackendType.UDP) {
+                throw new NetworkConfigException("an IPv6-only network (EnableIPv4: false) cannot run the udp backend: it carries IPv4"
+                        + " packets only, as in flannel; use \"Backend\": {\"Type\": \"vxlan\"} or {\"Type\": \"host-gw\"} (see docs/ipv6.md)");
+            }
+            if (c.backendType() == BackendType.WIREGUARD) {
+                throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) with the wireguard backend are not run by"
+                        + " javaoverlay yet: use \"Backend\": {\"Type\": \"vxlan\"} or {\"Type\": \"host-gw\"}, or flanneld (see docs/ipv6.md)");
+            }
+            requireIpv6Forwarding(options, "an IPv6-only network");
+            return;
         }
         if (c.ipv6().isEmpty()) {
             if (c.backendType() == BackendType.WIREGUARD && c.backend().wireguard().mode() == WireguardOptions.Mode.IPV6) {
@@ -73,9 +79,15 @@ final class DualStack {
                     + " \"Backend\": {\"Type\": \"vxlan\"}, {\"Type\": \"host-gw\"} or {\"Type\": \"wireguard\"} (udp is IPv4 only,"
                     + " as in flannel); use vxlan or host-gw, or set EnableIPv6 to false (see docs/ipv6.md)");
         }
+        requireIpv6Forwarding(options, "EnableIPv6 to false");
+    }
+
+    /** The host must route IPv6; {@code instead} is the way out the message offers. */
+    private static void requireIpv6Forwarding(AgentOptions options, String instead) {
         if (options.dataPath() && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
             throw new NetworkConfigException("net.ipv6.conf.all.forwarding is not 1: this host would not route IPv6 overlay traffic;"
-                    + " set it (on interfaces configured by router advertisements also set accept_ra=2), or set EnableIPv6 to false");
+                    + " set it (on interfaces configured by router advertisements also set accept_ra=2)"
+                    + (instead.startsWith("EnableIPv6") ? ", or set " + instead : ": " + instead + " needs it"));
         }
     }
 
@@ -114,8 +126,12 @@ final class DualStack {
         return Optional.of(chosen);
     }
 
-    /** What the firewall rules are for: both families with a dual-stack lease, IPv4 alone otherwise. */
+    /** What the firewall rules are for: both families with a dual-stack lease, IPv6 alone with an IPv6-only one, IPv4 alone otherwise. */
     static RuleScope ruleScope(NetworkConfig c, Lease lease) {
+        if (lease.isIpv6Only()) {
+            // as flanneld with EnableIPv4: false: ip6tables (or nftables' ip6 table) only
+            return RuleScope.ipv6Only(c.ipv6().orElseThrow().network(), lease.ipv6Subnet().get());
+        }
         Optional<Ip6Net> lease6 = lease.ipv6Subnet().filter(l -> c.ipv6().isPresent());
         return new RuleScope(c.network(), lease.subnet(), lease6.flatMap(l -> c.ipv6().map(v6 -> v6.network())), lease6);
     }

@@ -148,6 +148,151 @@ public final class ExternalInterfaces {
         return ext;
     }
 
+    /**
+     * The external interface of an IPv6-only network ({@code EnableIPv4: false}), as flannel's
+     * {@code LookupExtIface} with its IPv6 stack picks it: no IPv4 address is needed. Each
+     * {@code --iface} (an IPv6 address, exactly, or a name; an IPv4 address matches nothing here), then
+     * each {@code --iface-regex} against the interfaces' IPv6 addresses, then their names; with neither,
+     * the interface holding {@code --public-ipv6}, else the IPv6 default route's. {@code --public-ip} is
+     * refused: nothing IPv4 is published.
+     */
+    public ExternalInterface selectIpv6Only(List<String> ifaces, List<String> regexes, Optional<Ip4> publicIp,
+                                            Optional<String> publicIpv6) {
+        if (publicIp.isPresent()) {
+            throw new NoInterfaceException("--public-ip " + publicIp.get() + " is an IPv4 address, but the network is IPv6-only"
+                    + " (EnableIPv4: false) and publishes none: use --public-ipv6");
+        }
+        Optional<Match6> match = Optional.empty();
+        if (!ifaces.isEmpty() || !regexes.isEmpty()) {
+            for (String spec : ifaces) {
+                match = byIfaceFlag6(spec);
+                if (match.isPresent()) {
+                    break;
+                }
+                LOG.info("no usable interface matches --iface {} (IPv6-only: an IPv6 address or a name)", spec);
+            }
+            for (int i = 0; match.isEmpty() && i < regexes.size(); i++) {
+                match = byRegex6(regexes.get(i));
+                if (match.isEmpty()) {
+                    LOG.info("no interface matches --iface-regex {}", regexes.get(i));
+                }
+            }
+            if (match.isEmpty()) {
+                throw new NoInterfaceException("no interface matches --iface " + ifaces + " or --iface-regex " + regexes
+                        + " (IPv6-only network); interfaces here: " + available6());
+            }
+        } else {
+            if (publicIpv6.isPresent()) {
+                match = holding6Only(publicIpv6.get());
+            }
+            if (match.isEmpty()) {
+                match = defaultRoute6();
+            }
+            if (match.isEmpty()) {
+                throw new NoInterfaceException("there is no IPv6 default route to pick the external interface from"
+                        + publicIpv6.map(a -> " and no interface holds --public-ipv6 " + a).orElse("")
+                        + ": pass --iface (a name or an IPv6 address); interfaces here: " + available6());
+            }
+        }
+        Match6 m = match.get();
+        int mtu;
+        try {
+            mtu = m.iface().getMTU();
+        } catch (SocketException e) {
+            throw new NoInterfaceException("cannot read the MTU of " + m.iface().getName() + ": " + e.getMessage());
+        }
+        ExternalInterface ext = ExternalInterface.ipv6Only(m.iface().getName(), m.iface().getIndex(), mtu, m.ipv6());
+        LOG.info("using interface {}, IPv6 only{}", ext.name(), m.ipv6().map(a -> " (picked by its IPv6 address " + a + ")").orElse(""));
+        return ext;
+    }
+
+    /** An interface of an IPv6-only network and the IPv6 address it was picked by, if it was. */
+    private record Match6(NetworkInterface iface, Optional<String> ipv6) {}
+
+    private Optional<Match6> byIfaceFlag6(String spec) {
+        Optional<BigInteger> v6 = parseIp6(spec);
+        if (v6.isPresent()) {
+            return holding6Only(Ip6Net.format(v6.get()));
+        }
+        if (parseIp(spec).isPresent()) {
+            return Optional.empty(); // an IPv4 address picks no interface in an IPv6-only network (flannel's neither)
+        }
+        try {
+            NetworkInterface ni = NetworkInterface.getByName(spec);
+            return ni == null ? Optional.empty() : Optional.of(new Match6(ni, Optional.empty()));
+        } catch (SocketException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Match6> byRegex6(String regex) {
+        Pattern p;
+        try {
+            p = Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new NoInterfaceException("--iface-regex " + regex + " is not a valid regular expression: " + e.getDescription());
+        }
+        for (NetworkInterface ni : interfaces()) {
+            Optional<BigInteger> v6 = matching6(ni, p);
+            if (v6.isPresent()) {
+                return Optional.of(new Match6(ni, publishable(v6.get())));
+            }
+        }
+        for (NetworkInterface ni : interfaces()) {
+            if (p.matcher(ni.getName()).find()) {
+                return Optional.of(new Match6(ni, Optional.empty()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The interface holding IPv6 address {@code ip} exactly (flannel's {@code GetInterfaceByIP6}); no IPv4 address needed. */
+    private Optional<Match6> holding6Only(String ip) {
+        BigInteger wanted = Ip6Net.parseAddress(ip);
+        for (NetworkInterface ni : interfaces()) {
+            for (InterfaceAddress a : ni.getInterfaceAddresses()) {
+                if (a.getAddress() instanceof Inet6Address v6 && new BigInteger(1, v6.getAddress()).equals(wanted)) {
+                    return Optional.of(new Match6(ni, Optional.of(Ip6Net.format(wanted))));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The IPv6 default route's interface (flannel's {@code GetDefaultV6GatewayInterface}). */
+    private Optional<Match6> defaultRoute6() {
+        Optional<String> name;
+        try {
+            name = Ipv6RouteTable.read(ipv6RouteTable).defaultInterface();
+        } catch (java.io.UncheckedIOException e) {
+            throw new NoInterfaceException(e.getMessage() + ": " + e.getCause().getMessage());
+        }
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        LOG.info("determining the external interface from the IPv6 default route: {}", name.get());
+        try {
+            NetworkInterface ni = NetworkInterface.getByName(name.get());
+            return ni == null ? Optional.empty() : Optional.of(new Match6(ni, Optional.empty()));
+        } catch (SocketException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String available6() {
+        List<String> out = new ArrayList<>();
+        for (NetworkInterface ni : interfaces()) {
+            List<String> v6 = new ArrayList<>();
+            for (InterfaceAddress a : ni.getInterfaceAddresses()) {
+                if (a.getAddress() instanceof Inet6Address x) {
+                    v6.add(Ip6Net.format(new BigInteger(1, x.getAddress())));
+                }
+            }
+            out.add(ni.getName() + v6);
+        }
+        return String.join(", ", out);
+    }
+
     /** @param ipv6 the IPv6 address the interface was picked by, if it was */
     private record Match(NetworkInterface iface, Ip4 addr, Optional<String> ipv6) {
         Match(NetworkInterface iface, Ip4 addr) {

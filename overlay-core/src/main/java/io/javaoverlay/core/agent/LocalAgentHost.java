@@ -86,6 +86,9 @@ public final class LocalAgentHost implements AgentHost {
 
     @Override
     public ExternalInterface externalInterface(NetworkConfig config) {
+        if (!config.enableIPv4()) {
+            return new ExternalInterfaces().selectIpv6Only(options.ifaces(), options.ifaceRegexes(), options.publicIp(), options.publicIpv6());
+        }
         return new ExternalInterfaces().select(options.ifaces(), options.ifaceRegexes(), options.publicIp(), options.publicIpv6(),
                 config.ipv6().isPresent());
     }

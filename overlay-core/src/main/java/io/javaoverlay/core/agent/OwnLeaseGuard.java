@@ -67,7 +67,7 @@ final class OwnLeaseGuard {
     void republish(LeaseAttrs next) {
         attrs = next;
         own = sm.store().update(own, next, sm.ttl());
-        LOG.info("lease {} now publishes {}", own.subnet(), next);
+        LOG.info("lease {} now publishes {}", own.id(), next);
     }
 
     /** The watch saw this host's key deleted: the next check finds it gone without the store's history having changed. */
@@ -107,7 +107,7 @@ final class OwnLeaseGuard {
      * @throws LeaseException.StoreUnavailableException when the store cannot be reached (try again later)
      */
     Result check() {
-        KeyRead r = sm.store().read(own.subnet());
+        KeyRead r = sm.store().read(own.id());
         Optional<String> history = historyChange(r);
         history.ifPresent(h -> {
             events.add("the store's history changed (" + h + "): peers listed again");
@@ -116,39 +116,53 @@ final class OwnLeaseGuard {
         });
         if (r.lease().isEmpty()) {
             try {
-                own = sm.store().create(own.subnet(), own.ipv6Subnet(), attrs, sm.ttl()); // a dual-stack key keeps its IPv6 half
+                own = putBack();
             } catch (LeaseException.SubnetTakenException e) {
                 // someone created it between the read and now: the next check says who
-                LOG.warn("lease {} was gone, and was taken again before it could be put back; checking who holds it", own.subnet());
+                LOG.warn("lease {} was gone, and was taken again before it could be put back; checking who holds it", own.id());
                 Result again = check();
                 return history.isEmpty() ? again : new Result(again.lease(), again.takenBy(), history);
             }
             metrics.leaseReasserted();
-            events.add("lease " + own.subnet() + " was gone from the store: put it back");
-            LOG.warn("lease {} was gone from {}; put it back (same subnet, same attributes)", own.subnet(), sm.store().describe());
+            events.add("lease " + own.id() + " was gone from the store: put it back");
+            LOG.warn("lease {} was gone from {}; put it back (same subnet, same attributes)", own.id(), sm.store().describe());
             return new Result(own, Optional.empty(), history);
         }
         Lease there = r.lease().get();
-        if (!there.attrs().publicIp().equals(attrs.publicIp())) {
+        if (!holder(there.attrs()).equals(holder(attrs))) {
             metrics.leaseConflict();
             return new Result(own, Optional.of(there), history);
         }
         if (!there.ipv6Subnet().equals(own.ipv6Subnet())) {
             // this host's public IP under another key form (an IPv4-only key, another IPv6 half): its own key goes back
-            LOG.warn("lease {} is in the store as {}, not {}; putting this host's key back", own.subnet(), there.keyName(), own.keyName());
+            LOG.warn("lease {} is in the store as {}, not {}; putting this host's key back", own.id(), there.keyName(), own.keyName());
             sm.store().delete(own.subnet());
             own = sm.store().create(own.subnet(), own.ipv6Subnet(), attrs, sm.ttl());
             metrics.leaseReasserted();
-            events.add("lease " + own.subnet() + " was in the store as " + there.keyName() + ": put " + own.keyName() + " back");
+            events.add("lease " + own.id() + " was in the store as " + there.keyName() + ": put " + own.keyName() + " back");
             return new Result(own, Optional.empty(), history);
         }
         if (!there.attrs().equals(attrs)) {
-            LOG.warn("lease {} holds attributes this host does not publish ({}); writing back its own ({})", own.subnet(),
+            LOG.warn("lease {} holds attributes this host does not publish ({}); writing back its own ({})", own.id(),
                     there.attrs(), attrs);
             own = sm.store().update(there, attrs, sm.ttl());
             metrics.leaseReasserted();
-            events.add("lease " + own.subnet() + " held other attributes: wrote this host's back");
+            events.add("lease " + own.id() + " held other attributes: wrote this host's back");
         }
         return new Result(own, Optional.empty(), history);
+    }
+
+    /** This host's key created again as it was: a dual-stack key keeps its IPv6 half, an IPv6-only lease stays one. */
+    private Lease putBack() {
+        return own.isIpv6Only() ? sm.store().createIpv6Only(own.ipv6Subnet().get(), attrs, sm.ttl())
+                : sm.store().create(own.subnet(), own.ipv6Subnet(), attrs, sm.ttl());
+    }
+
+    /**
+     * Which host a lease value is: its PublicIP, or an IPv6-only lease's PublicIPv6 (its PublicIP is
+     * flannel's zero address on every host).
+     */
+    private Object holder(LeaseAttrs a) {
+        return own.isIpv6Only() ? a.publicIpv6().orElse("") : a.publicIp();
     }
 }

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.lease.LeaseException;
 import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.SubnetManager;
@@ -42,7 +43,7 @@ final class PeerWatch implements AutoCloseable {
     static final Duration RELIST_GRACE = Duration.ofSeconds(15);
 
     private final SubnetManager sm;
-    private final Ip4Net own;
+    private final LeaseId own;
     private final Ip4 publicIp;
     private final StoreEvents events;
     private final SubnetManager.WatchListener listener;
@@ -56,12 +57,23 @@ final class PeerWatch implements AutoCloseable {
 
     PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
             OverlayMetrics metrics) {
+        this(sm, LeaseId.of(own), publicIp, events, listener, RELIST_GRACE, metrics);
+    }
+
+    /** For this host's lease named by {@code own}; an IPv6-only one has no public IP of its own ({@code publicIp} is unused). */
+    PeerWatch(SubnetManager sm, LeaseId own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
+            OverlayMetrics metrics) {
         this(sm, own, publicIp, events, listener, RELIST_GRACE, metrics);
     }
 
     /** @param grace how long peers missing from a relisting are kept ({@link #RELIST_GRACE}) */
     PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener, Duration grace,
             OverlayMetrics metrics) {
+        this(sm, LeaseId.of(own), publicIp, events, listener, grace, metrics);
+    }
+
+    private PeerWatch(SubnetManager sm, LeaseId own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
+            Duration grace, OverlayMetrics metrics) {
         this.grace = grace;
         this.metrics = metrics;
         this.sm = sm;
@@ -116,9 +128,9 @@ final class PeerWatch implements AutoCloseable {
             return List.of();
         }
         reconcileAt = null;
-        Set<Ip4Net> listed = new HashSet<>();
-        snapshot.get().leases().forEach(l -> listed.add(l.subnet()));
-        List<LeaseEvent> gone = known.stream().filter(l -> !listed.contains(l.subnet())).<LeaseEvent>map(LeaseEvent.Removed::new).toList();
+        Set<LeaseId> listed = new HashSet<>();
+        snapshot.get().leases().forEach(l -> listed.add(l.id()));
+        List<LeaseEvent> gone = known.stream().filter(l -> !listed.contains(l.id())).<LeaseEvent>map(LeaseEvent.Removed::new).toList();
         if (!gone.isEmpty()) {
             LOG.info("{} peers did not come back to the store after its history changed; removing them", gone.size());
             events.add(gone.size() + " peers did not come back after the store's history changed; removed");
@@ -127,8 +139,11 @@ final class PeerWatch implements AutoCloseable {
     }
 
     private void deleteStaleOwnLeases(LeaseSnapshot snapshot) {
+        if (own.ipv4().isEmpty()) {
+            return; // IPv6-only: the Kubernetes subnet manager's, whose leases are nodes' podCIDRs and are never deleted
+        }
         for (Lease l : snapshot.leases()) {
-            if (l.attrs().publicIp().equals(publicIp) && !l.subnet().equals(own) && !l.reservation()) {
+            if (!l.isIpv6Only() && l.attrs().publicIp().equals(publicIp) && !l.id().equals(own) && !l.reservation()) {
                 try {
                     sm.store().delete(l.subnet());
                     LOG.warn("deleted lease {}: it has this host's public IP {} but this host holds {} now", l.subnet(), publicIp, own);

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
-import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.netlink.NetlinkException;
 
 /**
@@ -50,16 +50,16 @@ public final class PeerReconciler<P> {
          *
          * @throws NetlinkException when the kernel refuses: the peer is retried on every recheck
          */
-        void program(P peer, P before, Map<Ip4Net, P> programmed);
+        void program(P peer, P before, Map<LeaseId, P> programmed);
 
         /**
          * Removes {@code gone}'s path, quietly (what is already gone is the goal; other failures
          * are logged); {@code remaining} are the peers still programmed, which may share state.
          */
-        void unprogram(P gone, Map<Ip4Net, P> remaining);
+        void unprogram(P gone, Map<LeaseId, P> remaining);
 
         /** Removes what an earlier run left for subnets no lease explains any more. */
-        void cleanUpStale(Map<Ip4Net, P> wanted);
+        void cleanUpStale(Map<LeaseId, P> wanted);
 
         /**
          * The programmed peers whose kernel state someone removed or changed, each with what is
@@ -67,7 +67,7 @@ public final class PeerReconciler<P> {
          *
          * @throws NetlinkException when the kernel cannot be read: nothing is repaired this time
          */
-        Map<Ip4Net, String> damaged(Map<Ip4Net, P> programmed);
+        Map<LeaseId, String> damaged(Map<LeaseId, P> programmed);
 
         /** Words for the log when programming {@code peer} failed: what to check. Empty by default. */
         default String hint(P peer) {
@@ -76,9 +76,9 @@ public final class PeerReconciler<P> {
     }
 
     private final Paths<P> paths;
-    private final Map<Ip4Net, P> wanted = new HashMap<>();
-    private final Map<Ip4Net, P> programmed = new HashMap<>();
-    private final Set<Ip4Net> failed = new LinkedHashSet<>();
+    private final Map<LeaseId, P> wanted = new HashMap<>();
+    private final Map<LeaseId, P> programmed = new HashMap<>();
+    private final Set<LeaseId> failed = new LinkedHashSet<>();
     private boolean staleCleaned;
 
     public PeerReconciler(Paths<P> paths) {
@@ -92,7 +92,7 @@ public final class PeerReconciler<P> {
         int added = 0;
         int removed = 0;
         for (LeaseEvent e : batch) {
-            Ip4Net subnet = e.lease().subnet();
+            LeaseId subnet = e.lease().id();
             if (e instanceof LeaseEvent.Removed) {
                 P gone = wanted.remove(subnet);
                 if (gone != null) {
@@ -123,7 +123,7 @@ public final class PeerReconciler<P> {
         }
     }
 
-    private void forget(Ip4Net subnet) {
+    private void forget(LeaseId subnet) {
         failed.remove(subnet);
         P before = programmed.remove(subnet);
         if (before != null) {
@@ -131,7 +131,7 @@ public final class PeerReconciler<P> {
         }
     }
 
-    private void program(Ip4Net subnet, P peer) {
+    private void program(LeaseId subnet, P peer) {
         P before = programmed.get(subnet);
         if (peer.equals(before)) {
             failed.remove(subnet);
@@ -155,7 +155,7 @@ public final class PeerReconciler<P> {
      */
     public void recheck() {
         try {
-            for (Map.Entry<Ip4Net, String> d : paths.damaged(Collections.unmodifiableMap(programmed)).entrySet()) {
+            for (Map.Entry<LeaseId, String> d : paths.damaged(Collections.unmodifiableMap(programmed)).entrySet()) {
                 if (programmed.remove(d.getKey()) != null) {
                     LOG.warn("{}; restoring it", d.getValue());
                     failed.add(d.getKey());
@@ -167,7 +167,7 @@ public final class PeerReconciler<P> {
         if (failed.isEmpty()) {
             return;
         }
-        for (Ip4Net subnet : new ArrayList<>(failed)) {
+        for (LeaseId subnet : new ArrayList<>(failed)) {
             P p = wanted.get(subnet);
             if (p == null) {
                 failed.remove(subnet);
@@ -187,12 +187,12 @@ public final class PeerReconciler<P> {
     }
 
     /** Every usable peer the leases describe. */
-    public Map<Ip4Net, P> wanted() {
+    public Map<LeaseId, P> wanted() {
         return Collections.unmodifiableMap(wanted);
     }
 
     /** The peers in the kernel now, as far as this reconciler knows. */
-    public Map<Ip4Net, P> programmed() {
+    public Map<LeaseId, P> programmed() {
         return Collections.unmodifiableMap(programmed);
     }
 
@@ -207,7 +207,7 @@ public final class PeerReconciler<P> {
     }
 
     /** The peers whose programming failed, retried on every recheck. */
-    public Set<Ip4Net> failed() {
+    public Set<LeaseId> failed() {
         return Collections.unmodifiableSet(failed);
     }
 

@@ -43,6 +43,11 @@ public record Registration(Optional<String> backendType, Optional<ObjectNode> ba
         return LeaseAttrs.of(publicIp, backendType, backendData.map(d -> d.deepCopy()));
     }
 
+    /** The lease value of this host's IPv6-only lease: {@code PublicIPv6}, {@code BackendType} and {@code BackendV6Data} alone. */
+    public LeaseAttrs ipv6OnlyAttrs(String publicIpv6) {
+        return LeaseAttrs.ipv6Only(publicIpv6, backendType, backendV6Data.map(d -> (JsonNode) d.deepCopy()));
+    }
+
     /** The lease value this host publishes, with {@code PublicIPv6} and {@code BackendV6Data} when it has a {@code publicIpv6}. */
     public LeaseAttrs attrs(Ip4 publicIp, Optional<String> publicIpv6) {
         LeaseAttrs v4 = attrs(publicIp);

@@ -74,10 +74,10 @@ public final class NftablesFirewall implements TrafficManager {
             }
         }
         List<JsonNode> listing = tables.contains(IPV4) ? nft.listTable("ip", NftablesRules.IPV4_TABLE).orElse(List.of()) : List.of();
-        if (ipMasq) {
+        if (ipMasq && scope.hasIpv4()) { // IPv6-only: the ip table stays empty, as flanneld's with EnableIPv4: false
             chain(NftablesRules.masqChain(), NftablesRules.masqRules(scope.network(), scope.lease(), s.fullyRandom()), listing, s, script);
         }
-        if (forward) {
+        if (forward && scope.hasIpv4()) {
             chain(NftablesRules.forwardChain(), NftablesRules.forwardRules(scope.network()), listing, s, script);
         }
         lastWithIpv6 = scope.hasIpv6();

@@ -100,6 +100,9 @@ public final class OverlayFirewall implements TrafficManager {
     }
 
     private boolean ensure4(RuleScope scope) {
+        if (!scope.hasIpv4()) {
+            return false; // IPv6-only: no iptables rule, as flanneld with EnableIPv4: false
+        }
         boolean changed = false;
         if (ipMasq) {
             changed |= OverlayRules.masqChain(iptables).ensure(OverlayRules.masqRules(scope.network(), scope.lease(), randomFully()));

@@ -51,6 +51,17 @@ public record LeaseAttrs(Ip4 publicIp, Optional<String> publicIpv6, Optional<Str
         backendV6Data = backendV6Data == null ? Optional.empty() : backendV6Data.filter(n -> !n.isNull() && !n.isMissingNode());
     }
 
+    /**
+     * The {@code PublicIP} of an IPv6-only lease ({@code EnableIPv4: false}): flannel's zero address,
+     * what its Kubernetes subnet manager reads for a node without an IPv4 half. Nothing is sent to it.
+     */
+    public static final Ip4 NO_PUBLIC_IP = Ip4.parse("0.0.0.0");
+
+    /** An IPv6-only lease's attributes: {@code PublicIPv6} and {@code BackendV6Data}, no IPv4 half ({@link #NO_PUBLIC_IP}). */
+    public static LeaseAttrs ipv6Only(String publicIpv6, Optional<String> backendType, Optional<JsonNode> backendV6Data) {
+        return new LeaseAttrs(NO_PUBLIC_IP, Optional.of(publicIpv6), backendType, Optional.empty(), backendV6Data);
+    }
+
     /** IPv4 attributes: a public IP, an optional backend type and optional backend data. */
     public static LeaseAttrs of(Ip4 publicIp, Optional<String> backendType, Optional<JsonNode> backendData) {
         return new LeaseAttrs(publicIp, Optional.empty(), backendType, backendData, Optional.empty());

@@ -38,6 +38,19 @@ public interface LeaseStore extends AutoCloseable {
     }
 
     /**
+     * The same for the lease named by {@code id}: an IPv4 (or dual-stack) lease by its IPv4 subnet,
+     * an IPv6-only one by its IPv6 subnet (only a store that {@link #holdsIpv6OnlyLeases holds}
+     * those finds one; by default it is looked for in a listing).
+     */
+    default KeyRead read(LeaseId id) {
+        if (id.ipv4().isPresent()) {
+            return read(id.ipv4().get());
+        }
+        LeaseSnapshot all = list();
+        return new KeyRead(all.leases().stream().filter(l -> l.id().equals(id)).findFirst(), all.revision(), "");
+    }
+
+    /**
      * Creates a lease only if the key does not exist, atomically.
      *
      * @throws LeaseException.SubnetTakenException when the key exists

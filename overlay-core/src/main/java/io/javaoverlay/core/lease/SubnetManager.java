@@ -359,6 +359,11 @@ public final class SubnetManager implements AutoCloseable {
      * when this host's own key disappears.
      */
     public AutoCloseable watchPeers(Ip4Net own, LeaseSnapshot start, WatchListener listener) {
+        return watchPeers(LeaseId.of(own), start, listener);
+    }
+
+    /** The same for this host's lease named by {@code own} (an IPv6-only lease by its IPv6 subnet). */
+    public AutoCloseable watchPeers(LeaseId own, LeaseSnapshot start, WatchListener listener) {
         LeaseWatcher watcher = new LeaseWatcher(own);
         List<LeaseEvent> initial = watcher.reset(start.leases());
         listener.onPeerEvents(initial);
@@ -399,6 +404,11 @@ public final class SubnetManager implements AutoCloseable {
         void onPeerEvents(List<LeaseEvent> batch);
 
         void onOwnLeaseRemoved(Ip4Net own);
+
+        /** This host's key, named by {@code own}, disappeared; an IPv4 (or dual-stack) one goes to {@link #onOwnLeaseRemoved(Ip4Net)}. */
+        default void onOwnLeaseRemoved(LeaseId own) {
+            own.ipv4().ifPresent(this::onOwnLeaseRemoved);
+        }
 
         default void onWatchState(boolean connected, String detail) {}
     }

@@ -43,6 +43,7 @@ import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.metrics.MetricsExposition;
 import io.javaoverlay.core.metrics.OverlayMetrics;
@@ -129,7 +130,7 @@ class AgentInProcessTest {
         Ip4Net peer = others.get(0);
         otherHosts.create(peer, vxlanLease("192.0.2.20", "0a:58:0a:05:00:02"), Duration.ofHours(1));
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.added().contains(peer));
-        assertThat(agent.peers()).containsKey(peer);
+        assertThat(agent.peers()).containsKey(LeaseId.of(peer));
 
         // a lease whose public IP is this host's own address never reaches the data path
         Ip4Net hostile = others.get(1);
@@ -141,7 +142,7 @@ class AgentInProcessTest {
 
         otherHosts.delete(peer);
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.removed().contains(peer));
-        assertThat(agent.peers()).doesNotContainKey(peer);
+        assertThat(agent.peers()).doesNotContainKey(LeaseId.of(peer));
     }
 
     @Test

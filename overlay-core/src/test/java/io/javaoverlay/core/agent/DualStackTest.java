@@ -77,15 +77,44 @@ class DualStackTest {
         assertThat(DualStack.ruleScope(ipv4Only, dual).hasIpv6()).as("IPv6 off: the lease's IPv6 half is not used").isFalse();
     }
 
+    private static NetworkConfig ipv6Only(String backend) {
+        return NetworkConfig.parse("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"" + backend + "\"}}");
+    }
+
     @Test
     void anIpv6OnlyNetworkIsRefusedWithEtcdOrTheEmbeddedStorePointingToTheKubeSubnetManager() {
-        NetworkConfig v6only = NetworkConfig.parse("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
-                + "\"Backend\":{\"Type\":\"vxlan\"}}");
-        assertThatThrownBy(() -> DualStack.refuseUnsupported(v6only, OPTIONS)).isInstanceOf(NetworkConfigException.class)
-                .hasMessageContaining("flannel's etcd subnet manager gives every host an IPv4 subnet too, so it does not do IPv6-only")
-                .hasMessageContaining("--kube-subnet-mgr");
-        assertThatThrownBy(() -> DualStack.refuseUnsupported(v6only, OPTIONS, true)).isInstanceOf(NetworkConfigException.class)
-                .hasMessageContaining("not run by javaoverlay's agent yet, with --kube-subnet-mgr either")
-                .hasMessageContaining("run a dual-stack cluster");
+        for (String backend : List.of("vxlan", "host-gw")) {
+            assertThatThrownBy(() -> DualStack.refuseUnsupported(ipv6Only(backend), OPTIONS)).as(backend)
+                    .isInstanceOf(NetworkConfigException.class)
+                    .hasMessageContaining("flannel's etcd subnet manager gives every host an IPv4 subnet too, so it does not do IPv6-only")
+                    .hasMessageContaining("--kube-subnet-mgr");
+        }
+    }
+
+    @Test
+    void anIpv6OnlyNetworkRunsWithTheKubeSubnetManagerOverVxlanAndHostGw() {
+        assertThatCode(() -> DualStack.refuseUnsupported(ipv6Only("vxlan"), OPTIONS, true)).doesNotThrowAnyException();
+        assertThatCode(() -> DualStack.refuseUnsupported(ipv6Only("host-gw"), OPTIONS, true)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void anIpv6OnlyNetworkRefusesUdpAsFlannelDoesAndWireguardNotBuiltYet() {
+        assertThatThrownBy(() -> DualStack.refuseUnsupported(ipv6Only("udp"), OPTIONS, true)).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("cannot run the udp backend: it carries IPv4 packets only, as in flannel")
+                .hasMessageContaining("vxlan");
+        assertThatThrownBy(() -> DualStack.refuseUnsupported(ipv6Only("wireguard"), OPTIONS, true)).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("with the wireguard backend are not run by javaoverlay yet");
+    }
+
+    @Test
+    void anIpv6OnlyLeaseGetsIp6tablesRulesAlone() {
+        Ip6Net lease6 = Ip6Net.parse("fc00:5:0:7::/64");
+        Lease l = Lease.ipv6Only(lease6, LeaseAttrs.ipv6Only("fd00::7", Optional.of("vxlan"), Optional.empty()), false, Optional.empty(), 0);
+        RuleScope scope = DualStack.ruleScope(ipv6Only("vxlan"), l);
+        assertThat(scope.hasIpv4()).isFalse();
+        assertThat(scope.ipv6Network()).contains(Ip6Net.parse("fc00:5::/48"));
+        assertThat(scope.ipv6Lease()).contains(lease6);
+        assertThatThrownBy(scope::network).isInstanceOf(IllegalStateException.class);
     }
 }

@@ -166,4 +166,25 @@ class ExternalInterfacesTest {
             return false;
         }
     }
+
+    @Test
+    void anIpv6OnlyNetworkPicksAnInterfaceWithoutIpv4AsFlannelsIpv6StackDoes() throws IOException {
+        ExternalInterface byRoute = withRoutes(List.of(LO_DEFAULT4), List.of(default6("lo"), REJECT6))
+                .selectIpv6Only(List.of(), List.of(), Optional.empty(), Optional.empty());
+        assertThat(byRoute.name()).isEqualTo("lo");
+        assertThat(byRoute.isIpv6Only()).isTrue();
+        assertThatThrownBy(byRoute::ifaceAddr).as("no IPv4 address is used").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(byRoute::publicIp).isInstanceOf(IllegalStateException.class);
+
+        ExternalInterfaces noRoutes = withRoutes(List.of(LO_DEFAULT4), List.of());
+        assertThat(noRoutes.selectIpv6Only(List.of("::1"), List.of(), Optional.empty(), Optional.empty()).matchedIpv6()).contains("::1");
+        assertThat(noRoutes.selectIpv6Only(List.of("nosuch0", "lo"), List.of(), Optional.empty(), Optional.empty()).name()).isEqualTo("lo");
+        assertThat(noRoutes.selectIpv6Only(List.of(), List.of("^l.$"), Optional.empty(), Optional.empty()).name()).isEqualTo("lo");
+        assertThatThrownBy(() -> noRoutes.selectIpv6Only(List.of("127.0.0.1"), List.of(), Optional.empty(), Optional.empty()))
+                .as("an IPv4 address picks nothing IPv6-only").hasMessageContaining("no interface matches --iface [127.0.0.1]");
+        assertThatThrownBy(() -> noRoutes.selectIpv6Only(List.of(), List.of(), Optional.empty(), Optional.empty()))
+                .as("the IPv4 default route does not count").hasMessageContaining("there is no IPv6 default route");
+        assertThatThrownBy(() -> noRoutes.selectIpv6Only(List.of(), List.of(), Optional.of(Ip4.parse("127.0.0.1")), Optional.empty()))
+                .hasMessageContaining("--public-ip 127.0.0.1 is an IPv4 address, but the network is IPv6-only").hasMessageContaining("--public-ipv6");
+    }
 }

@@ -16,6 +16,7 @@ import io.javaoverlay.core.backend.KernelTables;
 import io.javaoverlay.core.backend.PeerReconciler;
 import io.javaoverlay.core.config.Ipv6Config;
 import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.netlink.NetlinkException;
@@ -67,7 +68,7 @@ final class HostGw6Routes implements PeerReconciler.Paths<HostGw6Routes.Peer> {
     }
 
     @Override
-    public void program(Peer peer, Peer before, Map<Ip4Net, Peer> programmed) {
+    public void program(Peer peer, Peer before, Map<LeaseId, Peer> programmed) {
         if (before != null && !before.subnet().equals(peer.subnet())) {
             delete(before.subnet(), before.gateway());
         }
@@ -81,7 +82,7 @@ final class HostGw6Routes implements PeerReconciler.Paths<HostGw6Routes.Peer> {
     }
 
     @Override
-    public void unprogram(Peer gone, Map<Ip4Net, Peer> remaining) {
+    public void unprogram(Peer gone, Map<LeaseId, Peer> remaining) {
         delete(gone.subnet(), gone.gateway());
     }
 
@@ -97,7 +98,7 @@ final class HostGw6Routes implements PeerReconciler.Paths<HostGw6Routes.Peer> {
 
     /** Marked IPv6 routes into IPv6Network through the external interface that no current lease explains. */
     @Override
-    public void cleanUpStale(Map<Ip4Net, Peer> wanted) {
+    public void cleanUpStale(Map<LeaseId, Peer> wanted) {
         try {
             var explained = new java.util.HashSet<Ip6Net>();
             wanted.values().forEach(p -> explained.add(p.subnet()));
@@ -125,13 +126,13 @@ final class HostGw6Routes implements PeerReconciler.Paths<HostGw6Routes.Peer> {
     }
 
     @Override
-    public Map<Ip4Net, String> damaged(Map<Ip4Net, Peer> programmed) {
+    public Map<LeaseId, String> damaged(Map<LeaseId, Peer> programmed) {
         Map<Ip6Net, InetAddress> present = new HashMap<>();
         for (Route r : kernel.routes6()) {
             ours(r).ifPresent(dst -> present.put(dst, r.gateway()));
         }
-        Map<Ip4Net, String> damaged = new HashMap<>();
-        for (Map.Entry<Ip4Net, Peer> e : programmed.entrySet()) {
+        Map<LeaseId, String> damaged = new HashMap<>();
+        for (Map.Entry<LeaseId, Peer> e : programmed.entrySet()) {
             if (!e.getValue().gateway().equals(present.get(e.getValue().subnet()))) {
                 damaged.put(e.getKey(), "the route to " + e.getValue() + " is missing");
             }

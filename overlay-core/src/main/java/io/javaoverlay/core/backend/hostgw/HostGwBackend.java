@@ -57,12 +57,16 @@ public final class HostGwBackend implements Backend {
     @Override
     public Registration register(NetworkConfig config) {
         this.config = config;
-        Registration reg = FlannelLeaseShapes.hostGw(context.external()); // refuses NAT: the public IP must be ours
+        // refuses NAT: the public IP must be ours; IPv6-only (EnableIPv4 false), as flannel: no IPv4 route at all
+        Registration reg = config.enableIPv4() ? FlannelLeaseShapes.hostGw(context.external())
+                : new Registration(Optional.of(BackendType.HOST_GW.flannelName()), Optional.empty(), context.external().mtu());
         try {
             nl = NetlinkSocket.open();
             HostNetworking.enableForwarding();
-            peers = new PeerReconciler<>(new HostGwRoutes(KernelTables.of(nl), context.external(), config,
-                    () -> Optional.ofNullable(own).map(Lease::subnet)));
+            if (config.enableIPv4()) {
+                peers = new PeerReconciler<>(new HostGwRoutes(KernelTables.of(nl), context.external(), config,
+                        () -> Optional.ofNullable(own).map(Lease::subnet)));
+            }
             if (config.ipv6().isPresent()) {
                 // dual-stack: the peers' IPv6 subnets via their PublicIPv6, beside the IPv4 routes
                 peers6 = new PeerReconciler<>(new HostGw6Routes(KernelTables.of(nl), context.external(), config.ipv6().get(),
@@ -71,7 +75,9 @@ public final class HostGwBackend implements Backend {
         } catch (NetlinkException e) {
             throw new BackendException("cannot prepare host-gw routing on " + context.external() + ": " + e.getMessage(), e);
         }
-        startAccounting(config);
+        if (config.enableIPv4()) { // its counters are iptables (IPv4) rules: an IPv6-only network's traffic is not counted
+            startAccounting(config);
+        }
         return reg;
     }
 
@@ -100,7 +106,9 @@ public final class HostGwBackend implements Backend {
 
     @Override
     public void handle(List<LeaseEvent> batch) {
-        peers.handle(batch);
+        if (peers != null) {
+            peers.handle(batch);
+        }
         if (peers6 != null) {
             peers6.handle(batch);
         }
@@ -112,7 +120,9 @@ public final class HostGwBackend implements Backend {
         if (nl == null) {
             return;
         }
-        peers.recheck();
+        if (peers != null) {
+            peers.recheck();
+        }
         if (peers6 != null) {
             peers6.recheck();
         }
@@ -124,7 +134,8 @@ public final class HostGwBackend implements Backend {
         if (config == null) {
             return Optional.empty();
         }
-        return Optional.of(new KernelChanges.Interest(Set.of(), Set.of(context.external().name()), List.of(config.network()),
+        return Optional.of(new KernelChanges.Interest(Set.of(), Set.of(context.external().name()),
+                config.enableIPv4() ? List.of(config.network()) : List.of(),
                 config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of())));
     }
 
@@ -150,6 +161,6 @@ public final class HostGwBackend implements Backend {
             nl.close();
         }
         LOG.info("host-gw backend stopped; the routes to {} peers stay for the next run",
-                peers == null ? 0 : peers.programmed().size());
+                (peers == null ? 0 : peers.programmed().size()) + (peers == null && peers6 != null ? peers6.programmed().size() : 0));
     }
 }

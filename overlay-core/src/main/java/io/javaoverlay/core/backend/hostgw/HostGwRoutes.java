@@ -15,6 +15,7 @@ import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.config.BackendType;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.NetlinkException;
@@ -60,7 +61,7 @@ final class HostGwRoutes implements PeerReconciler.Paths<HostGwRoutes.Peer> {
     public Optional<Peer> path(Lease lease) {
         Optional<PeerRejection> bad = check(lease);
         if (bad.isPresent()) {
-            LOG.warn("ignoring the lease of {} at {}: {}", lease.subnet(), lease.attrs().publicIp(), bad.get());
+            LOG.warn("ignoring the lease of {} at {}: {}", lease.id(), lease.attrs().publicIp(), bad.get());
             return Optional.empty();
         }
         return Optional.of(new Peer(lease.subnet(), lease.attrs().publicIp()));
@@ -71,7 +72,7 @@ final class HostGwRoutes implements PeerReconciler.Paths<HostGwRoutes.Peer> {
     }
 
     @Override
-    public void program(Peer peer, Peer before, Map<Ip4Net, Peer> programmed) {
+    public void program(Peer peer, Peer before, Map<LeaseId, Peer> programmed) {
         // "replace": a route to a subnet another host took over moves to the new gateway
         kernel.replaceRoute(route(peer.subnet(), peer.gateway()));
     }
@@ -83,7 +84,7 @@ final class HostGwRoutes implements PeerReconciler.Paths<HostGwRoutes.Peer> {
     }
 
     @Override
-    public void unprogram(Peer gone, Map<Ip4Net, Peer> remaining) {
+    public void unprogram(Peer gone, Map<LeaseId, Peer> remaining) {
         delete(gone.subnet(), gone.gateway());
     }
 
@@ -104,10 +105,10 @@ final class HostGwRoutes implements PeerReconciler.Paths<HostGwRoutes.Peer> {
      * with the mark) when it is programmed, and any other stays until someone deletes it.
      */
     @Override
-    public void cleanUpStale(Map<Ip4Net, Peer> wanted) {
+    public void cleanUpStale(Map<LeaseId, Peer> wanted) {
         try {
             for (Route r : kernel.routes()) {
-                if (isOurs(r) && !wanted.containsKey(r.ip4Destination())) {
+                if (isOurs(r) && !wanted.containsKey(LeaseId.of(r.ip4Destination()))) {
                     delete(r.ip4Destination(), r.ip4Gateway());
                     LOG.info("removed stale route {} (no lease for {} any more)", r, r.ip4Destination());
                 }
@@ -129,17 +130,17 @@ final class HostGwRoutes implements PeerReconciler.Paths<HostGwRoutes.Peer> {
 
     /** A peer's route that is gone or points elsewhere (flannel checks its routes every 10 s). */
     @Override
-    public Map<Ip4Net, String> damaged(Map<Ip4Net, Peer> programmed) {
+    public Map<LeaseId, String> damaged(Map<LeaseId, Peer> programmed) {
         Map<Ip4Net, Ip4> present = new HashMap<>();
         for (Route r : kernel.routes()) {
             if (isOurs(r)) {
                 present.put(r.ip4Destination(), r.ip4Gateway());
             }
         }
-        Map<Ip4Net, String> damaged = new HashMap<>();
+        Map<LeaseId, String> damaged = new HashMap<>();
         for (Peer p : programmed.values()) {
             if (!p.gateway().equals(present.get(p.subnet()))) {
-                damaged.put(p.subnet(), "the route to " + p + " is missing");
+                damaged.put(LeaseId.of(p.subnet()), "the route to " + p + " is missing");
             }
         }
         return damaged;

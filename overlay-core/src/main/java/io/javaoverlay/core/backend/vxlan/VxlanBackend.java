@@ -71,6 +71,8 @@ public final class VxlanBackend implements Backend {
     private VxlanDevice device6;
     private volatile Link link6;
     private PeerReconciler<VxlanPeer> peers6;
+    /** What this host publishes, as registered. */
+    private Registration registration;
 
     public VxlanBackend(BackendType type, BackendContext context) {
         if (type != BackendType.VXLAN) {
@@ -85,21 +87,32 @@ public final class VxlanBackend implements Backend {
         BackendConfig b = config.backend();
         int vni = b.vni().orElse(FlannelLeaseShapes.DEFAULT_VNI);
         int port = b.port().orElse(0) == 0 ? DEFAULT_PORT : b.port().getAsInt();
-        MacAddress mac = new VtepMacStore(context.dataDir()).choose(vni, ownPreviousMac(), macsOfOthers(context.leasesAtStart()));
-        Registration reg = FlannelLeaseShapes.vxlan(b, context.external(), mac);
         var ext = context.external();
-        VxlanInfo info = VxlanInfo.of(vni, ext.ifaceAddr(), ext.index(), port).withLearning(b.learning()).withGbp(b.gbp());
-        device = new VxlanDevice("flannel." + vni, info, mac, reg.mtu());
+        Registration reg;
+        if (config.enableIPv4()) {
+            MacAddress mac = new VtepMacStore(context.dataDir()).choose(vni, ownPreviousMac(), macsOfOthers(context.leasesAtStart()));
+            reg = FlannelLeaseShapes.vxlan(b, ext, mac);
+            VxlanInfo info = VxlanInfo.of(vni, ext.ifaceAddr(), ext.index(), port).withLearning(b.learning()).withGbp(b.gbp());
+            device = new VxlanDevice("flannel." + vni, info, mac, reg.mtu());
+        } else {
+            // IPv6-only, as flannel's createVXLANDevice with EnableIPv4 false: no flannel.<VNI>, no BackendData;
+            // FLANNEL_MTU is flannel's all the same (Backend.MTU or the external MTU, minus 50)
+            reg = new Registration(Optional.of(BackendType.VXLAN.flannelName()), Optional.empty(),
+                    Math.min(b.mtu().orElse(ext.mtu()), 65535) - FlannelLeaseShapes.VXLAN_OVERHEAD);
+        }
         if (config.ipv6().isPresent()) {
             reg = registerIpv6(b, vni, port, reg);
         }
+        registration = reg;
         try {
             nl = NetlinkSocket.open();
             HostNetworking.enableForwarding();
-            link = device.ensure(nl);
-            List<Ip4Net> externalNetworks = b.directRouting() ? HostNetworking.networksOn(nl, ext.index()) : List.of();
-            peers = new PeerReconciler<>(new VxlanPaths(KernelTables.of(nl), () -> link.index(), ext, config, externalNetworks,
-                    () -> Optional.ofNullable(own).map(Lease::subnet)));
+            if (device != null) {
+                link = device.ensure(nl);
+                List<Ip4Net> externalNetworks = b.directRouting() ? HostNetworking.networksOn(nl, ext.index()) : List.of();
+                peers = new PeerReconciler<>(new VxlanPaths(KernelTables.of(nl), () -> link.index(), ext, config, externalNetworks,
+                        () -> Optional.ofNullable(own).map(Lease::subnet)));
+            }
             if (device6 != null) {
                 link6 = device6.ensure(nl);
                 // as flannel's newVXLANDevice: the device takes no router advertisements
@@ -111,7 +124,7 @@ public final class VxlanBackend implements Backend {
             statsNl = NetlinkSocket.open();
             metrics = context.metrics().registerBackend("vxlan", this::deviceStats);
         } catch (NetlinkException e) {
-            throw new BackendException("cannot set up VXLAN device " + device.name() + " on " + ext + ": " + e.getMessage()
+            throw new BackendException("cannot set up VXLAN device " + (device != null ? device : device6).name() + " on " + ext + ": " + e.getMessage()
                     + " (is the vxlan kernel module available? is another program using UDP port " + port + "?)", e);
         }
         return reg;
@@ -149,7 +162,9 @@ public final class VxlanBackend implements Backend {
     public void leaseAcquired(Lease own) {
         this.own = own;
         try {
-            device.ensureAddress(nl, link, config.network(), own.subnet());
+            if (device != null) {
+                device.ensureAddress(nl, link, config.network(), own.subnet());
+            }
         } catch (NetlinkException e) {
             throw new BackendException("cannot give " + device.name() + " the address " + own.subnet().address() + ": " + e.getMessage(), e);
         }
@@ -170,9 +185,10 @@ public final class VxlanBackend implements Backend {
      */
     @Override
     public Optional<PeerRejection> checkPeer(Lease peer) {
-        VxlanPeer.Result r = VxlanPeer.from(peer);
+        VxlanPeer.Result r = device == null ? VxlanPeer.from6(peer) : VxlanPeer.from(peer); // IPv6-only: the IPv6 half alone
         if (r.peer() == null) {
-            return Optional.of(r.problem());
+            return Optional.of(r.problem() != null ? r.problem()
+                    : new PeerRejection(PeerRejection.Reason.BAD_BACKEND_DATA, "it has no IPv6 subnet, PublicIPv6 or BackendV6Data"));
         }
         if (device != null && r.peer().vtepMac().equals(device.mac())) {
             return Optional.of(new PeerRejection(PeerRejection.Reason.VTEP_MAC_COLLISION,
@@ -199,7 +215,7 @@ public final class VxlanBackend implements Backend {
     @Override
     public Optional<Registration> resolveCollision() {
         if (device == null) {
-            return Optional.empty();
+            return device6 == null ? Optional.empty() : resolveCollision6Only();
         }
         Set<MacAddress> avoid = new HashSet<>();
         avoid.add(device.mac());
@@ -243,10 +259,39 @@ public final class VxlanBackend implements Backend {
         return Optional.of(reg.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6)));
     }
 
+    /** IPv6-only: {@code flannel-v6.<VNI>} takes a new VTEP MAC, none any peer publishes. */
+    private Optional<Registration> resolveCollision6Only() {
+        BackendConfig b = config.backend();
+        int vni = b.vni().orElse(FlannelLeaseShapes.DEFAULT_VNI);
+        Set<MacAddress> avoid6 = new HashSet<>();
+        avoid6.add(device6.mac());
+        peers6.wanted().values().forEach(p -> avoid6.add(p.vtepMac()));
+        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).renew(vni, avoid6);
+        try {
+            nl.links().setMac(link6.index(), mac6);
+            link6 = nl.links().get(link6.index()).orElseThrow();
+        } catch (NetlinkException e) {
+            throw new BackendException("cannot give " + device6.name() + " the new VTEP MAC " + mac6 + ": " + e.getMessage(), e);
+        }
+        LOG.warn("{}: VTEP MAC {} was published by another host too; changed it to {}", device6.name(), device6.mac(), mac6);
+        device6 = new VxlanDevice(device6.name(), device6.info(), mac6, device6.mtu());
+        peers6.replayAll();
+        peers6.recheck();
+        return Optional.of(registration.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6)));
+    }
+
+    /** Whether {@code l} is this host's earlier lease: same PublicIP, or, IPv6-only, same PublicIPv6. */
+    private boolean isOwn(Lease l) {
+        if (context.external().isIpv6Only()) {
+            return l.attrs().publicIpv6().isPresent() && l.attrs().publicIpv6().equals(context.publicIpv6());
+        }
+        return l.attrs().publicIp().equals(context.external().publicIp());
+    }
+
     /** The IPv6 VtepMAC of this host's previous lease (same public IP). */
     private Optional<MacAddress> ownPreviousMac6() {
         for (Lease l : context.leasesAtStart()) {
-            if (l.attrs().publicIp().equals(context.external().publicIp())) {
+            if (isOwn(l)) {
                 VxlanPeer p = VxlanPeer.from6(l).peer();
                 if (p != null) {
                     return Optional.of(p.vtepMac());
@@ -260,7 +305,7 @@ public final class VxlanBackend implements Backend {
     private Set<MacAddress> macs6OfOthers(List<Lease> leases) {
         Set<MacAddress> out = new HashSet<>();
         for (Lease l : leases) {
-            if (!l.attrs().publicIp().equals(context.external().publicIp())) {
+            if (!isOwn(l)) {
                 VxlanPeer p = VxlanPeer.from6(l).peer();
                 if (p != null) {
                     out.add(p.vtepMac());
@@ -301,7 +346,7 @@ public final class VxlanBackend implements Backend {
     @Override
     public List<PeerClaim> claims(Lease peer) {
         List<PeerClaim> claims = new ArrayList<>();
-        VxlanPeer p = VxlanPeer.from(peer).peer();
+        VxlanPeer p = device == null ? null : VxlanPeer.from(peer).peer();
         if (p != null) {
             claims.add(new PeerClaim(PeerRejection.Reason.VTEP_MAC_IN_USE, "VtepMAC " + p.vtepMac(), p.publicIp()));
         }
@@ -322,7 +367,9 @@ public final class VxlanBackend implements Backend {
 
     @Override
     public void handle(List<LeaseEvent> batch) {
-        peers.handle(batch);
+        if (peers != null) {
+            peers.handle(batch);
+        }
         if (peers6 != null) {
             peers6.handle(batch);
         }
@@ -331,11 +378,12 @@ public final class VxlanBackend implements Backend {
     /** Its devices ({@code flannel.<VNI>}, {@code flannel-v6.<VNI>}): their links, addresses, neighbours, FDB and routes. */
     @Override
     public Optional<KernelChanges.Interest> kernelInterest() {
-        if (config == null || device == null) {
+        if (config == null || device == null && device6 == null) {
             return Optional.empty();
         }
-        Set<String> devices = device6 == null ? Set.of(device.name()) : Set.of(device.name(), device6.name());
-        return Optional.of(new KernelChanges.Interest(devices, Set.of(), List.of(config.network()),
+        Set<String> devices = device6 == null ? Set.of(device.name()) : device == null ? Set.of(device6.name())
+                : Set.of(device.name(), device6.name());
+        return Optional.of(new KernelChanges.Interest(devices, Set.of(), config.enableIPv4() ? List.of(config.network()) : List.of(),
                 config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of())));
     }
 
@@ -350,9 +398,15 @@ public final class VxlanBackend implements Backend {
      */
     @Override
     public void recheck() {
-        if (device == null) {
-            return;
+        if (device != null) {
+            recheck4();
         }
+        if (device6 != null) {
+            recheck6();
+        }
+    }
+
+    private void recheck4() {
         try {
             Link now = recheckDevice(device, link, peers);
             if (now.index() != link.index()) {
@@ -370,9 +424,9 @@ public final class VxlanBackend implements Backend {
             return;
         }
         peers.recheck();
-        if (device6 == null) {
-            return;
-        }
+    }
+
+    private void recheck6() {
         try {
             Link now = recheckDevice(device6, link6, peers6);
             if (now.index() != link6.index()) {
@@ -418,13 +472,13 @@ public final class VxlanBackend implements Backend {
      * missing (deleted underneath, before {@link #recheck} makes it again).
      */
     private BackendStats deviceStats() {
-        Link l = link;
+        Link l = link != null ? link : link6; // IPv6-only: flannel-v6.<VNI> alone
         Optional<LinkStats> read = statsNl.links().stats(l.index());
         if (read.isEmpty()) {
             return null;
         }
         LinkStats s = read.get();
-        Link l6 = link6;
+        Link l6 = link != null ? link6 : null;
         Optional<LinkStats> read6 = l6 == null ? Optional.empty() : statsNl.links().stats(l6.index());
         if (read6.isPresent()) {
             // both devices carry the overlay's traffic: one family each
@@ -439,7 +493,7 @@ public final class VxlanBackend implements Backend {
 
     /** The peers programmed now (for tests and diagnostics). */
     public int programmedPeers() {
-        return peers == null ? 0 : peers.programmed().size();
+        return peers != null ? peers.programmed().size() : peers6 == null ? 0 : peers6.programmed().size();
     }
 
     /** Leaves device, routes and entries in place: a restarted agent takes them over without a gap in traffic. */
@@ -454,7 +508,8 @@ public final class VxlanBackend implements Backend {
         if (nl != null) {
             nl.close();
         }
-        LOG.info("vxlan backend stopped; {} and the routes to {} peers stay for the next run", device == null ? "no device"
-                : device.name() + (device6 == null ? "" : " and " + device6.name()), programmedPeers());
+        LOG.info("vxlan backend stopped; {} and the routes to {} peers stay for the next run", device == null
+                ? device6 == null ? "no device" : device6.name() : device.name() + (device6 == null ? "" : " and " + device6.name()),
+                programmedPeers());
     }
 }

@@ -18,6 +18,7 @@ import io.javaoverlay.core.backend.KernelTables;
 import io.javaoverlay.core.backend.PeerReconciler;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.FdbEntry;
@@ -60,7 +61,7 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
         VxlanPeer.Result r = family.peer(lease);
         if (r.peer() == null) {
             if (r.problem() != null) {
-                LOG.warn("ignoring the lease of {} at {} ({}): {}", lease.subnet(), lease.attrs().publicIp(), family.label(), r.problem());
+                LOG.warn("ignoring the lease of {} at {} ({}): {}", lease.id(), lease.isIpv6Only() ? lease.attrs().publicIpv6().orElse("?") : lease.attrs().publicIp(), family.label(), r.problem());
             }
             return Optional.empty();
         }
@@ -73,7 +74,7 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
      * solicit) for the VTEP across a device that cannot answer. Everything is "replace": idempotent.
      */
     @Override
-    public void program(VxlanPeer peer, VxlanPeer before, Map<Ip4Net, VxlanPeer> programmed) {
+    public void program(VxlanPeer peer, VxlanPeer before, Map<LeaseId, VxlanPeer> programmed) {
         if (before != null && !before.direct() && (peer.direct() || !before.vtepMac().equals(peer.vtepMac())
                 || !before.publicIp().equals(peer.publicIp()))) {
             // the old VTEP's FDB entry would otherwise stay (entries are keyed by MAC)
@@ -97,7 +98,7 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
 
     /** The route first, so nothing routes into a half-removed path. */
     @Override
-    public void unprogram(VxlanPeer gone, Map<Ip4Net, VxlanPeer> remaining) {
+    public void unprogram(VxlanPeer gone, Map<LeaseId, VxlanPeer> remaining) {
         deleteQuietly(() -> kernel.deleteRoute(gone.direct() ? directRoute(gone) : vxlanRoute(gone)));
         if (!gone.direct()) {
             deleteQuietly(() -> kernel.deleteNeighbour(neighbour(gone)));
@@ -109,7 +110,7 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
      * Deletes the FDB entry of a peer that is going unless another programmed peer has the same
      * (VtepMAC, public address): two leases of one machine share the entry, and the survivor needs it.
      */
-    private void deleteFdbUnlessShared(VxlanPeer gone, Map<Ip4Net, VxlanPeer> remaining) {
+    private void deleteFdbUnlessShared(VxlanPeer gone, Map<LeaseId, VxlanPeer> remaining) {
         for (VxlanPeer p : remaining.values()) {
             if (!p.direct() && !p.lease().equals(gone.lease()) && p.vtepMac().equals(gone.vtepMac())
                     && p.publicIp().equals(gone.publicIp())) {
@@ -152,7 +153,7 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
      * alone, so what is on it was made by one of them.
      */
     @Override
-    public void cleanUpStale(Map<Ip4Net, VxlanPeer> wanted) {
+    public void cleanUpStale(Map<LeaseId, VxlanPeer> wanted) {
         Set<String> peerSubnets = new HashSet<>();
         Set<InetAddress> peerVteps = new HashSet<>();
         Set<MacAddress> peerMacs = new HashSet<>();
@@ -203,7 +204,7 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
      * del, or a peer sharing the entry that went away) leaves the peer unreachable.
      */
     @Override
-    public Map<Ip4Net, String> damaged(Map<Ip4Net, VxlanPeer> programmed) {
+    public Map<LeaseId, String> damaged(Map<LeaseId, VxlanPeer> programmed) {
         int link = device.getAsInt();
         Set<String> routed = new HashSet<>();
         for (Route r : family.routes(kernel)) {
@@ -223,7 +224,7 @@ final class VxlanPaths implements PeerReconciler.Paths<VxlanPeer> {
                 fdb.add(f.mac() + " " + f.remote().getHostAddress());
             }
         }
-        Map<Ip4Net, String> damaged = new HashMap<>();
+        Map<LeaseId, String> damaged = new HashMap<>();
         for (VxlanPeer p : programmed.values()) {
             String missing = !routed.contains(p.destination()) ? "route"
                     : p.direct() ? null

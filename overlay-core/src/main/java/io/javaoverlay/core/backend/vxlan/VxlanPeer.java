@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.lease.Lease;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -24,16 +25,16 @@ import io.javaoverlay.core.net.MacAddress;
  * {@code BackendData}; on {@code flannel-v6.<VNI>} its IPv6 subnet, {@code PublicIPv6} and
  * {@code BackendV6Data}.
  *
- * @param lease        the lease's IPv4 subnet: what the lease is known by, whichever device
+ * @param lease        what names the lease ({@link Lease#id()}: its IPv4 subnet, an IPv6-only lease's IPv6 subnet), whichever device
  * @param vtep         the peer's subnet on this device, as its first address: the VTEP address
  * @param prefixLength the peer's subnet's prefix length
  * @param publicIp     where the encapsulated packets go
  */
-record VxlanPeer(Ip4Net lease, InetAddress vtep, int prefixLength, InetAddress publicIp, MacAddress vtepMac, boolean direct) {
+record VxlanPeer(LeaseId lease, InetAddress vtep, int prefixLength, InetAddress publicIp, MacAddress vtepMac, boolean direct) {
 
     /** A peer on the IPv4 device. */
     VxlanPeer(Ip4Net subnet, Ip4 publicIp, MacAddress vtepMac, boolean direct) {
-        this(subnet, subnet.address().toInetAddress(), subnet.prefixLength(), publicIp.toInetAddress(), vtepMac, direct);
+        this(LeaseId.of(subnet), subnet.address().toInetAddress(), subnet.prefixLength(), publicIp.toInetAddress(), vtepMac, direct);
     }
 
     /** The lease's IPv4 half: {@code PublicIP} and {@code BackendData}; empty (with the reason) when it is not a usable vxlan lease. */
@@ -62,7 +63,7 @@ record VxlanPeer(Ip4Net lease, InetAddress vtep, int prefixLength, InetAddress p
         Ip6Net subnet = lease.ipv6Subnet().get();
         InetAddress publicIpv6 = address(Ip6Net.parseAddress(lease.attrs().publicIpv6().get()));
         return mac(lease.attrs().backendV6Data(), "BackendV6Data")
-                .map(m -> new VxlanPeer(lease.subnet(), address(subnet.address()), subnet.prefixLength(), publicIpv6, m, false));
+                .map(m -> new VxlanPeer(lease.id(), address(subnet.address()), subnet.prefixLength(), publicIpv6, m, false));
     }
 
     private static Optional<PeerRejection> checkType(Lease lease) {

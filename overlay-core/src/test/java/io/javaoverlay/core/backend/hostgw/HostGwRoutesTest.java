@@ -14,6 +14,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.Route;
@@ -96,7 +97,7 @@ class HostGwRoutesTest {
         kernel.refuseRoute = r -> r.ip4Gateway().equals(Ip4.parse("192.168.1.2"));
         peers.handle(List.of(new LeaseEvent.Added(lease("10.5.2.0/24", "192.168.1.2", "host-gw"))));
         assertThat(table()).isEmpty();
-        assertThat(peers.failed()).containsExactly(Ip4Net.parse("10.5.2.0/24"));
+        assertThat(peers.failed()).containsExactly(LeaseId.of(Ip4Net.parse("10.5.2.0/24")));
 
         peers.recheck();
         assertThat(table()).isEmpty();

@@ -18,6 +18,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -143,7 +144,7 @@ class Vxlan6PathsTest {
         VxlanPeer.Result r = VxlanPeer.from6(lease("10.5.2.0/24", "fc00:5:0:2::/64", "fd00:e2e::2", "0a:00:00:00:06:02"));
         assertThat(r.problem()).isNull();
         assertThat(r.peer().destination()).isEqualTo("fc00:5:0:2::/64");
-        assertThat(r.peer().lease()).isEqualTo(Ip4Net.parse("10.5.2.0/24"));
+        assertThat(r.peer().lease()).isEqualTo(LeaseId.of(Ip4Net.parse("10.5.2.0/24")));
         assertThat(r.peer().publicIp().getHostAddress()).isEqualTo("fd00:e2e:0:0:0:0:0:2");
 
         Lease noV6Data = new Lease(Ip4Net.parse("10.5.2.0/24"), Optional.of(Ip6Net.parse("fc00:5:0:2::/64")), LeaseAttrs.parse(
@@ -171,5 +172,34 @@ class Vxlan6PathsTest {
 
     private static Link link(VxlanInfo info) {
         return new Link(8, "flannel-v6.1", "vxlan", 1, 1430, MacAddress.parse("0a:00:00:00:06:01"), 0, 2, false, info);
+    }
+
+    /** An IPv6-only vxlan lease as flannel's kube manager reads it: the IPv6 half alone (PublicIP its zero address). */
+    static Lease ipv6OnlyLease(String subnet6, String publicIpv6, String mac6) {
+        return Lease.ipv6Only(Ip6Net.parse(subnet6), LeaseAttrs.parse("{\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"" + publicIpv6
+                + "\",\"BackendType\":\"vxlan\",\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}}"), false, Optional.empty(), 1);
+    }
+
+    @Test
+    void ipv6OnlyPeersAreProgrammedAndRemovedByTheirIpv6SubnetWithNothingIpv4() throws Exception {
+        PeerReconciler<VxlanPeer> peers = reconciler(List.of());
+        Lease two = ipv6OnlyLease("fc00:5:0:2::/64", "fd00:e2e::2", "0a:00:00:00:06:02");
+        Lease three = ipv6OnlyLease("fc00:5:0:3::/64", "fd00:e2e::3", "0a:00:00:00:06:03");
+        peers.handle(List.of(new LeaseEvent.Added(two), new LeaseEvent.Added(three)));
+        assertThat(peers.programmed()).containsOnlyKeys(LeaseId.ofIpv6Only(Ip6Net.parse("fc00:5:0:2::/64")),
+                LeaseId.ofIpv6Only(Ip6Net.parse("fc00:5:0:3::/64")));
+        assertThat(kernel.routes6()).extracting(r -> r.destination().getHostAddress())
+                .containsExactlyInAnyOrder("fc00:5:0:2:0:0:0:0", "fc00:5:0:3:0:0:0:0");
+        assertThat(kernel.writes).noneMatch(w -> w.contains("10.") || w.contains("192.168.") || w.contains("0.0.0.0"));
+
+        kernel.routes.removeIf(r -> r.destination().getHostAddress().startsWith("fc00:5:0:3:"));
+        peers.recheck();
+        assertThat(kernel.routes6()).as("a deleted route is put back").hasSize(2);
+
+        kernel.writes.clear();
+        peers.handle(List.of(new LeaseEvent.Removed(two)));
+        assertThat(kernel.writes).containsExactly("delete route fc00:5:0:2::/64", "delete neighbour fc00:5:0:2:0:0:0:0",
+                "delete fdb 0a:00:00:00:06:02 fd00:e2e:0:0:0:0:0:2");
+        assertThat(peers.programmed()).containsOnlyKeys(LeaseId.ofIpv6Only(Ip6Net.parse("fc00:5:0:3::/64")));
     }
 }
