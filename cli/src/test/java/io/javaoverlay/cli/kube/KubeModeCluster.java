@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.cli.AgentCluster;
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -45,6 +46,13 @@ import io.javaoverlay.testkit.TestProcess;
  * {@code 10.244.<n>.0/24} and {@code fd00:10:244:<n>::/64} (kube-controller-manager with two
  * {@code --cluster-cidr}s), the hosts' underlay interfaces get {@code fd00:e2e::<n>/64} beside
  * IPv4 before their agents start, and the bridges and containers an address of each family.
+ *
+ * <p>{@link #ipv6Only} makes it an IPv6-only cluster ({@code EnableIPv4: false}): every Node's
+ * podCIDR is {@code fd00:10:244:<n>::/64} alone, the hosts' underlay interfaces lose their IPv4
+ * address (and with it the IPv4 default route) for {@code fd00:e2e::<n>/64} and an IPv6 default
+ * route before their agents start, the API server listens on the underlay bridge's
+ * {@code [fd00:e2e::fe]}, and each host's bridge and container have IPv6 addresses only
+ * ({@link #container6}).
  */
 final class KubeModeCluster extends AgentCluster {
 
@@ -57,7 +65,12 @@ final class KubeModeCluster extends AgentCluster {
     private final String backendJson;
     private final int agents;
     private boolean dualStack;
+    private boolean ipv6Only;
     private TestProcess api;
+    private final Map<Integer, TestNamespace> containers6 = new java.util.HashMap<>();
+
+    /** The underlay bridge's IPv6 address: the IPv6-only hosts' default gateway and the API server's address. */
+    static final String UNDERLAY6_GATEWAY = "fd00:e2e::fe";
 
     KubeModeCluster(String backendJson, int hosts, int agents) {
         super(hosts);
@@ -72,6 +85,13 @@ final class KubeModeCluster extends AgentCluster {
         return c;
     }
 
+    /** An IPv6-only cluster (see the class comment). */
+    static KubeModeCluster ipv6Only(String backendJson, int hosts, int agents) {
+        KubeModeCluster c = new KubeModeCluster(backendJson, hosts, agents);
+        c.ipv6Only = true;
+        return c;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         Path cp = home().resolve("overlay-kube/target/test-classpath.txt");
@@ -81,16 +101,28 @@ final class KubeModeCluster extends AgentCluster {
                 .command("iptables", "iptables")
                 .file(launcher().toString(), "build first: mvn -DskipTests package")
                 .file(cp.toString(), "build overlay-kube's tests first: mvn -pl overlay-kube -am test-compile (it writes the mock API server's class path)");
-        if (dualStack) {
+        if (dualStack || ipv6Only) {
             required.command("ip6tables", "iptables");
         }
         required.orAbort();
         net.beforeAll(context);
+        if (ipv6Only) {
+            net.underlay().ip("-6", "addr", "add", UNDERLAY6_GATEWAY + "/64", "dev", "br0", "nodad");
+        }
         startApiServer(cp);
-        Files.writeString(netConf(), "{\"Network\":\"" + NETWORK + "\""
-                + (dualStack ? ",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"" : "") + ",\"Backend\":" + backendJson + "}");
+        Files.writeString(netConf(), ipv6Only
+                ? "{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\",\"Backend\":" + backendJson + "}"
+                : "{\"Network\":\"" + NETWORK + "\"" + (dualStack ? ",\"EnableIPv6\":true,\"IPv6Network\":\"" + NETWORK6 + "\"" : "")
+                        + ",\"Backend\":" + backendJson + "}");
         for (int h = 1; h <= net.hosts().size(); h++) {
             createNode(h);
+            if (ipv6Only) {
+                TestHost host = host(h);
+                host.ip("-6", "addr", "add", underlay6(h) + "/64", "dev", host.underlayInterface(), "nodad");
+                host.ip("-4", "addr", "flush", "dev", host.underlayInterface()); // its IPv4 default route goes with it
+                host.ip("-6", "route", "add", "default", "via", UNDERLAY6_GATEWAY, "dev", host.underlayInterface());
+                host.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+            }
             if (dualStack) {
                 TestHost host = host(h);
                 host.ip("-6", "addr", "add", underlay6(h) + "/64", "dev", host.underlayInterface(), "nodad");
@@ -104,11 +136,47 @@ final class KubeModeCluster extends AgentCluster {
         }
         started.forEach(CompletableFuture::join);
         for (int h = 1; h <= agents; h++) {
+            if (ipv6Only) {
+                addIpv6OnlyContainer(h);
+                continue;
+            }
             addContainers(h, 1);
             if (dualStack) {
                 addIpv6(h);
             }
         }
+    }
+
+    /**
+     * Host {@code n}'s bridge with the first address of its FLANNEL_IPV6_SUBNET and FLANNEL_MTU, and one
+     * container on it at the second, with no IPv4 address on either (as the CNI plugin attaches an
+     * IPv6-only pod); waits until duplicate address detection is over on their links.
+     */
+    private void addIpv6OnlyContainer(int n) {
+        TestHost h = host(n);
+        io.javaoverlay.core.config.SubnetEnv env = subnetEnv(n);
+        Ip6Net lease6 = env.ipv6Lease().orElseThrow();
+        String mtu = Integer.toString(env.mtu());
+        h.ip("link", "add", HostDefaults.BRIDGE, "type", "bridge");
+        h.ip("link", "set", HostDefaults.BRIDGE, "mtu", mtu);
+        h.ip("-6", "addr", "add", env.ipv6Subnet().orElseThrow(), "dev", HostDefaults.BRIDGE, "nodad");
+        h.ip("link", "set", HostDefaults.BRIDGE, "up");
+        TestNamespace c = net.createNamespace("h" + n + "-v6c1");
+        String hostEnd = "jv6" + n + Long.toHexString(System.nanoTime() & 0xffff);
+        h.ip("link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", c.name());
+        h.ip("link", "set", hostEnd, "master", HostDefaults.BRIDGE, "up");
+        c.ip("link", "set", "eth0", "mtu", mtu);
+        c.ip("-6", "addr", "add", containerIp6(lease6) + "/" + lease6.prefixLength(), "dev", "eth0", "nodad");
+        c.ip("link", "set", "eth0", "up");
+        c.ip("-6", "route", "add", "default", "via", Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE)), "dev", "eth0");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
+                h.ip("-6", "addr", "show", "tentative").isBlank() && c.ip("-6", "addr", "show", "tentative").isBlank());
+        containers6.put(n, c);
+    }
+
+    /** Host {@code n}'s IPv6-only container (an {@link #ipv6Only} cluster's). */
+    TestNamespace container6(int n) {
+        return containers6.get(n);
     }
 
     /**
@@ -146,12 +214,12 @@ final class KubeModeCluster extends AgentCluster {
         String cp = kube.resolve("test-classes") + ":" + kube.resolve("classes") + ":" + Files.readString(cpFile).strip();
         String java = ProcessHandle.current().info().command().orElse("java");
         api = net.underlay().start("kube-api", List.of(java, "-Xmx256m", "-cp", cp, "io.javaoverlay.kube.MockApiServer",
-                net.underlayGateway().toString(), Integer.toString(API_PORT)), Map.of());
+                ipv6Only ? UNDERLAY6_GATEWAY : net.underlayGateway().toString(), Integer.toString(API_PORT)), Map.of());
         api.awaitLog("listening on", Duration.ofSeconds(60));
     }
 
     String apiUrl() {
-        return "http://" + net.underlayGateway() + ":" + API_PORT;
+        return "http://" + (ipv6Only ? "[" + UNDERLAY6_GATEWAY + "]" : net.underlayGateway().toString()) + ":" + API_PORT;
     }
 
     Path netConf() {
@@ -160,7 +228,7 @@ final class KubeModeCluster extends AgentCluster {
 
     /** A request to the API server, as kubectl would send it; returns the response body, failing the test on an HTTP error. */
     JsonNode kubectl(String method, String path, String contentType, String body) {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--fail-with-body", "--max-time", "10", "-X", method));
+        List<String> cmd = new ArrayList<>(List.of("curl", "-g", "-sS", "--fail-with-body", "--max-time", "10", "-X", method));
         if (body != null) {
             cmd.addAll(List.of("-H", "Content-Type: " + contentType, "--data-binary", "@-"));
         }
@@ -186,6 +254,12 @@ final class KubeModeCluster extends AgentCluster {
         node.put("apiVersion", "v1").put("kind", "Node");
         node.putObject("metadata").put("name", nodeName(n));
         ObjectNode spec = node.putObject("spec");
+        if (ipv6Only) { // kube-controller-manager with one IPv6 --cluster-cidr
+            spec.put("podCIDR", podCidr6(n).toString());
+            spec.putArray("podCIDRs").add(podCidr6(n).toString());
+            kubectl("POST", "/api/v1/nodes", "application/json", node.toString());
+            return;
+        }
         spec.put("podCIDR", podCidr(n).toString());
         var cidrs = spec.putArray("podCIDRs").add(podCidr(n).toString());
         if (dualStack) {

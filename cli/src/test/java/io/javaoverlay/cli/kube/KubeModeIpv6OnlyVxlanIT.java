@@ -1,0 +1,58 @@
+package io.javaoverlay.cli.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * IPv6-only vxlan in kube mode (#16), as flanneld runs it with {@code "EnableIPv4": false}: only
+ * {@code flannel-v6.1}, each node's {@code backend-v6-data} its VNI and MAC, no {@code backend-data}
+ * or {@code public-ip}; peers through {@code flannel-v6.1} by an onlink route to their VTEP.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
+
+    @RegisterExtension
+    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"vxlan\"}", 5, 3);
+
+    @Override
+    KubeModeCluster cluster() {
+        return cluster;
+    }
+
+    @Override
+    String backendType() {
+        return "vxlan";
+    }
+
+    @Override
+    void assertBackendAnnotations(int n, JsonNode a) {
+        String mac6 = cluster.host(n).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
+        assertThat(a.path(P + "backend-v6-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}");
+        assertThat(a.has(P + "backend-data")).as("flanneld writes no backend-data for vxlan without IPv4").isFalse();
+        assertThat(a.has(P + "public-ip")).isFalse();
+        assertThat(cluster.subnetEnv(n).mtu()).as("flannel's FLANNEL_MTU: the underlay's 1500 minus 50").isEqualTo(1450);
+    }
+
+    @Override
+    void assertPath6(int from, int to) {
+        JsonNode r = cluster.host(from).ipJson("-6", "route", "show", KubeModeCluster.podCidr6(to).toString()).get(0);
+        assertThat(r.path("dev").asText()).isEqualTo("flannel-v6.1");
+        assertThat(r.path("flags").toString()).contains("onlink");
+        String mac6 = cluster.host(to).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
+        assertThat(cluster.host(from).execOk("bridge", "fdb", "show", "dev", "flannel-v6.1"))
+                .contains(mac6 + " dst " + KubeModeCluster.underlay6(to));
+    }
+
+    @Override
+    Map<String, String> flanneldAnnotations(int n, String publicIpv6) {
+        return Map.of(P + "backend-type", "vxlan", P + "backend-v6-data", "{\"VNI\":1,\"VtepMAC\":\"0a:58:0a:f4:04:01\"}",
+                P + "public-ipv6", publicIpv6, P + "kube-subnet-manager", "true");
+    }
+}
