@@ -295,10 +295,10 @@ public final class KubeLeaseStore implements LeaseStore {
             throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
         }
         if (cidr.isEmpty() && NodeLeases.podCidr6(n).isPresent()) {
-            // flannel's kube manager runs such a node with EnableIPv4: false; javaoverlay's leases need an IPv4 subnet
+            // flannel's kube manager runs such a node with EnableIPv4: false; with EnableIPv4 a lease needs an IPv4 subnet
             throw new NetworkConfigException("node " + nodeName() + " has only an IPv6 podCIDR (spec.podCIDRs " + n.getSpec().getPodCIDRs()
-                    + "): IPv6-only clusters are not supported by javaoverlay; run a dual-stack cluster (an IPv4 and an IPv6 --cluster-cidr)"
-                    + " with EnableIPv6 (see docs/ipv6.md)");
+                    + ") but the network config enables IPv4: an IPv6-only cluster runs with \"EnableIPv4\": false, \"EnableIPv6\": true"
+                    + " and its IPv6Network; a dual-stack one gives nodes an IPv4 and an IPv6 --cluster-cidr (see docs/ipv6.md)");
         }
         if (cidr.isEmpty()) {
             throw new LeaseException.StoreUnavailableException("node " + nodeName() + " has no IPv4 podCIDR yet (spec.podCIDR is unset):"

@@ -187,4 +187,25 @@ class KubeIpv6OnlyTest extends MockApiServerTest {
                 List.of())).isInstanceOf(NetworkConfigException.class).hasMessageContaining("assigns this host no IPv6 subnet");
         assertThat(kubectl.nodes().withName("v4").get().getMetadata().getAnnotations()).isNullOrEmpty();
     }
+
+    @Test
+    void theAgentsGuardReadsItsIpv6OnlyLeaseByItsIpv6PodCidrAndFindsItGoneWhenTheAnnotationsAre() throws Exception {
+        createV6Node("n1", "fd00:10:244:1::/64", Map.of());
+        KubeLeaseStore s = store("n1", "vxlan");
+        SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
+        LeaseAttrs attrs = attrs("vxlan", "fd00:122::11", "{\"VNI\":1,\"VtepMAC\":\"3a:41:9d:0e:22:b7\"}");
+        Lease l = sm.acquire(sm.networkConfig(), attrs, Optional.empty(), Optional.empty(), List.of());
+
+        assertThat(s.read(l.id()).lease()).contains(l);
+        assertThat(s.read(io.javaoverlay.core.lease.LeaseId.ofIpv6Only(Ip6Net.parse("fd00:10:244:9::/64"))).lease()).isEmpty();
+
+        // someone strips the node's annotations: the lease is gone, and putting it back writes them again
+        kubectl.nodes().withName("n1").edit(n -> new NodeBuilder(n).editMetadata().withAnnotations(Map.of()).endMetadata().build());
+        assertThat(s.read(l.id()).lease()).isEmpty();
+        Lease back = s.createIpv6Only(l.ipv6Subnet().get(), attrs, SubnetManager.DEFAULT_TTL);
+        assertThat(back).isEqualTo(l);
+        assertThat(s.read(l.id()).lease()).contains(l);
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())
+                .containsEntry("flannel.alpha.coreos.com/public-ipv6", "fd00:122::11");
+    }
 }

@@ -408,11 +408,11 @@ class KubeLeaseStoreTest extends MockApiServerTest {
     }
 
     @Test
-    void anIpv6OnlyNodeIsRefusedSayingSo() throws Exception {
+    void anIpv6OnlyNodeInANetworkWithIpv4IsRefusedSayingHowToRunIt() throws Exception {
         kubectl.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("v6").endMetadata()
                 .withNewSpec().withPodCIDR("fd00:10:244:9::/64").withPodCIDRs("fd00:10:244:9::/64").endSpec().build()).create();
         assertThatThrownBy(() -> store("v6").assignedSubnet()).isInstanceOf(NetworkConfigException.class)
-                .hasMessageContaining("node v6 has only an IPv6 podCIDR").hasMessageContaining("IPv6-only clusters are not supported");
+                .hasMessageContaining("node v6 has only an IPv6 podCIDR").hasMessageContaining("an IPv6-only cluster runs with \"EnableIPv4\": false");
         assertThat(kubectl.nodes().withName("v6").get().getMetadata().getAnnotations()).isNullOrEmpty();
     }
 
