@@ -35,7 +35,7 @@ final class LeasesCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (LeaseStore s = store.open()) {
-            List<Lease> leases = s.list().leases().stream().sorted(Comparator.comparing(Lease::subnet)).toList();
+            List<Lease> leases = s.list().leases().stream().sorted(Comparator.comparing(Lease::id)).toList();
             if (json) {
                 for (Lease l : leases) {
                     out.println("{\"Subnet\":\"" + l.subnet() + "\"" + l.ipv6Subnet().map(v6 -> ",\"IPv6Subnet\":\"" + v6 + "\"").orElse("")

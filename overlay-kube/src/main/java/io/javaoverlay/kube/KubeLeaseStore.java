@@ -217,7 +217,7 @@ public final class KubeLeaseStore implements LeaseStore {
         if (NodeLeases.podCidr(own).filter(subnet::equals).isPresent()) {
             return ownLease(own);
         }
-        return list().leases().stream().filter(l -> l.subnet().equals(subnet)).findFirst();
+        return list().leases().stream().filter(l -> l.ipv4Subnet().filter(subnet::equals).isPresent()).findFirst();
     }
 
     /**

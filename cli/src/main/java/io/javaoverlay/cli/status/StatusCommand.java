@@ -90,7 +90,7 @@ public final class StatusCommand implements Callable<Integer> {
             if (rows.stream().anyMatch(r -> r.backend().equals("wireguard"))) {
                 // each WireGuard peer's latest handshake and traffic, as the agent reads them from its device
                 Map<String, TunnelPeer> tunnels = TunnelPeer.fromMetrics(agent.metrics());
-                rows = rows.stream().map(r -> r.withTunnel(Optional.ofNullable(tunnels.get(r.subnet().toString())))).toList();
+                rows = rows.stream().map(r -> r.withTunnel(Optional.ofNullable(tunnels.get(r.subnet())))).toList();
             }
             report.peers = probe ? probeAll(rows, timeout) : rows;
         } catch (IOException e) {

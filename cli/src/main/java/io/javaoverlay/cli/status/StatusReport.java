@@ -41,7 +41,11 @@ final class StatusReport {
     String table() {
         StringBuilder sb = new StringBuilder();
         JsonNode lease = agentStatus.map(s -> s.path("Lease")).orElse(JSON.missingNode());
-        if (!lease.isMissingNode()) {
+        if (!lease.isMissingNode() && !lease.has("Subnet")) { // an IPv6-only lease
+            sb.append(String.format("%-11s %s  public IPv6 %s  backend %s  MTU %d  (IPv6 only)%n", "lease:", lease.path("IPv6Subnet").asText(),
+                    lease.path("PublicIPv6").asText("-"), lease.path("BackendType").asText(), lease.path("MTU").asInt()));
+            sb.append(String.format("%-11s %s%n", "expires:", expiry(lease.path("Expiration"))));
+        } else if (!lease.isMissingNode()) {
             sb.append(String.format("%-11s %s  public IP %s  backend %s  MTU %d%n", "lease:", lease.path("Subnet").asText(),
                     lease.path("PublicIP").asText(), lease.path("BackendType").asText(), lease.path("MTU").asInt()));
             if (lease.has("IPv6Subnet")) {
@@ -78,10 +82,10 @@ final class StatusReport {
         for (PeerRow p : peers) {
             String under = p.underlay().map(Reachability::render).orElse("-");
             String over = p.overlay().map(r -> r.render() + " (" + r.address() + ")").orElse("-");
-            rows.add(tunnels ? new String[] {p.subnet().toString(), p.publicIp().toString(), p.backend(),
+            rows.add(tunnels ? new String[] {p.subnet(), p.publicIpText(), p.backend(),
                 p.tunnel().map(t -> t.renderHandshake(now)).orElse("-"),
                 p.tunnel().map(t -> t.rxBytes() + "/" + t.txBytes()).orElse("-"), under, over}
-                : new String[] {p.subnet().toString(), p.publicIp().toString(), p.backend(), p.vtepMac().orElse("-"), under, over});
+                : new String[] {p.subnet(), p.publicIpText(), p.backend(), p.vtepMac().orElse("-"), under, over});
         }
         int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
@@ -106,7 +110,8 @@ final class StatusReport {
         if (list.isArray() && !list.isEmpty()) {
             sb.append(String.format("%nrejected leases (not programmed; see docs/security.md): %d%n", list.size()));
             for (JsonNode r : list) {
-                sb.append(String.format("  %s at %s: %s: %s%n", r.path("Key").asText(), r.path("PublicIP").asText(),
+                sb.append(String.format("  %s at %s: %s: %s%n", r.path("Key").asText(), r.has("PublicIP") ? r.path("PublicIP").asText()
+                        : r.path("PublicIPv6").asText(),
                         r.path("Reason").asText(), r.path("Detail").asText()));
             }
         }
@@ -153,8 +158,9 @@ final class StatusReport {
         ArrayNode arr = n.putArray("Peers");
         for (PeerRow p : peers) {
             ObjectNode o = arr.addObject();
-            o.put("Subnet", p.subnet().toString());
-            o.put("PublicIP", p.publicIp().toString());
+            boolean v6only = p.subnet().indexOf(':') >= 0; // an IPv6-only peer, as /peers lists it
+            o.put(v6only ? "IPv6Subnet" : "Subnet", p.subnet());
+            o.put(v6only ? "PublicIPv6" : "PublicIP", p.publicIpText());
             o.put("BackendType", p.backend());
             p.vtepMac().ifPresent(m -> o.put("VtepMAC", m));
             p.tunnel().ifPresent(t -> {
@@ -170,7 +176,7 @@ final class StatusReport {
     }
 
     private static void probe(ObjectNode o, Reachability r) {
-        o.put("Address", r.address().toString());
+        o.put("Address", r.address());
         o.put("Reachable", r.reachable());
         r.rtt().ifPresent(d -> o.put("RttMillis", Math.round(d.toNanos() / 1e3) / 1e3));
     }

@@ -38,12 +38,13 @@ class StatusCommandTest {
 
     private HttpServer agent;
     private String status = STATUS;
+    private String peers = PEERS;
 
     @BeforeEach
     void startFakeAgent() throws IOException {
         agent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
         agent.createContext("/status", ex -> reply(ex, status));
-        agent.createContext("/peers", ex -> reply(ex, PEERS));
+        agent.createContext("/peers", ex -> reply(ex, peers));
         agent.start();
         Files.writeString(dir.resolve("subnet.env"),
                 "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.5.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n");
@@ -131,6 +132,26 @@ class StatusCommandTest {
         assertThat(j.path("SubnetFile").has("FLANNEL_SUBNET")).isFalse();
         assertThat(j.path("SubnetFile").path("FLANNEL_MTU").asInt()).isEqualTo(1450);
         assertThat(j.path("SubnetFile").has("Error")).isFalse();
+    }
+
+    /** An agent of an IPv6-only network: its lease and its peers by their IPv6 subnets and PublicIPv6 (the peer is ::1). */
+    @Test
+    void anIpv6OnlyAgentsLeaseAndPeersAreShownAndProbedOverIpv6() throws IOException {
+        status = "{\"Ready\":true,\"Lease\":{\"IPv6Subnet\":\"fd00:10:244:5::/64\",\"PublicIPv6\":\"fd00:e2e::5\","
+                + "\"BackendType\":\"vxlan\",\"Expiration\":null,\"MTU\":1450},\"Peers\":1,\"Rejected\":[{\"Key\":\"fd00:10:244:9::-64\","
+                + "\"PublicIPv6\":\"fd00:10:244:9::1\",\"Reason\":\"bad-public-ip\",\"Detail\":\"inside the overlay\"}]}";
+        peers = "[{\"IPv6Subnet\":\"::1/128\",\"Lease\":{\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"::1\",\"BackendType\":\"vxlan\","
+                + "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"aa:bb:cc:dd:ee:06\"}}}]";
+        Run r = run();
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(r.out()).contains("lease:      fd00:10:244:5::/64  public IPv6 fd00:e2e::5  backend vxlan  MTU 1450  (IPv6 only)")
+                .containsPattern("::1/128 +::1 +vxlan +aa:bb:cc:dd:ee:06 +ok [\\d.]+ ms +ok [\\d.]+ ms \\(::1\\)")
+                .contains("fd00:10:244:9::-64 at fd00:10:244:9::1: bad-public-ip: inside the overlay");
+        JsonNode peer = new ObjectMapper().readTree(run("--json").out()).path("Peers").get(0);
+        assertThat(peer.path("IPv6Subnet").asText()).isEqualTo("::1/128");
+        assertThat(peer.path("PublicIPv6").asText()).isEqualTo("::1");
+        assertThat(peer.has("Subnet")).isFalse();
+        assertThat(peer.path("Underlay").path("Address").asText()).isEqualTo("::1");
     }
 
     @Test
