@@ -26,7 +26,7 @@ import io.javaoverlay.testkit.TestProcess;
  * {@code flannel-wg.sock}: a directory of the host's, bind-mounted there in the mount namespace
  * that {@code ip netns exec} gives the agent (mounts made there do not reach the machine's own).
  */
-final class WireguardHosts {
+public final class WireguardHosts {
 
     private static final Path RUN_WIREGUARD = Path.of("/run/wireguard");
 
@@ -52,19 +52,19 @@ final class WireguardHosts {
     }
 
     /** {@code sh -c} that bind-mounts {@code dir} on /run/wireguard and execs the rest of the command. */
-    static List<String> privateRunWireguard(Path dir) {
+    public static List<String> privateRunWireguard(Path dir) {
         return List.of("sh", "-c", "mkdir -p /run/wireguard \"$0\" && mount --bind \"$0\" /run/wireguard && exec \"$@\"", dir.toString());
     }
 
     /** {@code wg} on host {@code n}, in its agent's mount namespace (where /run/wireguard is that host's). */
-    static ExecResult wg(OverlayCluster cluster, int n, String stdin, String... args) {
+    public static ExecResult wg(AgentCluster cluster, int n, String stdin, String... args) {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(cluster.agent(n).pid()), "-m", "-n", "wg"));
         cmd.addAll(List.of(args));
         return Exec.run(cmd, Map.of(), stdin, Duration.ofSeconds(20));
     }
 
     /** Lines of {@code wg show <dev> dump} on host {@code n}, split at tabs: the interface's first, then one per peer; none when wg fails. */
-    static List<String[]> dump(OverlayCluster cluster, int n, String dev) {
+    public static List<String[]> dump(AgentCluster cluster, int n, String dev) {
         ExecResult r = wg(cluster, n, null, "show", dev, "dump");
         return r.ok() ? r.stdout().lines().map(l -> l.split("\t")).toList() : List.of();
     }
@@ -95,7 +95,13 @@ final class WireguardHosts {
      * another mount namespace detaches that mount, which would cut another run's agents (a
      * concurrent test or bench-datapath) off their wireguard-go.
      */
-    private static void removeMountPoint(boolean existedBefore) {
+    /** Whether /run/wireguard exists now: what {@link #removeMountPoint} is told after the teardown. */
+    public static boolean runWireguardExists() {
+        return Files.exists(RUN_WIREGUARD);
+    }
+
+    /** Removes /run/wireguard after a teardown, unless it {@code existedBefore} or another run still uses it. */
+    public static void removeMountPoint(boolean existedBefore) {
         if (existedBefore) {
             return;
         }

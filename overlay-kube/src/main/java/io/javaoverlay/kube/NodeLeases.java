@@ -315,7 +315,8 @@ public final class NodeLeases {
         }
         if (attrs.publicIpv6().isPresent()) {
             String data6 = attrs.backendV6Data().map(JsonNode::toString).orElse("null");
-            if (type.equals("host-gw") || (type.equals("vxlan") && !data6.equals("null"))) {
+            // flannel's AcquireLease: vxlan and wireguard with IPv6 data, host-gw and extension always
+            if (type.equals("host-gw") || type.equals("extension") || ((type.equals("vxlan") || type.equals("wireguard")) && !data6.equals("null"))) {
                 out.put(keys.backendV6Data(), data6);
                 String overwrite6 = Optional.ofNullable(existing.get(keys.publicIpv6Overwrite())).orElse("");
                 if (!overwrite6.isEmpty()) {

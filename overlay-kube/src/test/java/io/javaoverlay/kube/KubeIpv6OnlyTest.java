@@ -208,4 +208,24 @@ class KubeIpv6OnlyTest extends MockApiServerTest {
         assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations())
                 .containsEntry("flannel.alpha.coreos.com/public-ipv6", "fd00:122::11");
     }
+
+    @Test
+    void wireguardPublishesItsIpv6KeyAndPublicIpv6AsFlannelsAcquireLeaseDoes() throws Exception {
+        createV6Node("n1", "fd00:10:244:1::/64", Map.of());
+        KubeLeaseStore s = store("n1", "wireguard");
+        SubnetManager sm = new SubnetManager(s, SubnetManager.DEFAULT_TTL);
+        String data6 = "{\"PublicKey\":\"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\",\"Port\":51821}";
+        Lease l = sm.acquire(sm.networkConfig(), attrs("wireguard", "fd00:122::11", data6), Optional.empty(), Optional.empty(), List.of());
+        assertThat(l.isIpv6Only()).isTrue();
+        // AcquireLease (pkg/subnet/kube, v0.28): every backend but vxlan writes backend-data and public-ip (here "null" and
+        // "0.0.0.0"); wireguard writes backend-v6-data and public-ipv6 when it has IPv6 data and a PublicIPv6
+        assertThat(kubectl.nodes().withName("n1").get().getMetadata().getAnnotations()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "flannel.alpha.coreos.com/backend-type", "wireguard",
+                "flannel.alpha.coreos.com/backend-data", "null",
+                "flannel.alpha.coreos.com/public-ip", "0.0.0.0",
+                "flannel.alpha.coreos.com/backend-v6-data", data6,
+                "flannel.alpha.coreos.com/public-ipv6", "fd00:122::11",
+                "flannel.alpha.coreos.com/kube-subnet-manager", "true"));
+        assertThat(s.list().leases()).containsExactly(l);
+    }
 }

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.cli.AgentCluster;
+import io.javaoverlay.cli.WireguardHosts;
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -66,6 +67,9 @@ final class KubeModeCluster extends AgentCluster {
     private final int agents;
     private boolean dualStack;
     private boolean ipv6Only;
+    /** The wireguard backend: each agent gets its own key file and /run/wireguard ({@link WireguardHosts}). */
+    private final boolean wireguard;
+    private boolean runWireguardExisted;
     private TestProcess api;
     private final Map<Integer, TestNamespace> containers6 = new java.util.HashMap<>();
 
@@ -76,6 +80,7 @@ final class KubeModeCluster extends AgentCluster {
         super(hosts);
         this.backendJson = backendJson;
         this.agents = agents;
+        this.wireguard = backendJson.contains("\"wireguard\"");
     }
 
     /** A dual-stack cluster (see the class comment); ip6tables is needed for the agents' --ip-masq. */
@@ -103,6 +108,10 @@ final class KubeModeCluster extends AgentCluster {
                 .file(cp.toString(), "build overlay-kube's tests first: mvn -pl overlay-kube -am test-compile (it writes the mock API server's class path)");
         if (dualStack || ipv6Only) {
             required.command("ip6tables", "iptables");
+        }
+        if (wireguard) {
+            required.command("wg", "wireguard-tools").command("wireguard-go", "wireguard-go").command("nsenter", "util-linux");
+            runWireguardExisted = WireguardHosts.runWireguardExists();
         }
         required.orAbort();
         net.beforeAll(context);
@@ -288,7 +297,24 @@ final class KubeModeCluster extends AgentCluster {
     TestProcess startAgent(int n) {
         List<String> cmd = agentCommand(n);
         cmd.addAll(List.of("--ip-masq", "--kube-subnet-mgr", "--kube-api-url", apiUrl(), "--net-config-path", netConf().toString()));
+        if (wireguard) {
+            List<String> wrapped = new ArrayList<>(WireguardHosts.privateRunWireguard(hostDir(n).resolve("run-wireguard")));
+            wrapped.addAll(cmd);
+            return launchAgent(n, wrapped, Map.of("NODE_NAME", nodeName(n), "WIREGUARD_KEY_FILE", hostDir(n).resolve("wgkey").toString()),
+                    Duration.ofSeconds(120));
+        }
         return launchAgent(n, cmd, Map.of("NODE_NAME", nodeName(n)), Duration.ofSeconds(120));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        try {
+            super.afterAll(context);
+        } finally {
+            if (wireguard) {
+                WireguardHosts.removeMountPoint(runWireguardExisted);
+            }
+        }
     }
 
     /** Host {@code n}'s container. */

@@ -51,7 +51,7 @@ abstract class KubeModeIpv6OnlyContract {
     /** The annotations of a Node that flanneld runs IPv6-only with this backend, publishing {@code publicIpv6}. */
     abstract Map<String, String> flanneldAnnotations(int n, String publicIpv6);
 
-    /** Whether host {@code from} has any IPv6 route to {@code subnet}. */
+    /** Whether host {@code from} has a path to {@code subnet}: any IPv6 route to it (wireguard: the peer's AllowedIPs). */
     boolean routes6(int from, Ip6Net subnet) {
         return cluster().host(from).ipJson("-6", "route", "show", subnet.toString()).size() > 0;
     }
@@ -93,6 +93,7 @@ abstract class KubeModeIpv6OnlyContract {
             assertThat(h.ipJson("link", "show", "type", "vxlan")).as("host %d: no flannel.<VNI>", n)
                     .noneMatch(l -> l.path("ifname").asText().equals("flannel.1"));
             assertThat(h.ip("-4", "route", "show", "proto", "74")).as("host %d: no IPv4 route of the agent", n).isBlank();
+            assertThat(h.ipJson("link", "show")).as("host %d: no flannel-wg", n).noneMatch(l -> l.path("ifname").asText().equals("flannel-wg"));
             assertThat(h.ip("-4", "route", "show", "table", "all", "dev", h.underlayInterface())).isBlank();
             assertThat(h.execOk("iptables-save")).as("host %d: no iptables rule", n).doesNotContain("FLANNEL");
             String ip6 = h.execOk("ip6tables-save");

@@ -31,7 +31,7 @@ import io.javaoverlay.core.netlink.Sysctl;
  * What the agent does differently with {@code EnableIPv6}: which set-ups it runs and which it
  * refuses (docs/ipv6.md), this host's {@code PublicIPv6}, and the IPv6 subnet of an earlier
  * subnet file. Dual-stack runs with the vxlan, host-gw and wireguard (Mode separate) backends; IPv6-only
- * ({@code EnableIPv4: false}) with the Kubernetes subnet manager and the vxlan and host-gw backends; everything not
+ * ({@code EnableIPv4: false}) with the Kubernetes subnet manager and the vxlan, host-gw and wireguard (Mode separate) backends; everything not
  * built yet is refused before anything is changed.
  */
 final class DualStack {
@@ -59,9 +59,10 @@ final class DualStack {
                 throw new NetworkConfigException("an IPv6-only network (EnableIPv4: false) cannot run the udp backend: it carries IPv4"
                         + " packets only, as in flannel; use \"Backend\": {\"Type\": \"vxlan\"} or {\"Type\": \"host-gw\"} (see docs/ipv6.md)");
             }
-            if (c.backendType() == BackendType.WIREGUARD) {
-                throw new NetworkConfigException("IPv6-only networks (EnableIPv4: false) with the wireguard backend are not run by"
-                        + " javaoverlay yet: use \"Backend\": {\"Type\": \"vxlan\"} or {\"Type\": \"host-gw\"}, or flanneld (see docs/ipv6.md)");
+            if (c.backendType() == BackendType.WIREGUARD && c.backend().wireguard().mode() != WireguardOptions.Mode.SEPARATE) {
+                throw new NetworkConfigException("an IPv6-only network (EnableIPv4: false) runs wireguard with Mode \"separate\", the"
+                        + " default (flannel-wg-v6 alone); Mode \"" + c.backend().wireguard().mode().flannelName() + "\" is not run"
+                        + " IPv6-only by javaoverlay: remove Backend.Mode (see docs/wireguard.md)");
             }
             requireIpv6Forwarding(options, "an IPv6-only network");
             return;

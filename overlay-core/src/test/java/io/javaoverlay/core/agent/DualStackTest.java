@@ -99,12 +99,15 @@ class DualStackTest {
     }
 
     @Test
-    void anIpv6OnlyNetworkRefusesUdpAsFlannelDoesAndWireguardNotBuiltYet() {
+    void anIpv6OnlyNetworkRefusesUdpAsFlannelDoesAndRunsWireguardWithFlannelWgV6Alone() {
         assertThatThrownBy(() -> DualStack.refuseUnsupported(ipv6Only("udp"), OPTIONS, true)).isInstanceOf(NetworkConfigException.class)
                 .hasMessageContaining("cannot run the udp backend: it carries IPv4 packets only, as in flannel")
                 .hasMessageContaining("vxlan");
-        assertThatThrownBy(() -> DualStack.refuseUnsupported(ipv6Only("wireguard"), OPTIONS, true)).isInstanceOf(NetworkConfigException.class)
-                .hasMessageContaining("with the wireguard backend are not run by javaoverlay yet");
+        assertThatCode(() -> DualStack.refuseUnsupported(ipv6Only("wireguard"), OPTIONS, true)).doesNotThrowAnyException();
+        NetworkConfig auto = NetworkConfig.parse("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\","
+                + "\"Backend\":{\"Type\":\"wireguard\",\"Mode\":\"auto\"}}");
+        assertThatThrownBy(() -> DualStack.refuseUnsupported(auto, OPTIONS, true)).isInstanceOf(NetworkConfigException.class)
+                .hasMessageContaining("runs wireguard with Mode \"separate\"").hasMessageContaining("Mode \"auto\" is not run IPv6-only");
     }
 
     @Test

@@ -55,7 +55,7 @@ final class WgLeases {
         int port = port(data, ownListenPortV6, "BackendV6Data ");
         String ip = l.attrs().publicIpv6()
                 .orElseThrow(() -> new IllegalArgumentException("it has an IPv6 subnet but no PublicIPv6"));
-        return Optional.of(new WgPeer(k, ip, port, l.ipv6Subnet().get().toString(), l.subnet()));
+        return Optional.of(new WgPeer(k, ip, port, l.ipv6Subnet().get().toString(), l.id()));
     }
 
     private static void requireWireguard(Lease l) {
@@ -108,7 +108,11 @@ final class WgLeases {
         }
         List<WgPeer> ps = new ArrayList<>(2);
         try {
-            ps.add(parse(l, ownListenPort));
+            if (l.isIpv6Only()) { // an IPv6-only network's lease: BackendV6Data alone, as flannel publishes it
+                ps.add(parse6(l, ownListenPortV6.orElse(ownListenPort)).orElseThrow());
+            } else {
+                ps.add(parse(l, ownListenPort));
+            }
             if (ownListenPortV6.isPresent()) {
                 parse6(l, ownListenPortV6.getAsInt()).ifPresent(ps::add);
             }
@@ -137,6 +141,14 @@ final class WgLeases {
      */
     static List<PeerClaim> claims(Lease l, int ownListenPort, OptionalInt ownListenPortV6) {
         Set<WireguardKey> keys = new LinkedHashSet<>();
+        if (l.isIpv6Only()) { // the holder is its PublicIPv6: every IPv6-only lease's PublicIP is the same zero address
+            try {
+                return parse6(l, ownListenPortV6.orElse(ownListenPort)).map(p -> List.of(new PeerClaim(PeerRejection.Reason.PUBLIC_KEY_IN_USE,
+                        "PublicKey " + p.publicKey(), "PublicIPv6 " + p.endpointIp()))).orElse(List.of());
+            } catch (IllegalArgumentException e) {
+                return List.of();
+            }
+        }
         try {
             keys.add(parse(l, ownListenPort).publicKey());
             if (ownListenPortV6.isPresent()) {
@@ -172,9 +184,9 @@ final class WgLeases {
         if (underlay == WireguardOptions.Mode.IPV6) {
             String ip = v6.map(WgPeer::endpointIp).orElseThrow(() -> new IllegalArgumentException(
                     "Mode ipv6 reaches peers at their PublicIPv6, and this lease has no IPv6 half"));
-            return new WgPeer(key, ip, v4.endpointPort(), allowed, l.subnet());
+            return new WgPeer(key, ip, v4.endpointPort(), allowed, l.id());
         }
-        return new WgPeer(key, v4.endpointIp(), v4.endpointPort(), allowed, l.subnet());
+        return new WgPeer(key, v4.endpointIp(), v4.endpointPort(), allowed, l.id());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.javaoverlay.core.backend.wireguard;
 
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.WireguardKey;
@@ -13,9 +14,9 @@ import io.javaoverlay.core.net.WireguardKey;
  * @param endpointIp an IPv4 or IPv6 address in its text form
  * @param allowedIps the lease's IPv4 subnet on {@code flannel-wg}, its IPv6 subnet on {@code flannel-wg-v6},
  *                   written as {@code wg show dump} prints it
- * @param lease      the lease's IPv4 subnet: the key leases (and so peers) are known by, in either device
+ * @param lease      what names the lease ({@link io.javaoverlay.core.lease.Lease#id()}): the key leases (and so peers) are known by, in either device
  */
-record WgPeer(WireguardKey publicKey, String endpointIp, int endpointPort, String allowedIps, Ip4Net lease) {
+record WgPeer(WireguardKey publicKey, String endpointIp, int endpointPort, String allowedIps, LeaseId lease) {
 
     WgPeer {
         if (publicKey == null || endpointIp == null || allowedIps == null || lease == null) {
@@ -28,7 +29,7 @@ record WgPeer(WireguardKey publicKey, String endpointIp, int endpointPort, Strin
 
     /** An IPv4 peer: its lease's subnet is its AllowedIPs. */
     WgPeer(WireguardKey publicKey, Ip4 endpointIp, int endpointPort, Ip4Net subnet) {
-        this(publicKey, endpointIp.toString(), endpointPort, subnet.toString(), subnet);
+        this(publicKey, endpointIp.toString(), endpointPort, subnet.toString(), LeaseId.of(subnet));
     }
 
     /** {@code 192.168.1.12:51820}, {@code [fd00::12]:51821}: as {@code wg} reads and prints it. */

@@ -19,6 +19,7 @@ import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.metrics.BackendStats;
 import io.javaoverlay.core.metrics.TunnelPeerStats;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.WireguardKey;
@@ -72,8 +73,8 @@ final class WgTunnel {
     private Ip4Net own4;
     private Ip6Net own6;
     private boolean leased;
-    /** Every accepted peer, by its lease's IPv4 subnet. */
-    private final Map<Ip4Net, WgPeer> peers = new HashMap<>();
+    /** Every accepted peer, by what names its lease (its IPv4 subnet; an IPv6-only lease's IPv6 subnet). */
+    private final Map<LeaseId, WgPeer> peers = new HashMap<>();
     /** Peers' AllowedIPs by public key, for the metrics' labels. */
     private volatile Map<WireguardKey, String> allowedByKey = Map.of();
     /** The peers this device (this incarnation of it) has started a handshake with. */
@@ -115,7 +116,7 @@ final class WgTunnel {
         return link;
     }
 
-    Map<Ip4Net, WgPeer> peers() {
+    Map<LeaseId, WgPeer> peers() {
         return peers;
     }
 

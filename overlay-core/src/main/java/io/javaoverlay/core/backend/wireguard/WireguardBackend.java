@@ -24,6 +24,7 @@ import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.metrics.BackendStats;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.metrics.TunnelPeerStats;
@@ -82,6 +83,14 @@ public final class WireguardBackend implements Backend {
         WireguardKey privateKey = keys.privateKey();
         this.publicKey = privateKey.publicKey();
         Registration reg = FlannelLeaseShapes.wireguard(options, context.external(), publicKey);
+        if (!config.enableIPv4()) {
+            // IPv6-only, as flannel's newSubnetAttrs with EnableIPv4 false: no BackendData; only flannel-wg-v6 (Mode separate)
+            if (options.mode() != WireguardOptions.Mode.SEPARATE) {
+                throw new BackendException("an IPv6-only network (EnableIPv4: false) runs wireguard with Mode \"separate\" (flannel-wg-v6"
+                        + " alone); Mode \"" + options.mode().flannelName() + "\" is not run IPv6-only by javaoverlay: remove Backend.Mode");
+            }
+            reg = new Registration(reg.backendType(), Optional.empty(), reg.mtu());
+        }
         if (config.ipv6().isEmpty() && options.mode() == WireguardOptions.Mode.IPV6) {
             throw new BackendException("Backend.Mode \"ipv6\" reaches peers at their PublicIPv6, which hosts publish only with"
                     + " EnableIPv6: set EnableIPv6 and IPv6Network, or use another Mode");
@@ -102,10 +111,12 @@ public final class WireguardBackend implements Backend {
             statsNl = NetlinkSocket.open();
             HostNetworking.enableForwarding();
             Optional<Path> wireguardGo = onPath.apply("wireguard-go");
-            tunnel = new WgTunnel(new WireguardDevice(WireguardDevice.NAME, nl, wg, wireguardGo, context.dataDir()),
-                    new WgTunnel.Networks(config.network(), oneDevice ? config.ipv6().get().network() : null), nl, statsNl, wg, options,
-                    privateKey, options.listenPort(), mtu);
-            tunnel.make();
+            if (config.enableIPv4()) {
+                tunnel = new WgTunnel(new WireguardDevice(WireguardDevice.NAME, nl, wg, wireguardGo, context.dataDir()),
+                        new WgTunnel.Networks(config.network(), oneDevice ? config.ipv6().get().network() : null), nl, statsNl, wg, options,
+                        privateKey, options.listenPort(), mtu);
+                tunnel.make();
+            }
             if (config.ipv6().isPresent() && !oneDevice) {
                 tunnel6 = new WgTunnel(new WireguardDevice(WireguardDevice.NAME_V6, nl, wg, wireguardGo, context.dataDir()),
                         new WgTunnel.Networks(null, config.ipv6().get().network()), nl, statsNl, wg, options, privateKey,
@@ -122,8 +133,9 @@ public final class WireguardBackend implements Backend {
         }
         LOG.info("wireguard: {} ({}), public key {}, listening on UDP {}{}, MTU {}{}{}", tunnel6 == null
                 ? WireguardDevice.NAME + (oneDevice ? " for IPv4 and IPv6 (Mode " + options.mode().flannelName() + ")" : "")
-                : WireguardDevice.NAME + " and " + WireguardDevice.NAME_V6, tunnel.implementation().orElseThrow(), publicKey,
-                options.listenPort(), tunnel6 == null ? "" : " and " + options.listenPortV6(), mtu,
+                : tunnel == null ? WireguardDevice.NAME_V6 + " alone (IPv6 only)" : WireguardDevice.NAME + " and " + WireguardDevice.NAME_V6,
+                tunnels().get(0).implementation().orElseThrow(), publicKey,
+                tunnel == null ? options.listenPortV6() : options.listenPort(), tunnel6 == null || tunnel == null ? "" : " and " + options.listenPortV6(), mtu,
                 options.psk().isPresent() ? ", with a preshared key" : "",
                 options.persistentKeepalive().isZero() ? "" : ", keepalive " + options.persistentKeepalive().toSeconds() + " s");
         metrics = context.metrics().registerBackend("wireguard", this::deviceStats);
@@ -147,7 +159,9 @@ public final class WireguardBackend implements Backend {
         Ip6Net own6v = oneDevice ? own.ipv6Subnet().orElseThrow(() -> new BackendException("EnableIPv6 is set but this host's lease "
                 + own.keyName() + " has no IPv6 subnet")) : null;
         try {
-            tunnel.leaseAcquired(own.subnet(), own6v);
+            if (tunnel != null) { // none IPv6-only
+                tunnel.leaseAcquired(own.subnet(), own6v);
+            }
         } catch (NetlinkException e) {
             throw new BackendException("cannot give " + WireguardDevice.NAME + " its address" + (oneDevice ? "es and routes" : " and route")
                     + ": " + e.getMessage(), e);
@@ -198,7 +212,7 @@ public final class WireguardBackend implements Backend {
     public void handle(List<LeaseEvent> batch) {
         boolean each = batch.size() <= LOG_EACH_PEER_UP_TO;
         for (LeaseEvent e : batch) {
-            Ip4Net subnet = e.lease().subnet();
+            LeaseId subnet = e.lease().id();
             if (e instanceof LeaseEvent.Removed) {
                 for (WgTunnel t : tunnels()) {
                     WgPeer gone = t.peers().remove(subnet);
@@ -210,26 +224,29 @@ public final class WireguardBackend implements Backend {
             }
             Optional<PeerRejection> bad = checkPeer(e.lease());
             if (bad.isPresent()) {
-                LOG.warn("ignoring the lease of {} at {}: {}", e.lease().keyName(), e.lease().attrs().publicIp(), bad.get());
+                LOG.warn("ignoring the lease of {} at {}: {}", e.lease().keyName(), e.lease().isIpv6Only()
+                        ? e.lease().attrs().publicIpv6().orElse("?") : e.lease().attrs().publicIp(), bad.get());
                 tunnels().forEach(t -> t.peers().remove(subnet));
                 continue;
             }
-            put(tunnel, subnet, Optional.of(oneDevice
+            if (tunnel != null) {
+                put(tunnel, subnet, Optional.of(oneDevice
                     ? WgLeases.parseOneDevice(e.lease(), options.mode(), options.listenPort(), options.listenPortV6(), context.publicIpv6())
                     : WgLeases.parse(e.lease(), options.listenPort())), each);
+            }
             if (tunnel6 != null) {
                 // an IPv4-only lease in a dual-stack network: only its IPv4 half, as flannel does
                 put(tunnel6, subnet, WgLeases.parse6(e.lease(), options.listenPortV6()), each);
             }
         }
         if (!each) {
-            LOG.info("applied {} peer events; {} peers{}", batch.size(), tunnel.peers().size(),
-                    tunnel6 == null ? "" : ", " + tunnel6.peers().size() + " of them with IPv6");
+            LOG.info("applied {} peer events; {} peers{}", batch.size(), tunnels().get(0).peers().size(),
+                    tunnel6 == null || tunnel == null ? "" : ", " + tunnel6.peers().size() + " of them with IPv6");
         }
         tunnels().forEach(WgTunnel::sync);
     }
 
-    private static void put(WgTunnel t, Ip4Net subnet, Optional<WgPeer> p, boolean log) {
+    private static void put(WgTunnel t, LeaseId subnet, Optional<WgPeer> p, boolean log) {
         if (p.isEmpty()) {
             WgPeer gone = t.peers().remove(subnet);
             if (gone != null && log) {

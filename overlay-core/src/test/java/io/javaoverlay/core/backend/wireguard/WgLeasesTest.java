@@ -22,6 +22,7 @@ import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
@@ -59,7 +60,7 @@ class WgLeasesTest {
         assertThat(WgLeases.parse(l, 51820)).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), Ip4.parse("192.168.1.7"), 51820,
                 Ip4Net.parse("10.244.7.0/24")));
         WgPeer p6 = WgLeases.parse6(l, 51821).orElseThrow();
-        assertThat(p6).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), "fd00::7", 51821, "fc00:5:0:7::/64", Ip4Net.parse("10.244.7.0/24")));
+        assertThat(p6).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), "fd00::7", 51821, "fc00:5:0:7::/64", LeaseId.of(Ip4Net.parse("10.244.7.0/24"))));
         assertThat(p6.endpoint()).isEqualTo("[fd00::7]:51821");
         assertThat(WgLeases.check(l, 51820, OptionalInt.of(51821), OWN)).isEmpty();
         assertThat(WgLeases.claims(l, 51820, OptionalInt.of(51821))).as("one key, one claim").hasSize(1);
@@ -233,7 +234,7 @@ class WgLeasesTest {
     void theOneDeviceModesMakeOnePeerWithBothSubnetsOverTheUnderlayTheModeNames() {
         WgPeer v4 = WgLeases.parseOneDevice(DUAL, WireguardOptions.Mode.IPV4, 51820, 51821, Optional.of("fd00::1"));
         assertThat(v4).isEqualTo(new WgPeer(WireguardKey.parse(PEER_KEY), "192.168.1.7", 51820, "10.244.7.0/24,fc00:5:0:7::/64",
-                Ip4Net.parse("10.244.7.0/24")));
+                LeaseId.of(Ip4Net.parse("10.244.7.0/24"))));
         WgPeer v6 = WgLeases.parseOneDevice(DUAL, WireguardOptions.Mode.IPV6, 51820, 51821, Optional.of("fd00::1"));
         assertThat(v6.endpoint()).as("BackendData's Port, where the peer's one device listens, not BackendV6Data's 51821")
                 .isEqualTo("[fd00::7]:51820");
@@ -259,5 +260,33 @@ class WgLeasesTest {
     })
     void autoPicksTheUnderlayAsFlannelsSelectMode(String ip, String ip6, String own6, WireguardOptions.Mode want) {
         assertThat(WgLeases.underlayOf(Ip4.parse(ip), Optional.ofNullable(ip6), Optional.ofNullable(own6))).isEqualTo(want);
+    }
+
+    /** flannel v0.28's IPv6-only wireguard lease (newSubnetAttrs with EnableIPv4 false): BackendV6Data alone, PublicIP its zero address. */
+    static Lease ipv6Only(String subnet6, String ip6, String key) {
+        return Lease.ipv6Only(Ip6Net.parse(subnet6), LeaseAttrs.parse("{\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"" + ip6
+                + "\",\"BackendType\":\"wireguard\",\"BackendV6Data\":{\"PublicKey\":\"" + key + "\",\"Port\":51821}}"), false,
+                Optional.empty(), 1);
+    }
+
+    @Test
+    void anIpv6OnlyLeaseIsAPeerOfFlannelWgV6ByItsIpv6SubnetAndClaimsItsKeyForItsPublicIpv6() {
+        Lease l = ipv6Only("fc00:5:0:7::/64", "fd00::7", PEER_KEY);
+        WireguardKey own = WireguardKey.parse("yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=").publicKey();
+        assertThat(WgLeases.check(l, 51820, OptionalInt.of(51821), own)).isEmpty();
+        WgPeer p6 = WgLeases.parse6(l, 51821).orElseThrow();
+        assertThat(p6.lease()).isEqualTo(LeaseId.ofIpv6Only(Ip6Net.parse("fc00:5:0:7::/64")));
+        assertThat(p6.endpoint()).isEqualTo("[fd00::7]:51821");
+        assertThat(p6.allowedIps()).isEqualTo("fc00:5:0:7::/64");
+        assertThat(WgLeases.claims(l, 51820, OptionalInt.of(51821))).singleElement()
+                .satisfies(c -> assertThat(c.holder()).isEqualTo("PublicIPv6 fd00::7"));
+        // this host's own key copied into another lease
+        assertThat(WgLeases.check(ipv6Only("fc00:5:0:8::/64", "fd00::8", own.toString()), 51820, OptionalInt.of(51821), own))
+                .hasValueSatisfying(r -> assertThat(r.detail()).contains("is this host's own"));
+        // no BackendV6Data: nothing to reach it with
+        Lease bare = Lease.ipv6Only(Ip6Net.parse("fc00:5:0:9::/64"), LeaseAttrs.parse("{\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"fd00::9\","
+                + "\"BackendType\":\"wireguard\"}"), false, Optional.empty(), 1);
+        assertThat(WgLeases.check(bare, 51820, OptionalInt.of(51821), own)).hasValueSatisfying(r -> assertThat(r.reason())
+                .isEqualTo(PeerRejection.Reason.BAD_BACKEND_DATA));
     }
 }
