@@ -155,4 +155,23 @@ abstract class KubeModeIpv6OnlyContract {
         assertThat(cluster().container6(1).ping(KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(2)), 3)).as("the others are untouched")
                 .isTrue();
     }
+
+    @Test
+    @Order(5)
+    void annotationsSomeoneRemovesFromANodeAreWrittenBackByItsAgent() throws IOException {
+        JsonNode before = cluster().node(2).path("metadata").path("annotations");
+        java.util.Map<String, String> removal = new java.util.HashMap<>();
+        removal.put(P + "public-ipv6", null);
+        removal.put(P + "backend-v6-data", null);
+        cluster().annotate(2, removal);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonNode a = cluster().node(2).path("metadata").path("annotations");
+            assertThat(a.path(P + "public-ipv6").asText()).isEqualTo(KubeModeCluster.underlay6(2));
+            assertThat(a.path(P + "backend-v6-data").asText()).isEqualTo(before.path(P + "backend-v6-data").asText());
+        });
+        assertThat(JSON.readTree(cluster().agentHttp(2, "/status")).path("StoreEvents").toString())
+                .contains("lease " + KubeModeCluster.podCidr6(2) + " was gone from the store: put it back");
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster().container6(1)
+                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(2))).ok());
+    }
 }

@@ -1,6 +1,7 @@
 package io.javaoverlay.core.backend;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,13 @@ public final class PeerLogBackend implements Backend {
         LOG.warn("no data path for backend type {} (--no-data-path): this agent runs the control plane only "
                 + "(lease, subnet.env, peer events) and forwards no traffic", type);
         // wireguard: flannel's key file, so the public key published now is the one a later data-path run uses
-        Registration r = FlannelLeaseShapes.forType(type, config.backend(), context.external(), new VtepMacStore(context.dataDir()),
-                WireguardKeyStore.fromEnvironment(System.getenv()));
+        Registration r = config.enableIPv4() || type != BackendType.HOST_GW
+                ? FlannelLeaseShapes.forType(type, config.backend(), context.external(), new VtepMacStore(context.dataDir()),
+                        WireguardKeyStore.fromEnvironment(System.getenv()))
+                : new Registration(Optional.of(type.flannelName()), Optional.empty(), context.external().mtu());
+        if (!config.enableIPv4()) { // IPv6-only: no BackendData, as the data-path backends publish it
+            r = new Registration(r.backendType(), Optional.empty(), r.mtu());
+        }
         if (type == BackendType.VXLAN && config.ipv6().isPresent()) {
             // the IPv6 device's MAC, kept where a later data-path run finds it, in BackendV6Data as flannel publishes it
             r = r.withV6Data(FlannelLeaseShapes.vxlanV6Data(config.backend(),
@@ -53,7 +59,7 @@ public final class PeerLogBackend implements Backend {
 
     @Override
     public void leaseAcquired(Lease own) {
-        LOG.info("backend {}: own subnet {}", type, own.subnet());
+        LOG.info("backend {}: own subnet {}", type, own.id());
     }
 
     @Override
@@ -61,20 +67,25 @@ public final class PeerLogBackend implements Backend {
         for (LeaseEvent e : batch) {
             if (e instanceof LeaseEvent.Added a) {
                 peers++;
-                LOG.info("peer added: {} at {}{}", a.lease().subnet(), a.lease().attrs().publicIp(), data(a.lease()));
+                LOG.info("peer added: {} at {}{}", a.lease().id(), at(a.lease()), data(a.lease()));
             } else if (e instanceof LeaseEvent.Changed c) {
-                LOG.info("peer changed: {} at {}{} (was {}{})", c.lease().subnet(), c.lease().attrs().publicIp(), data(c.lease()),
-                        c.previous().attrs().publicIp(), data(c.previous()));
+                LOG.info("peer changed: {} at {}{} (was {}{})", c.lease().id(), at(c.lease()), data(c.lease()),
+                        at(c.previous()), data(c.previous()));
             } else if (e instanceof LeaseEvent.Removed r) {
                 peers--;
-                LOG.info("peer removed: {} at {}", r.lease().subnet(), r.lease().attrs().publicIp());
+                LOG.info("peer removed: {} at {}", r.lease().id(), at(r.lease()));
             }
         }
         LOG.debug("backend {}: {} peers after a batch of {}", type, peers, batch.size());
     }
 
     private static String data(Lease l) {
-        return l.attrs().backendData().map(d -> " " + d).orElse("");
+        return (l.isIpv6Only() ? l.attrs().backendV6Data() : l.attrs().backendData()).map(d -> " " + d).orElse("");
+    }
+
+    /** Where a peer is reached: its PublicIP, an IPv6-only peer's PublicIPv6. */
+    private static String at(Lease l) {
+        return l.isIpv6Only() ? l.attrs().publicIpv6().orElse("?") : l.attrs().publicIp().toString();
     }
 
     @Override
