@@ -159,6 +159,37 @@ class TrafficManagersIT {
         assertThat(ip6tablesS("filter")).doesNotContain("FLANNEL");
     }
 
+    /** An IPv6-only network ({@code EnableIPv4: false}): flanneld sets up no IPv4 rule at all. */
+    private static final RuleScope IPV6_ONLY = RuleScope.ipv6Only(Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:3a::/64"));
+
+    @Test
+    void anIpv6OnlyScopeGetsIp6tablesChainsAndLeavesIptablesAlone() {
+        TrafficManager fw = new TrafficManagers(iptables, nft).start(false, true, true);
+        assertThat(fw.ensure(IPV6_ONLY)).isTrue();
+        assertThat(ip6tablesS("nat")).contains("-A FLANNEL-POSTRTG -s fc00:5:0:3a::/64 -d fc00:5::/48 -m comment --comment \"flanneld masq\" -j RETURN");
+        assertThat(ip6tablesS("filter")).contains("-A FLANNEL-FWD -s fc00:5::/48 -m comment --comment \"flanneld forward\" -j ACCEPT");
+        assertThat(iptablesS("nat")).doesNotContain("FLANNEL");
+        assertThat(iptablesS("filter")).doesNotContain("FLANNEL");
+        assertThat(fw.ensure(IPV6_ONLY)).as("a second ensure finds everything in place").isFalse();
+
+        host.execOk("ip6tables", "-t", "nat", "-F", "FLANNEL-POSTRTG");
+        fw.recheck(IPV6_ONLY);
+        assertThat(ip6tablesS("nat")).contains("-A FLANNEL-POSTRTG -s fc00:5:0:3a::/64 -d fc00:5::/48");
+        assertThat(iptablesS("nat")).doesNotContain("FLANNEL");
+    }
+
+    @Test
+    void anIpv6OnlyScopeGetsChainsInFlannelIpv6AloneWithNftables() throws Exception {
+        NftablesFirewall fw = new NftablesFirewall(nft, true, true);
+        assertThat(fw.ensure(IPV6_ONLY)).isTrue();
+        assertThat(nftRules6("postrtg")).hasSize(6).contains("ip6 saddr fc00:5:0:3a::/64 ip6 daddr fc00:5::/48 return");
+        assertThat(nftRules6("forward")).containsExactly("ip6 saddr fc00:5::/48 accept", "ip6 daddr fc00:5::/48 accept");
+        // flanneld's Init makes both tables; with EnableIPv4 false the IPv4 one stays without chains
+        assertThat(tables()).contains("ip flannel-ipv4", "ip6 flannel-ipv6");
+        assertThat(nftList("table", "ip", "flannel-ipv4")).doesNotContain("chain");
+        assertThat(fw.ensure(IPV6_ONLY)).as("a second ensure finds everything in place").isFalse();
+    }
+
     @Test
     void aDualStackScopeGetsFlannelsIp6ChainsInTheFlannelIpv6Table() {
         NftablesFirewall fw = new NftablesFirewall(nft, true, true);
