@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.MethodOrderer;
@@ -113,6 +114,24 @@ abstract class KubeModeIpv6OnlyContract {
                 .containsExactly(KubeModeCluster.podCidr6(2).toString(), KubeModeCluster.podCidr6(3).toString());
         assertThat(cluster().agentHttp(1, "/metrics")).contains("javaoverlay_lease_info{backend=\"" + backendType() + "\",public_ip=\""
                 + KubeModeCluster.underlay6(1) + "\",subnet=\"" + KubeModeCluster.podCidr6(1) + "\"} 1.0");
+
+        // javaoverlay status on host 1, as an operator runs it: the lease and both peers, probed over IPv6
+        List<String> statusCommand = List.of(KubeModeCluster.launcher().toString(), "status", "--healthz-port",
+                Integer.toString(KubeModeCluster.HEALTHZ_PORT), "--subnet-file", cluster().subnetFile(1).toString());
+        ExecResult table = cluster().host(1).exec(statusCommand, Map.of(), null, Duration.ofSeconds(30));
+        assertThat(table.stdout()).as(table.stdout() + table.stderr()).contains("lease:      " + KubeModeCluster.podCidr6(1) + "  public IPv6 "
+                + KubeModeCluster.underlay6(1) + "  backend " + backendType()).contains("(IPv6 only)")
+                .contains("FLANNEL_IPV6_SUBNET=").containsPattern(KubeModeCluster.podCidr6(2) + " +" + KubeModeCluster.underlay6(2) + " +"
+                        + backendType() + " .* ok [\\d.]+ ms +ok [\\d.]+ ms");
+        assertThat(table.exitCode()).as(table.stdout()).isZero();
+        List<String> json = new java.util.ArrayList<>(statusCommand);
+        json.add("--json");
+        JsonNode report = JSON.readTree(cluster().host(1).exec(json, Map.of(), null, Duration.ofSeconds(30)).stdout());
+        assertThat(report.path("Peers")).hasSize(2).allSatisfy(p -> {
+            assertThat(p.path("IPv6Subnet").asText()).startsWith("fd00:10:244:");
+            assertThat(p.path("Underlay").path("Reachable").asBoolean()).isTrue();
+            assertThat(p.path("Overlay").path("Reachable").asBoolean()).as(p.toString()).isTrue();
+        });
     }
 
     @Test
