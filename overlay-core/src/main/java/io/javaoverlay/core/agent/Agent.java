@@ -581,7 +581,9 @@ public final class Agent {
         storeEvents.add("VTEP MAC collision: another host published this host's MAC; now publishing "
                 + next.get().backendData().map(Object::toString).orElse("a new one"));
         try {
-            guard.republish(next.get().attrs(publicIp, own == null ? Optional.empty() : own.publicIpv6()));
+            Optional<String> publicIpv6 = own == null ? Optional.empty() : own.publicIpv6();
+            guard.republish(own != null && own.subnet().isEmpty() ? next.get().ipv6OnlyAttrs(publicIpv6.orElseThrow())
+                    : next.get().attrs(publicIp, publicIpv6));
         } catch (LeaseException e) {
             LOG.warn("cannot publish the new VTEP MAC yet ({}); the lease guard writes it within seconds", e.getMessage());
         }

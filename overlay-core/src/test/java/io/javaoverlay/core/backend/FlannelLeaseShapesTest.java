@@ -88,6 +88,25 @@ class FlannelLeaseShapesTest {
                 .isInstanceOf(BackendException.class).hasMessageContaining("use vxlan, or drop --public-ip");
     }
 
+    /** --no-data-path in an IPv6-only network publishes what the data-path backends publish there: no BackendData, no PublicIP. */
+    @Test
+    void theControlPlaneOnlyBackendPublishesIpv6OnlyLeasesAsTheDataPathOnesDo() {
+        ExternalInterface v6only = ExternalInterface.ipv6Only("eth0", 2, 1500, java.util.Optional.of("fd00::5"));
+        BackendContext ctx = new BackendContext(v6only, dir, new OverlayMetrics());
+        String v6 = "\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\"";
+        Registration hostGw = BackendRegistry.controlPlaneOnly().create("host-gw", ctx)
+                .register(NetworkConfig.parse("{" + v6 + ",\"Backend\":{\"Type\":\"host-gw\"}}"));
+        assertThat(hostGw.ipv6OnlyAttrs("fd00::5").toJson())
+                .isEqualTo("{\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"fd00::5\",\"BackendType\":\"host-gw\"}");
+        assertThat(hostGw.mtu()).isEqualTo(1500);
+        Registration vxlan = BackendRegistry.controlPlaneOnly().create("vxlan", ctx)
+                .register(NetworkConfig.parse("{" + v6 + ",\"Backend\":{\"Type\":\"vxlan\"}}"));
+        assertThat(vxlan.backendData()).isEmpty();
+        assertThat(vxlan.ipv6OnlyAttrs("fd00::5").toJson()).startsWith("{\"PublicIP\":\"0.0.0.0\",\"PublicIPv6\":\"fd00::5\","
+                + "\"BackendType\":\"vxlan\",\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"");
+        assertThat(vxlan.mtu()).isEqualTo(1450);
+    }
+
     @Test
     void theRegistryRejectsFlannelOnlyAndUnknownTypesByName() {
         BackendContext ctx = new BackendContext(ETH, dir, new OverlayMetrics());
