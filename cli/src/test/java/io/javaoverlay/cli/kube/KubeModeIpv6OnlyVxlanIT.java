@@ -1,10 +1,14 @@
 package io.javaoverlay.cli.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -54,5 +58,28 @@ class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
     Map<String, String> flanneldAnnotations(int n, String publicIpv6) {
         return Map.of(P + "backend-type", "vxlan", P + "backend-v6-data", "{\"VNI\":1,\"VtepMAC\":\"0a:58:0a:f4:04:01\"}",
                 P + "public-ipv6", publicIpv6, P + "kube-subnet-manager", "true");
+    }
+
+    /**
+     * A node publishing host 1's {@code flannel-v6.1} MAC: host 1 takes a new one and publishes it on its node,
+     * the other hosts follow, and host 1's container is reached again.
+     */
+    @Test
+    @Order(6)
+    void aNodeCopyingThisHostsIpv6VtepMacMakesItChooseANewOneAndPublishIt() {
+        String mac = cluster.host(1).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
+        cluster.annotate(4, Map.of(P + "public-ipv6", KubeModeCluster.underlay6(4), P + "backend-v6-data",
+                "{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            String now = cluster.host(1).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
+            assertThat(now).isNotEqualTo(mac);
+            assertThat(cluster.node(1).path("metadata").path("annotations").path(P + "backend-v6-data").asText())
+                    .isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + now + "\"}");
+        });
+        assertThat(cluster.agentHttp(1, "/metrics")).contains("javaoverlay_vtep_mac_collisions_total 1.0");
+        String six = KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(1));
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() ->
+                cluster.container6(2).exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", six).ok());
+        assertThat(cluster.container6(3).ping(six, 3)).isTrue();
     }
 }
