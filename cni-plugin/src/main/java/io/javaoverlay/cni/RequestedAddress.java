@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.core.net.Ip4;
@@ -33,23 +34,9 @@ record RequestedAddress(Optional<Ip4> ipv4, Optional<BigInteger> ipv6) {
                 bare = bare.substring(0, slash);
             }
             if (bare.indexOf(':') >= 0) {
-                try {
-                    BigInteger ip = Ip6Net.parseAddress(bare);
-                    if (!v6.contains(ip)) {
-                        v6.add(ip);
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
-                }
-                continue;
-            }
-            try {
-                Ip4 ip = Ip4.parse(bare);
-                if (!v4.contains(ip)) {
-                    v4.add(ip);
-                }
-            } catch (IllegalArgumentException e) {
-                throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
+                addOnce(v6, Ip6Net::parseAddress, bare);
+            } else {
+                addOnce(v4, Ip4::parse, bare);
             }
         }
         if (v4.size() > 1) {
@@ -62,5 +49,18 @@ record RequestedAddress(Optional<Ip4> ipv4, Optional<BigInteger> ipv6) {
                             + " IPv6 subnet");
         }
         return new RequestedAddress(v4.stream().findFirst(), v6.stream().findFirst());
+    }
+
+    /** Adds the address {@code text} names to {@code to}, unless it is there already. */
+    private static <A> void addOnce(List<A> to, Function<String, A> parse, String text) {
+        A ip;
+        try {
+            ip = parse.apply(text);
+        } catch (IllegalArgumentException e) {
+            throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
+        }
+        if (!to.contains(ip)) {
+            to.add(ip);
+        }
     }
 }
