@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.core.net.Ip4;
@@ -33,10 +32,14 @@ record RequestedAddress(Optional<Ip4> ipv4, Optional<BigInteger> ipv6) {
             if (slash >= 0) {
                 bare = bare.substring(0, slash);
             }
-            if (bare.indexOf(':') >= 0) {
-                addOnce(v6, Ip6Net::parseAddress, bare);
-            } else {
-                addOnce(v4, Ip4::parse, bare);
+            try {
+                if (bare.indexOf(':') >= 0) {
+                    addOnce(v6, Ip6Net.parseAddress(bare));
+                } else {
+                    addOnce(v4, Ip4.parse(bare));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
             }
         }
         if (v4.size() > 1) {
@@ -51,14 +54,8 @@ record RequestedAddress(Optional<Ip4> ipv4, Optional<BigInteger> ipv6) {
         return new RequestedAddress(v4.stream().findFirst(), v6.stream().findFirst());
     }
 
-    /** Adds the address {@code text} names to {@code to}, unless it is there already. */
-    private static <A> void addOnce(List<A> to, Function<String, A> parse, String text) {
-        A ip;
-        try {
-            ip = parse.apply(text);
-        } catch (IllegalArgumentException e) {
-            throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
-        }
+    /** Adds {@code ip} to {@code to} unless it is there already. */
+    private static <A> void addOnce(List<A> to, A ip) {
         if (!to.contains(ip)) {
             to.add(ip);
         }
