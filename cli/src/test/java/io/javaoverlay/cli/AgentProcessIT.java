@@ -62,7 +62,7 @@ class AgentProcessIT {
     }
 
     void putConfig(String json) throws Exception {
-        etcd.client().getKVClient().put(bytes(prefix + "/config"), bytes(json)).get(10, TimeUnit.SECONDS);
+        agents.putConfig(etcd, json);
     }
 
     List<KeyValue> subnetKvs() throws Exception {

@@ -81,6 +81,11 @@ final class AgentProcesses implements BeforeEachCallback, AfterEachCallback {
         return a;
     }
 
+    /** Puts {@code json} as the network config under the test's prefix in {@code etcd}. */
+    void putConfig(EtcdExtension etcd, String json) throws Exception {
+        etcd.client().getKVClient().put(bytes(prefix + "/config"), bytes(json)).get(10, TimeUnit.SECONDS);
+    }
+
     /** The lease keys and values under the test's prefix in {@code etcd}. */
     List<KeyValue> subnetKvs(EtcdExtension etcd) throws Exception {
         return etcd.client().getKVClient().get(bytes(prefix + "/subnets/"), GetOption.builder().isPrefix(true).build())

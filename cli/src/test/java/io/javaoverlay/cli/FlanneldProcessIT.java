@@ -39,7 +39,7 @@ class FlanneldProcessIT {
     @BeforeEach
     void setUp() throws Exception {
         prefix = agents.prefix();
-        etcd.client().getKVClient().put(bytes(prefix + "/config"), bytes(CONFIG)).get(10, TimeUnit.SECONDS);
+        agents.putConfig(etcd, CONFIG);
     }
 
     static Path flanneld() {
