@@ -4,28 +4,21 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import io.javaoverlay.testkit.EtcdExtension;
 
 /**
@@ -40,26 +33,13 @@ class AgentProcessIT {
 
     static final String CONFIG = "{\"Network\":\"10.50.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
 
-    private final List<AgentProcess> agents = new ArrayList<>();
-    private Path dir;
+    @RegisterExtension
+    final AgentProcesses agents = new AgentProcesses("jo-agent-");
     private String prefix;
 
     @BeforeEach
-    void setUp(TestInfo info) throws Exception {
-        dir = Files.createTempDirectory("jo-agent-");
-        prefix = "/jo-" + info.getTestMethod().orElseThrow().getName() + "/network";
-    }
-
-    @AfterEach
-    void tearDown(TestInfo info) throws IOException {
-        for (AgentProcess a : agents) {
-            a.close();
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+    void setUp() {
+        prefix = agents.prefix();
     }
 
     AgentProcess agent(String name, String publicIp, String... extra) {
@@ -67,9 +47,7 @@ class AgentProcessIT {
     }
 
     AgentProcess agent(String name, Map<String, String> env, List<String> args) {
-        AgentProcess a = new AgentProcess(dir.resolve(name), args, env);
-        agents.add(a);
-        return a;
+        return agents.agent(name, env, args);
     }
 
     List<String> withEtcd(String publicIp, String... extra) {
@@ -80,16 +58,15 @@ class AgentProcessIT {
     }
 
     static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, UTF_8);
+        return AgentProcesses.bytes(s);
     }
 
     void putConfig(String json) throws Exception {
-        etcd.client().getKVClient().put(bytes(prefix + "/config"), bytes(json)).get(10, TimeUnit.SECONDS);
+        agents.putConfig(etcd, json);
     }
 
     List<KeyValue> subnetKvs() throws Exception {
-        return etcd.client().getKVClient().get(bytes(prefix + "/subnets/"), GetOption.builder().isPrefix(true).build())
-                .get(10, TimeUnit.SECONDS).getKvs();
+        return agents.subnetKvs(etcd);
     }
 
     @Test

@@ -3,19 +3,13 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,28 +24,11 @@ class AgentTlsAndEmbeddedIT {
 
     static final String CONFIG = "{\"Network\":\"10.60.0.0/16\",\"Backend\":{\"Type\":\"host-gw\"}}";
 
-    private final List<AgentProcess> agents = new ArrayList<>();
-    private Path dir;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        dir = Files.createTempDirectory("jo-agent-");
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        agents.forEach(AgentProcess::close);
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
+    @RegisterExtension
+    final AgentProcesses agents = new AgentProcesses("jo-agent-");
 
     AgentProcess agent(String name, String... args) {
-        AgentProcess a = new AgentProcess(dir.resolve(name), List.of(args), Map.of());
-        agents.add(a);
-        return a;
+        return agents.agent(name, Map.of(), List.of(args));
     }
 
     @Nested
@@ -77,8 +54,8 @@ class AgentTlsAndEmbeddedIT {
     class Embedded {
         @Test
         void twoAgentsShareOneLeaseDirectoryWithoutEtcd() throws Exception {
-            Path leases = dir.resolve("leases");
-            Path netConf = dir.resolve("net-conf.json");
+            Path leases = agents.dir().resolve("leases");
+            Path netConf = agents.dir().resolve("net-conf.json");
             Files.writeString(netConf, "{\"Network\":\"10.70.0.0/24\",\"SubnetLen\":26,\"Backend\":{\"Type\":\"udp\"}}");
             String[] common = {"--lease-dir", leases.toString(), "--net-config-path", netConf.toString()};
             AgentProcess a = agent("a", concat(common, "--public-ip", "127.0.0.101")).start();
@@ -103,7 +80,7 @@ class AgentTlsAndEmbeddedIT {
 
         @Test
         void withNoFlagsButItsDirectoriesTheAgentRunsOnTheDefaultNetwork() throws Exception {
-            AgentProcess a = agent("solo", "--lease-dir", dir.resolve("leases").toString(), "--iface", "127.0.0.1").start().awaitReady();
+            AgentProcess a = agent("solo", "--lease-dir", agents.dir().resolve("leases").toString(), "--iface", "127.0.0.1").start().awaitReady();
             assertThat(a.subnetEnv()).startsWith("FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.");
         }
     }

@@ -4,27 +4,19 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import io.javaoverlay.testkit.EtcdExtension;
 
 /**
@@ -40,27 +32,14 @@ class FlanneldProcessIT {
 
     static final String CONFIG = "{\"Network\":\"10.51.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
 
-    private final List<AgentProcess> agents = new ArrayList<>();
-    private Path dir;
+    @RegisterExtension
+    final AgentProcesses agents = new AgentProcesses("jo-flanneld-");
     private String prefix;
 
     @BeforeEach
-    void setUp(TestInfo info) throws Exception {
-        dir = Files.createTempDirectory("jo-flanneld-");
-        prefix = "/jo-" + info.getTestMethod().orElseThrow().getName() + "/network";
-        etcd.client().getKVClient().put(bytes(prefix + "/config"), bytes(CONFIG)).get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        for (AgentProcess a : agents) {
-            a.close();
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+    void setUp() throws Exception {
+        prefix = agents.prefix();
+        agents.putConfig(etcd, CONFIG);
     }
 
     static Path flanneld() {
@@ -68,18 +47,15 @@ class FlanneldProcessIT {
     }
 
     static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, UTF_8);
+        return AgentProcesses.bytes(s);
     }
 
     AgentProcess flanneldProcess(String name, Map<String, String> env, List<String> args) {
-        AgentProcess a = new AgentProcess(dir.resolve(name), List.of(flanneld().toString()), args, env);
-        agents.add(a);
-        return a;
+        return agents.agent(name, List.of(flanneld().toString()), env, args);
     }
 
     List<KeyValue> subnetKvs() throws Exception {
-        return etcd.client().getKVClient().get(bytes(prefix + "/subnets/"), GetOption.builder().isPrefix(true).build())
-                .get(10, TimeUnit.SECONDS).getKvs();
+        return agents.subnetKvs(etcd);
     }
 
     @Test
@@ -109,9 +85,8 @@ class FlanneldProcessIT {
     @Test
     void javaoverlayAgentTakesAnInitScriptLineWithKlogVerbosityAndIfaceCanReach() throws Exception {
         // flannel's init scripts pass -ip-masq=true next to the etcd flags, Go style
-        AgentProcess a = new AgentProcess(dir.resolve("init"), List.of("-etcd-endpoints", etcd.endpointsFlag(),
-                "-etcd-prefix=" + prefix, "-ip-masq=true", "-public-ip", "127.0.0.133", "-v=2", "-iface-can-reach=127.0.0.1"), Map.of());
-        agents.add(a);
+        AgentProcess a = agents.agent("init", Map.of(), List.of("-etcd-endpoints", etcd.endpointsFlag(),
+                "-etcd-prefix=" + prefix, "-ip-masq=true", "-public-ip", "127.0.0.133", "-v=2", "-iface-can-reach=127.0.0.1"));
         a.start().awaitReady();
         assertThat(a.subnetEnv()).contains("FLANNEL_IPMASQ=true");
         assertThat(a.log()).as("-v=2 is debug").contains(" DEBUG ");

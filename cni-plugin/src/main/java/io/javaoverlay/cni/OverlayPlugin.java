@@ -212,8 +212,8 @@ public final class OverlayPlugin implements CniPlugin {
         try {
             Store store = DiskStore.open(conf.dataDir());
             try (Store.Lock lock = store.lock()) {
-                boolean inUse = store.reservations().values().stream().anyMatch(o -> o.client().equals(client))
-                        || store.reservations6().values().stream().anyMatch(o -> o.client().equals(client));
+                boolean inUse = store.ip4().reservations().values().stream().anyMatch(o -> o.client().equals(client))
+                        || store.ip6().reservations().values().stream().anyMatch(o -> o.client().equals(client));
                 if (!inUse) {
                     firewall.removeMasquerade(conf.name());
                 }

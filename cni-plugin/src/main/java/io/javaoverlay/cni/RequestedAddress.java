@@ -32,21 +32,11 @@ record RequestedAddress(Optional<Ip4> ipv4, Optional<BigInteger> ipv6) {
             if (slash >= 0) {
                 bare = bare.substring(0, slash);
             }
-            if (bare.indexOf(':') >= 0) {
-                try {
-                    BigInteger ip = Ip6Net.parseAddress(bare);
-                    if (!v6.contains(ip)) {
-                        v6.add(ip);
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
-                }
-                continue;
-            }
             try {
-                Ip4 ip = Ip4.parse(bare);
-                if (!v4.contains(ip)) {
-                    v4.add(ip);
+                if (bare.indexOf(':') >= 0) {
+                    addOnce(v6, Ip6Net.parseAddress(bare));
+                } else {
+                    addOnce(v4, Ip4.parse(bare));
                 }
             } catch (IllegalArgumentException e) {
                 throw new CniException(ErrorCode.INVALID_CONFIG, "invalid requested address", e.getMessage());
@@ -62,5 +52,12 @@ record RequestedAddress(Optional<Ip4> ipv4, Optional<BigInteger> ipv6) {
                             + " IPv6 subnet");
         }
         return new RequestedAddress(v4.stream().findFirst(), v6.stream().findFirst());
+    }
+
+    /** Adds {@code ip} to {@code to} unless it is there already. */
+    private static <A> void addOnce(List<A> to, A ip) {
+        if (!to.contains(ip)) {
+            to.add(ip);
+        }
     }
 }

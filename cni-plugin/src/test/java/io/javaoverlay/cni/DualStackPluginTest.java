@@ -3,7 +3,6 @@ package io.javaoverlay.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,9 +14,6 @@ import org.junit.jupiter.api.Test;
 import io.javaoverlay.cni.model.Attachment;
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
-import io.javaoverlay.cni.testing.CniJson;
-import io.javaoverlay.cni.wire.JsonTree;
-import io.javaoverlay.cni.wire.ResultCodec;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.ipam.Allocator6;
@@ -75,10 +71,8 @@ class DualStackPluginTest extends FakeHostPluginTest {
     void everySpecVersionCarriesBothFamiliesInItsOwnForm() {
         Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
         for (CniVersion v : CniVersion.values()) {
-            String json = new String(JsonTree.format(ResultCodec.encode(r, v)), StandardCharsets.UTF_8);
-            Map<String, Object> parsed = CniJson.assertAddResult(json, v.text());
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> ips = (List<Map<String, Object>>) parsed.get("ips");
+            Map<String, Object> parsed = encoded(r, v);
+            List<Map<String, Object>> ips = objects(parsed, "ips");
             assertThat(ips).hasSize(2);
             assertThat(ips.get(1)).containsEntry("address", "fc00:5:0:34::2/64").containsEntry("gateway", "fc00:5:0:34::1")
                     .containsEntry("interface", 2L);
@@ -110,13 +104,7 @@ class DualStackPluginTest extends FakeHostPluginTest {
         plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
 
         // the IPv6 default route deleted by hand
-        datapath.configurePod6(netns, "eth0", datapath.inspectPod6(netns, "eth0").orElseThrow().addresses().get(0),
-                List.of(new HostAttachment.PodRoute6(Ip6Net.parse("fc00:5::/48"), ip6("fc00:5:0:34::1"))));
-        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
-                .isInstanceOfSatisfying(CniException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
-                    assertThat(e.details()).isEqualTo("route to ::/0 via fc00:5:0:34::1 is missing in " + netns);
-                });
+        assertCheckFindsTheIpv6DefaultRouteMissing(withPrev);
 
         // the IPv6 address gone
         datapath.configurePod6(netns, "eth0", io.javaoverlay.core.net.Ip6Host.parse("fc00:5:0:34::77/64"), List.of());

@@ -1,8 +1,12 @@
 package io.javaoverlay.cni;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +21,10 @@ import io.javaoverlay.cni.model.Attachment;
 import io.javaoverlay.cni.model.Dns;
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
+import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.cni.wire.JsonTree;
+import io.javaoverlay.cni.wire.ResultCodec;
+import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.host.FakeBridgeFirewall;
 import io.javaoverlay.core.host.FakeHostAttachment;
 import io.javaoverlay.core.ipam.DiskStore;
@@ -75,5 +83,28 @@ abstract class FakeHostPluginTest {
 
     static BigInteger ip6(String text) {
         return Ip6Net.parseAddress(text);
+    }
+
+    /** The result as spec version {@code v} writes it, checked against that version's schema and parsed. */
+    static Map<String, Object> encoded(Result r, CniVersion v) {
+        String json = new String(JsonTree.format(ResultCodec.encode(r, v)), StandardCharsets.UTF_8);
+        return CniJson.assertAddResult(json, v.text());
+    }
+
+    /** A list of objects of a parsed result ({@code ips}, {@code routes}). */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> objects(Map<String, Object> parsed, String key) {
+        return (List<Map<String, Object>>) parsed.get(key);
+    }
+
+    /** The pod's IPv6 default route deleted by hand: CHECK of pod c1 fails and names it. */
+    void assertCheckFindsTheIpv6DefaultRouteMissing(NetConf withPrev) {
+        datapath.configurePod6(netns, "eth0", datapath.inspectPod6(netns, "eth0").orElseThrow().addresses().get(0),
+                List.of(new HostAttachment.PodRoute6(Ip6Net.parse("fc00:5::/48"), ip6("fc00:5:0:34::1"))));
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
+                    assertThat(e.details()).isEqualTo("route to ::/0 via fc00:5:0:34::1 is missing in " + netns);
+                });
     }
 }

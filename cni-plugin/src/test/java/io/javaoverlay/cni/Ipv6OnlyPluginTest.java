@@ -3,7 +3,6 @@ package io.javaoverlay.cni;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,13 +14,9 @@ import org.junit.jupiter.api.Test;
 import io.javaoverlay.cni.model.Attachment;
 import io.javaoverlay.cni.model.NetConf;
 import io.javaoverlay.cni.model.Result;
-import io.javaoverlay.cni.testing.CniJson;
-import io.javaoverlay.cni.wire.JsonTree;
-import io.javaoverlay.cni.wire.ResultCodec;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.net.Ip4Net;
-import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * IPv6-only attachments: subnet.env as flanneld writes it with {@code "EnableIPv4": false} (the
@@ -72,10 +67,8 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
     void everySpecVersionThatAllowsIpv6CarriesOnlyTheIpv6Address() {
         Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
         for (CniVersion v : CniVersion.values()) {
-            String json = new String(JsonTree.format(ResultCodec.encode(r, v)), StandardCharsets.UTF_8);
-            Map<String, Object> parsed = CniJson.assertAddResult(json, v.text());
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> ips = (List<Map<String, Object>>) parsed.get("ips");
+            Map<String, Object> parsed = encoded(r, v);
+            List<Map<String, Object>> ips = objects(parsed, "ips");
             assertThat(ips).as(v.text()).singleElement().satisfies(ip -> {
                 assertThat(ip).containsEntry("address", "fc00:5:0:34::2/64").containsEntry("gateway", "fc00:5:0:34::1")
                         .containsEntry("interface", 2L);
@@ -83,8 +76,7 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
                     assertThat(ip).containsEntry("version", "6");
                 }
             });
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> routes = (List<Map<String, Object>>) parsed.get("routes");
+            List<Map<String, Object>> routes = objects(parsed, "routes");
             assertThat(routes).as(v.text()).extracting(rt -> rt.get("dst") + " via " + rt.get("gw"))
                     .containsExactly("fc00:5::/48 via fc00:5:0:34::1", "::/0 via fc00:5:0:34::1");
         }
@@ -111,13 +103,7 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
         NetConf withPrev = conf(CniVersion.V1_1_0, Optional.empty(), Optional.of(r), Optional.empty());
         plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
 
-        datapath.configurePod6(netns, "eth0", datapath.inspectPod6(netns, "eth0").orElseThrow().addresses().get(0),
-                List.of(new HostAttachment.PodRoute6(Ip6Net.parse("fc00:5::/48"), ip6("fc00:5:0:34::1"))));
-        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
-                .isInstanceOfSatisfying(CniException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
-                    assertThat(e.details()).isEqualTo("route to ::/0 via fc00:5:0:34::1 is missing in " + netns);
-                });
+        assertCheckFindsTheIpv6DefaultRouteMissing(withPrev);
     }
 
     @Test

@@ -385,7 +385,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
             Files.createDirectories(dir);
             Path caKey = dir.resolve("ca.key");
             Path ca = dir.resolve("ca.pem");
-            openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=javaoverlay test CA",
+            Openssl.run(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=javaoverlay test CA",
                     "-keyout", caKey.toString(), "-out", ca.toString());
             Path serverKey = issue(dir, "server", ca, caKey, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth");
             Path clientKey = issue(dir, "client", ca, caKey, "extendedKeyUsage=clientAuth");
@@ -398,21 +398,10 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
             Path ext = dir.resolve(name + ".ext");
             Files.writeString(ext, extensions + "\n");
             // PKCS#8 keys (openssl 3's default): netty reads them without BouncyCastle
-            openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", key.toString(), "-out", csr.toString());
-            openssl(dir, "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
+            Openssl.run(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", key.toString(), "-out", csr.toString());
+            Openssl.run(dir, "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
                     "-days", "2", "-extfile", ext.toString(), "-out", dir.resolve(name + ".pem").toString());
             return key;
-        }
-
-        private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
-            List<String> cmd = new ArrayList<>();
-            cmd.add("/usr/bin/openssl");
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("openssl " + String.join(" ", args) + " failed:\n" + out);
-            }
         }
     }
 

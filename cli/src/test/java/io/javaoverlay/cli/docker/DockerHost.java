@@ -17,6 +17,8 @@ import org.awaitility.Awaitility;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.Exec;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestNamespace;
@@ -207,6 +209,24 @@ public final class DockerHost implements AutoCloseable {
     }
 
     // --- the plugin ---
+
+    /** Where a plugin started with {@link #noAgentPluginArgs} keeps its address reservations. */
+    public Path ipamDir() {
+        return dir.resolve("ipam");
+    }
+
+    /**
+     * The arguments of a plugin that runs without an agent ({@code --no-agent}) on a lease this
+     * method writes as {@code subnet.env} in this host's directory: network 10.5.0.0/16, this
+     * host's {@code lease}, MTU 1450. Its state goes to {@code plugin/}, its reservations to
+     * {@link #ipamDir()}.
+     */
+    public List<String> noAgentPluginArgs(String lease) throws IOException {
+        Path subnetFile = dir.resolve("subnet.env");
+        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse(lease), 1450, false).write(subnetFile);
+        return List.of("--no-agent", "--subnet-file", subnetFile.toString(),
+                "--docker-data-dir", dir.resolve("plugin").toString(), "--ipam-dir", ipamDir().toString());
+    }
 
     /** Starts {@code bin/javaoverlay docker-plugin ARGS} inside this host and waits for its socket. */
     public void startPlugin(List<String> args) {

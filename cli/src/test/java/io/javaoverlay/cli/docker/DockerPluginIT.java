@@ -22,7 +22,6 @@ import com.github.dockerjava.api.model.Network;
 import org.testcontainers.dockerclient.DockerClientProviderStrategy;
 import org.testcontainers.dockerclient.TransportConfig;
 
-import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
@@ -61,11 +60,8 @@ class DockerPluginIT {
                 .orAbort();
         TestHost h1 = NET.host(1);
         docker = DockerHost.start(h1, NET.workDir());
-        Path subnetFile = docker.dir().resolve("subnet.env");
-        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse(LEASE), 1450, false).write(subnetFile);
-        ipamDir = docker.dir().resolve("ipam");
-        docker.startPlugin(List.of("--no-agent", "--subnet-file", subnetFile.toString(),
-                "--docker-data-dir", docker.dir().resolve("plugin").toString(), "--ipam-dir", ipamDir.toString()));
+        ipamDir = docker.ipamDir();
+        docker.startPlugin(docker.noAgentPluginArgs(LEASE));
     }
 
     @AfterAll

@@ -21,12 +21,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNetwork;
 
@@ -54,11 +52,8 @@ class DockerRestartIT {
                 .executable("/bin/busybox", "busybox-static")
                 .orAbort();
         docker = DockerHost.start(NET.host(1), NET.workDir());
-        Path subnetFile = docker.dir().resolve("subnet.env");
-        SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse(LEASE), 1450, false).write(subnetFile);
-        ipamDir = docker.dir().resolve("ipam");
-        pluginArgs = List.of("--no-agent", "--subnet-file", subnetFile.toString(),
-                "--docker-data-dir", docker.dir().resolve("plugin").toString(), "--ipam-dir", ipamDir.toString());
+        ipamDir = docker.ipamDir();
+        pluginArgs = docker.noAgentPluginArgs(LEASE);
         docker.startPlugin(pluginArgs);
     }
 

@@ -13,8 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.javaoverlay.core.config.SubnetEnv;
-import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNetwork;
@@ -38,11 +36,7 @@ class DockerRunBenchmark {
         Requirements.check().root().executable("/usr/sbin/dockerd", "docker.io").orAbort();
         int rounds = Integer.getInteger("javaoverlay.bench.rounds", 20);
         try (DockerHost docker = DockerHost.start(NET.host(1), NET.workDir())) {
-            Path subnetFile = docker.dir().resolve("subnet.env");
-            SubnetEnv.of(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), 1450, false).write(subnetFile);
-            docker.startPlugin(List.of("--no-agent", "--subnet-file", subnetFile.toString(),
-                    "--docker-data-dir", docker.dir().resolve("plugin").toString(),
-                    "--ipam-dir", docker.dir().resolve("ipam").toString()));
+            docker.startPlugin(docker.noAgentPluginArgs("10.5.72.0/24"));
             docker.dockerOk("network", "create", "-d", "javaoverlay", "--ipam-driver", "javaoverlay", "ov");
             docker.dockerOk("network", "create", "-d", "bridge", "br");
 

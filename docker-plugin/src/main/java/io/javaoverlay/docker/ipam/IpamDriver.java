@@ -201,9 +201,9 @@ public final class IpamDriver {
         try (Store.Lock lock = addresses.lock()) {
             // only Docker's own reservation: a repeated release must never free an address that
             // meanwhile went to a CNI pod
-            owner = addresses.ownerOf(ip);
+            owner = addresses.ip4().ownerOf(ip);
             if (owner.isPresent() && OWNER_CLIENT.equals(owner.get().client())) {
-                addresses.release(ip);
+                addresses.ip4().release(ip);
             }
         } catch (IpamException e) {
             throw e.kind() == IpamException.Kind.BUSY ? new PluginException.Busy(e.getMessage(), e)

@@ -127,9 +127,9 @@ final class Ipv6Pools {
         Optional<Owner> owner;
         try (Store.Lock lock = addresses.lock()) {
             // only Docker's own reservation, as for IPv4
-            owner = addresses.ownerOf6(ip);
+            owner = addresses.ip6().ownerOf(ip);
             if (owner.isPresent() && IpamDriver.OWNER_CLIENT.equals(owner.get().client())) {
-                addresses.release6(ip);
+                addresses.ip6().release(ip);
             }
         } catch (IpamException e) {
             throw IpamDriver.mapped(e);

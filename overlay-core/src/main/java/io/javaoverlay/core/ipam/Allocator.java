@@ -70,7 +70,7 @@ public final class Allocator {
      */
     public Allocation allocate(Owner owner, Optional<Ip4> requested) {
         try (Store.Lock lock = store.lock()) {
-            Map<Ip4, Owner> taken = store.reservations(); // sorted by address
+            Map<Ip4, Owner> taken = store.ip4().reservations(); // sorted by address
             Optional<Ip4> held = Optional.empty();
             for (Map.Entry<Ip4, Owner> e : taken.entrySet()) {
                 if (e.getValue().equals(owner) && subnet.contains(e.getKey())) {
@@ -86,12 +86,12 @@ public final class Allocator {
                 return allocation(held.get(), true);
             }
             Ip4 chosen = requested.isPresent() ? checkRequested(requested.get(), taken) : nextFree(taken);
-            if (!store.reserve(chosen, owner)) {
+            if (!store.ip4().reserve(chosen, owner)) {
                 // the lock makes this impossible unless something edits the store behind our back
                 throw new IpamException(IpamException.Kind.STORE, "address " + chosen + " was reserved by someone"
                         + " not holding the store's lock; is another program writing to the IPAM directory?");
             }
-            store.setLastReserved(chosen);
+            store.ip4().setLastReserved(chosen);
             return allocation(chosen, false);
         }
     }
@@ -112,7 +112,7 @@ public final class Allocator {
     private Ip4 nextFree(Map<Ip4, Owner> taken) {
         Ip4 first = subnet.address().plus(1);
         long usable = subnet.size() - 2;
-        Optional<Ip4> last = store.lastReserved();
+        Optional<Ip4> last = store.ip4().lastReserved();
         Ip4 start = last.isPresent() && subnet.contains(last.get()) ? last.get().plus(1) : first;
         Ip4 candidate = start;
         for (long i = 0; i < usable + 1; i++) {

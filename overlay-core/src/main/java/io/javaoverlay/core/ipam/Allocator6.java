@@ -88,7 +88,7 @@ public final class Allocator6 {
      */
     public Allocation6 allocate(Owner owner, Optional<BigInteger> requested) {
         try (Store.Lock lock = store.lock()) {
-            Map<BigInteger, Owner> taken = store.reservations6();
+            Map<BigInteger, Owner> taken = store.ip6().reservations();
             for (Map.Entry<BigInteger, Owner> e : taken.entrySet()) {
                 if (e.getValue().equals(owner) && subnet.contains(e.getKey())) {
                     if (requested.isPresent() && !requested.get().equals(e.getKey())) {
@@ -100,11 +100,11 @@ public final class Allocator6 {
                 }
             }
             BigInteger chosen = requested.isPresent() ? checkRequested(requested.get(), taken) : nextFree(taken);
-            if (!store.reserve6(chosen, owner)) {
+            if (!store.ip6().reserve(chosen, owner)) {
                 throw new IpamException(IpamException.Kind.STORE, "address " + Ip6Net.format(chosen) + " was reserved by someone"
                         + " not holding the store's lock; is another program writing to the IPAM directory?");
             }
-            store.setLastReserved6(chosen);
+            store.ip6().setLastReserved(chosen);
             return allocation(chosen, false);
         }
     }
@@ -125,7 +125,7 @@ public final class Allocator6 {
     private BigInteger nextFree(Map<BigInteger, Owner> taken) {
         BigInteger first = subnet.address().add(BigInteger.ONE);
         BigInteger end = subnet.end();
-        Optional<BigInteger> last = store.lastReserved6();
+        Optional<BigInteger> last = store.ip6().lastReserved();
         BigInteger candidate = last.isPresent() && subnet.contains(last.get()) ? last.get().add(BigInteger.ONE) : first;
         // every step passes the gateway, the subnet-router address or a reservation, or ends
         BigInteger size = Ip6Net.size(subnet.prefixLength());

@@ -52,6 +52,8 @@ public final class DiskStore implements Store {
 
     private final Path dir;
     private final Duration lockWait;
+    private final Records<Ip4> ip4 = new DiskRecords<>(DiskStore::addressOf, Ip4::toString, LAST_RESERVED_FILE);
+    private final Records<BigInteger> ip6 = new DiskRecords<>(DiskStore::address6Of, Ip6Net::format, LAST_RESERVED6_FILE);
 
     private DiskStore(Path dir, Duration lockWait) {
         this.dir = dir;
@@ -112,111 +114,89 @@ public final class DiskStore implements Store {
     }
 
     @Override
-    public Map<Ip4, Owner> reservations() {
-        return reservations(DiskStore::addressOf);
+    public Records<Ip4> ip4() {
+        return ip4;
     }
 
     @Override
-    public Optional<Owner> ownerOf(Ip4 address) {
-        return readOwner(record(address));
+    public Records<BigInteger> ip6() {
+        return ip6;
     }
 
-    @Override
-    public boolean reserve(Ip4 address, Owner owner) {
-        return reserve(record(address), owner);
-    }
+    /** One family's records: files named by the address ({@code addressOf}: null for any other file). */
+    private final class DiskRecords<A extends Comparable<A>> implements Records<A> {
 
-    @Override
-    public boolean release(Ip4 address) {
-        return release(record(address));
-    }
+        private final Function<String, A> addressOf;
+        private final Function<A, String> nameOf;
+        private final String lastReservedFile;
 
-    @Override
-    public Optional<Ip4> lastReserved() {
-        return lastReserved(LAST_RESERVED_FILE, DiskStore::addressOf);
-    }
+        DiskRecords(Function<String, A> addressOf, Function<A, String> nameOf, String lastReservedFile) {
+            this.addressOf = addressOf;
+            this.nameOf = nameOf;
+            this.lastReservedFile = lastReservedFile;
+        }
 
-    @Override
-    public void setLastReserved(Ip4 address) {
-        writeAtomically(dir.resolve(LAST_RESERVED_FILE), address + "\n");
-    }
-
-    @Override
-    public Map<BigInteger, Owner> reservations6() {
-        return reservations(DiskStore::address6Of);
-    }
-
-    @Override
-    public Optional<Owner> ownerOf6(BigInteger address) {
-        return readOwner(record6(address));
-    }
-
-    @Override
-    public boolean reserve6(BigInteger address, Owner owner) {
-        return reserve(record6(address), owner);
-    }
-
-    @Override
-    public boolean release6(BigInteger address) {
-        return release(record6(address));
-    }
-
-    @Override
-    public Optional<BigInteger> lastReserved6() {
-        return lastReserved(LAST_RESERVED6_FILE, DiskStore::address6Of);
-    }
-
-    @Override
-    public void setLastReserved6(BigInteger address) {
-        writeAtomically(dir.resolve(LAST_RESERVED6_FILE), Ip6Net.format(address) + "\n");
-    }
-
-    // --- one family's records: files named by the address (addressOf/address6Of: null for any other file) ---
-
-    private <A extends Comparable<A>> Map<A, Owner> reservations(Function<String, A> addressOf) {
-        Map<A, Owner> all = new TreeMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path file : files) {
-                A ip = addressOf.apply(file.getFileName().toString());
-                if (ip != null) {
-                    readOwner(file).ifPresent(owner -> all.put(ip, owner));
+        @Override
+        public Map<A, Owner> reservations() {
+            Map<A, Owner> all = new TreeMap<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path file : files) {
+                    A ip = addressOf.apply(file.getFileName().toString());
+                    if (ip != null) {
+                        readOwner(file).ifPresent(owner -> all.put(ip, owner));
+                    }
                 }
+            } catch (IOException e) {
+                throw store("cannot list the IPAM directory " + dir, e);
             }
-        } catch (IOException e) {
-            throw store("cannot list the IPAM directory " + dir, e);
+            return all;
         }
-        return all;
-    }
 
-    private boolean reserve(Path file, Owner owner) {
-        if (Files.exists(file)) {
-            return false;
+        @Override
+        public Optional<Owner> ownerOf(A address) {
+            return readOwner(record(address));
         }
-        writeAtomically(file, "client=" + owner.client() + "\nid=" + owner.id() + "\nifname=" + owner.ifName() + "\n");
-        return true;
-    }
 
-    private boolean release(Path file) {
-        try {
-            return Files.deleteIfExists(file);
-        } catch (IOException e) {
-            throw store("cannot delete the IPAM record " + file, e);
+        @Override
+        public boolean reserve(A address, Owner owner) {
+            Path file = record(address);
+            if (Files.exists(file)) {
+                return false;
+            }
+            writeAtomically(file, "client=" + owner.client() + "\nid=" + owner.id() + "\nifname=" + owner.ifName() + "\n");
+            return true;
         }
-    }
 
-    private <A> Optional<A> lastReserved(String name, Function<String, A> addressOf) {
-        Path file = dir.resolve(name);
-        try {
-            return Optional.ofNullable(addressOf.apply(Files.readString(file, StandardCharsets.US_ASCII).strip()));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw store("cannot read " + file, e);
+        @Override
+        public boolean release(A address) {
+            Path file = record(address);
+            try {
+                return Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw store("cannot delete the IPAM record " + file, e);
+            }
         }
-    }
 
-    private Path record6(BigInteger address) {
-        return dir.resolve(Ip6Net.format(address));
+        @Override
+        public Optional<A> lastReserved() {
+            Path file = dir.resolve(lastReservedFile);
+            try {
+                return Optional.ofNullable(addressOf.apply(Files.readString(file, StandardCharsets.US_ASCII).strip()));
+            } catch (NoSuchFileException e) {
+                return Optional.empty();
+            } catch (IOException e) {
+                throw store("cannot read " + file, e);
+            }
+        }
+
+        @Override
+        public void setLastReserved(A address) {
+            writeAtomically(dir.resolve(lastReservedFile), nameOf.apply(address) + "\n");
+        }
+
+        private Path record(A address) {
+            return dir.resolve(nameOf.apply(address));
+        }
     }
 
     /** The IPv6 address a file name stands for (only its RFC 5952 form: one record per address), or null. */
@@ -230,10 +210,6 @@ public final class DiskStore implements Store {
         } catch (IllegalArgumentException e) {
             return null;
         }
-    }
-
-    private Path record(Ip4 address) {
-        return dir.resolve(address.toString());
     }
 
     /** A record's owner; a record that cannot be understood still holds its address. */

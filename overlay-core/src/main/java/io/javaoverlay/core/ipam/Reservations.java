@@ -25,32 +25,22 @@ public final class Reservations {
 
     /** Every reservation, by address. */
     public Map<Ip4, Owner> all() {
-        try (Store.Lock lock = store.lock()) {
-            return store.reservations();
-        }
+        return all(store.ip4());
     }
 
     /** The address {@code owner} holds (the lowest, should it somehow hold several). */
     public Optional<Ip4> addressOf(Owner owner) {
-        try (Store.Lock lock = store.lock()) {
-            return store.reservations().entrySet().stream()
-                    .filter(e -> e.getValue().equals(owner)).map(Map.Entry::getKey).sorted().findFirst();
-        }
+        return addressOf(store.ip4(), owner);
     }
 
     /** Every IPv6 reservation, by address. */
     public Map<BigInteger, Owner> all6() {
-        try (Store.Lock lock = store.lock()) {
-            return store.reservations6();
-        }
+        return all(store.ip6());
     }
 
     /** The IPv6 address {@code owner} holds (the lowest, should it somehow hold several). */
     public Optional<BigInteger> addressOf6(Owner owner) {
-        try (Store.Lock lock = store.lock()) {
-            return store.reservations6().entrySet().stream()
-                    .filter(e -> e.getValue().equals(owner)).map(Map.Entry::getKey).sorted().findFirst();
-        }
+        return addressOf(store.ip6(), owner);
     }
 
     /**
@@ -63,18 +53,31 @@ public final class Reservations {
 
     /** Frees IPv6 {@code address} whoever holds it; returns the owner it had, empty when it was free. */
     public Optional<Owner> releaseAddress6(BigInteger address) {
-        try (Store.Lock lock = store.lock()) {
-            Optional<Owner> owner = store.ownerOf6(address);
-            store.release6(address);
-            return owner;
-        }
+        return releaseAddress(store.ip6(), address);
     }
 
     /** Frees {@code address} whoever holds it; returns the owner it had, empty when it was free. */
     public Optional<Owner> releaseAddress(Ip4 address) {
+        return releaseAddress(store.ip4(), address);
+    }
+
+    private <A> Map<A, Owner> all(Store.Records<A> records) {
         try (Store.Lock lock = store.lock()) {
-            Optional<Owner> owner = store.ownerOf(address);
-            store.release(address);
+            return records.reservations();
+        }
+    }
+
+    private <A extends Comparable<A>> Optional<A> addressOf(Store.Records<A> records, Owner owner) {
+        try (Store.Lock lock = store.lock()) {
+            return records.reservations().entrySet().stream()
+                    .filter(e -> e.getValue().equals(owner)).map(Map.Entry::getKey).sorted().findFirst();
+        }
+    }
+
+    private <A> Optional<Owner> releaseAddress(Store.Records<A> records, A address) {
+        try (Store.Lock lock = store.lock()) {
+            Optional<Owner> owner = records.ownerOf(address);
+            records.release(address);
             return owner;
         }
     }
@@ -83,9 +86,9 @@ public final class Reservations {
     public List<String> releaseIf(Predicate<Owner> condemned) {
         try (Store.Lock lock = store.lock()) {
             List<Ip4> freed = new ArrayList<>();
-            store.reservations().forEach((ip, owner) -> {
+            store.ip4().reservations().forEach((ip, owner) -> {
                 if (condemned.test(owner)) {
-                    store.release(ip);
+                    store.ip4().release(ip);
                     freed.add(ip);
                 }
             });
@@ -94,9 +97,9 @@ public final class Reservations {
             for (Ip4 ip : freed) {
                 all.add(ip.toString());
             }
-            store.reservations6().forEach((ip, owner) -> { // sorted by address
+            store.ip6().reservations().forEach((ip, owner) -> { // sorted by address
                 if (condemned.test(owner)) {
-                    store.release6(ip);
+                    store.ip6().release(ip);
                     all.add(Ip6Net.format(ip));
                 }
             });

@@ -7,9 +7,9 @@ import java.util.Optional;
 import io.javaoverlay.core.net.Ip4;
 
 /**
- * The reservations an {@link Allocator} works on. Every method other than {@link #lock()} must
- * be called while the caller holds the lock, so that a read-decide-write sequence is atomic
- * across threads and processes.
+ * The reservations an {@link Allocator} works on, one set of {@link Records} per address family.
+ * Every method of the records must be called while the caller holds the store's {@link #lock()},
+ * so that a read-decide-write sequence is atomic across threads and processes.
  *
  * <p>Implementations report failures to read or write as {@link IpamException} of kind
  * {@link IpamException.Kind#STORE}.
@@ -22,41 +22,35 @@ public interface Store {
      */
     Lock lock();
 
-    /** Every reservation, sorted by address. */
-    Map<Ip4, Owner> reservations();
+    /** The IPv4 reservations. */
+    Records<Ip4> ip4();
 
-    /** Who holds {@code address}, if anyone. */
-    Optional<Owner> ownerOf(Ip4 address);
+    /**
+     * The IPv6 reservations: the same store and lock, a second set of records (a dual-stack
+     * container holds one of each).
+     */
+    Records<BigInteger> ip6();
 
-    /** Records {@code owner} for {@code address}; returns false when someone already holds it. */
-    boolean reserve(Ip4 address, Owner owner);
+    /** The reservations of one address family, and where its round-robin search resumes. */
+    interface Records<A> {
 
-    /** Forgets the reservation of {@code address}; returns false when there was none. */
-    boolean release(Ip4 address);
+        /** Every reservation, sorted by address. */
+        Map<A, Owner> reservations();
 
-    /** The address reserved last, where the round-robin search resumes. */
-    Optional<Ip4> lastReserved();
+        /** Who holds {@code address}, if anyone. */
+        Optional<Owner> ownerOf(A address);
 
-    void setLastReserved(Ip4 address);
+        /** Records {@code owner} for {@code address}; returns false when someone already holds it. */
+        boolean reserve(A address, Owner owner);
 
-    // IPv6: the same store and lock, a second set of records (a dual-stack container holds one of each)
+        /** Forgets the reservation of {@code address}; returns false when there was none. */
+        boolean release(A address);
 
-    /** Every IPv6 reservation, sorted by address. */
-    Map<BigInteger, Owner> reservations6();
+        /** The address reserved last, where the round-robin search resumes. */
+        Optional<A> lastReserved();
 
-    /** Who holds IPv6 {@code address}, if anyone. */
-    Optional<Owner> ownerOf6(BigInteger address);
-
-    /** Records {@code owner} for IPv6 {@code address}; returns false when someone already holds it. */
-    boolean reserve6(BigInteger address, Owner owner);
-
-    /** Forgets the reservation of IPv6 {@code address}; returns false when there was none. */
-    boolean release6(BigInteger address);
-
-    /** The IPv6 address reserved last, where the IPv6 round-robin search resumes. */
-    Optional<BigInteger> lastReserved6();
-
-    void setLastReserved6(BigInteger address);
+        void setLastReserved(A address);
+    }
 
     /** An exclusive hold on a store, released by {@link #close()}. */
     interface Lock extends AutoCloseable {

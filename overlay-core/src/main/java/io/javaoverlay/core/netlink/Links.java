@@ -38,26 +38,18 @@ public final class Links {
 
     public Optional<Link> get(String name) {
         NewLink.checkName(name);
-        try {
-            return Optional.of(channel.query(RTM_GETLINK, "link \"" + name + "\"", w -> {
-                w.ifinfomsg(AF_UNSPEC, 0, 0, 0);
-                w.attrString(IFLA_IFNAME, name);
-                w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-            }, Links::decode));
-        } catch (NetlinkException.NotFound e) {
-            return Optional.empty();
-        }
+        return channel.find(RTM_GETLINK, "link \"" + name + "\"", w -> {
+            w.ifinfomsg(AF_UNSPEC, 0, 0, 0);
+            w.attrString(IFLA_IFNAME, name);
+            w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        }, Links::decode);
     }
 
     public Optional<Link> get(int index) {
-        try {
-            return Optional.of(channel.query(RTM_GETLINK, "link index " + index, w -> {
-                w.ifinfomsg(AF_UNSPEC, index, 0, 0);
-                w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-            }, Links::decode));
-        } catch (NetlinkException.NotFound e) {
-            return Optional.empty();
-        }
+        return channel.find(RTM_GETLINK, "link index " + index, w -> {
+            w.ifinfomsg(AF_UNSPEC, index, 0, 0);
+            w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        }, Links::decode);
     }
 
     /**
@@ -66,14 +58,10 @@ public final class Links {
      * the counters out ({@code RTEXT_FILTER_SKIP_STATS}); this one is the only one that wants them.
      */
     public Optional<LinkStats> stats(int index) {
-        try {
-            return Optional.ofNullable(channel.query(RTM_GETLINK, "counters of link index " + index, w -> {
-                w.ifinfomsg(AF_UNSPEC, index, 0, 0);
-            }, (b, type, payload, end) -> type != RTM_NEWLINK ? null
-                    : LinkStats.decode(Attrs.parse(b, payload + 16, end, IFLA_MAX_PARSED).bytes(IFLA_STATS64))));
-        } catch (NetlinkException.NotFound e) {
-            return Optional.empty();
-        }
+        return channel.find(RTM_GETLINK, "counters of link index " + index, w -> {
+            w.ifinfomsg(AF_UNSPEC, index, 0, 0);
+        }, (b, type, payload, end) -> type != RTM_NEWLINK ? null
+                : LinkStats.decode(Attrs.parse(b, payload + 16, end, IFLA_MAX_PARSED).bytes(IFLA_STATS64)));
     }
 
     /** The link named {@code name}; {@link NetlinkException.NotFound} when there is none. */

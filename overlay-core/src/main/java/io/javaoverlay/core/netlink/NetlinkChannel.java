@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -93,16 +94,23 @@ final class NetlinkChannel implements AutoCloseable {
         receive(type, subject, null, null);
     }
 
-    /** Sends a request whose answer is one message (e.g. RTM_GETLINK by name) and decodes it. */
-    synchronized <T> T query(int type, String subject, Consumer<MessageWriter> body, Decoder<T> decoder) {
+    /**
+     * Sends a request whose answer is one message (e.g. RTM_GETLINK by name) and decodes it; empty
+     * when the kernel answers that there is no such object ({@link NetlinkException.NotFound}).
+     */
+    synchronized <T> Optional<T> find(int type, String subject, Consumer<MessageWriter> body, Decoder<T> decoder) {
         send(type, NLM_F_REQUEST | NLM_F_ACK, body);
         List<T> out = new ArrayList<>(1);
-        receive(type, subject, decoder, out);
+        try {
+            receive(type, subject, decoder, out);
+        } catch (NetlinkException.NotFound e) {
+            return Optional.empty();
+        }
         if (out.isEmpty()) {
             throw new NetlinkException(Rtnl.messageName(type) + " failed: the kernel sent no answer [" + subject + "]", 0,
                     Rtnl.messageName(type));
         }
-        return out.get(0);
+        return Optional.of(out.get(0));
     }
 
     /** Dumps a table, restarting while the kernel reports the dump as interrupted. */

@@ -80,12 +80,22 @@ class TrafficManagersIT {
         return null;
     }
 
-    /** The rule lines of a chain as {@code nft list chain} prints them, indentation removed. */
+    /** The rule lines of a chain of {@code ip flannel-ipv4} as {@code nft list chain} prints them, indentation removed. */
     private List<String> nftRules(String chain) {
+        return nftRules("ip", "flannel-ipv4", chain);
+    }
+
+    /** The rule lines of a chain of {@code ip6 flannel-ipv6} as {@code nft list chain} prints them. */
+    private List<String> nftRules6(String chain) {
+        return nftRules("ip6", "flannel-ipv6", chain);
+    }
+
+    /** The rule lines (those of the family's matches, and {@code meta}) of a chain of table {@code family table}. */
+    private List<String> nftRules(String family, String table, String chain) {
         List<String> rules = new ArrayList<>();
-        for (String line : nftList("chain", "ip", "flannel-ipv4", chain).split("\n")) {
+        for (String line : nftList("chain", family, table, chain).split("\n")) {
             String l = line.strip();
-            if (l.startsWith("ip ") || l.startsWith("meta ")) {
+            if (l.startsWith(family + " ") || l.startsWith("meta ")) {
                 rules.add(l);
             }
         }
@@ -98,18 +108,6 @@ class TrafficManagersIT {
 
     private String ip6tablesS(String table) {
         return host.execOk("ip6tables", "-t", table, "-S");
-    }
-
-    /** The rule lines of a chain of {@code ip6 flannel-ipv6} as {@code nft list chain} prints them. */
-    private List<String> nftRules6(String chain) {
-        List<String> rules = new ArrayList<>();
-        for (String line : nftList("chain", "ip6", "flannel-ipv6", chain).split("\n")) {
-            String l = line.strip();
-            if (l.startsWith("ip6 ") || l.startsWith("meta ")) {
-                rules.add(l);
-            }
-        }
-        return rules;
     }
 
     @Test

@@ -89,7 +89,7 @@ class Allocator6Test {
     @Test
     void otherSubnetsReservationsAreNotTheOwnersAddressHere() {
         try (Store.Lock l = store.lock()) {
-            store.reserve6(ip("fc00:5:0:99::7"), pod("a")); // from an earlier lease
+            store.ip6().reserve(ip("fc00:5:0:99::7"), pod("a")); // from an earlier lease
         }
         assertThat(allocator.allocate(pod("a")).address()).hasToString("fc00:5:0:34::2/64");
     }

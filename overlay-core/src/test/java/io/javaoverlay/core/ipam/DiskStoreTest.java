@@ -125,7 +125,7 @@ class DiskStoreTest {
                         assertThat(e.getMessage()).contains(store.lockFile().toString());
                     });
         }
-        assertThat(store.reservations()).as("nothing reserved by the call that gave up").isEmpty();
+        assertThat(store.ip4().reservations()).as("nothing reserved by the call that gave up").isEmpty();
         assertThat(new Allocator(Ip4Net.parse("10.5.72.0/24"), Ip4.parse("10.5.72.1"), store)
                 .allocate(Owner.cni("n", "a", "eth0")).ip()).as("works again once the holder is gone").isNotNull();
     }

@@ -12,15 +12,23 @@ import io.javaoverlay.core.net.Ip4;
 final class MemoryStore implements Store {
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<Ip4, Owner> reservations = new TreeMap<>();
-    private Ip4 last;
-    private final Map<BigInteger, Owner> reservations6 = new TreeMap<>();
-    private BigInteger last6;
+    private final Records<Ip4> ip4 = new MemoryRecords<>();
+    private final Records<BigInteger> ip6 = new MemoryRecords<>();
 
     @Override
     public Lock lock() {
         lock.lock();
         return lock::unlock;
+    }
+
+    @Override
+    public Records<Ip4> ip4() {
+        return ip4;
+    }
+
+    @Override
+    public Records<BigInteger> ip6() {
+        return ip6;
     }
 
     private void requireLock() {
@@ -29,75 +37,45 @@ final class MemoryStore implements Store {
         }
     }
 
-    @Override
-    public Map<Ip4, Owner> reservations() {
-        requireLock();
-        return new TreeMap<>(reservations);
-    }
+    private final class MemoryRecords<A> implements Records<A> {
 
-    @Override
-    public Optional<Owner> ownerOf(Ip4 address) {
-        requireLock();
-        return Optional.ofNullable(reservations.get(address));
-    }
+        private final Map<A, Owner> reservations = new TreeMap<>();
+        private A last;
 
-    @Override
-    public boolean reserve(Ip4 address, Owner owner) {
-        requireLock();
-        return reservations.putIfAbsent(address, owner) == null;
-    }
+        @Override
+        public Map<A, Owner> reservations() {
+            requireLock();
+            return new TreeMap<>(reservations);
+        }
 
-    @Override
-    public boolean release(Ip4 address) {
-        requireLock();
-        return reservations.remove(address) != null;
-    }
+        @Override
+        public Optional<Owner> ownerOf(A address) {
+            requireLock();
+            return Optional.ofNullable(reservations.get(address));
+        }
 
-    @Override
-    public Optional<Ip4> lastReserved() {
-        requireLock();
-        return Optional.ofNullable(last);
-    }
+        @Override
+        public boolean reserve(A address, Owner owner) {
+            requireLock();
+            return reservations.putIfAbsent(address, owner) == null;
+        }
 
-    @Override
-    public void setLastReserved(Ip4 address) {
-        requireLock();
-        last = address;
-    }
+        @Override
+        public boolean release(A address) {
+            requireLock();
+            return reservations.remove(address) != null;
+        }
 
-    @Override
-    public Map<BigInteger, Owner> reservations6() {
-        requireLock();
-        return new TreeMap<>(reservations6);
-    }
+        @Override
+        public Optional<A> lastReserved() {
+            requireLock();
+            return Optional.ofNullable(last);
+        }
 
-    @Override
-    public Optional<Owner> ownerOf6(BigInteger address) {
-        requireLock();
-        return Optional.ofNullable(reservations6.get(address));
-    }
-
-    @Override
-    public boolean reserve6(BigInteger address, Owner owner) {
-        requireLock();
-        return reservations6.putIfAbsent(address, owner) == null;
-    }
-
-    @Override
-    public boolean release6(BigInteger address) {
-        requireLock();
-        return reservations6.remove(address) != null;
-    }
-
-    @Override
-    public Optional<BigInteger> lastReserved6() {
-        requireLock();
-        return Optional.ofNullable(last6);
-    }
-
-    @Override
-    public void setLastReserved6(BigInteger address) {
-        requireLock();
-        last6 = address;
+        @Override
+        public void setLastReserved(A address) {
+            requireLock();
+            last = address;
+        }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +24,7 @@ import io.javaoverlay.core.lease.EtcdClientCredentials.Problem;
 import io.javaoverlay.core.lease.EtcdClientCredentials.UnusableCredentialsException;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.testkit.EtcdExtension;
+import io.javaoverlay.testkit.Openssl;
 
 /**
  * Client keys in every PEM form flannel takes, made by openssl as etcd PKI tools hand them out, against an etcd that
@@ -107,7 +107,7 @@ class EtcdKeyFormsIT {
         if (form == KeyForm.RSA_PKCS1) {
             cmd.add("-traditional");   // the old form: Proc-Type: 4,ENCRYPTED
         }
-        openssl(cmd.toArray(String[]::new));
+        Openssl.run(dir, cmd.toArray(String[]::new));
         assertThat(Files.readString(encrypted)).contains(form == KeyForm.RSA_PKCS1 ? "Proc-Type: 4,ENCRYPTED" : "ENCRYPTED PRIVATE KEY");
 
         assertThatThrownBy(() -> EtcdLeaseStore.connect(options(cert, encrypted), new OverlayMetrics()))
@@ -156,7 +156,7 @@ class EtcdKeyFormsIT {
         for (int i = 0; i < args.length; i++) {
             args[i] = args[i].replace("%s", key.toString());
         }
-        openssl(args);
+        Openssl.run(dir, args);
         return key;
     }
 
@@ -167,20 +167,9 @@ class EtcdKeyFormsIT {
         Path ext = dir.resolve(base + ".ext");
         Path cert = dir.resolve(base + ".pem");
         Files.writeString(ext, extensions + "\n");
-        openssl("req", "-new", "-key", key.toString(), "-subj", "/CN=" + base, "-out", csr.toString());
-        openssl("x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
+        Openssl.run(dir, "req", "-new", "-key", key.toString(), "-subj", "/CN=" + base, "-out", csr.toString());
+        Openssl.run(dir, "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
                 "-days", "2", "-extfile", ext.toString(), "-out", cert.toString());
         return cert;
-    }
-
-    static void openssl(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("/usr/bin/openssl");
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("openssl " + String.join(" ", args) + " failed:\n" + out);
-        }
     }
 }

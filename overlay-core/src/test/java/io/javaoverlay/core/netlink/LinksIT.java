@@ -10,7 +10,6 @@ import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.testkit.Exec;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,26 +28,21 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LinksIT {
 
     @RegisterExtension
-    static final TestNetwork net = TestNetwork.namespacesOnly();
+    static final NamespaceFixture host = new NamespaceFixture("links");
 
-    static TestNamespace ns;
     static TestNamespace other;
     static NetNs otherHandle;
-    static NetlinkSocket nl;
     static NetlinkSocket otherNl;
 
     @BeforeAll
     static void open() {
-        ns = net.createNamespace("links");
-        other = net.createNamespace("links2");
+        other = host.network().createNamespace("links2");
         otherHandle = other.open();
-        nl = ns.openNetlink();
         otherNl = NetlinkSocket.open(otherHandle);
     }
 
     @AfterAll
     static void close() {
-        nl.close();
         otherNl.close();
         otherHandle.close();
     }
@@ -63,14 +57,14 @@ class LinksIT {
 
     @Test
     void bridgeIsCreatedAndFoundByNameIndexAndList() {
-        Link br = nl.links().createBridge("br-a");
+        Link br = host.nl().links().createBridge("br-a");
 
         assertThat(br.kind()).isEqualTo("bridge");
         assertThat(br.name()).isEqualTo("br-a");
-        assertThat(nl.links().get(br.index())).contains(br);
-        assertThat(nl.links().get("br-a")).contains(br);
-        assertThat(nl.links().list()).contains(br);
-        JsonNode o = oracle(ns, "br-a");
+        assertThat(host.nl().links().get(br.index())).contains(br);
+        assertThat(host.nl().links().get("br-a")).contains(br);
+        assertThat(host.nl().links().list()).contains(br);
+        JsonNode o = oracle(host.ns(), "br-a");
         assertThat(o.get("ifindex").asInt()).isEqualTo(br.index());
         assertThat(o.at("/linkinfo/info_kind").asText()).isEqualTo("bridge");
         assertThat(o.get("address").asText()).isEqualTo(br.mac().toString());
@@ -78,28 +72,28 @@ class LinksIT {
 
     @Test
     void listAgreesWithIp() {
-        nl.links().createBridge("br-list");
-        List<String> ours = nl.links().list().stream().map(l -> l.index() + ":" + l.name()).sorted().toList();
+        host.nl().links().createBridge("br-list");
+        List<String> ours = host.nl().links().list().stream().map(l -> l.index() + ":" + l.name()).sorted().toList();
         List<String> theirs = new ArrayList<>();
-        ns.ipJson("link", "show").forEach(l -> theirs.add(l.get("ifindex").asInt() + ":" + l.get("ifname").asText()));
+        host.ns().ipJson("link", "show").forEach(l -> theirs.add(l.get("ifindex").asInt() + ":" + l.get("ifname").asText()));
         assertThat(ours).isEqualTo(theirs.stream().sorted().toList());
     }
 
     @Test
     void missingLinkIsEmptyNotAnError() {
-        assertThat(nl.links().get("nonexistent0")).isEmpty();
-        assertThat(nl.links().get(999_999)).isEmpty();
-        assertThatThrownBy(() -> nl.links().require("nonexistent0"))
+        assertThat(host.nl().links().get("nonexistent0")).isEmpty();
+        assertThat(host.nl().links().get(999_999)).isEmpty();
+        assertThatThrownBy(() -> host.nl().links().require("nonexistent0"))
                 .isInstanceOf(NetlinkException.NotFound.class)
                 .hasMessageContaining("nonexistent0");
     }
 
     @Test
     void vethPeerIsCreatedDirectlyInAnotherNamespace() {
-        Link local = nl.links().createVeth("va0", NewLink.VethPeer.in(otherHandle, "eth0").withMtu(1400));
+        Link local = host.nl().links().createVeth("va0", NewLink.VethPeer.in(otherHandle, "eth0").withMtu(1400));
 
         assertThat(local.kind()).isEqualTo("veth");
-        assertThat(nl.links().get("eth0")).isEmpty();
+        assertThat(host.nl().links().get("eth0")).isEmpty();
         Link peer = otherNl.links().require("eth0");
         assertThat(peer.kind()).isEqualTo("veth");
         assertThat(peer.mtu()).isEqualTo(1400);
@@ -108,21 +102,21 @@ class LinksIT {
         JsonNode o = oracle(other, "eth0");
         assertThat(o.at("/linkinfo/info_kind").asText()).isEqualTo("veth");
         assertThat(o.get("mtu").asInt()).isEqualTo(1400);
-        assertThat(ns.ipJson("link", "show", "dev", "va0").get(0).get("ifindex").asInt()).isEqualTo(local.index());
+        assertThat(host.ns().ipJson("link", "show", "dev", "va0").get(0).get("ifindex").asInt()).isEqualTo(local.index());
     }
 
     /** flannel's {@code flannel-v6.<VNI>}: a VXLAN device whose source is an IPv6 address ({@code IFLA_VXLAN_LOCAL6}). */
     @Test
     void anIpv6VxlanDeviceIsMadeAndReadBackWithItsIpv6Source() throws Exception {
-        Link under = nl.links().createVeth("vx6u0", NewLink.VethPeer.named("vx6u1"));
+        Link under = host.nl().links().createVeth("vx6u0", NewLink.VethPeer.named("vx6u1"));
         java.net.Inet6Address local = (java.net.Inet6Address) java.net.InetAddress.getByName("fd00:e2e::7");
         VxlanInfo wanted = VxlanInfo.ofIpv6(1, local, under.index(), 8472);
 
-        Link vx = nl.links().create(NewLink.vxlan("vx6-a", wanted).withMtu(1400));
+        Link vx = host.nl().links().create(NewLink.vxlan("vx6-a", wanted).withMtu(1400));
 
         assertThat(vx.vxlan()).isEqualTo(wanted);
         assertThat(vx.vxlan().local()).isNull();
-        JsonNode data = oracle(ns, "vx6-a").at("/linkinfo/info_data");
+        JsonNode data = oracle(host.ns(), "vx6-a").at("/linkinfo/info_data");
         assertThat(data.get("local6").asText()).isEqualTo("fd00:e2e::7");
         assertThat(data.has("local")).isFalse();
         assertThat(data.get("port").asInt()).isEqualTo(8472);
@@ -131,17 +125,17 @@ class LinksIT {
 
     @Test
     void vxlanSettingsAreReadBackFromInfoData() {
-        Link under = nl.links().createVeth("vxu0", NewLink.VethPeer.named("vxu1"));
+        Link under = host.nl().links().createVeth("vxu0", NewLink.VethPeer.named("vxu1"));
         VxlanInfo wanted = new VxlanInfo(42, Ip4.parse("10.1.2.3"), under.index(), 4789, false, true);
         MacAddress mac = MacAddress.parse("02:42:00:00:00:2a");
 
-        Link vx = nl.links().create(NewLink.vxlan("vx-a", wanted).withMac(mac).withMtu(1450));
+        Link vx = host.nl().links().create(NewLink.vxlan("vx-a", wanted).withMac(mac).withMtu(1450));
 
         assertThat(vx.kind()).isEqualTo("vxlan");
         assertThat(vx.vxlan()).isEqualTo(wanted);
         assertThat(vx.mac()).isEqualTo(mac);
         assertThat(vx.mtu()).isEqualTo(1450);
-        JsonNode o = oracle(ns, "vx-a");
+        JsonNode o = oracle(host.ns(), "vx-a");
         JsonNode data = o.at("/linkinfo/info_data");
         assertThat(data.get("id").asInt()).isEqualTo(42);
         assertThat(data.get("local").asText()).isEqualTo("10.1.2.3");
@@ -153,9 +147,9 @@ class LinksIT {
         assertThat(o.get("mtu").asInt()).isEqualTo(1450);
 
         // flannel's defaults: no device, learning off; and the opposite settings read back too
-        Link plain = nl.links().createVxlan("vx-b", VxlanInfo.of(7, null, 0, 8472).withLearning(true));
+        Link plain = host.nl().links().createVxlan("vx-b", VxlanInfo.of(7, null, 0, 8472).withLearning(true));
         assertThat(plain.vxlan()).isEqualTo(new VxlanInfo(7, null, 0, 8472, true, false));
-        JsonNode pd = oracle(ns, "vx-b").at("/linkinfo/info_data");
+        JsonNode pd = oracle(host.ns(), "vx-b").at("/linkinfo/info_data");
         assertThat(pd.get("learning").asBoolean()).isTrue();
         assertThat(pd.has("local")).isFalse();
         assertThat(pd.path("gbp").asBoolean(false)).isFalse();
@@ -166,16 +160,16 @@ class LinksIT {
         // Some kernels (this project's CI VM among them) are built without CONFIG_DUMMY. Which
         // case applies is decided by iproute2, independently of the code under test; each case
         // checks what the API must do there.
-        ExecResult probe = Exec.run(List.of("ip", "-n", ns.name(), "link", "add", "dprobe", "type", "dummy"), Map.of(), null,
+        ExecResult probe = Exec.run(List.of("ip", "-n", host.ns().name(), "link", "add", "dprobe", "type", "dummy"), Map.of(), null,
                 Exec.DEFAULT_TIMEOUT);
         if (probe.ok()) {
-            ns.ip("link", "del", "dprobe");
-            Link d = nl.links().createDummy("dm0");
+            host.ns().ip("link", "del", "dprobe");
+            Link d = host.nl().links().createDummy("dm0");
             assertThat(d.kind()).isEqualTo("dummy");
-            assertThat(oracle(ns, "dm0").at("/linkinfo/info_kind").asText()).isEqualTo("dummy");
+            assertThat(oracle(host.ns(), "dm0").at("/linkinfo/info_kind").asText()).isEqualTo("dummy");
         } else {
             assertThat(probe.stderr()).contains("Unknown device type");
-            assertThatThrownBy(() -> nl.links().createDummy("dm0"))
+            assertThatThrownBy(() -> host.nl().links().createDummy("dm0"))
                     .isInstanceOf(NetlinkException.class)
                     .satisfies(e -> assertThat(((NetlinkException) e).errno()).isEqualTo(Errno.EOPNOTSUPP))
                     .hasMessageStartingWith("RTM_NEWLINK failed: Operation not supported (EOPNOTSUPP) [link \"dm0\" (dummy)]")
@@ -185,125 +179,125 @@ class LinksIT {
 
     @Test
     void upDownMtuAndMac() {
-        Link a = nl.links().createVeth("ud0", NewLink.VethPeer.named("ud1"));
-        Link b = nl.links().require("ud1");
+        Link a = host.nl().links().createVeth("ud0", NewLink.VethPeer.named("ud1"));
+        Link b = host.nl().links().require("ud1");
 
-        nl.links().setUp(a.index());
-        nl.links().setUp(b.index());
-        assertThat(nl.links().require("ud0").isUp()).isTrue();
-        assertThat(flags(oracle(ns, "ud0"))).contains("UP");
+        host.nl().links().setUp(a.index());
+        host.nl().links().setUp(b.index());
+        assertThat(host.nl().links().require("ud0").isUp()).isTrue();
+        assertThat(flags(oracle(host.ns(), "ud0"))).contains("UP");
 
-        nl.links().setMtu(a.index(), 1300);
-        assertThat(nl.links().require("ud0").mtu()).isEqualTo(1300);
-        assertThat(oracle(ns, "ud0").get("mtu").asInt()).isEqualTo(1300);
+        host.nl().links().setMtu(a.index(), 1300);
+        assertThat(host.nl().links().require("ud0").mtu()).isEqualTo(1300);
+        assertThat(oracle(host.ns(), "ud0").get("mtu").asInt()).isEqualTo(1300);
 
         MacAddress mac = MacAddress.parse("02:aa:bb:cc:dd:ee");
-        nl.links().setMac(a.index(), mac);
-        assertThat(nl.links().require("ud0").mac()).isEqualTo(mac);
-        assertThat(oracle(ns, "ud0").get("address").asText()).isEqualTo("02:aa:bb:cc:dd:ee");
+        host.nl().links().setMac(a.index(), mac);
+        assertThat(host.nl().links().require("ud0").mac()).isEqualTo(mac);
+        assertThat(oracle(host.ns(), "ud0").get("address").asText()).isEqualTo("02:aa:bb:cc:dd:ee");
 
-        nl.links().setDown(a.index());
-        assertThat(nl.links().require("ud0").isUp()).isFalse();
-        assertThat(flags(oracle(ns, "ud0"))).doesNotContain("UP");
+        host.nl().links().setDown(a.index());
+        assertThat(host.nl().links().require("ud0").isUp()).isFalse();
+        assertThat(flags(oracle(host.ns(), "ud0"))).doesNotContain("UP");
     }
 
     /** Set through rtnetlink, read back through the namespace's sysctl file (what the kernel uses). */
     @Test
     void routeLocalnetOnAndOff() {
-        Link br = nl.links().createBridge("br-rl");
+        Link br = host.nl().links().createBridge("br-rl");
         String sysctl = "/proc/sys/net/ipv4/conf/br-rl/route_localnet";
-        assertThat(ns.exec("cat", sysctl).stdout().strip()).isEqualTo("0");
-        nl.links().setRouteLocalnet(br.index(), true);
-        assertThat(ns.exec("cat", sysctl).stdout().strip()).isEqualTo("1");
+        assertThat(host.ns().exec("cat", sysctl).stdout().strip()).isEqualTo("0");
+        host.nl().links().setRouteLocalnet(br.index(), true);
+        assertThat(host.ns().exec("cat", sysctl).stdout().strip()).isEqualTo("1");
         assertThat(other.exec("cat", "/proc/sys/net/ipv4/conf/all/route_localnet").stdout().strip())
                 .as("another namespace is untouched").isEqualTo("0");
-        nl.links().setRouteLocalnet(br.index(), false);
-        assertThat(ns.exec("cat", sysctl).stdout().strip()).isEqualTo("0");
-        assertThatThrownBy(() -> nl.links().setRouteLocalnet(999_999, true)).isInstanceOf(NetlinkException.class);
-        nl.links().delete(br.index());
+        host.nl().links().setRouteLocalnet(br.index(), false);
+        assertThat(host.ns().exec("cat", sysctl).stdout().strip()).isEqualTo("0");
+        assertThatThrownBy(() -> host.nl().links().setRouteLocalnet(999_999, true)).isInstanceOf(NetlinkException.class);
+        host.nl().links().delete(br.index());
     }
 
     @Test
     void masterNomasterAndHairpin() {
-        Link br = nl.links().createBridge("br-m");
-        Link port = nl.links().createVeth("pm0", NewLink.VethPeer.named("pm1"));
+        Link br = host.nl().links().createBridge("br-m");
+        Link port = host.nl().links().createVeth("pm0", NewLink.VethPeer.named("pm1"));
 
-        nl.links().setMaster(port.index(), br.index());
-        assertThat(nl.links().require("pm0").masterIndex()).isEqualTo(br.index());
-        assertThat(oracle(ns, "pm0").get("master").asText()).isEqualTo("br-m");
-        assertThat(nl.links().require("pm0").hairpin()).isFalse();
+        host.nl().links().setMaster(port.index(), br.index());
+        assertThat(host.nl().links().require("pm0").masterIndex()).isEqualTo(br.index());
+        assertThat(oracle(host.ns(), "pm0").get("master").asText()).isEqualTo("br-m");
+        assertThat(host.nl().links().require("pm0").hairpin()).isFalse();
 
-        nl.links().setHairpin(port.index(), true);
-        assertThat(nl.links().require("pm0").hairpin()).isTrue();
-        assertThat(oracle(ns, "pm0").at("/linkinfo/info_slave_data/hairpin").asBoolean()).isTrue();
+        host.nl().links().setHairpin(port.index(), true);
+        assertThat(host.nl().links().require("pm0").hairpin()).isTrue();
+        assertThat(oracle(host.ns(), "pm0").at("/linkinfo/info_slave_data/hairpin").asBoolean()).isTrue();
 
-        nl.links().setHairpin(port.index(), false);
-        assertThat(nl.links().require("pm0").hairpin()).isFalse();
-        assertThat(oracle(ns, "pm0").at("/linkinfo/info_slave_data/hairpin").asBoolean()).isFalse();
+        host.nl().links().setHairpin(port.index(), false);
+        assertThat(host.nl().links().require("pm0").hairpin()).isFalse();
+        assertThat(oracle(host.ns(), "pm0").at("/linkinfo/info_slave_data/hairpin").asBoolean()).isFalse();
 
-        nl.links().setNoMaster(port.index());
-        assertThat(nl.links().require("pm0").hasMaster()).isFalse();
-        assertThat(oracle(ns, "pm0").has("master")).isFalse();
+        host.nl().links().setNoMaster(port.index());
+        assertThat(host.nl().links().require("pm0").hasMaster()).isFalse();
+        assertThat(oracle(host.ns(), "pm0").has("master")).isFalse();
     }
 
     @Test
     void renameAndMoveToAnotherNamespace() {
-        nl.links().createVeth("mv0", NewLink.VethPeer.named("mv1"));
-        Link mv1 = nl.links().require("mv1");
+        host.nl().links().createVeth("mv0", NewLink.VethPeer.named("mv1"));
+        Link mv1 = host.nl().links().require("mv1");
 
-        nl.links().rename(mv1.index(), "moved1");
-        assertThat(nl.links().get("mv1")).isEmpty();
-        assertThat(nl.links().require("moved1").index()).isEqualTo(mv1.index());
+        host.nl().links().rename(mv1.index(), "moved1");
+        assertThat(host.nl().links().get("mv1")).isEmpty();
+        assertThat(host.nl().links().require("moved1").index()).isEqualTo(mv1.index());
 
-        nl.links().moveToNamespace(mv1.index(), otherHandle);
-        assertThat(nl.links().get("moved1")).isEmpty();
+        host.nl().links().moveToNamespace(mv1.index(), otherHandle);
+        assertThat(host.nl().links().get("moved1")).isEmpty();
         assertThat(otherNl.links().require("moved1").kind()).isEqualTo("veth");
         assertThat(oracle(other, "moved1").at("/linkinfo/info_kind").asText()).isEqualTo("veth");
     }
 
     @Test
     void deleteByNameAndIndexThenDeleteIfExistsIsIdempotent() {
-        Link a = nl.links().createBridge("br-d1");
-        nl.links().createBridge("br-d2");
+        Link a = host.nl().links().createBridge("br-d1");
+        host.nl().links().createBridge("br-d2");
 
-        nl.links().delete(a.index());
-        nl.links().delete("br-d2");
+        host.nl().links().delete(a.index());
+        host.nl().links().delete("br-d2");
 
-        assertThat(nl.links().get("br-d1")).isEmpty();
-        assertThat(nl.links().get("br-d2")).isEmpty();
-        assertThat(ns.ipJson("link", "show").findValuesAsText("ifname")).doesNotContain("br-d1", "br-d2");
-        assertThat(nl.links().deleteIfExists("br-d2")).isFalse();
-        nl.links().createBridge("br-d3");
-        assertThat(nl.links().deleteIfExists("br-d3")).isTrue();
+        assertThat(host.nl().links().get("br-d1")).isEmpty();
+        assertThat(host.nl().links().get("br-d2")).isEmpty();
+        assertThat(host.ns().ipJson("link", "show").findValuesAsText("ifname")).doesNotContain("br-d1", "br-d2");
+        assertThat(host.nl().links().deleteIfExists("br-d2")).isFalse();
+        host.nl().links().createBridge("br-d3");
+        assertThat(host.nl().links().deleteIfExists("br-d3")).isTrue();
     }
 
     @Test
     void ensureBridgeKeepsAnExistingBridgeAndRefusesOtherKinds() {
-        Link first = nl.links().ensureBridge("br-e");
-        Link second = nl.links().ensureBridge("br-e");
+        Link first = host.nl().links().ensureBridge("br-e");
+        Link second = host.nl().links().ensureBridge("br-e");
         assertThat(second.index()).isEqualTo(first.index());
 
-        nl.links().createVeth("br-notbr", NewLink.VethPeer.named("br-notbr1"));
-        assertThatThrownBy(() -> nl.links().ensureBridge("br-notbr"))
+        host.nl().links().createVeth("br-notbr", NewLink.VethPeer.named("br-notbr1"));
+        assertThatThrownBy(() -> host.nl().links().ensureBridge("br-notbr"))
                 .isInstanceOf(NetlinkException.class)
                 .hasMessageContaining("is a veth device, not a bridge");
     }
 
     @Test
     void statsAreTheKernelsCountersAsIpShowsThem() {
-        Link local = nl.links().createVeth("st0", NewLink.VethPeer.in(otherHandle, "st1"));
-        ns.ip("addr", "add", "10.123.0.1/30", "dev", "st0");
-        ns.ip("link", "set", "st0", "up");
+        Link local = host.nl().links().createVeth("st0", NewLink.VethPeer.in(otherHandle, "st1"));
+        host.ns().ip("addr", "add", "10.123.0.1/30", "dev", "st0");
+        host.ns().ip("link", "set", "st0", "up");
         other.ip("addr", "add", "10.123.0.2/30", "dev", "st1");
         other.ip("link", "set", "st1", "up");
-        assertThat(ns.ping("10.123.0.2", 3)).isTrue();
-        ExecResult pings = ns.exec("ping", "-n", "-q", "-c", "5", "-i", "0.2", "10.123.0.2");
+        assertThat(host.ns().ping("10.123.0.2", 3)).isTrue();
+        ExecResult pings = host.ns().exec("ping", "-n", "-q", "-c", "5", "-i", "0.2", "10.123.0.2");
         assertThat(pings.ok()).as(pings.describe()).isTrue();
 
         // ip's view read between two of ours: the kernel may count a late IPv6 packet in between
-        LinkStats before = nl.links().stats(local.index()).orElseThrow();
-        JsonNode ip = ns.ipJson("-s", "link", "show", "dev", "st0").get(0).get("stats64");
-        LinkStats after = nl.links().stats(local.index()).orElseThrow();
+        LinkStats before = host.nl().links().stats(local.index()).orElseThrow();
+        JsonNode ip = host.ns().ipJson("-s", "link", "show", "dev", "st0").get(0).get("stats64");
+        LinkStats after = host.nl().links().stats(local.index()).orElseThrow();
         assertThat(before.txPackets()).as("echo requests and more were sent").isGreaterThanOrEqualTo(5);
         assertThat(before.rxPackets()).as("echo replies and more were received").isGreaterThanOrEqualTo(5);
         assertThat(before.txBytes()).isGreaterThanOrEqualTo(5 * 98L); // ICMP echo of 56 bytes: 98 on the wire
@@ -320,8 +314,8 @@ class LinksIT {
         LinkStats peer = otherNl.links().stats(otherNl.links().require("st1").index()).orElseThrow();
         assertThat(peer.rxPackets()).isGreaterThanOrEqualTo(before.txPackets());
 
-        nl.links().delete(local.index());
-        assertThat(nl.links().stats(local.index())).as("a device that is gone has no counters").isEmpty();
+        host.nl().links().delete(local.index());
+        assertThat(host.nl().links().stats(local.index())).as("a device that is gone has no counters").isEmpty();
     }
 
     private static void assertBetween(String what, long low, long value, long high) {

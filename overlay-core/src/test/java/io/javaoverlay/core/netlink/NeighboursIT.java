@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.MacAddress;
-import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 
 import java.util.concurrent.TimeUnit;
 
@@ -22,22 +20,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class NeighboursIT {
 
     @RegisterExtension
-    static final TestNetwork net = TestNetwork.namespacesOnly();
+    static final NamespaceFixture host = new NamespaceFixture("neigh");
 
-    static TestNamespace ns;
-    static NetlinkSocket nl;
     static Link dev;
 
     @BeforeAll
     static void open() {
-        ns = net.createNamespace("neigh");
-        nl = ns.openNetlink();
-        dev = nl.links().createVeth("nb0", NewLink.VethPeer.named("nb1"));
-        nl.links().setUp(dev.index());
+        dev = host.nl().links().createVeth("nb0", NewLink.VethPeer.named("nb1"));
+        host.nl().links().setUp(dev.index());
     }
 
     private static JsonNode oracle(String ip) {
-        for (JsonNode n : ns.ipJson("neigh", "show", "dev", "nb0")) {
+        for (JsonNode n : host.ns().ipJson("neigh", "show", "dev", "nb0")) {
             if (n.get("dst").asText().equals(ip)) {
                 return n;
             }
@@ -51,8 +45,8 @@ class NeighboursIT {
         MacAddress mac2 = MacAddress.parse("02:00:00:00:01:02");
         Neighbour n = Neighbour.permanent(dev.index(), Ip4.parse("10.40.0.5"), mac1);
 
-        nl.neighbours().add(n);
-        assertThat(nl.neighbours().listIp4(dev.index())).singleElement().satisfies(x -> {
+        host.nl().neighbours().add(n);
+        assertThat(host.nl().neighbours().listIp4(dev.index())).singleElement().satisfies(x -> {
             assertThat(x.address()).isEqualTo(Ip4.parse("10.40.0.5").toInetAddress());
             assertThat(x.mac()).isEqualTo(mac1);
             assertThat(x.isPermanent()).isTrue();
@@ -61,29 +55,29 @@ class NeighboursIT {
         assertThat(o.get("lladdr").asText()).isEqualTo(mac1.toString());
         assertThat(o.get("state").toString()).contains("PERMANENT");
 
-        assertThatThrownBy(() -> nl.neighbours().add(n)).isInstanceOf(NetlinkException.Exists.class)
+        assertThatThrownBy(() -> host.nl().neighbours().add(n)).isInstanceOf(NetlinkException.Exists.class)
                 .hasMessageStartingWith("RTM_NEWNEIGH failed: File exists (EEXIST)");
 
-        nl.neighbours().replace(Neighbour.permanent(dev.index(), Ip4.parse("10.40.0.5"), mac2));
-        nl.neighbours().replace(Neighbour.permanent(dev.index(), Ip4.parse("10.40.0.5"), mac2));
-        assertThat(nl.neighbours().listIp4(dev.index())).singleElement().extracting(Neighbour::mac).isEqualTo(mac2);
+        host.nl().neighbours().replace(Neighbour.permanent(dev.index(), Ip4.parse("10.40.0.5"), mac2));
+        host.nl().neighbours().replace(Neighbour.permanent(dev.index(), Ip4.parse("10.40.0.5"), mac2));
+        assertThat(host.nl().neighbours().listIp4(dev.index())).singleElement().extracting(Neighbour::mac).isEqualTo(mac2);
         assertThat(oracle("10.40.0.5").get("lladdr").asText()).isEqualTo(mac2.toString());
 
-        nl.neighbours().delete(n);
-        assertThat(nl.neighbours().listIp4(dev.index())).isEmpty();
+        host.nl().neighbours().delete(n);
+        assertThat(host.nl().neighbours().listIp4(dev.index())).isEmpty();
         assertThat(oracle("10.40.0.5")).isNull();
-        assertThatThrownBy(() -> nl.neighbours().delete(n)).isInstanceOf(NetlinkException.NotFound.class)
+        assertThatThrownBy(() -> host.nl().neighbours().delete(n)).isInstanceOf(NetlinkException.NotFound.class)
                 .hasMessageStartingWith("RTM_DELNEIGH failed: No such file or directory (ENOENT)");
     }
 
     @Test
     void manyEntriesAreAllListed() {
-        Link d = nl.links().createVeth("nm0", NewLink.VethPeer.named("nm1"));
+        Link d = host.nl().links().createVeth("nm0", NewLink.VethPeer.named("nm1"));
         for (int i = 1; i <= 300; i++) {
-            nl.neighbours().replace(Neighbour.permanent(d.index(), Ip4.parse("10.41.0.0").plus(i),
+            host.nl().neighbours().replace(Neighbour.permanent(d.index(), Ip4.parse("10.41.0.0").plus(i),
                     MacAddress.parse(String.format("02:00:00:00:%02x:%02x", i >> 8, i & 0xff))));
         }
-        assertThat(nl.neighbours().listIp4(d.index())).hasSize(300);
-        assertThat(ns.ipJson("neigh", "show", "dev", "nm0")).hasSize(300);
+        assertThat(host.nl().neighbours().listIp4(d.index())).hasSize(300);
+        assertThat(host.ns().ipJson("neigh", "show", "dev", "nm0")).hasSize(300);
     }
 }

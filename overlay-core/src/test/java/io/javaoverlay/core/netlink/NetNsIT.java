@@ -3,8 +3,6 @@ package io.javaoverlay.core.netlink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 import io.javaoverlay.testkit.TestProcess;
 
 import java.io.IOException;
@@ -13,8 +11,6 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,21 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class NetNsIT {
 
     @RegisterExtension
-    static final TestNetwork net = TestNetwork.namespacesOnly();
-
-    static TestNamespace ns;
-    static NetNs handle;
-
-    @BeforeAll
-    static void open() {
-        ns = net.createNamespace("netns");
-        handle = ns.open();
-    }
-
-    @AfterAll
-    static void close() {
-        handle.close();
-    }
+    static final NamespaceFixture host = new NamespaceFixture("netns");
 
     private static Object inode(String path) throws IOException {
         return Files.getAttribute(Path.of(path), "unix:ino");
@@ -47,10 +29,10 @@ class NetNsIT {
     @Test
     void workRunsInsideAndTheCallerStaysOutside() throws Exception {
         Object callerBefore = inode("/proc/thread-self/ns/net");
-        Object target = inode(ns.netnsPath().toString());
+        Object target = inode(host.ns().netnsPath().toString());
         assertThat(target).isNotEqualTo(callerBefore);
 
-        Object inside = handle.call(() -> inode("/proc/thread-self/ns/net"));
+        Object inside = host.handle().call(() -> inode("/proc/thread-self/ns/net"));
 
         assertThat(inside).isEqualTo(target);
         assertThat(inode("/proc/thread-self/ns/net")).isEqualTo(callerBefore);
@@ -77,8 +59,8 @@ class NetNsIT {
                     .isInstanceOf(NetlinkException.NotANetworkNamespace.class).hasMessageContaining("not of a network namespace");
             assertThatThrownBy(() -> NetNs.open(Path.of("/proc/self/status"))).isInstanceOf(NetlinkException.NotANetworkNamespace.class);
             assertThatThrownBy(() -> NetNs.open(dir.resolve("absent"))).isInstanceOf(NetlinkException.NotFound.class);
-            try (NetNs ok = NetNs.open(ns.netnsPath())) {
-                assertThat(inode(ok.path().toString())).isEqualTo(inode(ns.netnsPath().toString()));
+            try (NetNs ok = NetNs.open(host.ns().netnsPath())) {
+                assertThat(inode(ok.path().toString())).isEqualTo(inode(host.ns().netnsPath().toString()));
             }
         } finally {
             try (var files = Files.list(dir)) {
@@ -92,10 +74,10 @@ class NetNsIT {
 
     @Test
     void exceptionsPassThroughWithTheirTypes() {
-        assertThatThrownBy(() -> handle.call(() -> {
+        assertThatThrownBy(() -> host.handle().call(() -> {
             throw new IOException("checked one");
         })).isInstanceOf(IOException.class).hasMessage("checked one");
-        assertThatThrownBy(() -> handle.run(() -> {
+        assertThatThrownBy(() -> host.handle().run(() -> {
             try (NetlinkSocket nl = NetlinkSocket.open()) {
                 nl.links().delete("nothere0");
             }
@@ -104,9 +86,9 @@ class NetNsIT {
 
     @Test
     void socketOpenedForTheNamespaceWorksFromAnyThread() throws Exception {
-        try (NetlinkSocket nl = NetlinkSocket.open(handle)) {
+        try (NetlinkSocket nl = NetlinkSocket.open(host.handle())) {
             Link br = CompletableFuture.supplyAsync(() -> nl.links().createBridge("br-any")).get(10, TimeUnit.SECONDS);
-            assertThat(ns.ipJson("link", "show", "dev", "br-any").get(0).get("ifindex").asInt()).isEqualTo(br.index());
+            assertThat(host.ns().ipJson("link", "show", "dev", "br-any").get(0).get("ifindex").asInt()).isEqualTo(br.index());
         }
         try (NetlinkSocket root = NetlinkSocket.open()) {
             assertThat(root.links().get("br-any")).as("not in the test's own namespace").isEmpty();
@@ -115,8 +97,8 @@ class NetNsIT {
 
     @Test
     void openByProcPidPath() throws Exception {
-        ns.ip("link", "add", "br-pid", "type", "bridge");
-        TestProcess sleeper = ns.start("sleeper", "sleep", "60");
+        host.ns().ip("link", "add", "br-pid", "type", "bridge");
+        TestProcess sleeper = host.ns().start("sleeper", "sleep", "60");
         try (NetNs byPid = NetNs.open("/proc/" + sleeper.pid() + "/ns/net"); NetlinkSocket nl = NetlinkSocket.open(byPid)) {
             assertThat(nl.links().get("br-pid")).isPresent();
         } finally {
@@ -126,11 +108,11 @@ class NetNsIT {
 
     @Test
     void missingNamespaceIsNotFoundAndClosedHandlesAreRefused() {
-        assertThatThrownBy(() -> NetNs.named(net.prefix() + "-nosuch"))
+        assertThatThrownBy(() -> NetNs.named(host.network().prefix() + "-nosuch"))
                 .isInstanceOf(NetlinkException.NotFound.class)
-                .hasMessageContaining("/run/netns/" + net.prefix() + "-nosuch")
+                .hasMessageContaining("/run/netns/" + host.network().prefix() + "-nosuch")
                 .hasMessageContaining("No such file or directory (ENOENT)");
-        NetNs other = ns.open();
+        NetNs other = host.ns().open();
         other.close();
         other.close();
         assertThatThrownBy(() -> other.run(() -> { })).isInstanceOf(IllegalStateException.class);
@@ -141,32 +123,32 @@ class NetNsIT {
         String rootForward = Sysctl.get("net/ipv4/ip_forward");
         String wanted = "1".equals(rootForward) ? "0" : "1";
 
-        Sysctl.set(handle, "net/ipv4/ip_forward", wanted);
+        Sysctl.set(host.handle(), "net/ipv4/ip_forward", wanted);
 
-        assertThat(ns.execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).isEqualTo(wanted);
-        assertThat(Sysctl.get(handle, "net/ipv4/ip_forward")).isEqualTo(wanted);
+        assertThat(host.ns().execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).isEqualTo(wanted);
+        assertThat(Sysctl.get(host.handle(), "net/ipv4/ip_forward")).isEqualTo(wanted);
         assertThat(Sysctl.get("net/ipv4/ip_forward")).as("root namespace untouched").isEqualTo(rootForward);
 
-        ns.ip("link", "add", "br.s", "type", "bridge"); // a dot in the name, as VLAN devices have
-        handle.run(() -> {
+        host.ns().ip("link", "add", "br.s", "type", "bridge"); // a dot in the name, as VLAN devices have
+        host.handle().run(() -> {
             Sysctl.proxyArp("br.s", true);
             Sysctl.rpFilter("br.s", 2);
             Sysctl.acceptRa("br.s", 2);
             Sysctl.ipForward(true);
         });
-        assertThat(ns.execOk("cat", "/proc/sys/net/ipv4/conf/br.s/proxy_arp").strip()).isEqualTo("1");
-        assertThat(ns.execOk("cat", "/proc/sys/net/ipv4/conf/br.s/rp_filter").strip()).isEqualTo("2");
-        assertThat(ns.execOk("cat", "/proc/sys/net/ipv6/conf/br.s/accept_ra").strip()).isEqualTo("2");
-        assertThat(ns.execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).isEqualTo("1");
+        assertThat(host.ns().execOk("cat", "/proc/sys/net/ipv4/conf/br.s/proxy_arp").strip()).isEqualTo("1");
+        assertThat(host.ns().execOk("cat", "/proc/sys/net/ipv4/conf/br.s/rp_filter").strip()).isEqualTo("2");
+        assertThat(host.ns().execOk("cat", "/proc/sys/net/ipv6/conf/br.s/accept_ra").strip()).isEqualTo("2");
+        assertThat(host.ns().execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).isEqualTo("1");
 
         if (Files.exists(Path.of("/proc/sys/net/bridge"))) { // br_netfilter loaded (or built in)
-            String before = Sysctl.get(handle, "net/bridge/bridge-nf-call-iptables");
-            handle.run(() -> Sysctl.bridgeNfCallIptables(!"1".equals(before)));
-            assertThat(ns.execOk("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables").strip())
+            String before = Sysctl.get(host.handle(), "net/bridge/bridge-nf-call-iptables");
+            host.handle().run(() -> Sysctl.bridgeNfCallIptables(!"1".equals(before)));
+            assertThat(host.ns().execOk("cat", "/proc/sys/net/bridge/bridge-nf-call-iptables").strip())
                     .isEqualTo("1".equals(before) ? "0" : "1");
         }
 
-        assertThatThrownBy(() -> Sysctl.get(handle, "net/ipv4/conf/nosuchdev/proxy_arp"))
+        assertThatThrownBy(() -> Sysctl.get(host.handle(), "net/ipv4/conf/nosuchdev/proxy_arp"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not exist");
     }
 }

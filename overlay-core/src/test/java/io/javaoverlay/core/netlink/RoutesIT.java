@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
-import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,16 +21,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RoutesIT {
 
     @RegisterExtension
-    static final TestNetwork net = TestNetwork.namespacesOnly();
+    static final NamespaceFixture host = new NamespaceFixture("routes");
 
-    static TestNamespace ns;
-    static NetlinkSocket nl;
     static Link dev;
 
     @BeforeAll
     static void open() {
-        ns = net.createNamespace("routes");
-        nl = ns.openNetlink();
+        NetlinkSocket nl = host.nl();
         dev = nl.links().createVeth("rt0", NewLink.VethPeer.named("rt1"));
         nl.links().setUp(dev.index());
         nl.links().setUp(nl.links().require("rt1").index());
@@ -46,7 +41,7 @@ class RoutesIT {
         System.arraycopy(more, 0, args, 2, more.length);
         args[2 + more.length] = "match";
         args[3 + more.length] = dst;
-        for (JsonNode r : ns.ipJson(args)) {
+        for (JsonNode r : host.ns().ipJson(args)) {
             if (r.get("dst").asText().equals(dst)) {
                 return r;
             }
@@ -63,9 +58,9 @@ class RoutesIT {
         Route r = Route.ip4(Ip4Net.parse("10.31.0.0/16")).via(Ip4.parse("10.30.0.9")).device(dev)
                 .withMetric(7).withProtocol(Route.PROTOCOL_STATIC);
 
-        nl.routes().add(r);
+        host.nl().routes().add(r);
 
-        Route back = find(nl.routes().listIp4(), "10.31.0.0/16");
+        Route back = find(host.nl().routes().listIp4(), "10.31.0.0/16");
         assertThat(back).isNotNull();
         assertThat(back.ip4Gateway()).isEqualTo(Ip4.parse("10.30.0.9"));
         assertThat(back.outputIndex()).isEqualTo(dev.index());
@@ -79,8 +74,8 @@ class RoutesIT {
         assertThat(o.get("metric").asInt()).isEqualTo(7);
         assertThat(o.get("protocol").asText()).isEqualTo("static");
 
-        nl.routes().delete(r);
-        assertThat(find(nl.routes().listIp4(), "10.31.0.0/16")).isNull();
+        host.nl().routes().delete(r);
+        assertThat(find(host.nl().routes().listIp4(), "10.31.0.0/16")).isNull();
         assertThat(oracle("10.31.0.0/16")).isNull();
     }
 
@@ -88,11 +83,11 @@ class RoutesIT {
     void onlinkRouteToAGatewayOutsideAnyLocalSubnet() {
         // vxlan-style: the peer's VTEP address is in no local subnet; without onlink the kernel refuses
         Route plain = Route.ip4(Ip4Net.parse("10.32.1.0/24")).via(Ip4.parse("10.32.1.0")).device(dev);
-        assertThatThrownBy(() -> nl.routes().add(plain)).isInstanceOf(NetlinkException.class);
+        assertThatThrownBy(() -> host.nl().routes().add(plain)).isInstanceOf(NetlinkException.class);
 
-        nl.routes().add(plain.withOnlink());
+        host.nl().routes().add(plain.withOnlink());
 
-        Route back = find(nl.routes().listIp4(), "10.32.1.0/24");
+        Route back = find(host.nl().routes().listIp4(), "10.32.1.0/24");
         assertThat(back.onlink()).isTrue();
         assertThat(back.ip4Gateway()).isEqualTo(Ip4.parse("10.32.1.0"));
         JsonNode o = oracle("10.32.1.0/24");
@@ -103,14 +98,14 @@ class RoutesIT {
     @Test
     void replaceIsIdempotentAndChangesTheGateway() {
         Ip4Net dst = Ip4Net.parse("10.33.0.0/16");
-        nl.routes().replace(Route.ip4(dst).via(Ip4.parse("10.30.0.2")).device(dev));
-        nl.routes().replace(Route.ip4(dst).via(Ip4.parse("10.30.0.2")).device(dev));
-        assertThatThrownBy(() -> nl.routes().add(Route.ip4(dst).via(Ip4.parse("10.30.0.2")).device(dev)))
+        host.nl().routes().replace(Route.ip4(dst).via(Ip4.parse("10.30.0.2")).device(dev));
+        host.nl().routes().replace(Route.ip4(dst).via(Ip4.parse("10.30.0.2")).device(dev));
+        assertThatThrownBy(() -> host.nl().routes().add(Route.ip4(dst).via(Ip4.parse("10.30.0.2")).device(dev)))
                 .isInstanceOf(NetlinkException.Exists.class);
 
-        nl.routes().replace(Route.ip4(dst).via(Ip4.parse("10.30.0.3")).device(dev));
+        host.nl().routes().replace(Route.ip4(dst).via(Ip4.parse("10.30.0.3")).device(dev));
 
-        assertThat(nl.routes().listIp4().stream().filter(r -> !r.isDefault() && r.ip4Destination().equals(dst)))
+        assertThat(host.nl().routes().listIp4().stream().filter(r -> !r.isDefault() && r.ip4Destination().equals(dst)))
                 .singleElement().extracting(Route::ip4Gateway).isEqualTo(Ip4.parse("10.30.0.3"));
         assertThat(oracle("10.33.0.0/16").get("gateway").asText()).isEqualTo("10.30.0.3");
     }
@@ -118,31 +113,31 @@ class RoutesIT {
     @Test
     void deviceRouteHasLinkScopeAndOtherTable() {
         Route r = Route.ip4(Ip4Net.parse("10.34.0.0/24")).device(dev).withTable(100);
-        nl.routes().add(r);
+        host.nl().routes().add(r);
 
-        Route back = nl.routes().list(2).stream()
+        Route back = host.nl().routes().list(2).stream()
                 .filter(x -> x.table() == 100 && x.ip4Destination().equals(Ip4Net.parse("10.34.0.0/24")))
                 .findFirst().orElseThrow();
         assertThat(back.scope()).isEqualTo(Route.SCOPE_LINK);
         assertThat(back.gateway()).isNull();
-        assertThat(find(nl.routes().listIp4(), "10.34.0.0/24")).as("not in the main table").isNull();
+        assertThat(find(host.nl().routes().listIp4(), "10.34.0.0/24")).as("not in the main table").isNull();
         JsonNode o = oracle("10.34.0.0/24", "table", "100");
         assertThat(o.get("scope").asText()).isEqualTo("link");
         assertThat(o.get("dev").asText()).isEqualTo("rt0");
 
         // a table above 255 goes in RTA_TABLE
-        nl.routes().add(Route.ip4(Ip4Net.parse("10.35.0.0/24")).device(dev).withTable(1000));
-        assertThat(nl.routes().list(2)).anyMatch(x -> x.table() == 1000);
+        host.nl().routes().add(Route.ip4(Ip4Net.parse("10.35.0.0/24")).device(dev).withTable(1000));
+        assertThat(host.nl().routes().list(2)).anyMatch(x -> x.table() == 1000);
         assertThat(oracle("10.35.0.0/24", "table", "1000")).isNotNull();
-        nl.routes().delete(Route.ip4(Ip4Net.parse("10.35.0.0/24")).device(dev).withTable(1000));
-        assertThat(nl.routes().list(2)).noneMatch(x -> x.table() == 1000);
+        host.nl().routes().delete(Route.ip4(Ip4Net.parse("10.35.0.0/24")).device(dev).withTable(1000));
+        assertThat(host.nl().routes().list(2)).noneMatch(x -> x.table() == 1000);
     }
 
     @Test
     void defaultRouteAndKernelRoutesAreListed() {
-        nl.routes().replace(Route.defaultIp4().via(Ip4.parse("10.30.0.254")));
+        host.nl().routes().replace(Route.defaultIp4().via(Ip4.parse("10.30.0.254")));
 
-        List<Route> routes = nl.routes().listIp4();
+        List<Route> routes = host.nl().routes().listIp4();
         assertThat(routes).anySatisfy(r -> {
             assertThat(r.isDefault()).isTrue();
             assertThat(r.ip4Gateway()).isEqualTo(Ip4.parse("10.30.0.254"));
@@ -152,13 +147,13 @@ class RoutesIT {
             assertThat(r.protocol()).isEqualTo(Route.PROTOCOL_KERNEL);
             assertThat(r.preferredSource()).isEqualTo(Ip4.parse("10.30.0.1").toInetAddress());
         });
-        assertThat(ns.ipJson("route", "show", "default").get(0).get("gateway").asText()).isEqualTo("10.30.0.254");
-        assertThat(routes).hasSize(ns.ipJson("route", "show").size());
+        assertThat(host.ns().ipJson("route", "show", "default").get(0).get("gateway").asText()).isEqualTo("10.30.0.254");
+        assertThat(routes).hasSize(host.ns().ipJson("route", "show").size());
     }
 
     @Test
     void deletingAMissingRouteIsNotFound() {
-        assertThatThrownBy(() -> nl.routes().delete(Route.ip4(Ip4Net.parse("10.36.0.0/24")).device(dev)))
+        assertThatThrownBy(() -> host.nl().routes().delete(Route.ip4(Ip4Net.parse("10.36.0.0/24")).device(dev)))
                 .isInstanceOf(NetlinkException.NotFound.class)
                 .hasMessageStartingWith("RTM_DELROUTE failed: No such process (ESRCH)");
     }

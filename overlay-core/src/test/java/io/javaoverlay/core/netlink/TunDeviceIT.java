@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.testkit.Requirements;
-import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 import io.javaoverlay.testkit.TestProcess;
 
 import java.nio.ByteBuffer;
@@ -14,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,37 +25,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TunDeviceIT {
 
     @RegisterExtension
-    static final TestNetwork net = TestNetwork.namespacesOnly();
-
-    static TestNamespace ns;
-    static NetNs handle;
-    static NetlinkSocket nl;
+    static final NamespaceFixture host = new NamespaceFixture("tun");
 
     @BeforeAll
-    static void open() {
+    static void check() {
         Requirements.check().file("/dev/net/tun", "the kernel's TUN driver (CONFIG_TUN, modprobe tun)").command("ping", "iputils-ping").orAbort();
-        ns = net.createNamespace("tun");
-        handle = ns.open();
-        nl = NetlinkSocket.open(handle);
-    }
-
-    @AfterAll
-    static void close() {
-        nl.close();
-        handle.close();
     }
 
     @Test
     void pingIsReadFromTheDeviceAndTheReplyWrittenBackReachesPing() throws Exception {
-        try (TunDevice tun = TunDevice.open(handle, "jtun0")) {
+        try (TunDevice tun = TunDevice.open(host.handle(), "jtun0")) {
             assertThat(tun.name()).isEqualTo("jtun0");
-            Link link = nl.links().require("jtun0");
+            Link link = host.nl().links().require("jtun0");
             assertThat(link.kind()).isEqualTo("tun");
             assertThat(link.mac()).isNull();
-            nl.addresses().add(Address.ip4(link.index(), Ip4.parse("10.60.0.1"), 24));
-            nl.links().setUp(link.index());
+            host.nl().addresses().add(Address.ip4(link.index(), Ip4.parse("10.60.0.1"), 24));
+            host.nl().links().setUp(link.index());
 
-            TestProcess ping = ns.start("ping", "ping", "-n", "-c1", "-W10", "10.60.0.2");
+            TestProcess ping = host.ns().start("ping", "ping", "-n", "-c1", "-W10", "10.60.0.2");
 
             ByteBuffer in = ByteBuffer.allocateDirect(2048);
             int length;
@@ -85,12 +69,12 @@ class TunDeviceIT {
             assertThat(ping.process().exitValue()).as("ping got the reply; log: %s", ping.log()).isZero();
             assertThat(ping.log()).contains("1 received");
         }
-        assertThat(nl.links().get("jtun0")).as("closing the descriptor removes the device").isEmpty();
+        assertThat(host.nl().links().get("jtun0")).as("closing the descriptor removes the device").isEmpty();
     }
 
     @Test
     void closeIsIdempotentAndWakesABlockedReader() throws Exception {
-        TunDevice tun = TunDevice.open(handle, "jtun1");
+        TunDevice tun = TunDevice.open(host.handle(), "jtun1");
         CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> tun.read(ByteBuffer.allocateDirect(2048)));
         Thread.sleep(100);
         assertThat(blocked).isNotDone();
@@ -102,41 +86,41 @@ class TunDeviceIT {
         assertThat(tun.isOpen()).isFalse();
         assertThat(tun.read(ByteBuffer.allocateDirect(64))).isEqualTo(-1);
         assertThatThrownBy(() -> tun.write(ByteBuffer.allocateDirect(64))).isInstanceOf(IllegalStateException.class);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> nl.links().get("jtun1").isEmpty());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> host.nl().links().get("jtun1").isEmpty());
     }
 
     @Test
     void multiQueueOpensTheSameDeviceTwice() {
-        try (TunDevice q1 = TunDevice.open(handle, "jtunmq", TunDevice.Option.MULTI_QUEUE);
-                TunDevice q2 = TunDevice.open(handle, "jtunmq", TunDevice.Option.MULTI_QUEUE)) {
+        try (TunDevice q1 = TunDevice.open(host.handle(), "jtunmq", TunDevice.Option.MULTI_QUEUE);
+                TunDevice q2 = TunDevice.open(host.handle(), "jtunmq", TunDevice.Option.MULTI_QUEUE)) {
             assertThat(q2.name()).isEqualTo(q1.name());
-            assertThat(nl.links().list()).filteredOn(l -> l.name().equals("jtunmq")).hasSize(1);
-            assertThat(ns.ipJson("-d", "link", "show", "dev", "jtunmq").get(0).at("/linkinfo/info_data/multi_queue").asBoolean())
+            assertThat(host.nl().links().list()).filteredOn(l -> l.name().equals("jtunmq")).hasSize(1);
+            assertThat(host.ns().ipJson("-d", "link", "show", "dev", "jtunmq").get(0).at("/linkinfo/info_data/multi_queue").asBoolean())
                     .isTrue();
         }
-        assertThat(nl.links().get("jtunmq")).isEmpty();
+        assertThat(host.nl().links().get("jtunmq")).isEmpty();
     }
 
     @Test
     void flagsReachTheKernel() {
-        try (TunDevice plain = TunDevice.open(handle, "jtunp");
-                TunDevice vnet = TunDevice.open(handle, "jtunv", TunDevice.Option.VNET_HDR)) {
-            var p = ns.ipJson("-d", "link", "show", "dev", plain.name()).get(0).at("/linkinfo/info_data");
+        try (TunDevice plain = TunDevice.open(host.handle(), "jtunp");
+                TunDevice vnet = TunDevice.open(host.handle(), "jtunv", TunDevice.Option.VNET_HDR)) {
+            var p = host.ns().ipJson("-d", "link", "show", "dev", plain.name()).get(0).at("/linkinfo/info_data");
             assertThat(p.get("type").asText()).isEqualTo("tun");
             assertThat(p.get("pi").asBoolean()).as("IFF_NO_PI").isFalse();
             assertThat(p.get("vnet_hdr").asBoolean()).isFalse();
             assertThat(p.get("multi_queue").asBoolean()).isFalse();
             assertThat(p.get("persist").asBoolean()).isFalse();
-            var v = ns.ipJson("-d", "link", "show", "dev", vnet.name()).get(0).at("/linkinfo/info_data");
+            var v = host.ns().ipJson("-d", "link", "show", "dev", vnet.name()).get(0).at("/linkinfo/info_data");
             assertThat(v.get("vnet_hdr").asBoolean()).isTrue();
         }
     }
 
     @Test
     void kernelNumberedNameAndHeapBuffersAreRefused() {
-        try (TunDevice tun = TunDevice.open(handle, "jtn%d")) {
+        try (TunDevice tun = TunDevice.open(host.handle(), "jtn%d")) {
             assertThat(tun.name()).matches("jtn\\d+");
-            assertThat(nl.links().get(tun.name())).isPresent();
+            assertThat(host.nl().links().get(tun.name())).isPresent();
             assertThatThrownBy(() -> tun.write(ByteBuffer.allocate(20)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("direct");
         }
