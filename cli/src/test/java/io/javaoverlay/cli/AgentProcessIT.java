@@ -31,7 +31,11 @@ class AgentProcessIT {
     @RegisterExtension
     static final EtcdExtension etcd = EtcdExtension.builder().build();
 
-    static final String CONFIG = "{\"Network\":\"10.50.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
+    /**
+     * The agents lease below 10.50.200.0: the tests write other hosts' leases at 10.50.200.0 and above, which a
+     * randomly chosen lease of their own must not collide with.
+     */
+    static final String CONFIG = "{\"Network\":\"10.50.0.0/16\",\"SubnetMax\":\"10.50.199.0\",\"Backend\":{\"Type\":\"vxlan\"}}";
 
     @RegisterExtension
     final AgentProcesses agents = new AgentProcesses("jo-agent-");
