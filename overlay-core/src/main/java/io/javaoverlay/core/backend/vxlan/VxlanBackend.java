@@ -243,19 +243,7 @@ public final class VxlanBackend implements Backend {
         // the collision may have been the IPv6 device's: it takes a new MAC too, none any peer publishes
         Set<MacAddress> avoid6 = new HashSet<>(avoid);
         avoid6.add(mac);
-        avoid6.add(device6.mac());
-        peers6.wanted().values().forEach(p -> avoid6.add(p.vtepMac()));
-        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).renew(vni, avoid6);
-        try {
-            nl.links().setMac(link6.index(), mac6);
-            link6 = nl.links().get(link6.index()).orElseThrow();
-        } catch (NetlinkException e) {
-            throw new BackendException("cannot give " + device6.name() + " the new VTEP MAC " + mac6 + ": " + e.getMessage(), e);
-        }
-        LOG.warn("{}: changed the VTEP MAC {} to {} as well", device6.name(), device6.mac(), mac6);
-        device6 = new VxlanDevice(device6.name(), device6.info(), mac6, device6.mtu());
-        peers6.replayAll();
-        peers6.recheck();
+        MacAddress mac6 = renewMac6(vni, avoid6, "{}: changed the VTEP MAC {} to {} as well");
         return Optional.of(reg.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6)));
     }
 
@@ -263,21 +251,29 @@ public final class VxlanBackend implements Backend {
     private Optional<Registration> resolveCollision6Only() {
         BackendConfig b = config.backend();
         int vni = b.vni().orElse(FlannelLeaseShapes.DEFAULT_VNI);
-        Set<MacAddress> avoid6 = new HashSet<>();
-        avoid6.add(device6.mac());
-        peers6.wanted().values().forEach(p -> avoid6.add(p.vtepMac()));
-        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).renew(vni, avoid6);
+        MacAddress mac6 = renewMac6(vni, new HashSet<>(), "{}: VTEP MAC {} was published by another host too; changed it to {}");
+        return Optional.of(registration.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6)));
+    }
+
+    /**
+     * Gives {@code flannel-v6.<VNI>} a new VTEP MAC, none of {@code avoid}, its current one or any peer's, and
+     * programs its peers again; {@code warning} (device, old MAC, new MAC) says why.
+     */
+    private MacAddress renewMac6(int vni, Set<MacAddress> avoid, String warning) {
+        avoid.add(device6.mac());
+        peers6.wanted().values().forEach(p -> avoid.add(p.vtepMac()));
+        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).renew(vni, avoid);
         try {
             nl.links().setMac(link6.index(), mac6);
             link6 = nl.links().get(link6.index()).orElseThrow();
         } catch (NetlinkException e) {
             throw new BackendException("cannot give " + device6.name() + " the new VTEP MAC " + mac6 + ": " + e.getMessage(), e);
         }
-        LOG.warn("{}: VTEP MAC {} was published by another host too; changed it to {}", device6.name(), device6.mac(), mac6);
+        LOG.warn(warning, device6.name(), device6.mac(), mac6);
         device6 = new VxlanDevice(device6.name(), device6.info(), mac6, device6.mtu());
         peers6.replayAll();
         peers6.recheck();
-        return Optional.of(registration.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6)));
+        return mac6;
     }
 
     /** Whether {@code l} is this host's earlier lease: same PublicIP, or, IPv6-only, same PublicIPv6. */
