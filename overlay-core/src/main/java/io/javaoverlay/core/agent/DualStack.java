@@ -64,7 +64,7 @@ final class DualStack {
                         + " default (flannel-wg-v6 alone); Mode \"" + c.backend().wireguard().mode().flannelName() + "\" is not run"
                         + " IPv6-only by javaoverlay: remove Backend.Mode (see docs/wireguard.md)");
             }
-            requireIpv6Forwarding(options, "an IPv6-only network");
+            requireIpv6Forwarding(options, ": an IPv6-only network needs it");
             return;
         }
         if (c.ipv6().isEmpty()) {
@@ -80,15 +80,14 @@ final class DualStack {
                     + " \"Backend\": {\"Type\": \"vxlan\"}, {\"Type\": \"host-gw\"} or {\"Type\": \"wireguard\"} (udp is IPv4 only,"
                     + " as in flannel); use vxlan or host-gw, or set EnableIPv6 to false (see docs/ipv6.md)");
         }
-        requireIpv6Forwarding(options, "EnableIPv6 to false");
+        requireIpv6Forwarding(options, ", or set EnableIPv6 to false");
     }
 
-    /** The host must route IPv6; {@code instead} is the way out the message offers. */
-    private static void requireIpv6Forwarding(AgentOptions options, String instead) {
+    /** Refuses a host that would not route IPv6; {@code ending} closes the message (what else the user can do). */
+    private static void requireIpv6Forwarding(AgentOptions options, String ending) {
         if (options.dataPath() && !"1".equals(Sysctl.get("net/ipv6/conf/all/forwarding"))) {
             throw new NetworkConfigException("net.ipv6.conf.all.forwarding is not 1: this host would not route IPv6 overlay traffic;"
-                    + " set it (on interfaces configured by router advertisements also set accept_ra=2)"
-                    + (instead.startsWith("EnableIPv6") ? ", or set " + instead : ": " + instead + " needs it"));
+                    + " set it (on interfaces configured by router advertisements also set accept_ra=2)" + ending);
         }
     }
 
