@@ -136,16 +136,16 @@ abstract class DataPathContract {
         OverlayCluster c = cluster();
         Ip4 target = c.containerIp(2, 2);
         int size = 4 << 20;
-        Traffic sender = Traffic.of(c, 1, backend());
-        Traffic receiver = Traffic.of(c, 2, backend());
+        TrafficSample sender = TrafficSample.of(c.agentHttp(1, "/metrics"), backend());
+        TrafficSample receiver = TrafficSample.of(c.agentHttp(2, "/metrics"), backend());
         try (ServerSocketChannel server = NamespaceSockets.listen(c.container(2, 2), target, 5001)) {
             String[] digests = NamespaceSockets.transfer(c.container(1, 1), server, target, 5001, size, Duration.ofSeconds(60));
             assertThat(digests[1]).as("SHA-256 of the 4 MiB received").isEqualTo(digests[0]);
         }
         // what Prometheus sees: host 1 sent the 4 MiB (and headers) to its peers, host 2 received them;
         // the ACKs went the other way
-        Traffic sent = Traffic.of(c, 1, backend()).minus(sender);
-        Traffic received = Traffic.of(c, 2, backend()).minus(receiver);
+        TrafficSample sent = TrafficSample.of(c.agentHttp(1, "/metrics"), backend()).minus(sender);
+        TrafficSample received = TrafficSample.of(c.agentHttp(2, "/metrics"), backend()).minus(receiver);
         assertThat(sent.txBytes()).as("%s tx bytes of host 1 for a %d-byte transfer", backend(), size).isGreaterThan(size);
         assertThat(sent.txPackets()).as("tx packets of host 1").isGreaterThan(size / 65536);
         assertThat(sent.rxPackets()).as("rx packets (ACKs) of host 1").isPositive();
@@ -155,26 +155,6 @@ abstract class DataPathContract {
 
     /** The backend's name in the {@code backend} label of its metrics ({@code vxlan}, {@code host-gw}, {@code udp}). */
     abstract String backend();
-
-    /** A host's {@code javaoverlay_backend_packets_total} and {@code _bytes_total}, from its agent's {@code /metrics}. */
-    record Traffic(long txPackets, long txBytes, long rxPackets, long rxBytes) {
-        static Traffic of(OverlayCluster c, int host, String backend) {
-            String m = c.agentHttp(host, "/metrics");
-            return new Traffic(sample(m, "packets", backend, "tx"), sample(m, "bytes", backend, "tx"),
-                    sample(m, "packets", backend, "rx"), sample(m, "bytes", backend, "rx"));
-        }
-
-        Traffic minus(Traffic o) {
-            return new Traffic(txPackets - o.txPackets, txBytes - o.txBytes, rxPackets - o.rxPackets, rxBytes - o.rxBytes);
-        }
-
-        private static long sample(String metrics, String what, String backend, String direction) {
-            Matcher m = Pattern.compile("(?m)^javaoverlay_backend_" + what + "_total\\{backend=\"" + Pattern.quote(backend)
-                    + "\",direction=\"" + direction + "\"} (\\S+)$").matcher(metrics);
-            assertThat(m.find()).as("javaoverlay_backend_%s_total of %s, %s in:%n%s", what, backend, direction, metrics).isTrue();
-            return (long) Double.parseDouble(m.group(1));
-        }
-    }
 
     @Test
     @Order(3)

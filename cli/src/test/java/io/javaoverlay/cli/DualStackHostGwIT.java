@@ -189,6 +189,44 @@ class DualStackHostGwIT {
         }
     }
 
+    /**
+     * host-gw's traffic counters (HostGwAccounting) in ip6tables for the IPv6 network, beside
+     * iptables' for the IPv4 one: IPv6 traffic shows on /metrics as IPv4 traffic does.
+     */
+    @Test
+    @Order(9)
+    void ipv6TrafficIsCountedInIp6tablesAccountingChainsAndOnMetrics() {
+        TestHost h1 = cluster.host(1);
+        String iface = h1.underlayInterface();
+        assertThat(h1.execOk("ip6tables", "-t", "mangle", "-S", "JAVAOVERLAY-HOSTGW-TX").lines().toList()).containsExactly(
+                "-N JAVAOVERLAY-HOSTGW-TX", "-A JAVAOVERLAY-HOSTGW-TX -d " + NETWORK6 + " -o " + iface
+                        + " -m comment --comment \"javaoverlay host-gw to peers\"");
+        assertThat(h1.execOk("ip6tables", "-t", "mangle", "-S", "JAVAOVERLAY-HOSTGW-RX").lines().toList()).containsExactly(
+                "-N JAVAOVERLAY-HOSTGW-RX", "-A JAVAOVERLAY-HOSTGW-RX -s " + NETWORK6 + " -i " + iface
+                        + " -m comment --comment \"javaoverlay host-gw from peers\"");
+        assertThat(h1.execOk("iptables", "-t", "mangle", "-S", "JAVAOVERLAY-HOSTGW-TX"))
+                .as("the IPv4 chain counts the IPv4 network").contains("-d " + OverlayCluster.NETWORK + " -o " + iface);
+
+        long tx6 = ip6Packets(h1, "JAVAOVERLAY-HOSTGW-TX");
+        long rx6 = ip6Packets(h1, "JAVAOVERLAY-HOSTGW-RX");
+        TrafficSample before = TrafficSample.of(cluster.agentHttp(1, "/metrics"), "host-gw");
+        ExecResult six = cluster.container(1, 1).exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c5", "-i0.2", "-W1", containerIp6(2, 1));
+        assertThat(six.stdout()).as(six.stdout() + six.stderr()).contains("5 received");
+        assertThat(ip6Packets(h1, "JAVAOVERLAY-HOSTGW-TX")).as("echo requests out to host 2").isGreaterThanOrEqualTo(tx6 + 5);
+        assertThat(ip6Packets(h1, "JAVAOVERLAY-HOSTGW-RX")).as("echo replies in from host 2").isGreaterThanOrEqualTo(rx6 + 5);
+        TrafficSample moved = TrafficSample.of(cluster.agentHttp(1, "/metrics"), "host-gw").minus(before);
+        assertThat(moved.txPackets()).as("/metrics counts them").isGreaterThanOrEqualTo(5);
+        assertThat(moved.rxPackets()).isGreaterThanOrEqualTo(5);
+    }
+
+    /** The packet counter of the one rule in an ip6tables mangle chain. */
+    private static long ip6Packets(TestHost h, String chain) {
+        List<String> rules = h.execOk("ip6tables", "-t", "mangle", "-L", chain, "-v", "-x", "-n").lines()
+                .filter(l -> l.contains("javaoverlay host-gw")).toList();
+        assertThat(rules).as(chain).hasSize(1);
+        return Long.parseLong(rules.get(0).trim().split("\\s+")[0]);
+    }
+
     private static java.nio.file.Path writeUdpConfig() {
         java.nio.file.Path p = cluster.hostDir(3).resolve("udp-net-conf.json");
         try {

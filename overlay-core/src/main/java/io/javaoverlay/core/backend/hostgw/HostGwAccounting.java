@@ -1,7 +1,9 @@
 package io.javaoverlay.core.backend.hostgw;
 
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +14,7 @@ import io.javaoverlay.core.firewall.Rule;
 import io.javaoverlay.core.firewall.RuleChain;
 import io.javaoverlay.core.metrics.BackendStats;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Net;
 
 /**
  * host-gw's traffic counters. The backend has no device of its own to read counters from (its
@@ -37,6 +40,11 @@ import io.javaoverlay.core.net.Ip4Net;
  * not it either: they only exist with {@code --iptables-forward-rules}, count container traffic to
  * the outside as well, and miss the host's own.
  *
+ * <p>Each family the network has gets its pair of chains: in iptables for {@code Network}, in
+ * ip6tables for {@code IPv6Network} (the same names and rules, the IPv6 network in them). A
+ * dual-stack host's counters are the sum of both, as vxlan's are of its two devices; an IPv6-only
+ * network's are ip6tables' alone.
+ *
  * <p>Drops and errors are not counted: the kernel does not tell them apart per destination for a
  * plain route. The chains stay when the agent stops, like the other rules; a restart keeps counting.
  */
@@ -49,44 +57,59 @@ final class HostGwAccounting {
     private static final String TABLE = "mangle";
     private static final String JUMP_COMMENT = "javaoverlay host-gw accounting";
 
-    private final Iptables iptables;
-    private final RuleChain tx;
-    private final RuleChain rx;
-    private final List<Rule> txRules;
-    private final List<Rule> rxRules;
-    private String lastProblem;
+    /** One family's chains: iptables' for the IPv4 network, or ip6tables' for the IPv6 one. */
+    private record Family(Iptables iptables, RuleChain tx, RuleChain rx, List<Rule> txRules, List<Rule> rxRules) {
 
-    HostGwAccounting(Iptables iptables, Ip4Net network, String externalInterface) {
-        this.iptables = iptables;
-        this.tx = new RuleChain(iptables, TABLE, "POSTROUTING", TX_CHAIN, JUMP_COMMENT);
-        this.rx = new RuleChain(iptables, TABLE, "PREROUTING", RX_CHAIN, JUMP_COMMENT);
-        // in the order iptables -S prints the options, so RuleChain recognises them as present
-        this.txRules = List.of(Rule.of(TABLE, TX_CHAIN, "-d", network.toString(), "-o", externalInterface,
-                "-m", "comment", "--comment", "javaoverlay host-gw to peers"));
-        this.rxRules = List.of(Rule.of(TABLE, RX_CHAIN, "-s", network.toString(), "-i", externalInterface,
-                "-m", "comment", "--comment", "javaoverlay host-gw from peers"));
+        static Family of(Iptables iptables, String network, String externalInterface) {
+            // in the order iptables -S prints the options, so RuleChain recognises them as present
+            return new Family(iptables,
+                    new RuleChain(iptables, TABLE, "POSTROUTING", TX_CHAIN, JUMP_COMMENT),
+                    new RuleChain(iptables, TABLE, "PREROUTING", RX_CHAIN, JUMP_COMMENT),
+                    List.of(Rule.of(TABLE, TX_CHAIN, "-d", network, "-o", externalInterface,
+                            "-m", "comment", "--comment", "javaoverlay host-gw to peers")),
+                    List.of(Rule.of(TABLE, RX_CHAIN, "-s", network, "-i", externalInterface,
+                            "-m", "comment", "--comment", "javaoverlay host-gw from peers")));
+        }
     }
 
-    /** Installs or repairs both chains; true when anything changed. */
+    private final List<Family> families = new ArrayList<>();
+    private String lastProblem;
+
+    /**
+     * @param iptables iptables of this host; its {@link Iptables#ipv6() ip6tables} twin counts the IPv6 network
+     * @param network  the IPv4 network, empty in an IPv6-only network
+     * @param network6 the IPv6 network, empty without EnableIPv6
+     */
+    HostGwAccounting(Iptables iptables, Optional<Ip4Net> network, Optional<Ip6Net> network6, String externalInterface) {
+        network.ifPresent(n -> families.add(Family.of(iptables, n.toString(), externalInterface)));
+        network6.ifPresent(n -> families.add(Family.of(iptables.ipv6(), n.toString(), externalInterface)));
+    }
+
+    /** Installs or repairs the chains of every family; true when anything changed. */
     boolean ensure() {
-        boolean changed = tx.ensure(txRules);
-        changed |= rx.ensure(rxRules);
+        boolean changed = false;
+        for (Family f : families) {
+            changed |= f.tx().ensure(f.txRules());
+            changed |= f.rx().ensure(f.rxRules());
+        }
         return changed;
     }
 
     /**
-     * The counters now. A chain someone flushed reads as 0 until {@link #ensure} restores it,
-     * which Prometheus takes as a counter reset.
+     * The counters now, summed over the families. A chain someone flushed reads as 0 until
+     * {@link #ensure} restores it, which Prometheus takes as a counter reset.
      */
     BackendStats read() {
         long[] pb = new long[4];
-        for (Iptables.Counted c : iptables.counters(TABLE)) { // one iptables run for both chains
-            if (c.isIn(TX_CHAIN)) {
-                pb[0] += c.packets();
-                pb[1] += c.bytes();
-            } else if (c.isIn(RX_CHAIN)) {
-                pb[2] += c.packets();
-                pb[3] += c.bytes();
+        for (Family f : families) {
+            for (Iptables.Counted c : f.iptables().counters(TABLE)) { // one run per family for both chains
+                if (c.isIn(TX_CHAIN)) {
+                    pb[0] += c.packets();
+                    pb[1] += c.bytes();
+                } else if (c.isIn(RX_CHAIN)) {
+                    pb[2] += c.packets();
+                    pb[3] += c.bytes();
+                }
             }
         }
         return BackendStats.of(pb[0], pb[1], pb[2], pb[3]);

@@ -18,6 +18,7 @@ import io.javaoverlay.core.backend.PeerReconciler;
 import io.javaoverlay.core.backend.PeerRejection;
 import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.BackendType;
+import io.javaoverlay.core.config.Ipv6Config;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.firewall.Iptables;
 import io.javaoverlay.core.firewall.IptablesException;
@@ -75,15 +76,14 @@ public final class HostGwBackend implements Backend {
         } catch (NetlinkException e) {
             throw new BackendException("cannot prepare host-gw routing on " + context.external() + ": " + e.getMessage(), e);
         }
-        if (config.enableIPv4()) { // its counters are iptables (IPv4) rules: an IPv6-only network's traffic is not counted
-            startAccounting(config);
-        }
+        startAccounting(config);
         return reg;
     }
 
     /** The traffic counters ({@link HostGwAccounting}); without iptables the backend runs, without them. */
     private void startAccounting(NetworkConfig config) {
-        HostGwAccounting a = new HostGwAccounting(Iptables.local(), config.network(), context.external().name());
+        HostGwAccounting a = new HostGwAccounting(Iptables.local(), config.enableIPv4() ? Optional.of(config.network()) : Optional.empty(),
+                config.ipv6().map(Ipv6Config::network), context.external().name());
         try {
             a.ensure();
         } catch (IptablesException | UncheckedIOException e) {
