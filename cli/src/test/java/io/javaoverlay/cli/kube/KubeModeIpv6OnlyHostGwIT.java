@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 class KubeModeIpv6OnlyHostGwIT extends KubeModeIpv6OnlyContract {
 
     @RegisterExtension
-    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"host-gw\"}", 5, 3);
+    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"host-gw\"}", HOSTS, 3);
 
     @Override
     KubeModeCluster cluster() {
