@@ -53,9 +53,9 @@ import io.javaoverlay.testkit.TestProcess;
  * <p>{@link #ipv6Only} makes it an IPv6-only cluster ({@code EnableIPv4: false}): every Node's
  * podCIDR is {@code fd00:10:244:<n>::/64} alone, the hosts' underlay interfaces lose their IPv4
  * address (and with it the IPv4 default route) for {@code fd00:e2e::<n>/64} and an IPv6 default
- * route before their agents start, and the API server listens on the underlay bridge's
- * {@code [fd00:e2e::fe]}. No container is made by hand there: the tests attach pods through the
- * real CNI executable ({@link #attachPod}), which gives them IPv6 addresses only.
+ * route, with IPv4 forwarding off, before their agents start, and the API server listens on the
+ * underlay bridge's {@code [fd00:e2e::fe]}. No container is made by hand there: the tests attach
+ * pods through the real CNI executable ({@link #attachPod}), which gives them IPv6 addresses only.
  */
 final class KubeModeCluster extends AgentCluster {
 
@@ -134,6 +134,8 @@ final class KubeModeCluster extends AgentCluster {
                 host.ip("-4", "addr", "flush", "dev", host.underlayInterface()); // its IPv4 default route goes with it
                 host.ip("-6", "route", "add", "default", "via", UNDERLAY6_GATEWAY, "dev", host.underlayInterface());
                 host.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+                // a new namespace inherits the root namespace's IPv4 forwarding: off here, for the tests to see it stays off
+                host.execOk("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
             }
             if (dualStack) {
                 TestHost host = host(h);

@@ -163,6 +163,7 @@ abstract class KubeModeIpv6OnlyContract {
             assertThat(h.ipJson("link", "show")).as("host %d: no flannel-wg", n).noneMatch(l -> l.path("ifname").asText().equals("flannel-wg"));
             assertThat(h.ip("-4", "route", "show", "table", "all", "dev", h.underlayInterface())).isBlank();
             assertThat(h.execOk("iptables-save")).as("host %d: no iptables rule", n).doesNotContain("FLANNEL");
+            assertThat(h.execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).as("host %d: IPv4 forwarding left off", n).isEqualTo("0");
             String ip6 = h.execOk("ip6tables-save");
             assertThat(ip6).as("host %d: masquerade and forward rules in ip6tables", n)
                     .contains("-A FLANNEL-POSTRTG -s " + KubeModeCluster.podCidr6(n) + " -d " + KubeModeCluster.NETWORK6)
