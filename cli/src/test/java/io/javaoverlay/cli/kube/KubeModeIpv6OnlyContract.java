@@ -190,11 +190,6 @@ abstract class KubeModeIpv6OnlyContract {
             assertIpv6OnlyPod(cluster().attachPod(n, "v6pod-" + n, cluster().cniSocket(n).toString()));
             assertThat(cluster().agent(n).log()).as("host %d's agent served the ADD", n).contains("CNI ADD v6pod-" + n + " ");
         }
-        // the same call in a JVM of its own (no agent socket), as a runtime without the agent's socket makes it
-        Pod jvm = cluster().attachPod(1, "v6pod-jvm", "");
-        assertIpv6OnlyPod(jvm);
-        assertThat(jvm.ip6()).isNotEqualTo(cluster().pod(1).ip6());
-
         // CHECK with each pod's result as prevResult: what the runtime validates the attachment with
         for (int n = 1; n <= 3; n++) {
             Pod pod = cluster().pod(n);
@@ -205,16 +200,22 @@ abstract class KubeModeIpv6OnlyContract {
             assertThat(check.exit()).as("CHECK on host %d: %s", n, check).isZero();
         }
 
+        List<CompletableFuture<String>> failures = new ArrayList<>();
         for (int from = 1; from <= 3; from++) {
             for (int to = 1; to <= 3; to++) {
                 if (from != to) {
+                    TestNamespace source = cluster().pod(from).ns();
                     String six = cluster().pod(to).ip6();
-                    ExecResult r = cluster().pod(from).ns().exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2", six);
-                    assertThat(r.stdout()).as("ping -6 host %d -> host %d: %s%s", from, to, r.stdout(), r.stderr()).contains("3 received");
+                    String what = "ping -6 host " + from + " -> host " + to + ": ";
+                    failures.add(CompletableFuture.supplyAsync(() -> {
+                        ExecResult r = source.exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2", six);
+                        return r.stdout().contains("3 received") ? null : what + r.stdout() + r.stderr();
+                    }));
                 }
             }
         }
-        assertThat(jvm.ns().ping(cluster().pod(2).ip6(), 3)).as("the JVM-attached pod -> host 2").isTrue();
+        assertThat(failures.stream().map(CompletableFuture::join).filter(f -> f != null).toList())
+                .as("pairs of hosts whose pods do not answer each other's ping -6").isEmpty();
         ExecResult four = cluster().pod(1).ns().exec(Duration.ofSeconds(5), "ping", "-4", "-n", "-c1", "-W1", "10.244.2.2");
         assertThat(four.ok()).as("the pods have no IPv4 at all").isFalse();
     }
