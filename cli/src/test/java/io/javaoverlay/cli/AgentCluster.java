@@ -261,11 +261,6 @@ public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallbac
                     .map(a -> Ip6Host.parse(a).ipText()).orElseThrow(() -> new AssertionError("no IPv6 address in " + result));
         }
 
-        /** The pod's address of {@code family} ({@code "-4"} or {@code "-6"}), as ping and socket helpers take it. */
-        public String ip(String family) {
-            return family.equals("-6") ? ip6() : ip().toString();
-        }
-
         public boolean ping(Pod other) {
             return ns.ping(other.ip().toString(), 10);
         }
