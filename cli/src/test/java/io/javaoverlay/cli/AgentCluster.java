@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,11 +19,16 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 
+import io.javaoverlay.cni.server.CniSocketProtocol;
+import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
@@ -33,7 +40,8 @@ import io.javaoverlay.testkit.TestProcess;
  * kube package's cluster): each host's own files (the hosts share this machine's file system),
  * the flags that point an agent at them, the agent processes and their logs after a failure, and
  * containers on a bridge with the host's {@code FLANNEL_SUBNET} and {@code FLANNEL_MTU} (the
- * {@code docker --bip --mtu} recipe).
+ * {@code docker --bip --mtu} recipe), and pods attached by the real CNI executable as a runtime
+ * calls it ({@link #cniPod}), with the addresses of whichever families the host's subnet.env has.
  */
 public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallback, TestWatcher {
 
@@ -216,5 +224,107 @@ public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallbac
                 }
             }
         }
+    }
+
+    // ---- pods through the real CNI executable ----
+
+    /** The CNI network every pod of a cluster joins. */
+    public static final String CNI_NETWORK = "crossnet";
+    public static final String CNI_VERSION = "1.0.0";
+
+    /** What one run of the CNI executable printed and returned. */
+    public record CniRun(int exit, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exit + ", stdout: " + stdout + ", stderr: " + stderr;
+        }
+    }
+
+    /** A pod: its network namespace on host {@code host} and the result ADD printed for it (already checked by {@link #cniPod}). */
+    public record Pod(int host, TestNamespace ns, Map<String, Object> result) {
+
+        /** The {@code "ips"} of the result, in its order. */
+        @SuppressWarnings("unchecked")
+        public List<Map<String, Object>> ips() {
+            return (List<Map<String, Object>>) result.get("ips");
+        }
+
+        /** The pod's IPv4 address; fails when ADD gave it none (an IPv6-only pod). */
+        public Ip4 ip() {
+            return ips().stream().map(ip -> (String) ip.get("address")).filter(a -> !a.contains(":")).findFirst()
+                    .map(a -> Ip4Net.parseHost(a).ip()).orElseThrow(() -> new AssertionError("no IPv4 address in " + result));
+        }
+
+        /** The pod's IPv6 address (without prefix); fails when ADD gave it none. */
+        public String ip6() {
+            return ips().stream().map(ip -> (String) ip.get("address")).filter(a -> a.contains(":")).findFirst()
+                    .map(a -> Ip6Host.parse(a).ipText()).orElseThrow(() -> new AssertionError("no IPv6 address in " + result));
+        }
+
+        public boolean ping(Pod other) {
+            return ns.ping(other.ip().toString(), 10);
+        }
+    }
+
+    /** Host {@code n}'s CNI network config: its subnet.env, its own IPAM directory, bridge cni0. */
+    public String cniConf(int n) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("cniVersion", CNI_VERSION);
+        c.put("name", CNI_NETWORK);
+        c.put("type", "javaoverlay");
+        c.put("subnetFile", subnetFile(n).toString());
+        c.put("dataDir", hostDir(n).resolve("ipam").toString());
+        c.put("bridge", HostDefaults.BRIDGE);
+        return new String(JsonTree.format(c), StandardCharsets.UTF_8);
+    }
+
+    /** The CNI variables of a call for {@code pod} (null: no namespace, as a DEL after it went). */
+    public static Map<String, String> cniEnv(String command, String id, TestNamespace pod) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", id);
+        env.put("CNI_NETNS", pod == null ? "" : pod.netnsPath().toString());
+        env.put("CNI_IFNAME", "eth0");
+        env.put("CNI_PATH", "/usr/lib/cni");
+        return env;
+    }
+
+    /** The CNI executable inside host {@code n}, with {@code socket} as its agent socket ("" for none). */
+    public CniRun cni(int n, String socket, Map<String, String> env, String stdin) {
+        Map<String, String> e = new HashMap<>(env);
+        e.put(CniSocketProtocol.SOCKET_VARIABLE, socket);
+        ExecResult r = host(n).exec(List.of(launcher().toString()), e, stdin, Duration.ofSeconds(60));
+        return new CniRun(r.exitCode(), r.stdout(), r.stderr());
+    }
+
+    /** A new pod on host {@code n}, attached by the CNI executable through the host's agent. */
+    public Pod cniPod(int n, String id) {
+        return cniPod(n, id, cniSocket(n).toString());
+    }
+
+    /**
+     * A new pod on host {@code n}, attached through {@code socket}; checks the result against the
+     * spec's shape and that it holds one address of each family host {@code n}'s subnet.env has
+     * (IPv4, IPv6 or both), each in the host's subnet of that family, and none of another family.
+     */
+    public Pod cniPod(int n, String id, String socket) {
+        TestNamespace ns = net.createNamespace(id);
+        CniRun r = cni(n, socket, cniEnv("ADD", id, ns), cniConf(n));
+        assertThat(r.exit()).as("ADD %s on host %d: %s", id, n, r).isZero();
+        Pod pod = new Pod(n, ns, CniJson.assertAddResult(r.stdout(), CNI_VERSION));
+        SubnetEnv env = subnetEnv(n);
+        List<String> families = new ArrayList<>();
+        env.ipv4Lease().ifPresent(lease -> {
+            families.add("4");
+            assertThat(lease.contains(pod.ip())).as("IPv4 address %s of %s is in host %d's subnet %s", pod.ip(), id, n, lease).isTrue();
+        });
+        env.ipv6Lease().ifPresent(lease6 -> {
+            families.add("6");
+            assertThat(lease6.contains(Ip6Net.parseAddress(pod.ip6())))
+                    .as("IPv6 address %s of %s is in host %d's IPv6 subnet %s", pod.ip6(), id, n, lease6).isTrue();
+        });
+        assertThat(pod.ips()).extracting(ip -> CniJson.family((String) ip.get("address"), true))
+                .as("the families of %s's addresses on host %d: those of its subnet.env", id, n).containsExactlyElementsOf(families);
+        return pod;
     }
 }

@@ -3,6 +3,8 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,18 +69,8 @@ class DualStackCniIT {
     }
 
     @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> ips(OverlayCluster.Pod pod) {
-        return (List<Map<String, Object>>) pod.result().get("ips");
-    }
-
-    @SuppressWarnings("unchecked")
     static List<Map<String, Object>> routes(Map<String, Object> result) {
         return (List<Map<String, Object>>) result.get("routes");
-    }
-
-    /** The pod's IPv6 address (without prefix), from its ADD result. */
-    static String ip6(OverlayCluster.Pod pod) {
-        return Ip6Host.parse((String) ips(pod).get(1).get("address")).ipText();
     }
 
     static OverlayCluster.Pod add(int host, String id, String socket) {
@@ -101,7 +93,7 @@ class DualStackCniIT {
             SubnetEnv env = cluster.subnetEnv(pod.host());
             Ip6Net lease6 = env.ipv6Lease().orElseThrow();
             String gw6 = Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE));
-            List<Map<String, Object>> ips = ips(pod);
+            List<Map<String, Object>> ips = pod.ips();
             assertThat(ips).as("both families, IPv4 first").hasSize(2);
             Ip6Host address6 = Ip6Host.parse((String) ips.get(1).get("address"));
             assertThat(address6.prefixLength()).isEqualTo(64);
@@ -130,7 +122,7 @@ class DualStackCniIT {
             assertThat(h.ip("-6", "addr", "show", "dev", "cni0")).contains(gw6 + "/64");
             assertThat(h.ip("-6", "addr", "show", "dev", "cni0", "tentative")).isBlank();
         }
-        assertThat(ip6(a)).isNotEqualTo(ip6(pods.get("ds-c")));
+        assertThat(a.ip6()).isNotEqualTo(pods.get("ds-c").ip6());
     }
 
     @Test
@@ -139,13 +131,13 @@ class DualStackCniIT {
         OverlayCluster.Pod a = pods.get("ds-a");
         OverlayCluster.Pod b = pods.get("ds-b");
         OverlayCluster.Pod c = pods.get("ds-c");
-        ExecResult six = a.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", ip6(b));
+        ExecResult six = a.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", b.ip6());
         assertThat(six.ok()).as(six.stdout() + six.stderr()).isTrue();
         assertThat(six.stdout()).contains("3 received");
         ExecResult four = a.ns().exec(Duration.ofSeconds(10), "ping", "-4", "-n", "-c3", "-i0.2", "-W1", b.ip().toString());
         assertThat(four.ok()).as(four.stdout() + four.stderr()).isTrue();
-        assertThat(b.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W1", ip6(c)).ok()).isTrue();
-        assertThat(c.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W1", ip6(a)).ok()).as("same host over IPv6").isTrue();
+        assertThat(b.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W1", c.ip6()).ok()).isTrue();
+        assertThat(c.ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W1", a.ip6()).ok()).as("same host over IPv6").isTrue();
     }
 
     @Test
@@ -153,18 +145,11 @@ class DualStackCniIT {
     void aTcpStreamOverIpv6ArrivesIntactAcrossHosts() throws Exception {
         OverlayCluster.Pod a = pods.get("ds-a");
         OverlayCluster.Pod b = pods.get("ds-b");
-        Path dir = Files.createTempDirectory(cluster.net.workDir(), "tcp6");
-        Path sent = dir.resolve("sent");
-        Path got = dir.resolve("got");
-        a.ns().execOk("sh", "-c", "head -c 4194304 /dev/urandom > " + sent);
-        var server = b.ns().start("tcp6-server", "socat", "-u", "TCP6-LISTEN:5006,bind=[" + ip6(b) + "]", "CREATE:" + got);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> b.ns().exec("sh", "-c", "ss -ltnH | grep -q ':5006 '").ok());
-        ExecResult send = a.ns().exec(Duration.ofSeconds(60), "socat", "-u", "FILE:" + sent, "TCP6:[" + ip6(b) + "]:5006");
-        assertThat(send.ok()).as(send.stdout() + send.stderr()).isTrue();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> !server.isAlive());
-        assertThat(Files.size(got)).isEqualTo(4L << 20);
-        assertThat(Files.mismatch(sent, got)).as("4 MiB over IPv6 through both bridges, byte for byte").isEqualTo(-1L);
+        InetAddress target = InetAddress.getByName(b.ip6());
+        try (ServerSocketChannel server = NamespaceSockets.listen(b.ns(), target, 5006)) {
+            String[] digests = NamespaceSockets.transfer(a.ns(), server, target, 5006, 4 << 20, Duration.ofSeconds(60));
+            assertThat(digests[1]).as("SHA-256 of 4 MiB over IPv6 through both bridges").isEqualTo(digests[0]);
+        }
     }
 
     @Test
@@ -235,8 +220,8 @@ class DualStackCniIT {
                 .as("seen outside the overlay as host 1's IPv6 address").isEqualTo(DualStackHosts.underlay6(1));
         assertThat(DualStackHosts.sourceSeenBy(cluster.net.underlay(), DualStackHosts.UNDERLAY_BRIDGE6, b.ns(), 7402))
                 .isEqualTo(DualStackHosts.underlay6(2));
-        assertThat(DualStackHosts.sourceSeenBy(b.ns(), ip6(b), a.ns(), 7403)).as("a pod on another host sees the pod's own address")
-                .isEqualTo(ip6(a));
+        assertThat(DualStackHosts.sourceSeenBy(b.ns(), b.ip6(), a.ns(), 7403)).as("a pod on another host sees the pod's own address")
+                .isEqualTo(a.ip6());
     }
 
     @Test
@@ -283,7 +268,7 @@ class DualStackCniIT {
         OverlayCluster.Pod late = add(3, "ds-late", cluster.cniSocket(3).toString());
         long added = System.nanoTime();
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
-                .until(() -> pods.get("ds-a").ns().exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", ip6(late)).ok());
+                .until(() -> pods.get("ds-a").ns().exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", late.ip6()).ok());
         System.out.printf("late host: ADD took %d ms; its pod answered ping -6 from host 1 %d ms after ADD returned%n",
                 (added - start) / 1_000_000, (System.nanoTime() - added) / 1_000_000);
         assertThat(late.ns().exec(Duration.ofSeconds(10), "ping", "-4", "-n", "-c1", "-W1", pods.get("ds-b").ip().toString()).ok()).isTrue();
@@ -293,7 +278,7 @@ class DualStackCniIT {
     @Order(5)
     void delFreesBothAddressesAndLeavesNoInterface() {
         OverlayCluster.Pod b = pods.get("ds-b");
-        String v6 = ip6(b);
+        String v6 = b.ip6();
         assertThat(ipamRecords(2)).contains(v6, b.ip().toString());
         OverlayCluster.CniRun del = cluster.cni(2, cluster.cniSocket(2).toString(), OverlayCluster.cniEnv("DEL", "ds-b", b.ns()),
                 cluster.cniConf(2));

@@ -25,7 +25,7 @@ import io.javaoverlay.testkit.TestNamespace;
  * namespace ({@link NetNs#call}) and then used from any thread. Lets a test move exact bytes
  * between containers and check them, without a netcat that may quit early.
  */
-final class NamespaceSockets {
+public final class NamespaceSockets {
 
     private NamespaceSockets() {}
 
@@ -34,7 +34,7 @@ final class NamespaceSockets {
     }
 
     /** The same for an address of either family. */
-    static ServerSocketChannel listen(TestNamespace ns, java.net.InetAddress address, int port) {
+    public static ServerSocketChannel listen(TestNamespace ns, java.net.InetAddress address, int port) {
         try (NetNs handle = ns.open()) {
             return handle.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(address, port)));
         } catch (IOException e) {
@@ -69,7 +69,7 @@ final class NamespaceSockets {
     }
 
     /** The same to an address of either family. */
-    static String[] transfer(TestNamespace from, ServerSocketChannel server, java.net.InetAddress to, int port, int bytes,
+    public static String[] transfer(TestNamespace from, ServerSocketChannel server, java.net.InetAddress to, int port, int bytes,
                              Duration timeout) throws Exception {
         CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
             try (SocketChannel in = server.accept()) {

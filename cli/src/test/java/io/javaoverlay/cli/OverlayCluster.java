@@ -1,13 +1,9 @@
 package io.javaoverlay.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,16 +12,8 @@ import java.util.function.IntFunction;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import io.javaoverlay.testkit.ExecResult;
-import io.javaoverlay.core.host.HostDefaults;
-import io.javaoverlay.cni.wire.JsonTree;
-import io.javaoverlay.cni.testing.CniJson;
-import io.javaoverlay.cni.server.CniSocketProtocol;
-import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.Requirements;
-import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestNetwork;
 import io.javaoverlay.testkit.TestProcess;
 
@@ -283,75 +271,4 @@ final class OverlayCluster extends AgentCluster {
     void addContainers(int n) {
         addContainers(n, CONTAINERS_PER_HOST);
     }
-
-    // ---- pods through the real CNI executable ----
-
-    /** The CNI network every pod of this cluster joins. */
-    static final String CNI_NETWORK = "crossnet";
-    static final String CNI_VERSION = "1.0.0";
-
-    /** What one run of the CNI executable printed and returned. */
-    record CniRun(int exit, String stdout, String stderr) {
-        @Override
-        public String toString() {
-            return "exit " + exit + ", stdout: " + stdout + ", stderr: " + stderr;
-        }
-    }
-
-    /** A pod: its network namespace on the host and the address ADD gave it. */
-    record Pod(int host, TestNamespace ns, Ip4 ip, Map<String, Object> result) {
-        boolean ping(Pod other) {
-            return ns.ping(other.ip().toString(), 10);
-        }
-    }
-
-    /** Host {@code n}'s CNI network config: its subnet.env, its own IPAM directory, bridge cni0. */
-    String cniConf(int n) {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("cniVersion", CNI_VERSION);
-        c.put("name", CNI_NETWORK);
-        c.put("type", "javaoverlay");
-        c.put("subnetFile", subnetFile(n).toString());
-        c.put("dataDir", hostDir(n).resolve("ipam").toString());
-        c.put("bridge", HostDefaults.BRIDGE);
-        return new String(JsonTree.format(c), StandardCharsets.UTF_8);
-    }
-
-    /** The CNI variables of a call for {@code pod} (null: no namespace, as a DEL after it went). */
-    static Map<String, String> cniEnv(String command, String id, TestNamespace pod) {
-        Map<String, String> env = new HashMap<>();
-        env.put("CNI_COMMAND", command);
-        env.put("CNI_CONTAINERID", id);
-        env.put("CNI_NETNS", pod == null ? "" : pod.netnsPath().toString());
-        env.put("CNI_IFNAME", "eth0");
-        env.put("CNI_PATH", "/usr/lib/cni");
-        return env;
-    }
-
-    /** The CNI executable inside host {@code n}, with {@code socket} as its agent socket ("" for none). */
-    CniRun cni(int n, String socket, Map<String, String> env, String stdin) {
-        Map<String, String> e = new HashMap<>(env);
-        e.put(CniSocketProtocol.SOCKET_VARIABLE, socket);
-        ExecResult r = host(n).exec(List.of(launcher().toString()), e, stdin, Duration.ofSeconds(60));
-        return new CniRun(r.exitCode(), r.stdout(), r.stderr());
-    }
-
-    /** A new pod on host {@code n}, attached by the CNI executable through the host's agent. */
-    Pod cniPod(int n, String id) {
-        return cniPod(n, id, cniSocket(n).toString());
-    }
-
-    /** A new pod on host {@code n}, attached through {@code socket}; checks the result's shape and that its address is the host's. */
-    @SuppressWarnings("unchecked")
-    Pod cniPod(int n, String id, String socket) {
-        TestNamespace ns = net.createNamespace(id);
-        CniRun r = cni(n, socket, cniEnv("ADD", id, ns), cniConf(n));
-        assertThat(r.exit()).as("ADD %s on host %d: %s", id, n, r).isZero();
-        Map<String, Object> result = CniJson.assertAddResult(r.stdout(), CNI_VERSION);
-        String address = (String) ((List<Map<String, Object>>) result.get("ips")).get(0).get("address");
-        Ip4 ip = Ip4Net.parseHost(address).ip();
-        assertThat(subnet(n).contains(ip)).as("address %s of %s is in host %d's subnet %s", ip, id, n, subnet(n)).isTrue();
-        return new Pod(n, ns, ip, result);
-    }
 }
-

@@ -4,10 +4,12 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,8 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.javaoverlay.cli.AgentCluster;
+import io.javaoverlay.cli.HttpInNamespace;
 import io.javaoverlay.cli.WireguardHosts;
-import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
@@ -51,9 +53,9 @@ import io.javaoverlay.testkit.TestProcess;
  * <p>{@link #ipv6Only} makes it an IPv6-only cluster ({@code EnableIPv4: false}): every Node's
  * podCIDR is {@code fd00:10:244:<n>::/64} alone, the hosts' underlay interfaces lose their IPv4
  * address (and with it the IPv4 default route) for {@code fd00:e2e::<n>/64} and an IPv6 default
- * route before their agents start, the API server listens on the underlay bridge's
- * {@code [fd00:e2e::fe]}, and each host's bridge and container have IPv6 addresses only
- * ({@link #container6}).
+ * route, with IPv4 forwarding off, before their agents start, and the API server listens on the
+ * underlay bridge's {@code [fd00:e2e::fe]}. No container is made by hand there: the tests attach
+ * pods through the real CNI executable ({@link #attachPod}), which gives them IPv6 addresses only.
  */
 final class KubeModeCluster extends AgentCluster {
 
@@ -71,7 +73,8 @@ final class KubeModeCluster extends AgentCluster {
     private final boolean wireguard;
     private boolean runWireguardExisted;
     private TestProcess api;
-    private final Map<Integer, TestNamespace> containers6 = new java.util.HashMap<>();
+    /** The first pod {@link #attachPod} attached on each host. */
+    private final Map<Integer, Pod> pods = new HashMap<>();
 
     /** The underlay bridge's IPv6 address: the IPv6-only hosts' default gateway and the API server's address. */
     static final String UNDERLAY6_GATEWAY = "fd00:e2e::fe";
@@ -131,6 +134,8 @@ final class KubeModeCluster extends AgentCluster {
                 host.ip("-4", "addr", "flush", "dev", host.underlayInterface()); // its IPv4 default route goes with it
                 host.ip("-6", "route", "add", "default", "via", UNDERLAY6_GATEWAY, "dev", host.underlayInterface());
                 host.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+                // a new namespace inherits the root namespace's IPv4 forwarding: off here, for the tests to see it stays off
+                host.execOk("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
             }
             if (dualStack) {
                 TestHost host = host(h);
@@ -144,48 +149,12 @@ final class KubeModeCluster extends AgentCluster {
             started.add(CompletableFuture.runAsync(() -> startAgent(host)));
         }
         started.forEach(CompletableFuture::join);
-        for (int h = 1; h <= agents; h++) {
-            if (ipv6Only) {
-                addIpv6OnlyContainer(h);
-                continue;
-            }
+        for (int h = 1; h <= agents && !ipv6Only; h++) {
             addContainers(h, 1);
             if (dualStack) {
                 addIpv6(h);
             }
         }
-    }
-
-    /**
-     * Host {@code n}'s bridge with the first address of its FLANNEL_IPV6_SUBNET and FLANNEL_MTU, and one
-     * container on it at the second, with no IPv4 address on either (as the CNI plugin attaches an
-     * IPv6-only pod); waits until duplicate address detection is over on their links.
-     */
-    private void addIpv6OnlyContainer(int n) {
-        TestHost h = host(n);
-        io.javaoverlay.core.config.SubnetEnv env = subnetEnv(n);
-        Ip6Net lease6 = env.ipv6Lease().orElseThrow();
-        String mtu = Integer.toString(env.mtu());
-        h.ip("link", "add", HostDefaults.BRIDGE, "type", "bridge");
-        h.ip("link", "set", HostDefaults.BRIDGE, "mtu", mtu);
-        h.ip("-6", "addr", "add", env.ipv6Subnet().orElseThrow(), "dev", HostDefaults.BRIDGE, "nodad");
-        h.ip("link", "set", HostDefaults.BRIDGE, "up");
-        TestNamespace c = net.createNamespace("h" + n + "-v6c1");
-        String hostEnd = "jv6" + n + Long.toHexString(System.nanoTime() & 0xffff);
-        h.ip("link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", c.name());
-        h.ip("link", "set", hostEnd, "master", HostDefaults.BRIDGE, "up");
-        c.ip("link", "set", "eth0", "mtu", mtu);
-        c.ip("-6", "addr", "add", containerIp6(lease6) + "/" + lease6.prefixLength(), "dev", "eth0", "nodad");
-        c.ip("link", "set", "eth0", "up");
-        c.ip("-6", "route", "add", "default", "via", Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE)), "dev", "eth0");
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-                h.ip("-6", "addr", "show", "tentative").isBlank() && c.ip("-6", "addr", "show", "tentative").isBlank());
-        containers6.put(n, c);
-    }
-
-    /** Host {@code n}'s IPv6-only container (an {@link #ipv6Only} cluster's). */
-    TestNamespace container6(int n) {
-        return containers6.get(n);
     }
 
     /**
@@ -202,6 +171,42 @@ final class KubeModeCluster extends AgentCluster {
         c.ip("-6", "route", "add", "default", "via", Ip6Net.format(lease6.address().add(java.math.BigInteger.ONE)), "dev", "eth0");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
                 h.ip("-6", "addr", "show", "tentative").isBlank() && c.ip("-6", "addr", "show", "tentative").isBlank());
+    }
+
+    /**
+     * A new pod on host {@code n} attached by the CNI executable through {@code socket} ("" for a JVM
+     * of its own), as {@link #cniPod}; the first on each host is that host's {@link #pod}.
+     */
+    Pod attachPod(int n, String id, String socket) {
+        Pod pod = cniPod(n, id, socket);
+        synchronized (pods) {
+            pods.putIfAbsent(n, pod);
+        }
+        return pod;
+    }
+
+    /** The first pod {@link #attachPod} attached on host {@code n}. */
+    Pod pod(int n) {
+        synchronized (pods) {
+            Pod pod = pods.get(n);
+            if (pod == null) {
+                throw new IllegalStateException("no pod attached on host " + n + " yet");
+            }
+            return pod;
+        }
+    }
+
+    /**
+     * Waits until node {@code n} carries annotation {@code key} with {@code value}, as an API client
+     * sees it: a GET every few milliseconds from the underlay namespace, one socket each, no process
+     * (a curl per poll would cost more than the time the tests measure from this moment).
+     */
+    void awaitAnnotation(int n, String key, String value, Duration atMost) {
+        InetSocketAddress server = new InetSocketAddress(ipv6Only ? UNDERLAY6_GATEWAY : net.underlayGateway().toString(), API_PORT);
+        String path = "/api/v1/nodes/" + nodeName(n);
+        await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).until(() ->
+                JSON.readTree(HttpInNamespace.get(net.underlay().name(), server, path)).path("metadata").path("annotations")
+                        .path(key).asText().equals(value));
     }
 
     static String underlay6(int n) {

@@ -4,10 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -17,10 +25,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.javaoverlay.cli.AgentCluster;
+import io.javaoverlay.cli.AgentCluster.Pod;
+import io.javaoverlay.cli.NamespaceSockets;
+import io.javaoverlay.cni.testing.CniJson;
+import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.core.config.SubnetEnv;
+import io.javaoverlay.core.host.HostDefaults;
+import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.netlink.NetNs;
+import io.javaoverlay.core.netlink.NetlinkSocket;
+import io.javaoverlay.core.netlink.Route;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestHost;
+import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestProcess;
 
 /**
  * An IPv6-only cluster in kube mode (#16): three namespace hosts whose underlay interfaces have no
@@ -28,14 +48,21 @@ import io.javaoverlay.testkit.TestHost;
  * IPv6) whose Nodes have only an IPv6 podCIDR, and {@code "EnableIPv4": false}. Each backend's test
  * class says what its hosts program and publish; this contract checks what a user of either sees:
  * subnet.env and the node annotations as flanneld v0.28 writes them for an IPv6-only network, nothing
- * IPv4 made on any host, containers that reach each other with {@code ping -6}, and a fourth Node
- * (no agent) that is routed while its annotations are good and dropped, counted and logged when they
- * turn hostile; a fifth Node without the IPv6 half is skipped.
+ * IPv4 made on any host, pods attached by the real CNI executable with only an IPv6 address that reach
+ * each other with {@code ping -6} and carry a TCP stream intact, a late host routed by every other
+ * host within a second of its annotations, and a fourth Node (no agent) that is routed while its
+ * annotations are good and dropped, counted and logged when they turn hostile; a fifth Node without
+ * the IPv6 half is skipped.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class KubeModeIpv6OnlyContract {
 
     static final String P = "flannel.alpha.coreos.com/";
+    /** Hosts 1-3 run agents from the start; Nodes 4 and 5 stand for flanneld's nodes (no agent); host 6 joins late. */
+    static final int HOSTS = 6;
+    static final int LATE = 6;
+    /** The address family of IPv6 routes in a netlink dump. */
+    private static final int AF_INET6 = 10;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     abstract KubeModeCluster cluster();
@@ -52,9 +79,48 @@ abstract class KubeModeIpv6OnlyContract {
     /** The annotations of a Node that flanneld runs IPv6-only with this backend, publishing {@code publicIpv6}. */
     abstract Map<String, String> flanneldAnnotations(int n, String publicIpv6);
 
-    /** Whether host {@code from} has a path to {@code subnet}: any IPv6 route to it (wireguard: the peer's AllowedIPs). */
+    /**
+     * Whether host {@code from} has a path to {@code subnet}: an IPv6 route to it in the main table, read
+     * straight through netlink, so that polling it every few milliseconds costs no process (wireguard:
+     * the peer's AllowedIPs). Every backend that routes per peer adds the route last, so the rest of the
+     * path ({@link #assertPath6}) is in place by then.
+     */
     boolean routes6(int from, Ip6Net subnet) {
-        return cluster().host(from).ipJson("-6", "route", "show", subnet.toString()).size() > 0;
+        try (NetNs ns = cluster().host(from).open(); NetlinkSocket nl = NetlinkSocket.open(ns)) {
+            return nl.routes().list(AF_INET6).stream().anyMatch(r -> r.table() == Route.TABLE_MAIN && r.destination() != null
+                    && r.prefixLength() == subnet.prefixLength() && Ip6Host.of(r.destination()).equals(subnet.address()));
+        }
+    }
+
+    /**
+     * What the CNI executable gave {@code pod} on an IPv6-only host, in its result and in the kernel: one
+     * IPv6 address from the host's podCIDR with the bridge's first address as gateway, the IPv6Network's
+     * route and the IPv6 default route through it, the FLANNEL_MTU on eth0, and no IPv4 address or route
+     * in the pod or on the bridge.
+     */
+    void assertIpv6OnlyPod(Pod pod) {
+        int n = pod.host();
+        Ip6Net lease6 = KubeModeCluster.podCidr6(n);
+        String gw6 = Ip6Net.format(lease6.address().add(BigInteger.ONE));
+        assertThat(pod.ips()).as("host %d's pod: one IPv6 address, nothing IPv4", n).singleElement().satisfies(ip -> {
+            assertThat(ip.get("address")).isEqualTo(pod.ip6() + "/64");
+            assertThat(ip.get("gateway")).isEqualTo(gw6);
+        });
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> routes = (List<Map<String, Object>>) pod.result().get("routes");
+        assertThat(routes).extracting(r -> r.get("dst") + " via " + r.get("gw"))
+                .containsExactly(KubeModeCluster.NETWORK6 + " via " + gw6, "::/0 via " + gw6);
+        TestNamespace ns = pod.ns();
+        assertThat(ns.ip("-4", "addr", "show", "dev", "eth0")).as("no IPv4 address in host %d's pod", n).isBlank();
+        assertThat(ns.ip("-4", "route", "show")).as("no IPv4 route in host %d's pod", n).isBlank();
+        assertThat(ns.ip("-6", "addr", "show", "dev", "eth0", "tentative")).as("nothing tentative").isBlank();
+        assertThat(ns.ip("-6", "route", "show")).contains("default via " + gw6 + " dev eth0")
+                .contains(KubeModeCluster.NETWORK6 + " via " + gw6 + " dev eth0");
+        assertThat(ns.ipJson("link", "show", "eth0").get(0).path("mtu").asInt()).as("eth0's MTU: FLANNEL_MTU")
+                .isEqualTo(cluster().subnetEnv(n).mtu());
+        TestHost h = cluster().host(n);
+        assertThat(h.ip("-4", "addr", "show", "dev", HostDefaults.BRIDGE)).as("no IPv4 address on host %d's bridge", n).isBlank();
+        assertThat(h.ip("-6", "addr", "show", "dev", HostDefaults.BRIDGE)).contains(gw6 + "/64");
     }
 
     @Test
@@ -97,6 +163,7 @@ abstract class KubeModeIpv6OnlyContract {
             assertThat(h.ipJson("link", "show")).as("host %d: no flannel-wg", n).noneMatch(l -> l.path("ifname").asText().equals("flannel-wg"));
             assertThat(h.ip("-4", "route", "show", "table", "all", "dev", h.underlayInterface())).isBlank();
             assertThat(h.execOk("iptables-save")).as("host %d: no iptables rule", n).doesNotContain("FLANNEL");
+            assertThat(h.execOk("sysctl", "-n", "net.ipv4.ip_forward").strip()).as("host %d: IPv4 forwarding left off", n).isEqualTo("0");
             String ip6 = h.execOk("ip6tables-save");
             assertThat(ip6).as("host %d: masquerade and forward rules in ip6tables", n)
                     .contains("-A FLANNEL-POSTRTG -s " + KubeModeCluster.podCidr6(n) + " -d " + KubeModeCluster.NETWORK6)
@@ -114,8 +181,52 @@ abstract class KubeModeIpv6OnlyContract {
                 .containsExactly(KubeModeCluster.podCidr6(2).toString(), KubeModeCluster.podCidr6(3).toString());
         assertThat(cluster().agentHttp(1, "/metrics")).contains("javaoverlay_lease_info{backend=\"" + backendType() + "\",public_ip=\""
                 + KubeModeCluster.underlay6(1) + "\",subnet=\"" + KubeModeCluster.podCidr6(1) + "\"} 1.0");
+    }
 
-        // javaoverlay status on host 1, as an operator runs it: the lease and both peers, probed over IPv6
+    @Test
+    @Order(3)
+    void podsAttachedByTheCniPluginHaveOnlyIpv6AndPingEachOtherAcrossEveryPairOfHosts() {
+        for (int n = 1; n <= 3; n++) {
+            assertIpv6OnlyPod(cluster().attachPod(n, "v6pod-" + n, cluster().cniSocket(n).toString()));
+            assertThat(cluster().agent(n).log()).as("host %d's agent served the ADD", n).contains("CNI ADD v6pod-" + n + " ");
+        }
+        // CHECK with each pod's result as prevResult: what the runtime validates the attachment with
+        for (int n = 1; n <= 3; n++) {
+            Pod pod = cluster().pod(n);
+            Map<String, Object> conf = new LinkedHashMap<>(CniJson.parseObject(cluster().cniConf(n)));
+            conf.put("prevResult", pod.result());
+            AgentCluster.CniRun check = cluster().cni(n, cluster().cniSocket(n).toString(),
+                    AgentCluster.cniEnv("CHECK", "v6pod-" + n, pod.ns()), new String(JsonTree.format(conf), StandardCharsets.UTF_8));
+            assertThat(check.exit()).as("CHECK on host %d: %s", n, check).isZero();
+        }
+
+        List<CompletableFuture<String>> failures = new ArrayList<>();
+        for (int from = 1; from <= 3; from++) {
+            for (int to = 1; to <= 3; to++) {
+                if (from != to) {
+                    TestNamespace source = cluster().pod(from).ns();
+                    String six = cluster().pod(to).ip6();
+                    String what = "ping -6 host " + from + " -> host " + to + ": ";
+                    failures.add(CompletableFuture.supplyAsync(() -> {
+                        ExecResult r = source.exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2", six);
+                        return r.stdout().contains("3 received") ? null : what + r.stdout() + r.stderr();
+                    }));
+                }
+            }
+        }
+        assertThat(failures.stream().map(CompletableFuture::join).filter(f -> f != null).toList())
+                .as("pairs of hosts whose pods do not answer each other's ping -6").isEmpty();
+        ExecResult four = cluster().pod(1).ns().exec(Duration.ofSeconds(5), "ping", "-4", "-n", "-c1", "-W1", "10.244.2.2");
+        assertThat(four.ok()).as("the pods have no IPv4 at all").isFalse();
+    }
+
+    /**
+     * {@code javaoverlay status} on host 1, as an operator runs it: the lease and both peers, probed over
+     * IPv6 on the underlay and through the overlay (at the peers' bridges, which their first pod made).
+     */
+    @Test
+    @Order(4)
+    void javaoverlayStatusShowsTheIpv6OnlyLeaseAndReachesBothPeersOverIpv6() throws IOException {
         List<String> statusCommand = List.of(KubeModeCluster.launcher().toString(), "status", "--healthz-port",
                 Integer.toString(KubeModeCluster.HEALTHZ_PORT), "--subnet-file", cluster().subnetFile(1).toString());
         ExecResult table = cluster().host(1).exec(statusCommand, Map.of(), null, Duration.ofSeconds(30));
@@ -124,7 +235,7 @@ abstract class KubeModeIpv6OnlyContract {
                 .contains("FLANNEL_IPV6_SUBNET=").containsPattern(KubeModeCluster.podCidr6(2) + " +" + KubeModeCluster.underlay6(2) + " +"
                         + backendType() + " .* ok [\\d.]+ ms +ok [\\d.]+ ms");
         assertThat(table.exitCode()).as(table.stdout()).isZero();
-        List<String> json = new java.util.ArrayList<>(statusCommand);
+        List<String> json = new ArrayList<>(statusCommand);
         json.add("--json");
         JsonNode report = JSON.readTree(cluster().host(1).exec(json, Map.of(), null, Duration.ofSeconds(30)).stdout());
         assertThat(report.path("Peers")).hasSize(2).allSatisfy(p -> {
@@ -135,23 +246,68 @@ abstract class KubeModeIpv6OnlyContract {
     }
 
     @Test
-    @Order(3)
-    void containersOnEveryHostPingEachOtherOverIpv6() {
-        for (int from = 1; from <= 3; from++) {
-            for (int to = 1; to <= 3; to++) {
-                if (from != to) {
-                    String six = KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(to));
-                    ExecResult r = cluster().container6(from).exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2", six);
-                    assertThat(r.stdout()).as("ping -6 host %d -> host %d: %s%s", from, to, r.stdout(), r.stderr()).contains("3 received");
-                }
-            }
+    @Order(5)
+    void aTcpStreamBetweenPodsOnTwoHostsArrivesIntactOverIpv6() throws Exception {
+        // vxlan: the pods' MTU is FLANNEL_MTU (1450), flannel-v6.1's 1430 (an IPv6 underlay): TCP settles on the path MTU
+        InetAddress target = InetAddress.getByName(cluster().pod(2).ip6());
+        try (ServerSocketChannel server = NamespaceSockets.listen(cluster().pod(2).ns(), target, 5006)) {
+            String[] digests = NamespaceSockets.transfer(cluster().pod(1).ns(), server, target, 5006, 4 << 20, Duration.ofSeconds(60));
+            assertThat(digests[1]).as("SHA-256 of the 4 MiB host 2's pod received from host 1's over IPv6").isEqualTo(digests[0]);
         }
-        ExecResult four = cluster().container6(1).exec(Duration.ofSeconds(5), "ping", "-4", "-n", "-c1", "-W1", "10.244.2.2");
-        assertThat(four.ok()).as("the containers have no IPv4 at all").isFalse();
     }
 
     @Test
-    @Order(4)
+    @Order(6)
+    void aLateHostIsRoutedByEveryHostWithinASecondOfItsAnnotationsAndItsPodAnswersPing6() throws Exception {
+        Ip6Net subnet = KubeModeCluster.podCidr6(LATE);
+        CompletableFuture<TestProcess> agent = CompletableFuture.supplyAsync(() -> cluster().startAgent(LATE));
+        // the moment its lease appears: its agent's annotations on its Node, as an API client sees them
+        cluster().awaitAnnotation(LATE, P + "public-ipv6", KubeModeCluster.underlay6(LATE), Duration.ofSeconds(90));
+        long leaseSeen = System.nanoTime();
+
+        long[] routedAfterMillis = new long[4];
+        List<CompletableFuture<Void>> polls = new ArrayList<>();
+        for (int h = 1; h <= 3; h++) {
+            int n = h;
+            polls.add(CompletableFuture.runAsync(() -> {
+                await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+                        .until(() -> routes6(n, subnet));
+                routedAfterMillis[n] = (System.nanoTime() - leaseSeen) / 1_000_000;
+                assertPath6(n, LATE);
+            }));
+        }
+        polls.forEach(CompletableFuture::join);
+        long slowest = Math.max(routedAfterMillis[1], Math.max(routedAfterMillis[2], routedAfterMillis[3]));
+
+        agent.get(90, TimeUnit.SECONDS);
+        long ready = System.nanoTime();
+        Pod late = cluster().attachPod(LATE, "v6pod-late", cluster().cniSocket(LATE).toString());
+        long added = System.nanoTime();
+        assertIpv6OnlyPod(late);
+        assertThat(cluster().agent(LATE).log()).as("the late host's agent served the ADD").contains("CNI ADD v6pod-late ");
+        long[] answeredAfterMillis = new long[4];
+        List<CompletableFuture<Void>> pings = new ArrayList<>();
+        for (int h = 1; h <= 3; h++) {
+            int n = h;
+            pings.add(CompletableFuture.runAsync(() -> {
+                await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(() ->
+                        cluster().pod(n).ns().exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", late.ip6()).ok());
+                answeredAfterMillis[n] = (System.nanoTime() - added) / 1_000_000;
+            }));
+        }
+        pings.forEach(CompletableFuture::join);
+        long lastAnswer = Math.max(answeredAfterMillis[1], Math.max(answeredAfterMillis[2], answeredAfterMillis[3]));
+        System.out.printf("[%s] late host %d (%s) routed on hosts 1-3 within %d ms of its node's annotations appearing (%d, %d, %d ms);"
+                + " its agent ready at %d ms, its pod's ADD took %d ms, and the pod answered ping -6 from hosts 1-3 %d ms after ADD"
+                + " returned (%d ms after the annotations)%n", getClass().getSimpleName(), LATE, subnet, slowest, routedAfterMillis[1],
+                routedAfterMillis[2], routedAfterMillis[3], (ready - leaseSeen) / 1_000_000, (added - ready) / 1_000_000, lastAnswer,
+                (added - leaseSeen) / 1_000_000 + lastAnswer);
+        assertThat(slowest).as("milliseconds from host %d's annotations to its path on every host", LATE).isLessThanOrEqualTo(1000);
+        assertThat(late.ns().ping(cluster().pod(2).ip6(), 3)).as("the late host's pod -> host 2's").isTrue();
+    }
+
+    @Test
+    @Order(7)
     void aFlanneldNodeIsRoutedAndDroppedCountedAndLoggedWhenItsPublicIpv6TurnsHostile() {
         Ip6Net four6 = KubeModeCluster.podCidr6(4);
         cluster().annotate(4, flanneldAnnotations(4, KubeModeCluster.underlay6(4)));
@@ -171,12 +327,11 @@ abstract class KubeModeIpv6OnlyContract {
                 assertThat(cluster().agentHttp(1, "/metrics")).contains("javaoverlay_kube_nodes_skipped_total{reason=\"no-public-ipv6\"}"));
         assertThat(cluster().agent(1).log()).contains("skipped node node-5: it has no " + P + "public-ipv6 annotation (the network is IPv6-only)");
         assertThat(routes6(1, KubeModeCluster.podCidr6(5))).isFalse();
-        assertThat(cluster().container6(1).ping(KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(2)), 3)).as("the others are untouched")
-                .isTrue();
+        assertThat(cluster().pod(1).ns().ping(cluster().pod(2).ip6(), 3)).as("the others are untouched").isTrue();
     }
 
     @Test
-    @Order(5)
+    @Order(8)
     void annotationsSomeoneRemovesFromANodeAreWrittenBackByItsAgent() throws IOException {
         JsonNode before = cluster().node(2).path("metadata").path("annotations");
         java.util.Map<String, String> removal = new java.util.HashMap<>();
@@ -190,7 +345,7 @@ abstract class KubeModeIpv6OnlyContract {
         });
         assertThat(JSON.readTree(cluster().agentHttp(2, "/status")).path("StoreEvents").toString())
                 .contains("lease " + KubeModeCluster.podCidr6(2) + " was gone from the store: put it back");
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster().container6(1)
-                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(2))).ok());
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> cluster().pod(1).ns()
+                .exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", cluster().pod(2).ip6()).ok());
     }
 }

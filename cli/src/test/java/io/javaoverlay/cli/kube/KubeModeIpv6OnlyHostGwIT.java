@@ -27,7 +27,7 @@ import io.javaoverlay.testkit.TestHost;
 class KubeModeIpv6OnlyHostGwIT extends KubeModeIpv6OnlyContract {
 
     @RegisterExtension
-    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"host-gw\"}", 5, 3);
+    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"host-gw\"}", HOSTS, 3);
 
     @Override
     KubeModeCluster cluster() {

@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
 
     @RegisterExtension
-    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"vxlan\"}", 5, 3);
+    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"vxlan\"}", HOSTS, 3);
 
     @Override
     KubeModeCluster cluster() {
@@ -62,10 +62,10 @@ class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
 
     /**
      * A node publishing host 1's {@code flannel-v6.1} MAC: host 1 takes a new one and publishes it on its node,
-     * the other hosts follow, and host 1's container is reached again.
+     * the other hosts follow, and host 1's pod is reached again.
      */
     @Test
-    @Order(6)
+    @Order(9)
     void aNodeCopyingThisHostsIpv6VtepMacMakesItChooseANewOneAndPublishIt() {
         String mac = cluster.host(1).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
         cluster.annotate(4, Map.of(P + "public-ipv6", KubeModeCluster.underlay6(4), P + "backend-v6-data",
@@ -77,9 +77,10 @@ class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
                     .isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + now + "\"}");
         });
         assertThat(cluster.agentHttp(1, "/metrics")).contains("javaoverlay_vtep_mac_collisions_total 1.0");
-        String six = KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(1));
+        String six = cluster.pod(1).ip6();
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() ->
-                cluster.container6(2).exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", six).ok());
-        assertThat(cluster.container6(3).ping(six, 3)).isTrue();
+                cluster.pod(2).ns().exec(Duration.ofSeconds(3), "ping", "-6", "-n", "-c1", "-W1", six).ok());
+        assertThat(cluster.pod(3).ns().ping(six, 3)).isTrue();
+        assertThat(cluster.pod(LATE).ns().ping(six, 3)).as("the late host follows too").isTrue();
     }
 }

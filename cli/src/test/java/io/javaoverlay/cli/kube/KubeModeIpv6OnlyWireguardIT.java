@@ -26,7 +26,7 @@ import io.javaoverlay.core.net.Ip6Net;
 class KubeModeIpv6OnlyWireguardIT extends KubeModeIpv6OnlyContract {
 
     @RegisterExtension
-    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"wireguard\"}", 5, 3);
+    static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"wireguard\"}", HOSTS, 3);
 
     /** A key flanneld's node 4 publishes (any valid Curve25519 public key). */
     private static final String FLANNELD_KEY = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";

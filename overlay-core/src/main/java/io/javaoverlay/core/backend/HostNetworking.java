@@ -6,6 +6,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.Address;
 import io.javaoverlay.core.netlink.NetlinkSocket;
@@ -19,10 +20,17 @@ public final class HostNetworking {
     private HostNetworking() {}
 
     /**
-     * Turns on IPv4 forwarding: every backend routes between the container bridge and the
-     * tunnel or underlay, which the kernel only does with {@code net.ipv4.ip_forward=1}.
+     * Turns on IPv4 forwarding for a network with IPv4: every backend routes between the container
+     * bridge and the tunnel or underlay, which the kernel only does with {@code net.ipv4.ip_forward=1}.
+     * An IPv6-only network ({@code EnableIPv4: false}) routes nothing IPv4, so the host's IPv4
+     * forwarding stays as it is, as every other IPv4 setting does (turning it on would make the host
+     * a router of IPv4 between interfaces the overlay does not use); IPv6 forwarding is checked at
+     * start instead ({@code net.ipv6.conf.all.forwarding}, in the agent's DualStack).
      */
-    public static void enableForwarding() {
+    public static void enableForwarding(NetworkConfig config) {
+        if (!config.enableIPv4()) {
+            return;
+        }
         if (!"1".equals(Sysctl.get("net/ipv4/ip_forward"))) {
             Sysctl.ipForward(true);
             LOG.info("enabled IPv4 forwarding (net.ipv4.ip_forward=1): overlay traffic is routed through this host");

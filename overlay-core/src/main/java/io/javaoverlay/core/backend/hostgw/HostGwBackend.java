@@ -63,7 +63,7 @@ public final class HostGwBackend implements Backend {
                 : new Registration(Optional.of(BackendType.HOST_GW.flannelName()), Optional.empty(), context.external().mtu());
         try {
             nl = NetlinkSocket.open();
-            HostNetworking.enableForwarding();
+            HostNetworking.enableForwarding(config);
             if (config.enableIPv4()) {
                 peers = new PeerReconciler<>(new HostGwRoutes(KernelTables.of(nl), context.external(), config,
                         () -> Optional.ofNullable(own).map(Lease::subnet)));

@@ -85,7 +85,7 @@ public final class UdpBackend implements Backend {
         routes = new PeerRoutes(config.subnetLen());
         try {
             nl = NetlinkSocket.open();
-            HostNetworking.enableForwarding();
+            HostNetworking.enableForwarding(config);
             socket = UdpSocket.bind(ext.ifaceAddr(), port);
             int buffer = socket.setBufferSizes(SOCKET_BUFFER);
             boolean gro = socket.enableGro();

@@ -106,7 +106,7 @@ public final class VxlanBackend implements Backend {
         registration = reg;
         try {
             nl = NetlinkSocket.open();
-            HostNetworking.enableForwarding();
+            HostNetworking.enableForwarding(config);
             if (device != null) {
                 link = device.ensure(nl);
                 List<Ip4Net> externalNetworks = b.directRouting() ? HostNetworking.networksOn(nl, ext.index()) : List.of();

@@ -109,7 +109,7 @@ public final class WireguardBackend implements Backend {
         try {
             nl = NetlinkSocket.open();
             statsNl = NetlinkSocket.open();
-            HostNetworking.enableForwarding();
+            HostNetworking.enableForwarding(config);
             Optional<Path> wireguardGo = onPath.apply("wireguard-go");
             if (config.enableIPv4()) {
                 tunnel = new WgTunnel(new WireguardDevice(WireguardDevice.NAME, nl, wg, wireguardGo, context.dataDir()),
