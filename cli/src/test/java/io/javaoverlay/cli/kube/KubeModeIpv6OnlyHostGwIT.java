@@ -70,8 +70,7 @@ class KubeModeIpv6OnlyHostGwIT extends KubeModeIpv6OnlyContract {
                 + KubeModeCluster.NETWORK6 + " -i " + h1.underlayInterface());
         assertThat(h1.execOk("iptables-save", "-t", "mangle")).as("no IPv4 accounting chain").doesNotContain("JAVAOVERLAY-HOSTGW");
         TrafficSample before = TrafficSample.of(cluster.agentHttp(1, "/metrics"), "host-gw");
-        ExecResult six = cluster.container6(1).exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c5", "-i0.2", "-W1",
-                KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(2)));
+        ExecResult six = cluster.pod(1).ns().exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c5", "-i0.2", "-W1", cluster.pod(2).ip6());
         assertThat(six.stdout()).as(six.stdout() + six.stderr()).contains("5 received");
         TrafficSample moved = TrafficSample.of(cluster.agentHttp(1, "/metrics"), "host-gw").minus(before);
         assertThat(moved.txPackets()).as("echo requests to host 2 on /metrics").isGreaterThanOrEqualTo(5);
