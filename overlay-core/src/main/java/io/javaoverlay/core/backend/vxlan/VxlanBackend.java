@@ -363,12 +363,7 @@ public final class VxlanBackend implements Backend {
 
     @Override
     public void handle(List<LeaseEvent> batch) {
-        if (peers != null) {
-            peers.handle(batch);
-        }
-        if (peers6 != null) {
-            peers6.handle(batch);
-        }
+        PeerReconciler.handleAll(batch, peers, peers6);
     }
 
     /** Its devices ({@code flannel.<VNI>}, {@code flannel-v6.<VNI>}): their links, addresses, neighbours, FDB and routes. */
@@ -379,8 +374,7 @@ public final class VxlanBackend implements Backend {
         }
         Set<String> devices = device6 == null ? Set.of(device.name()) : device == null ? Set.of(device6.name())
                 : Set.of(device.name(), device6.name());
-        return Optional.of(new KernelChanges.Interest(devices, Set.of(), config.enableIPv4() ? List.of(config.network()) : List.of(),
-                config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of())));
+        return Optional.of(HostNetworking.interest(devices, Set.of(), config));
     }
 
     @Override
@@ -489,7 +483,7 @@ public final class VxlanBackend implements Backend {
 
     /** The peers programmed now (for tests and diagnostics). */
     public int programmedPeers() {
-        return peers != null ? peers.programmed().size() : peers6 == null ? 0 : peers6.programmed().size();
+        return PeerReconciler.programmedPeers(peers, peers6);
     }
 
     /** Leaves device, routes and entries in place: a restarted agent takes them over without a gap in traffic. */
