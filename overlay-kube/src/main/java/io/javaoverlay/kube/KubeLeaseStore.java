@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +42,7 @@ import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * flanneld's Kubernetes subnet manager ({@code --kube-subnet-mgr}) as a {@link LeaseStore}: the
@@ -75,11 +75,7 @@ public final class KubeLeaseStore implements LeaseStore {
     /** Where skipped nodes and the watch's re-lists are counted. */
     private final OverlayMetrics metrics;
     private final String server;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "kube-node-status");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService retries = DaemonThreads.scheduler("kube-node-status");
     /** The watch running now, whose cache answers the agent's checks of its own node. */
     private volatile NodeWatch currentWatch;
     /** This host's node; resolved at the first request that needs it (from POD_NAME, that is a request). */
