@@ -67,13 +67,7 @@ final class FakePublishedPorts implements PublishedPorts {
 
     @Override
     public synchronized void publish(Ip4 container, PortMapping mapping, String owner) {
-        if (mapping.hostPort() == failOnHostPort) {
-            throw new io.javaoverlay.core.firewall.IptablesException("iptables -t nat -A JAVAOVERLAY-DNAT", 4, "xtables lock held");
-        }
-        Published p = new Published(container, mapping, owner);
-        if (!published.contains(p)) {
-            published.add(p);
-        }
+        record(published, new Published(container, mapping, owner), mapping, failOnHostPort, "iptables");
     }
 
     @Override
@@ -89,13 +83,7 @@ final class FakePublishedPorts implements PublishedPorts {
 
     @Override
     public synchronized void publish6(Ip6Host container, PortMapping mapping, String owner) {
-        if (mapping.hostPort() == failOnHostPort6) {
-            throw new io.javaoverlay.core.firewall.IptablesException("ip6tables -t nat -A JAVAOVERLAY-DNAT", 4, "xtables lock held");
-        }
-        Published6 p = new Published6(container, mapping, owner);
-        if (!published6.contains(p)) {
-            published6.add(p);
-        }
+        record(published6, new Published6(container, mapping, owner), mapping, failOnHostPort6, "ip6tables");
     }
 
     @Override
@@ -107,5 +95,15 @@ final class FakePublishedPorts implements PublishedPorts {
     public synchronized void syncPublished6(List<Published6> all) {
         published6.clear();
         published6.addAll(all);
+    }
+
+    /** Adds {@code p} once; fails as {@code tool} does with the xtables lock held when {@code mapping}'s host port is {@code failOn}. */
+    private static <P> void record(List<P> to, P p, PortMapping mapping, int failOn, String tool) {
+        if (mapping.hostPort() == failOn) {
+            throw new io.javaoverlay.core.firewall.IptablesException(tool + " -t nat -A JAVAOVERLAY-DNAT", 4, "xtables lock held");
+        }
+        if (!to.contains(p)) {
+            to.add(p);
+        }
     }
 }

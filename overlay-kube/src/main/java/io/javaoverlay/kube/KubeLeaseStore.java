@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +42,7 @@ import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * flanneld's Kubernetes subnet manager ({@code --kube-subnet-mgr}) as a {@link LeaseStore}: the
@@ -75,11 +75,7 @@ public final class KubeLeaseStore implements LeaseStore {
     /** Where skipped nodes and the watch's re-lists are counted. */
     private final OverlayMetrics metrics;
     private final String server;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "kube-node-status");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService retries = DaemonThreads.scheduler("kube-node-status");
     /** The watch running now, whose cache answers the agent's checks of its own node. */
     private volatile NodeWatch currentWatch;
     /** This host's node; resolved at the first request that needs it (from POD_NAME, that is a request). */
@@ -269,12 +265,7 @@ public final class KubeLeaseStore implements LeaseStore {
         }
         NodeWatch w = currentWatch;
         Node own = (w == null ? Optional.<Node>empty() : w.cached(nodeName())).orElseGet(this::ownNode);
-        boolean ownPodCidr;
-        try {
-            ownPodCidr = NodeLeases.podCidr6(own).equals(id.ipv6());
-        } catch (IllegalArgumentException e) {
-            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
-        }
+        boolean ownPodCidr = podCidr6(own).equals(id.ipv6());
         Optional<Lease> l = ownPodCidr ? ownLease(own).filter(x -> x.id().equals(id))
                 : list().leases().stream().filter(x -> x.id().equals(id)).findFirst();
         return new KeyRead(l, 0, "");
@@ -288,12 +279,7 @@ public final class KubeLeaseStore implements LeaseStore {
     @Override
     public Optional<Ip4Net> assignedSubnet() {
         Node n = ownNode();
-        Optional<Ip4Net> cidr;
-        try {
-            cidr = NodeLeases.podCidr(n);
-        } catch (IllegalArgumentException e) {
-            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
-        }
+        Optional<Ip4Net> cidr = podCidr(n);
         if (cidr.isEmpty() && NodeLeases.podCidr6(n).isPresent()) {
             // flannel's kube manager runs such a node with EnableIPv4: false; with EnableIPv4 a lease needs an IPv4 subnet
             throw new NetworkConfigException("node " + nodeName() + " has only an IPv6 podCIDR (spec.podCIDRs " + n.getSpec().getPodCIDRs()
@@ -313,12 +299,7 @@ public final class KubeLeaseStore implements LeaseStore {
      */
     @Override
     public Optional<Ip6Net> assignedIpv6Subnet() {
-        Node n = ownNode();
-        try {
-            return NodeLeases.podCidr6(n);
-        } catch (IllegalArgumentException e) {
-            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
-        }
+        return podCidr6(ownNode());
     }
 
     /** Publishes this host's attributes on its node; only its own podCIDR can be "created". */
@@ -378,12 +359,7 @@ public final class KubeLeaseStore implements LeaseStore {
             throw new IllegalArgumentException("an IPv6-only lease publishes a PublicIPv6");
         }
         Node n = ownNode();
-        Optional<Ip6Net> cidr6;
-        try {
-            cidr6 = NodeLeases.podCidr6(n);
-        } catch (IllegalArgumentException e) {
-            throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
-        }
+        Optional<Ip6Net> cidr6 = podCidr6(n);
         if (!cidr6.equals(Optional.of(ipv6Subnet))) {
             throw new LeaseException.LeaseLostException("node " + nodeName() + "'s IPv6 podCIDR is " + cidr6.map(Object::toString).orElse("unset")
                     + ", not " + ipv6Subnet + " (the node was created again?): restart the agent to use the node's podCIDR");
@@ -396,6 +372,28 @@ public final class KubeLeaseStore implements LeaseStore {
         return lease;
     }
 
+    /** {@code n}'s IPv4 podCIDR; one the node spells wrong makes the store unavailable (the agent waits, saying why). */
+    private Optional<Ip4Net> podCidr(Node n) {
+        try {
+            return NodeLeases.podCidr(n);
+        } catch (IllegalArgumentException e) {
+            throw unreadablePodCidr(e);
+        }
+    }
+
+    /** {@code n}'s IPv6 podCIDR, as {@link #podCidr}. */
+    private Optional<Ip6Net> podCidr6(Node n) {
+        try {
+            return NodeLeases.podCidr6(n);
+        } catch (IllegalArgumentException e) {
+            throw unreadablePodCidr(e);
+        }
+    }
+
+    private LeaseException.StoreUnavailableException unreadablePodCidr(IllegalArgumentException e) {
+        return new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
+    }
+
     private Lease publish(Ip4Net subnet, LeaseAttrs attrs) {
         Node n = ownNode();
         Optional<Ip4Net> cidr = NodeLeases.podCidr(n);
@@ -405,11 +403,7 @@ public final class KubeLeaseStore implements LeaseStore {
         }
         Optional<Ip6Net> cidr6 = Optional.empty();
         if (attrs.publicIpv6().isPresent()) { // dual stack: the lease's IPv6 half is the node's IPv6 podCIDR
-            try {
-                cidr6 = NodeLeases.podCidr6(n);
-            } catch (IllegalArgumentException e) {
-                throw new LeaseException.StoreUnavailableException("node " + nodeName() + ": " + e.getMessage(), e);
-            }
+            cidr6 = podCidr6(n);
             if (cidr6.isEmpty()) {
                 throw new LeaseException.LeaseLostException("node " + nodeName() + " has no IPv6 podCIDR (spec.podCIDRs "
                         + n.getSpec().getPodCIDRs() + ") for this host's dual-stack lease (the node was created again?)");

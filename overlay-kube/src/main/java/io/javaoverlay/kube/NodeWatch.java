@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +21,7 @@ import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.LeaseStore;
 import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * The watch of every node's lease: a fabric8 informer on nodes (list, then watch; it reconnects
@@ -58,8 +58,8 @@ final class NodeWatch implements AutoCloseable {
         this.leases = leases;
         this.skips = skips;
         this.listener = listener;
-        this.thread = Executors.newSingleThreadExecutor(r -> daemon(r, "node-watch"));
-        this.monitor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "node-watch-monitor"));
+        this.thread = DaemonThreads.executor("node-watch");
+        this.monitor = DaemonThreads.scheduler("node-watch-monitor");
         this.informer = client.nodes().runnableInformer(0);
         informer.addEventHandler(new ResourceEventHandler<Node>() {
             @Override
@@ -179,12 +179,6 @@ final class NodeWatch implements AutoCloseable {
 
     private static String name(Node n) {
         return n.getMetadata().getName();
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     @Override

@@ -37,10 +37,9 @@ import io.javaoverlay.core.metrics.MetricsExposition;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
-import io.javaoverlay.core.backend.Backend;
+import io.javaoverlay.core.backend.AdmissionOnlyBackend;
 import io.javaoverlay.core.backend.HostView;
 import io.javaoverlay.core.backend.PeerAdmission;
-import io.javaoverlay.core.backend.Registration;
 
 /**
  * The Kubernetes subnet manager against an API server: fabric8's mock server in CRUD mode (a
@@ -458,7 +457,7 @@ class KubeLeaseStoreTest extends MockApiServerTest {
                 flannelVxlanDual("192.168.122.17", "8e:c6:26:1c:3f:07", "fd00:122::11", "3a:41:9d:0e:22:07"));
         peers.until(m -> assertThat(m).hasSize(5));
         PeerAdmission admission = new PeerAdmission(DUAL, own.subnet(), own.attrs().publicIp(), own.ipv6Subnet(), own.attrs().publicIpv6(),
-                new VxlanLike(), true, metrics);
+                new AdmissionOnlyBackend(), true, metrics); // takes the vxlan peers: its data path is not the subject here
         List<LeaseEvent> admitted = admission.admit(peers.now().values().stream().<LeaseEvent>map(LeaseEvent.Added::new).toList(),
                 HostView.none());
         assertThat(admitted).extracting(e -> e.lease().subnet().toString()).containsExactlyInAnyOrder("10.244.2.0/24", "10.244.4.0/24");
@@ -492,23 +491,6 @@ class KubeLeaseStoreTest extends MockApiServerTest {
         });
         peers.until(m -> assertThat(m.get(Ip4Net.parse("10.244.2.0/24"))).isNotNull()
                 .satisfies(l -> assertThat(l.ipv6Subnet()).contains(Ip6Net.parse("fd00:10:244:2::/64"))));
-    }
-
-    /** A backend that takes vxlan peers, as the agent's vxlan backend's own checks would (its data path is not the subject here). */
-    private static final class VxlanLike implements Backend {
-        @Override
-        public Registration register(NetworkConfig config) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void leaseAcquired(Lease own) {}
-
-        @Override
-        public void handle(List<LeaseEvent> batch) {}
-
-        @Override
-        public void close() {}
     }
 
     /**

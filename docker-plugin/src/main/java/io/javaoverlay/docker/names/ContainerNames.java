@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,6 +38,7 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
+import io.javaoverlay.core.threads.DaemonThreads;
 import io.javaoverlay.docker.HostLease;
 import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.state.EndpointState;
@@ -107,11 +107,7 @@ public final class ContainerNames implements AutoCloseable {
         this.dns = dns;
         this.listenAt = listenAt;
         this.period = period;
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "container-names");
-            t.setDaemon(true);
-            return t;
-        });
+        this.loop = DaemonThreads.scheduler("container-names");
     }
 
     public ContainerNames start() {

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +21,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * Reads container names from dockerd's API ({@code GET /networks/ID}, {@code GET /containers/ID/json})
@@ -41,11 +42,7 @@ public final class DockerApi implements ContainerNameSource, AutoCloseable {
 
     private final Path socket;
     private final ObjectMapper json = new ObjectMapper();
-    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "dockerd-api-deadline");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService deadlines = DaemonThreads.scheduler("dockerd-api-deadline");
 
     private DockerApi(Path socket) {
         this.socket = socket;

@@ -249,10 +249,15 @@ public final class ExternalInterfaces {
     /** The interface holding IPv6 address {@code ip} exactly (flannel's {@code GetInterfaceByIP6}); no IPv4 address needed. */
     private Optional<Match6> holding6Only(String ip) {
         BigInteger wanted = Ip6Net.parseAddress(ip);
+        return holdingIpv6(wanted).map(ni -> new Match6(ni, Optional.of(Ip6Net.format(wanted))));
+    }
+
+    /** The first interface holding the IPv6 address {@code wanted} (exactly). */
+    private Optional<NetworkInterface> holdingIpv6(BigInteger wanted) {
         for (NetworkInterface ni : interfaces()) {
             for (InterfaceAddress a : ni.getInterfaceAddresses()) {
                 if (a.getAddress() instanceof Inet6Address v6 && new BigInteger(1, v6.getAddress()).equals(wanted)) {
-                    return Optional.of(new Match6(ni, Optional.of(Ip6Net.format(wanted))));
+                    return Optional.of(ni);
                 }
             }
         }
@@ -441,19 +446,13 @@ public final class ExternalInterfaces {
      * with its first IPv4 address; none when that interface has no IPv4 address (dual-stack needs one).
      */
     private Optional<Match> holding6(String ip) {
-        BigInteger wanted = Ip6Net.parseAddress(ip);
-        for (NetworkInterface ni : interfaces()) {
-            for (InterfaceAddress a : ni.getInterfaceAddresses()) {
-                if (a.getAddress() instanceof Inet6Address v6 && new BigInteger(1, v6.getAddress()).equals(wanted)) {
-                    Optional<Ip4> v4 = firstAddress(ni);
-                    if (v4.isEmpty()) {
-                        LOG.info("{} holds {} but has no IPv4 address", ni.getName(), ip);
-                    }
-                    return v4.map(addr -> new Match(ni, addr, Optional.of(ip)));
-                }
+        return holdingIpv6(Ip6Net.parseAddress(ip)).flatMap(ni -> {
+            Optional<Ip4> v4 = firstAddress(ni);
+            if (v4.isEmpty()) {
+                LOG.info("{} holds {} but has no IPv4 address", ni.getName(), ip);
             }
-        }
-        return Optional.empty();
+            return v4.map(addr -> new Match(ni, addr, Optional.of(ip)));
+        });
     }
 
     /**

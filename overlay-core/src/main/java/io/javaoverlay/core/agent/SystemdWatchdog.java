@@ -3,12 +3,13 @@ package io.javaoverlay.core.agent;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * systemd's watchdog ({@code WatchdogSec=} in the unit; {@code sd_watchdog_enabled(3)}): systemd
@@ -49,11 +50,7 @@ final class SystemdWatchdog implements AutoCloseable {
         this.period = period;
         this.staleAfter = staleAfter;
         this.heartbeat = heartbeat;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "systemd-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.scheduler("systemd-watchdog");
     }
 
     /**

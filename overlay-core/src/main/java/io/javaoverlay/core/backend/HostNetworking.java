@@ -2,6 +2,7 @@ package io.javaoverlay.core.backend;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.Address;
+import io.javaoverlay.core.netlink.KernelChanges;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.Sysctl;
 
@@ -46,5 +48,15 @@ public final class HostNetworking {
             }
         }
         return out;
+    }
+
+    /**
+     * The kernel changes a route-programming backend watches: {@code devices} of its own,
+     * {@code links} it routes through, and the routes into the overlay's networks, the IPv4
+     * one unless the network is IPv6-only and the IPv6 one when enabled.
+     */
+    public static KernelChanges.Interest interest(Set<String> devices, Set<String> links, NetworkConfig config) {
+        return new KernelChanges.Interest(devices, links, config.enableIPv4() ? List.of(config.network()) : List.of(),
+                config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of()));
     }
 }

@@ -196,6 +196,40 @@ public final class PeerReconciler<P> {
         return Collections.unmodifiableMap(programmed);
     }
 
+    /**
+     * Applies {@code batch} to each of {@code reconcilers} in turn (null ones are skipped: a family
+     * not in use), for a backend with one reconciler per address family.
+     */
+    public static void handleAll(List<LeaseEvent> batch, PeerReconciler<?>... reconcilers) {
+        for (PeerReconciler<?> r : reconcilers) {
+            if (r != null) {
+                r.handle(batch);
+            }
+        }
+    }
+
+    /** Runs {@link #recheck} on each of {@code reconcilers} in turn (null ones are skipped: a family not in use). */
+    public static void recheckAll(PeerReconciler<?>... reconcilers) {
+        for (PeerReconciler<?> r : reconcilers) {
+            if (r != null) {
+                r.recheck();
+            }
+        }
+    }
+
+    /**
+     * How many peers the first of {@code reconcilers} in use has programmed (the IPv4 one, or the
+     * IPv6 one of an IPv6-only network): 0 when none is in use.
+     */
+    public static int programmedPeers(PeerReconciler<?>... reconcilers) {
+        for (PeerReconciler<?> r : reconcilers) {
+            if (r != null) {
+                return r.programmed.size();
+            }
+        }
+        return 0;
+    }
+
     /** Whether any of {@code reconcilers} (null ones are skipped: a family not in use) has a peer waiting to be retried. */
     public static boolean anyFailed(PeerReconciler<?>... reconcilers) {
         for (PeerReconciler<?> r : reconcilers) {

@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +31,7 @@ import io.javaoverlay.core.files.FileModes;
 import io.javaoverlay.core.files.LockFile;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * The embedded lease store: the same lease semantics as etcd, in a directory on this machine,
@@ -366,11 +366,7 @@ public final class DiskLeaseStore implements LeaseStore {
             this.listener = listener;
             start.leases().forEach(l -> known.put(l.subnet(), l));
             this.revision = start.revision();
-            this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "lease-poll");
-                t.setDaemon(true);
-                return t;
-            });
+            this.thread = DaemonThreads.scheduler("lease-poll");
             thread.scheduleWithFixedDelay(this::poll, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
         }
 

@@ -3,7 +3,6 @@ package io.javaoverlay.core.lease;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -18,6 +17,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 
 import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * One long-lived watch of the lease keys, resumed from the next unseen revision after every
@@ -58,11 +58,7 @@ final class EtcdWatch implements AutoCloseable {
         this.prefix = prefix;
         this.nextRevision = fromRevision;
         this.listener = listener;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lease-watch");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = DaemonThreads.scheduler("lease-watch");
     }
 
     void start() {

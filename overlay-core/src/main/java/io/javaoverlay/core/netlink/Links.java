@@ -240,14 +240,7 @@ public final class Links {
     }
 
     static void encodeNew(MessageWriter w, NewLink spec) {
-        w.ifinfomsg(AF_UNSPEC, 0, 0, 0);
-        w.attrString(IFLA_IFNAME, spec.name());
-        if (spec.mtu() > 0) {
-            w.attrU32(IFLA_MTU, spec.mtu());
-        }
-        if (spec.mac() != null) {
-            w.attr(IFLA_ADDRESS, spec.mac().bytes());
-        }
+        encodeIdentity(w, spec.name(), spec.mtu(), spec.mac());
         int linkInfo = w.nestStart(IFLA_LINKINFO);
         w.attrString(IFLA_INFO_KIND, spec.kind());
         if (spec.vxlan() != null) {
@@ -259,14 +252,7 @@ public final class Links {
             // VETH_INFO_PEER holds a whole ifinfomsg followed by the peer's own attributes.
             int peer = w.nestStartRaw(VETH_INFO_PEER);
             NewLink.VethPeer p = spec.peer();
-            w.ifinfomsg(AF_UNSPEC, 0, 0, 0);
-            w.attrString(IFLA_IFNAME, p.name());
-            if (p.mtu() > 0) {
-                w.attrU32(IFLA_MTU, p.mtu());
-            }
-            if (p.mac() != null) {
-                w.attr(IFLA_ADDRESS, p.mac().bytes());
-            }
+            encodeIdentity(w, p.name(), p.mtu(), p.mac());
             if (p.namespace() != null) {
                 w.attrU32(IFLA_NET_NS_FD, p.namespace().fd());
             }
@@ -274,6 +260,18 @@ public final class Links {
             w.nestEnd(data);
         }
         w.nestEnd(linkInfo);
+    }
+
+    /** The ifinfomsg a new link's message starts with, and a veth peer's: its name, and its MTU and MAC when set. */
+    private static void encodeIdentity(MessageWriter w, String name, int mtu, MacAddress mac) {
+        w.ifinfomsg(AF_UNSPEC, 0, 0, 0);
+        w.attrString(IFLA_IFNAME, name);
+        if (mtu > 0) {
+            w.attrU32(IFLA_MTU, mtu);
+        }
+        if (mac != null) {
+            w.attr(IFLA_ADDRESS, mac.bytes());
+        }
     }
 
     private static void encodeVxlan(MessageWriter w, VxlanInfo v) {

@@ -31,18 +31,7 @@ class PeerAdmissionTest {
     static final Ip4 OWN_IP = Ip4.parse("192.168.213.2");
 
     /** A backend whose leases claim the BackendData's "Key" (as vxlan claims its VtepMAC) and that owns routes on link 99. */
-    static final class FakeBackend implements Backend {
-        @Override
-        public Registration register(NetworkConfig config) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void leaseAcquired(Lease own) {}
-
-        @Override
-        public void handle(List<LeaseEvent> batch) {}
-
+    static final class FakeBackend extends AdmissionOnlyBackend {
         @Override
         public Optional<PeerRejection> checkPeer(Lease peer) {
             return peer.attrs().backendType().filter("vxlan"::equals).isPresent() ? Optional.empty()
@@ -60,9 +49,6 @@ class PeerAdmissionTest {
         public boolean ownsRoute(Route route) {
             return route.outputIndex() == 99;
         }
-
-        @Override
-        public void close() {}
     }
 
     static Lease lease(String subnet, String publicIp) {

@@ -106,12 +106,7 @@ public final class HostGwBackend implements Backend {
 
     @Override
     public void handle(List<LeaseEvent> batch) {
-        if (peers != null) {
-            peers.handle(batch);
-        }
-        if (peers6 != null) {
-            peers6.handle(batch);
-        }
+        PeerReconciler.handleAll(batch, peers, peers6);
     }
 
     /** flannel checks its routes every 10 s; we restore any that went missing or changed, and retry failures. */
@@ -120,12 +115,7 @@ public final class HostGwBackend implements Backend {
         if (nl == null) {
             return;
         }
-        if (peers != null) {
-            peers.recheck();
-        }
-        if (peers6 != null) {
-            peers6.recheck();
-        }
+        PeerReconciler.recheckAll(peers, peers6);
     }
 
     /** Routes to peers' subnets, through the external interface: no device of its own. */
@@ -134,9 +124,7 @@ public final class HostGwBackend implements Backend {
         if (config == null) {
             return Optional.empty();
         }
-        return Optional.of(new KernelChanges.Interest(Set.of(), Set.of(context.external().name()),
-                config.enableIPv4() ? List.of(config.network()) : List.of(),
-                config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of())));
+        return Optional.of(HostNetworking.interest(Set.of(), Set.of(context.external().name()), config));
     }
 
     @Override
@@ -161,6 +149,6 @@ public final class HostGwBackend implements Backend {
             nl.close();
         }
         LOG.info("host-gw backend stopped; the routes to {} peers stay for the next run",
-                (peers == null ? 0 : peers.programmed().size()) + (peers == null && peers6 != null ? peers6.programmed().size() : 0));
+                PeerReconciler.programmedPeers(peers, peers6));
     }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,7 +92,8 @@ public final class VxlanBackend implements Backend {
         var ext = context.external();
         Registration reg;
         if (config.enableIPv4()) {
-            MacAddress mac = new VtepMacStore(context.dataDir()).choose(vni, ownPreviousMac(), macsOfOthers(context.leasesAtStart()));
+            MacAddress mac = new VtepMacStore(context.dataDir()).choose(vni, previousMac(this::samePublicIp, VxlanPeer::from),
+                    macsOfOthers(this::samePublicIp, VxlanPeer::from));
             reg = FlannelLeaseShapes.vxlan(b, ext, mac);
             VxlanInfo info = VxlanInfo.of(vni, ext.ifaceAddr(), ext.index(), port).withLearning(b.learning()).withGbp(b.gbp());
             device = new VxlanDevice("flannel." + vni, info, mac, reg.mtu());
@@ -140,7 +143,8 @@ public final class VxlanBackend implements Backend {
         String publicIpv6 = context.publicIpv6().orElseThrow(() -> new BackendException(
                 "EnableIPv6 with vxlan needs this host's IPv6 address on " + ext.name() + " (PublicIPv6), and none was given"));
         Inet6Address local6 = (Inet6Address) VxlanPeer.address(Ip6Net.parseAddress(publicIpv6));
-        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).choose(vni, ownPreviousMac6(), macs6OfOthers(context.leasesAtStart()));
+        MacAddress mac6 = VtepMacStore.ipv6(context.dataDir()).choose(vni, previousMac(this::isOwn, VxlanPeer::from6),
+                macsOfOthers(this::isOwn, VxlanPeer::from6));
         VxlanInfo info6 = VxlanInfo.ofIpv6(vni, local6, ext.index(), port).withLearning(b.learning()).withGbp(b.gbp());
         device6 = new VxlanDevice("flannel-v6." + vni, info6, mac6, FlannelLeaseShapes.vxlan6DeviceMtu(b, ext));
         return reg.withV6Data(FlannelLeaseShapes.vxlanV6Data(b, mac6));
@@ -281,14 +285,22 @@ public final class VxlanBackend implements Backend {
         if (context.external().isIpv6Only()) {
             return l.attrs().publicIpv6().isPresent() && l.attrs().publicIpv6().equals(context.publicIpv6());
         }
+        return samePublicIp(l);
+    }
+
+    /** Whether {@code l} has this host's PublicIP. */
+    private boolean samePublicIp(Lease l) {
         return l.attrs().publicIp().equals(context.external().publicIp());
     }
 
-    /** The IPv6 VtepMAC of this host's previous lease (same public IP). */
-    private Optional<MacAddress> ownPreviousMac6() {
+    /**
+     * The VtepMAC {@code half} (the lease's IPv4 or IPv6 half) reads from this host's previous lease, the first
+     * one at start {@code own} accepts, as flannel reuses it.
+     */
+    private Optional<MacAddress> previousMac(Predicate<Lease> own, Function<Lease, VxlanPeer.Result> half) {
         for (Lease l : context.leasesAtStart()) {
-            if (isOwn(l)) {
-                VxlanPeer p = VxlanPeer.from6(l).peer();
+            if (own.test(l)) {
+                VxlanPeer p = half.apply(l).peer();
                 if (p != null) {
                     return Optional.of(p.vtepMac());
                 }
@@ -297,39 +309,12 @@ public final class VxlanBackend implements Backend {
         return Optional.empty();
     }
 
-    /** The IPv6 VTEP MACs other hosts publish. */
-    private Set<MacAddress> macs6OfOthers(List<Lease> leases) {
+    /** The VtepMACs other hosts publish: what {@code half} reads from the leases at start {@code own} does not accept. */
+    private Set<MacAddress> macsOfOthers(Predicate<Lease> own, Function<Lease, VxlanPeer.Result> half) {
         Set<MacAddress> out = new HashSet<>();
-        for (Lease l : leases) {
-            if (!isOwn(l)) {
-                VxlanPeer p = VxlanPeer.from6(l).peer();
-                if (p != null) {
-                    out.add(p.vtepMac());
-                }
-            }
-        }
-        return out;
-    }
-
-    /** The VtepMAC of this host's previous lease (same public IP), as flannel reuses it. */
-    private Optional<MacAddress> ownPreviousMac() {
         for (Lease l : context.leasesAtStart()) {
-            if (l.attrs().publicIp().equals(context.external().publicIp())) {
-                VxlanPeer p = VxlanPeer.from(l).peer();
-                if (p != null) {
-                    return Optional.of(p.vtepMac());
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The VTEP MACs other hosts (other public IPs) publish. */
-    private Set<MacAddress> macsOfOthers(List<Lease> leases) {
-        Set<MacAddress> out = new HashSet<>();
-        for (Lease l : leases) {
-            if (!l.attrs().publicIp().equals(context.external().publicIp())) {
-                VxlanPeer p = VxlanPeer.from(l).peer();
+            if (!own.test(l)) {
+                VxlanPeer p = half.apply(l).peer();
                 if (p != null) {
                     out.add(p.vtepMac());
                 }
@@ -363,12 +348,7 @@ public final class VxlanBackend implements Backend {
 
     @Override
     public void handle(List<LeaseEvent> batch) {
-        if (peers != null) {
-            peers.handle(batch);
-        }
-        if (peers6 != null) {
-            peers6.handle(batch);
-        }
+        PeerReconciler.handleAll(batch, peers, peers6);
     }
 
     /** Its devices ({@code flannel.<VNI>}, {@code flannel-v6.<VNI>}): their links, addresses, neighbours, FDB and routes. */
@@ -379,8 +359,7 @@ public final class VxlanBackend implements Backend {
         }
         Set<String> devices = device6 == null ? Set.of(device.name()) : device == null ? Set.of(device6.name())
                 : Set.of(device.name(), device6.name());
-        return Optional.of(new KernelChanges.Interest(devices, Set.of(), config.enableIPv4() ? List.of(config.network()) : List.of(),
-                config.ipv6().map(v6 -> List.of(v6.network())).orElse(List.of())));
+        return Optional.of(HostNetworking.interest(devices, Set.of(), config));
     }
 
     @Override
@@ -489,7 +468,7 @@ public final class VxlanBackend implements Backend {
 
     /** The peers programmed now (for tests and diagnostics). */
     public int programmedPeers() {
-        return peers != null ? peers.programmed().size() : peers6 == null ? 0 : peers6.programmed().size();
+        return PeerReconciler.programmedPeers(peers, peers6);
     }
 
     /** Leaves device, routes and entries in place: a restarted agent takes them over without a gap in traffic. */

@@ -11,12 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import io.javaoverlay.core.backend.Backend;
+import io.javaoverlay.core.backend.AdmissionOnlyBackend;
 import io.javaoverlay.core.backend.HostView;
 import io.javaoverlay.core.backend.PeerAdmission;
 import io.javaoverlay.core.backend.PeerClaim;
 import io.javaoverlay.core.backend.PeerRejection;
-import io.javaoverlay.core.backend.Registration;
 import io.javaoverlay.core.config.NetworkConfig;
 import io.javaoverlay.core.config.WireguardOptions;
 import io.javaoverlay.core.lease.Lease;
@@ -146,20 +145,12 @@ class WgLeasesTest {
      * A small backend that checks and claims as the wireguard backend does, for PeerAdmission:
      * with {@code listenPortV6} (IPv6 on) the IPv6 halves are checked and claimed too.
      */
-    static final class Claims implements Backend {
+    static final class Claims extends AdmissionOnlyBackend {
         private final OptionalInt listenPortV6;
 
         Claims(OptionalInt listenPortV6) {
             this.listenPortV6 = listenPortV6;
         }
-
-        @Override
-        public Registration register(NetworkConfig config) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void leaseAcquired(Lease own) {}
 
         @Override
         public Optional<PeerRejection> checkPeer(Lease peer) {
@@ -170,12 +161,6 @@ class WgLeasesTest {
         public List<PeerClaim> claims(Lease peer) {
             return WgLeases.claims(peer, 51820, listenPortV6);
         }
-
-        @Override
-        public void handle(List<LeaseEvent> batch) {}
-
-        @Override
-        public void close() {}
     }
 
     @Test
