@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -37,10 +43,61 @@ final class DualStackHosts {
 
     /** A host on the dual-stack underlay with its agent ready, its bridge and containers on both families. */
     void bringUp(int n) {
+        prepare(n);
+        cluster.startAgent(n);
+        addContainers(n);
+    }
+
+    /** Host {@code n}'s IPv6 underlay address ({@link #underlay6}) and IPv6 forwarding, before its agent starts. */
+    void prepare(int n) {
         TestHost h = cluster.host(n);
         h.ip("-6", "addr", "add", underlay6(n) + "/64", "dev", h.underlayInterface(), "nodad");
         h.execOk("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
-        cluster.startAgent(n);
+    }
+
+    /**
+     * Brings host {@code n} up late, as {@link #prepare} and its agent (no containers: {@link
+     * #addContainers} next if wanted), timing its IPv6 half as the other hosts see it: from its
+     * dual-stack key appearing in etcd (an {@code etcdctl watch} in the underlay sees the put) until
+     * each of {@code others} routes its IPv6 subnet ({@link Ipv6Paths#routed}, every 2 ms). Asserts
+     * the issue's second and returns the milliseconds, host by host.
+     */
+    long[] bringUpLate(int n, List<Integer> others) throws Exception {
+        TestProcess watch = cluster.net.underlay().start("watch-subnets6-" + n, "etcdctl", "--endpoints", cluster.etcdUrl(), "watch",
+                "--prefix", OverlayCluster.PREFIX + "/subnets/");
+        try {
+            Thread.sleep(300); // let the watch start before the lease is written
+            prepare(n);
+            CompletableFuture<TestProcess> agent = CompletableFuture.supplyAsync(() -> cluster.startAgent(n));
+            Pattern put = Pattern.compile("PUT\\s+\\S+/subnets/\\S+&(\\S+)-(\\d+)\\s+\\{[^\\n]*"
+                    + Pattern.quote("\"PublicIPv6\":\"" + underlay6(n) + "\""));
+            Ip6Net subnet6 = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (subnet6 == null && System.nanoTime() < deadline) {
+                Matcher m = put.matcher(Files.readString(watch.logFile()));
+                if (m.find()) {
+                    subnet6 = Ip6Net.parse(m.group(1) + "/" + m.group(2));
+                } else {
+                    Thread.sleep(2);
+                }
+            }
+            long seen = System.nanoTime();
+            assertThat(subnet6).as("host %d's dual-stack lease in etcd; watch log:%n%s", n, watch.log()).isNotNull();
+            Ip6Net late = subnet6;
+            long[] after = Ipv6Paths.millisUntil(others, seen, h -> Ipv6Paths.routed(cluster.host(h), late));
+            Ipv6Paths.assertWithinASecond(String.format("late host %d's IPv6 subnet %s routed by hosts %s after its lease appeared in etcd",
+                    n, late, others), after);
+            agent.get(90, TimeUnit.SECONDS);
+            assertThat(cluster.lease6(n)).as("the lease host %d's subnet.env holds", n).isEqualTo(late);
+            return after;
+        } finally {
+            watch.stop();
+        }
+    }
+
+    /** Host {@code n}'s containers, with an IPv6 address each from its FLANNEL_IPV6_SUBNET beside the IPv4 one. */
+    void addContainers(int n) {
+        TestHost h = cluster.host(n);
         cluster.addContainers(n);
         SubnetEnv env = cluster.subnetEnv(n);
         Ip6Net lease6 = env.ipv6Lease().orElseThrow();

@@ -154,16 +154,24 @@ class DualStackVxlanIT {
         // answered with "packet too big" and TCP settles on the path MTU
         InetAddress target = InetAddress.getByName(hosts.containerIp6(2, 2));
         int size = 4 << 20;
+        TrafficSample sender = TrafficSample.of(cluster.agentHttp(1, "/metrics"), "vxlan");
+        TrafficSample receiver = TrafficSample.of(cluster.agentHttp(2, "/metrics"), "vxlan");
         try (ServerSocketChannel server = NamespaceSockets.listen(cluster.container(2, 2), target, 5006)) {
             String[] digests = NamespaceSockets.transfer(cluster.container(1, 1), server, target, 5006, size, Duration.ofSeconds(60));
             assertThat(digests[1]).as("SHA-256 of the 4 MiB received over IPv6").isEqualTo(digests[0]);
         }
+        // vxlan's traffic on /metrics is both devices': the stream went through flannel-v6.1 alone
+        TrafficSample sent = TrafficSample.of(cluster.agentHttp(1, "/metrics"), "vxlan").minus(sender);
+        TrafficSample received = TrafficSample.of(cluster.agentHttp(2, "/metrics"), "vxlan").minus(receiver);
+        assertThat(sent.txBytes()).as("vxlan tx bytes of host 1 for the 4 MiB over IPv6").isGreaterThan(size);
+        assertThat(received.rxBytes()).as("vxlan rx bytes of host 2").isGreaterThan(size);
     }
 
     @Test
     @Order(6)
-    void aLateHostIsReachableOverIpv6WithinASecond() {
-        hosts.bringUp(3);
+    void aLateHostIsReachableOverIpv6WithinASecond() throws Exception {
+        hosts.bringUpLate(3, List.of(1, 2)); // hosts 1 and 2 route its IPv6 subnet within a second of its lease
+        hosts.addContainers(3);
         long start = System.nanoTime();
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50))
                 .until(() -> cluster.container(1, 1).exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", hosts.containerIp6(3, 1)).ok());

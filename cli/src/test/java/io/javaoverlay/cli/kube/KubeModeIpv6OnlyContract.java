@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,16 +28,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.cli.AgentCluster;
 import io.javaoverlay.cli.AgentCluster.Pod;
+import io.javaoverlay.cli.Ipv6Paths;
 import io.javaoverlay.cli.NamespaceSockets;
 import io.javaoverlay.cni.testing.CniJson;
 import io.javaoverlay.cni.wire.JsonTree;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.host.HostDefaults;
-import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.core.net.Ip6Net;
-import io.javaoverlay.core.netlink.NetNs;
-import io.javaoverlay.core.netlink.NetlinkSocket;
-import io.javaoverlay.core.netlink.Route;
 import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
@@ -61,8 +59,6 @@ abstract class KubeModeIpv6OnlyContract {
     /** Hosts 1-3 run agents from the start; Nodes 4 and 5 stand for flanneld's nodes (no agent); host 6 joins late. */
     static final int HOSTS = 6;
     static final int LATE = 6;
-    /** The address family of IPv6 routes in a netlink dump. */
-    private static final int AF_INET6 = 10;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     abstract KubeModeCluster cluster();
@@ -80,16 +76,11 @@ abstract class KubeModeIpv6OnlyContract {
     abstract Map<String, String> flanneldAnnotations(int n, String publicIpv6);
 
     /**
-     * Whether host {@code from} has a path to {@code subnet}: an IPv6 route to it in the main table, read
-     * straight through netlink, so that polling it every few milliseconds costs no process (wireguard:
-     * the peer's AllowedIPs). Every backend that routes per peer adds the route last, so the rest of the
-     * path ({@link #assertPath6}) is in place by then.
+     * Whether host {@code from} has a path to {@code subnet}: {@link Ipv6Paths#routed} (wireguard: the
+     * peer's AllowedIPs). The rest of the path ({@link #assertPath6}) is in place by then.
      */
     boolean routes6(int from, Ip6Net subnet) {
-        try (NetNs ns = cluster().host(from).open(); NetlinkSocket nl = NetlinkSocket.open(ns)) {
-            return nl.routes().list(AF_INET6).stream().anyMatch(r -> r.table() == Route.TABLE_MAIN && r.destination() != null
-                    && r.prefixLength() == subnet.prefixLength() && Ip6Host.of(r.destination()).equals(subnet.address()));
-        }
+        return Ipv6Paths.routed(cluster().host(from), subnet);
     }
 
     /**
@@ -265,19 +256,11 @@ abstract class KubeModeIpv6OnlyContract {
         cluster().awaitAnnotation(LATE, P + "public-ipv6", KubeModeCluster.underlay6(LATE), Duration.ofSeconds(90));
         long leaseSeen = System.nanoTime();
 
-        long[] routedAfterMillis = new long[4];
-        List<CompletableFuture<Void>> polls = new ArrayList<>();
-        for (int h = 1; h <= 3; h++) {
-            int n = h;
-            polls.add(CompletableFuture.runAsync(() -> {
-                await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
-                        .until(() -> routes6(n, subnet));
-                routedAfterMillis[n] = (System.nanoTime() - leaseSeen) / 1_000_000;
-                assertPath6(n, LATE);
-            }));
+        long[] routedAfterMillis = Ipv6Paths.millisUntil(List.of(1, 2, 3), leaseSeen, n -> routes6(n, subnet));
+        for (int n = 1; n <= 3; n++) {
+            assertPath6(n, LATE);
         }
-        polls.forEach(CompletableFuture::join);
-        long slowest = Math.max(routedAfterMillis[1], Math.max(routedAfterMillis[2], routedAfterMillis[3]));
+        long slowest = Arrays.stream(routedAfterMillis).max().orElseThrow();
 
         agent.get(90, TimeUnit.SECONDS);
         long ready = System.nanoTime();
@@ -299,8 +282,8 @@ abstract class KubeModeIpv6OnlyContract {
         long lastAnswer = Math.max(answeredAfterMillis[1], Math.max(answeredAfterMillis[2], answeredAfterMillis[3]));
         System.out.printf("[%s] late host %d (%s) routed on hosts 1-3 within %d ms of its node's annotations appearing (%d, %d, %d ms);"
                 + " its agent ready at %d ms, its pod's ADD took %d ms, and the pod answered ping -6 from hosts 1-3 %d ms after ADD"
-                + " returned (%d ms after the annotations)%n", getClass().getSimpleName(), LATE, subnet, slowest, routedAfterMillis[1],
-                routedAfterMillis[2], routedAfterMillis[3], (ready - leaseSeen) / 1_000_000, (added - ready) / 1_000_000, lastAnswer,
+                + " returned (%d ms after the annotations)%n", getClass().getSimpleName(), LATE, subnet, slowest, routedAfterMillis[0],
+                routedAfterMillis[1], routedAfterMillis[2], (ready - leaseSeen) / 1_000_000, (added - ready) / 1_000_000, lastAnswer,
                 (added - leaseSeen) / 1_000_000 + lastAnswer);
         assertThat(slowest).as("milliseconds from host %d's annotations to its path on every host", LATE).isLessThanOrEqualTo(1000);
         assertThat(late.ns().ping(cluster().pod(2).ip6(), 3)).as("the late host's pod -> host 2's").isTrue();
