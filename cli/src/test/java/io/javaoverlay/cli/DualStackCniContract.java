@@ -211,6 +211,37 @@ abstract class DualStackCniContract {
                 ((String) ips.get(0).get("address")).split("/")[0]);
     }
 
+    /**
+     * A runtime still on spec 0.2.0 (flannel's plugin speaks it): the result holds one address of
+     * each family with its routes ({@code "ip4"}, {@code "ip6"}), the pod reaches a pod on another
+     * host over both, and DEL frees both.
+     */
+    @Test
+    @Order(3)
+    @SuppressWarnings("unchecked")
+    void aSpec020ResultHoldsOneAddressOfEachFamilyAndThePodReachesAnotherHostOverBoth() {
+        String conf = cluster().cniConf(1).replace("\"cniVersion\":\"" + OverlayCluster.CNI_VERSION + "\"", "\"cniVersion\":\"0.2.0\"");
+        assertThat(conf).contains("0.2.0");
+        TestNamespace ns = cluster().net.createNamespace("ds-020");
+        OverlayCluster.CniRun add = cluster().cni(1, cluster().cniSocket(1).toString(), OverlayCluster.cniEnv("ADD", "ds-020", ns), conf);
+        assertThat(add.exit()).as(add.toString()).isZero();
+        Map<String, Object> result = CniJson.assertAddResult(add.stdout(), "0.2.0");
+        Map<String, Object> ip4 = (Map<String, Object>) result.get("ip4");
+        Map<String, Object> ip6 = (Map<String, Object>) result.get("ip6");
+        assertThat(cluster().subnet(1).contains(io.javaoverlay.core.net.Ip4.parse(((String) ip4.get("ip")).split("/")[0]))).isTrue();
+        assertThat(cluster().lease6(1).contains(Ip6Host.parse((String) ip6.get("ip")).ip())).isTrue();
+        assertThat((List<Map<String, Object>>) ip6.get("routes")).extracting(r -> r.get("dst")).containsExactly(NETWORK6, "::/0");
+        assertThat((List<Map<String, Object>>) ip4.get("routes")).extracting(r -> r.get("dst"))
+                .containsExactly(OverlayCluster.NETWORK, "0.0.0.0/0");
+        OverlayCluster.Pod b = pods.get("ds-b");
+        assertThat(ns.exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c1", "-W2", b.ip6()).ok()).as("ping -6 to host 2's pod").isTrue();
+        assertThat(ns.exec(Duration.ofSeconds(10), "ping", "-4", "-n", "-c1", "-W2", b.ip().toString()).ok()).as("ping -4").isTrue();
+
+        OverlayCluster.CniRun del = cluster().cni(1, cluster().cniSocket(1).toString(), OverlayCluster.cniEnv("DEL", "ds-020", ns), conf);
+        assertThat(del.exit()).as(del.toString()).isZero();
+        assertThat(ipamRecords(1)).doesNotContain(Ip6Host.parse((String) ip6.get("ip")).ipText(), ((String) ip4.get("ip")).split("/")[0]);
+    }
+
     /** The lines of host {@code n}'s {@code ip6tables -t nat -S} (or iptables') that the plugin's chain holds or jumps to it. */
     List<String> cniNat(int n, String tool) {
         return cluster().host(n).execOk(tool, "-t", "nat", "-S").lines()

@@ -5,11 +5,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The CNI spec versions this plugin speaks. A result is always printed in the version the
- * request came in: 0.3.x and 0.4.0 results carry {@code "version"} in every IP, 1.0.0 dropped
- * it, 1.1.0 added interface MTUs and the STATUS and GC commands.
+ * The CNI spec versions this plugin speaks, every one flannel's plugin speaks. A result is always
+ * printed in the version the request came in: 0.1.0 and 0.2.0 results hold one address of each
+ * family ({@code "ip4"}, {@code "ip6"}, each with its routes), 0.3.x and 0.4.0 results list
+ * interfaces, IPs and routes and carry {@code "version"} in every IP, 1.0.0 dropped it, 1.1.0
+ * added interface MTUs and the STATUS and GC commands.
  */
 public enum CniVersion {
+    V0_1_0("0.1.0"),
+    V0_2_0("0.2.0"),
     V0_3_0("0.3.0"),
     V0_3_1("0.3.1"),
     V0_4_0("0.4.0"),
@@ -37,9 +41,17 @@ public enum CniVersion {
         return text;
     }
 
+    /**
+     * 0.1.0 and 0.2.0 results: {@code "ip4"} and {@code "ip6"}, one address of each family with the
+     * routes of that family, no interfaces (libcni's {@code types020}).
+     */
+    public boolean legacyResult() {
+        return compareTo(V0_3_0) < 0;
+    }
+
     /** 0.3.x and 0.4.0 results say {@code "version": "4"} in each IP entry. */
     public boolean ipsCarryVersion() {
-        return compareTo(V1_0_0) < 0;
+        return !legacyResult() && compareTo(V1_0_0) < 0;
     }
 
     /** CHECK came with 0.4.0. */

@@ -110,13 +110,33 @@ class DispatcherTest {
         assertThat(itf.get("sandbox")).isEqualTo("/var/run/netns/pod");
     }
 
+    /** flannel's plugin speaks 0.1.0 and 0.2.0 too (libcni's types020): one address of each family, its routes beneath it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0.1.0", "0.2.0"})
+    void addPrintsALegacyResultForTheOldestVersions(String version) {
+        Run r = run(env("ADD"), conf(version));
+        assertThat(r.status).isZero();
+        Map<String, Object> result = CniJson.assertAddResult(r.stdout, version);
+        assertThat(result).containsOnlyKeys("cniVersion", "ip4", "dns").containsEntry("ip4", Map.of("ip", "10.5.72.2/24",
+                "gateway", "10.5.72.1", "routes", List.of(Map.of("dst", "10.5.0.0/16", "gw", "10.5.72.1"),
+                        Map.of("dst", "0.0.0.0/0", "gw", "10.5.72.1"))));
+        assertThat(calls).containsExactly("ADD");
+    }
+
+    @Test
+    void aConfigWithoutCniVersionIsReadAs010AsLibcniReadsIt() {
+        Run r = run(env("ADD"), "{\"name\":\"podnet\",\"type\":\"javaoverlay\"}");
+        assertThat(r.status).isZero();
+        CniJson.assertAddResult(r.stdout, "0.1.0");
+    }
+
     @Test
     void versionListsEverySupportedVersionAndEchoesTheRequestedOne() {
         Map<String, String> env = Map.of("CNI_COMMAND", "VERSION");
         Run latest = run(env, "");
         assertThat(latest.status).isZero();
         assertThat(CniJson.parseObject(latest.stdout)).containsEntry("cniVersion", "1.1.0")
-                .containsEntry("supportedVersions", List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
+                .containsEntry("supportedVersions", List.of("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
         assertThat(CniJson.parseObject(run(env, "{\"cniVersion\":\"0.4.0\"}").stdout)).containsEntry("cniVersion", "0.4.0");
     }
 
@@ -244,8 +264,8 @@ class DispatcherTest {
     }
 
     @Test
-    void unsupportedOrMissingVersionIsCode1() {
-        for (String bad : List.of(conf("0.2.0"), conf("0.1.0"), conf("2.0.0"), "{\"name\":\"podnet\",\"type\":\"javaoverlay\"}")) {
+    void unsupportedVersionIsCode1() {
+        for (String bad : List.of(conf("0.5.0"), conf("0.0.1"), conf("2.0.0"), conf("1.2.0"))) {
             Map<String, Object> e = CniJson.assertError(run(env("ADD"), bad).stdout, 1);
             assertThat(e.get("details").toString()).contains("1.1.0");
         }
@@ -255,6 +275,7 @@ class DispatcherTest {
     @Test
     void commandsNewerThanTheConfigsVersionAreCode1() {
         CniJson.assertError(run(env("CHECK"), conf("0.3.1")).stdout, 1);
+        CniJson.assertError(run(env("CHECK"), conf("0.2.0")).stdout, 1);
         CniJson.assertError(run(env("STATUS"), conf("1.0.0")).stdout, 1);
         CniJson.assertError(run(env("GC"), conf("0.4.0")).stdout, 1);
         assertThat(calls).isEmpty();

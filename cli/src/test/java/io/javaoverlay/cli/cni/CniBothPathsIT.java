@@ -236,7 +236,7 @@ class CniBothPathsIT {
         byte[] notUtf8 = conf.replace("podnet", "pod\u00e9").getBytes(StandardCharsets.ISO_8859_1);
         cases.add(new Case("stdin not UTF-8", add, new Stdin(notUtf8, -1), 6));
         cases.add(new Case("200 MB on stdin", add, Stdin.zeros(200L * 1024 * 1024), 7));
-        cases.add(new Case("unsupported version", add, Stdin.of(host.conf("0.2.0")), 1));
+        cases.add(new Case("unsupported version", add, Stdin.of(host.conf("0.5.0")), 1));
         cases.add(new Case("subnetFile is a FIFO", add, Stdin.of(host.conf("1.0.0", Map.of("subnetFile", fifo.toString()))), 101));
         cases.add(new Case("subnetFile is /dev/zero", add, Stdin.of(host.conf("1.0.0", Map.of("subnetFile", "/dev/zero"))), 101));
         cases.add(new Case("network name of 3000 characters", add, Stdin.of(host.conf("1.0.0", Map.of("name", "n".repeat(3000)))), 7));

@@ -273,7 +273,7 @@ class CniPluginIT {
         Map<String, String> ownNs = new java.util.HashMap<>(good);
         ownNs.put("CNI_NETNS", host.ns.netnsPath().toString());
         cases.add(new Case("CNI_NETNS is the plugin's own namespace", ownNs, host.conf("1.0.0"), 4));
-        cases.add(new Case("unsupported version", good, host.conf("0.2.0"), 1));
+        cases.add(new Case("unsupported version", good, host.conf("0.5.0"), 1));
         cases.add(new Case("CHECK in 0.3.1", CniHost.env("CHECK", "c1", pod, "eth0"), host.conf("0.3.1"), 1));
         cases.add(new Case("invalid mtu", good, host.conf("1.0.0", Map.of("mtu", "jumbo")), 7));
         cases.add(new Case("empty CNI_COMMAND", Map.of("CNI_COMMAND", "", "CNI_CONTAINERID", "c1"), host.conf("1.0.0"), 4));
@@ -360,7 +360,7 @@ class CniPluginIT {
         Run v = host.run(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.0.0\"}");
         assertThat(v.exit()).isZero();
         assertThat(CniJson.parseObject(v.stdout())).containsEntry("cniVersion", "1.0.0")
-                .containsEntry("supportedVersions", List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
+                .containsEntry("supportedVersions", List.of("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"));
     }
 
     /** The CNI plugin's own JVM stays small: the agent's JVM metrics (a few hundred ms to set up) are never loaded there. */

@@ -28,14 +28,13 @@ public final class NetConfDecoder {
     private NetConfDecoder() {}
 
     /**
-     * The requested spec version. Missing or unknown is {@link ErrorCode#INCOMPATIBLE_VERSION}
-     * (libcni reads a missing one as 0.1.0, which this plugin does not speak).
+     * The requested spec version: a missing one is 0.1.0, as libcni and the reference plugins read
+     * it; an unknown one is {@link ErrorCode#INCOMPATIBLE_VERSION}.
      */
     public static CniVersion version(Map<String, Object> conf) {
         Object v = conf.get("cniVersion");
         if (v == null) {
-            throw new CniException(ErrorCode.INCOMPATIBLE_VERSION, "incompatible CNI versions",
-                    "the config has no cniVersion (read as 0.1.0); this plugin supports " + CniVersion.supported());
+            return CniVersion.V0_1_0;
         }
         if (!(v instanceof String text)) {
             throw new CniException(ErrorCode.DECODING_FAILURE, "cniVersion must be a string",

@@ -16,15 +16,19 @@ import io.javaoverlay.cni.model.Result;
 import io.javaoverlay.cni.model.Route;
 
 /**
- * Results to and from their JSON form. Encoding follows the requested version (0.3.x/0.4.0:
- * {@code "version"} per IP; 1.1.0: interface MTUs); decoding accepts every supported version's
- * form, since a {@code prevResult} comes in whatever version the runtime used.
+ * Results to and from their JSON form. Encoding follows the requested version (0.1.0/0.2.0:
+ * {@code "ip4"} and {@code "ip6"}; 0.3.x/0.4.0: {@code "version"} per IP; 1.1.0: interface MTUs);
+ * decoding accepts the form of every version that has a {@code prevResult} (0.3.0 on: CHECK came
+ * with 0.4.0), since one comes in whatever version the runtime used.
  */
 public final class ResultCodec {
 
     private ResultCodec() {}
 
     public static Map<String, Object> encode(Result r, CniVersion version) {
+        if (version.legacyResult()) {
+            return encodeLegacy(r, version);
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("cniVersion", version.text());
         if (!r.interfaces().isEmpty()) {
@@ -72,6 +76,39 @@ public final class ResultCodec {
             }
             out.put("routes", routes);
         }
+        out.put("dns", encodeDns(r.dns()));
+        return out;
+    }
+
+    /**
+     * A 0.1.0 or 0.2.0 result, as libcni converts a newer one down: the first address of each
+     * family with its gateway as {@code "ip4"} and {@code "ip6"}, each route under the address of
+     * its destination's family (dropped when there is none), the DNS; interfaces have no place.
+     */
+    private static Map<String, Object> encodeLegacy(Result r, CniVersion version) {
+        Map<String, Map<String, Object>> byFamily = new LinkedHashMap<>();
+        for (IpConfig ip : r.ips()) {
+            byFamily.computeIfAbsent("ip" + ip.family(), k -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("ip", ip.address());
+                ip.gateway().ifPresent(v -> m.put("gateway", v));
+                return m;
+            });
+        }
+        for (Route rt : r.routes()) {
+            Map<String, Object> owner = byFamily.get(rt.dst().contains(":") ? "ip6" : "ip4");
+            if (owner != null) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("dst", rt.dst());
+                rt.gw().ifPresent(v -> m.put("gw", v));
+                @SuppressWarnings("unchecked")
+                List<Object> routes = (List<Object>) owner.computeIfAbsent("routes", k -> new ArrayList<Object>());
+                routes.add(m);
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("cniVersion", version.text());
+        out.putAll(byFamily);
         out.put("dns", encodeDns(r.dns()));
         return out;
     }

@@ -40,6 +40,9 @@ public final class CniJson {
     @SuppressWarnings("unchecked")
     public static Map<String, Object> assertAddResult(String json, String version) {
         Map<String, Object> r = parseObject(json);
+        if (version.equals("0.1.0") || version.equals("0.2.0")) {
+            return assertLegacyAddResult(r, version);
+        }
         boolean v1 = !version.startsWith("0.");
         boolean v11 = version.equals("1.1.0");
         assertThat(r.keySet()).as("result keys").isSubsetOf(RESULT_KEYS);
@@ -81,6 +84,41 @@ public final class CniJson {
             String family = family((String) rt.get("dst"), true);
             if (rt.containsKey("gw")) {
                 assertThat(family((String) rt.get("gw"), false)).as("route gateway of the destination's family").isEqualTo(family);
+            }
+        }
+        if (r.containsKey("dns")) {
+            assertThat(((Map<String, Object>) r.get("dns")).keySet()).isSubsetOf(DNS_KEYS);
+        }
+        return r;
+    }
+
+    /**
+     * A 0.1.0 or 0.2.0 result (libcni's {@code types020}): {@code "ip4"} and {@code "ip6"}, each an
+     * address ({@code "ip"}, CIDR) of that family with its gateway and the routes of that family.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> assertLegacyAddResult(Map<String, Object> r, String version) {
+        assertThat(r.keySet()).as("%s result keys", version).isSubsetOf(Set.of("cniVersion", "ip4", "ip6", "dns"));
+        assertThat(r.get("cniVersion")).as("result cniVersion").isEqualTo(version);
+        assertThat(r.containsKey("ip4") || r.containsKey("ip6")).as("an address of one family at least: %s", r).isTrue();
+        for (String key : List.of("ip4", "ip6")) {
+            if (!r.containsKey(key)) {
+                continue;
+            }
+            String family = key.substring(2);
+            Map<String, Object> ip = (Map<String, Object>) r.get(key);
+            assertThat(ip.keySet()).as("%s keys", key).isSubsetOf(Set.of("ip", "gateway", "routes"));
+            assertThat(family((String) ip.get("ip"), true)).as("%s holds an IPv%s address", key, family).isEqualTo(family);
+            if (ip.containsKey("gateway")) {
+                assertThat(family((String) ip.get("gateway"), false)).as("%s gateway", key).isEqualTo(family);
+            }
+            for (Object o : (List<Object>) ip.getOrDefault("routes", List.of())) {
+                Map<String, Object> rt = (Map<String, Object>) o;
+                assertThat(rt.keySet()).isSubsetOf(ROUTE_KEYS);
+                assertThat(family((String) rt.get("dst"), true)).as("%s routes of its family", key).isEqualTo(family);
+                if (rt.containsKey("gw")) {
+                    assertThat(family((String) rt.get("gw"), false)).isEqualTo(family);
+                }
             }
         }
         if (r.containsKey("dns")) {
