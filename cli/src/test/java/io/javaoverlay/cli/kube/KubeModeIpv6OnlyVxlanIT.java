@@ -42,6 +42,8 @@ class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
         assertThat(a.has(P + "backend-data")).as("flanneld writes no backend-data for vxlan without IPv4").isFalse();
         assertThat(a.has(P + "public-ip")).isFalse();
         assertThat(cluster.subnetEnv(n).mtu()).as("flannel's FLANNEL_MTU: the underlay's 1500 minus 50").isEqualTo(1450);
+        assertThat(cluster.host(n).ipJson("link", "show", "flannel-v6.1").get(0).path("mtu").asInt())
+                .as("flannel asks 1500 - 50 for flannel-v6.1; the kernel caps a VXLAN device over IPv6 at 1500 - 70").isEqualTo(1430);
     }
 
     @Override
