@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -35,15 +36,27 @@ public final class NamespaceSockets {
 
     /** The same for an address of either family. */
     public static ServerSocketChannel listen(TestNamespace ns, java.net.InetAddress address, int port) {
-        try (NetNs handle = ns.open()) {
+        return listen(ns.netnsPath(), address, port);
+    }
+
+    /**
+     * The same in the network namespace at {@code netns}: {@code /run/netns/NAME}, or
+     * {@code /proc/PID/ns/net} of a process inside it (a Docker container's).
+     */
+    public static ServerSocketChannel listen(Path netns, java.net.InetAddress address, int port) {
+        try (NetNs handle = NetNs.open(netns)) {
             return handle.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(address, port)));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + address.getHostAddress() + " port " + port + " in " + ns, e);
+            throw new UncheckedIOException("cannot listen on " + address.getHostAddress() + " port " + port + " in " + netns, e);
         }
     }
 
     static SocketChannel openTcp(TestNamespace ns) {
-        try (NetNs handle = ns.open()) {
+        return openTcp(ns.netnsPath());
+    }
+
+    private static SocketChannel openTcp(Path netns) {
+        try (NetNs handle = NetNs.open(netns)) {
             return handle.call(SocketChannel::open);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -71,6 +84,12 @@ public final class NamespaceSockets {
     /** The same to an address of either family. */
     public static String[] transfer(TestNamespace from, ServerSocketChannel server, java.net.InetAddress to, int port, int bytes,
                              Duration timeout) throws Exception {
+        return transfer(from.netnsPath(), server, to, port, bytes, timeout);
+    }
+
+    /** The same from the network namespace at {@code fromNetns} (see {@link #listen(Path, java.net.InetAddress, int)}). */
+    public static String[] transfer(Path fromNetns, ServerSocketChannel server, java.net.InetAddress to, int port, int bytes,
+                             Duration timeout) throws Exception {
         CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
             try (SocketChannel in = server.accept()) {
                 MessageDigest md = sha256();
@@ -86,7 +105,7 @@ public final class NamespaceSockets {
             }
         });
         MessageDigest sent = sha256();
-        try (SocketChannel out = openTcp(from)) {
+        try (SocketChannel out = openTcp(fromNetns)) {
             out.connect(new InetSocketAddress(to, port));
             Random random = new Random(bytes);
             byte[] chunk = new byte[64 * 1024];

@@ -36,7 +36,8 @@ import io.javaoverlay.testkit.UnderlayEtcd;
  * {@code ping -6} and {@code ping -4}; a port published with {@code -p} answers a TCP client on
  * the host's IPv6 address and, through the plugin's relay, on {@code ::1}; one published on one
  * IPv6 address answers there only; a port held by another program on {@code ::1} fails the
- * container's start and leaves no rule; the addresses are freed when the containers go.
+ * container's start and leaves no rule; the addresses are freed when the containers go. Three hosts,
+ * vxlan, a late host and a TCP stream are {@link DualStackDockerContract}'s.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DualStackDockerIT {
