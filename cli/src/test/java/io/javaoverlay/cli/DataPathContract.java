@@ -192,43 +192,24 @@ abstract class DataPathContract {
     @Order(5)
     void aLateHostIsProgrammedOnEveryPeerWithinASecondOfItsLeaseAndReachable() throws Exception {
         OverlayCluster c = cluster();
-        TestProcess watch = c.net.underlay().start("watch-subnets", "etcdctl", "--endpoints", c.etcdUrl(), "watch", "--prefix",
-                OverlayCluster.PREFIX + "/subnets/");
-        Thread.sleep(300); // let the watch start before the lease is written
-        String marker = "\"PublicIP\":\"" + c.host(4).underlayIp() + "\"";
-        CompletableFuture<TestProcess> agent = CompletableFuture.supplyAsync(() -> c.startAgent(4));
-
-        // the moment the lease appears, as an etcd client sees it
-        Pattern put = Pattern.compile("PUT\\s+\\S+/subnets/(\\d+\\.\\d+\\.\\d+\\.\\d+)-(\\d+)\\s+\\{[^\\n]*" + Pattern.quote(marker));
-        Ip4Net subnet = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (subnet == null && System.nanoTime() < deadline) {
-            Matcher m = put.matcher(Files.readString(watch.logFile()));
-            if (m.find()) {
-                subnet = Ip4Net.parse(m.group(1) + "/" + m.group(2));
-            } else {
-                Thread.sleep(2);
-            }
+        isRouted(c.host(1), c.subnet(2), c.host(2).underlayIp()); // the poll's read once before the clock runs (the first loads native code)
+        LeaseWatch.Put put;
+        CompletableFuture<TestProcess> agent;
+        try (LeaseWatch watch = LeaseWatch.start(c.net.underlay(), c.etcdUrl(), OverlayCluster.PREFIX)) {
+            // its own thread: the common pool may have a single worker on a small machine
+            agent = CompletableFuture.supplyAsync(() -> c.startAgent(4), java.util.concurrent.Executors.newSingleThreadExecutor());
+            // the moment the lease appears, as an etcd client sees it
+            put = watch.awaitPut("\"PublicIP\":\"" + c.host(4).underlayIp() + "\"");
         }
-        long leaseSeen = System.nanoTime();
-        java.time.Instant leaseSeenAt = java.time.Instant.now();
-        assertThat(subnet).as("host 4's lease in etcd; watch log:\n%s", watch.log()).isNotNull();
-
-        long[] programmedAfterMillis = new long[4];
-        List<CompletableFuture<Void>> polls = new ArrayList<>();
+        Ip4Net subnet = put.subnet();
+        java.time.Instant leaseSeenAt = put.seenAt();
+        Ip4 peerIp = c.host(4).underlayIp();
+        long[] after = PeerPaths.millisUntil(List.of(1, 2, 3), put.seenNanos(), h -> isRouted(c.host(h), subnet, peerIp));
         for (int h = 1; h <= 3; h++) {
-            int n = h;
-            TestHost host = c.host(h);
-            Ip4Net peer = subnet;
-            Ip4 peerIp = c.host(4).underlayIp();
-            polls.add(CompletableFuture.runAsync(() -> {
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(2)).until(() -> isRouted(host, peer, peerIp));
-                programmedAfterMillis[n] = (System.nanoTime() - leaseSeen) / 1_000_000;
-                assertThat(isProgrammed(host, peer, peerIp)).as("the whole path on host %d", n).isTrue();
-            }));
+            assertThat(isProgrammed(c.host(h), subnet, peerIp)).as("the whole path on host %d", h).isTrue();
         }
-        polls.forEach(CompletableFuture::join);
-        long slowest = Math.max(programmedAfterMillis[1], Math.max(programmedAfterMillis[2], programmedAfterMillis[3]));
+        long[] programmedAfterMillis = {0, after[0], after[1], after[2]};
+        long slowest = PeerPaths.slowest(after);
         Pattern added = Pattern.compile("(\\S+) INFO \\S+ - peer added: " + Pattern.quote(subnet.toString()));
         List<String> logged = new ArrayList<>();
         for (int h = 1; h <= 3; h++) {
@@ -246,7 +227,6 @@ abstract class DataPathContract {
         c.addContainers(4);
         assertThat(c.container(1, 1).ping(c.containerIp(4, 1).toString(), 5)).as("h1c1 -> late h4c1").isTrue();
         assertThat(c.container(4, 2).ping(c.containerIp(2, 1).toString(), 5)).as("late h4c2 -> h2c1").isTrue();
-        watch.stop();
     }
 
     @Test

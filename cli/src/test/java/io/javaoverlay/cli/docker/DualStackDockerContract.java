@@ -30,18 +30,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.javaoverlay.cli.LeaseWatch;
 import io.javaoverlay.cli.NamespaceSockets;
+import io.javaoverlay.cli.PeerPaths;
 import io.javaoverlay.cli.docker.DualStackDockerCluster.Container;
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
-import io.javaoverlay.core.net.Ip6Host;
 import io.javaoverlay.core.net.Ip6Net;
-import io.javaoverlay.core.netlink.NetNs;
-import io.javaoverlay.core.netlink.NetlinkSocket;
-import io.javaoverlay.core.netlink.Route;
 import io.javaoverlay.testkit.ExecResult;
-import io.javaoverlay.testkit.TestProcess;
 
 /**
  * The Docker face dual-stack across three hosts (#16), what every backend that carries IPv6 must
@@ -57,9 +54,6 @@ import io.javaoverlay.testkit.TestProcess;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class DualStackDockerContract {
 
-    /** The address family of IPv6 routes in a netlink dump. */
-    private static final int AF_INET6 = 10;
-
     abstract DualStackDockerCluster cluster();
 
     /** FLANNEL_MTU with this backend on the 1500-byte underlay, which the containers' eth0 gets. */
@@ -68,17 +62,9 @@ abstract class DualStackDockerContract {
     /** Host {@code from}'s IPv6 path to host {@code to}'s subnet is there, as this backend makes it (checked with iproute2). */
     abstract void assertPath6(int from, int to);
 
-    /**
-     * Whether host {@code from} has an IPv6 route to {@code subnet} in its main table, read straight
-     * through netlink, so that polling it every few milliseconds costs no process. Both backends add a
-     * peer's route last (vxlan: after its neighbour and FDB entry), so the rest of the path
-     * ({@link #assertPath6}) is in place by then.
-     */
+    /** Whether host {@code from} routes {@code subnet} ({@link PeerPaths#routed6}); the rest of the path ({@link #assertPath6}) is there by then. */
     boolean routes6(int from, Ip6Net subnet) {
-        try (NetNs ns = cluster().testHost(from).open(); NetlinkSocket nl = NetlinkSocket.open(ns)) {
-            return nl.routes().list(AF_INET6).stream().anyMatch(r -> r.table() == Route.TABLE_MAIN && r.destination() != null
-                    && r.prefixLength() == subnet.prefixLength() && Ip6Host.of(r.destination()).equals(subnet.address()));
-        }
+        return PeerPaths.routed6(cluster().testHost(from), subnet);
     }
 
     /** Runs container {@code c<n>} on host {@code n}'s network (busybox, sleeping), and records it with its addresses and PID. */
@@ -176,52 +162,29 @@ abstract class DualStackDockerContract {
     void aLateHostHasItsIpv6PathOnTheOthersWithinASecondOfItsLeaseAndItsContainerAnswersPing6() throws Exception {
         DualStackDockerCluster c = cluster();
         int late = DualStackDockerCluster.LATE;
-        TestProcess watch = c.net.underlay().start("watch-subnets", "etcdctl", "--endpoints", c.etcd().url(), "watch", "--prefix",
-                DualStackDockerCluster.PREFIX + "/subnets/");
-        Thread.sleep(300); // let the watch start before the lease is written
         // the poll's netlink read, once before the clock runs (its first use in this JVM loads the native code): host 1 routes host 2
         assertThat(routes6(1, c.lease6(2))).as("host 1's IPv6 route to host 2's subnet, read through netlink").isTrue();
-        // its own thread: the common pool may have a single worker on a small machine, and the polls below must not wait for it
-        ExecutorService starter = Executors.newSingleThreadExecutor();
-        Future<?> plugin = starter.submit(() -> c.startPlugin(late));
-        starter.shutdown();
-
-        // the moment the lease appears, as an etcd client sees it: a dual-stack key, flannel's form
-        String marker = "\"PublicIP\":\"" + c.testHost(late).underlayIp() + "\",\"PublicIPv6\":\"" + DualStackDockerCluster.underlay6(late)
-                + "\"";
-        Pattern put = Pattern.compile("PUT\\s+\\S+/subnets/(\\d+\\.\\d+\\.\\d+\\.\\d+-\\d+)&(\\S+-\\d+)\\s+\\{[^\\n]*" + Pattern.quote(marker));
-        Ip4Net subnet = null;
-        Ip6Net subnet6 = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (subnet == null && System.nanoTime() < deadline) {
-            Matcher m = put.matcher(Files.readString(watch.logFile()));
-            if (m.find()) {
-                subnet = Ip4Net.parseKey(m.group(1));
-                subnet6 = Ip6Net.parseKey(m.group(2));
-            } else {
-                Thread.sleep(2);
-            }
+        LeaseWatch.Put put;
+        Future<?> plugin;
+        try (LeaseWatch watch = LeaseWatch.start(c.net.underlay(), c.etcd().url(), DualStackDockerCluster.PREFIX)) {
+            // its own thread: the common pool may have a single worker on a small machine, and the polls below must not wait for it
+            ExecutorService starter = Executors.newSingleThreadExecutor();
+            plugin = starter.submit(() -> c.startPlugin(late));
+            starter.shutdown();
+            // the moment the lease appears, as an etcd client sees it: a dual-stack key, flannel's form
+            put = watch.awaitPut("\"PublicIP\":\"" + c.testHost(late).underlayIp() + "\",\"PublicIPv6\":\""
+                    + DualStackDockerCluster.underlay6(late) + "\"");
         }
-        long leaseSeen = System.nanoTime();
-        Instant leaseSeenAt = Instant.now();
-        assertThat(subnet6).as("host %d's dual-stack lease in etcd; watch log:\n%s", late, watch.log()).isNotNull();
+        Ip4Net subnet = put.subnet();
+        Ip6Net subnet6 = put.subnet6();
+        long leaseSeen = put.seenNanos();
+        Instant leaseSeenAt = put.seenAt();
+        assertThat(subnet6).as("host %d's lease is dual-stack", late).isNotNull();
 
         // hosts 1 and 2 in turn, every 2 ms, each poll one netlink dump (~1 ms)
-        long[] routedAfterMillis = new long[late];
-        int routed = 0;
-        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (routed < late - 1 && System.nanoTime() < deadline) {
-            for (int h = 1; h < late; h++) {
-                if (routedAfterMillis[h] == 0 && routes6(h, subnet6)) {
-                    routedAfterMillis[h] = Math.max(1, (System.nanoTime() - leaseSeen) / 1_000_000);
-                    routed++;
-                }
-            }
-            Thread.sleep(2);
-        }
-        assertThat(routed).as("hosts with an IPv6 route to the late host's %s within 10 s", subnet6).isEqualTo(late - 1);
-        long slowest = Math.max(routedAfterMillis[1], routedAfterMillis[2]);
-        watch.stop();
+        long[] routedAfter = PeerPaths.millisUntil(List.of(1, 2), leaseSeen, h -> routes6(h, subnet6));
+        long[] routedAfterMillis = {0, routedAfter[0], routedAfter[1]};
+        long slowest = PeerPaths.slowest(routedAfter);
         // when the agents themselves logged the new peer, by their log's clock
         Pattern added = Pattern.compile("(\\S+) INFO \\S+ - peer added: " + Pattern.quote(subnet.toString()));
         List<String> logged = new ArrayList<>();
