@@ -99,23 +99,16 @@ public final class ExternalInterfaces {
                 throw new NoInterfaceException("no interface matches --iface " + ifaces + " or --iface-regex " + regexes
                         + "; interfaces here: " + available());
             }
-        } else if (publicIp.isPresent()) {
-            match = holding(publicIp.get());
+        } else if (publicIp.isPresent() || publicIpv6.isPresent()) {
+            // with both given, the interface is the one holding --public-ip
+            match = publicIp.isPresent() ? holding(publicIp.get()) : holding6(publicIpv6.get());
             if (match.isEmpty()) {
                 match = defaultRoute(ipv6);
             }
             if (match.isEmpty()) {
-                throw new NoInterfaceException("no interface holds --public-ip " + publicIp.get()
-                        + " and there is no default route: pass --iface; interfaces here: " + available());
-            }
-        } else if (publicIpv6.isPresent()) {
-            match = holding6(publicIpv6.get());
-            if (match.isEmpty()) {
-                match = defaultRoute(ipv6);
-            }
-            if (match.isEmpty()) {
-                throw new NoInterfaceException("no interface holds --public-ipv6 " + publicIpv6.get()
-                        + " and there is no default route: pass --iface; interfaces here: " + available());
+                String flag = publicIp.isPresent() ? "--public-ip " + publicIp.get() : "--public-ipv6 " + publicIpv6.get();
+                throw new NoInterfaceException("no interface holds " + flag + " and there is no default route: pass --iface;"
+                        + " interfaces here: " + available());
             }
         } else {
             match = defaultRoute(ipv6);
