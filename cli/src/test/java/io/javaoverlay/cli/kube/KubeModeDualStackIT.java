@@ -124,7 +124,9 @@ class KubeModeDualStackIT {
             assertThat(r).isNotNull();
             assertThat(r.path("gateway").asText()).isEqualTo(KubeModeCluster.underlay6(4));
         });
-        assertThat(cluster.routes(2, KubeModeCluster.podCidr(4))).isTrue();
+        // host 2 follows the node on its own watch: it may get there a moment after host 1
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertThat(cluster.routes(2, KubeModeCluster.podCidr(4))).isTrue());
 
         cluster.annotate(4, Map.of(ANNOTATION + "public-ipv6", "fd00:e2e::zz"));
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
