@@ -47,15 +47,22 @@ class UdpDataPathIT extends DataPathContract {
         return 1472;
     }
 
-    /** The TUN device goes with the process, so a restart interrupts traffic (briefly). */
+    /** flannel's udp lease: the public IP only, no BackendType and no BackendData (pkg/backend/udp, v0.28). */
     @Override
     String fakeLease(Ip4 publicIp) {
         return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
     }
 
+    /** The TUN device goes with the process, so a restart interrupts traffic (briefly). */
     @Override
     boolean keepsTrafficAcrossRestart() {
         return false;
+    }
+
+    /** No route per peer here: the late host is timed by the agent forwarding to it (see {@link #isProgrammed}). */
+    @Override
+    boolean isRouted(TestHost host, Ip4Net peer, Ip4 peerIp) {
+        return isProgrammed(host, peer, peerIp);
     }
 
     /**
@@ -64,12 +71,6 @@ class UdpDataPathIT extends DataPathContract {
      * being answered at once with "Destination Net Unreachable" (an answer from the peer needs
      * the peer to know this host as well, which is the peer's start-up, not this host's update).
      */
-    /** No route per peer here: the late host is timed by the agent forwarding to it (see {@link #isProgrammed}). */
-    @Override
-    boolean isRouted(TestHost host, Ip4Net peer, Ip4 peerIp) {
-        return isProgrammed(host, peer, peerIp);
-    }
-
     @Override
     boolean isProgrammed(TestHost host, Ip4Net peer, Ip4 peerIp) {
         ExecResult r = host.exec(Duration.ofSeconds(5), "ping", "-n", "-c1", "-W0.1", peer.address().toString());

@@ -60,6 +60,11 @@ import io.javaoverlay.testkit.TestProcess;
 final class KubeModeCluster extends AgentCluster {
 
     static final String NETWORK = "10.244.0.0/16";
+    /**
+     * The prefix of flannel's node annotations ({@code flannel.alpha.coreos.com/public-ip}, ...), spelled
+     * out here rather than taken from NodeAnnotations: the tests check the names flanneld reads and writes.
+     */
+    static final String ANNOTATION = "flannel.alpha.coreos.com/";
     static final int API_PORT = 6443;
     private static final ObjectMapper JSON = new ObjectMapper();
 

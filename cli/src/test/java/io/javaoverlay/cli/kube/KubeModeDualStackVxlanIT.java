@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -29,7 +30,6 @@ class KubeModeDualStackVxlanIT {
     @RegisterExtension
     static final KubeModeCluster cluster = KubeModeCluster.dualStack("{\"Type\":\"vxlan\"}", 3, 3);
 
-    private static final String P = "flannel.alpha.coreos.com/";
 
     @Test
     @Order(1)
@@ -39,11 +39,11 @@ class KubeModeDualStackVxlanIT {
             String mac6 = cluster.host(n).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
             assertThat(mac6).isNotEqualTo(mac);
             JsonNode a = cluster.node(n).path("metadata").path("annotations");
-            assertThat(a.path(P + "backend-type").asText()).isEqualTo("vxlan");
-            assertThat(a.path(P + "backend-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}");
-            assertThat(a.path(P + "backend-v6-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}");
-            assertThat(a.path(P + "public-ip").asText()).isEqualTo(cluster.host(n).underlayIp().toString());
-            assertThat(a.path(P + "public-ipv6").asText()).isEqualTo(KubeModeCluster.underlay6(n));
+            assertThat(a.path(ANNOTATION + "backend-type").asText()).isEqualTo("vxlan");
+            assertThat(a.path(ANNOTATION + "backend-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}");
+            assertThat(a.path(ANNOTATION + "backend-v6-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}");
+            assertThat(a.path(ANNOTATION + "public-ip").asText()).isEqualTo(cluster.host(n).underlayIp().toString());
+            assertThat(a.path(ANNOTATION + "public-ipv6").asText()).isEqualTo(KubeModeCluster.underlay6(n));
             assertThat(cluster.subnetEnv(n).ipv6Lease()).contains(KubeModeCluster.podCidr6(n));
         }
     }

@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.TimeUnit;
@@ -27,16 +28,15 @@ class KubeModeHostGwIT {
     @RegisterExtension
     static final KubeModeCluster cluster = new KubeModeCluster("{\"Type\":\"host-gw\"}", 3, 3);
 
-    private static final String P = "flannel.alpha.coreos.com/";
 
     @Test
     @Order(1)
     void theNodesCarryFlannelsHostGwAnnotationsAndTheRoutesGoViaTheNodes() {
         for (int n = 1; n <= 3; n++) {
             JsonNode a = cluster.node(n).path("metadata").path("annotations");
-            assertThat(a.path(P + "backend-type").asText()).isEqualTo("host-gw");
-            assertThat(a.path(P + "backend-data").asText()).as("Go marshals host-gw's empty data as null").isEqualTo("null");
-            assertThat(a.path(P + "public-ip").asText()).isEqualTo(cluster.host(n).underlayIp().toString());
+            assertThat(a.path(ANNOTATION + "backend-type").asText()).isEqualTo("host-gw");
+            assertThat(a.path(ANNOTATION + "backend-data").asText()).as("Go marshals host-gw's empty data as null").isEqualTo("null");
+            assertThat(a.path(ANNOTATION + "public-ip").asText()).isEqualTo(cluster.host(n).underlayIp().toString());
             for (int to = 1; to <= 3; to++) {
                 if (to != n) {
                     JsonNode route = cluster.host(n).ipJson("route", "show", KubeModeCluster.podCidr(to).toString()).get(0);
@@ -57,12 +57,12 @@ class KubeModeHostGwIT {
     void annotationsRemovedFromAHostsNodeAreWrittenBackByItsAgent() {
         // kubectl annotate node node-1 flannel.alpha.coreos.com/public-ip- ... (a merge patch with nulls)
         cluster.kubectl("PATCH", "/api/v1/nodes/" + KubeModeCluster.nodeName(1), "application/merge-patch+json",
-                "{\"metadata\":{\"annotations\":{\"" + P + "public-ip\":null,\"" + P + "kube-subnet-manager\":null}}}");
+                "{\"metadata\":{\"annotations\":{\"" + ANNOTATION + "public-ip\":null,\"" + ANNOTATION + "kube-subnet-manager\":null}}}");
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(250))
                 .untilAsserted(() -> {
                     JsonNode a = cluster.node(1).path("metadata").path("annotations");
-                    assertThat(a.path(P + "public-ip").asText()).isEqualTo(cluster.host(1).underlayIp().toString());
-                    assertThat(a.path(P + "kube-subnet-manager").asText()).isEqualTo("true");
+                    assertThat(a.path(ANNOTATION + "public-ip").asText()).isEqualTo(cluster.host(1).underlayIp().toString());
+                    assertThat(a.path(ANNOTATION + "kube-subnet-manager").asText()).isEqualTo("true");
                 });
         assertThat(cluster.container(2).ping(KubeModeCluster.containerIp(1).toString(), 5)).isTrue();
     }

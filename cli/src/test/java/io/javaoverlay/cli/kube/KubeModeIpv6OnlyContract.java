@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,7 +55,6 @@ import io.javaoverlay.testkit.TestProcess;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class KubeModeIpv6OnlyContract {
 
-    static final String P = "flannel.alpha.coreos.com/";
     /** Hosts 1-3 run agents from the start; Nodes 4 and 5 stand for flanneld's nodes (no agent); host 6 joins late. */
     static final int HOSTS = 6;
     static final int LATE = 6;
@@ -127,9 +127,9 @@ abstract class KubeModeIpv6OnlyContract {
             assertThat(env.ipv6Lease()).contains(KubeModeCluster.podCidr6(n));
             assertThat(env.ipv4Lease()).isEmpty();
             JsonNode a = cluster().node(n).path("metadata").path("annotations");
-            assertThat(a.path(P + "backend-type").asText()).isEqualTo(backendType());
-            assertThat(a.path(P + "public-ipv6").asText()).isEqualTo(KubeModeCluster.underlay6(n));
-            assertThat(a.path(P + "kube-subnet-manager").asText()).isEqualTo("true");
+            assertThat(a.path(ANNOTATION + "backend-type").asText()).isEqualTo(backendType());
+            assertThat(a.path(ANNOTATION + "public-ipv6").asText()).isEqualTo(KubeModeCluster.underlay6(n));
+            assertThat(a.path(ANNOTATION + "kube-subnet-manager").asText()).isEqualTo("true");
             assertBackendAnnotations(n, a);
         }
     }
@@ -253,7 +253,7 @@ abstract class KubeModeIpv6OnlyContract {
         CompletableFuture<TestProcess> agent = CompletableFuture.supplyAsync(() -> cluster().startAgent(LATE));
         // the moment its lease appears: its agent's annotations on its Node, as an API client sees them
         routes6(1, KubeModeCluster.podCidr6(2)); // the poll's netlink read once before the clock runs (the first loads native code)
-        cluster().awaitAnnotation(LATE, P + "public-ipv6", KubeModeCluster.underlay6(LATE), Duration.ofSeconds(90));
+        cluster().awaitAnnotation(LATE, ANNOTATION + "public-ipv6", KubeModeCluster.underlay6(LATE), Duration.ofSeconds(90));
         long leaseSeen = System.nanoTime();
 
         long[] routedAfterMillis = PeerPaths.millisUntil(List.of(1, 2, 3), leaseSeen, n -> routes6(n, subnet));
@@ -298,17 +298,18 @@ abstract class KubeModeIpv6OnlyContract {
 
         // a PublicIPv6 inside the overlay: its tunnel packets (or host-gw's next hop) would be routed into the overlay
         String hostile = Ip6Net.format(KubeModeCluster.podCidr6(9).address().add(java.math.BigInteger.ONE));
-        cluster().annotate(4, Map.of(P + "public-ipv6", hostile));
+        cluster().annotate(4, Map.of(ANNOTATION + "public-ipv6", hostile));
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> !routes6(1, four6) && !routes6(2, four6));
         assertThat(cluster().agentHttp(1, "/metrics")).contains("javaoverlay_leases_rejected_total{reason=\"bad-public-ip\"} 1.0");
         assertThat(cluster().agent(1).log()).contains("PublicIPv6 " + hostile + " is inside the overlay IPv6Network " + KubeModeCluster.NETWORK6);
 
         // a node with no IPv6 half at all (an IPv4 flanneld's annotations): skipped by every host, counted
-        cluster().annotate(5, Map.of(P + "backend-type", backendType(), P + "backend-data", "null", P + "public-ip", "192.0.2.5",
-                P + "kube-subnet-manager", "true"));
+        cluster().annotate(5, Map.of(ANNOTATION + "backend-type", backendType(), ANNOTATION + "backend-data", "null",
+                ANNOTATION + "public-ip", "192.0.2.5", ANNOTATION + "kube-subnet-manager", "true"));
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
                 assertThat(cluster().agentHttp(1, "/metrics")).contains("javaoverlay_kube_nodes_skipped_total{reason=\"no-public-ipv6\"}"));
-        assertThat(cluster().agent(1).log()).contains("skipped node node-5: it has no " + P + "public-ipv6 annotation (the network is IPv6-only)");
+        assertThat(cluster().agent(1).log())
+                .contains("skipped node node-5: it has no " + ANNOTATION + "public-ipv6 annotation (the network is IPv6-only)");
         assertThat(routes6(1, KubeModeCluster.podCidr6(5))).isFalse();
         assertThat(cluster().pod(1).ns().ping(cluster().pod(2).ip6(), 3)).as("the others are untouched").isTrue();
     }
@@ -318,13 +319,13 @@ abstract class KubeModeIpv6OnlyContract {
     void annotationsSomeoneRemovesFromANodeAreWrittenBackByItsAgent() throws IOException {
         JsonNode before = cluster().node(2).path("metadata").path("annotations");
         java.util.Map<String, String> removal = new java.util.HashMap<>();
-        removal.put(P + "public-ipv6", null);
-        removal.put(P + "backend-v6-data", null);
+        removal.put(ANNOTATION + "public-ipv6", null);
+        removal.put(ANNOTATION + "backend-v6-data", null);
         cluster().annotate(2, removal);
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             JsonNode a = cluster().node(2).path("metadata").path("annotations");
-            assertThat(a.path(P + "public-ipv6").asText()).isEqualTo(KubeModeCluster.underlay6(2));
-            assertThat(a.path(P + "backend-v6-data").asText()).isEqualTo(before.path(P + "backend-v6-data").asText());
+            assertThat(a.path(ANNOTATION + "public-ipv6").asText()).isEqualTo(KubeModeCluster.underlay6(2));
+            assertThat(a.path(ANNOTATION + "backend-v6-data").asText()).isEqualTo(before.path(ANNOTATION + "backend-v6-data").asText());
         });
         assertThat(JSON.readTree(cluster().agentHttp(2, "/status")).path("StoreEvents").toString())
                 .contains("lease " + KubeModeCluster.podCidr6(2) + " was gone from the store: put it back");

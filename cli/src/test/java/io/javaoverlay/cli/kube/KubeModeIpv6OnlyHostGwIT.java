@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -41,9 +42,9 @@ class KubeModeIpv6OnlyHostGwIT extends KubeModeIpv6OnlyContract {
 
     @Override
     void assertBackendAnnotations(int n, JsonNode a) {
-        assertThat(a.path(P + "backend-data").asText()).isEqualTo("null");
-        assertThat(a.path(P + "backend-v6-data").asText()).isEqualTo("null");
-        assertThat(a.path(P + "public-ip").asText()).as("flannel's zero PublicIP").isEqualTo("0.0.0.0");
+        assertThat(a.path(ANNOTATION + "backend-data").asText()).isEqualTo("null");
+        assertThat(a.path(ANNOTATION + "backend-v6-data").asText()).isEqualTo("null");
+        assertThat(a.path(ANNOTATION + "public-ip").asText()).as("flannel's zero PublicIP").isEqualTo("0.0.0.0");
         assertThat(cluster.subnetEnv(n).mtu()).as("host-gw: the underlay's MTU").isEqualTo(1500);
     }
 
@@ -80,7 +81,7 @@ class KubeModeIpv6OnlyHostGwIT extends KubeModeIpv6OnlyContract {
 
     @Override
     Map<String, String> flanneldAnnotations(int n, String publicIpv6) {
-        return Map.of(P + "backend-type", "host-gw", P + "backend-data", "null", P + "backend-v6-data", "null",
-                P + "public-ip", "0.0.0.0", P + "public-ipv6", publicIpv6, P + "kube-subnet-manager", "true");
+        return Map.of(ANNOTATION + "backend-type", "host-gw", ANNOTATION + "backend-data", "null", ANNOTATION + "backend-v6-data", "null",
+                ANNOTATION + "public-ip", "0.0.0.0", ANNOTATION + "public-ipv6", publicIpv6, ANNOTATION + "kube-subnet-manager", "true");
     }
 }

@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,9 +39,9 @@ class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
     @Override
     void assertBackendAnnotations(int n, JsonNode a) {
         String mac6 = cluster.host(n).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
-        assertThat(a.path(P + "backend-v6-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}");
-        assertThat(a.has(P + "backend-data")).as("flanneld writes no backend-data for vxlan without IPv4").isFalse();
-        assertThat(a.has(P + "public-ip")).isFalse();
+        assertThat(a.path(ANNOTATION + "backend-v6-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}");
+        assertThat(a.has(ANNOTATION + "backend-data")).as("flanneld writes no backend-data for vxlan without IPv4").isFalse();
+        assertThat(a.has(ANNOTATION + "public-ip")).isFalse();
         assertThat(cluster.subnetEnv(n).mtu()).as("flannel's FLANNEL_MTU: the underlay's 1500 minus 50").isEqualTo(1450);
         assertThat(cluster.host(n).ipJson("link", "show", "flannel-v6.1").get(0).path("mtu").asInt())
                 .as("flannel asks 1500 - 50 for flannel-v6.1; the kernel caps a VXLAN device over IPv6 at 1500 - 70").isEqualTo(1430);
@@ -58,8 +59,8 @@ class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
 
     @Override
     Map<String, String> flanneldAnnotations(int n, String publicIpv6) {
-        return Map.of(P + "backend-type", "vxlan", P + "backend-v6-data", "{\"VNI\":1,\"VtepMAC\":\"0a:58:0a:f4:04:01\"}",
-                P + "public-ipv6", publicIpv6, P + "kube-subnet-manager", "true");
+        return Map.of(ANNOTATION + "backend-type", "vxlan", ANNOTATION + "backend-v6-data", "{\"VNI\":1,\"VtepMAC\":\"0a:58:0a:f4:04:01\"}",
+                ANNOTATION + "public-ipv6", publicIpv6, ANNOTATION + "kube-subnet-manager", "true");
     }
 
     /**
@@ -70,12 +71,12 @@ class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
     @Order(9)
     void aNodeCopyingThisHostsIpv6VtepMacMakesItChooseANewOneAndPublishIt() {
         String mac = cluster.host(1).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
-        cluster.annotate(4, Map.of(P + "public-ipv6", KubeModeCluster.underlay6(4), P + "backend-v6-data",
+        cluster.annotate(4, Map.of(ANNOTATION + "public-ipv6", KubeModeCluster.underlay6(4), ANNOTATION + "backend-v6-data",
                 "{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}"));
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             String now = cluster.host(1).ipJson("link", "show", "flannel-v6.1").get(0).path("address").asText();
             assertThat(now).isNotEqualTo(mac);
-            assertThat(cluster.node(1).path("metadata").path("annotations").path(P + "backend-v6-data").asText())
+            assertThat(cluster.node(1).path("metadata").path("annotations").path(ANNOTATION + "backend-v6-data").asText())
                     .isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + now + "\"}");
         });
         assertThat(cluster.agentHttp(1, "/metrics")).contains("javaoverlay_vtep_mac_collisions_total 1.0");

@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
@@ -51,9 +52,9 @@ class KubeModeIpv6OnlyWireguardIT extends KubeModeIpv6OnlyContract {
     void assertBackendAnnotations(int n, JsonNode a) {
         String key = WireguardHosts.wg(cluster, n, null, "show", "flannel-wg-v6", "public-key").stdout().strip();
         assertThat(key).hasSize(44);
-        assertThat(a.path(P + "backend-v6-data").asText()).isEqualTo("{\"PublicKey\":\"" + key + "\",\"Port\":51821}");
-        assertThat(a.path(P + "backend-data").asText()).as("flanneld writes wireguard's empty BackendData as null").isEqualTo("null");
-        assertThat(a.path(P + "public-ip").asText()).isEqualTo("0.0.0.0");
+        assertThat(a.path(ANNOTATION + "backend-v6-data").asText()).isEqualTo("{\"PublicKey\":\"" + key + "\",\"Port\":51821}");
+        assertThat(a.path(ANNOTATION + "backend-data").asText()).as("flanneld writes wireguard's empty BackendData as null").isEqualTo("null");
+        assertThat(a.path(ANNOTATION + "public-ip").asText()).isEqualTo("0.0.0.0");
         assertThat(cluster.subnetEnv(n).mtu()).as("wireguard: the underlay's 1500 minus 80").isEqualTo(1420);
     }
 
@@ -75,8 +76,8 @@ class KubeModeIpv6OnlyWireguardIT extends KubeModeIpv6OnlyContract {
 
     @Override
     Map<String, String> flanneldAnnotations(int n, String publicIpv6) {
-        return Map.of(P + "backend-type", "wireguard", P + "backend-data", "null", P + "public-ip", "0.0.0.0",
-                P + "backend-v6-data", "{\"PublicKey\":\"" + FLANNELD_KEY + "\",\"Port\":51821}", P + "public-ipv6", publicIpv6,
-                P + "kube-subnet-manager", "true");
+        return Map.of(ANNOTATION + "backend-type", "wireguard", ANNOTATION + "backend-data", "null", ANNOTATION + "public-ip", "0.0.0.0",
+                ANNOTATION + "backend-v6-data", "{\"PublicKey\":\"" + FLANNELD_KEY + "\",\"Port\":51821}",
+                ANNOTATION + "public-ipv6", publicIpv6, ANNOTATION + "kube-subnet-manager", "true");
     }
 }

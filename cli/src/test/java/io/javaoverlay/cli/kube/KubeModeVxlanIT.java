@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -33,7 +34,6 @@ class KubeModeVxlanIT {
     @RegisterExtension
     static final KubeModeCluster cluster = new KubeModeCluster("{\"Type\":\"vxlan\"}", 4, 3);
 
-    private static final String P = "flannel.alpha.coreos.com/";
     private static final String FLANNEL_MAC = "0e:00:00:00:0a:04";
 
     @Test
@@ -45,10 +45,10 @@ class KubeModeVxlanIT {
             String mac = h.ipJson("link", "show", "flannel.1").get(0).path("address").asText();
             JsonNode node = cluster.node(n);
             JsonNode a = node.path("metadata").path("annotations");
-            assertThat(a.path(P + "backend-type").asText()).isEqualTo("vxlan");
-            assertThat(a.path(P + "backend-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}");
-            assertThat(a.path(P + "public-ip").asText()).isEqualTo(h.underlayIp().toString());
-            assertThat(a.path(P + "kube-subnet-manager").asText()).isEqualTo("true");
+            assertThat(a.path(ANNOTATION + "backend-type").asText()).isEqualTo("vxlan");
+            assertThat(a.path(ANNOTATION + "backend-data").asText()).isEqualTo("{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"}");
+            assertThat(a.path(ANNOTATION + "public-ip").asText()).isEqualTo(h.underlayIp().toString());
+            assertThat(a.path(ANNOTATION + "kube-subnet-manager").asText()).isEqualTo("true");
             int host = n;
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 JsonNode cond = null;
@@ -85,15 +85,16 @@ class KubeModeVxlanIT {
         cluster.addContainers(4, 1, new Ip4Net.HostAddress(own.address().plus(1), 24), 1450);
         for (int n = 1; n <= 3; n++) {
             Ip4Net peer = KubeModeCluster.podCidr(n);
-            String mac = cluster.node(n).path("metadata").path("annotations").path(P + "backend-data").asText()
+            String mac = cluster.node(n).path("metadata").path("annotations").path(ANNOTATION + "backend-data").asText()
                     .replaceAll(".*\"VtepMAC\":\"([0-9a-f:]+)\".*", "$1");
             h4.ip("neigh", "replace", peer.address().toString(), "lladdr", mac, "dev", "flannel.1", "nud", "permanent");
             h4.execOk("bridge", "fdb", "append", mac, "dev", "flannel.1", "dst", cluster.host(n).underlayIp().toString());
             h4.ip("route", "add", peer.toString(), "via", peer.address().toString(), "dev", "flannel.1", "onlink");
         }
         // ... and its node, annotated as flanneld annotates it (values only: no flanneld runs)
-        cluster.annotate(4, Map.of(P + "backend-data", "{\"VNI\":1,\"VtepMAC\":\"" + FLANNEL_MAC + "\"}",
-                P + "backend-type", "vxlan", P + "kube-subnet-manager", "true", P + "public-ip", h4.underlayIp().toString()));
+        cluster.annotate(4, Map.of(ANNOTATION + "backend-data", "{\"VNI\":1,\"VtepMAC\":\"" + FLANNEL_MAC + "\"}",
+                ANNOTATION + "backend-type", "vxlan", ANNOTATION + "kube-subnet-manager", "true",
+                ANNOTATION + "public-ip", h4.underlayIp().toString()));
 
         for (int n = 1; n <= 3; n++) {
             int host = n;

@@ -67,6 +67,7 @@ class ContainerNamesIT {
         final List<EndpointState> endpoints = new CopyOnWriteArrayList<>();
         final Map<String, ContainerNameSource.Named> docker = new ConcurrentHashMap<>();
         final InetSocketAddress dnsAt;
+        final DnsServer dns;
         final ContainerNames names;
 
         Host(String lease) throws Exception {
@@ -74,12 +75,15 @@ class ContainerNamesIT {
             this.etcdLease = grantLease(this.lease);
             this.dnsAt = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
             NameTable table = new NameTable();
+            this.dns = new DnsServer(table, List.of(), Duration.ofMillis(300), metrics);
             this.names = new ContainerNames(etcd.newClient(etcd.endpoints()), keys,
                     () -> SubnetEnv.of(NETWORK, this.lease, 1450, true), () -> endpoints,
-                    (net, ep) -> Optional.ofNullable(docker.get(ep)), table,
-                    new DnsServer(table, List.of(), Duration.ofMillis(300), metrics), env -> dnsAt, Duration.ofMillis(200), metrics);
+                    (net, ep) -> Optional.ofNullable(docker.get(ep)), table, dns, env -> dnsAt, Duration.ofMillis(200), metrics);
             running.add(names);
             names.start();
+            // the DNS server is bound in the service's first round, on its own thread: a query sent
+            // before that meets a closed port (PortUnreachableException, which no assertion retries)
+            within(Duration.ofSeconds(10), () -> assertThat(dns.boundTo()).as("where the DNS server listens").contains(dnsAt));
         }
 
         void run(String endpointHex, String address, String... names) {

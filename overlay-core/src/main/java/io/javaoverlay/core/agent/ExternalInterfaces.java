@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -93,40 +94,21 @@ public final class ExternalInterfaces {
                                     boolean ipv6) {
         Optional<Match> match = Optional.empty();
         if (!ifaces.isEmpty() || !regexes.isEmpty()) {
-            for (String spec : ifaces) {
-                match = byIfaceFlag(spec);
-                if (match.isPresent()) {
-                    break;
-                }
-                LOG.info("no usable interface matches --iface {}", spec);
-            }
-            for (int i = 0; match.isEmpty() && i < regexes.size(); i++) {
-                match = byRegex(regexes.get(i), ipv6);
-                if (match.isEmpty()) {
-                    LOG.info("no interface matches --iface-regex {}", regexes.get(i));
-                }
-            }
+            match = firstMatch(ifaces, this::byIfaceFlag, "", regexes, regex -> byRegex(regex, ipv6));
             if (match.isEmpty()) {
                 throw new NoInterfaceException("no interface matches --iface " + ifaces + " or --iface-regex " + regexes
                         + "; interfaces here: " + available());
             }
-        } else if (publicIp.isPresent()) {
-            match = holding(publicIp.get());
+        } else if (publicIp.isPresent() || publicIpv6.isPresent()) {
+            // with both given, the interface is the one holding --public-ip
+            match = publicIp.isPresent() ? holding(publicIp.get()) : holding6(publicIpv6.get());
             if (match.isEmpty()) {
                 match = defaultRoute(ipv6);
             }
             if (match.isEmpty()) {
-                throw new NoInterfaceException("no interface holds --public-ip " + publicIp.get()
-                        + " and there is no default route: pass --iface; interfaces here: " + available());
-            }
-        } else if (publicIpv6.isPresent()) {
-            match = holding6(publicIpv6.get());
-            if (match.isEmpty()) {
-                match = defaultRoute(ipv6);
-            }
-            if (match.isEmpty()) {
-                throw new NoInterfaceException("no interface holds --public-ipv6 " + publicIpv6.get()
-                        + " and there is no default route: pass --iface; interfaces here: " + available());
+                String flag = publicIp.isPresent() ? "--public-ip " + publicIp.get() : "--public-ipv6 " + publicIpv6.get();
+                throw new NoInterfaceException("no interface holds " + flag + " and there is no default route: pass --iface;"
+                        + " interfaces here: " + available());
             }
         } else {
             match = defaultRoute(ipv6);
@@ -136,12 +118,7 @@ public final class ExternalInterfaces {
             }
         }
         Match m = match.get();
-        int mtu;
-        try {
-            mtu = m.iface.getMTU();
-        } catch (SocketException e) {
-            throw new NoInterfaceException("cannot read the MTU of " + m.iface.getName() + ": " + e.getMessage());
-        }
+        int mtu = mtu(m.iface);
         ExternalInterface ext = new ExternalInterface(m.iface.getName(), m.iface.getIndex(), mtu, m.addr, publicIp.orElse(m.addr), m.ipv6);
         LOG.info("using interface {} with address {}{}; public IP {}", ext.name(), ext.ifaceAddr(),
                 m.ipv6.map(a -> " (picked by its IPv6 address " + a + ")").orElse(""), ext.publicIp());
@@ -164,19 +141,7 @@ public final class ExternalInterfaces {
         }
         Optional<Match6> match = Optional.empty();
         if (!ifaces.isEmpty() || !regexes.isEmpty()) {
-            for (String spec : ifaces) {
-                match = byIfaceFlag6(spec);
-                if (match.isPresent()) {
-                    break;
-                }
-                LOG.info("no usable interface matches --iface {} (IPv6-only: an IPv6 address or a name)", spec);
-            }
-            for (int i = 0; match.isEmpty() && i < regexes.size(); i++) {
-                match = byRegex6(regexes.get(i));
-                if (match.isEmpty()) {
-                    LOG.info("no interface matches --iface-regex {}", regexes.get(i));
-                }
-            }
+            match = firstMatch(ifaces, this::byIfaceFlag6, " (IPv6-only: an IPv6 address or a name)", regexes, this::byRegex6);
             if (match.isEmpty()) {
                 throw new NoInterfaceException("no interface matches --iface " + ifaces + " or --iface-regex " + regexes
                         + " (IPv6-only network); interfaces here: " + available6());
@@ -195,15 +160,41 @@ public final class ExternalInterfaces {
             }
         }
         Match6 m = match.get();
-        int mtu;
-        try {
-            mtu = m.iface().getMTU();
-        } catch (SocketException e) {
-            throw new NoInterfaceException("cannot read the MTU of " + m.iface().getName() + ": " + e.getMessage());
-        }
+        int mtu = mtu(m.iface());
         ExternalInterface ext = ExternalInterface.ipv6Only(m.iface().getName(), m.iface().getIndex(), mtu, m.ipv6());
         LOG.info("using interface {}, IPv6 only{}", ext.name(), m.ipv6().map(a -> " (picked by its IPv6 address " + a + ")").orElse(""));
         return ext;
+    }
+
+    /**
+     * flannel's order: each {@code --iface} in turn, then each {@code --iface-regex}; the first that
+     * matches, or empty. Every miss is logged ({@code ifaceNote} follows the {@code --iface} ones).
+     */
+    private static <M> Optional<M> firstMatch(List<String> ifaces, Function<String, Optional<M>> byIface, String ifaceNote,
+                                              List<String> regexes, Function<String, Optional<M>> byRegex) {
+        for (String spec : ifaces) {
+            Optional<M> match = byIface.apply(spec);
+            if (match.isPresent()) {
+                return match;
+            }
+            LOG.info("no usable interface matches --iface {}{}", spec, ifaceNote);
+        }
+        for (String regex : regexes) {
+            Optional<M> match = byRegex.apply(regex);
+            if (match.isPresent()) {
+                return match;
+            }
+            LOG.info("no interface matches --iface-regex {}", regex);
+        }
+        return Optional.empty();
+    }
+
+    private static int mtu(NetworkInterface iface) {
+        try {
+            return iface.getMTU();
+        } catch (SocketException e) {
+            throw new NoInterfaceException("cannot read the MTU of " + iface.getName() + ": " + e.getMessage());
+        }
     }
 
     /** An interface of an IPv6-only network and the IPv6 address it was picked by, if it was. */

@@ -53,15 +53,10 @@ final class Ipv6PeerCheck {
         }
         Ipv6Config v6 = config.get();
         Ip6Net subnet = l.ipv6Subnet().get();
-        if (subnet.prefixLength() != v6.subnetLen()) {
-            return reject(PeerRejection.Reason.WRONG_PREFIX_LENGTH, "IPv6 subnet " + subnet + " is not a /" + v6.subnetLen()
-                    + " (the network's IPv6SubnetLen)");
-        }
-        if (!v6.network().contains(subnet)) {
-            return reject(PeerRejection.Reason.OUTSIDE_NETWORK, "IPv6 subnet " + subnet + " is outside IPv6Network " + v6.network());
-        }
-        if (own.filter(subnet::overlaps).isPresent()) {
-            return reject(PeerRejection.Reason.OVERLAPS_OWN_SUBNET, "IPv6 subnet " + subnet + " is this host's own IPv6 subnet " + own.get());
+        Optional<PeerRejection> subnetCheck = PeerSubnetCheck.check("IPv6 ", subnet, subnet.prefixLength(), v6.subnetLen(),
+                v6.network().contains(subnet), v6.network(), own.filter(subnet::overlaps));
+        if (subnetCheck.isPresent()) {
+            return subnetCheck;
         }
         for (Lease other : accepted) {
             if (!other.id().equals(l.id()) && other.ipv6Subnet().filter(subnet::overlaps).isPresent()) {

@@ -333,17 +333,8 @@ public final class PeerAdmission {
 
         /** The IPv4 subnet's checks: SubnetLen, inside Network, not this host's. */
         private Optional<PeerRejection> checkIpv4Subnet(Ip4Net subnet) {
-            if (subnet.prefixLength() != config.subnetLen()) {
-                return reject(PeerRejection.Reason.WRONG_PREFIX_LENGTH, "subnet " + subnet + " is not a /" + config.subnetLen()
-                        + " (the network's SubnetLen)");
-            }
-            if (!config.network().contains(subnet)) {
-                return reject(PeerRejection.Reason.OUTSIDE_NETWORK, "subnet " + subnet + " is outside Network " + config.network());
-            }
-            if (own.filter(subnet::overlaps).isPresent()) {
-                return reject(PeerRejection.Reason.OVERLAPS_OWN_SUBNET, "subnet " + subnet + " is this host's own subnet " + own.get());
-            }
-            return Optional.empty();
+            return PeerSubnetCheck.check("", subnet, subnet.prefixLength(), config.subnetLen(), config.network().contains(subnet),
+                    config.network(), own.filter(subnet::overlaps));
         }
 
         /**

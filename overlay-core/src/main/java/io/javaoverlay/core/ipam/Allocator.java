@@ -2,6 +2,8 @@ package io.javaoverlay.core.ipam;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4;
@@ -69,30 +71,43 @@ public final class Allocator {
      *                       requested address cannot be given
      */
     public Allocation allocate(Owner owner, Optional<Ip4> requested) {
+        Reserved<Ip4> r = reserve(store, store.ip4(), owner, requested, subnet::contains, Ip4::toString, subnet,
+                taken -> requested.isPresent() ? checkRequested(requested.get(), taken) : nextFree(taken));
+        return allocation(r.address(), r.alreadyHeld());
+    }
+
+    /** An address reserved for an owner, and whether the owner held it already. */
+    record Reserved<A>(A address, boolean alreadyHeld) {}
+
+    /**
+     * The steps of an allocation in either family, under the store's lock: the address the owner
+     * already holds in the subnet ({@code inSubnet}) comes back, unless it asks for another; else
+     * {@code choose} picks one from the reservations (sorted by address), which is reserved for the
+     * owner and remembered as where the next search resumes.
+     *
+     * @param text how messages write an address
+     */
+    static <A> Reserved<A> reserve(Store store, Store.Records<A> records, Owner owner, Optional<A> requested, Predicate<A> inSubnet,
+                                   Function<A, String> text, Object subnet, Function<Map<A, Owner>, A> choose) {
         try (Store.Lock lock = store.lock()) {
-            Map<Ip4, Owner> taken = store.ip4().reservations(); // sorted by address
-            Optional<Ip4> held = Optional.empty();
-            for (Map.Entry<Ip4, Owner> e : taken.entrySet()) {
-                if (e.getValue().equals(owner) && subnet.contains(e.getKey())) {
-                    held = Optional.of(e.getKey());
-                    break;
+            Map<A, Owner> taken = records.reservations();
+            for (Map.Entry<A, Owner> e : taken.entrySet()) {
+                if (e.getValue().equals(owner) && inSubnet.test(e.getKey())) {
+                    if (requested.isPresent() && !requested.get().equals(e.getKey())) {
+                        throw new IpamException(IpamException.Kind.UNAVAILABLE, owner + " already holds " + text.apply(e.getKey())
+                                + " in " + subnet + " and cannot also take " + text.apply(requested.get()) + "; release it first");
+                    }
+                    return new Reserved<>(e.getKey(), true);
                 }
             }
-            if (held.isPresent()) {
-                if (requested.isPresent() && !requested.get().equals(held.get())) {
-                    throw new IpamException(IpamException.Kind.UNAVAILABLE, owner + " already holds " + held.get()
-                            + " in " + subnet + " and cannot also take " + requested.get() + "; release it first");
-                }
-                return allocation(held.get(), true);
-            }
-            Ip4 chosen = requested.isPresent() ? checkRequested(requested.get(), taken) : nextFree(taken);
-            if (!store.ip4().reserve(chosen, owner)) {
+            A chosen = choose.apply(taken);
+            if (!records.reserve(chosen, owner)) {
                 // the lock makes this impossible unless something edits the store behind our back
-                throw new IpamException(IpamException.Kind.STORE, "address " + chosen + " was reserved by someone"
+                throw new IpamException(IpamException.Kind.STORE, "address " + text.apply(chosen) + " was reserved by someone"
                         + " not holding the store's lock; is another program writing to the IPAM directory?");
             }
-            store.ip4().setLastReserved(chosen);
-            return allocation(chosen, false);
+            records.setLastReserved(chosen);
+            return new Reserved<>(chosen, false);
         }
     }
 

@@ -87,26 +87,9 @@ public final class Allocator6 {
      *                       requested address cannot be given
      */
     public Allocation6 allocate(Owner owner, Optional<BigInteger> requested) {
-        try (Store.Lock lock = store.lock()) {
-            Map<BigInteger, Owner> taken = store.ip6().reservations();
-            for (Map.Entry<BigInteger, Owner> e : taken.entrySet()) {
-                if (e.getValue().equals(owner) && subnet.contains(e.getKey())) {
-                    if (requested.isPresent() && !requested.get().equals(e.getKey())) {
-                        throw new IpamException(IpamException.Kind.UNAVAILABLE, owner + " already holds "
-                                + Ip6Net.format(e.getKey()) + " in " + subnet + " and cannot also take "
-                                + Ip6Net.format(requested.get()) + "; release it first");
-                    }
-                    return allocation(e.getKey(), true);
-                }
-            }
-            BigInteger chosen = requested.isPresent() ? checkRequested(requested.get(), taken) : nextFree(taken);
-            if (!store.ip6().reserve(chosen, owner)) {
-                throw new IpamException(IpamException.Kind.STORE, "address " + Ip6Net.format(chosen) + " was reserved by someone"
-                        + " not holding the store's lock; is another program writing to the IPAM directory?");
-            }
-            store.ip6().setLastReserved(chosen);
-            return allocation(chosen, false);
-        }
+        Allocator.Reserved<BigInteger> r = Allocator.reserve(store, store.ip6(), owner, requested, subnet::contains, Ip6Net::format, subnet,
+                taken -> requested.isPresent() ? checkRequested(requested.get(), taken) : nextFree(taken));
+        return allocation(r.address(), r.alreadyHeld());
     }
 
     private BigInteger checkRequested(BigInteger ip, Map<BigInteger, Owner> taken) {

@@ -152,15 +152,7 @@ public final class SubnetManager implements AutoCloseable {
      * every peer would reject the others' leases.
      */
     private Lease acquireAssigned(NetworkConfig config, LeaseAttrs attrs, Ip4Net subnet) {
-        if (!config.network().contains(subnet)) {
-            throw new NetworkConfigException("this host's assigned subnet " + subnet + " (from " + store.describe() + ") is outside Network "
-                    + config.network() + ": make the network config's Network contain it (in Kubernetes: the cluster's --cluster-cidr)");
-        }
-        if (subnet.prefixLength() != config.subnetLen()) {
-            throw new NetworkConfigException("this host's assigned subnet " + subnet + " (from " + store.describe() + ") is a /"
-                    + subnet.prefixLength() + " but SubnetLen is " + config.subnetLen() + ": set \"SubnetLen\": " + subnet.prefixLength()
-                    + " in the network config (in Kubernetes: the controller manager's --node-cidr-mask-size)");
-        }
+        checkAssigned(Family.IPV4, subnet, config.network().contains(subnet), config.network(), subnet.prefixLength(), config.subnetLen());
         Optional<Ip6Net> subnet6 = config.ipv6().isPresent() ? Optional.of(assignedIpv6(config.ipv6().get())) : Optional.empty();
         Optional<Lease> there = store.get(subnet);
         Lease l = there.isPresent() ? store.update(there.get(), attrs, ttl) : store.create(subnet, subnet6, attrs, ttl);
@@ -196,16 +188,41 @@ public final class SubnetManager implements AutoCloseable {
         Ip6Net s6 = store.assignedIpv6Subnet().orElseThrow(() -> new NetworkConfigException("EnableIPv6 is set but " + store.describe()
                 + " assigns this host no IPv6 subnet (in Kubernetes: the node's spec.podCIDRs has no IPv6 entry; a dual-stack cluster"
                 + " gives kube-controller-manager an IPv4 and an IPv6 --cluster-cidr): make the cluster dual-stack, or set EnableIPv6 to false"));
-        if (!v6.network().contains(s6)) {
-            throw new NetworkConfigException("this host's assigned IPv6 subnet " + s6 + " (from " + store.describe() + ") is outside IPv6Network "
-                    + v6.network() + ": make the network config's IPv6Network contain it (in Kubernetes: the cluster's IPv6 --cluster-cidr)");
-        }
-        if (s6.prefixLength() != v6.subnetLen()) {
-            throw new NetworkConfigException("this host's assigned IPv6 subnet " + s6 + " (from " + store.describe() + ") is a /"
-                    + s6.prefixLength() + " but IPv6SubnetLen is " + v6.subnetLen() + ": set \"IPv6SubnetLen\": " + s6.prefixLength()
-                    + " in the network config (in Kubernetes: the controller manager's --node-cidr-mask-size-ipv6)");
-        }
+        checkAssigned(Family.IPV6, s6, v6.network().contains(s6), v6.network(), s6.prefixLength(), v6.subnetLen());
         return s6;
+    }
+
+    /** How the network config and Kubernetes name one address family's settings, for the messages of {@link #checkAssigned}. */
+    private enum Family {
+        IPV4("", "Network", "SubnetLen", "--node-cidr-mask-size"),
+        IPV6("IPv6 ", "IPv6Network", "IPv6SubnetLen", "--node-cidr-mask-size-ipv6");
+
+        /** Written before "subnet" and "--cluster-cidr" in the messages: empty for IPv4. */
+        final String label;
+        final String networkKey;
+        final String subnetLenKey;
+        final String maskSizeFlag;
+
+        Family(String label, String networkKey, String subnetLenKey, String maskSizeFlag) {
+            this.label = label;
+            this.networkKey = networkKey;
+            this.subnetLenKey = subnetLenKey;
+            this.maskSizeFlag = maskSizeFlag;
+        }
+    }
+
+    /** Fails unless the subnet the store assigns this host lies in the family's network and is of its subnet length. */
+    private void checkAssigned(Family f, Object subnet, boolean inNetwork, Object network, int prefixLength, int subnetLen) {
+        if (!inNetwork) {
+            throw new NetworkConfigException("this host's assigned " + f.label + "subnet " + subnet + " (from " + store.describe() + ") is outside "
+                    + f.networkKey + " " + network + ": make the network config's " + f.networkKey + " contain it (in Kubernetes: the cluster's "
+                    + f.label + "--cluster-cidr)");
+        }
+        if (prefixLength != subnetLen) {
+            throw new NetworkConfigException("this host's assigned " + f.label + "subnet " + subnet + " (from " + store.describe() + ") is a /"
+                    + prefixLength + " but " + f.subnetLenKey + " is " + subnetLen + ": set \"" + f.subnetLenKey + "\": " + prefixLength
+                    + " in the network config (in Kubernetes: the controller manager's " + f.maskSizeFlag + ")");
+        }
     }
 
     private Optional<Lease> reuseOwn(NetworkConfig config, LeaseAttrs attrs, List<Lease> leases) {

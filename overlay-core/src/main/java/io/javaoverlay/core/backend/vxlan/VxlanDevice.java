@@ -1,10 +1,13 @@
 package io.javaoverlay.core.backend.vxlan;
 
 import java.math.BigInteger;
+import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,23 +133,8 @@ record VxlanDevice(String name, VxlanInfo info, MacAddress mac, int mtu) {
      */
     void ensureAddress(NetlinkSocket nl, Link link, Ip4Net network, Ip4Net own) {
         Ip4 want = own.address();
-        boolean present = false;
-        for (Address a : nl.addresses().list(link)) {
-            if (!a.isIp4()) {
-                continue;
-            }
-            Ip4 ip = a.ip4().ip();
-            if (ip.equals(want) && a.prefixLength() == 32) {
-                present = true;
-            } else if (network.contains(ip)) {
-                LOG.info("{}: removing {} (not this host's subnet {} any more)", name, a, own);
-                nl.addresses().delete(a);
-            }
-        }
-        if (!present) {
-            nl.addresses().replace(Address.ip4(link.index(), want, 32));
-            LOG.info("{}: address {}/32", name, want);
-        }
+        ensureOnlyAddress(nl, link, Address.ip4(link.index(), want, 32), want + "/32",
+                ip -> ip instanceof Inet4Address && network.contains(Ip4.of(ip)), "subnet " + own);
     }
 
     /**
@@ -158,22 +146,30 @@ record VxlanDevice(String name, VxlanInfo info, MacAddress mac, int mtu) {
      */
     void ensureAddress6(NetlinkSocket nl, Link link, Ip6Net network, Ip6Net own) {
         BigInteger want = own.address();
+        ensureOnlyAddress(nl, link, Address.of(link.index(), VxlanPeer.address(want), 128).withFlags(Address.IFA_F_NODAD),
+                Ip6Net.format(want) + "/128", ip -> ip instanceof Inet6Address && network.contains(new BigInteger(1, ip.getAddress())),
+                "IPv6 subnet " + own);
+    }
+
+    /**
+     * Leaves {@code wanted} the device's only address in the overlay network of its family
+     * ({@code inNetwork} says which addresses those are): any other one there is from an earlier
+     * lease and is removed; {@code wanted} is added when missing.
+     */
+    private void ensureOnlyAddress(NetlinkSocket nl, Link link, Address wanted, String wantedText, Predicate<InetAddress> inNetwork,
+                                   String ownSubnet) {
         boolean present = false;
         for (Address a : nl.addresses().list(link)) {
-            if (!(a.address() instanceof Inet6Address)) {
-                continue;
-            }
-            BigInteger ip = new BigInteger(1, a.address().getAddress());
-            if (ip.equals(want) && a.prefixLength() == 128) {
+            if (a.address().equals(wanted.address()) && a.prefixLength() == wanted.prefixLength()) {
                 present = true;
-            } else if (network.contains(ip)) {
-                LOG.info("{}: removing {} (not this host's IPv6 subnet {} any more)", name, a, own);
+            } else if (inNetwork.test(a.address())) {
+                LOG.info("{}: removing {} (not this host's {} any more)", name, a, ownSubnet);
                 nl.addresses().delete(a);
             }
         }
         if (!present) {
-            nl.addresses().replace(Address.of(link.index(), VxlanPeer.address(want), 128).withFlags(Address.IFA_F_NODAD));
-            LOG.info("{}: address {}/128", name, Ip6Net.format(want));
+            nl.addresses().replace(wanted);
+            LOG.info("{}: address {}", name, wantedText);
         }
     }
 }
