@@ -178,15 +178,26 @@ abstract class DualStackCniContract {
         }
     }
 
+    /** Host 1's network config, in spec {@code version}. */
+    String confInVersion(String version) {
+        String conf = cluster().cniConf(1).replace("\"cniVersion\":\"" + OverlayCluster.CNI_VERSION + "\"", "\"cniVersion\":\"" + version + "\"");
+        assertThat(conf).contains("\"cniVersion\":\"" + version + "\"");
+        return conf;
+    }
+
+    /** A successful ADD of container {@code id} in {@code ns} on host 1 (through its agent's socket); its result, valid in {@code version}. */
+    Map<String, Object> addOnHost1(String id, TestNamespace ns, String conf, String version) {
+        OverlayCluster.CniRun add = cluster().cni(1, cluster().cniSocket(1).toString(), OverlayCluster.cniEnv("ADD", id, ns), conf);
+        assertThat(add.exit()).as(add.toString()).isZero();
+        return CniJson.assertAddResult(add.stdout(), version);
+    }
+
     @Test
     @Order(3)
     void anOlderSpecVersionsResultNamesEachFamilyAndCheckVerifiesBoth() {
-        String conf = cluster().cniConf(1).replace("\"cniVersion\":\"" + OverlayCluster.CNI_VERSION + "\"", "\"cniVersion\":\"0.4.0\"");
-        assertThat(conf).contains("0.4.0");
+        String conf = confInVersion("0.4.0");
         TestNamespace ns = cluster().net.createNamespace("ds-old");
-        OverlayCluster.CniRun add = cluster().cni(1, cluster().cniSocket(1).toString(), OverlayCluster.cniEnv("ADD", "ds-old", ns), conf);
-        assertThat(add.exit()).as(add.toString()).isZero();
-        Map<String, Object> result = CniJson.assertAddResult(add.stdout(), "0.4.0");
+        Map<String, Object> result = addOnHost1("ds-old", ns, conf, "0.4.0");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> ips = (List<Map<String, Object>>) result.get("ips");
         assertThat(ips).extracting(ip -> ip.get("version")).containsExactly("4", "6");
@@ -220,12 +231,9 @@ abstract class DualStackCniContract {
     @Order(3)
     @SuppressWarnings("unchecked")
     void aSpec020ResultHoldsOneAddressOfEachFamilyAndThePodReachesAnotherHostOverBoth() {
-        String conf = cluster().cniConf(1).replace("\"cniVersion\":\"" + OverlayCluster.CNI_VERSION + "\"", "\"cniVersion\":\"0.2.0\"");
-        assertThat(conf).contains("0.2.0");
+        String conf = confInVersion("0.2.0");
         TestNamespace ns = cluster().net.createNamespace("ds-020");
-        OverlayCluster.CniRun add = cluster().cni(1, cluster().cniSocket(1).toString(), OverlayCluster.cniEnv("ADD", "ds-020", ns), conf);
-        assertThat(add.exit()).as(add.toString()).isZero();
-        Map<String, Object> result = CniJson.assertAddResult(add.stdout(), "0.2.0");
+        Map<String, Object> result = addOnHost1("ds-020", ns, conf, "0.2.0");
         Map<String, Object> ip4 = (Map<String, Object>) result.get("ip4");
         Map<String, Object> ip6 = (Map<String, Object>) result.get("ip6");
         assertThat(cluster().subnet(1).contains(io.javaoverlay.core.net.Ip4.parse(((String) ip4.get("ip")).split("/")[0]))).isTrue();
