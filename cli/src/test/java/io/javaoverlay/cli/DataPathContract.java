@@ -202,7 +202,6 @@ abstract class DataPathContract {
             put = watch.awaitPut("\"PublicIP\":\"" + c.host(4).underlayIp() + "\"");
         }
         Ip4Net subnet = put.subnet();
-        java.time.Instant leaseSeenAt = put.seenAt();
         Ip4 peerIp = c.host(4).underlayIp();
         long[] after = PeerPaths.millisUntil(List.of(1, 2, 3), put.seenNanos(), h -> isRouted(c.host(h), subnet, peerIp));
         for (int h = 1; h <= 3; h++) {
@@ -210,12 +209,9 @@ abstract class DataPathContract {
         }
         long[] programmedAfterMillis = {0, after[0], after[1], after[2]};
         long slowest = PeerPaths.slowest(after);
-        Pattern added = Pattern.compile("(\\S+) INFO \\S+ - peer added: " + Pattern.quote(subnet.toString()));
         List<String> logged = new ArrayList<>();
         for (int h = 1; h <= 3; h++) {
-            Matcher m = added.matcher(c.agent(h).log());
-            logged.add(m.find() ? java.time.Duration.between(leaseSeenAt, java.time.OffsetDateTime.parse(m.group(1)).toInstant()).toMillis()
-                    + " ms" : "-");
+            logged.add(put.loggedIn(c.agent(h).log(), subnet));
         }
         System.out.printf("[%s] late host 4 (%s) programmed on hosts 1-3 within %d ms of its lease appearing (%d, %d, %d ms; "
                 + "agents logged it at %s)%n", getClass().getSimpleName(), subnet, slowest, programmedAfterMillis[1],

@@ -75,12 +75,7 @@ final class DualStackHosts {
             long[] after = PeerPaths.millisUntil(others, put.seenNanos(), h -> PeerPaths.routed6(cluster.host(h), put.subnet6()));
             long slowest = PeerPaths.slowest(after);
             // when the agents themselves logged the new IPv6 peer, by their log's clock
-            java.util.regex.Pattern added = java.util.regex.Pattern.compile("(\\S+) INFO \\S+ - peer added: "
-                    + java.util.regex.Pattern.quote(put.subnet6().toString()));
-            List<String> logged = others.stream().map(h -> {
-                java.util.regex.Matcher m = added.matcher(cluster.agent(h).log());
-                return m.find() ? Duration.between(put.seenAt(), java.time.OffsetDateTime.parse(m.group(1)).toInstant()).toMillis() + " ms" : "-";
-            }).toList();
+            List<String> logged = others.stream().map(h -> put.loggedIn(cluster.agent(h).log(), put.subnet6())).toList();
             System.out.printf("late host %d's IPv6 subnet %s routed by hosts %s within %d ms of its lease appearing in etcd (%s ms;"
                     + " the agents logged the peer at %s)%n", n, put.subnet6(), others, slowest, java.util.Arrays.toString(after), logged);
             assertThat(slowest).as("milliseconds from host %d's lease to its IPv6 route on hosts %s", n, others).isLessThanOrEqualTo(1000);

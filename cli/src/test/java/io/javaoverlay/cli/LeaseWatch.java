@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,17 @@ import io.javaoverlay.testkit.TestProcess;
 public final class LeaseWatch implements AutoCloseable {
 
     /** A put of a lease key: its subnets (the IPv6 one of a dual-stack key, else null) and when it was seen. */
-    public record Put(Ip4Net subnet, Ip6Net subnet6, long seenNanos, Instant seenAt) {}
+    public record Put(Ip4Net subnet, Ip6Net subnet6, long seenNanos, Instant seenAt) {
+
+        /**
+         * When an agent logged {@code peer} as added, by its log's clock, after this put was seen:
+         * {@code "<n> ms"}, or {@code "-"} when {@code agentLog} does not say.
+         */
+        public String loggedIn(String agentLog, Object peer) {
+            Matcher m = Pattern.compile("(\\S+) INFO \\S+ - peer added: " + Pattern.quote(peer.toString())).matcher(agentLog);
+            return m.find() ? Duration.between(seenAt, OffsetDateTime.parse(m.group(1)).toInstant()).toMillis() + " ms" : "-";
+        }
+    }
 
     private final TestProcess watch;
 
