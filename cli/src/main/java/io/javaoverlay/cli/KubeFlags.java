@@ -3,6 +3,7 @@ package io.javaoverlay.cli;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,14 +107,7 @@ final class KubeFlags {
      * reached now (then the interface's address is published).
      */
     static Optional<Ip4> publicIpOverwrite(KubeLeaseStore store) {
-        try {
-            Optional<Ip4> ip = store.publicIpOverwrite();
-            ip.ifPresent(a -> LOG.info("node {} has the public-ip-overwrite annotation: publishing {}", store.nodeName(), a));
-            return ip;
-        } catch (LeaseException e) {
-            LOG.warn("cannot read the node's public-ip-overwrite annotation ({}); publishing the interface's address", e.getMessage());
-            return Optional.empty();
-        }
+        return overwrite(store, "public-ip-overwrite", store::publicIpOverwrite, "address");
     }
 
     /**
@@ -121,13 +115,17 @@ final class KubeFlags {
      * none is given (flannel's main does the same); empty when unset or unreadable now.
      */
     static Optional<String> publicIpv6Overwrite(KubeLeaseStore store) {
+        return overwrite(store, "public-ipv6-overwrite", store::publicIpv6Overwrite, "IPv6 address");
+    }
+
+    /** Reads one overwrite annotation, logging what is published instead of the interface's {@code otherwise}. */
+    private static <T> Optional<T> overwrite(KubeLeaseStore store, String annotation, Supplier<Optional<T>> read, String otherwise) {
         try {
-            Optional<String> ip = store.publicIpv6Overwrite();
-            ip.ifPresent(a -> LOG.info("node {} has the public-ipv6-overwrite annotation: publishing {}", store.nodeName(), a));
+            Optional<T> ip = read.get();
+            ip.ifPresent(a -> LOG.info("node {} has the {} annotation: publishing {}", store.nodeName(), annotation, a));
             return ip;
         } catch (LeaseException e) {
-            LOG.warn("cannot read the node's public-ipv6-overwrite annotation ({}); publishing the interface's IPv6 address",
-                    e.getMessage());
+            LOG.warn("cannot read the node's {} annotation ({}); publishing the interface's {}", annotation, e.getMessage(), otherwise);
             return Optional.empty();
         }
     }

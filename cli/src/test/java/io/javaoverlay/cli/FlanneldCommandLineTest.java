@@ -13,6 +13,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import picocli.CommandLine;
@@ -95,22 +96,17 @@ class FlanneldCommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"1", "t", "T", "true", "TRUE", "True"})
-    void goTrueWordsSetABooleanInEveryForm(String word) {
-        assertThat(parse("-ip-masq=" + word).ipMasq).isTrue();
-        assertThat(parse("--ip-masq=" + word).ipMasq).isTrue();
-        assertThat(parse(Map.of("FLANNELD_IP_MASQ", word)).ipMasq).isTrue();
-        assertThat(parse("-iptables-forward-rules=" + word).iptablesForwardRules).isTrue();
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"0", "f", "F", "false", "FALSE", "False"})
-    void goFalseWordsClearABooleanInEveryForm(String word) {
-        assertThat(parse("-iptables-forward-rules=" + word).iptablesForwardRules).isFalse();
-        assertThat(parse("--iptables-forward-rules=" + word).iptablesForwardRules).isFalse();
-        assertThat(parse(Map.of("FLANNELD_IPTABLES_FORWARD_RULES", word)).iptablesForwardRules).isFalse();
-        assertThat(parse(Map.of("FLANNELD_IP_MASQ", "true"), "-ip-masq=" + word).ipMasq)
-                .as("the command line wins over FLANNELD_*, as in flanneld").isFalse();
+    @CsvSource({"1, true", "t, true", "T, true", "true, true", "TRUE, true", "True, true",
+        "0, false", "f, false", "F, false", "false, false", "FALSE, false", "False, false"})
+    void goBoolWordsSetOrClearABooleanInEveryForm(String word, boolean value) {
+        assertThat(parse("-ip-masq=" + word).ipMasq).isEqualTo(value);
+        assertThat(parse("--ip-masq=" + word).ipMasq).isEqualTo(value);
+        assertThat(parse(Map.of("FLANNELD_IP_MASQ", word)).ipMasq).isEqualTo(value);
+        assertThat(parse("-iptables-forward-rules=" + word).iptablesForwardRules).isEqualTo(value);
+        assertThat(parse("--iptables-forward-rules=" + word).iptablesForwardRules).isEqualTo(value);
+        assertThat(parse(Map.of("FLANNELD_IPTABLES_FORWARD_RULES", word)).iptablesForwardRules).isEqualTo(value);
+        assertThat(parse(Map.of("FLANNELD_IP_MASQ", String.valueOf(!value)), "-ip-masq=" + word).ipMasq)
+                .as("the command line wins over FLANNELD_*, as in flanneld").isEqualTo(value);
     }
 
     @Test
