@@ -99,10 +99,8 @@ class DualStackPluginTest extends FakeHostPluginTest {
         assertThat(datapath.inspectPod6(netns, "eth0")).isEmpty();
         Result r = plugin.add(env(CniCommand.ADD, "c2", Files.createFile(dir.resolve("ns2"))), conf());
         assertThat(r.ips()).extracting(ip -> ip.address()).containsExactly("10.5.72.3/24", "fc00:5:0:34::3/64");
-        // the namespace is gone (CNI_NETNS empty) and so is the agent: both addresses are still freed
-        Files.delete(subnetFile);
-        plugin.del(env(CniCommand.DEL, "c2", null), conf());
-        assertThat(reservations().all6()).isEmpty();
+        delWithNeitherNamespaceNorAgent("c2", conf());
+        assertThat(reservations().all6()).as("both addresses are still freed").isEmpty();
     }
 
     @Test
@@ -149,9 +147,7 @@ class DualStackPluginTest extends FakeHostPluginTest {
 
     @Test
     void aFailureConfiguringThePodReleasesBothAddresses() {
-        datapath.failConfigure = true;
-        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
-                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
+        assertAddOfC1FailsConfiguringThePod(conf());
         assertThat(reservations().all()).isEmpty();
         assertThat(reservations().all6()).isEmpty();
     }
@@ -164,15 +160,7 @@ class DualStackPluginTest extends FakeHostPluginTest {
         NetConf withPrev = masqConf(Optional.of(r), Optional.empty());
         plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
 
-        firewall.dropMasquerade6("podnet"); // ip6tables -t nat -F by hand
-        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
-                .isInstanceOfSatisfying(CniException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
-                    assertThat(e.details()).isEqualTo("the IPv6 masquerade rules (ip6tables) for fc00:5:0:34::/64 are missing (ipMasq is on)");
-                });
-        // the next ADD puts them back
-        plugin.add(env(CniCommand.ADD, "c2", netns2()), masqConf(Optional.empty(), Optional.empty()));
-        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+        assertCheckFindsTheIpv6MasqueradeMissingUntilTheNextAdd(masqConf(Optional.empty(), Optional.empty()), withPrev);
     }
 
     @Test

@@ -97,6 +97,37 @@ abstract class FakeHostPluginTest {
         return (List<Map<String, Object>>) parsed.get(key);
     }
 
+    /**
+     * DEL of pod {@code container} once its namespace is gone (containerd sends an empty CNI_NETNS)
+     * and so is the agent (no subnet.env): it must still free what the pod held.
+     */
+    void delWithNeitherNamespaceNorAgent(String container, NetConf conf) throws IOException {
+        Files.delete(subnetFile);
+        plugin.del(env(CniCommand.DEL, container, null), conf);
+    }
+
+    /**
+     * Pod c1's IPv6 masquerade rules dropped by hand: CHECK fails and names them; the next ADD
+     * (pod c2, with {@code masq}) puts them back and CHECK passes again.
+     */
+    void assertCheckFindsTheIpv6MasqueradeMissingUntilTheNextAdd(NetConf masq, NetConf withPrev) {
+        firewall.dropMasquerade6("podnet"); // ip6tables -t nat -F by hand
+        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
+                .isInstanceOfSatisfying(CniException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CHECK_FAILED);
+                    assertThat(e.details()).isEqualTo("the IPv6 masquerade rules (ip6tables) for fc00:5:0:34::/64 are missing (ipMasq is on)");
+                });
+        plugin.add(env(CniCommand.ADD, "c2", netns2()), masq);
+        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+    }
+
+    /** Configuring the pod fails in the kernel: ADD of pod c1 with {@code conf} fails with KERNEL_FAILURE. */
+    void assertAddOfC1FailsConfiguringThePod(NetConf conf) {
+        datapath.failConfigure = true;
+        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf))
+                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
+    }
+
     /** The pod's IPv6 default route deleted by hand: CHECK of pod c1 fails and names it. */
     void assertCheckFindsTheIpv6DefaultRouteMissing(NetConf withPrev) {
         datapath.configurePod6(netns, "eth0", datapath.inspectPod6(netns, "eth0").orElseThrow().addresses().get(0),

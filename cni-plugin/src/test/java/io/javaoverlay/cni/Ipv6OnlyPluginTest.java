@@ -98,10 +98,8 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
         plugin.del(env(CniCommand.DEL, "c1", netns), conf());
         assertThat(datapath.inspectPod6(netns, "eth0")).isEmpty();
         assertThat(reservations().all6().values()).containsExactly(Owner.cni("podnet", "c2", "eth0"));
-        // the namespace is gone (CNI_NETNS empty) and so is the agent: the address is still freed
-        Files.delete(subnetFile);
-        plugin.del(env(CniCommand.DEL, "c2", null), conf());
-        assertThat(reservations().all6()).isEmpty();
+        delWithNeitherNamespaceNorAgent("c2", conf());
+        assertThat(reservations().all6()).as("the address is still freed").isEmpty();
     }
 
     @Test
@@ -122,13 +120,7 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
         NetConf withPrev = conf(CniVersion.V1_1_0, Optional.of(true), Optional.of(r), Optional.empty());
         plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
 
-        firewall.dropMasquerade6("podnet");
-        assertThatThrownBy(() -> plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev))
-                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.details())
-                        .isEqualTo("the IPv6 masquerade rules (ip6tables) for fc00:5:0:34::/64 are missing (ipMasq is on)"));
-        // the next ADD (another pod) puts them back
-        plugin.add(env(CniCommand.ADD, "c2", netns2()), masq);
-        plugin.check(env(CniCommand.CHECK, "c1", netns), withPrev);
+        assertCheckFindsTheIpv6MasqueradeMissingUntilTheNextAdd(masq, withPrev);
         assertThat(firewall.masqueradeCalls).isEmpty();
     }
 
@@ -166,9 +158,7 @@ class Ipv6OnlyPluginTest extends FakeHostPluginTest {
 
     @Test
     void aFailureConfiguringThePodReleasesTheIpv6Address() {
-        datapath.failConfigure = true;
-        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
-                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
+        assertAddOfC1FailsConfiguringThePod(conf());
         assertThat(reservations().all6()).isEmpty();
         assertThat(datapath.links.keySet()).containsExactly("cni0");
     }

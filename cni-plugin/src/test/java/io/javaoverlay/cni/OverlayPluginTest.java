@@ -144,9 +144,7 @@ class OverlayPluginTest extends FakeHostPluginTest {
 
     @Test
     void aFailureHalfWayLeavesNoLinkAndNoReservation() {
-        datapath.failConfigure = true;
-        assertThatThrownBy(() -> plugin.add(env(CniCommand.ADD, "c1", netns), conf()))
-                .isInstanceOfSatisfying(CniException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.KERNEL_FAILURE));
+        assertAddOfC1FailsConfiguringThePod(conf());
         assertThat(datapath.links.keySet()).containsExactly("cni0");
         assertThat(datapath.pods.get(netns)).isEmpty();
         assertThat(reservations().all()).isEmpty();
@@ -213,8 +211,7 @@ class OverlayPluginTest extends FakeHostPluginTest {
         plugin.del(env(CniCommand.DEL, "c1", netns), conf());
         // containerd sends an empty CNI_NETNS when the namespace is gone; the agent may be gone too
         plugin.add(env(CniCommand.ADD, "c2", netns), conf());
-        Files.delete(subnetFile);
-        plugin.del(env(CniCommand.DEL, "c2", null), conf());
+        delWithNeitherNamespaceNorAgent("c2", conf());
         assertThat(reservations().all()).isEmpty();
         plugin.del(env(CniCommand.DEL, "never-added", dir.resolve("no-such-ns")), conf());
     }

@@ -2,6 +2,8 @@ package io.javaoverlay.docker;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Consumer;
 
 import io.javaoverlay.core.config.SubnetEnv;
 
@@ -18,6 +20,20 @@ public interface HostLease {
      * {@link PluginException.Refused} when it is invalid.
      */
     SubnetEnv current();
+
+    /**
+     * The current subnet.env, or empty when {@link #current} fails with a {@link PluginException}
+     * (no lease yet, invalid, unreadable): for work that waits for the next round, after
+     * {@code whyNot} has been told (to log it as that work sees fit).
+     */
+    default Optional<SubnetEnv> ifAny(Consumer<PluginException> whyNot) {
+        try {
+            return Optional.of(current());
+        } catch (PluginException e) {
+            whyNot.accept(e);
+            return Optional.empty();
+        }
+    }
 
     /** The lease read from {@code file} (the agent's {@code --subnet-file}). */
     static HostLease fromFile(Path file) {

@@ -81,9 +81,4 @@ public record NodeAnnotations(String prefix) {
     public String publicIpv6Overwrite() {
         return prefix + "public-ipv6-overwrite";
     }
-
-    /** Named by flannel, written by neither flannel's kube subnet manager nor javaoverlay. */
-    public String nodePublicIp() {
-        return prefix + "node-public-ip";
-    }
 }

@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.docker.HostLease;
-import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.docker.host.LoopbackRelays;
@@ -62,7 +61,8 @@ public final class Reconciler {
     }
 
     public void run() {
-        Optional<SubnetEnv> env = currentLease();
+        Optional<SubnetEnv> env = lease.ifAny(
+                e -> LOG.warn("no lease yet ({}); bridges are checked again when containers join", e.getMessage()));
         for (NetworkState n : state.networks()) {
             if (!n.bridge().equals(bridge)) {
                 LOG.warn("network {} was created on bridge {}, the plugin now uses {}; its containers stay on {}",
@@ -138,14 +138,5 @@ public final class Reconciler {
         }
         LOG.info("reconciled: {} networks, {} endpoints ({} joined), {} published ports ({} on IPv6)", state.networks().size(),
                 state.endpoints().size(), ours.size(), published.size(), published6.size());
-    }
-
-    private Optional<SubnetEnv> currentLease() {
-        try {
-            return Optional.of(lease.current());
-        } catch (PluginException e) {
-            LOG.warn("no lease yet ({}); bridges are checked again when containers join", e.getMessage());
-            return Optional.empty();
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.javaoverlay.docker.host;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +39,23 @@ abstract sealed class SocketRelay implements PortRelay permits TcpRelay, UdpRela
         this.listening = listening;
         this.target = target;
         this.limits = limits;
+    }
+
+    /** Binding a listening socket; a failed bind leaves the socket to {@link #bound} to close. */
+    @FunctionalInterface
+    interface Bind<S> {
+        void bind(S socket) throws IOException;
+    }
+
+    /** {@code socket} after {@code bind}; closed, and the failure passed on, when the bind fails (a taken port). */
+    static <S extends Closeable> S bound(S socket, Bind<S> bind) throws IOException {
+        try {
+            bind.bind(socket);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        return socket;
     }
 
     /** Reads the listening socket until the relay closes or the socket fails. */

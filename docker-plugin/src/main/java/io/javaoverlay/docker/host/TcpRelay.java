@@ -37,14 +37,10 @@ final class TcpRelay extends SocketRelay {
     }
 
     static TcpRelay open(InetSocketAddress listen, InetSocketAddress target, Limits limits) throws IOException {
-        ServerSocket server = new ServerSocket();
-        try {
-            server.setReuseAddress(true); // connections of an earlier relay in TIME_WAIT do not hold the port
-            server.bind(listen, 128);
-        } catch (IOException e) {
-            server.close();
-            throw e;
-        }
+        ServerSocket server = bound(new ServerSocket(), s -> {
+            s.setReuseAddress(true); // connections of an earlier relay in TIME_WAIT do not hold the port
+            s.bind(listen, 128);
+        });
         TcpRelay relay = new TcpRelay(server, target, limits);
         relay.start("tcp");
         return relay;

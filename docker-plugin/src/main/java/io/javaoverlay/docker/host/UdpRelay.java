@@ -38,13 +38,7 @@ final class UdpRelay extends SocketRelay {
     }
 
     static UdpRelay open(InetSocketAddress listen, InetSocketAddress target, Limits limits) throws IOException {
-        DatagramSocket socket = new DatagramSocket(null);
-        try {
-            socket.bind(listen);
-        } catch (IOException e) {
-            socket.close();
-            throw e;
-        }
+        DatagramSocket socket = bound(new DatagramSocket(null), s -> s.bind(listen));
         UdpRelay relay = new UdpRelay(socket, target, limits);
         relay.start("udp");
         return relay;

@@ -40,7 +40,6 @@ import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.threads.DaemonThreads;
 import io.javaoverlay.docker.HostLease;
-import io.javaoverlay.docker.PluginException;
 import io.javaoverlay.docker.state.EndpointState;
 
 /**
@@ -137,7 +136,7 @@ public final class ContainerNames implements AutoCloseable {
             }
             List<KeyValue> names = range(keys.namesPrefix());
             table.replace(validate(names, leases));
-            Optional<SubnetEnv> env = currentLease();
+            Optional<SubnetEnv> env = lease.ifAny(e -> LOG.debug("no lease yet for container names: {}", e.getMessage()));
             if (env.isPresent()) {
                 publish(env.get(), leases, names);
                 keepListening(env.get());
@@ -190,15 +189,6 @@ public final class ContainerNames implements AutoCloseable {
             long n = rejected.incrementAndGet();
             metrics.containerNameRejected(reason);
             LOG.warn("skipping container name {}: {} ({} skipped so far)", key, why, n);
-        }
-    }
-
-    private Optional<SubnetEnv> currentLease() {
-        try {
-            return Optional.of(lease.current());
-        } catch (PluginException e) {
-            LOG.debug("no lease yet for container names: {}", e.getMessage());
-            return Optional.empty();
         }
     }
 

@@ -48,7 +48,8 @@ class PortRelayBenchmark {
         int shortConnections = 500;
         InetAddress v4 = InetAddress.getByName("127.0.0.1");
         InetAddress v6 = InetAddress.getByName("::1");
-        try (ServerSocket sink = server(v4, PortRelayBenchmark::sink); ServerSocket echo = server(v4, PortRelayBenchmark::echoOne)) {
+        try (ServerSocket sink = TestTcpServer.start(v4, PortRelayBenchmark::sink);
+                ServerSocket echo = TestTcpServer.start(v4, PortRelayBenchmark::echoOne)) {
             PortRelay.Limits limits = PortRelay.Limits.standard();
             try (PortRelay sinkRelay = PortRelay.open(PortMapping.Protocol.TCP, new InetSocketAddress(v6, 0),
                     (InetSocketAddress) sink.getLocalSocketAddress(), limits);
@@ -102,35 +103,6 @@ class PortRelayBenchmark {
                 }
             }
         }
-    }
-
-    interface Handler {
-        void handle(Socket s) throws IOException;
-    }
-
-    private static ServerSocket server(InetAddress at, Handler handler) throws IOException {
-        ServerSocket s = new ServerSocket(0, 200, at);
-        Thread t = new Thread(() -> {
-            while (!s.isClosed()) {
-                try {
-                    Socket c = s.accept();
-                    Thread h = new Thread(() -> {
-                        try (c) {
-                            handler.handle(c);
-                        } catch (IOException e) {
-                            // the client went
-                        }
-                    });
-                    h.setDaemon(true);
-                    h.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return s;
     }
 
     /** Reads to the end, then answers the count. */

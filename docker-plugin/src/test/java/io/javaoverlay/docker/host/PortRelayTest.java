@@ -15,9 +15,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
@@ -40,35 +40,17 @@ class PortRelayTest {
             : loopback6();
     static final InetAddress V4 = loopback4();
 
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final List<AutoCloseable> closing = new CopyOnWriteArrayList<>();
     private ServerSocket echo;
 
     @BeforeEach
     void startEcho() throws IOException {
-        echo = new ServerSocket(0, 50, V4);
-        closing.add(echo);
-        Thread t = new Thread(() -> {
-            while (!echo.isClosed()) {
-                try {
-                    Socket s = echo.accept();
-                    closing.add(s);
-                    Thread c = new Thread(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                            s.shutdownOutput(); // echo the half-close back
-                        } catch (IOException e) {
-                            // the test closed it
-                        }
-                    });
-                    c.setDaemon(true);
-                    c.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
+        echo = TestTcpServer.start(V4, s -> {
+            closing.add(s);
+            s.getInputStream().transferTo(s.getOutputStream());
+            s.shutdownOutput(); // echo the half-close back
         });
-        t.setDaemon(true);
-        t.start();
+        closing.add(echo);
     }
 
     @AfterEach
@@ -133,19 +115,13 @@ class PortRelayTest {
         PortRelay r = relay(PortMapping.Protocol.TCP, (InetSocketAddress) echo.getLocalSocketAddress(),
                 PortRelay.Limits.of(1, 10, Duration.ofSeconds(2), Duration.ofSeconds(90)));
         try (Socket first = new Socket(V6, r.listening().getPort())) {
-            first.getOutputStream().write('a');
-            assertThat(first.getInputStream().read()).isEqualTo('a');
-            try (Socket second = new Socket(V6, r.listening().getPort())) {
-                second.setSoTimeout(5000);
-                assertThat(readOrReset(second.getInputStream())).as("refused past the limit").isEqualTo(-1);
-            }
-            first.getOutputStream().write('b');
-            assertThat(first.getInputStream().read()).isEqualTo('b');
+            assertThat(echoOf(first, 'a')).isEqualTo('a');
+            assertThat(firstReadOfANewConnection(r)).as("refused past the limit").isEqualTo(-1);
+            assertThat(echoOf(first, 'b')).isEqualTo('b');
         }
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> r.active() == 0);
         try (Socket third = new Socket(V6, r.listening().getPort())) {
-            third.getOutputStream().write('c');
-            assertThat(third.getInputStream().read()).as("a slot is free again").isEqualTo('c');
+            assertThat(echoOf(third, 'c')).as("a slot is free again").isEqualTo('c');
         }
     }
 
@@ -156,17 +132,12 @@ class PortRelayTest {
         PortRelay a = relay(PortMapping.Protocol.TCP, target, shared);
         PortRelay b = relay(PortMapping.Protocol.TCP, target, shared);
         try (Socket first = new Socket(V6, a.listening().getPort())) {
-            first.getOutputStream().write('a');
-            assertThat(first.getInputStream().read()).isEqualTo('a');
-            try (Socket second = new Socket(V6, b.listening().getPort())) {
-                second.setSoTimeout(5000);
-                assertThat(readOrReset(second.getInputStream())).as("the one connection in all is taken").isEqualTo(-1);
-            }
+            assertThat(echoOf(first, 'a')).isEqualTo('a');
+            assertThat(firstReadOfANewConnection(b)).as("the one connection in all is taken").isEqualTo(-1);
         }
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> shared.total().availablePermits() == 1);
         try (Socket third = new Socket(V6, b.listening().getPort())) {
-            third.getOutputStream().write('c');
-            assertThat(third.getInputStream().read()).as("given back").isEqualTo('c');
+            assertThat(echoOf(third, 'c')).as("given back").isEqualTo('c');
         }
         a.close();
         b.close();
@@ -180,10 +151,7 @@ class PortRelayTest {
             closedPort = s.getLocalPort();
         }
         PortRelay r = relay(PortMapping.Protocol.TCP, new InetSocketAddress(V4, closedPort), PortRelay.Limits.standard());
-        try (Socket client = new Socket(V6, r.listening().getPort())) {
-            client.setSoTimeout(5000);
-            assertThat(readOrReset(client.getInputStream())).isEqualTo(-1);
-        }
+        assertThat(firstReadOfANewConnection(r)).isEqualTo(-1);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> r.active() == 0);
     }
 
@@ -252,6 +220,20 @@ class PortRelayTest {
         }
         assertThat(in.getSocketAddress()).as("the reply comes from where the client sent to").isEqualTo(r.listening());
         return new String(buf, 0, in.getLength(), StandardCharsets.US_ASCII);
+    }
+
+    /** Sends {@code c} on {@code s} and reads one byte back. */
+    private static int echoOf(Socket s, char c) throws IOException {
+        s.getOutputStream().write(c);
+        return s.getInputStream().read();
+    }
+
+    /** What a new client of {@code r} reads first, waiting at most 5 s: -1 when the relay closes the connection. */
+    private static int firstReadOfANewConnection(PortRelay r) throws IOException {
+        try (Socket client = new Socket(V6, r.listening().getPort())) {
+            client.setSoTimeout(5000);
+            return readOrReset(client.getInputStream());
+        }
     }
 
     /** -1 for an orderly close, and for a reset too: either way the client sees the connection end. */
