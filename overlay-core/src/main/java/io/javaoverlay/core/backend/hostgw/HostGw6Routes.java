@@ -32,13 +32,10 @@ final class HostGw6Routes extends HostGwPaths<Ip6Net, HostGw6Routes.Peer> {
     }
 
     private final Ipv6Config config;
-    /** This host's IPv6 subnet once leased: never a peer's, never stale. */
-    private final Supplier<Optional<Ip6Net>> own;
 
     HostGw6Routes(KernelTables kernel, ExternalInterface external, Ipv6Config config, Supplier<Optional<Ip6Net>> own) {
-        super(kernel, external, "IPv6 ");
+        super(kernel, external, "IPv6 ", own);
         this.config = config;
-        this.own = own;
     }
 
     @Override
