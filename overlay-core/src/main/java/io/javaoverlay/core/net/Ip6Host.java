@@ -39,7 +39,7 @@ public record Ip6Host(BigInteger ip, int prefixLength) {
 
     /** The network this address lies in. */
     public Ip6Net network() {
-        return new Ip6Net(ip.andNot(Ip6Net.hostMask(prefixLength)), prefixLength);
+        return Ip6Net.containing(ip, prefixLength);
     }
 
     /** The bare address in RFC 5952 form. */

@@ -38,7 +38,7 @@ public record Ip6Net(BigInteger address, int prefixLength) {
         if (len < 0 || len > 128) {
             throw new IllegalArgumentException("IPv6 prefix length must be 0-128 in \"" + text + "\"");
         }
-        return new Ip6Net(ip.andNot(hostMask(len)), len);
+        return containing(ip, len);
     }
 
     /** Parses a bare IPv6 address (no brackets, no zone) to its 128-bit value. */
@@ -60,6 +60,11 @@ public record Ip6Net(BigInteger address, int prefixLength) {
 
     public static BigInteger hostMask(int prefixLength) {
         return ALL_ONES.shiftRight(prefixLength);
+    }
+
+    /** The network that contains {@code address} with this prefix length, host bits cleared. */
+    public static Ip6Net containing(BigInteger address, int prefixLength) {
+        return new Ip6Net(address.andNot(hostMask(prefixLength)), prefixLength);
     }
 
     public boolean contains(BigInteger ip) {

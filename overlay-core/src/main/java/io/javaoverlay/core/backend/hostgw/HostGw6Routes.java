@@ -70,7 +70,7 @@ final class HostGw6Routes extends HostGwPaths<Ip6Net, HostGw6Routes.Peer> {
                 || !(r.destination() instanceof Inet6Address)) {
             return Optional.empty();
         }
-        Ip6Net dst = new Ip6Net(new BigInteger(1, r.destination().getAddress()).andNot(Ip6Net.hostMask(r.prefixLength())), r.prefixLength());
+        Ip6Net dst = Ip6Net.containing(new BigInteger(1, r.destination().getAddress()), r.prefixLength());
         boolean mine = dst.prefixLength() == config.subnetLen() && config.network().contains(dst) && !own.get().map(dst::equals).orElse(false);
         return mine ? Optional.of(new Peer(dst, r.gateway())) : Optional.empty();
     }

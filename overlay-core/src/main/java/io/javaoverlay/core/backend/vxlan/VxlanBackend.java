@@ -154,8 +154,7 @@ public final class VxlanBackend implements Backend {
         List<Ip6Net> out = new ArrayList<>();
         for (Address a : nl.addresses().list()) {
             if (a.linkIndex() == linkIndex && a.address() instanceof Inet6Address && !a.address().isLinkLocalAddress()) {
-                BigInteger v = new BigInteger(1, a.address().getAddress());
-                out.add(new Ip6Net(v.andNot(Ip6Net.hostMask(a.prefixLength())), a.prefixLength()));
+                out.add(Ip6Net.containing(new BigInteger(1, a.address().getAddress()), a.prefixLength()));
             }
         }
         return out;
