@@ -25,12 +25,7 @@ public record Ip6Host(BigInteger ip, int prefixLength) {
         if (slash < 0) {
             throw new IllegalArgumentException("not an IPv6 address with prefix: \"" + text + "\" (expected e.g. fc00::2/64)");
         }
-        int len;
-        try {
-            len = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad IPv6 prefix length in \"" + text + "\"");
-        }
+        int len = Ip6Net.prefixLengthAfter(text, slash, "bad IPv6 prefix length in \"" + text + "\"");
         return new Ip6Host(Ip6Net.parseAddress(text.substring(0, slash)), len);
     }
 
@@ -44,7 +39,7 @@ public record Ip6Host(BigInteger ip, int prefixLength) {
 
     /** The network this address lies in. */
     public Ip6Net network() {
-        return new Ip6Net(ip.andNot(Ip6Net.hostMask(prefixLength)), prefixLength);
+        return Ip6Net.containing(ip, prefixLength);
     }
 
     /** The bare address in RFC 5952 form. */

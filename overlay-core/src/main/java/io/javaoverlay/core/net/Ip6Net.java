@@ -34,16 +34,11 @@ public record Ip6Net(BigInteger address, int prefixLength) {
             throw new IllegalArgumentException("not an IPv6 CIDR: \"" + text + "\" (expected e.g. fc00::/48)");
         }
         BigInteger ip = parseAddress(text.substring(0, slash));
-        int len;
-        try {
-            len = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad IPv6 prefix length in \"" + text + "\"");
-        }
+        int len = prefixLengthAfter(text, slash, "bad IPv6 prefix length in \"" + text + "\"");
         if (len < 0 || len > 128) {
             throw new IllegalArgumentException("IPv6 prefix length must be 0-128 in \"" + text + "\"");
         }
-        return new Ip6Net(ip.andNot(hostMask(len)), len);
+        return containing(ip, len);
     }
 
     /** Parses a bare IPv6 address (no brackets, no zone) to its 128-bit value. */
@@ -65,6 +60,11 @@ public record Ip6Net(BigInteger address, int prefixLength) {
 
     public static BigInteger hostMask(int prefixLength) {
         return ALL_ONES.shiftRight(prefixLength);
+    }
+
+    /** The network that contains {@code address} with this prefix length, host bits cleared. */
+    public static Ip6Net containing(BigInteger address, int prefixLength) {
+        return new Ip6Net(address.andNot(hostMask(prefixLength)), prefixLength);
     }
 
     public boolean contains(BigInteger ip) {
@@ -103,13 +103,17 @@ public record Ip6Net(BigInteger address, int prefixLength) {
         if (dash < 0) {
             throw new IllegalArgumentException("not an IPv6 subnet key: \"" + text + "\" (expected e.g. fc00:0:0:1::-64)");
         }
-        int len;
-        try {
-            len = Integer.parseInt(text.substring(dash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad prefix length in IPv6 subnet key \"" + text + "\"");
-        }
+        int len = prefixLengthAfter(text, dash, "bad prefix length in IPv6 subnet key \"" + text + "\"");
         return new Ip6Net(parseAddress(text.substring(0, dash)), len);
+    }
+
+    /** The number after the separator at {@code at} in {@code text}; not a number: an error saying {@code bad}. */
+    static int prefixLengthAfter(String text, int at, String bad) {
+        try {
+            return Integer.parseInt(text.substring(at + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(bad);
+        }
     }
 
     /** The first host address with this prefix, as subnet.env's {@code FLANNEL_IPV6_SUBNET} has it: {@code fc00:0:0:1::1/64}. */

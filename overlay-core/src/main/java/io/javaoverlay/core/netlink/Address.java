@@ -22,7 +22,6 @@ public record Address(int linkIndex, InetAddress address, int prefixLength, int 
 
     public static final int SCOPE_UNIVERSE = 0;
     public static final int SCOPE_LINK = 253;
-    public static final int SCOPE_HOST = 254;
     /** IPv6: skip duplicate address detection, so the address is usable at once. */
     public static final int IFA_F_NODAD = 0x02;
     /** Set by the kernel on addresses that were configured (not autoconfigured). */

@@ -9,28 +9,15 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** Interface addresses ({@code ip addr}): add, replace, delete, list. */
-public final class Addresses {
-
-    private final NetlinkChannel channel;
+/**
+ * Interface addresses ({@code ip addr}): add, replace, delete, list. An address is keyed by itself
+ * on its device: add fails with {@link NetlinkException.Exists} when the device has it already,
+ * replace updates it in place, and deleting one that is not there is an error (EADDRNOTAVAIL).
+ */
+public final class Addresses extends RtnlObjects<Address> {
 
     Addresses(NetlinkChannel channel) {
-        this.channel = channel;
-    }
-
-    /** Adds the address; {@link NetlinkException.Exists} when the device has it already. */
-    public void add(Address address) {
-        channel.execute(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, "address " + address, w -> encode(w, address, true));
-    }
-
-    /** Adds the address or updates it in place (idempotent). */
-    public void replace(Address address) {
-        channel.execute(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, "address " + address, w -> encode(w, address, true));
-    }
-
-    /** Deletes the address; an address that is not there is an error (EADDRNOTAVAIL). */
-    public void delete(Address address) {
-        channel.execute(RTM_DELADDR, 0, "address " + address, w -> encode(w, address, false));
+        super(channel, RTM_NEWADDR, RTM_DELADDR, "address", (w, a, forDelete) -> encode(w, a, !forDelete));
     }
 
     /** Every address of every device, both families. */

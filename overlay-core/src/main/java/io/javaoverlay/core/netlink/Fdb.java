@@ -10,37 +10,21 @@ import java.util.List;
 
 /**
  * Bridge forwarding-database entries ({@code bridge fdb}), here for vxlan devices: AF_BRIDGE
- * neighbour messages with {@code NDA_LLADDR} and {@code NDA_DST}.
+ * neighbour messages with {@code NDA_LLADDR} and {@code NDA_DST}. An entry is keyed by its MAC:
+ * add ({@code bridge fdb add}) fails with {@link NetlinkException.Exists} when the MAC has an
+ * entry, replace ({@code bridge fdb replace}) points the MAC at the new destination, and delete
+ * ({@code bridge fdb del}) with a destination removes only that destination of the MAC, failing
+ * with {@link NetlinkException.NotFound} when there is no such entry.
  */
-public final class Fdb {
-
-    private final NetlinkChannel channel;
+public final class Fdb extends RtnlObjects<FdbEntry> {
 
     Fdb(NetlinkChannel channel) {
-        this.channel = channel;
-    }
-
-    /** {@code bridge fdb add}: {@link NetlinkException.Exists} when the MAC has an entry. */
-    public void add(FdbEntry e) {
-        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, "fdb " + e, w -> encode(w, e));
+        super(channel, RTM_NEWNEIGH, RTM_DELNEIGH, "fdb", (w, e, forDelete) -> encode(w, e));
     }
 
     /** {@code bridge fdb append}: adds another destination to the MAC (used for the all-zeros flood entry). */
     public void append(FdbEntry e) {
-        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND, "fdb " + e, w -> encode(w, e));
-    }
-
-    /** {@code bridge fdb replace}: adds the entry or points the MAC at the new destination (idempotent). */
-    public void replace(FdbEntry e) {
-        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, "fdb " + e, w -> encode(w, e));
-    }
-
-    /**
-     * {@code bridge fdb del}: with a destination, removes only that destination of the MAC;
-     * {@link NetlinkException.NotFound} when there is no such entry.
-     */
-    public void delete(FdbEntry e) {
-        channel.execute(RTM_DELNEIGH, 0, "fdb " + e, w -> encode(w, e));
+        request(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND, e, false);
     }
 
     /** All entries of all devices (bridges and vxlan devices). */

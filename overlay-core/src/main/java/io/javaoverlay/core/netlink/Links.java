@@ -279,12 +279,8 @@ public final class Links {
         if (v.local() != null) {
             w.attrIp4(IFLA_VXLAN_LOCAL, v.local().value());
         }
-        if (v.local6() != null) {
-            w.attr(IFLA_VXLAN_LOCAL6, v.local6().getAddress());
-        }
-        if (v.deviceIndex() != 0) {
-            w.attrU32(IFLA_VXLAN_LINK, v.deviceIndex());
-        }
+        w.attrAddressIfSet(IFLA_VXLAN_LOCAL6, v.local6());
+        w.attrU32IfSet(IFLA_VXLAN_LINK, v.deviceIndex());
         w.attrU16Be(IFLA_VXLAN_PORT, v.port());
         w.attrU8(IFLA_VXLAN_LEARNING, v.learning() ? 1 : 0);
         if (v.gbp()) {

@@ -1,5 +1,6 @@
 package io.javaoverlay.core.netlink;
 
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -144,6 +145,16 @@ final class MessageWriter {
         buf.putInt(v);
         pad();
         return this;
+    }
+
+    /** A u32 attribute that is left out when {@code v} is 0: the field is unset, and the kernel's default applies. */
+    MessageWriter attrU32IfSet(int type, int v) {
+        return v == 0 ? this : attrU32(type, v);
+    }
+
+    /** An address attribute (4 or 16 bytes) that is left out when {@code address} is null: the field is unset. */
+    MessageWriter attrAddressIfSet(int type, InetAddress address) {
+        return address == null ? this : attr(type, address.getAddress());
     }
 
     /** An IPv4 address: 4 bytes, network order. */

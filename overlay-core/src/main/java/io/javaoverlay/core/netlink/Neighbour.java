@@ -16,8 +16,6 @@ import java.net.InetAddress;
  */
 public record Neighbour(int linkIndex, InetAddress address, MacAddress mac, int state, int flags) {
 
-    public static final int NUD_REACHABLE = 0x02;
-    public static final int NUD_STALE = 0x04;
     public static final int NUD_NOARP = 0x40;
     public static final int NUD_PERMANENT = 0x80;
 

@@ -8,31 +8,16 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** Neighbour (ARP / NDP) entries ({@code ip neigh}): add, replace, delete, list. */
-public final class Neighbours {
-
-    private final NetlinkChannel channel;
+/**
+ * Neighbour (ARP / NDP) entries ({@code ip neigh}): add, replace, delete, list. An entry is keyed
+ * by its address on its device: add fails with {@link NetlinkException.Exists} when the device has
+ * one for that address, replace overwrites it, and delete fails with
+ * {@link NetlinkException.NotFound} when there is none.
+ */
+public final class Neighbours extends RtnlObjects<Neighbour> {
 
     Neighbours(NetlinkChannel channel) {
-        this.channel = channel;
-    }
-
-    /** Adds the entry; {@link NetlinkException.Exists} when the device has one for that address. */
-    public void add(Neighbour n) {
-        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, "neighbour " + n, w -> encode(w, n));
-    }
-
-    /** Adds the entry or overwrites the one for that address (idempotent). */
-    public void replace(Neighbour n) {
-        channel.execute(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, "neighbour " + n, w -> encode(w, n));
-    }
-
-    /** Deletes the entry for the neighbour's address on its device; {@link NetlinkException.NotFound} when absent. */
-    public void delete(Neighbour n) {
-        channel.execute(RTM_DELNEIGH, 0, "neighbour " + n, w -> {
-            w.ndmsg(n.family(), n.linkIndex(), 0, 0, 0);
-            w.attr(NDA_DST, n.address().getAddress());
-        });
+        super(channel, RTM_NEWNEIGH, RTM_DELNEIGH, "neighbour", Neighbours::encode);
     }
 
     /** Every entry of the family ({@code AF_INET} = 2, {@code AF_INET6} = 10) on every device. */
@@ -50,10 +35,11 @@ public final class Neighbours {
         return list(AF_INET6).stream().filter(n -> n.linkIndex() == linkIndex).toList();
     }
 
-    private static void encode(MessageWriter w, Neighbour n) {
-        w.ndmsg(n.family(), n.linkIndex(), n.state(), n.flags(), 0);
+    /** A deletion names the entry by its address on its device alone. */
+    private static void encode(MessageWriter w, Neighbour n, boolean forDelete) {
+        w.ndmsg(n.family(), n.linkIndex(), forDelete ? 0 : n.state(), forDelete ? 0 : n.flags(), 0);
         w.attr(NDA_DST, n.address().getAddress());
-        if (n.mac() != null) {
+        if (!forDelete && n.mac() != null) {
             w.attr(NDA_LLADDR, n.mac().bytes());
         }
     }

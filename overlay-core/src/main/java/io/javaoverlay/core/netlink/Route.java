@@ -28,7 +28,6 @@ public record Route(int family, InetAddress destination, int prefixLength, InetA
         InetAddress preferredSource, int table, int protocol, int scope, int type, int metric, boolean onlink) {
 
     public static final int TABLE_MAIN = 254;
-    public static final int TABLE_LOCAL = 255;
     public static final int PROTOCOL_KERNEL = 2;
     public static final int PROTOCOL_BOOT = 3;
     public static final int PROTOCOL_STATIC = 4;
@@ -41,9 +40,7 @@ public record Route(int family, InetAddress destination, int prefixLength, InetA
     public static final int PROTOCOL_JAVAOVERLAY = 74;
     public static final int SCOPE_UNIVERSE = 0;
     public static final int SCOPE_LINK = 253;
-    public static final int SCOPE_HOST = 254;
     public static final int TYPE_UNICAST = 1;
-    public static final int TYPE_LOCAL = 2;
 
     public Route {
         if (family != Rtnl.AF_INET && family != Rtnl.AF_INET6) {

@@ -6,33 +6,18 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-/** Routes ({@code ip route}): add, replace, delete, list. */
-public final class Routes {
+/**
+ * Routes ({@code ip route}): add, replace, delete, list. A route is keyed by its destination in
+ * its table: add fails with {@link NetlinkException.Exists} when one to the same destination
+ * exists, replace replaces it; delete also matches the route's gateway, device and metric where
+ * set, and fails with {@link NetlinkException.NotFound} (ESRCH) when there is none.
+ */
+public final class Routes extends RtnlObjects<Route> {
 
     private static final int RTM_F_CLONED = 0x200;
 
-    private final NetlinkChannel channel;
-
     Routes(NetlinkChannel channel) {
-        this.channel = channel;
-    }
-
-    /** Adds the route; {@link NetlinkException.Exists} when one to the same destination exists. */
-    public void add(Route route) {
-        channel.execute(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, "route " + route, w -> encode(w, route, false));
-    }
-
-    /** Adds the route or replaces the one to the same destination (idempotent). */
-    public void replace(Route route) {
-        channel.execute(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, "route " + route, w -> encode(w, route, false));
-    }
-
-    /**
-     * Deletes the route to the destination in the route's table, also matching its gateway,
-     * device and metric where set; {@link NetlinkException.NotFound} (ESRCH) when there is none.
-     */
-    public void delete(Route route) {
-        channel.execute(RTM_DELROUTE, 0, "route " + route, w -> encode(w, route, true));
+        super(channel, RTM_NEWROUTE, RTM_DELROUTE, "route", Routes::encode);
     }
 
     /** Every route of the family ({@code AF_INET} = 2, {@code AF_INET6} = 10) in every table. */
@@ -54,21 +39,11 @@ public final class Routes {
         if (table >= 256) {
             w.attrU32(RTA_TABLE, table);
         }
-        if (r.destination() != null) {
-            w.attr(RTA_DST, r.destination().getAddress());
-        }
-        if (r.gateway() != null) {
-            w.attr(RTA_GATEWAY, r.gateway().getAddress());
-        }
-        if (r.outputIndex() != 0) {
-            w.attrU32(RTA_OIF, r.outputIndex());
-        }
-        if (r.preferredSource() != null) {
-            w.attr(RTA_PREFSRC, r.preferredSource().getAddress());
-        }
-        if (r.metric() != 0) {
-            w.attrU32(RTA_PRIORITY, r.metric());
-        }
+        w.attrAddressIfSet(RTA_DST, r.destination());
+        w.attrAddressIfSet(RTA_GATEWAY, r.gateway());
+        w.attrU32IfSet(RTA_OIF, r.outputIndex());
+        w.attrAddressIfSet(RTA_PREFSRC, r.preferredSource());
+        w.attrU32IfSet(RTA_PRIORITY, r.metric());
     }
 
     static Route decode(ByteBuffer b, int type, int payload, int end) {

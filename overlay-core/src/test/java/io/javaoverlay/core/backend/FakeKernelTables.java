@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
+import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.netlink.Errno;
 import io.javaoverlay.core.netlink.FdbEntry;
 import io.javaoverlay.core.netlink.Neighbour;
@@ -25,6 +26,11 @@ public final class FakeKernelTables implements KernelTables {
     public Predicate<Route> refuseRoute = r -> false;
     /** Every write, in order, as {@code replace route 10.5.2.0/24} / {@code delete fdb ...}. */
     public final List<String> writes = new ArrayList<>();
+
+    /** The external interface the path tests program peers beside: {@code eth0} at {@code index}, MTU 1500, 192.168.1.1 (no NAT). */
+    public static ExternalInterface eth0(int index) {
+        return new ExternalInterface("eth0", index, 1500, Ip4.parse("192.168.1.1"), Ip4.parse("192.168.1.1"));
+    }
 
     private static NetlinkException notFound(String op) {
         return new NetlinkException.NotFound(op + " failed: No such file or directory (ENOENT)", Errno.ENOENT, op);

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * One namespace of the test class's own, made before its first test and deleted after its last,
  * with a netlink socket and a namespace handle on it made on first use: the set-up the netlink
- * ITs share. Register it on a static field with {@code @RegisterExtension}.
+ * ITs and the backends' single-namespace ITs share. Register it on a static field with {@code @RegisterExtension}.
  */
-final class NamespaceFixture implements BeforeAllCallback, AfterAllCallback {
+public final class NamespaceFixture implements BeforeAllCallback, AfterAllCallback {
 
     private final TestNetwork net = TestNetwork.namespacesOnly();
     private final String suffix;
@@ -21,7 +21,7 @@ final class NamespaceFixture implements BeforeAllCallback, AfterAllCallback {
     private NetNs handle;
 
     /** @param suffix the namespace's name after the run's random prefix */
-    NamespaceFixture(String suffix) {
+    public NamespaceFixture(String suffix) {
         this.suffix = suffix;
     }
 
@@ -44,16 +44,16 @@ final class NamespaceFixture implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** The network the namespace is in, for a second namespace or its prefix. */
-    TestNetwork network() {
+    public TestNetwork network() {
         return net;
     }
 
-    TestNamespace ns() {
+    public TestNamespace ns() {
         return ns;
     }
 
     /** A netlink socket on the namespace, closed at teardown. */
-    synchronized NetlinkSocket nl() {
+    public synchronized NetlinkSocket nl() {
         if (nl == null) {
             nl = ns.openNetlink();
         }
@@ -61,7 +61,7 @@ final class NamespaceFixture implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** A handle on the namespace (for work inside it), closed at teardown. */
-    synchronized NetNs handle() {
+    public synchronized NetNs handle() {
         if (handle == null) {
             handle = ns.open();
         }

@@ -8,15 +8,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 
 /**
  * Batched UDP against the kernel, on loopback inside a namespace: sendmmsg/recvmmsg move many
@@ -27,25 +23,13 @@ import io.javaoverlay.testkit.TestNetwork;
 class UdpSocketIT {
 
     @RegisterExtension
-    static final TestNetwork net = TestNetwork.namespacesOnly();
+    static final NamespaceFixture host = new NamespaceFixture("udp");
 
     static final Ip4 LOOPBACK = Ip4.parse("127.0.0.1");
-    static NetNs ns;
-
-    @BeforeAll
-    static void open() {
-        TestNamespace t = net.createNamespace("udp");
-        ns = t.open();
-    }
-
-    @AfterAll
-    static void close() {
-        ns.close();
-    }
 
     @Test
     void aBatchOfDatagramsGoesOutInOneCallAndComesBackWithItsSender() {
-        try (UdpSocket rx = UdpSocket.bind(ns, LOOPBACK, 0); UdpSocket tx = UdpSocket.bind(ns, LOOPBACK, 0)) {
+        try (UdpSocket rx = UdpSocket.bind(host.handle(), LOOPBACK, 0); UdpSocket tx = UdpSocket.bind(host.handle(), LOOPBACK, 0)) {
             assertThat(rx.setBufferSizes(1 << 20)).isGreaterThanOrEqualTo(1 << 20);
             DatagramBatch out = DatagramBatch.allocate(32, 2048);
             for (int i = 0; i < 32; i++) {
@@ -79,8 +63,8 @@ class UdpSocketIT {
 
     @Test
     void gsoCutsASlotIntoDatagramsAndGroJoinsThemAgain() {
-        try (UdpSocket plain = UdpSocket.bind(ns, LOOPBACK, 0); UdpSocket joined = UdpSocket.bind(ns, LOOPBACK, 0);
-             UdpSocket tx = UdpSocket.bind(ns, LOOPBACK, 0)) {
+        try (UdpSocket plain = UdpSocket.bind(host.handle(), LOOPBACK, 0); UdpSocket joined = UdpSocket.bind(host.handle(), LOOPBACK, 0);
+             UdpSocket tx = UdpSocket.bind(host.handle(), LOOPBACK, 0)) {
             assertThat(tx.supportsGso()).isTrue();
             assertThat(joined.enableGro()).isTrue();
             DatagramBatch out = DatagramBatch.allocate(2, 65536);
@@ -123,7 +107,7 @@ class UdpSocketIT {
 
     @Test
     void closeWakesAWaitingReceive() throws Exception {
-        UdpSocket rx = UdpSocket.bind(ns, LOOPBACK, 0);
+        UdpSocket rx = UdpSocket.bind(host.handle(), LOOPBACK, 0);
         DatagramBatch in = DatagramBatch.allocate(4, 2048);
         CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> rx.receive(in, 0, 30_000));
         Thread.sleep(300);
@@ -135,7 +119,7 @@ class UdpSocketIT {
 
     @Test
     void aDatagramTheKernelRefusesIsCountedAndSkipped() {
-        try (UdpSocket rx = UdpSocket.bind(ns, LOOPBACK, 0); UdpSocket tx = UdpSocket.bind(ns, LOOPBACK, 0)) {
+        try (UdpSocket rx = UdpSocket.bind(host.handle(), LOOPBACK, 0); UdpSocket tx = UdpSocket.bind(host.handle(), LOOPBACK, 0)) {
             DatagramBatch out = DatagramBatch.allocate(3, 70000);
             out.setDatagram(0, 0, 10, LOOPBACK.value(), rx.port(), 0);
             out.setDatagram(1, 0, 66000, LOOPBACK.value(), rx.port(), 0); // larger than any UDP datagram

@@ -32,13 +32,10 @@ final class HostGw6Routes extends HostGwPaths<Ip6Net, HostGw6Routes.Peer> {
     }
 
     private final Ipv6Config config;
-    /** This host's IPv6 subnet once leased: never a peer's, never stale. */
-    private final Supplier<Optional<Ip6Net>> own;
 
     HostGw6Routes(KernelTables kernel, ExternalInterface external, Ipv6Config config, Supplier<Optional<Ip6Net>> own) {
-        super(kernel, external, "IPv6 ");
+        super(kernel, external, "IPv6 ", own);
         this.config = config;
-        this.own = own;
     }
 
     @Override
@@ -73,7 +70,7 @@ final class HostGw6Routes extends HostGwPaths<Ip6Net, HostGw6Routes.Peer> {
                 || !(r.destination() instanceof Inet6Address)) {
             return Optional.empty();
         }
-        Ip6Net dst = new Ip6Net(new BigInteger(1, r.destination().getAddress()).andNot(Ip6Net.hostMask(r.prefixLength())), r.prefixLength());
+        Ip6Net dst = Ip6Net.containing(new BigInteger(1, r.destination().getAddress()), r.prefixLength());
         boolean mine = dst.prefixLength() == config.subnetLen() && config.network().contains(dst) && !own.get().map(dst::equals).orElse(false);
         return mine ? Optional.of(new Peer(dst, r.gateway())) : Optional.empty();
     }

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
+import io.javaoverlay.core.backend.BackendFactory;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
 import io.javaoverlay.core.backend.KernelTables;
@@ -49,9 +50,7 @@ public final class HostGwBackend implements Backend {
     private OverlayMetrics.BackendRegistration metrics;
 
     public HostGwBackend(BackendType type, BackendContext context) {
-        if (type != BackendType.HOST_GW) {
-            throw new IllegalArgumentException("HostGwBackend runs Backend.Type host-gw, not " + type);
-        }
+        BackendFactory.requireType(type, BackendType.HOST_GW, HostGwBackend.class);
         this.context = context;
     }
 

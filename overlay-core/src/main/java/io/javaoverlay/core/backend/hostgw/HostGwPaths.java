@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +41,14 @@ abstract class HostGwPaths<N, P extends HostGwPaths.Via<N>> implements PeerRecon
     final ExternalInterface external;
     /** {@code ""} or {@code "IPv6 "}, for messages. */
     private final String family;
+    /** This host's subnet of the family once leased: never a peer's, never stale. */
+    final Supplier<Optional<N>> own;
 
-    HostGwPaths(KernelTables kernel, ExternalInterface external, String family) {
+    HostGwPaths(KernelTables kernel, ExternalInterface external, String family, Supplier<Optional<N>> own) {
         this.kernel = kernel;
         this.external = external;
         this.family = family;
+        this.own = own;
     }
 
     /** {@code peer}'s route to its subnet via its gateway, before the device and the mark are added. */

@@ -31,13 +31,10 @@ final class HostGwRoutes extends HostGwPaths<Ip4Net, HostGwRoutes.Peer> {
     }
 
     private final NetworkConfig config;
-    /** This host's subnet once leased: never a peer's, never stale. */
-    private final Supplier<Optional<Ip4Net>> own;
 
     HostGwRoutes(KernelTables kernel, ExternalInterface external, NetworkConfig config, Supplier<Optional<Ip4Net>> own) {
-        super(kernel, external, "");
+        super(kernel, external, "", own);
         this.config = config;
-        this.own = own;
     }
 
     /** The lease's BackendType must be host-gw: a route via a VXLAN host's public IP would blackhole its subnet. */

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
+import io.javaoverlay.core.backend.BackendFactory;
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
@@ -68,9 +69,7 @@ public final class UdpBackend implements Backend {
     private OverlayMetrics.BackendRegistration metrics;
 
     public UdpBackend(BackendType type, BackendContext context) {
-        if (type != BackendType.UDP) {
-            throw new IllegalArgumentException("UdpBackend runs Backend.Type udp, not " + type);
-        }
+        BackendFactory.requireType(type, BackendType.UDP, UdpBackend.class);
         this.context = context;
     }
 

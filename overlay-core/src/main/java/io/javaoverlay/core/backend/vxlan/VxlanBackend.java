@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
+import io.javaoverlay.core.backend.BackendFactory;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
 import io.javaoverlay.core.backend.KernelTables;
@@ -77,9 +78,7 @@ public final class VxlanBackend implements Backend {
     private Registration registration;
 
     public VxlanBackend(BackendType type, BackendContext context) {
-        if (type != BackendType.VXLAN) {
-            throw new IllegalArgumentException("VxlanBackend runs Backend.Type vxlan, not " + type);
-        }
+        BackendFactory.requireType(type, BackendType.VXLAN, VxlanBackend.class);
         this.context = context;
     }
 
@@ -155,8 +154,7 @@ public final class VxlanBackend implements Backend {
         List<Ip6Net> out = new ArrayList<>();
         for (Address a : nl.addresses().list()) {
             if (a.linkIndex() == linkIndex && a.address() instanceof Inet6Address && !a.address().isLinkLocalAddress()) {
-                BigInteger v = new BigInteger(1, a.address().getAddress());
-                out.add(new Ip6Net(v.andNot(Ip6Net.hostMask(a.prefixLength())), a.prefixLength()));
+                out.add(Ip6Net.containing(new BigInteger(1, a.address().getAddress()), a.prefixLength()));
             }
         }
         return out;

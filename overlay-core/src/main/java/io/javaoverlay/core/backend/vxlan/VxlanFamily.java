@@ -126,7 +126,7 @@ interface VxlanFamily {
                 if (!(destination instanceof Inet6Address)) {
                     return false;
                 }
-                Ip6Net dst = new Ip6Net(new BigInteger(1, destination.getAddress()).andNot(Ip6Net.hostMask(prefixLength)), prefixLength);
+                Ip6Net dst = Ip6Net.containing(new BigInteger(1, destination.getAddress()), prefixLength);
                 return config.network().contains(dst) && !own.get().map(dst::equals).orElse(false);
             }
 

@@ -125,8 +125,7 @@ record VxlanPeer(LeaseId lease, InetAddress vtep, int prefixLength, InetAddress 
         if (address instanceof Inet4Address) {
             return Ip4Net.containing(Ip4.of(address), prefixLength).toString();
         }
-        BigInteger value = new BigInteger(1, address.getAddress()).andNot(Ip6Net.hostMask(prefixLength));
-        return new Ip6Net(value, prefixLength).toString();
+        return Ip6Net.containing(new BigInteger(1, address.getAddress()), prefixLength).toString();
     }
 
     static InetAddress address(BigInteger value) {

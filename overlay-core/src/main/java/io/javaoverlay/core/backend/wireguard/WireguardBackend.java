@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
+import io.javaoverlay.core.backend.BackendFactory;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
 import io.javaoverlay.core.backend.PeerClaim;
@@ -68,9 +69,7 @@ public final class WireguardBackend implements Backend {
      * @param onPath finds an executable by name ({@code wg}, {@code wireguard-go}) as a shell would
      */
     public WireguardBackend(BackendType type, BackendContext context, WireguardKeyStore keys, Function<String, Optional<Path>> onPath) {
-        if (type != BackendType.WIREGUARD) {
-            throw new IllegalArgumentException("WireguardBackend runs Backend.Type wireguard, not " + type);
-        }
+        BackendFactory.requireType(type, BackendType.WIREGUARD, WireguardBackend.class);
         this.context = context;
         this.keys = keys;
         this.onPath = onPath;

@@ -24,8 +24,7 @@ import io.javaoverlay.core.netlink.Route;
 class HostGw6RoutesTest {
 
     private static final int EXT = 7;
-    private static final ExternalInterface EXTERNAL = new ExternalInterface("eth0", EXT, 1500, Ip4.parse("192.168.1.1"),
-            Ip4.parse("192.168.1.1"));
+    private static final ExternalInterface EXTERNAL = FakeKernelTables.eth0(EXT);
     private static final Ip6Net OWN6 = Ip6Net.parse("fc00:5:0:1::/64");
     private static final NetworkConfig DUAL = NetworkConfig.parse(
             "{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00:5::/48\",\"Backend\":{\"Type\":\"host-gw\"}}");

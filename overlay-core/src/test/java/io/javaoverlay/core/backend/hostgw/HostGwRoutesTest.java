@@ -23,8 +23,7 @@ import io.javaoverlay.core.netlink.Route;
 class HostGwRoutesTest {
 
     private static final int EXT = 7;
-    private static final ExternalInterface EXTERNAL = new ExternalInterface("eth0", EXT, 1500, Ip4.parse("192.168.1.1"),
-            Ip4.parse("192.168.1.1"));
+    private static final ExternalInterface EXTERNAL = FakeKernelTables.eth0(EXT);
     private static final Ip4Net OWN = Ip4Net.parse("10.5.1.0/24");
 
     private final FakeKernelTables kernel = new FakeKernelTables();

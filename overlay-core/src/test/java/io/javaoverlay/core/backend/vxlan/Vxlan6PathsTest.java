@@ -35,8 +35,7 @@ import io.javaoverlay.core.netlink.VxlanInfo;
 class Vxlan6PathsTest {
 
     private static final int EXT = 2;
-    private static final ExternalInterface EXTERNAL = new ExternalInterface("eth0", EXT, 1500, Ip4.parse("192.168.1.1"),
-            Ip4.parse("192.168.1.1"));
+    private static final ExternalInterface EXTERNAL = FakeKernelTables.eth0(EXT);
     private static final NetworkConfig CONFIG = NetworkConfig.parse("{\"Network\": \"10.5.0.0/16\", \"EnableIPv6\": true,"
             + " \"IPv6Network\": \"fc00:5::/48\", \"Backend\": {\"Type\": \"vxlan\"}}");
 
@@ -74,13 +73,8 @@ class Vxlan6PathsTest {
             assertThat(f.destination6()).isEqualTo(InetAddress.getByName("fd00:e2e::2"));
         });
 
-        kernel.writes.clear();
-        peers.handle(List.of(new LeaseEvent.Removed(two)));
-        assertThat(kernel.writes).containsExactly("delete route fc00:5:0:2::/64", "delete neighbour fc00:5:0:2:0:0:0:0",
+        VxlanPathsTestLeases.removeLeavesNothing(peers, kernel, two, "delete route fc00:5:0:2::/64", "delete neighbour fc00:5:0:2:0:0:0:0",
                 "delete fdb 0a:00:00:00:06:02 fd00:e2e:0:0:0:0:0:2");
-        assertThat(kernel.routes).isEmpty();
-        assertThat(kernel.neighbours).isEmpty();
-        assertThat(kernel.fdb).isEmpty();
     }
 
     @Test

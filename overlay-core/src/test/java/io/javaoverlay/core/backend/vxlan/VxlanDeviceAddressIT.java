@@ -17,11 +17,11 @@ import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.core.net.MacAddress;
 import io.javaoverlay.core.netlink.Link;
+import io.javaoverlay.core.netlink.NamespaceFixture;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.core.netlink.NewLink;
 import io.javaoverlay.core.netlink.VxlanInfo;
 import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestNetwork;
 
 /**
  * The VXLAN devices' own addresses against the real kernel ({@code ip -j addr} as the oracle): each
@@ -32,34 +32,33 @@ import io.javaoverlay.testkit.TestNetwork;
 class VxlanDeviceAddressIT {
 
     @RegisterExtension
-    static final TestNetwork net = TestNetwork.namespacesOnly();
+    static final NamespaceFixture namespace = new NamespaceFixture("vxaddr");
 
     @Test
     void eachFamilyKeepsOnlyThisHostsSubnetAddressInTheOverlayNetwork() {
-        TestNamespace host = net.createNamespace("vxaddr");
-        try (NetlinkSocket nl = host.openNetlink()) {
-            // the methods read only the device's name and index: a veth stands in for flannel.1
-            Link link = nl.links().createVeth("vxa0", NewLink.VethPeer.named("vxa1"));
-            VxlanDevice device = new VxlanDevice("vxa0", VxlanInfo.of(1, Ip4.parse("10.0.0.5"), 2, 8472),
-                    MacAddress.parse("0a:00:00:00:00:01"), 1450);
-            host.ip("addr", "add", "10.5.7.0/32", "dev", "vxa0"); // an earlier lease's
-            host.ip("addr", "add", "10.5.3.0/24", "dev", "vxa0"); // the right address, the wrong length
-            host.ip("addr", "add", "192.168.9.1/24", "dev", "vxa0"); // outside the network: not the agent's
-            host.ip("-6", "addr", "add", "fc00:5:0:7::/128", "dev", "vxa0", "nodad");
-            host.ip("-6", "addr", "add", "fd00:99::1/64", "dev", "vxa0", "nodad");
+        TestNamespace host = namespace.ns();
+        NetlinkSocket nl = namespace.nl();
+        // the methods read only the device's name and index: a veth stands in for flannel.1
+        Link link = nl.links().createVeth("vxa0", NewLink.VethPeer.named("vxa1"));
+        VxlanDevice device = new VxlanDevice("vxa0", VxlanInfo.of(1, Ip4.parse("10.0.0.5"), 2, 8472),
+                MacAddress.parse("0a:00:00:00:00:01"), 1450);
+        host.ip("addr", "add", "10.5.7.0/32", "dev", "vxa0"); // an earlier lease's
+        host.ip("addr", "add", "10.5.3.0/24", "dev", "vxa0"); // the right address, the wrong length
+        host.ip("addr", "add", "192.168.9.1/24", "dev", "vxa0"); // outside the network: not the agent's
+        host.ip("-6", "addr", "add", "fc00:5:0:7::/128", "dev", "vxa0", "nodad");
+        host.ip("-6", "addr", "add", "fd00:99::1/64", "dev", "vxa0", "nodad");
 
-            for (int round = 0; round < 2; round++) { // the second round finds everything in place
-                device.ensureAddress(nl, link, Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.3.0/24"));
-                assertThat(addresses(host, "-4")).as("round %d", round).containsExactlyInAnyOrder("10.5.3.0/32", "192.168.9.1/24");
-                assertThat(addresses(host, "-6")).as("the IPv4 call leaves IPv6 alone")
-                        .containsExactlyInAnyOrder("fc00:5:0:7::/128", "fd00:99::1/64");
-            }
-            for (int round = 0; round < 2; round++) {
-                device.ensureAddress6(nl, link, Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:3::/64"));
-                assertThat(addresses(host, "-6")).as("round %d", round).containsExactlyInAnyOrder("fc00:5:0:3::/128", "fd00:99::1/64");
-                assertThat(addresses(host, "-4")).as("the IPv6 call leaves IPv4 alone")
-                        .containsExactlyInAnyOrder("10.5.3.0/32", "192.168.9.1/24");
-            }
+        for (int round = 0; round < 2; round++) { // the second round finds everything in place
+            device.ensureAddress(nl, link, Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.3.0/24"));
+            assertThat(addresses(host, "-4")).as("round %d", round).containsExactlyInAnyOrder("10.5.3.0/32", "192.168.9.1/24");
+            assertThat(addresses(host, "-6")).as("the IPv4 call leaves IPv6 alone")
+                    .containsExactlyInAnyOrder("fc00:5:0:7::/128", "fd00:99::1/64");
+        }
+        for (int round = 0; round < 2; round++) {
+            device.ensureAddress6(nl, link, Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:3::/64"));
+            assertThat(addresses(host, "-6")).as("round %d", round).containsExactlyInAnyOrder("fc00:5:0:3::/128", "fd00:99::1/64");
+            assertThat(addresses(host, "-4")).as("the IPv6 call leaves IPv4 alone")
+                    .containsExactlyInAnyOrder("10.5.3.0/32", "192.168.9.1/24");
         }
     }
 
