@@ -285,14 +285,6 @@ public final class OverlayMetrics {
             this.startNanos = startNanos;
         }
 
-        public String face() {
-            return face;
-        }
-
-        public String operation() {
-            return operation;
-        }
-
         /** When it started ({@link System#nanoTime()}). */
         public long startNanos() {
             return startNanos;
