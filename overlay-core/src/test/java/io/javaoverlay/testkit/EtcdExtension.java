@@ -294,7 +294,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
                     return;
                 } catch (Exception e) {
                     last = e;
-                    sleep(100);
+                    Pause.sleep(100, "waiting for etcd");
                 }
             }
         }
@@ -410,15 +410,6 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port on 127.0.0.1", e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for etcd", e);
         }
     }
 

@@ -8,7 +8,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+
+import io.javaoverlay.core.process.ProcessTrees;
 
 /**
  * Another process holding a shared POSIX lock on a file, as a local user with read access did
@@ -58,14 +60,10 @@ public final class LockHolder implements AutoCloseable {
         return process.pid();
     }
 
+    /** Kills the holder at once (SIGKILL) and waits for it to be gone, as every process the tests start is stopped. */
     @Override
     public void close() {
-        process.destroyForcibly();
-        try {
-            process.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ProcessTrees.stop(process.toHandle(), Duration.ZERO);
     }
 
     /** The child: lock {@code args[0]} shared, say so, then wait to be killed. */

@@ -68,7 +68,7 @@ public final class TestProcess {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(name + " did not print \"" + text + "\" within " + timeout + "; log:\n" + log());
             }
-            sleep(50);
+            Pause.sleep(50, "waiting for " + name + " to print \"" + text + "\"");
         }
     }
 
@@ -85,15 +85,6 @@ public final class TestProcess {
 
     public int stop() {
         return stop(Duration.ofSeconds(5));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
     }
 
     @Override

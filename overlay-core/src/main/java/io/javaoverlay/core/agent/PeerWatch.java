@@ -19,7 +19,6 @@ import io.javaoverlay.core.lease.LeaseSnapshot;
 import io.javaoverlay.core.lease.SubnetManager;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.core.net.Ip4Net;
 
 /**
  * The agent's watch of the other hosts' leases, and what it does when the store turns out not to
@@ -55,11 +54,6 @@ final class PeerWatch implements AutoCloseable {
     /** The store's history changed but it could not be listed again yet: the next guard does it. */
     private boolean relistPending;
 
-    PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
-            OverlayMetrics metrics) {
-        this(sm, LeaseId.of(own), publicIp, events, listener, RELIST_GRACE, metrics);
-    }
-
     /** For this host's lease named by {@code own}; an IPv6-only one has no public IP of its own ({@code publicIp} is unused). */
     PeerWatch(SubnetManager sm, LeaseId own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
             OverlayMetrics metrics) {
@@ -67,12 +61,7 @@ final class PeerWatch implements AutoCloseable {
     }
 
     /** @param grace how long peers missing from a relisting are kept ({@link #RELIST_GRACE}) */
-    PeerWatch(SubnetManager sm, Ip4Net own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener, Duration grace,
-            OverlayMetrics metrics) {
-        this(sm, LeaseId.of(own), publicIp, events, listener, grace, metrics);
-    }
-
-    private PeerWatch(SubnetManager sm, LeaseId own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
+    PeerWatch(SubnetManager sm, LeaseId own, Ip4 publicIp, StoreEvents events, SubnetManager.WatchListener listener,
             Duration grace, OverlayMetrics metrics) {
         this.grace = grace;
         this.metrics = metrics;

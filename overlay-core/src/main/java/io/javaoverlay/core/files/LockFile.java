@@ -148,21 +148,15 @@ public final class LockFile {
         private static final long serialVersionUID = 1L;
 
         private final transient Path file;
-        private final Duration waited;
 
         public BusyException(Path file, Duration waited, String holder) {
             super("the lock file " + file + " is held by " + holder + " (waited " + waited.toMillis() + " ms); try again,"
                     + " and if it persists find the holder with: lslocks | grep " + file);
             this.file = file;
-            this.waited = waited;
         }
 
         public Path file() {
             return file;
-        }
-
-        public Duration waited() {
-            return waited;
         }
     }
 }

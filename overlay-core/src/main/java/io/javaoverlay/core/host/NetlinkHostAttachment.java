@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -238,28 +239,35 @@ public final class NetlinkHostAttachment implements HostAttachment, AutoCloseabl
 
     @Override
     public Optional<Pod6State> inspectPod6(Path netns, String ifName) {
-        NetlinkSocket in = inside(netns);
-        try {
-            Optional<Link> link = in.links().get(ifName);
-            if (link.isEmpty()) {
-                return Optional.empty();
-            }
+        return inspect(netns, ifName, "inspect IPv6 on " + ifName + " in " + netns, (in, link) -> {
             List<Ip6Host> addrs = new ArrayList<>();
-            for (Address a : in.addresses().list(link.get())) {
+            for (Address a : in.addresses().list(link)) {
                 if (!a.isIp4() && a.scope() == Address.SCOPE_UNIVERSE) {
                     addrs.add(new Ip6Host(Ip6Host.of(a.address()), a.prefixLength()));
                 }
             }
             List<PodRoute6> routes = new ArrayList<>();
             for (Route r : in.routes().list(AF_INET6)) {
-                if (r.outputIndex() == link.get().index() && r.table() == Route.TABLE_MAIN && r.gateway() != null) {
+                if (r.outputIndex() == link.index() && r.table() == Route.TABLE_MAIN && r.gateway() != null) {
                     BigInteger dst = r.destination() == null ? BigInteger.ZERO : Ip6Host.of(r.destination());
                     routes.add(new PodRoute6(new Ip6Net(dst, r.prefixLength()), Ip6Host.of(r.gateway())));
                 }
             }
-            return Optional.of(new Pod6State(addrs, routes));
+            return new Pod6State(addrs, routes);
+        });
+    }
+
+    /**
+     * What {@code read} makes of the link {@code ifName} in {@code netns}, or empty when there is no
+     * such link; a kernel error is a {@link HostAttachmentException} saying it could not {@code what}.
+     */
+    private <T> Optional<T> inspect(Path netns, String ifName, String what, BiFunction<NetlinkSocket, Link, T> read) {
+        NetlinkSocket in = inside(netns);
+        try {
+            Optional<Link> link = in.links().get(ifName);
+            return link.isEmpty() ? Optional.empty() : Optional.of(read.apply(in, link.get()));
         } catch (NetlinkException e) {
-            throw kernel("inspect IPv6 on " + ifName + " in " + netns, e);
+            throw kernel(what, e);
         }
     }
 
@@ -443,28 +451,21 @@ public final class NetlinkHostAttachment implements HostAttachment, AutoCloseabl
 
     @Override
     public Optional<PodState> inspectPod(Path netns, String ifName) {
-        NetlinkSocket in = inside(netns);
-        try {
-            Optional<Link> link = in.links().get(ifName);
-            if (link.isEmpty()) {
-                return Optional.empty();
-            }
+        return inspect(netns, ifName, "inspect " + ifName + " in " + netns, (in, link) -> {
             List<Ip4Net.HostAddress> addrs = new ArrayList<>();
-            for (Address a : in.addresses().list(link.get())) {
+            for (Address a : in.addresses().list(link)) {
                 if (a.isIp4()) {
                     addrs.add(a.ip4());
                 }
             }
             List<PodRoute> routes = new ArrayList<>();
             for (Route r : in.routes().listIp4()) {
-                if (r.outputIndex() == link.get().index() && r.table() == Route.TABLE_MAIN) {
+                if (r.outputIndex() == link.index() && r.table() == Route.TABLE_MAIN) {
                     routes.add(new PodRoute(r.ip4Destination(), r.ip4Gateway()));
                 }
             }
-            return Optional.of(new PodState(state(link.get()), addrs, routes));
-        } catch (NetlinkException e) {
-            throw kernel("inspect " + ifName + " in " + netns, e);
-        }
+            return new PodState(state(link), addrs, routes);
+        });
     }
 
     @Override

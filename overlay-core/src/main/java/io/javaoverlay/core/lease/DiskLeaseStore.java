@@ -410,12 +410,7 @@ public final class DiskLeaseStore implements LeaseStore {
 
         @Override
         public void close() {
-            thread.shutdownNow();
-            try {
-                thread.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            DaemonThreads.stop(thread, Duration.ofSeconds(5));
         }
     }
 

@@ -41,76 +41,73 @@ public final class OverlayMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
-    private final Gauge ready = Gauge.builder().name("javaoverlay_ready")
-            .help("1 once the lease is held, the data path is programmed and subnet.env is written, else 0")
-            .register(registry);
-    private final Gauge lease = Gauge.builder().name("javaoverlay_lease_info")
-            .help("the lease this host holds (value 1), by subnet, public IP and backend")
-            .labelNames("subnet", "public_ip", "backend").register(registry);
-    private final Gauge leaseIpv6 = Gauge.builder().name("javaoverlay_lease_ipv6_info")
-            .help("the IPv6 half of this host's dual-stack lease (value 1), by IPv6 subnet and public IPv6 address;"
-                    + " no series without one")
-            .labelNames("subnet", "public_ip").register(registry);
-    private final Gauge leaseExpiry = Gauge.builder().name("javaoverlay_lease_expiry_timestamp_seconds")
-            .help("when this host's lease expires unless renewed (Unix time); 0 for a reservation that never expires")
-            .register(registry);
-    private final Counter leaseAcquired = Counter.builder().name("javaoverlay_lease_acquisitions_total")
-            .help("leases acquired (at start, or after a loss)").register(registry);
-    private final Counter renewals = Counter.builder().name("javaoverlay_lease_renewals_total")
-            .help("successful lease renewals").register(registry);
-    private final Counter renewalFailures = Counter.builder().name("javaoverlay_lease_renewal_failures_total")
-            .help("lease renewals that failed and were retried").register(registry);
-    private final Counter leaseLost = Counter.builder().name("javaoverlay_lease_lost_total")
-            .help("times this host's lease was revoked or expired").register(registry);
-    private final Gauge peers = Gauge.builder().name("javaoverlay_peers")
-            .help("other hosts' leases the agent knows and routes to").register(registry);
-    private final Counter leaseReasserted = Counter.builder().name("javaoverlay_lease_reasserted_total")
-            .help("times this host's lease was missing from the store, or held old attributes, and was put back").register(registry);
-    private final Counter leaseConflicts = Counter.builder().name("javaoverlay_lease_conflicts_total")
-            .help("times another host was found holding this host's subnet (never overwritten: this host gives it up)")
-            .register(registry);
-    private final Counter vtepMacCollisions = Counter.builder().name("javaoverlay_vtep_mac_collisions_total")
-            .help("times another host published this host's VTEP MAC and this host chose a new one").register(registry);
-    private final Counter leasesRejected = Counter.builder().name("javaoverlay_leases_rejected_total")
-            .help("other hosts' leases refused before they reached the kernel, by reason (counted once per change of the lease)")
-            .labelNames("reason").register(registry);
-    private final Counter etcdReconnects = Counter.builder().name("javaoverlay_etcd_reconnects_total")
-            .help("times the lease watch got its connection to etcd back after losing it").register(registry);
-    private final Counter watchResyncs = Counter.builder().name("javaoverlay_lease_watch_resyncs_total")
-            .help("full re-lists of the leases, by reason (compacted: the watch fell behind etcd's compaction)")
-            .labelNames("reason").register(registry);
-    private final Counter nodesSkipped = Counter.builder().name("javaoverlay_kube_nodes_skipped_total")
-            .help("Kubernetes nodes whose flannel annotations or podCIDR could not be read as a lease, by reason "
-                    + "(counted once per change of the node's annotations)")
-            .labelNames("reason").register(registry);
-    private final Counter netlinkErrors = Counter.builder().name("javaoverlay_netlink_errors_total")
-            .help("kernel requests (netlink, TUN, sysctl) that failed, by component and errno")
-            .labelNames("component", "errno").register(registry);
-    private final Counter backendFailures = Counter.builder().name("javaoverlay_backend_failures_total")
-            .help("peer batches or periodic checks the backend failed to apply, by backend").labelNames("backend")
-            .register(registry);
-    private final Counter operations = Counter.builder().name("javaoverlay_operations_total")
-            .help("requests served by a face (docker, cni), by operation and result (ok, error)")
-            .labelNames("face", "operation", "result").register(registry);
+    private final Gauge ready = gauge("javaoverlay_ready",
+            "1 once the lease is held, the data path is programmed and subnet.env is written, else 0");
+    private final Gauge lease = gauge("javaoverlay_lease_info",
+            "the lease this host holds (value 1), by subnet, public IP and backend", "subnet", "public_ip", "backend");
+    private final Gauge leaseIpv6 = gauge("javaoverlay_lease_ipv6_info",
+            "the IPv6 half of this host's dual-stack lease (value 1), by IPv6 subnet and public IPv6 address;"
+                    + " no series without one",
+            "subnet", "public_ip");
+    private final Gauge leaseExpiry = gauge("javaoverlay_lease_expiry_timestamp_seconds",
+            "when this host's lease expires unless renewed (Unix time); 0 for a reservation that never expires");
+    private final Counter leaseAcquired = counter("javaoverlay_lease_acquisitions_total",
+            "leases acquired (at start, or after a loss)");
+    private final Counter renewals = counter("javaoverlay_lease_renewals_total", "successful lease renewals");
+    private final Counter renewalFailures = counter("javaoverlay_lease_renewal_failures_total",
+            "lease renewals that failed and were retried");
+    private final Counter leaseLost = counter("javaoverlay_lease_lost_total", "times this host's lease was revoked or expired");
+    private final Gauge peers = gauge("javaoverlay_peers", "other hosts' leases the agent knows and routes to");
+    private final Counter leaseReasserted = counter("javaoverlay_lease_reasserted_total",
+            "times this host's lease was missing from the store, or held old attributes, and was put back");
+    private final Counter leaseConflicts = counter("javaoverlay_lease_conflicts_total",
+            "times another host was found holding this host's subnet (never overwritten: this host gives it up)");
+    private final Counter vtepMacCollisions = counter("javaoverlay_vtep_mac_collisions_total",
+            "times another host published this host's VTEP MAC and this host chose a new one");
+    private final Counter leasesRejected = counter("javaoverlay_leases_rejected_total",
+            "other hosts' leases refused before they reached the kernel, by reason (counted once per change of the lease)",
+            "reason");
+    private final Counter etcdReconnects = counter("javaoverlay_etcd_reconnects_total",
+            "times the lease watch got its connection to etcd back after losing it");
+    private final Counter watchResyncs = counter("javaoverlay_lease_watch_resyncs_total",
+            "full re-lists of the leases, by reason (compacted: the watch fell behind etcd's compaction)", "reason");
+    private final Counter nodesSkipped = counter("javaoverlay_kube_nodes_skipped_total",
+            "Kubernetes nodes whose flannel annotations or podCIDR could not be read as a lease, by reason "
+                    + "(counted once per change of the node's annotations)",
+            "reason");
+    private final Counter netlinkErrors = counter("javaoverlay_netlink_errors_total",
+            "kernel requests (netlink, TUN, sysctl) that failed, by component and errno", "component", "errno");
+    private final Counter backendFailures = counter("javaoverlay_backend_failures_total",
+            "peer batches or periodic checks the backend failed to apply, by backend", "backend");
+    private final Counter operations = counter("javaoverlay_operations_total",
+            "requests served by a face (docker, cni), by operation and result (ok, error)", "face", "operation", "result");
     private final Histogram operationSeconds = Histogram.builder().name("javaoverlay_operation_duration_seconds")
             .help("time to serve a face's request, by operation").labelNames("face", "operation")
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(registry);
     // container names across hosts (Docker plugin, --container-dns)
-    private final Gauge containerNames = Gauge.builder().name("javaoverlay_container_names")
-            .help("container names the plugin's DNS server answers for, from every host").register(registry);
-    private final Counter containerNamesRejected = Counter.builder().name("javaoverlay_container_names_rejected_total")
-            .help("container-name entries in the store skipped, by reason (counted once per change of the entry)")
-            .labelNames("reason").register(registry);
-    private final Counter dnsQueries = Counter.builder().name("javaoverlay_dns_queries_total")
-            .help("DNS queries on the gateway, by result (local, forwarded, servfail, refused, dropped)")
-            .labelNames("result").register(registry);
+    private final Gauge containerNames = gauge("javaoverlay_container_names",
+            "container names the plugin's DNS server answers for, from every host");
+    private final Counter containerNamesRejected = counter("javaoverlay_container_names_rejected_total",
+            "container-name entries in the store skipped, by reason (counted once per change of the entry)", "reason");
+    private final Counter dnsQueries = counter("javaoverlay_dns_queries_total",
+            "DNS queries on the gateway, by result (local, forwarded, servfail, refused, dropped)", "result");
 
     private final BackendReadings<BackendStats> traffic = new BackendReadings<>();
     private final BackendReadings<java.util.List<TunnelPeerStats>> tunnelPeers = new BackendReadings<>();
 
     /** When the JVM's and the process's metrics joined this registry ({@link RuntimeMetrics}): at most once. */
     private final AtomicBoolean runtimeRegistered = new AtomicBoolean();
+
+    /** A counter on this registry; with {@code labels}, one series per combination of their values. */
+    private Counter counter(String name, String help, String... labels) {
+        return Counter.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
+
+    /** A gauge on this registry; with {@code labels}, one series per combination of their values. */
+    private Gauge gauge(String name, String help, String... labels) {
+        return Gauge.builder().name(name).help(help).labelNames(labels).register(registry);
+    }
 
     /**
      * A registry of its own with every metric at its start value. A process makes one, in its
@@ -283,14 +280,6 @@ public final class OverlayMetrics {
             this.face = face;
             this.operation = operation;
             this.startNanos = startNanos;
-        }
-
-        public String face() {
-            return face;
-        }
-
-        public String operation() {
-            return operation;
         }
 
         /** When it started ({@link System#nanoTime()}). */

@@ -1,8 +1,10 @@
 package io.javaoverlay.core.threads;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one-thread executors the agent's helpers run their own work on (a lease poll, the etcd
@@ -22,6 +24,20 @@ public final class DaemonThreads {
     /** An executor with one daemon thread named {@code name}, running tasks in the order given. */
     public static ExecutorService executor(String name) {
         return Executors.newSingleThreadExecutor(r -> thread(r, name));
+    }
+
+    /**
+     * Stops {@code executor} for its owner's {@code close()}: interrupts what it runs and waits up to
+     * {@code wait} for that to end, so the owner's resources are not closed under a running task.
+     * An interrupt while waiting is kept for the caller.
+     */
+    public static void stop(ExecutorService executor, Duration wait) {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Thread thread(Runnable r, String name) {

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -320,23 +319,16 @@ class AgentInProcessTest {
         }
 
         List<Ip4Net> added() {
-            List<Ip4Net> r = new ArrayList<>();
-            for (LeaseEvent e : events) {
-                if (e instanceof LeaseEvent.Added a) {
-                    r.add(a.lease().subnet());
-                }
-            }
-            return r;
+            return subnetsOf(LeaseEvent.Added.class);
         }
 
         List<Ip4Net> removed() {
-            List<Ip4Net> r = new ArrayList<>();
-            for (LeaseEvent e : events) {
-                if (e instanceof LeaseEvent.Removed x) {
-                    r.add(x.lease().subnet());
-                }
-            }
-            return r;
+            return subnetsOf(LeaseEvent.Removed.class);
+        }
+
+        /** The subnets of the events of one kind, in the order they came. */
+        private List<Ip4Net> subnetsOf(Class<? extends LeaseEvent> kind) {
+            return events.stream().filter(kind::isInstance).map(e -> e.lease().subnet()).toList();
         }
 
         @Override

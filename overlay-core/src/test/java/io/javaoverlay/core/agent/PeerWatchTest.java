@@ -16,6 +16,7 @@ import io.javaoverlay.core.lease.DiskLeaseStore;
 import io.javaoverlay.core.lease.Lease;
 import io.javaoverlay.core.lease.LeaseAttrs;
 import io.javaoverlay.core.lease.LeaseEvent;
+import io.javaoverlay.core.lease.LeaseId;
 import io.javaoverlay.core.lease.SubnetManager;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
@@ -41,7 +42,7 @@ class PeerWatchTest {
     void start() {
         sm = new SubnetManager(new DiskLeaseStore(dir.resolve("leases"), Optional.empty()), Duration.ofHours(1));
         sm.store().create(Ip4Net.parse("10.5.1.0/24"), attrs(OURS), sm.ttl());
-        watch = new PeerWatch(sm, Ip4Net.parse("10.5.1.0/24"), OURS, events, SubnetManager.listener(b -> {}, o -> {}), Duration.ZERO, new OverlayMetrics());
+        watch = new PeerWatch(sm, LeaseId.of(Ip4Net.parse("10.5.1.0/24")), OURS, events, SubnetManager.listener(b -> {}, o -> {}), Duration.ZERO, new OverlayMetrics());
         watch.start(sm.leases());
     }
 

@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class FileModesTest {
 
@@ -19,21 +23,30 @@ class FileModesTest {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
-    @Test
-    void aPrivateDirectoryAndTheParentsItMakesAreOwnerOnly() throws Exception {
-        Path leaf = dir.resolve("a/b/c");
-        FileModes.privateDirectory(leaf);
-        assertThat(mode(leaf)).isEqualTo("rwx------");
-        assertThat(mode(dir.resolve("a"))).isEqualTo("rwx------");
-        assertThat(mode(dir.resolve("a/b"))).isEqualTo("rwx------");
+    /** What FileModes is asked to do with a path. */
+    interface ModeStep {
+        void apply(Path p) throws Exception;
     }
 
-    @Test
-    void anExistingPrivateDirectoryOpenToOthersIsTightened() throws Exception {
-        Path old = Files.createDirectory(dir.resolve("old"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rwxrwxrwx"));
-        FileModes.privateDirectory(old);
-        assertThat(mode(old)).isEqualTo("rwx------");
+    /** name, the call, a missing directory below the test's own, and the mode it and each parent the call makes must have. */
+    static Stream<Arguments> missingDirectories() {
+        return Stream.of(
+                Arguments.of("a private directory and the parents it makes are owner-only", (ModeStep) FileModes::privateDirectory,
+                        "a/b/c", "rwx------"),
+                Arguments.of("a shared directory is traversable whatever the umask would add", (ModeStep) FileModes::sharedDirectory,
+                        "run/flannel", "rwxr-xr-x"),
+                Arguments.of("missing private directories are made owner-only", (ModeStep) FileModes::missingPrivateDirectories,
+                        "run/docker/plugins", "rwx------"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("missingDirectories")
+    void aMissingDirectoryAndItsParentsAreMadeWithTheMode(String name, ModeStep step, String missing, String mode) throws Exception {
+        Path leaf = dir.resolve(missing);
+        step.apply(leaf);
+        for (Path p = leaf; !p.equals(dir); p = p.getParent()) {
+            assertThat(mode(p)).as(p.toString()).isEqualTo(mode);
+        }
     }
 
     @Test
@@ -46,39 +59,26 @@ class FileModesTest {
         assertThat((Integer) Files.getAttribute(scratch, "unix:mode") & 07777).isEqualTo(01777);
     }
 
-    @Test
-    void aSharedDirectoryIsTraversableWhateverTheUmaskWouldAdd() throws Exception {
-        Path shared = dir.resolve("run/flannel");
-        FileModes.sharedDirectory(shared);
-        assertThat(mode(shared)).isEqualTo("rwxr-xr-x");
-        assertThat(mode(dir.resolve("run"))).isEqualTo("rwxr-xr-x");
+    /** name, whether the path is a directory, its mode beforehand, the call, and the mode it must have afterwards. */
+    static Stream<Arguments> existingPaths() {
+        return Stream.of(
+                Arguments.of("an existing private directory open to others is tightened", true, "rwxrwxrwx",
+                        (ModeStep) FileModes::privateDirectory, "rwx------"),
+                Arguments.of("an existing shared directory is left as it is", true, "rwxr-x---",
+                        (ModeStep) FileModes::sharedDirectory, "rwxr-x---"),
+                Arguments.of("an existing directory (Docker's) is left alone by missingPrivateDirectories", true, "rwxr-xr-x",
+                        (ModeStep) FileModes::missingPrivateDirectories, "rwxr-xr-x"),
+                Arguments.of("a loose file is tightened", false, "rw-r--r--", (ModeStep) FileModes::tightenFile, "rw-------"));
     }
 
-    @Test
-    void anExistingSharedDirectoryIsLeftAsItIs() throws Exception {
-        Path system = Files.createDirectory(dir.resolve("sys"));
-        Files.setPosixFilePermissions(system, PosixFilePermissions.fromString("rwxr-x---"));
-        FileModes.sharedDirectory(system);
-        assertThat(mode(system)).isEqualTo("rwxr-x---");
-    }
-
-    @Test
-    void missingPrivateDirectoriesAreMadeOwnerOnlyAndAnExistingOneIsLeftAlone() throws Exception {
-        Path made = dir.resolve("run/docker/plugins");
-        FileModes.missingPrivateDirectories(made);
-        assertThat(mode(made)).isEqualTo("rwx------");
-        Path docker = Files.createDirectory(dir.resolve("docker-owned"));
-        Files.setPosixFilePermissions(docker, PosixFilePermissions.fromString("rwxr-xr-x"));
-        FileModes.missingPrivateDirectories(docker);
-        assertThat(mode(docker)).isEqualTo("rwxr-xr-x");
-    }
-
-    @Test
-    void aLooseFileIsTightened() throws Exception {
-        Path f = Files.writeString(dir.resolve("lock"), "");
-        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
-        FileModes.tightenFile(f);
-        assertThat(mode(f)).isEqualTo("rw-------");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("existingPaths")
+    void anExistingPathEndsWithTheModeItShould(String name, boolean directory, String before, ModeStep step, String after)
+            throws Exception {
+        Path p = directory ? Files.createDirectory(dir.resolve("existing")) : Files.writeString(dir.resolve("existing"), "");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(before));
+        step.apply(p);
+        assertThat(mode(p)).isEqualTo(after);
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.javaoverlay.core.firewall;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import io.javaoverlay.core.net.Ip4Net;
@@ -10,16 +12,25 @@ import io.javaoverlay.core.net.Ip6Net;
 
 class OverlayRulesTest {
 
+    /**
+     * flannel's masquerade rules in its order, in iptables-save form, for one family: both families get the same
+     * six rules, with the family's multicast range left unmasqueraded.
+     */
+    private static List<String> flannelMasqRules(String network, String lease, String multicast) {
+        String masq = " -m comment --comment \"flanneld masq\" -j ";
+        return List.of(
+                "-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000" + masq + "RETURN",
+                "-A FLANNEL-POSTRTG -s " + lease + " -d " + network + masq + "RETURN",
+                "-A FLANNEL-POSTRTG -s " + network + " -d " + lease + masq + "RETURN",
+                "-A FLANNEL-POSTRTG ! -s " + network + " -d " + lease + masq + "RETURN",
+                "-A FLANNEL-POSTRTG -s " + network + " ! -d " + multicast + masq + "MASQUERADE --random-fully",
+                "-A FLANNEL-POSTRTG ! -s " + network + " -d " + network + masq + "MASQUERADE --random-fully");
+    }
+
     @Test
     void masqRulesAreFlannelsInFlannelsOrder() {
         var rules = OverlayRules.masqRules(Ip4Net.parse("10.5.0.0/16"), Ip4Net.parse("10.5.72.0/24"), true);
-        assertThat(rules).extracting(Rule::toSaveFormat).containsExactly(
-                "-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s 10.5.72.0/24 -d 10.5.0.0/16 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s 10.5.0.0/16 -d 10.5.72.0/24 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG ! -s 10.5.0.0/16 -d 10.5.72.0/24 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s 10.5.0.0/16 ! -d 224.0.0.0/4 -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully",
-                "-A FLANNEL-POSTRTG ! -s 10.5.0.0/16 -d 10.5.0.0/16 -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully");
+        assertThat(rules).extracting(Rule::toSaveFormat).containsExactlyElementsOf(flannelMasqRules("10.5.0.0/16", "10.5.72.0/24", "224.0.0.0/4"));
         assertThat(rules).allMatch(r -> r.table().equals("nat"));
     }
 
@@ -40,13 +51,7 @@ class OverlayRulesTest {
     @Test
     void ipv6MasqRulesAreFlannelsMasqIp6RulesInFlannelsOrder() {
         var rules = OverlayRules.masqRules6(Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:3a::/64"), true);
-        assertThat(rules).extracting(Rule::toSaveFormat).containsExactly(
-                "-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s fc00:5:0:3a::/64 -d fc00:5::/48 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s fc00:5::/48 -d fc00:5:0:3a::/64 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG ! -s fc00:5::/48 -d fc00:5:0:3a::/64 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s fc00:5::/48 ! -d ff00::/8 -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully",
-                "-A FLANNEL-POSTRTG ! -s fc00:5::/48 -d fc00:5::/48 -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully");
+        assertThat(rules).extracting(Rule::toSaveFormat).containsExactlyElementsOf(flannelMasqRules("fc00:5::/48", "fc00:5:0:3a::/64", "ff00::/8"));
         assertThat(rules).allMatch(r -> r.table().equals("nat"));
         assertThat(OverlayRules.masqRules6(Ip6Net.parse("fc00:5::/48"), Ip6Net.parse("fc00:5:0:3a::/64"), false).get(4).toSaveFormat())
                 .endsWith("! -d ff00::/8 -m comment --comment \"flanneld masq\" -j MASQUERADE");

@@ -43,6 +43,22 @@ class BridgeFirewallIT {
         firewall = new IptablesBridgeFirewall(new Iptables(host.wrap(List.of())));
     }
 
+    /**
+     * Network podnet's masquerade chain as {@code -S} lists it, the same for both families: the lease's traffic
+     * to the overlay is kept, the rest but multicast is masqueraded.
+     */
+    private static List<String> podnetMasquerade(String chain, String lease, String overlay, String multicast) {
+        String comment = " -m comment --comment \"javaoverlay cni podnet\" -j ";
+        return List.of("-N " + chain,
+                "-A " + chain + " -s " + lease + " -d " + overlay + comment + "RETURN",
+                "-A " + chain + " -s " + lease + " ! -d " + multicast + comment + "MASQUERADE");
+    }
+
+    /** POSTROUTING with nothing but the jump into podnet's masquerade chain. */
+    private static List<String> postroutingInto(String chain) {
+        return List.of("-P POSTROUTING ACCEPT", "-A POSTROUTING -m comment --comment \"javaoverlay cni podnet\" -j " + chain);
+    }
+
     private List<String> rules(String table, String chain) {
         return host.execOk("iptables", "-t", table, "-S", chain).lines().toList();
     }
@@ -112,11 +128,8 @@ class BridgeFirewallIT {
         firewall.ensureMasquerade("podnet", OVERLAY, LEASE);
         firewall.ensureMasquerade("podnet", OVERLAY, LEASE);
 
-        assertThat(rules("nat", chain)).containsExactly("-N " + chain,
-                "-A " + chain + " -s 10.5.72.0/24 -d 10.5.0.0/16 -m comment --comment \"javaoverlay cni podnet\" -j RETURN",
-                "-A " + chain + " -s 10.5.72.0/24 ! -d 224.0.0.0/4 -m comment --comment \"javaoverlay cni podnet\" -j MASQUERADE");
-        assertThat(rules("nat", "POSTROUTING")).containsExactly("-P POSTROUTING ACCEPT",
-                "-A POSTROUTING -m comment --comment \"javaoverlay cni podnet\" -j " + chain);
+        assertThat(rules("nat", chain)).containsExactlyElementsOf(podnetMasquerade(chain, "10.5.72.0/24", "10.5.0.0/16", "224.0.0.0/4"));
+        assertThat(rules("nat", "POSTROUTING")).containsExactlyElementsOf(postroutingInto(chain));
         assertThat(firewall.isMasqueraded("podnet", OVERLAY, LEASE)).isTrue();
         assertThat(firewall.isMasqueraded("podnet", OVERLAY, Ip4Net.parse("10.5.73.0/24"))).as("another lease").isFalse();
         assertThat(firewall.isMasqueraded("other", OVERLAY, LEASE)).as("another network").isFalse();
@@ -138,11 +151,8 @@ class BridgeFirewallIT {
         firewall.ensureMasquerade6("podnet", OVERLAY6, LEASE6);
         firewall.ensureMasquerade6("podnet", OVERLAY6, LEASE6);
 
-        assertThat(rules6("nat", chain)).containsExactly("-N " + chain,
-                "-A " + chain + " -s fc00:5:0:34::/64 -d fc00:5::/48 -m comment --comment \"javaoverlay cni podnet\" -j RETURN",
-                "-A " + chain + " -s fc00:5:0:34::/64 ! -d ff00::/8 -m comment --comment \"javaoverlay cni podnet\" -j MASQUERADE");
-        assertThat(rules6("nat", "POSTROUTING")).containsExactly("-P POSTROUTING ACCEPT",
-                "-A POSTROUTING -m comment --comment \"javaoverlay cni podnet\" -j " + chain);
+        assertThat(rules6("nat", chain)).containsExactlyElementsOf(podnetMasquerade(chain, "fc00:5:0:34::/64", "fc00:5::/48", "ff00::/8"));
+        assertThat(rules6("nat", "POSTROUTING")).containsExactlyElementsOf(postroutingInto(chain));
         assertThat(rules("nat", chain)).as("the IPv4 chain beside it").hasSize(3).noneMatch(r -> r.contains("fc00"));
         assertThat(firewall.isMasqueraded6("podnet", OVERLAY6, LEASE6)).isTrue();
         assertThat(firewall.isMasqueraded6("podnet", OVERLAY6, Ip6Net.parse("fc00:5:0:35::/64"))).as("another lease").isFalse();

@@ -106,14 +106,13 @@ class EtcdSubnetManagerIT extends SubnetManagerContract {
     @Test
     void aWatchBehindACompactionResyncsAndReportsTheDifference() throws Exception {
         SubnetManager m = manager(Duration.ofMinutes(5));
-        NetworkConfig config = m.networkConfig();
-        Lease own = m.acquire(config, attrs("192.0.2.80"), Optional.empty());
-        Lease gone = m.acquire(config, attrs("192.0.2.81"), Optional.empty());
+        Lease own = acquire(m, "192.0.2.80");
+        Lease gone = acquire(m, "192.0.2.81");
         LeaseSnapshot old = m.leases();
 
         // what the watcher misses: one peer leaves, one arrives, then history is compacted away
         m.store().delete(gone.subnet());
-        Lease arrived = m.acquire(config, attrs("192.0.2.82"), Optional.empty());
+        Lease arrived = acquire(m, "192.0.2.82");
         long rev = etcd.client().getKVClient().get(bytes("/")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
         etcd.client().getKVClient().compact(rev).get(10, TimeUnit.SECONDS);
 
@@ -123,18 +122,14 @@ class EtcdSubnetManagerIT extends SubnetManagerContract {
         await().atMost(Duration.ofSeconds(15)).until(() -> events.size() >= 3);
         List<LeaseEvent> list = new ArrayList<>(events);
         assertThat(list.get(0)).isInstanceOf(LeaseEvent.Added.class); // the initial view: `gone`
-        assertThat(list.subList(1, list.size())).hasSize(2).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(
-                LeaseEvent.Removed.class, r -> assertThat(r.lease().subnet()).isEqualTo(gone.subnet())))
-                .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(
-                        LeaseEvent.Added.class, a -> assertThat(a.lease().subnet()).isEqualTo(arrived.subnet())));
+        assertRemovedAndAdded(list.subList(1, list.size()), gone.subnet(), arrived.subnet());
     }
 
     @Test
     void aWatchSurvivesEtcdRestartingAndACompactionDuringTheOutage() throws Exception {
         SubnetManager m = manager(Duration.ofMinutes(5));
-        NetworkConfig config = m.networkConfig();
-        Lease own = m.acquire(config, attrs("192.0.2.90"), Optional.empty());
-        Lease leaving = m.acquire(config, attrs("192.0.2.91"), Optional.empty());
+        Lease own = acquire(m, "192.0.2.90");
+        Lease leaving = acquire(m, "192.0.2.91");
         ConcurrentLinkedQueue<LeaseEvent> events = new ConcurrentLinkedQueue<>();
         closeables(m.watchPeers(own.subnet(), m.leases(), SubnetManager.listener(events::addAll, s -> { })));
         await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 1);
@@ -155,11 +150,7 @@ class EtcdSubnetManagerIT extends SubnetManagerContract {
         etcd.start();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> events.size() >= 3);
-        assertThat(new ArrayList<>(events).subList(1, 3))
-                .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LeaseEvent.Removed.class,
-                        r -> assertThat(r.lease().subnet()).isEqualTo(leaving.subnet())))
-                .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LeaseEvent.Added.class,
-                        a -> assertThat(a.lease().subnet()).isEqualTo(joined)));
+        assertRemovedAndAdded(new ArrayList<>(events).subList(1, 3), leaving.subnet(), joined);
         // and the lease is still ours to renew
         assertThat(m.renew(own).expiration()).isPresent();
     }
@@ -203,6 +194,20 @@ class EtcdSubnetManagerIT extends SubnetManagerContract {
         System.out.printf("MEASURE new lease to a peer's watch (etcd): median %.1f ms, max %.1f ms%n",
                 Math.max(0, propagate[n / 2]) / 1e6, Math.max(0, propagate[n - 1]) / 1e6);
         assertThat(acquire[n / 2]).isLessThan(Duration.ofSeconds(1).toNanos());
+    }
+
+    /** A lease for the host with {@code publicIp}, under the network config in etcd. */
+    private static Lease acquire(SubnetManager m, String publicIp) {
+        return m.acquire(m.networkConfig(), attrs(publicIp), Optional.empty());
+    }
+
+    /** The two events a watcher got after its first batch: {@code removed} went away and {@code added} came. */
+    private static void assertRemovedAndAdded(List<LeaseEvent> later, Ip4Net removed, Ip4Net added) {
+        assertThat(later).hasSize(2)
+                .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LeaseEvent.Removed.class,
+                        r -> assertThat(r.lease().subnet()).isEqualTo(removed)))
+                .anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(LeaseEvent.Added.class,
+                        a -> assertThat(a.lease().subnet()).isEqualTo(added)));
     }
 
     private void closeables(AutoCloseable c) {
