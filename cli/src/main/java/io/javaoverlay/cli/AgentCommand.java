@@ -19,6 +19,7 @@ import io.javaoverlay.core.agent.LocalAgentHost;
 import io.javaoverlay.core.agent.PublicIpv6;
 import io.javaoverlay.core.agent.DataPathBackends;
 import io.javaoverlay.core.backend.BackendRegistry;
+import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip6Net;
@@ -91,7 +92,7 @@ final class AgentCommand implements Callable<Integer> {
                     + "else the interface's first global IPv6 address)")
     String publicIpv6;
 
-    @Option(names = "--subnet-file", paramLabel = "FILE", defaultValue = "/run/flannel/subnet.env",
+    @Option(names = "--subnet-file", paramLabel = "FILE", defaultValue = SubnetEnv.DEFAULT_FILE,
             description = "where to write subnet.env (default: ${DEFAULT-VALUE})")
     Path subnetFile;
 

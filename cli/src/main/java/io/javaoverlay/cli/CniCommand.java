@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import io.javaoverlay.cni.server.CniSocketProtocol;
+import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.host.HostDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,7 +50,7 @@ final class CniCommand implements Runnable {
         @Option(names = "--cni-version", defaultValue = "1.0.0", description = "cniVersion of the conflist (default: ${DEFAULT-VALUE})")
         String cniVersion;
 
-        @Option(names = "--subnet-file", defaultValue = "/run/flannel/subnet.env", description = "the agent's subnet.env (default: ${DEFAULT-VALUE})")
+        @Option(names = "--subnet-file", defaultValue = SubnetEnv.DEFAULT_FILE, description = "the agent's subnet.env (default: ${DEFAULT-VALUE})")
         Path subnetFile;
 
         @Option(names = "--data-dir", defaultValue = HostDefaults.IPAM_DIR, description = "IPAM state, shared with the Docker plugin (default: ${DEFAULT-VALUE})")

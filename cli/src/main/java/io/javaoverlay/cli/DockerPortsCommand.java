@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.PortMapping;
 import io.javaoverlay.docker.state.StateStore;
@@ -35,7 +36,7 @@ final class DockerPortsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--docker-data-dir", paramLabel = "DIR", defaultValue = "/var/lib/javaoverlay/docker",
+    @Option(names = "--docker-data-dir", paramLabel = "DIR", defaultValue = HostDefaults.DOCKER_STATE_DIR,
             description = "the Docker plugin's --docker-data-dir (default: ${DEFAULT-VALUE})")
     Path dockerDataDir;
 

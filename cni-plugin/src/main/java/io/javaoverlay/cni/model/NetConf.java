@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 import io.javaoverlay.core.host.HostDefaults;
+import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.cni.CniVersion;
 
 /**
@@ -28,7 +29,7 @@ public record NetConf(CniVersion cniVersion, String name, String type, Path subn
                       Dns dns, Optional<Result> prevResult, List<String> requestedIps,
                       Optional<List<Attachment>> validAttachments) {
 
-    public static final Path DEFAULT_SUBNET_FILE = Path.of("/run/flannel/subnet.env");
+    public static final Path DEFAULT_SUBNET_FILE = SubnetEnv.DEFAULT_PATH;
     public static final Path DEFAULT_DATA_DIR = Path.of(HostDefaults.IPAM_DIR);
     public static final String DEFAULT_BRIDGE = HostDefaults.BRIDGE;
 

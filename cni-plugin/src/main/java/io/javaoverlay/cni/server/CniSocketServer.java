@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.files.UnixSocketFile;
 import io.javaoverlay.cni.CniMain;
 import io.javaoverlay.core.metrics.OverlayMetrics;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * Serves CNI calls on a Unix socket inside a long-running process (the agent), so that the
@@ -77,8 +78,7 @@ public final class CniSocketServer implements AutoCloseable {
         this.server = server;
         this.group = group;
         this.ownNetns = ownNetns;
-        this.acceptor = new Thread(this::acceptLoop, "cni-socket-accept");
-        this.acceptor.setDaemon(true);
+        this.acceptor = DaemonThreads.thread("cni-socket-accept", this::acceptLoop);
     }
 
     /** Root-only: {@link #start(Path, Optional, OverlayMetrics)} without a group. */
@@ -136,14 +136,13 @@ public final class CniSocketServer implements AutoCloseable {
                 }
                 return;
             }
-            Thread t = new Thread(() -> {
+            Thread t = DaemonThreads.thread("cni-call-" + calls.incrementAndGet(), () -> {
                 try {
                     new CniCall(client, path, group, ownNetns, metrics).run();
                 } finally {
                     slots.release();
                 }
-            }, "cni-call-" + calls.incrementAndGet());
-            t.setDaemon(true);
+            });
             try {
                 t.start();
             } catch (RuntimeException | OutOfMemoryError e) {

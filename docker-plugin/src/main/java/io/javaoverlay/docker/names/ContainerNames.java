@@ -306,12 +306,7 @@ public final class ContainerNames implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.shutdownNow();
-        try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        DaemonThreads.stop(loop, Duration.ofSeconds(5));
         dns.close();
         if (docker instanceof AutoCloseable c) {
             try {

@@ -34,6 +34,7 @@ import org.xbill.DNS.Type;
 
 import io.javaoverlay.core.metrics.OverlayMetrics;
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * A small DNS server for containers: single-label names in the {@link NameTable} (container
@@ -86,11 +87,7 @@ public final class DnsServer implements AutoCloseable {
 
     private ThreadPoolExecutor pool(String name, int threads, int queue) {
         ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                queue > 0 ? new ArrayBlockingQueue<>(queue) : new java.util.concurrent.SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, name);
-                    t.setDaemon(true);
-                    return t;
-                }, (r, ex) -> {
+                queue > 0 ? new ArrayBlockingQueue<>(queue) : new java.util.concurrent.SynchronousQueue<>(), DaemonThreads.factory(name), (r, ex) -> {
                     dropped.incrementAndGet();
                     metrics.dnsQuery("dropped");
                 });
@@ -125,8 +122,8 @@ public final class DnsServer implements AutoCloseable {
         udp = u;
         tcp = t;
         bound = at;
-        daemon("dns-udp " + at, () -> serveUdp(u)).start();
-        daemon("dns-tcp-accept " + at, () -> acceptTcp(t)).start();
+        DaemonThreads.thread("dns-udp " + at, () -> serveUdp(u)).start();
+        DaemonThreads.thread("dns-tcp-accept " + at, () -> acceptTcp(t)).start();
         LOG.info("answering DNS for container names on {} (UDP and TCP), forwarding other names to {}", at,
                 upstreams.isEmpty() ? "nobody (no upstream: SERVFAIL)" : upstreams);
     }
@@ -145,12 +142,6 @@ public final class DnsServer implements AutoCloseable {
         udp = null;
         tcp = null;
         bound = null;
-    }
-
-    private static Thread daemon(String name, Runnable body) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        return t;
     }
 
     private void serveUdp(DatagramSocket socket) {

@@ -55,8 +55,10 @@ import io.javaoverlay.core.net.Ip6Net;
 public record SubnetEnv(Ip4Net network, Ip4Net.HostAddress gateway, int mtu, boolean ipMasq,
                         Optional<String> ipv6Network, Optional<String> ipv6Subnet) {
 
+    /** flannel's default location, read by its CNI plugin (as a string, for annotations). */
+    public static final String DEFAULT_FILE = "/run/flannel/subnet.env";
     /** flannel's default location, read by its CNI plugin. */
-    public static final Path DEFAULT_PATH = Path.of("/run/flannel/subnet.env");
+    public static final Path DEFAULT_PATH = Path.of(DEFAULT_FILE);
 
     public SubnetEnv {
         ipv6Network = ipv6Network == null ? Optional.empty() : ipv6Network;

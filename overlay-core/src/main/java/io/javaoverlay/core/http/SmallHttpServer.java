@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.javaoverlay.core.threads.DaemonThreads;
+
 /**
  * GET and HEAD of fixed paths over HTTP/1.1, bounded in time and connections; see the package
  * notes for why it exists and how it bounds slow clients.
@@ -73,14 +75,9 @@ public final class SmallHttpServer implements AutoCloseable {
             selector.close();
             throw e;
         }
-        this.worker = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, name + "-handler");
-            t.setDaemon(true);
-            return t;
-        });
+        this.worker = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.factory(name + "-handler"));
         worker.allowCoreThreadTimeOut(true);
-        this.loop = new Thread(this::run, name);
-        loop.setDaemon(true);
+        this.loop = DaemonThreads.thread(name, this::run);
     }
 
     /** Binds {@code address} (port 0: any free port) and serves {@code routes} until {@link #close()}. */

@@ -14,6 +14,8 @@ import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import io.javaoverlay.core.threads.DaemonThreads;
+
 /**
  * The JVM's and the process's own metrics from the Prometheus client's JVM instrumentation
  * ({@code jvm_memory_used_bytes}, {@code jvm_gc_collection_seconds}, {@code jvm_threads_*},
@@ -63,8 +65,6 @@ public final class RuntimeMetrics {
 
     /** {@link #register} on a daemon thread, so the caller's start-up does not wait for it. */
     public static void registerInBackground(OverlayMetrics metrics) {
-        Thread t = new Thread(() -> register(metrics), "jvm-metrics");
-        t.setDaemon(true);
-        t.start();
+        DaemonThreads.thread("jvm-metrics", () -> register(metrics)).start();
     }
 }

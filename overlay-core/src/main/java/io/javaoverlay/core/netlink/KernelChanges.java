@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
+import io.javaoverlay.core.threads.DaemonThreads;
 
 /**
  * Tells when the kernel state a backend programs may have changed, so the agent checks it then
@@ -100,8 +101,7 @@ public final class KernelChanges implements AutoCloseable {
         for (Link l : links) {
             names.put(l.index(), l.name());
         }
-        this.thread = new Thread(this::run, "kernel-changes");
-        this.thread.setDaemon(true);
+        this.thread = DaemonThreads.thread("kernel-changes", this::run);
     }
 
     /**

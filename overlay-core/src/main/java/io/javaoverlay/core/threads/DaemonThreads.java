@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,12 +19,12 @@ public final class DaemonThreads {
 
     /** A scheduler with one daemon thread named {@code name}. */
     public static ScheduledExecutorService scheduler(String name) {
-        return Executors.newSingleThreadScheduledExecutor(r -> thread(r, name));
+        return Executors.newSingleThreadScheduledExecutor(factory(name));
     }
 
     /** An executor with one daemon thread named {@code name}, running tasks in the order given. */
     public static ExecutorService executor(String name) {
-        return Executors.newSingleThreadExecutor(r -> thread(r, name));
+        return Executors.newSingleThreadExecutor(factory(name));
     }
 
     /**
@@ -40,8 +41,14 @@ public final class DaemonThreads {
         }
     }
 
-    private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
+    /** Daemon threads named {@code name}, for a pool. */
+    public static ThreadFactory factory(String name) {
+        return r -> thread(name, r);
+    }
+
+    /** A daemon thread named {@code name} that runs {@code body}, not started yet. */
+    public static Thread thread(String name, Runnable body) {
+        Thread t = new Thread(body, name);
         t.setDaemon(true);
         return t;
     }
