@@ -51,6 +51,11 @@ public final class WireguardHosts {
         return cluster.hostDir(n).resolve("wgkey");
     }
 
+    /** What {@code wg pubkey} says the key in host {@code n}'s key file gives. */
+    static String publicKeyOfKeyFile(OverlayCluster cluster, int n) throws IOException {
+        return Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(keyFile(cluster, n)), Duration.ofSeconds(10)).orThrow().stdout().strip();
+    }
+
     /** {@code sh -c} that bind-mounts {@code dir} on /run/wireguard and execs the rest of the command. */
     public static List<String> privateRunWireguard(Path dir) {
         return List.of("sh", "-c", "mkdir -p /run/wireguard \"$0\" && mount --bind \"$0\" /run/wireguard && exec \"$@\"", dir.toString());
