@@ -17,6 +17,8 @@ import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 import io.javaoverlay.cni.server.CniSocketProtocol;
@@ -42,8 +44,10 @@ import io.javaoverlay.testkit.TestProcess;
  * containers on a bridge with the host's {@code FLANNEL_SUBNET} and {@code FLANNEL_MTU} (the
  * {@code docker --bip --mtu} recipe), and pods attached by the real CNI executable as a runtime
  * calls it ({@link #cniPod}), with the addresses of whichever families the host's subnet.env has.
+ * A test or {@code @BeforeEach} method may take the cluster as a parameter: a contract gets its
+ * subclass's cluster that way.
  */
-public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallback, TestWatcher {
+public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallback, TestWatcher, ParameterResolver {
 
     /** The port of every agent's HTTP server, on 127.0.0.1 of its host's namespace. */
     public static final int HEALTHZ_PORT = 8471;
@@ -57,6 +61,16 @@ public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallbac
 
     protected AgentCluster(int hosts) {
         this.net = TestNetwork.withHosts(hosts);
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType().isInstance(this);
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return this;
     }
 
     /** The checkout under test (failsafe sets {@code javaoverlay.home}). */

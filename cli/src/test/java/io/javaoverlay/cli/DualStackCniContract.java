@@ -48,7 +48,7 @@ import io.javaoverlay.testkit.TestNamespace;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class DualStackCniContract {
+abstract class DualStackCniContract extends ClusterContract<OverlayCluster> {
 
     static final String NETWORK6 = "fc00:6::/48";
 
@@ -64,8 +64,6 @@ abstract class DualStackCniContract {
                 .withAgentArgs("--ip-masq=false")
                 .requiring(r -> r.command("ip6tables", "iptables").command("socat", "socat"));
     }
-
-    abstract OverlayCluster cluster();
 
     /** The pods of the running class, by container ID. */
     private static final Map<String, OverlayCluster.Pod> pods = new LinkedHashMap<>();

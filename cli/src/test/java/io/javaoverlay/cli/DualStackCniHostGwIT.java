@@ -7,9 +7,4 @@ class DualStackCniHostGwIT extends DualStackCniContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = dualStack("{\"Type\":\"host-gw\"}");
-
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
-    }
 }

@@ -11,9 +11,4 @@ class DualStackCniVxlanIT extends DualStackCniContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = dualStack("{\"Type\":\"vxlan\"}");
-
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
-    }
 }

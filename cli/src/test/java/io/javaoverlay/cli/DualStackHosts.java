@@ -3,8 +3,10 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -12,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip6Net;
@@ -30,6 +33,8 @@ final class DualStackHosts {
     /** The underlay's own namespace gets this address on its bridge: a place outside the overlay. */
     static final String UNDERLAY_BRIDGE6 = "fd00:e2e::fe";
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final OverlayCluster cluster;
 
     DualStackHosts(OverlayCluster cluster) {
@@ -40,11 +45,13 @@ final class DualStackHosts {
         return "fd00:e2e::" + n;
     }
 
-    /** A host on the dual-stack underlay with its agent ready, its bridge and containers on both families. */
-    void bringUp(int n) {
-        prepare(n);
-        cluster.startAgent(n);
-        addContainers(n);
+    /** Hosts {@code ns} on the dual-stack underlay, one after the other, each with its agent ready, its bridge and containers on both families. */
+    void bringUp(int... ns) {
+        for (int n : ns) {
+            prepare(n);
+            cluster.startAgent(n);
+            addContainers(n);
+        }
     }
 
     /** Host {@code n}'s IPv6 underlay address ({@link #underlay6}) and IPv6 forwarding, before its agent starts. */
@@ -141,6 +148,15 @@ final class DualStackHosts {
         cluster.net.underlay().ip("-6", "addr", "add", UNDERLAY_BRIDGE6 + "/64", "dev", "br0", "nodad");
     }
 
+    /** A dual-stack lease value, parsed, once its fields are checked to be flannel's LeaseAttrs' in the Go struct's order. */
+    static JsonNode inFlannelsFieldOrder(String leaseValue) throws IOException {
+        JsonNode parsed = JSON.readTree(leaseValue);
+        List<String> fields = new ArrayList<>();
+        parsed.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactly("PublicIP", "PublicIPv6", "BackendType", "BackendData", "BackendV6Data");
+        return parsed;
+    }
+
     /** Host {@code n}'s dual-stack lease key in etcd: both subnets, flannel's form. */
     String leaseKey(int n) {
         return OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(n).toKey() + "&" + cluster.lease6(n).toKey();
@@ -181,18 +197,8 @@ final class DualStackHosts {
      * {@code net.IP} form (socat writes it in full).
      */
     static String sourceSeenBy(TestNamespace server, String serverIp6, TestNamespace from, int port) {
-        TestProcess listener = server.start("peer-echo6-" + port, "socat", "TCP6-LISTEN:" + port + ",bind=[" + serverIp6 + "],reuseaddr,fork",
-                "SYSTEM:echo $SOCAT_PEERADDR");
-        try {
-            String[] seen = new String[1];
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                var r = from.exec(Duration.ofSeconds(5), "socat", "-T", "3", "-", "TCP6:[" + serverIp6 + "]:" + port + ",connect-timeout=2");
-                seen[0] = r.stdout().strip();
-                return r.ok() && !seen[0].isEmpty();
-            });
-            return Ip6Net.format(Ip6Net.parseAddress(seen[0].replace("[", "").replace("]", "")));
-        } finally {
-            listener.stop();
-        }
+        String seen = NamespaceSockets.peerAddressSeenBy(server, "peer-echo6-" + port, "TCP6-LISTEN:" + port + ",bind=[" + serverIp6 + "]", from,
+                "TCP6:[" + serverIp6 + "]:" + port);
+        return Ip6Net.format(Ip6Net.parseAddress(seen.replace("[", "").replace("]", "")));
     }
 }

@@ -56,8 +56,7 @@ class DualStackVxlanIT {
     @Test
     @Order(1)
     void everyHostPublishesBothVtepsInOneFlannelLeaseFieldByField() throws Exception {
-        hosts.bringUp(1);
-        hosts.bringUp(2);
+        hosts.bringUp(1, 2);
         for (int n = 1; n <= 2; n++) {
             SubnetEnv e = cluster.subnetEnv(n);
             assertThat(e.ipv6Network()).hasValue(NETWORK6);
@@ -71,11 +70,7 @@ class DualStackVxlanIT {
             assertThat(value).isEqualTo("{\"PublicIP\":\"" + h.underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(n)
                     + "\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"" + mac + "\"},"
                     + "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"" + mac6 + "\"}}");
-            JsonNode parsed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(value);
-            List<String> fields = new ArrayList<>();
-            parsed.fieldNames().forEachRemaining(fields::add);
-            assertThat(fields).containsExactly("PublicIP", "PublicIPv6", "BackendType", "BackendData", "BackendV6Data");
-            assertThat(parsed.path("BackendV6Data").path("VNI").isInt()).isTrue();
+            assertThat(DualStackHosts.inFlannelsFieldOrder(value).path("BackendV6Data").path("VNI").isInt()).isTrue();
         }
     }
 

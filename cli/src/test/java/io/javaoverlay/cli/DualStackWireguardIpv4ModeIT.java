@@ -1,12 +1,8 @@
 package io.javaoverlay.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -30,30 +26,12 @@ class DualStackWireguardIpv4ModeIT {
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 
-    static List<String[]> dump(int n) {
-        return WireguardHosts.dump(cluster, n, DEV);
-    }
-
     @Test
     void everyPeerHasBothSubnetsAtItsPublicIpAndIpv6CrossesTheIpv4Underlay() throws Throwable {
-        for (int n = 1; n <= 3; n++) {
-            hosts.bringUp(n);
-        }
+        hosts.bringUp(1, 2, 3);
         for (int n = 1; n <= 3; n++) {
             assertThat(cluster.host(n).exec("ip", "link", "show", "flannel-wg-v6").ok()).isFalse();
-            int self = n;
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                Set<String> peers = new TreeSet<>();
-                dump(self).stream().skip(1).forEach(p -> peers.add(p[2] + " " + new TreeSet<>(List.of(p[3].split(",")))));
-                Set<String> want = new TreeSet<>();
-                for (int peer = 1; peer <= 3; peer++) {
-                    if (peer != self) {
-                        want.add(cluster.host(peer).underlayIp() + ":51820 " + new TreeSet<>(List.of(cluster.subnet(peer).toString(),
-                                cluster.lease6(peer).toString())));
-                    }
-                }
-                assertThat(peers).isEqualTo(want);
-            });
+            WireguardHosts.awaitPeersWithBothSubnets(cluster, n, DEV, peer -> cluster.host(peer).underlayIp() + ":51820");
         }
         List<String> lines = WireguardHosts.ipPackets(WireguardHosts.underlayDuring(cluster.host(1), "tcpdump-underlay-mode4", List.of("udp"),
                 hosts::containersOfHost1PingTheOthersOverBothFamilies));

@@ -3,13 +3,9 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.MethodOrderer;
@@ -20,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.core.net.Ip6Net;
-import io.javaoverlay.testkit.Exec;
 import io.javaoverlay.testkit.TestHost;
 
 /**
@@ -50,38 +45,18 @@ class DualStackWireguardIpv6ModeIT {
     @Test
     @Order(1)
     void theLeaseIsFlannelsAndOneFlannelWgCarriesBothFamiliesWithPeersAtTheirPublicIpv6() throws Exception {
-        for (int n = 1; n <= 3; n++) {
-            hosts.bringUp(n);
-        }
+        hosts.bringUp(1, 2, 3);
         for (int n = 1; n <= 3; n++) {
             TestHost h = cluster.host(n);
-            String key = Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(WireguardHosts.keyFile(cluster, n)), Duration.ofSeconds(10))
-                    .orThrow().stdout().strip();
-            String raw = hosts.leaseValue(n);
             // flannel v0.28 writes ListenPortV6 in BackendV6Data in this mode too
-            assertThat(raw).isEqualTo("{\"PublicIP\":\"" + h.underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(n)
-                    + "\",\"BackendType\":\"wireguard\",\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820},"
-                    + "\"BackendV6Data\":{\"PublicKey\":\"" + key + "\",\"Port\":51821}}");
+            assertThat(hosts.leaseValue(n)).isEqualTo(WireguardHosts.dualStackLease(cluster, n));
             assertThat(h.exec("ip", "link", "show", "flannel-wg-v6").ok()).as("no second device in a one-device mode").isFalse();
             assertThat(h.ip("-4", "addr", "show", "dev", DEV)).contains("inet " + cluster.subnet(n).address() + "/32");
             assertThat(h.ip("-6", "addr", "show", "dev", DEV)).contains("inet6 " + Ip6Net.format(cluster.lease6(n).address()) + "/128");
             assertThat(h.ip("route", "show", OverlayCluster.NETWORK)).contains(OverlayCluster.NETWORK + " dev " + DEV + " proto 74");
             assertThat(h.ip("-6", "route", "show", NETWORK6)).contains(NETWORK6 + " dev " + DEV + " proto 74");
-            int self = n;
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                List<String[]> d = dump(self);
-                assertThat(d.get(0)[2]).isEqualTo("51820");
-                Set<String> peers = new TreeSet<>();
-                d.stream().skip(1).forEach(p -> peers.add(p[2] + " " + new TreeSet<>(List.of(p[3].split(",")))));
-                Set<String> want = new TreeSet<>();
-                for (int peer = 1; peer <= 3; peer++) {
-                    if (peer != self) {
-                        want.add("[" + DualStackHosts.underlay6(peer) + "]:51820 "
-                                + new TreeSet<>(List.of(cluster.subnet(peer).toString(), cluster.lease6(peer).toString())));
-                    }
-                }
-                assertThat(peers).isEqualTo(want);
-            });
+            WireguardHosts.awaitPeersWithBothSubnets(cluster, n, DEV, peer -> "[" + DualStackHosts.underlay6(peer) + "]:51820");
+            assertThat(dump(n).get(0)[2]).as("the listen port").isEqualTo("51820");
         }
     }
 

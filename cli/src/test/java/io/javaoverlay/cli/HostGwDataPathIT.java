@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,35 +19,18 @@ import io.javaoverlay.testkit.ExecResult;
 import io.javaoverlay.testkit.TestHost;
 
 /** The host-gw backend across namespace hosts: one plain route per peer, via its public IP. */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class HostGwDataPathIT extends DataPathContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 4, 3);
 
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
-    }
-
-    @Override
-    String backend() {
-        return "host-gw";
-    }
-
-    @Override
-    int expectedMtu() {
-        return 1500;
+    HostGwDataPathIT() {
+        super(cluster, new Backend("host-gw", 1500, true));
     }
 
     @Override
     String fakeLease(Ip4 publicIp) {
         return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"host-gw\"}";
-    }
-
-    @Override
-    boolean keepsTrafficAcrossRestart() {
-        return true;
     }
 
     @Override

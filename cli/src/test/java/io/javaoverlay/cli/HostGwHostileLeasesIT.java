@@ -1,23 +1,19 @@
 package io.javaoverlay.cli;
 
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.core.net.Ip4;
 
 /** Hostile leases against the host-gw backend, whose routes go straight into the main table. */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class HostGwHostileLeasesIT extends HostileLeasesContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 2).withSubnetMax(199);
 
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
+    HostGwHostileLeasesIT() {
+        super(cluster);
     }
 
     @Override

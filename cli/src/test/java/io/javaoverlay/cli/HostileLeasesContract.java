@@ -3,11 +3,14 @@ package io.javaoverlay.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,6 +18,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,13 +35,19 @@ import io.javaoverlay.testkit.TestProcess;
  * other, and host 1 must keep every route it did not make, keep its peer reachable, and count,
  * log and list every rejection. Then the keys go, and still nothing of the host's is gone.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class HostileLeasesContract {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) (?:packets )?received");
 
-    abstract OverlayCluster cluster();
+    private final OverlayCluster cluster;
+
+    /** The subclass's {@code cluster}: its {@code @RegisterExtension}, two hosts that run its backend. */
+    HostileLeasesContract(OverlayCluster cluster) {
+        this.cluster = cluster;
+    }
 
     /** A lease value of this backend for a host at {@code publicIp} with VTEP MAC {@code mac} (ignored where there is none). */
     abstract String leaseValue(Ip4 publicIp, String mac);
@@ -50,6 +60,16 @@ abstract class HostileLeasesContract {
     /** Well-formed leases of hosts that do not run (key name -> value), put before the hostile ones: what some of those collide with. */
     Map<String, String> validDecoys() {
         return Map.of();
+    }
+
+    /** The BackendData of host {@code host}'s lease, as etcd holds it. */
+    static JsonNode backendData(OverlayCluster c, int host) {
+        try {
+            return JSON.readTree(c.etcdctl("get", "--print-value-only", OverlayCluster.PREFIX + "/subnets/" + c.subnet(host).toKey()))
+                    .path("BackendData");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** What host 1 has that no lease may take: every route not made by javaoverlay (its mark, its devices). */
@@ -69,14 +89,13 @@ abstract class HostileLeasesContract {
     @Test
     @Order(1)
     void hostileLeasesAreRejectedCountedAndListedWhileTheHostKeepsItsRoutesAndPeers() throws Exception {
-        OverlayCluster c = cluster();
+        OverlayCluster c = cluster;
         TestHost h1 = c.host(1);
         Ip4Net underlay = c.net.underlaySubnet();
         Ip4 ownIp = h1.underlayIp();
         Ip4 peerIp = c.host(2).underlayIp();
         Ip4Net own = c.subnet(1);
-        String peerMac = JSON.readTree(c.etcdctl("get", "--print-value-only", OverlayCluster.PREFIX + "/subnets/" + c.subnet(2).toKey()))
-                .path("BackendData").path("VtepMAC").asText("0e:00:00:00:00:02");
+        String peerMac = backendData(c, 2).path("VtepMAC").asText("0e:00:00:00:00:02");
         Ip4 stranger = underlay.address().plus(99);
         // an operator's route inside the overlay's Network: a lease there must not take it over
         h1.ip("route", "add", "10.244.238.0/24", "via", c.net.underlayGateway().toString());

@@ -1,5 +1,7 @@
 package io.javaoverlay.cli;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.netlink.NetNs;
 import io.javaoverlay.testkit.TestNamespace;
+import io.javaoverlay.testkit.TestProcess;
 
 /**
  * Sockets that live in a test namespace while the test JVM drives them: a socket belongs to the
@@ -29,6 +32,27 @@ import io.javaoverlay.testkit.TestNamespace;
 public final class NamespaceSockets {
 
     private NamespaceSockets() {}
+
+    /**
+     * Connects over TCP from {@code from} to a socat listener in {@code server} ({@code listen},
+     * socat's address, e.g. {@code TCP-LISTEN:<port>,bind=<ip>}) that answers with the address it
+     * saw the connection come from; {@code connect} is socat's address of the listener for the
+     * client. Returns that address as socat writes it.
+     */
+    static String peerAddressSeenBy(TestNamespace server, String name, String listen, TestNamespace from, String connect) {
+        TestProcess listener = server.start(name, "socat", listen + ",reuseaddr,fork", "SYSTEM:echo $SOCAT_PEERADDR");
+        try {
+            String[] seen = new String[1];
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var r = from.exec(Duration.ofSeconds(5), "socat", "-T", "3", "-", connect + ",connect-timeout=2");
+                seen[0] = r.stdout().strip();
+                return r.ok() && !seen[0].isEmpty();
+            });
+            return seen[0];
+        } finally {
+            listener.stop();
+        }
+    }
 
     static ServerSocketChannel listen(TestNamespace ns, Ip4 address, int port) {
         return listen(ns, address.toInetAddress(), port);

@@ -1,18 +1,14 @@
 package io.javaoverlay.cli;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.testkit.TestNamespace;
-import io.javaoverlay.testkit.TestProcess;
 
 /** For tests of hosts without iptables: a PATH that lacks it, and a probe of the source address a peer sees. */
 final class NoIptablesPath {
@@ -64,18 +60,7 @@ final class NoIptablesPath {
      * address it saw the connection come from.
      */
     static String sourceSeenBy(TestNamespace server, Ip4 serverIp, TestNamespace from, int port) {
-        TestProcess listener = server.start("peer-echo-" + port, "socat", "TCP-LISTEN:" + port + ",bind=" + serverIp + ",reuseaddr,fork",
-                "SYSTEM:echo $SOCAT_PEERADDR");
-        try {
-            String[] seen = new String[1];
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                var r = from.exec(Duration.ofSeconds(5), "socat", "-T", "3", "-", "TCP:" + serverIp + ":" + port + ",connect-timeout=2");
-                seen[0] = r.stdout().strip();
-                return r.ok() && !seen[0].isEmpty();
-            });
-            return seen[0];
-        } finally {
-            listener.stop();
-        }
+        return NamespaceSockets.peerAddressSeenBy(server, "peer-echo-" + port, "TCP-LISTEN:" + port + ",bind=" + serverIp, from,
+                "TCP:" + serverIp + ":" + port);
     }
 }

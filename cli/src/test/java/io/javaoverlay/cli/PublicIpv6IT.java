@@ -84,8 +84,7 @@ class PublicIpv6IT {
     void publicIpv6IsPublishedAndPeersRouteViaIt() throws Exception {
         TestHost h1 = cluster.host(1);
         h1.ip("-6", "addr", "add", HOST1_PUBLIC6 + "/64", "dev", h1.underlayInterface(), "nodad");
-        hosts.bringUp(1);
-        hosts.bringUp(2);
+        hosts.bringUp(1, 2);
         assertThat(hosts.leaseValue(1)).isEqualTo("{\"PublicIP\":\"" + h1.underlayIp() + "\",\"PublicIPv6\":\"" + HOST1_PUBLIC6
                 + "\",\"BackendType\":\"host-gw\"}");
         JsonNode status = JSON.readTree(cluster.agentHttp(1, "/status"));

@@ -64,8 +64,7 @@ class PublicIpv6VxlanIT {
     void theIpv6DevicesSendFromThePublishedPublicIpv6() {
         TestHost h1 = cluster.host(1);
         h1.ip("-6", "addr", "add", HOST1_PUBLIC6 + "/64", "dev", h1.underlayInterface(), "nodad");
-        hosts.bringUp(1);
-        hosts.bringUp(2);
+        hosts.bringUp(1, 2);
         assertThat(local6(h1)).as("--public-ipv6 is flannel-v6.1's source").isEqualTo(HOST1_PUBLIC6);
         assertThat(local6(cluster.host(2))).as("the address --iface named").isEqualTo(DualStackHosts.underlay6(2));
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))

@@ -7,13 +7,11 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.core.net.Ip4;
@@ -26,37 +24,20 @@ import io.javaoverlay.testkit.TestNamespace;
  * The udp backend across namespace hosts: the agent's own packet loops between a TUN device and
  * UDP port 8285, with flannel's wire format (the inner IP packet is the payload).
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class UdpDataPathIT extends DataPathContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 4, 3);
 
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
-    }
-
-    @Override
-    String backend() {
-        return "udp";
-    }
-
-    @Override
-    int expectedMtu() {
-        return 1472;
+    UdpDataPathIT() {
+        // the TUN device goes with the process, so a restart interrupts traffic (briefly)
+        super(cluster, new Backend("udp", 1472, false));
     }
 
     /** flannel's udp lease: the public IP only, no BackendType and no BackendData (pkg/backend/udp, v0.28). */
     @Override
     String fakeLease(Ip4 publicIp) {
         return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
-    }
-
-    /** The TUN device goes with the process, so a restart interrupts traffic (briefly). */
-    @Override
-    boolean keepsTrafficAcrossRestart() {
-        return false;
     }
 
     /** No route per peer here: the late host is timed by the agent forwarding to it (see {@link #isProgrammed}). */

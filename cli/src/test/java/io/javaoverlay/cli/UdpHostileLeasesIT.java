@@ -2,23 +2,19 @@ package io.javaoverlay.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.core.net.Ip4;
 
 /** Hostile leases against the udp backend, whose peer table once froze on one bad lease. */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class UdpHostileLeasesIT extends HostileLeasesContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 2, 2).withSubnetMax(199);
 
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
+    UdpHostileLeasesIT() {
+        super(cluster);
     }
 
     /** flannel's udp backend publishes no BackendType. */

@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,36 +18,19 @@ import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.TestHost;
 
 /** The vxlan backend across namespace hosts: the kernel's VXLAN device, programmed as flannel does. */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class VxlanDataPathIT extends DataPathContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 4, 3);
 
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
-    }
-
-    @Override
-    String backend() {
-        return "vxlan";
-    }
-
-    @Override
-    int expectedMtu() {
-        return 1450;
+    VxlanDataPathIT() {
+        super(cluster, new Backend("vxlan", 1450, true));
     }
 
     @Override
     String fakeLease(Ip4 publicIp) {
         return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
                 + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:0a:fa\"}}";
-    }
-
-    @Override
-    boolean keepsTrafficAcrossRestart() {
-        return true;
     }
 
     /** The route via the peer's VTEP address, onlink; its permanent neighbour entry; the FDB entry to its public IP. */

@@ -9,29 +9,24 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.testkit.TestHost;
 
 /** Hostile leases against the vxlan backend, and the FDB entries two leases of one machine share. */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class VxlanHostileLeasesIT extends HostileLeasesContract {
 
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 3, 2).withSubnetMax(199);
 
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
+    VxlanHostileLeasesIT() {
+        super(cluster);
     }
 
     @Override
@@ -61,12 +56,7 @@ class VxlanHostileLeasesIT extends HostileLeasesContract {
     }
 
     private static String mac(int host) {
-        try {
-            return new ObjectMapper().readTree(cluster.etcdctl("get", "--print-value-only",
-                    OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(host).toKey())).path("BackendData").path("VtepMAC").asText();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return backendData(cluster, host).path("VtepMAC").asText();
     }
 
     private static boolean hasFdb(TestHost h, String mac, Ip4 dst) {

@@ -54,36 +54,20 @@ class WireguardDataPathIT extends DataPathContract {
     static final OverlayCluster cluster = WireguardHosts.configure(
             OverlayCluster.of("{\"Type\":\"wireguard\",\"PSK\":\"" + PSK + "\"}", 5, 3).withSubnetMax(199));
 
+    WireguardDataPathIT() {
+        // MTU: flannel's, the underlay's 1500 minus 80; a killed agent leaves wireguard-go running,
+        // the next one keeps it, and the tunnel never goes down
+        super(cluster, new Backend("wireguard", 1420, true));
+    }
+
     static Path keyFile(int n) {
         return WireguardHosts.keyFile(cluster, n);
-    }
-
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
-    }
-
-    @Override
-    String backend() {
-        return "wireguard";
-    }
-
-    /** flannel: the underlay's 1500 minus 80. */
-    @Override
-    int expectedMtu() {
-        return 1420;
     }
 
     @Override
     String fakeLease(Ip4 publicIp) {
         return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"wireguard\","
                 + "\"BackendData\":{\"PublicKey\":\"" + WireguardKey.generatePrivate().publicKey() + "\",\"Port\":51820}}";
-    }
-
-    /** A killed agent leaves wireguard-go running; the next one keeps it, and the tunnel never goes down. */
-    @Override
-    boolean keepsTrafficAcrossRestart() {
-        return true;
     }
 
     /** {@code wg} on host {@code n}, in its agent's mount namespace (where /run/wireguard is that host's). */
@@ -118,31 +102,20 @@ class WireguardDataPathIT extends DataPathContract {
         return JSON.readTree(out.strip());
     }
 
-    /** What {@code wg pubkey} says the key in host {@code n}'s key file gives. */
-    static String publicKeyOfKeyFile(int n) throws IOException {
-        return Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(keyFile(n)), Duration.ofSeconds(10)).orThrow().stdout().strip();
-    }
-
     /**
      * Unlike vxlan and host-gw, a stopped wireguard agent leaves nothing in the kernel (flannel
      * deletes its device too): the device, its peers and the route go at stop, and the restarted
      * agent configures only the leases there are.
      */
     @Override
-    @Test
-    @Order(7)
-    void whatAnAgentProgrammedForALeaseThatWentAwayWhileItWasDownIsCleanedAtStart() {
-        Ip4Net ghost = Ip4Net.parse("10.244.250.0/24");
-        Ip4 ghostIp = cluster.net.underlaySubnet().address().plus(200);
-        String key = OverlayCluster.PREFIX + "/subnets/" + ghost.toKey();
-        cluster.etcdctl("put", key, fakeLease(ghostIp));
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> isProgrammed(cluster.host(3), ghost, ghostIp));
-        assertThat(cluster.agent(3).stop()).isZero();
-        assertThat(cluster.host(3).exec("ip", "link", "show", DEV).ok()).as("flannel-wg after the agent stopped").isFalse();
-        assertThat(cluster.host(3).ip("route", "show", OverlayCluster.NETWORK)).isBlank();
-        cluster.etcdctl("del", key);
-        cluster.startAgent(3);
-        assertThat(isGone(cluster.host(3), ghost, ghostIp)).as("the ghost is no peer after the restart").isTrue();
+    void assertLeftByTheStoppedAgent(TestHost host3, Ip4Net ghost, Ip4 ghostIp) {
+        assertThat(host3.exec("ip", "link", "show", DEV).ok()).as("flannel-wg after the agent stopped").isFalse();
+        assertThat(host3.ip("route", "show", OverlayCluster.NETWORK)).isBlank();
+    }
+
+    /** The ghost is no peer after the restart: host 3's peers are hosts 1 and 2, and the tunnel to host 1 comes up. */
+    @Override
+    void assertHost3ReachesHost1AfterItsRestart() {
         assertThat(peers(3)).hasSize(2);
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
                 .until(() -> cluster.container(3, 1).ping(cluster.containerIp(1, 1).toString(), 1));
@@ -165,7 +138,7 @@ class WireguardDataPathIT extends DataPathContract {
             String key = data.path("PublicKey").asText();
             assertThat(key).hasSize(44).endsWith("=");
             assertThat(raw).as("BackendData as flannel's json.Marshal writes it").contains("\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820}");
-            assertThat(key).as("the public key of the key file, by wg pubkey").isEqualTo(publicKeyOfKeyFile(h));
+            assertThat(key).as("the public key of the key file, by wg pubkey").isEqualTo(WireguardHosts.publicKeyOfKeyFile(cluster, h));
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile(h)))).isEqualTo("r--------");
             // what the device runs with: the same key, flannel's port, the PSK on every peer
             String[] itf = wg(h, null, "show", DEV, "dump").orThrow().stdout().lines().findFirst().orElseThrow().split("\t");

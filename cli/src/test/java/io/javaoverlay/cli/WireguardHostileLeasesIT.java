@@ -1,30 +1,21 @@
 package io.javaoverlay.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.WireguardKey;
 
 /** Hostile leases against the wireguard backend (on wireguard-go): bad keys, its own key, a key two hosts publish. */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class WireguardHostileLeasesIT extends HostileLeasesContract {
-
 
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\"}", 2, 2).withSubnetMax(199));
 
-    @Override
-    OverlayCluster cluster() {
-        return cluster;
+    WireguardHostileLeasesIT() {
+        super(cluster);
     }
 
     /** A wireguard lease with a key of its own (so no two hostile leases collide on the key by accident). */
@@ -38,12 +29,7 @@ class WireguardHostileLeasesIT extends HostileLeasesContract {
     }
 
     static String publicKeyOf(int host) {
-        try {
-            return new ObjectMapper().readTree(cluster.etcdctl("get", "--print-value-only", OverlayCluster.PREFIX + "/subnets/"
-                    + cluster.subnet(host).toKey())).path("BackendData").path("PublicKey").asText();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return backendData(cluster, host).path("PublicKey").asText();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.javaoverlay.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -11,6 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.IntFunction;
 
 import org.awaitility.core.ThrowingRunnable;
 
@@ -49,6 +53,41 @@ public final class WireguardHosts {
 
     static Path keyFile(OverlayCluster cluster, int n) {
         return cluster.hostDir(n).resolve("wgkey");
+    }
+
+    /** What {@code wg pubkey} says the key in host {@code n}'s key file gives. */
+    static String publicKeyOfKeyFile(OverlayCluster cluster, int n) throws IOException {
+        return Exec.run(List.of("wg", "pubkey"), Map.of(), Files.readString(keyFile(cluster, n)), Duration.ofSeconds(10)).orThrow().stdout().strip();
+    }
+
+    /**
+     * Host {@code n}'s lease as flannel v0.28 writes it for a dual-stack wireguard host: its
+     * underlay addresses, and the key file's key in both data fields with ListenPort and ListenPortV6.
+     */
+    static String dualStackLease(OverlayCluster cluster, int n) throws IOException {
+        String key = publicKeyOfKeyFile(cluster, n);
+        return "{\"PublicIP\":\"" + cluster.host(n).underlayIp() + "\",\"PublicIPv6\":\"" + DualStackHosts.underlay6(n)
+                + "\",\"BackendType\":\"wireguard\",\"BackendData\":{\"PublicKey\":\"" + key + "\",\"Port\":51820},"
+                + "\"BackendV6Data\":{\"PublicKey\":\"" + key + "\",\"Port\":51821}}";
+    }
+
+    /**
+     * Waits (10 s at most) until host {@code self}'s peers on {@code dev} are the other hosts of 1
+     * to 3, each at {@code endpoint.apply(peer)} with its IPv4 and IPv6 subnets as AllowedIPs.
+     */
+    static void awaitPeersWithBothSubnets(OverlayCluster cluster, int self, String dev, IntFunction<String> endpoint) {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Set<String> peers = new TreeSet<>();
+            dump(cluster, self, dev).stream().skip(1).forEach(p -> peers.add(p[2] + " " + new TreeSet<>(List.of(p[3].split(",")))));
+            Set<String> want = new TreeSet<>();
+            for (int peer = 1; peer <= 3; peer++) {
+                if (peer != self) {
+                    want.add(endpoint.apply(peer) + " " + new TreeSet<>(List.of(cluster.subnet(peer).toString(),
+                            cluster.lease6(peer).toString())));
+                }
+            }
+            assertThat(peers).isEqualTo(want);
+        });
     }
 
     /** {@code sh -c} that bind-mounts {@code dir} on /run/wireguard and execs the rest of the command. */

@@ -1,5 +1,7 @@
 package io.javaoverlay.cli.cni;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -137,6 +139,13 @@ final class CniHost {
 
     Run invoke(String command, String containerId, TestNamespace pod, String stdin) {
         return run(env(command, containerId, pod, "eth0"), stdin);
+    }
+
+    /** ADD of {@code pod} as {@code containerId} with this host's config in spec {@code version}, asserted to succeed. */
+    Run addOk(String containerId, TestNamespace pod, String version) {
+        Run add = invoke("ADD", containerId, pod, conf(version));
+        assertThat(add.exit()).as("%s", add).isZero();
+        return add;
     }
 
     /** Address files in the IPAM directory (one per reserved address). */

@@ -112,8 +112,7 @@ class CniPluginIT {
     void checkFailsWhenSomethingAddMadeIsGone() {
         CniHost host = host(true);
         TestNamespace pod = host.pod();
-        Run add = host.invoke("ADD", "c1", pod, host.conf("1.0.0"));
-        assertThat(add.exit()).as("%s", add).isZero();
+        Run add = host.addOk("c1", pod, "1.0.0");
         String withPrev = host.conf("1.0.0", Map.of("prevResult", CniJson.parseObject(add.stdout())));
         pod.ip("route", "del", "default");
         Run check = host.invoke("CHECK", "c1", pod, withPrev);
@@ -144,8 +143,8 @@ class CniPluginIT {
         CniHost host = host(true);
         TestNamespace keep = host.pod();
         TestNamespace stale = host.pod();
-        assertThat(host.invoke("ADD", "keep", keep, host.conf("1.1.0")).exit()).isZero();
-        assertThat(host.invoke("ADD", "stale", stale, host.conf("1.1.0")).exit()).isZero();
+        host.addOk("keep", keep, "1.1.0");
+        host.addOk("stale", stale, "1.1.0");
         assertThat(host.reservations()).hasSize(2);
 
         Run status = host.run(Map.of("CNI_COMMAND", "STATUS", "CNI_PATH", "/usr/lib/cni"), host.conf("1.1.0"));
@@ -171,7 +170,7 @@ class CniPluginIT {
     void delIsBestEffortWhateverIsAlreadyGone() {
         CniHost host = host(true);
         TestNamespace pod = host.pod();
-        assertThat(host.invoke("ADD", "c1", pod, host.conf("1.0.0")).exit()).isZero();
+        host.addOk("c1", pod, "1.0.0");
         // containerd sends an empty CNI_NETNS once the namespace is gone
         Run noNetns = host.invoke("DEL", "c1", null, host.conf("1.0.0"));
         assertThat(noNetns.exit()).as("%s", noNetns).isZero();
@@ -185,7 +184,7 @@ class CniPluginIT {
         assertThat(host.run(env, host.conf("1.0.0")).exit()).isZero();
         // without subnet.env (agent stopped) DEL still frees the address
         TestNamespace pod2 = host.pod();
-        assertThat(host.invoke("ADD", "c2", pod2, host.conf("1.0.0")).exit()).isZero();
+        host.addOk("c2", pod2, "1.0.0");
         assertThat(host.subnetFile.toFile().delete()).isTrue();
         assertThat(host.invoke("DEL", "c2", pod2, host.conf("1.0.0")).exit()).isZero();
         assertThat(host.reservations()).isEmpty();
@@ -310,8 +309,7 @@ class CniPluginIT {
     void masqueradesWhenTheAgentDoesNot() {
         CniHost host = host(false);
         TestNamespace pod = host.pod();
-        Run add = host.invoke("ADD", "c1", pod, host.conf("1.0.0"));
-        assertThat(add.exit()).as("%s", add).isZero();
+        Run add = host.addOk("c1", pod, "1.0.0");
         String nat = host.ns.execOk("iptables", "-t", "nat", "-S");
         assertThat(nat).contains("-A POSTROUTING -m comment --comment \"javaoverlay cni podnet\" -j JO-CNI-");
         assertThat(nat).contains("-s " + host.lease + " -d " + host.network + " -m comment --comment \"javaoverlay cni podnet\" -j RETURN");
@@ -319,7 +317,7 @@ class CniPluginIT {
         String withPrev = host.conf("1.0.0", Map.of("prevResult", CniJson.parseObject(add.stdout())));
         assertThat(host.invoke("CHECK", "c1", pod, withPrev).exit()).isZero();
         // a second ADD finds the chain as wanted and leaves it alone
-        assertThat(host.invoke("ADD", "c2", host.pod(), host.conf("1.0.0")).exit()).isZero();
+        host.addOk("c2", host.pod(), "1.0.0");
         assertThat(host.ns.execOk("iptables", "-t", "nat", "-S")).isEqualTo(nat);
     }
 

@@ -21,6 +21,7 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.testkit.Exec;
 import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNamespace;
 
 /**
@@ -76,6 +77,14 @@ public final class DockerHost implements AutoCloseable {
         this.dir = dir;
         this.cgroupParent = ns.name();
         this.apiSocket = dir.resolve("docker.sock");
+    }
+
+    /**
+     * What {@link #start} needs, for a test to check before anything starts: root, dockerd, and
+     * busybox-static for the image every host imports. The test adds its own, then {@code orAbort()}.
+     */
+    static Requirements requirements() {
+        return Requirements.check().root().executable("/usr/sbin/dockerd", "docker.io").executable("/bin/busybox", "busybox-static");
     }
 
     /** Starts a private mount namespace and dockerd in {@code ns}; files go under {@code workDir/NAME}. */

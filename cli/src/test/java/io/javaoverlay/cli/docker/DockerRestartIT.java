@@ -25,7 +25,6 @@ import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Owner;
 import io.javaoverlay.core.ipam.Reservations;
 import io.javaoverlay.core.net.Ip4;
-import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNetwork;
 
 /**
@@ -47,10 +46,7 @@ class DockerRestartIT {
 
     @BeforeAll
     static void startDocker() throws IOException {
-        Requirements.check().root()
-                .executable("/usr/sbin/dockerd", "docker.io")
-                .executable("/bin/busybox", "busybox-static")
-                .orAbort();
+        DockerHost.requirements().orAbort();
         docker = DockerHost.start(NET.host(1), NET.workDir());
         ipamDir = docker.ipamDir();
         pluginArgs = docker.noAgentPluginArgs(LEASE);

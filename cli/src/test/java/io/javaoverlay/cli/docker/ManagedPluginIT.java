@@ -45,12 +45,7 @@ class ManagedPluginIT {
 
     @BeforeAll
     static void createAndEnablePlugin() throws IOException {
-        Requirements.check().root()
-                .executable("/usr/sbin/dockerd", "docker.io")
-                .executable("/usr/bin/jlink", "default-jdk-headless")
-                .executable("/bin/busybox", "busybox-static")
-                .file("/dev/net/tun", "modprobe tun")
-                .orAbort();
+        DockerHost.requirements().executable("/usr/bin/jlink", "default-jdk-headless").file("/dev/net/tun", "modprobe tun").orAbort();
         docker = DockerHost.start(NET.host(1), NET.workDir());
         Map<String, String> env = Map.of("DOCKER_HOST", "unix://" + docker.apiSocket(),
                 "DOCKER_CONFIG", docker.dir().resolve("cli").toString());

@@ -1,5 +1,6 @@
 package io.javaoverlay.cli.kube;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -99,6 +100,15 @@ final class KubeModeCluster extends AgentCluster {
     }
 
     /** An IPv6-only cluster (see the class comment). */
+    /** The backend's {@code Type}, as in the network config and the Nodes' backend-type annotation. */
+    String backendType() {
+        try {
+            return JSON.readTree(backendJson).path("Type").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static KubeModeCluster ipv6Only(String backendJson, int hosts, int agents) {
         KubeModeCluster c = new KubeModeCluster(backendJson, hosts, agents);
         c.ipv6Only = true;
@@ -334,6 +344,23 @@ final class KubeModeCluster extends AgentCluster {
 
     static Ip4 containerIp(int n) {
         return podCidr(n).address().plus(2);
+    }
+
+    /** The container of every host in 1 to 3 pings every other one's three times with {@code ping -6}, then with {@code ping -4}. */
+    void assertContainersPingEachOtherOverBothFamilies() {
+        for (int from = 1; from <= 3; from++) {
+            for (int to = 1; to <= 3; to++) {
+                if (from == to) {
+                    continue;
+                }
+                ExecResult six = container(from).exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2",
+                        containerIp6(podCidr6(to)));
+                assertThat(six.stdout()).as("ping -6 host %d -> host %d: %s%s", from, to, six.stdout(), six.stderr()).contains("3 received");
+                ExecResult four = container(from).exec(Duration.ofSeconds(15), "ping", "-4", "-n", "-c3", "-i0.2", "-W2",
+                        containerIp(to).toString());
+                assertThat(four.stdout()).as("ping -4 host %d -> host %d: %s%s", from, to, four.stdout(), four.stderr()).contains("3 received");
+            }
+        }
     }
 
     /** Whether host {@code n} has any route to {@code subnet}. */

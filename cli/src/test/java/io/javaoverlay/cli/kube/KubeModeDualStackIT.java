@@ -19,8 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.net.Ip6Net;
-import io.javaoverlay.testkit.ExecResult;
-import io.javaoverlay.testkit.TestNamespace;
 
 /**
  * Dual-stack host-gw in kube mode (#16): three namespace hosts on a dual-stack underlay
@@ -96,19 +94,7 @@ class KubeModeDualStackIT {
     @Test
     @Order(3)
     void containersOnEveryHostPingEachOtherOverBothFamilies() {
-        for (int from = 1; from <= 3; from++) {
-            for (int to = 1; to <= 3; to++) {
-                if (from == to) {
-                    continue;
-                }
-                TestNamespace c = cluster.container(from, 1);
-                ExecResult six = c.exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2", containerIp6(to));
-                assertThat(six.stdout()).as("ping -6 host %d -> host %d: %s%s", from, to, six.stdout(), six.stderr()).contains("3 received");
-                ExecResult four = c.exec(Duration.ofSeconds(15), "ping", "-4", "-n", "-c3", "-i0.2", "-W2",
-                        KubeModeCluster.containerIp(to).toString());
-                assertThat(four.stdout()).as("ping -4 host %d -> host %d: %s%s", from, to, four.stdout(), four.stderr()).contains("3 received");
-            }
-        }
+        cluster.assertContainersPingEachOtherOverBothFamilies();
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.javaoverlay.cli.kube;
 import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.MethodOrderer;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.javaoverlay.testkit.ExecResult;
 
 /**
  * Dual-stack vxlan in kube mode (#16): the same dual-stack cluster as {@link KubeModeDualStackIT}
@@ -51,18 +49,6 @@ class KubeModeDualStackVxlanIT {
     @Test
     @Order(2)
     void containersOnEveryHostPingEachOtherOverBothFamilies() {
-        for (int from = 1; from <= 3; from++) {
-            for (int to = 1; to <= 3; to++) {
-                if (from == to) {
-                    continue;
-                }
-                String six = KubeModeCluster.containerIp6(KubeModeCluster.podCidr6(to));
-                ExecResult r6 = cluster.container(from, 1).exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2", six);
-                assertThat(r6.stdout()).as("ping -6 host %d -> host %d: %s%s", from, to, r6.stdout(), r6.stderr()).contains("3 received");
-                ExecResult r4 = cluster.container(from, 1).exec(Duration.ofSeconds(15), "ping", "-4", "-n", "-c3", "-i0.2", "-W2",
-                        KubeModeCluster.containerIp(to).toString());
-                assertThat(r4.stdout()).as("ping -4 host %d -> host %d: %s%s", from, to, r4.stdout(), r4.stderr()).contains("3 received");
-            }
-        }
+        cluster.assertContainersPingEachOtherOverBothFamilies();
     }
 }

@@ -22,12 +22,14 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.javaoverlay.cli.AgentCluster;
 import io.javaoverlay.cli.AgentCluster.Pod;
+import io.javaoverlay.cli.ClusterContract;
 import io.javaoverlay.cli.PeerPaths;
 import io.javaoverlay.cli.NamespaceSockets;
 import io.javaoverlay.cni.testing.CniJson;
@@ -52,18 +54,19 @@ import io.javaoverlay.testkit.TestProcess;
  * annotations are good and dropped, counted and logged when they turn hostile; a fifth Node without
  * the IPv6 half is skipped.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class KubeModeIpv6OnlyContract {
+abstract class KubeModeIpv6OnlyContract extends ClusterContract<KubeModeCluster> {
 
     /** Hosts 1-3 run agents from the start; Nodes 4 and 5 stand for flanneld's nodes (no agent); host 6 joins late. */
     static final int HOSTS = 6;
     static final int LATE = 6;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    abstract KubeModeCluster cluster();
-
-    /** The backend's name in the annotations ({@code vxlan}, {@code host-gw}). */
-    abstract String backendType();
+    /** The backend's name in the annotations ({@code vxlan}, {@code host-gw}): its configured type. */
+    String backendType() {
+        return cluster().backendType();
+    }
 
     /** Host {@code n}'s annotations beside backend-type, public-ipv6 and kube-subnet-manager, as flanneld writes them IPv6-only. */
     abstract void assertBackendAnnotations(int n, JsonNode annotations);

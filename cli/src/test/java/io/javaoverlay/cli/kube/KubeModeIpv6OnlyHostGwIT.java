@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,21 +22,10 @@ import io.javaoverlay.testkit.TestHost;
  * {@code public-ip} {@code 0.0.0.0} beside its {@code public-ipv6}; the peers' IPv6 podCIDRs routed
  * via their {@code public-ipv6}, nothing else.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KubeModeIpv6OnlyHostGwIT extends KubeModeIpv6OnlyContract {
 
     @RegisterExtension
     static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"host-gw\"}", HOSTS, 3);
-
-    @Override
-    KubeModeCluster cluster() {
-        return cluster;
-    }
-
-    @Override
-    String backendType() {
-        return "host-gw";
-    }
 
     @Override
     void assertBackendAnnotations(int n, JsonNode a) {

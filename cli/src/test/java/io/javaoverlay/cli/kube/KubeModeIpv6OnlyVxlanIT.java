@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,21 +18,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  * {@code flannel-v6.1}, each node's {@code backend-v6-data} its VNI and MAC, no {@code backend-data}
  * or {@code public-ip}; peers through {@code flannel-v6.1} by an onlink route to their VTEP.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KubeModeIpv6OnlyVxlanIT extends KubeModeIpv6OnlyContract {
 
     @RegisterExtension
     static final KubeModeCluster cluster = KubeModeCluster.ipv6Only("{\"Type\":\"vxlan\"}", HOSTS, 3);
-
-    @Override
-    KubeModeCluster cluster() {
-        return cluster;
-    }
-
-    @Override
-    String backendType() {
-        return "vxlan";
-    }
 
     @Override
     void assertBackendAnnotations(int n, JsonNode a) {

@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +21,6 @@ import io.javaoverlay.core.net.Ip6Net;
  * {@code null} and {@code public-ip} {@code 0.0.0.0}; every peer on {@code flannel-wg-v6} at
  * {@code [public-ipv6]:51821} with its IPv6 podCIDR as its AllowedIPs.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class KubeModeIpv6OnlyWireguardIT extends KubeModeIpv6OnlyContract {
 
     @RegisterExtension
@@ -31,16 +28,6 @@ class KubeModeIpv6OnlyWireguardIT extends KubeModeIpv6OnlyContract {
 
     /** A key flanneld's node 4 publishes (any valid Curve25519 public key). */
     private static final String FLANNELD_KEY = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
-
-    @Override
-    KubeModeCluster cluster() {
-        return cluster;
-    }
-
-    @Override
-    String backendType() {
-        return "wireguard";
-    }
 
     /** The peer lines of {@code wg show flannel-wg-v6 dump} on host {@code n}: key, psk, endpoint, AllowedIPs, ... */
     private static List<String[]> peers6(int n) {
