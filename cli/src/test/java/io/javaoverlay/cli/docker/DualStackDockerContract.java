@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,6 +34,7 @@ import io.javaoverlay.core.net.Ip4;
 import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Parallel;
 
 /**
  * The Docker face dual-stack across three hosts (#16), what every backend that carries IPv6 must
@@ -110,24 +110,6 @@ abstract class DualStackDockerContract {
     ExecResult ping(int from, String family, String to, int count) {
         return cluster().host(from).docker(Duration.ofSeconds(20), "exec", cluster().container(from).name(), "ping", family, "-c",
                 Integer.toString(count), "-W", "2", to);
-    }
-
-    /** Runs the tasks at once, each on a thread of its own (docker exec waits on dockerd, not on this JVM), and returns their results in order. */
-    static <T> List<T> inParallel(List<Callable<T>> tasks) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
-        try {
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : pool.invokeAll(tasks)) {
-                try {
-                    results.add(f.get());
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof Exception ex ? ex : e;
-                }
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 
     @Test
@@ -209,7 +191,7 @@ abstract class DualStackDockerContract {
                 return (System.nanoTime() - running) / 1_000_000;
             });
         }
-        List<Long> answeredAfterMillis = inParallel(pings);
+        List<Long> answeredAfterMillis = Parallel.all(pings);
         assertAddresses(late);
         System.out.printf("[%s] late host %d (%s, %s): its IPv6 path on hosts 1-2 within %d ms of its lease appearing in etcd (%d, %d ms);"
                 + " the agents logged the peer at %s; its own agent ready and the network created at %d ms; docker run and inspect took %d ms, and"
@@ -242,7 +224,7 @@ abstract class DualStackDockerContract {
                 }
             }
         }
-        assertThat(inParallel(pings).stream().filter(f -> f != null).toList()).as("container pairs that do not answer each other's ping")
+        assertThat(Parallel.all(pings).stream().filter(f -> f != null).toList()).as("container pairs that do not answer each other's ping")
                 .isEmpty();
     }
 

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +39,7 @@ import io.javaoverlay.core.config.SubnetEnv;
 import io.javaoverlay.core.host.HostDefaults;
 import io.javaoverlay.core.net.Ip6Net;
 import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Parallel;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
 import io.javaoverlay.testkit.TestProcess;
@@ -178,7 +180,7 @@ abstract class KubeModeIpv6OnlyContract extends ClusterContract<KubeModeCluster>
 
     @Test
     @Order(3)
-    void podsAttachedByTheCniPluginHaveOnlyIpv6AndPingEachOtherAcrossEveryPairOfHosts() {
+    void podsAttachedByTheCniPluginHaveOnlyIpv6AndPingEachOtherAcrossEveryPairOfHosts() throws Exception {
         for (int n = 1; n <= 3; n++) {
             assertIpv6OnlyPod(cluster().attachPod(n, "v6pod-" + n, cluster().cniSocket(n).toString()));
             assertThat(cluster().agent(n).log()).as("host %d's agent served the ADD", n).contains("CNI ADD v6pod-" + n + " ");
@@ -193,21 +195,21 @@ abstract class KubeModeIpv6OnlyContract extends ClusterContract<KubeModeCluster>
             assertThat(check.exit()).as("CHECK on host %d: %s", n, check).isZero();
         }
 
-        List<CompletableFuture<String>> failures = new ArrayList<>();
+        List<Callable<String>> pings = new ArrayList<>();
         for (int from = 1; from <= 3; from++) {
             for (int to = 1; to <= 3; to++) {
                 if (from != to) {
                     TestNamespace source = cluster().pod(from).ns();
                     String six = cluster().pod(to).ip6();
                     String what = "ping -6 host " + from + " -> host " + to + ": ";
-                    failures.add(CompletableFuture.supplyAsync(() -> {
+                    pings.add(() -> {
                         ExecResult r = source.exec(Duration.ofSeconds(15), "ping", "-6", "-n", "-c3", "-i0.2", "-W2", six);
                         return r.stdout().contains("3 received") ? null : what + r.stdout() + r.stderr();
-                    }));
+                    });
                 }
             }
         }
-        assertThat(failures.stream().map(CompletableFuture::join).filter(f -> f != null).toList())
+        assertThat(Parallel.all(pings).stream().filter(f -> f != null).toList())
                 .as("pairs of hosts whose pods do not answer each other's ping -6").isEmpty();
         ExecResult four = cluster().pod(1).ns().exec(Duration.ofSeconds(5), "ping", "-4", "-n", "-c1", "-W1", "10.244.2.2");
         assertThat(four.ok()).as("the pods have no IPv4 at all").isFalse();
@@ -271,18 +273,16 @@ abstract class KubeModeIpv6OnlyContract extends ClusterContract<KubeModeCluster>
         long added = System.nanoTime();
         assertIpv6OnlyPod(late);
         assertThat(cluster().agent(LATE).log()).as("the late host's agent served the ADD").contains("CNI ADD v6pod-late ");
-        long[] answeredAfterMillis = new long[4];
-        List<CompletableFuture<Void>> pings = new ArrayList<>();
+        List<Callable<Long>> pings = new ArrayList<>();
         for (int h = 1; h <= 3; h++) {
             int n = h;
-            pings.add(CompletableFuture.runAsync(() -> {
+            pings.add(() -> {
                 await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(() ->
                         cluster().pod(n).ns().exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", late.ip6()).ok());
-                answeredAfterMillis[n] = (System.nanoTime() - added) / 1_000_000;
-            }));
+                return (System.nanoTime() - added) / 1_000_000;
+            });
         }
-        pings.forEach(CompletableFuture::join);
-        long lastAnswer = Math.max(answeredAfterMillis[1], Math.max(answeredAfterMillis[2], answeredAfterMillis[3]));
+        long lastAnswer = Parallel.all(pings).stream().mapToLong(Long::longValue).max().orElseThrow();
         System.out.printf("[%s] late host %d (%s) routed on hosts 1-3 within %d ms of its node's annotations appearing (%d, %d, %d ms);"
                 + " its agent ready at %d ms, its pod's ADD took %d ms, and the pod answered ping -6 from hosts 1-3 %d ms after ADD"
                 + " returned (%d ms after the annotations)%n", getClass().getSimpleName(), LATE, subnet, slowest, routedAfterMillis[0],
