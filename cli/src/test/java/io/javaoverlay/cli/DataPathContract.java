@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,6 +29,7 @@ import io.javaoverlay.core.net.Ip4Net;
 import io.javaoverlay.core.netlink.NetNs;
 import io.javaoverlay.core.netlink.NetlinkSocket;
 import io.javaoverlay.testkit.ExecResult;
+import io.javaoverlay.testkit.Parallel;
 import io.javaoverlay.testkit.Exec;
 import io.javaoverlay.testkit.TestHost;
 import io.javaoverlay.testkit.TestNamespace;
@@ -121,7 +123,7 @@ abstract class DataPathContract {
             assertThat(c.subnetEnv(h).mtu()).as("FLANNEL_MTU of host %d", h).isEqualTo(backend.expectedMtu());
             assertThat(c.subnetEnv(h).network()).isEqualTo(Ip4Net.parse(OverlayCluster.NETWORK));
         }
-        List<CompletableFuture<String>> failures = new ArrayList<>();
+        List<Callable<String>> pings = new ArrayList<>();
         for (int h = 1; h <= 3; h++) {
             for (int k = 1; k <= OverlayCluster.CONTAINERS_PER_HOST; k++) {
                 for (int peer = 1; peer <= 3; peer++) {
@@ -132,12 +134,12 @@ abstract class DataPathContract {
                         TestNamespace from = c.container(h, k);
                         Ip4 to = c.containerIp(peer, pk);
                         String what = "h" + h + "c" + k + " -> h" + peer + "c" + pk + " (" + to + ")";
-                        failures.add(CompletableFuture.supplyAsync(() -> from.ping(to.toString(), 5) ? null : what));
+                        pings.add(() -> from.ping(to.toString(), 5) ? null : what);
                     }
                 }
             }
         }
-        assertThat(failures.stream().map(CompletableFuture::join).filter(f -> f != null).toList())
+        assertThat(Parallel.all(pings).stream().filter(f -> f != null).toList())
                 .as("container pairs that cannot ping each other").isEmpty();
     }
 

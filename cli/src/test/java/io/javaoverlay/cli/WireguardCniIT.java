@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.javaoverlay.core.net.Ip4;
+import io.javaoverlay.testkit.Parallel;
 import io.javaoverlay.testkit.Requirements;
 
 /**
@@ -48,17 +49,17 @@ class WireguardCniIT {
         }
         assertThat(cluster.agent(1).log()).contains("CNI ADD wg-h1p1 ");
 
-        List<CompletableFuture<String>> failures = new ArrayList<>();
+        List<Callable<String>> pings = new ArrayList<>();
         for (String from : pods.keySet()) {
             for (String to : pods.keySet()) {
                 if (pods.get(from).host() == pods.get(to).host()) {
                     continue;
                 }
                 String what = from + " -> " + to + " (" + pods.get(to).ip() + ")";
-                failures.add(CompletableFuture.supplyAsync(() -> pods.get(from).ns().ping(pods.get(to).ip().toString(), 5) ? null : what));
+                pings.add(() -> pods.get(from).ns().ping(pods.get(to).ip().toString(), 5) ? null : what);
             }
         }
-        assertThat(failures.stream().map(CompletableFuture::join).filter(f -> f != null).toList())
+        assertThat(Parallel.all(pings).stream().filter(f -> f != null).toList())
                 .as("pod pairs on different hosts that cannot ping each other").isEmpty();
 
         Ip4 target = pods.get("wg-h3p2").ip();
