@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -95,96 +97,88 @@ public final class NodeLeases {
         if (!"true".equals(a.get(keys.kubeSubnetManager()))) {
             return Read.none();
         }
-        if (ipv6Only) {
-            return readIpv6Only(n, a);
+        try {
+            return Read.of(ipv6Only ? ipv6OnlyLease(n, a) : lease(n, a));
+        } catch (Skipped s) {
+            return Read.skip(s.reason, s.detail);
         }
+    }
+
+    /**
+     * Why a node is skipped, thrown by the readers below and turned into {@link Read#skip} once, in
+     * {@link #read}. Control flow only: it carries no stack trace.
+     */
+    private static final class Skipped extends Exception {
+        private static final long serialVersionUID = 1L;
+        final String reason;
+        final String detail;
+
+        Skipped(String reason, String detail) {
+            super(reason, null, false, false);
+            this.reason = reason;
+            this.detail = detail;
+        }
+    }
+
+    /** What {@code parse} returns; when it refuses its input, the node is skipped for {@code reason}, said by {@code detail}. */
+    private static <T> T orSkip(Supplier<T> parse, String reason, Function<IllegalArgumentException, String> detail) throws Skipped {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new Skipped(reason, detail.apply(e));
+        }
+    }
+
+    private Lease lease(Node n, Map<String, String> a) throws Skipped {
         String ipText = a.get(keys.publicIp());
         if (ipText == null || ipText.isEmpty()) {
-            return Read.skip("no-public-ip", "it has no " + keys.publicIp() + " annotation");
+            throw new Skipped("no-public-ip", "it has no " + keys.publicIp() + " annotation");
         }
-        Ip4 ip;
-        try {
-            ip = Ip4.parse(ipText);
-        } catch (IllegalArgumentException e) {
-            return Read.skip("bad-public-ip", keys.publicIp() + " \"" + ipText + "\" is not an IPv4 address");
-        }
-        Optional<JsonNode> data;
-        try {
-            data = backendData(a.get(keys.backendData()));
-        } catch (IllegalArgumentException e) {
-            return Read.skip("bad-backend-data", keys.backendData() + " " + e.getMessage());
-        }
-        Optional<Ip4Net> subnet;
-        try {
-            subnet = podCidr(n);
-        } catch (IllegalArgumentException e) {
-            return Read.skip("bad-pod-cidr", e.getMessage());
-        }
+        Ip4 ip = orSkip(() -> Ip4.parse(ipText), "bad-public-ip", e -> keys.publicIp() + " \"" + ipText + "\" is not an IPv4 address");
+        Optional<JsonNode> data = orSkip(() -> backendData(a.get(keys.backendData())), "bad-backend-data",
+                e -> keys.backendData() + " " + e.getMessage());
+        Optional<Ip4Net> subnet = orSkip(() -> podCidr(n), "bad-pod-cidr", IllegalArgumentException::getMessage);
         if (subnet.isEmpty()) {
-            return Read.skip("no-pod-cidr", "it has no IPv4 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
+            throw new Skipped("no-pod-cidr", "it has no IPv4 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
                     + spec(n, "podCIDRs") + ")");
         }
         Ipv6Half v6 = readIpv6Half(n, a);
-        if (v6.skipped().isPresent()) {
-            return v6.skipped().get();
-        }
         LeaseAttrs attrs = new LeaseAttrs(ip, v6.publicIpv6(), Optional.ofNullable(a.get(keys.backendType())), data, v6.backendData());
-        return Read.of(new Lease(subnet.get(), v6.podCidr(), attrs, false, Optional.empty(), 0));
+        return new Lease(subnet.get(), v6.podCidr(), attrs, false, Optional.empty(), 0);
     }
 
     /**
      * A node's IPv6 half as both readers take it: {@code public-ipv6}, {@code backend-v6-data}, and,
-     * when it publishes an IPv6 address, its IPv6 podCIDR; {@code skipped} when one is malformed.
+     * when it publishes an IPv6 address, its IPv6 podCIDR.
      */
-    private record Ipv6Half(Optional<String> publicIpv6, Optional<JsonNode> backendData, Optional<Ip6Net> podCidr,
-                            Optional<Read> skipped) {
-        static Ipv6Half skip(String reason, String detail) {
-            return new Ipv6Half(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(Read.skip(reason, detail)));
-        }
-    }
+    private record Ipv6Half(Optional<String> publicIpv6, Optional<JsonNode> backendData, Optional<Ip6Net> podCidr) {}
 
-    private Ipv6Half readIpv6Half(Node n, Map<String, String> a) {
+    private Ipv6Half readIpv6Half(Node n, Map<String, String> a) throws Skipped {
         String ip6Text = Optional.ofNullable(a.get(keys.publicIpv6())).orElse("");
-        Optional<String> ip6 = Optional.empty();
-        if (!ip6Text.isEmpty()) {
-            try {
-                ip6 = Optional.of(Ip6Net.format(Ip6Net.parseAddress(ip6Text)));
-            } catch (IllegalArgumentException e) {
-                return Ipv6Half.skip("bad-public-ipv6", keys.publicIpv6() + " \"" + abbreviate(ip6Text) + "\" is not an IPv6 address");
-            }
-        }
-        Optional<JsonNode> data6;
-        try {
-            data6 = backendData(a.get(keys.backendV6Data()));
-        } catch (IllegalArgumentException e) {
-            return Ipv6Half.skip("bad-backend-v6-data", keys.backendV6Data() + " " + e.getMessage());
-        }
-        Optional<Ip6Net> subnet6;
-        try {
-            subnet6 = ip6.isEmpty() ? Optional.empty() : podCidr6(n);
-        } catch (IllegalArgumentException e) {
-            return Ipv6Half.skip("bad-pod-cidr", e.getMessage());
-        }
-        return new Ipv6Half(ip6, data6, subnet6, Optional.empty());
+        Optional<String> ip6 = ip6Text.isEmpty() ? Optional.empty()
+                : Optional.of(orSkip(() -> Ip6Net.format(Ip6Net.parseAddress(ip6Text)), "bad-public-ipv6",
+                        e -> keys.publicIpv6() + " \"" + abbreviate(ip6Text) + "\" is not an IPv6 address"));
+        Optional<JsonNode> data6 = orSkip(() -> backendData(a.get(keys.backendV6Data())), "bad-backend-v6-data",
+                e -> keys.backendV6Data() + " " + e.getMessage());
+        Optional<Ip6Net> subnet6 = ip6.isEmpty() ? Optional.empty()
+                : orSkip(() -> podCidr6(n), "bad-pod-cidr", IllegalArgumentException::getMessage);
+        return new Ipv6Half(ip6, data6, subnet6);
     }
 
     /** An IPv6-only network's lease: the IPv6 half alone (see the class comment). */
-    private Read readIpv6Only(Node n, Map<String, String> a) {
+    private Lease ipv6OnlyLease(Node n, Map<String, String> a) throws Skipped {
         String ip6Text = Optional.ofNullable(a.get(keys.publicIpv6())).orElse("");
         if (ip6Text.isEmpty()) {
-            return Read.skip("no-public-ipv6", "it has no " + keys.publicIpv6() + " annotation (the network is IPv6-only)");
+            throw new Skipped("no-public-ipv6", "it has no " + keys.publicIpv6() + " annotation (the network is IPv6-only)");
         }
         Ipv6Half v6 = readIpv6Half(n, a);
-        if (v6.skipped().isPresent()) {
-            return v6.skipped().get();
-        }
         if (v6.podCidr().isEmpty()) {
-            return Read.skip("no-pod-cidr", "it has no IPv6 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
+            throw new Skipped("no-pod-cidr", "it has no IPv6 podCIDR (spec.podCIDR " + spec(n, "podCIDR") + ", spec.podCIDRs "
                     + spec(n, "podCIDRs") + ") and the network is IPv6-only");
         }
         LeaseAttrs attrs = new LeaseAttrs(NO_PUBLIC_IP, v6.publicIpv6(), Optional.ofNullable(a.get(keys.backendType())), Optional.empty(),
                 v6.backendData());
-        return Read.of(Lease.ipv6Only(v6.podCidr().get(), attrs, false, Optional.empty(), 0));
+        return Lease.ipv6Only(v6.podCidr().get(), attrs, false, Optional.empty(), 0);
     }
 
     /**
@@ -195,19 +189,8 @@ public final class NodeLeases {
      * @throws IllegalArgumentException when an entry is not a CIDR, or there are three or more
      */
     public static Optional<Ip6Net> podCidr6(Node n) {
-        if (n.getSpec() == null) {
-            return Optional.empty();
-        }
-        List<String> cidrs = n.getSpec().getPodCIDRs();
-        if (cidrs == null || cidrs.isEmpty()) {
-            String one = n.getSpec().getPodCIDR();
-            cidrs = one == null || one.isEmpty() ? List.of() : List.of(one);
-        }
-        if (cidrs.size() > 2) {
-            throw new IllegalArgumentException("its pod CIDRs " + cidrs + " are neither single nor dual stack");
-        }
         Optional<Ip6Net> found = Optional.empty();
-        for (String c : cidrs) {
+        for (String c : podCidrs(n)) {
             if (c.indexOf(':') < 0) {
                 ipv4Cidr(c); // a malformed IPv4 entry is an error here too
                 continue;
@@ -232,25 +215,35 @@ public final class NodeLeases {
      * @throws IllegalArgumentException when an entry is not a CIDR, or there are three or more
      */
     public static Optional<Ip4Net> podCidr(Node n) {
-        if (n.getSpec() == null) {
-            return Optional.empty();
-        }
-        List<String> cidrs = n.getSpec().getPodCIDRs();
-        if (cidrs == null || cidrs.isEmpty()) {
-            String one = n.getSpec().getPodCIDR();
-            return one == null || one.isEmpty() ? Optional.empty() : ipv4Cidr(one);
-        }
-        if (cidrs.size() > 2) {
-            throw new IllegalArgumentException("its pod CIDRs " + cidrs + " are neither single nor dual stack");
-        }
         Optional<Ip4Net> found = Optional.empty();
-        for (String c : cidrs) {
+        for (String c : podCidrs(n)) {
             Optional<Ip4Net> v4 = ipv4Cidr(c);
             if (v4.isPresent() && found.isEmpty()) {
                 found = v4;
             }
         }
         return found;
+    }
+
+    /**
+     * The node's pod CIDRs as both families pick from them: {@code spec.podCIDRs}, else
+     * {@code spec.podCIDR} alone; none when neither is set.
+     *
+     * @throws IllegalArgumentException when there are three or more
+     */
+    private static List<String> podCidrs(Node n) {
+        if (n.getSpec() == null) {
+            return List.of();
+        }
+        List<String> cidrs = n.getSpec().getPodCIDRs();
+        if (cidrs == null || cidrs.isEmpty()) {
+            String one = n.getSpec().getPodCIDR();
+            return one == null || one.isEmpty() ? List.of() : List.of(one);
+        }
+        if (cidrs.size() > 2) {
+            throw new IllegalArgumentException("its pod CIDRs " + cidrs + " are neither single nor dual stack");
+        }
+        return cidrs;
     }
 
     /** An IPv4 CIDR, empty for an IPv6 one. */
