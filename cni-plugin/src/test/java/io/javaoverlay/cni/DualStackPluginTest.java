@@ -69,16 +69,14 @@ class DualStackPluginTest extends FakeHostPluginTest {
 
     @Test
     void everySpecVersionCarriesBothFamiliesInItsOwnForm() {
-        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf());
-        for (CniVersion v : CniVersion.values()) {
-            Map<String, Object> parsed = encoded(r, v);
+        addC1InEveryVersion(conf()).forEach((v, parsed) -> {
             if (v.legacyResult()) {
                 // 0.1.0/0.2.0: one address of each family, each with the routes of its family
                 assertThat(parsed).as(v.text()).containsEntry("ip6", Map.of("ip", "fc00:5:0:34::2/64", "gateway", "fc00:5:0:34::1",
                         "routes", List.of(Map.of("dst", "fc00:5::/48", "gw", "fc00:5:0:34::1"), Map.of("dst", "::/0", "gw", "fc00:5:0:34::1"))));
                 assertThat(parsed).as(v.text()).containsEntry("ip4", Map.of("ip", "10.5.72.2/24", "gateway", "10.5.72.1",
                         "routes", List.of(Map.of("dst", "10.5.0.0/16", "gw", "10.5.72.1"), Map.of("dst", "0.0.0.0/0", "gw", "10.5.72.1"))));
-                continue;
+                return;
             }
             List<Map<String, Object>> ips = objects(parsed, "ips");
             assertThat(ips).hasSize(2);
@@ -87,7 +85,7 @@ class DualStackPluginTest extends FakeHostPluginTest {
             if (v.ipsCarryVersion()) {
                 assertThat(ips).extracting(ip -> ip.get("version")).containsExactly("4", "6");
             }
-        }
+        });
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,10 +86,18 @@ abstract class FakeHostPluginTest {
         return Ip6Net.parseAddress(text);
     }
 
-    /** The result as spec version {@code v} writes it, checked against that version's schema and parsed. */
-    static Map<String, Object> encoded(Result r, CniVersion v) {
-        String json = new String(JsonTree.format(ResultCodec.encode(r, v)), StandardCharsets.UTF_8);
-        return CniJson.assertAddResult(json, v.text());
+    /**
+     * Pod c1's ADD result with {@code conf} as each spec version writes it (oldest first), checked
+     * against that version's schema and parsed.
+     */
+    Map<CniVersion, Map<String, Object>> addC1InEveryVersion(NetConf conf) {
+        Result r = plugin.add(env(CniCommand.ADD, "c1", netns), conf);
+        Map<CniVersion, Map<String, Object>> encoded = new EnumMap<>(CniVersion.class);
+        for (CniVersion v : CniVersion.values()) {
+            String json = new String(JsonTree.format(ResultCodec.encode(r, v)), StandardCharsets.UTF_8);
+            encoded.put(v, CniJson.assertAddResult(json, v.text()));
+        }
+        return encoded;
     }
 
     /** A list of objects of a parsed result ({@code ips}, {@code routes}). */
