@@ -11,9 +11,7 @@ public final class CniException extends RuntimeException {
     private final String details;
 
     public CniException(ErrorCode code, String msg, String details) {
-        super(msg);
-        this.code = code;
-        this.details = details == null ? "" : details;
+        this(code, msg, details, null);
     }
 
     public CniException(ErrorCode code, String msg, String details, Throwable cause) {

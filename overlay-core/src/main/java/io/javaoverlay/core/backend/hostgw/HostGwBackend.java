@@ -12,6 +12,7 @@ import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.BackendFactory;
+import io.javaoverlay.core.backend.BackendResources;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
 import io.javaoverlay.core.backend.KernelTables;
@@ -141,12 +142,7 @@ public final class HostGwBackend implements Backend {
     /** Routes stay: a restarted agent takes them over without a gap in traffic. */
     @Override
     public void close() {
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (nl != null) {
-            nl.close();
-        }
+        BackendResources.closeOpened(metrics, nl);
         LOG.info("host-gw backend stopped; the routes to {} peers stay for the next run",
                 PeerReconciler.programmedPeers(peers, peers6));
     }

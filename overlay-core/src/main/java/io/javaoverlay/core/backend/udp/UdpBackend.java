@@ -12,6 +12,7 @@ import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.BackendFactory;
+import io.javaoverlay.core.backend.BackendResources;
 import io.javaoverlay.core.backend.ExternalInterface;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
@@ -279,9 +280,7 @@ public final class UdpBackend implements Backend {
     /** Stops the loops and removes the TUN device (a TUN device lives as long as its descriptor). */
     @Override
     public void close() {
-        if (metrics != null) {
-            metrics.close();
-        }
+        BackendResources.closeOpened(metrics);
         closeQuietly();
         for (Thread t : new Thread[] {outbound, inbound}) {
             if (t != null) {
@@ -302,14 +301,6 @@ public final class UdpBackend implements Backend {
     }
 
     private void closeQuietly() {
-        if (tun != null) {
-            tun.close();
-        }
-        if (socket != null) {
-            socket.close();
-        }
-        if (nl != null) {
-            nl.close();
-        }
+        BackendResources.closeOpened(tun, socket, nl);
     }
 }

@@ -19,6 +19,7 @@ import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.BackendFactory;
+import io.javaoverlay.core.backend.BackendResources;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
 import io.javaoverlay.core.backend.KernelTables;
@@ -472,15 +473,7 @@ public final class VxlanBackend implements Backend {
     /** Leaves device, routes and entries in place: a restarted agent takes them over without a gap in traffic. */
     @Override
     public void close() {
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (statsNl != null) {
-            statsNl.close();
-        }
-        if (nl != null) {
-            nl.close();
-        }
+        BackendResources.closeOpened(metrics, statsNl, nl);
         LOG.info("vxlan backend stopped; {} and the routes to {} peers stay for the next run", device == null
                 ? device6 == null ? "no device" : device6.name() : device.name() + (device6 == null ? "" : " and " + device6.name()),
                 programmedPeers());

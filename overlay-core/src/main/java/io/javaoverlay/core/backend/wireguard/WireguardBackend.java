@@ -14,6 +14,7 @@ import io.javaoverlay.core.backend.Backend;
 import io.javaoverlay.core.backend.BackendContext;
 import io.javaoverlay.core.backend.BackendException;
 import io.javaoverlay.core.backend.BackendFactory;
+import io.javaoverlay.core.backend.BackendResources;
 import io.javaoverlay.core.backend.FlannelLeaseShapes;
 import io.javaoverlay.core.backend.HostNetworking;
 import io.javaoverlay.core.backend.PeerClaim;
@@ -302,12 +303,7 @@ public final class WireguardBackend implements Backend {
      */
     @Override
     public void close() {
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (peerMetrics != null) {
-            peerMetrics.close();
-        }
+        BackendResources.closeOpened(metrics, peerMetrics);
         for (WgTunnel t : tunnels()) {
             try {
                 t.remove();
@@ -316,12 +312,7 @@ public final class WireguardBackend implements Backend {
                 LOG.warn("cannot remove {}: {}", t.name(), e.getMessage());
             }
         }
-        if (statsNl != null) {
-            statsNl.close();
-        }
-        if (nl != null) {
-            nl.close();
-        }
+        BackendResources.closeOpened(statsNl, nl);
     }
 
 }
