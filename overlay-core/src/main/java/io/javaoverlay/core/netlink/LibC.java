@@ -156,8 +156,13 @@ final class LibC {
 
     /** recv(2) with {@code MSG_DONTWAIT}: the length, or minus the errno (EAGAIN: nothing waiting; ENOBUFS: messages lost). */
     static int tryRecvNow(int fd, long buf, int capacity) {
+        return tryRecv(fd, buf, capacity, MSG_DONTWAIT | MSG_TRUNC);
+    }
+
+    /** recv(2); retries EINTR; returns the length, or minus the errno. */
+    private static int tryRecv(int fd, long buf, int capacity, int flags) {
         while (true) {
-            long n = recv(fd, buf, capacity, MSG_DONTWAIT | MSG_TRUNC);
+            long n = recv(fd, buf, capacity, flags);
             if (n >= 0) {
                 return (int) n;
             }
@@ -209,44 +214,29 @@ final class LibC {
      * full length even when it did not fit. EAGAIN means the receive timeout passed.
      */
     static int recv(int fd, long buf, int capacity, int flags, String operation) {
-        while (true) {
-            long n = recv(fd, buf, capacity, flags);
-            if (n >= 0) {
-                return (int) n;
-            }
-            int e = errno();
-            if (e != EINTR) {
-                throw NetlinkException.of(operation + " (waiting for the kernel's answer)", e);
-            }
+        int n = tryRecv(fd, buf, capacity, flags);
+        if (n < 0) {
+            throw NetlinkException.of(operation + " (waiting for the kernel's answer)", -n);
         }
+        return n;
     }
 
     /** read(2) into {@code buf}; retries EINTR; returns bytes read (0 at end of file). */
     static int read(int fd, long buf, int len, String operation) {
-        while (true) {
-            long n = read(fd, buf, len);
-            if (n >= 0) {
-                return (int) n;
-            }
-            int e = errno();
-            if (e != EINTR) {
-                throw NetlinkException.of(operation, e);
-            }
-        }
+        return (int) orThrow(tryRead(fd, buf, len), operation);
     }
 
     /** write(2) from {@code buf}; retries EINTR; returns bytes written. */
     static int write(int fd, long buf, int len, String operation) {
-        while (true) {
-            long n = write(fd, buf, len);
-            if (n >= 0) {
-                return (int) n;
-            }
-            int e = errno();
-            if (e != EINTR) {
-                throw NetlinkException.of(operation, e);
-            }
+        return (int) orThrow(tryWrite(fd, buf, len), operation);
+    }
+
+    /** {@code n}, the result of a {@code try...} call, or the exception for its errno when it is negative. */
+    private static long orThrow(long n, String operation) {
+        if (n < 0) {
+            throw NetlinkException.of(operation, (int) -n);
         }
+        return n;
     }
 
     static int open(String path, int flags, String operation) {
@@ -432,17 +422,20 @@ final class LibC {
 
     /** read(2) on a non-blocking descriptor: bytes read, 0 when nothing is waiting (EAGAIN). */
     static int readNonBlocking(int fd, long buf, int len, String operation) {
+        long n = tryRead(fd, buf, len);
+        return n == -EAGAIN ? 0 : (int) orThrow(n, operation);
+    }
+
+    /** read(2); retries EINTR; returns bytes read, or minus the errno. */
+    private static long tryRead(int fd, long buf, int len) {
         while (true) {
             long n = read(fd, buf, len);
             if (n >= 0) {
-                return (int) n;
+                return n;
             }
             int e = errno();
-            if (e == EAGAIN) {
-                return 0;
-            }
             if (e != EINTR) {
-                throw NetlinkException.of(operation, e);
+                return -e;
             }
         }
     }

@@ -3,7 +3,6 @@ package io.javaoverlay.core.netlink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,14 +18,12 @@ import org.slf4j.LoggerFactory;
  * {@code setns(CLONE_NEWNET)}. The thread switches back afterwards and is then discarded in
  * any case, so no pooled thread can ever be left in the wrong namespace.
  */
-public final class NetNs implements AutoCloseable {
+public final class NetNs extends SharedFd {
 
     private static final Logger log = LoggerFactory.getLogger(NetNs.class);
     private static final String RUN_NETNS = "/run/netns";
 
     private final Path path;
-    private final int fd;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Work that may throw a checked exception of type E, which {@link #call} passes through. */
     @FunctionalInterface
@@ -35,8 +32,8 @@ public final class NetNs implements AutoCloseable {
     }
 
     private NetNs(Path path, int fd) {
+        super(fd, "netns");
         this.path = path;
-        this.fd = fd;
     }
 
     /**
@@ -111,7 +108,7 @@ public final class NetNs implements AutoCloseable {
     }
 
     int fd() {
-        if (closed.get()) {
+        if (isClosing()) {
             throw new IllegalStateException("network namespace handle " + path + " is closed");
         }
         return fd;
@@ -190,13 +187,6 @@ public final class NetNs implements AutoCloseable {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            LibC.close(fd, "close(netns)");
         }
     }
 

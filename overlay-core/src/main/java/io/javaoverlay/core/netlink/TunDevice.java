@@ -17,7 +17,7 @@ import java.util.Set;
  * -1 within {@link #POLL_SLICE_MILLIS}, and the descriptor is released only after every
  * in-flight call has left, so a reused descriptor number is never touched.
  */
-public final class TunDevice implements AutoCloseable {
+public final class TunDevice extends SharedFd {
 
     /**
      * How often a blocked read checks whether the device was closed: the packet loops of an idle
@@ -59,19 +59,16 @@ public final class TunDevice implements AutoCloseable {
 
     private record CachedAddress(ByteBuffer buffer, long address) {}
 
-    private final int fd;
     private final String name;
     private final boolean vnetHeader;
     /** iovec[2] (header, packet) for {@link #tryWritePacket}, and a zeroed virtio_net_hdr: writer thread only. */
     private final ByteBuffer writeVector;
     private final long writeVectorAddress;
-    private final SharedFd guard;
     private volatile CachedAddress readCache = new CachedAddress(null, 0);
     private volatile CachedAddress writeCache = new CachedAddress(null, 0);
 
     private TunDevice(int fd, String name, boolean vnetHeader) {
-        this.fd = fd;
-        this.guard = new SharedFd(fd, "tun " + name);
+        super(fd, "tun " + name);
         this.name = name;
         this.vnetHeader = vnetHeader;
         this.writeVector = ByteBuffer.allocateDirect(48).order(java.nio.ByteOrder.nativeOrder());
@@ -129,12 +126,12 @@ public final class TunDevice implements AutoCloseable {
      * truncated. Returns the length, or -1 once the device is closed.
      */
     public int read(ByteBuffer dst) {
-        if (!guard.enter()) {
+        if (!enter()) {
             return -1;
         }
         try {
             while (!LibC.poll(fd, LibC.POLLIN, POLL_SLICE_MILLIS, "poll(tun " + name + ")")) {
-                if (guard.isClosing()) {
+                if (isClosing()) {
                     return -1;
                 }
             }
@@ -143,7 +140,7 @@ public final class TunDevice implements AutoCloseable {
             dst.position(dst.position() + n);
             return n;
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -152,7 +149,7 @@ public final class TunDevice implements AutoCloseable {
      * position. Returns the length written.
      */
     public int write(ByteBuffer src) {
-        if (!guard.enter()) {
+        if (!enter()) {
             throw new IllegalStateException("TUN device " + name + " is closed");
         }
         try {
@@ -161,7 +158,7 @@ public final class TunDevice implements AutoCloseable {
             src.position(src.position() + n);
             return n;
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -177,13 +174,13 @@ public final class TunDevice implements AutoCloseable {
      * must cut to the MTU ourselves. The kernel then stops segmenting and checksumming for us.
      */
     public void setOffload(int flags) {
-        if (!guard.enter()) {
+        if (!enter()) {
             throw new IllegalStateException("TUN device " + name + " is closed");
         }
         try {
             LibC.ioctlValue(fd, TUNSETOFFLOAD, flags & 0xffffffffL, "ioctl(TUNSETOFFLOAD) on " + name);
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -193,7 +190,7 @@ public final class TunDevice implements AutoCloseable {
      * waiting, -1 once the device is closed.
      */
     public int readNow(ByteBuffer dst) {
-        if (!guard.enter()) {
+        if (!enter()) {
             return -1;
         }
         try {
@@ -202,7 +199,7 @@ public final class TunDevice implements AutoCloseable {
             dst.position(dst.position() + n);
             return n;
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -212,27 +209,27 @@ public final class TunDevice implements AutoCloseable {
      * none is waiting, -1 once the device is closed.
      */
     public int readNow(DatagramBatch batch, int slot, int offset) {
-        if (!guard.enter()) {
+        if (!enter()) {
             return -1;
         }
         try {
             return LibC.readNonBlocking(fd, batch.slotAddress(slot) + offset, batch.slotCapacity() - offset,
                     "read(tun " + name + ")");
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
     /** Waits up to {@code timeoutMillis} for a packet to read; false on timeout or once closed. */
     public boolean awaitReadable(int timeoutMillis) {
-        if (!guard.enter()) {
+        if (!enter()) {
             return false;
         }
         try {
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
-                if (left <= 0 || guard.isClosing()) {
+                if (left <= 0 || isClosing()) {
                     return false;
                 }
                 if (LibC.poll(fd, LibC.POLLIN, (int) Math.min(left, POLL_SLICE_MILLIS), "poll(tun " + name + ")")) {
@@ -240,7 +237,7 @@ public final class TunDevice implements AutoCloseable {
                 }
             }
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -251,7 +248,7 @@ public final class TunDevice implements AutoCloseable {
      * refused it (the packet loop counts, it does not throw).
      */
     public int tryWritePacket(DatagramBatch batch, int slot, int offset, int length) {
-        if (!guard.enter()) {
+        if (!enter()) {
             return -LibC.EBADF;
         }
         try {
@@ -264,7 +261,7 @@ public final class TunDevice implements AutoCloseable {
             long n = LibC.tryWritev(fd, writeVectorAddress, 2);
             return n < 0 ? (int) n : (int) n - VNET_HDR_LEN;
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -274,13 +271,13 @@ public final class TunDevice implements AutoCloseable {
      * minus the errno when the kernel refused them.
      */
     public int tryWrite(ByteBuffer src, int offset, int length) {
-        if (!guard.enter()) {
+        if (!enter()) {
             return -LibC.EBADF;
         }
         try {
             return (int) LibC.tryWrite(fd, address(src, false) + offset, length);
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -296,16 +293,6 @@ public final class TunDevice implements AutoCloseable {
             writeCache = cached;
         }
         return cached.address;
-    }
-
-    public boolean isOpen() {
-        return !guard.isClosing();
-    }
-
-    /** Closes the descriptor (once no call is in flight), which removes the device. Idempotent. */
-    @Override
-    public void close() {
-        guard.close();
     }
 
     @Override

@@ -12,7 +12,7 @@ import io.javaoverlay.core.net.Ip4;
  * thread waits in {@link #receive}: that call returns -1 within {@link #POLL_SLICE_MILLIS}, and
  * the descriptor is released only once no call is in flight.
  */
-public final class UdpSocket implements AutoCloseable {
+public final class UdpSocket extends SharedFd {
 
     /**
      * How often a waiting receive checks whether the socket was closed: an idle udp backend's
@@ -23,17 +23,14 @@ public final class UdpSocket implements AutoCloseable {
 
     private static final int EMSGSIZE = 90;
 
-    private final int fd;
     private final int port;
-    private final SharedFd guard;
     private boolean gro;
     // written by the sending thread only; volatile so that statistics readers see them
     private volatile long sendErrors;
     private volatile int lastSendErrno;
 
     private UdpSocket(int fd, int port) {
-        this.fd = fd;
-        this.guard = new SharedFd(fd, "udp :" + port);
+        super(fd, "udp :" + port);
         this.port = port;
     }
 
@@ -115,7 +112,7 @@ public final class UdpSocket implements AutoCloseable {
      * did in time, -1 once the socket is closed.
      */
     public int receive(DatagramBatch batch, int offset, int timeoutMillis) {
-        if (!guard.enter()) {
+        if (!enter()) {
             return -1;
         }
         try {
@@ -138,12 +135,12 @@ public final class UdpSocket implements AutoCloseable {
                         return n;
                     }
                 }
-                if (guard.isClosing()) {
+                if (isClosing()) {
                     return -1;
                 }
             }
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -153,7 +150,7 @@ public final class UdpSocket implements AutoCloseable {
      * filtered) is skipped and counted in {@link #sendErrors()}. Returns how many were sent.
      */
     public int send(DatagramBatch batch, int count) {
-        if (!guard.enter()) {
+        if (!enter()) {
             throw new IllegalStateException("UDP socket :" + port + " is closed");
         }
         try {
@@ -168,7 +165,7 @@ public final class UdpSocket implements AutoCloseable {
                 }
                 int errno = -n;
                 if (errno == LibC.EAGAIN) {
-                    if (guard.isClosing()) {
+                    if (isClosing()) {
                         break;
                     }
                     LibC.poll(fd, LibC.POLLOUT, POLL_SLICE_MILLIS, "poll(udp :" + port + ")");
@@ -181,7 +178,7 @@ public final class UdpSocket implements AutoCloseable {
             }
             return sent;
         } finally {
-            guard.leave();
+            leave();
         }
     }
 
@@ -198,16 +195,6 @@ public final class UdpSocket implements AutoCloseable {
     /** Whether {@code errno} is EMSGSIZE: a datagram larger than the path allows. */
     public static boolean isMessageTooLong(int errno) {
         return errno == EMSGSIZE;
-    }
-
-    public boolean isOpen() {
-        return !guard.isClosing();
-    }
-
-    /** Closes the socket once no call is in flight. Idempotent. */
-    @Override
-    public void close() {
-        guard.close();
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
@@ -17,16 +16,14 @@ import com.sun.jna.Pointer;
  * {@code @} (as systemd sets it: {@code @/org/freedesktop/systemd1/notify/...}), which the
  * kernel sees with a leading NUL byte and no terminator.
  */
-public final class UnixDatagram implements AutoCloseable {
+public final class UnixDatagram extends SharedFd {
 
     private static final int MAX_PATH = LibC.SOCKADDR_UN_SIZE - 2 - 1;
 
-    private final int fd;
     private final String address;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private UnixDatagram(int fd, String address) {
-        this.fd = fd;
+        super(fd, "unix datagram");
         this.address = address;
     }
 
@@ -58,7 +55,7 @@ public final class UnixDatagram implements AutoCloseable {
 
     /** The next datagram, or empty when none arrives within {@code timeout}. */
     public Optional<byte[]> receive(Duration timeout) {
-        if (closed.get()) {
+        if (isClosing()) {
             throw new IllegalStateException("unix datagram socket " + address + " is closed");
         }
         if (!LibC.poll(fd, LibC.POLLIN, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()), "poll(" + address + ")")) {
@@ -89,14 +86,7 @@ public final class UnixDatagram implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            LibC.close(fd, "close(unix datagram)");
-        }
-    }
-
-    @Override
     public String toString() {
-        return "unix datagram socket " + address + (closed.get() ? " (closed)" : "");
+        return "unix datagram socket " + address + (isClosing() ? " (closed)" : "");
     }
 }
