@@ -60,6 +60,10 @@ public final class TunDevice extends SharedFd {
     private record CachedAddress(ByteBuffer buffer, long address) {}
 
     private final String name;
+    /** The operation names errors carry, made once: the packet loops call read and poll per packet. */
+    private final String pollOperation;
+    private final String readOperation;
+    private final String writeOperation;
     private final boolean vnetHeader;
     /** iovec[2] (header, packet) for {@link #tryWritePacket}, and a zeroed virtio_net_hdr: writer thread only. */
     private final ByteBuffer writeVector;
@@ -70,6 +74,9 @@ public final class TunDevice extends SharedFd {
     private TunDevice(int fd, String name, boolean vnetHeader) {
         super(fd, "tun " + name);
         this.name = name;
+        this.pollOperation = "poll(tun " + name + ")";
+        this.readOperation = "read(tun " + name + ")";
+        this.writeOperation = "write(tun " + name + ")";
         this.vnetHeader = vnetHeader;
         this.writeVector = ByteBuffer.allocateDirect(48).order(java.nio.ByteOrder.nativeOrder());
         this.writeVectorAddress = LibC.address(writeVector);
@@ -130,13 +137,13 @@ public final class TunDevice extends SharedFd {
             return -1;
         }
         try {
-            while (!LibC.poll(fd, LibC.POLLIN, POLL_SLICE_MILLIS, "poll(tun " + name + ")")) {
+            while (!LibC.poll(fd, LibC.POLLIN, POLL_SLICE_MILLIS, pollOperation)) {
                 if (isClosing()) {
                     return -1;
                 }
             }
             long base = address(dst, true);
-            int n = LibC.read(fd, base + dst.position(), dst.remaining(), "read(tun " + name + ")");
+            int n = LibC.read(fd, base + dst.position(), dst.remaining(), readOperation);
             dst.position(dst.position() + n);
             return n;
         } finally {
@@ -154,7 +161,7 @@ public final class TunDevice extends SharedFd {
         }
         try {
             long base = address(src, false);
-            int n = LibC.write(fd, base + src.position(), src.remaining(), "write(tun " + name + ")");
+            int n = LibC.write(fd, base + src.position(), src.remaining(), writeOperation);
             src.position(src.position() + n);
             return n;
         } finally {
@@ -195,7 +202,7 @@ public final class TunDevice extends SharedFd {
         }
         try {
             long base = address(dst, true);
-            int n = LibC.readNonBlocking(fd, base + dst.position(), dst.remaining(), "read(tun " + name + ")");
+            int n = LibC.readNonBlocking(fd, base + dst.position(), dst.remaining(), readOperation);
             dst.position(dst.position() + n);
             return n;
         } finally {
@@ -214,7 +221,7 @@ public final class TunDevice extends SharedFd {
         }
         try {
             return LibC.readNonBlocking(fd, batch.slotAddress(slot) + offset, batch.slotCapacity() - offset,
-                    "read(tun " + name + ")");
+                    readOperation);
         } finally {
             leave();
         }
@@ -232,7 +239,7 @@ public final class TunDevice extends SharedFd {
                 if (left <= 0 || isClosing()) {
                     return false;
                 }
-                if (LibC.poll(fd, LibC.POLLIN, (int) Math.min(left, POLL_SLICE_MILLIS), "poll(tun " + name + ")")) {
+                if (LibC.poll(fd, LibC.POLLIN, (int) Math.min(left, POLL_SLICE_MILLIS), pollOperation)) {
                     return true;
                 }
             }

@@ -24,6 +24,9 @@ public final class UdpSocket extends SharedFd {
     private static final int EMSGSIZE = 90;
 
     private final int port;
+    /** The operation names errors carry, made once: the packet loops receive and poll per batch. */
+    private final String receiveOperation;
+    private final String pollOperation;
     private boolean gro;
     // written by the sending thread only; volatile so that statistics readers see them
     private volatile long sendErrors;
@@ -32,6 +35,8 @@ public final class UdpSocket extends SharedFd {
     private UdpSocket(int fd, int port) {
         super(fd, "udp :" + port);
         this.port = port;
+        this.receiveOperation = "recvmmsg(udp :" + port + ")";
+        this.pollOperation = "poll(udp :" + port + ")";
     }
 
     /**
@@ -118,7 +123,7 @@ public final class UdpSocket extends SharedFd {
         try {
             int slots = batch.size();
             batch.prepareReceive(slots, offset);
-            int n = LibC.recvmmsg(fd, batch.vectorAddress(0), slots, "recvmmsg(udp :" + port + ")");
+            int n = LibC.recvmmsg(fd, batch.vectorAddress(0), slots, receiveOperation);
             if (n > 0) {
                 return n;
             }
@@ -128,9 +133,9 @@ public final class UdpSocket extends SharedFd {
                 if (left <= 0) {
                     return 0;
                 }
-                if (LibC.poll(fd, LibC.POLLIN, (int) Math.min(left, POLL_SLICE_MILLIS), "poll(udp :" + port + ")")) {
+                if (LibC.poll(fd, LibC.POLLIN, (int) Math.min(left, POLL_SLICE_MILLIS), pollOperation)) {
                     batch.prepareReceive(slots, offset);
-                    n = LibC.recvmmsg(fd, batch.vectorAddress(0), slots, "recvmmsg(udp :" + port + ")");
+                    n = LibC.recvmmsg(fd, batch.vectorAddress(0), slots, receiveOperation);
                     if (n > 0) {
                         return n;
                     }
@@ -168,7 +173,7 @@ public final class UdpSocket extends SharedFd {
                     if (isClosing()) {
                         break;
                     }
-                    LibC.poll(fd, LibC.POLLOUT, POLL_SLICE_MILLIS, "poll(udp :" + port + ")");
+                    LibC.poll(fd, LibC.POLLOUT, POLL_SLICE_MILLIS, pollOperation);
                     continue;
                 }
                 // this datagram cannot go (EMSGSIZE, ENETUNREACH, EPERM from a firewall ...): skip it
