@@ -29,17 +29,6 @@ class UdpDataPathIT extends DataPathContract {
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 4, 3);
 
-    UdpDataPathIT() {
-        // the TUN device goes with the process, so a restart interrupts traffic (briefly)
-        super(cluster, new Backend("udp", 1472, false));
-    }
-
-    /** flannel's udp lease: the public IP only, no BackendType and no BackendData (pkg/backend/udp, v0.28). */
-    @Override
-    String fakeLease(Ip4 publicIp) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
-    }
-
     /** No route per peer here: the late host is timed by the agent forwarding to it (see {@link #isProgrammed}). */
     @Override
     boolean isRouted(TestHost host, Ip4Net peer, Ip4 peerIp) {
