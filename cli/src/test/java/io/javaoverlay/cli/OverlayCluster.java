@@ -152,7 +152,7 @@ final class OverlayCluster extends AgentCluster {
 
     /** Adds to the checks made before anything starts (e.g. the commands a backend runs). */
     OverlayCluster requiring(Consumer<Requirements> more) {
-        requirements = more;
+        requirements = requirements.andThen(more);
         return this;
     }
 
