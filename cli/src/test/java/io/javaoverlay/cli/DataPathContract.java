@@ -38,7 +38,8 @@ import io.javaoverlay.testkit.TestProcess;
 /**
  * What every backend must do for containers on three hosts, proven with real traffic between
  * container namespaces; the tests build on each other, in order. Hosts 1-3 run from the start,
- * host 4 joins late. Subclasses pick the backend and add its own checks.
+ * host 4 joins late. Subclasses register a cluster of their backend (its config says which
+ * {@link Backend} it is) and add the backend's own checks.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
