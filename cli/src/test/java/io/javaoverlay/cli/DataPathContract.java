@@ -86,6 +86,15 @@ abstract class DataPathContract extends ClusterContract<OverlayCluster> {
         }
     }
 
+    /**
+     * The cluster a subclass registers for {@code backendJson}: four hosts, three from the start.
+     * They lease only up to 10.244.199.0, so that no host holds a subnet the tests use as one no
+     * host has (the ghost lease at 10.244.250.0, udp's 10.244.254.9).
+     */
+    static OverlayCluster clusterOf(String backendJson) {
+        return OverlayCluster.of(backendJson, 4, 3).withSubnetMax(199);
+    }
+
     /** What the subclass's cluster's backend must show. */
     Backend backend() {
         return Backend.ofType(cluster().backendType());

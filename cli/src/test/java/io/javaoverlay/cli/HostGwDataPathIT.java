@@ -22,7 +22,7 @@ import io.javaoverlay.testkit.TestHost;
 class HostGwDataPathIT extends DataPathContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 4, 3);
+    static final OverlayCluster cluster = clusterOf("{\"Type\":\"host-gw\"}");
 
     @Override
     boolean isProgrammed(TestHost host, Ip4Net peer, Ip4 peerIp) {

@@ -27,7 +27,7 @@ import io.javaoverlay.testkit.TestNamespace;
 class UdpDataPathIT extends DataPathContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 4, 3);
+    static final OverlayCluster cluster = clusterOf("{\"Type\":\"udp\"}");
 
     /** No route per peer here: the late host is timed by the agent forwarding to it (see {@link #isProgrammed}). */
     @Override

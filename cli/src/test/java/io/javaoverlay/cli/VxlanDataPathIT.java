@@ -21,7 +21,7 @@ import io.javaoverlay.testkit.TestHost;
 class VxlanDataPathIT extends DataPathContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 4, 3);
+    static final OverlayCluster cluster = clusterOf("{\"Type\":\"vxlan\"}");
 
     /** The route via the peer's VTEP address, onlink; its permanent neighbour entry; the FDB entry to its public IP. */
     @Override
