@@ -38,11 +38,12 @@ import io.javaoverlay.testkit.TestProcess;
 /**
  * What every backend must do for containers on three hosts, proven with real traffic between
  * container namespaces; the tests build on each other, in order. Hosts 1-3 run from the start,
- * host 4 joins late. Subclasses pick the backend and add its own checks.
+ * host 4 joins late. Subclasses register a cluster of their backend (its config says which
+ * {@link Backend} it is) and add the backend's own checks.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class DataPathContract {
+abstract class DataPathContract extends ClusterContract<OverlayCluster> {
 
     static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received");
     static final Pattern PING_REPLY = Pattern.compile("icmp_seq=(\\d+) ");
@@ -64,19 +65,39 @@ abstract class DataPathContract {
     }
 
     /**
-     * What a backend must show: its name in the {@code backend} label of its metrics ({@code vxlan},
-     * {@code host-gw}, {@code udp}), the MTU it gives containers on a 1500-byte underlay, and
-     * whether containers keep talking, without loss, while their host's agent is killed and restarted.
+     * What each backend must show: its name (the config's {@code Type}, and the {@code backend}
+     * label of its metrics), the MTU it gives containers on a 1500-byte underlay, and whether
+     * containers keep talking, without loss, while their host's agent is killed and restarted.
      */
-    record Backend(String name, int expectedMtu, boolean keepsTrafficAcrossRestart) {}
+    record Backend(String name, int expectedMtu, boolean keepsTrafficAcrossRestart) {
 
-    private final OverlayCluster cluster;
-    private final Backend backend;
+        private static final List<Backend> ALL = List.of(
+                new Backend("host-gw", 1500, true),
+                // the TUN device goes with the process, so a restart interrupts traffic (briefly)
+                new Backend("udp", 1472, false),
+                new Backend("vxlan", 1450, true),
+                // MTU: flannel's, the underlay's 1500 minus 80; a killed agent leaves wireguard-go running,
+                // the next one keeps it, and the tunnel never goes down
+                new Backend("wireguard", 1420, true));
 
-    /** The subclass's {@code cluster} (its {@code @RegisterExtension}) and what its backend must show. */
-    DataPathContract(OverlayCluster cluster, Backend backend) {
-        this.cluster = cluster;
-        this.backend = backend;
+        static Backend ofType(String type) {
+            return ALL.stream().filter(b -> b.name().equals(type)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no data path contract for the " + type + " backend"));
+        }
+    }
+
+    /**
+     * The cluster a subclass registers for {@code backendJson}: four hosts, three from the start.
+     * They lease only up to 10.244.199.0, so that no host holds a subnet the tests use as one no
+     * host has (the ghost lease at 10.244.250.0, udp's 10.244.254.9).
+     */
+    static OverlayCluster clusterOf(String backendJson) {
+        return OverlayCluster.of(backendJson, 4, 3).withSubnetMax(199);
+    }
+
+    /** What the subclass's cluster's backend must show. */
+    Backend backend() {
+        return Backend.ofType(cluster().backendType());
     }
 
     /** Checks that the path from {@code host} to the peer's subnet is programmed (route and, per backend, more). */
@@ -105,6 +126,20 @@ abstract class DataPathContract {
         }
     }
 
+    /**
+     * Runs {@code delete}, which takes part of the path from {@code host} to the peer away
+     * underneath the agent once the whole path is there, and waits at most 2 s for the agent to
+     * restore it: the kernel reports the deletion and the agent restores it at once, where its
+     * full check runs only every 30 s (checked every 5 s, as before, most would take longer).
+     */
+    void assertRestoredWithinTwoSeconds(TestHost host, Ip4Net peer, Ip4 peerPublicIp, String what, Runnable delete) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> isProgrammed(host, peer, peerPublicIp));
+        delete.run();
+        long t0 = System.nanoTime();
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> isProgrammed(host, peer, peerPublicIp));
+        System.out.printf("%s: %s was back after %d ms%n", backend().name(), what, (System.nanoTime() - t0) / 1_000_000);
+    }
+
     static boolean hasRoute(TestHost host, Ip4Net subnet) {
         JsonNode routes = host.ipJson("route", "show", subnet.toString());
         for (JsonNode r : routes) {
@@ -118,9 +153,9 @@ abstract class DataPathContract {
     @Test
     @Order(1)
     void subnetEnvCarriesTheBackendsMtuAndEveryContainerReachesEveryContainerOnTheOtherHosts() throws Exception {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         for (int h = 1; h <= 3; h++) {
-            assertThat(c.subnetEnv(h).mtu()).as("FLANNEL_MTU of host %d", h).isEqualTo(backend.expectedMtu());
+            assertThat(c.subnetEnv(h).mtu()).as("FLANNEL_MTU of host %d", h).isEqualTo(backend().expectedMtu());
             assertThat(c.subnetEnv(h).network()).isEqualTo(Ip4Net.parse(OverlayCluster.NETWORK));
         }
         List<Callable<String>> pings = new ArrayList<>();
@@ -146,44 +181,44 @@ abstract class DataPathContract {
     @Test
     @Order(2)
     void aFewMegabytesCrossBetweenContainersIntactAndShowInTheBackendsTrafficMetrics() throws Exception {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         Ip4 target = c.containerIp(2, 2);
         int size = 4 << 20;
-        TrafficSample sender = TrafficSample.of(c.agentHttp(1, "/metrics"), backend.name());
-        TrafficSample receiver = TrafficSample.of(c.agentHttp(2, "/metrics"), backend.name());
+        TrafficSample sender = TrafficSample.of(c.agentHttp(1, "/metrics"), backend().name());
+        TrafficSample receiver = TrafficSample.of(c.agentHttp(2, "/metrics"), backend().name());
         try (ServerSocketChannel server = NamespaceSockets.listen(c.container(2, 2), target, 5001)) {
             String[] digests = NamespaceSockets.transfer(c.container(1, 1), server, target, 5001, size, Duration.ofSeconds(60));
             assertThat(digests[1]).as("SHA-256 of the 4 MiB received").isEqualTo(digests[0]);
         }
         // what Prometheus sees: host 1 sent the 4 MiB (and headers) to its peers, host 2 received them;
         // the ACKs went the other way
-        TrafficSample sent = TrafficSample.of(c.agentHttp(1, "/metrics"), backend.name()).minus(sender);
-        TrafficSample received = TrafficSample.of(c.agentHttp(2, "/metrics"), backend.name()).minus(receiver);
-        assertThat(sent.txBytes()).as("%s tx bytes of host 1 for a %d-byte transfer", backend.name(), size).isGreaterThan(size);
+        TrafficSample sent = TrafficSample.of(c.agentHttp(1, "/metrics"), backend().name()).minus(sender);
+        TrafficSample received = TrafficSample.of(c.agentHttp(2, "/metrics"), backend().name()).minus(receiver);
+        assertThat(sent.txBytes()).as("%s tx bytes of host 1 for a %d-byte transfer", backend().name(), size).isGreaterThan(size);
         assertThat(sent.txPackets()).as("tx packets of host 1").isGreaterThan(size / 65536);
         assertThat(sent.rxPackets()).as("rx packets (ACKs) of host 1").isPositive();
-        assertThat(received.rxBytes()).as("%s rx bytes of host 2", backend.name()).isGreaterThan(size);
+        assertThat(received.rxBytes()).as("%s rx bytes of host 2", backend().name()).isGreaterThan(size);
         assertThat(received.txPackets()).as("tx packets (ACKs) of host 2").isPositive();
     }
 
     @Test
     @Order(3)
     void packetsAboveTheOverlayMtuAreRefusedWhileFullSizedOnesPass() {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         TestNamespace from = c.container(1, 1);
         String to = c.containerIp(3, 1).toString();
-        int payload = backend.expectedMtu() - 28; // IPv4 20 + ICMP 8
+        int payload = backend().expectedMtu() - 28; // IPv4 20 + ICMP 8
         ExecResult fits = from.exec(Duration.ofSeconds(10), "ping", "-n", "-M", "do", "-s", Integer.toString(payload), "-c", "2", "-W", "2", to);
-        assertThat(fits.ok()).as("a packet of exactly the overlay MTU (%d) crosses: %s", backend.expectedMtu(), fits.describe()).isTrue();
+        assertThat(fits.ok()).as("a packet of exactly the overlay MTU (%d) crosses: %s", backend().expectedMtu(), fits.describe()).isTrue();
         ExecResult tooBig = from.exec(Duration.ofSeconds(10), "ping", "-n", "-M", "do", "-s", Integer.toString(payload + 1), "-c", "1", "-W", "2", to);
         assertThat(tooBig.ok()).isFalse();
-        assertThat(tooBig.stdout() + tooBig.stderr()).contains("message too long").contains("mtu=" + backend.expectedMtu());
+        assertThat(tooBig.stdout() + tooBig.stderr()).contains("message too long").contains("mtu=" + backend().expectedMtu());
     }
 
     @Test
     @Order(4)
     void ipMasqueradeLetsContainersReachTheUnderlayWhileOverlayTrafficKeepsItsSource() {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         // the underlay has no route back into the overlay: only a masqueraded packet gets an answer
         assertThat(c.container(1, 2).ping(c.net.underlayGateway().toString(), 5)).as("container -> underlay").isTrue();
         String nat = c.host(1).execOk("iptables", "-t", "nat", "-S", "FLANNEL-POSTRTG");
@@ -201,7 +236,7 @@ abstract class DataPathContract {
     @Test
     @Order(5)
     void aLateHostIsProgrammedOnEveryPeerWithinASecondOfItsLeaseAndReachable() throws Exception {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         isRouted(c.host(1), c.subnet(2), c.host(2).underlayIp()); // the poll's read once before the clock runs (the first loads native code)
         LeaseWatch.Put put;
         CompletableFuture<TestProcess> agent;
@@ -238,7 +273,7 @@ abstract class DataPathContract {
     @Test
     @Order(6)
     void aStoppedHostsLeaseRemovedFromEtcdTakesItsPathOffTheOtherHosts() {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         Ip4Net gone = c.subnet(4);
         assertThat(c.agent(4).stop()).as("agent exit code on SIGTERM").isZero();
         for (int h = 1; h <= 3; h++) {
@@ -259,27 +294,32 @@ abstract class DataPathContract {
      * and TCP from it still gets through (path MTU discovery).
      */
     void containerWithTheUnderlaysMtuLearnsThePathMtu() throws Exception {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         TestNamespace big = c.container(1, "big", 9, 1500);
         Ip4 target = c.containerIp(2, 1);
         ExecResult r = big.exec(Duration.ofSeconds(20), "ping", "-n", "-M", "do", "-s", "1472", "-c", "3", "-i", "0.3", "-W", "2",
                 target.toString());
         assertThat(r.ok()).isFalse();
         assertThat(r.stdout() + r.stderr()).as("ICMP fragmentation needed, or the path MTU it taught")
-                .containsAnyOf("mtu = " + backend.expectedMtu(), "mtu=" + backend.expectedMtu());
+                .containsAnyOf("mtu = " + backend().expectedMtu(), "mtu=" + backend().expectedMtu());
         try (ServerSocketChannel server = NamespaceSockets.listen(c.container(2, 1), target, 5002)) {
             String[] digests = NamespaceSockets.transfer(big, server, target, 5002, 2 << 20, Duration.ofSeconds(60));
             assertThat(digests[1]).as("SHA-256 of 2 MiB sent with a 1500-byte MTU").isEqualTo(digests[0]);
         }
     }
 
-    /** A lease for a host that does not run, in this backend's shape (a reservation: no etcd lease). */
-    abstract String fakeLease(Ip4 publicIp);
+    /**
+     * A lease for a host that does not run, in this backend's shape (a reservation: no etcd lease);
+     * a vxlan one with a VTEP MAC no host has.
+     */
+    String fakeLease(Ip4 publicIp) {
+        return LeaseValues.of(backend().name(), publicIp, "0e:00:00:00:0a:fa");
+    }
 
     @Test
     @Order(7)
     void whatAnAgentProgrammedForALeaseThatWentAwayWhileItWasDownIsCleanedAtStart() {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         Ip4Net ghost = Ip4Net.parse("10.244.250.0/24");
         Ip4 ghostIp = c.net.underlaySubnet().address().plus(200);
         String key = OverlayCluster.PREFIX + "/subnets/" + ghost.toKey();
@@ -299,13 +339,13 @@ abstract class DataPathContract {
     }
 
     void assertHost3ReachesHost1AfterItsRestart() {
-        assertThat(cluster.container(3, 1).ping(cluster.containerIp(1, 1).toString(), 5)).isTrue();
+        assertThat(cluster().container(3, 1).ping(cluster().containerIp(1, 1).toString(), 5)).isTrue();
     }
 
     @Test
     @Order(8)
     void aKilledAgentComesBackWithItsSubnet() throws Exception {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         Ip4Net before = c.subnet(1);
         TestProcess ping = c.container(2, 1).start("ping-through-restart", "ping", "-n", "-i", "0.05", "-w", "120",
                 c.containerIp(1, 1).toString());
@@ -313,7 +353,7 @@ abstract class DataPathContract {
         c.agent(1).process().destroyForcibly().waitFor();
         Thread.sleep(300);
         c.startAgent(1);
-        Thread.sleep(backend.keepsTrafficAcrossRestart() ? 1500 : 3000);
+        Thread.sleep(backend().keepsTrafficAcrossRestart() ? 1500 : 3000);
         Exec.run("kill", "-INT", Long.toString(ping.pid())).orThrow();
         ping.process().waitFor();
         Matcher m = PING_SUMMARY.matcher(ping.log());
@@ -324,7 +364,7 @@ abstract class DataPathContract {
 
         assertThat(c.subnet(1)).as("subnet after restart").isEqualTo(before);
         assertThat(c.agent(1).log()).contains("reusing it");
-        if (backend.keepsTrafficAcrossRestart()) {
+        if (backend().keepsTrafficAcrossRestart()) {
             // ping counts the echo it sent just before SIGINT as lost when its answer is still on the
             // way (a few ms through wireguard-go on a loaded machine); every earlier one must come back.
             assertThat(unanswered(ping.log(), sent)).as("echo requests never answered of %d sent across the restart, in:%n%s", sent, ping.log())

@@ -1,5 +1,6 @@
 package io.javaoverlay.cli;
 
+import static io.javaoverlay.cli.DualStackHosts.underlay6;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,33 +37,17 @@ class DualStackHostGwIT {
 
     static final String NETWORK6 = "fc00:5::/48";
 
-    // no agent starts by itself: each host gets its IPv6 underlay address first; this class runs
-    // without --ip-masq (which the cluster gives every agent): DualStackIpMasqIT runs with it
+    // DualStackIpMasqIT runs with --ip-masq
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withIpv6Network(NETWORK6)
-            .withAgentArgs("--ip-masq=false")
-            .requiring(r -> r.command("ip6tables", "iptables"));
+    static final OverlayCluster cluster = DualStackHosts.withoutIpMasq("{\"Type\":\"host-gw\"}", 3, NETWORK6);
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
-
-    static String underlay6(int n) {
-        return DualStackHosts.underlay6(n);
-    }
-
-    static void bringUp(int n) {
-        hosts.bringUp(n);
-    }
-
-    static String containerIp6(int n, int c) {
-        return hosts.containerIp6(n, c);
-    }
 
     @Test
     @Order(1)
     void everyHostLeasesBothFamiliesInOneFlannelKeyAndWritesThemToSubnetEnv() {
-        bringUp(1);
-        bringUp(2);
+        hosts.bringUp(1);
+        hosts.bringUp(2);
         SubnetEnv e1 = cluster.subnetEnv(1);
         SubnetEnv e2 = cluster.subnetEnv(2);
         for (SubnetEnv e : List.of(e1, e2)) {
@@ -118,11 +103,11 @@ class DualStackHostGwIT {
     @Order(4)
     void containersPingEachOtherOverBothFamilies() {
         TestNamespace c11 = cluster.container(1, 1);
-        assertThat(c11.ping(containerIp6(2, 1), 10)).as("ping -6 across hosts").isTrue();
-        assertThat(c11.ping(containerIp6(2, 2), 5)).isTrue();
-        assertThat(cluster.container(2, 2).ping(containerIp6(1, 2), 5)).isTrue();
+        assertThat(c11.ping(hosts.containerIp6(2, 1), 10)).as("ping -6 across hosts").isTrue();
+        assertThat(c11.ping(hosts.containerIp6(2, 2), 5)).isTrue();
+        assertThat(cluster.container(2, 2).ping(hosts.containerIp6(1, 2), 5)).isTrue();
         assertThat(c11.ping(cluster.containerIp(2, 1).toString(), 5)).as("ping -4 across hosts").isTrue();
-        ExecResult six = c11.exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", containerIp6(2, 1));
+        ExecResult six = c11.exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c3", "-i0.2", "-W1", hosts.containerIp6(2, 1));
         assertThat(six.ok()).as(six.stdout() + six.stderr()).isTrue();
         assertThat(six.stdout()).contains("3 received");
     }
@@ -135,10 +120,10 @@ class DualStackHostGwIT {
         hosts.addContainers(3);
         long start = System.nanoTime();
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50))
-                .until(() -> cluster.container(1, 1).exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", containerIp6(3, 1)).ok());
+                .until(() -> cluster.container(1, 1).exec(Duration.ofSeconds(2), "ping", "-6", "-n", "-c1", "-W1", hosts.containerIp6(3, 1)).ok());
         System.out.printf("host 3 reachable over IPv6 from host 1 %d ms after its containers were up"
                 + " (addresses settled)%n", (System.nanoTime() - start) / 1_000_000);
-        assertThat(cluster.container(3, 1).ping(containerIp6(2, 1), 5)).isTrue();
+        assertThat(cluster.container(3, 1).ping(hosts.containerIp6(2, 1), 5)).isTrue();
     }
 
     @Test
@@ -149,7 +134,7 @@ class DualStackHostGwIT {
         h1.ip("-6", "route", "del", peer6.toString());
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> h1.ipJson("-6", "route", "show", peer6.toString()).size() == 1);
-        assertThat(cluster.container(1, 1).ping(containerIp6(2, 1), 5)).isTrue();
+        assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 1), 5)).isTrue();
         assertThat(cluster.agent(1).log()).contains("is missing; restoring it");
     }
 
@@ -163,7 +148,7 @@ class DualStackHostGwIT {
                 .until(() -> cluster.etcdctl("get", "--print-value-only", key).strip().equals(before));
         assertThat(cluster.etcdctl("get", "--prefix", "--keys-only", OverlayCluster.PREFIX + "/subnets/" + cluster.subnet(2).toKey()).strip())
                 .as("only the dual-stack key, no IPv4-only one").isEqualTo(key);
-        assertThat(cluster.container(1, 1).ping(containerIp6(2, 1), 5)).isTrue();
+        assertThat(cluster.container(1, 1).ping(hosts.containerIp6(2, 1), 5)).isTrue();
     }
 
     @Test
@@ -207,7 +192,7 @@ class DualStackHostGwIT {
         long tx6 = ip6Packets(h1, "JAVAOVERLAY-HOSTGW-TX");
         long rx6 = ip6Packets(h1, "JAVAOVERLAY-HOSTGW-RX");
         TrafficSample before = TrafficSample.of(cluster.agentHttp(1, "/metrics"), "host-gw");
-        ExecResult six = cluster.container(1, 1).exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c5", "-i0.2", "-W1", containerIp6(2, 1));
+        ExecResult six = cluster.container(1, 1).exec(Duration.ofSeconds(10), "ping", "-6", "-n", "-c5", "-i0.2", "-W1", hosts.containerIp6(2, 1));
         assertThat(six.stdout()).as(six.stdout() + six.stderr()).contains("5 received");
         assertThat(ip6Packets(h1, "JAVAOVERLAY-HOSTGW-TX")).as("echo requests out to host 2").isGreaterThanOrEqualTo(tx6 + 5);
         assertThat(ip6Packets(h1, "JAVAOVERLAY-HOSTGW-RX")).as("echo replies in from host 2").isGreaterThanOrEqualTo(rx6 + 5);

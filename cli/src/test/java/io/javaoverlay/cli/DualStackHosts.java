@@ -41,6 +41,16 @@ final class DualStackHosts {
         this.cluster = cluster;
     }
 
+    /**
+     * {@code hosts} hosts of a dual-stack network with {@code network6}, checked for ip6tables, of
+     * which none starts an agent by itself (each host gets its IPv6 underlay address first:
+     * {@link #bringUp}); their agents run without --ip-masq (which the cluster gives every agent).
+     */
+    static OverlayCluster withoutIpMasq(String backendJson, int hosts, String network6) {
+        return OverlayCluster.of(backendJson, hosts, 0).withIpv6Network(network6).withAgentArgs("--ip-masq=false")
+                .requiring(r -> r.command("ip6tables", "iptables"));
+    }
+
     static String underlay6(int n) {
         return "fd00:e2e::" + n;
     }

@@ -1,5 +1,6 @@
 package io.javaoverlay.cli;
 
+import static io.javaoverlay.cli.WireguardHosts.DEV;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,12 +30,10 @@ import io.javaoverlay.testkit.TestHost;
 class DualStackWireguardAutoModeIT {
 
     static final String NETWORK6 = "fc00:b::/48";
-    static final String DEV = "flannel-wg";
 
     @RegisterExtension
-    static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"auto\"}", 3, 0)
-            .withIpv6Network(NETWORK6)
-            .withHostAgentArgs(n -> List.of("--public-ipv6", global6(n))));
+    static final OverlayCluster cluster = WireguardHosts.dualStackMode("auto", NETWORK6)
+            .withHostAgentArgs(n -> List.of("--public-ipv6", global6(n)));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 

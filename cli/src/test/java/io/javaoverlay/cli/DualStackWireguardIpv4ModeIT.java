@@ -1,5 +1,6 @@
 package io.javaoverlay.cli;
 
+import static io.javaoverlay.cli.WireguardHosts.DEV;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -18,11 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DualStackWireguardIpv4ModeIT {
 
     static final String NETWORK6 = "fc00:c::/48";
-    static final String DEV = "flannel-wg";
 
     @RegisterExtension
-    static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"ipv4\"}", 3, 0)
-            .withIpv6Network(NETWORK6));
+    static final OverlayCluster cluster = WireguardHosts.dualStackMode("ipv4", NETWORK6);
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 

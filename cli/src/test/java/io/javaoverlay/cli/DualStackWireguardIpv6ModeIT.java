@@ -1,5 +1,6 @@
 package io.javaoverlay.cli;
 
+import static io.javaoverlay.cli.WireguardHosts.DEV;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -30,11 +31,9 @@ import io.javaoverlay.testkit.TestHost;
 class DualStackWireguardIpv6ModeIT {
 
     static final String NETWORK6 = "fc00:a::/48";
-    static final String DEV = "flannel-wg";
 
     @RegisterExtension
-    static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"ipv6\"}", 3, 0)
-            .withIpv6Network(NETWORK6));
+    static final OverlayCluster cluster = WireguardHosts.dualStackMode("ipv6", NETWORK6);
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 

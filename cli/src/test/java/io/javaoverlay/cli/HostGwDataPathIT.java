@@ -22,16 +22,7 @@ import io.javaoverlay.testkit.TestHost;
 class HostGwDataPathIT extends DataPathContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 4, 3);
-
-    HostGwDataPathIT() {
-        super(cluster, new Backend("host-gw", 1500, true));
-    }
-
-    @Override
-    String fakeLease(Ip4 publicIp) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"host-gw\"}";
-    }
+    static final OverlayCluster cluster = clusterOf("{\"Type\":\"host-gw\"}");
 
     @Override
     boolean isProgrammed(TestHost host, Ip4Net peer, Ip4 peerIp) {
@@ -74,11 +65,7 @@ class HostGwDataPathIT extends DataPathContract {
         Ip4Net peer = cluster.subnet(2);
         Ip4 peerIp = cluster.host(2).underlayIp();
         for (int i = 0; i < 3; i++) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> isProgrammed(h1, peer, peerIp));
-            h1.ip("route", "del", peer.toString());
-            long t0 = System.nanoTime();
-            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> isProgrammed(h1, peer, peerIp));
-            System.out.printf("host-gw: a deleted route was back after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            assertRestoredWithinTwoSeconds(h1, peer, peerIp, "a deleted route", () -> h1.ip("route", "del", peer.toString()));
         }
         String iface = h1.underlayInterface();
         h1.ip("link", "set", iface, "down");

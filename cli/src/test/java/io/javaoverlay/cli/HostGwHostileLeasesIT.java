@@ -12,19 +12,9 @@ class HostGwHostileLeasesIT extends HostileLeasesContract {
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 2).withSubnetMax(199);
 
-    HostGwHostileLeasesIT() {
-        super(cluster);
-    }
-
-    @Override
-    String leaseValue(Ip4 publicIp, String mac) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"host-gw\"}";
-    }
-
     @Override
     Map<String, String[]> backendSpecific(Ip4 peerIp, String peerMac) {
-        Ip4 stranger = cluster.net.underlaySubnet().address().plus(99);
-        return Map.of("10.244.246.0-24", new String[] {"{\"PublicIP\":\"" + stranger
+        return Map.of("10.244.246.0-24", new String[] {"{\"PublicIP\":\"" + stranger()
                 + "\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:f6:01\"}}", "backend-type"});
     }
 }

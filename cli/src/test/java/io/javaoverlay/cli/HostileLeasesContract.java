@@ -37,20 +37,23 @@ import io.javaoverlay.testkit.TestProcess;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class HostileLeasesContract {
+abstract class HostileLeasesContract extends ClusterContract<OverlayCluster> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) (?:packets )?received");
 
-    private final OverlayCluster cluster;
-
-    /** The subclass's {@code cluster}: its {@code @RegisterExtension}, two hosts that run its backend. */
-    HostileLeasesContract(OverlayCluster cluster) {
-        this.cluster = cluster;
+    /**
+     * A lease value of this backend for a host at {@code publicIp} with VTEP MAC {@code mac} (ignored where there is none);
+     * the subclass's cluster (its {@code @RegisterExtension}) is two or more hosts that run its backend.
+     */
+    String leaseValue(Ip4 publicIp, String mac) {
+        return LeaseValues.of(cluster().backendType(), publicIp, mac);
     }
 
-    /** A lease value of this backend for a host at {@code publicIp} with VTEP MAC {@code mac} (ignored where there is none). */
-    abstract String leaseValue(Ip4 publicIp, String mac);
+    /** The public IP of most hostile leases: an address on the underlay that no host has. */
+    Ip4 stranger() {
+        return cluster().net.underlaySubnet().address().plus(99);
+    }
 
     /** The hostile leases only this backend has (key name -> value), with the reason each must be rejected for. */
     Map<String, String[]> backendSpecific(Ip4 peerIp, String peerMac) {
@@ -89,14 +92,14 @@ abstract class HostileLeasesContract {
     @Test
     @Order(1)
     void hostileLeasesAreRejectedCountedAndListedWhileTheHostKeepsItsRoutesAndPeers() throws Exception {
-        OverlayCluster c = cluster;
+        OverlayCluster c = cluster();
         TestHost h1 = c.host(1);
         Ip4Net underlay = c.net.underlaySubnet();
         Ip4 ownIp = h1.underlayIp();
         Ip4 peerIp = c.host(2).underlayIp();
         Ip4Net own = c.subnet(1);
         String peerMac = backendData(c, 2).path("VtepMAC").asText("0e:00:00:00:00:02");
-        Ip4 stranger = underlay.address().plus(99);
+        Ip4 stranger = stranger();
         // an operator's route inside the overlay's Network: a lease there must not take it over
         h1.ip("route", "add", "10.244.238.0/24", "via", c.net.underlayGateway().toString());
         TreeSet<String> routesBefore = hostRoutes(h1);

@@ -50,12 +50,9 @@ class Ipv6InterfaceFlagsIT {
     static final String DECOY = "jd0";
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 2, 0)
-            .withIpv6Network(NETWORK6)
-            .withAgentArgs("--ip-masq=false")
+    static final OverlayCluster cluster = DualStackHosts.withoutIpMasq("{\"Type\":\"host-gw\"}", 2, NETWORK6)
             .withHostIfaceFlags(n -> n == 1 ? List.of("--iface-regex", "^(127\\.|10\\.|fd00:e2e::101$)")
-                    : List.of("--iface-can-reach", DualStackHosts.underlay6(1)))
-            .requiring(r -> r.command("ip6tables", "iptables"));
+                    : List.of("--iface-can-reach", DualStackHosts.underlay6(1)));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 

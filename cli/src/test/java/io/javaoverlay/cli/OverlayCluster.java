@@ -12,6 +12,9 @@ import java.util.function.IntFunction;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNetwork;
@@ -71,6 +74,15 @@ final class OverlayCluster extends AgentCluster {
     /** {@code hosts} hosts of which the first {@code initialHosts} run an agent and containers from the start. */
     static OverlayCluster of(String backendJson, int hosts, int initialHosts) {
         return new OverlayCluster(backendJson, hosts, initialHosts, true);
+    }
+
+    /** The {@code Type} of the backend the cluster's network config names, e.g. {@code vxlan}. */
+    String backendType() {
+        try {
+            return new ObjectMapper().readTree(backendJson).path("Type").asText();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the backend config is not JSON: " + backendJson, e);
+        }
     }
 
     /**
@@ -140,7 +152,7 @@ final class OverlayCluster extends AgentCluster {
 
     /** Adds to the checks made before anything starts (e.g. the commands a backend runs). */
     OverlayCluster requiring(Consumer<Requirements> more) {
-        requirements = more;
+        requirements = requirements.andThen(more);
         return this;
     }
 

@@ -45,13 +45,10 @@ class PublicIpv6IT {
     static final String HOST3_PUBLIC6 = "fd00:e2e::303";
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"host-gw\"}", 3, 0)
-            .withIpv6Network(NETWORK6)
-            .withAgentArgs("--ip-masq=false")
+    static final OverlayCluster cluster = DualStackHosts.withoutIpMasq("{\"Type\":\"host-gw\"}", 3, NETWORK6)
             .withHostAgentEnv(n -> n == 1 ? Map.of("FLANNELD_PUBLIC_IPV6", HOST1_PUBLIC6) : Map.of())
             .withHostIface(n -> n == 2 ? DualStackHosts.underlay6(2) : null)
-            .withHostAgentArgs(n -> n == 3 ? List.of("-public-ipv6=" + HOST3_PUBLIC6) : List.of())
-            .requiring(r -> r.command("ip6tables", "iptables"));
+            .withHostAgentArgs(n -> n == 3 ? List.of("-public-ipv6=" + HOST3_PUBLIC6) : List.of());
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
     static final ObjectMapper JSON = new ObjectMapper();

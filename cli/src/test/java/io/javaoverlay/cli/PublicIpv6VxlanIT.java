@@ -35,12 +35,10 @@ class PublicIpv6VxlanIT {
     static final String HOST1_PUBLIC6 = "fd00:e2e::101";
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 2, 0)
-            .withIpv6Network(NETWORK6)
-            .withAgentArgs("--ip-masq=false")
+    static final OverlayCluster cluster = DualStackHosts.withoutIpMasq("{\"Type\":\"vxlan\"}", 2, NETWORK6)
             .withHostAgentArgs(n -> n == 1 ? List.of("--public-ipv6", HOST1_PUBLIC6) : List.of())
             .withHostIface(n -> n == 2 ? DualStackHosts.underlay6(2) : null)
-            .requiring(r -> r.command("ip6tables", "iptables").command("bridge", "iproute2"));
+            .requiring(r -> r.command("bridge", "iproute2"));
 
     static final DualStackHosts hosts = new DualStackHosts(cluster);
 

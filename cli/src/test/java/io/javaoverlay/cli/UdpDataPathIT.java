@@ -27,18 +27,7 @@ import io.javaoverlay.testkit.TestNamespace;
 class UdpDataPathIT extends DataPathContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 4, 3);
-
-    UdpDataPathIT() {
-        // the TUN device goes with the process, so a restart interrupts traffic (briefly)
-        super(cluster, new Backend("udp", 1472, false));
-    }
-
-    /** flannel's udp lease: the public IP only, no BackendType and no BackendData (pkg/backend/udp, v0.28). */
-    @Override
-    String fakeLease(Ip4 publicIp) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
-    }
+    static final OverlayCluster cluster = clusterOf("{\"Type\":\"udp\"}");
 
     /** No route per peer here: the late host is timed by the agent forwarding to it (see {@link #isProgrammed}). */
     @Override

@@ -13,22 +13,12 @@ class UdpHostileLeasesIT extends HostileLeasesContract {
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"udp\"}", 2, 2).withSubnetMax(199);
 
-    UdpHostileLeasesIT() {
-        super(cluster);
-    }
-
-    /** flannel's udp backend publishes no BackendType. */
-    @Override
-    String leaseValue(Ip4 publicIp, String mac) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null}";
-    }
-
     @Override
     Map<String, String[]> backendSpecific(Ip4 peerIp, String peerMac) {
         Map<String, String[]> m = new LinkedHashMap<>();
         // datagrams are matched to a subnet by their source: a second subnet at host 2's address would take its traffic
         m.put("10.244.246.0-24", new String[] {leaseValue(peerIp, peerMac), "public-ip-in-use"});
-        m.put("10.244.247.0-24", new String[] {"{\"PublicIP\":\"" + cluster.net.underlaySubnet().address().plus(99)
+        m.put("10.244.247.0-24", new String[] {"{\"PublicIP\":\"" + stranger()
                 + "\",\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:f7:01\"}}", "backend-type"});
         return m;
     }

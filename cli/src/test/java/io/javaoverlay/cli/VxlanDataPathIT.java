@@ -21,17 +21,7 @@ import io.javaoverlay.testkit.TestHost;
 class VxlanDataPathIT extends DataPathContract {
 
     @RegisterExtension
-    static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 4, 3);
-
-    VxlanDataPathIT() {
-        super(cluster, new Backend("vxlan", 1450, true));
-    }
-
-    @Override
-    String fakeLease(Ip4 publicIp) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","
-                + "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0e:00:00:00:0a:fa\"}}";
-    }
+    static final OverlayCluster cluster = clusterOf("{\"Type\":\"vxlan\"}");
 
     /** The route via the peer's VTEP address, onlink; its permanent neighbour entry; the FDB entry to its public IP. */
     @Override
@@ -166,12 +156,10 @@ class VxlanDataPathIT extends DataPathContract {
                 () -> h1.ip("neigh", "del", vtep, "dev", "flannel.1"),
                 () -> h1.execOk("bridge", "fdb", "del", mac, "dev", "flannel.1", "dst", peerIp.toString()));
         for (Runnable delete : deletions) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> isProgrammed(h1, peer, peerIp));
-            delete.run();
-            long t0 = System.nanoTime();
-            assertThat(isProgrammed(h1, peer, peerIp)).as("deleted").isFalse();
-            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> isProgrammed(h1, peer, peerIp));
-            System.out.printf("vxlan: a deleted part of a peer's path was back after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            assertRestoredWithinTwoSeconds(h1, peer, peerIp, "a deleted part of a peer's path", () -> {
+                delete.run();
+                assertThat(isProgrammed(h1, peer, peerIp)).as("deleted").isFalse();
+            });
         }
         assertThat(cluster.container(1, 1).ping(cluster.containerIp(2, 1).toString(), 5)).isTrue();
     }

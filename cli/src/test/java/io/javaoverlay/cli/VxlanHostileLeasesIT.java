@@ -25,19 +25,9 @@ class VxlanHostileLeasesIT extends HostileLeasesContract {
     @RegisterExtension
     static final OverlayCluster cluster = OverlayCluster.of("{\"Type\":\"vxlan\"}", 3, 2).withSubnetMax(199);
 
-    VxlanHostileLeasesIT() {
-        super(cluster);
-    }
-
-    @Override
-    String leaseValue(Ip4 publicIp, String mac) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\""
-                + mac + "\"}}";
-    }
-
     @Override
     Map<String, String[]> backendSpecific(Ip4 peerIp, String peerMac) {
-        Ip4 stranger = cluster.net.underlaySubnet().address().plus(99);
+        Ip4 stranger = stranger();
         Map<String, String[]> m = new LinkedHashMap<>();
         m.put("10.244.246.0-24", new String[] {leaseValue(stranger, "ff:ff:ff:ff:ff:ff"), "bad-vtep-mac"});
         m.put("10.244.247.0-24", new String[] {leaseValue(stranger, "00:00:00:00:00:00"), "bad-vtep-mac"});

@@ -54,20 +54,8 @@ class WireguardDataPathIT extends DataPathContract {
     static final OverlayCluster cluster = WireguardHosts.configure(
             OverlayCluster.of("{\"Type\":\"wireguard\",\"PSK\":\"" + PSK + "\"}", 5, 3).withSubnetMax(199));
 
-    WireguardDataPathIT() {
-        // MTU: flannel's, the underlay's 1500 minus 80; a killed agent leaves wireguard-go running,
-        // the next one keeps it, and the tunnel never goes down
-        super(cluster, new Backend("wireguard", 1420, true));
-    }
-
     static Path keyFile(int n) {
         return WireguardHosts.keyFile(cluster, n);
-    }
-
-    @Override
-    String fakeLease(Ip4 publicIp) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"wireguard\","
-                + "\"BackendData\":{\"PublicKey\":\"" + WireguardKey.generatePrivate().publicKey() + "\",\"Port\":51820}}";
     }
 
     /** {@code wg} on host {@code n}, in its agent's mount namespace (where /run/wireguard is that host's). */

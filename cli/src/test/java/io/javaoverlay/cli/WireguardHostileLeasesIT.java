@@ -14,18 +14,8 @@ class WireguardHostileLeasesIT extends HostileLeasesContract {
     @RegisterExtension
     static final OverlayCluster cluster = WireguardHosts.configure(OverlayCluster.of("{\"Type\":\"wireguard\"}", 2, 2).withSubnetMax(199));
 
-    WireguardHostileLeasesIT() {
-        super(cluster);
-    }
-
-    /** A wireguard lease with a key of its own (so no two hostile leases collide on the key by accident). */
-    @Override
-    String leaseValue(Ip4 publicIp, String mac) {
-        return lease(publicIp, "{\"PublicKey\":\"" + WireguardKey.generatePrivate().publicKey() + "\",\"Port\":51820}");
-    }
-
     static String lease(Ip4 publicIp, String data) {
-        return "{\"PublicIP\":\"" + publicIp + "\",\"PublicIPv6\":null,\"BackendType\":\"wireguard\",\"BackendData\":" + data + "}";
+        return LeaseValues.withData(publicIp, "wireguard", data);
     }
 
     static String publicKeyOf(int host) {

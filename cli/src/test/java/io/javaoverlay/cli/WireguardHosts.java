@@ -32,6 +32,9 @@ import io.javaoverlay.testkit.TestProcess;
  */
 public final class WireguardHosts {
 
+    /** The backend's device: in the one-device modes it carries both families. */
+    static final String DEV = "flannel-wg";
+
     private static final Path RUN_WIREGUARD = Path.of("/run/wireguard");
 
     private WireguardHosts() {}
@@ -49,6 +52,15 @@ public final class WireguardHosts {
                 .withHostAgentEnv(n -> Map.of("WIREGUARD_KEY_FILE", keyFile(cluster, n).toString()))
                 .withAgentWrapper(n -> privateRunWireguard(cluster.hostDir(n).resolve("run-wireguard")))
                 .afterTeardown(() -> removeMountPoint(runWireguardExisted));
+    }
+
+    /**
+     * Three hosts of a dual-stack network with {@code network6} running wireguard in flannel's
+     * {@code "Mode": mode}, configured as above; none starts an agent by itself (each gets its IPv6
+     * underlay address first: {@link DualStackHosts#bringUp}).
+     */
+    static OverlayCluster dualStackMode(String mode, String network6) {
+        return configure(OverlayCluster.of("{\"Type\":\"wireguard\",\"Mode\":\"" + mode + "\"}", 3, 0).withIpv6Network(network6));
     }
 
     static Path keyFile(OverlayCluster cluster, int n) {

@@ -3,13 +3,8 @@ package io.javaoverlay.cli.kube;
 import static io.javaoverlay.cli.kube.KubeModeCluster.ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,9 +16,7 @@ import io.javaoverlay.core.net.Ip4Net;
  * mock server in CRUD mode), routes to each other's podCIDR via each other's node address, and a
  * deleted node's route gone from the others.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class KubeModeHostGwIT {
+class KubeModeHostGwIT extends KubeModeContract {
 
     @RegisterExtension
     static final KubeModeCluster cluster = new KubeModeCluster("{\"Type\":\"host-gw\"}", 3, 3);
@@ -44,12 +37,6 @@ class KubeModeHostGwIT {
                 }
             }
         }
-    }
-
-    @Test
-    @Order(2)
-    void containersOnEveryHostReachEachOther() {
-        cluster.assertContainersReachEachOther(1, 2, 3);
     }
 
     @Test

@@ -6,13 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,9 +23,7 @@ import io.javaoverlay.testkit.TestHost;
  * made by hand: its VXLAN device, routes, neighbours and FDB entries as flanneld makes them, and
  * its node annotated as flanneld annotates it.
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class KubeModeVxlanIT {
+class KubeModeVxlanIT extends KubeModeContract {
 
     @RegisterExtension
     static final KubeModeCluster cluster = new KubeModeCluster("{\"Type\":\"vxlan\"}", 4, 3);
@@ -62,12 +56,6 @@ class KubeModeVxlanIT {
                 assertThat(cond.path("reason").asText()).isEqualTo("FlannelIsUp");
             });
         }
-    }
-
-    @Test
-    @Order(2)
-    void containersOnEveryHostReachEachOther() {
-        cluster.assertContainersReachEachOther(1, 2, 3);
     }
 
     @Test
