@@ -28,7 +28,6 @@ import io.javaoverlay.core.host.IptablesBridgeFirewall;
 import io.javaoverlay.core.ipam.DiskStore;
 import io.javaoverlay.core.ipam.Store;
 import io.javaoverlay.docker.driver.NetworkDriver;
-import io.javaoverlay.docker.driver.Reconciler;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.core.host.NetlinkHostAttachment;
 import io.javaoverlay.core.netlink.NetlinkSocket;
@@ -139,8 +138,8 @@ public final class DockerPlugin implements AutoCloseable {
         StateStore state = StateStore.open(settings.dataDir());
         HostLease lease = HostLease.fromFile(settings.subnetFile());
         Store addresses = DiskStore.open(settings.ipamDir());
-        new Reconciler(state, lease, host, firewall, published, settings.bridge()).run();
         NetworkDriver network = new NetworkDriver(state, lease, host, firewall, published, ports, settings.bridge());
+        network.reconcile();
         IpamDriver ipam = new IpamDriver(lease, addresses);
         ObjectMapper json = Json.mapper();
         PluginServer server = PluginServer.start(settings.socket(),

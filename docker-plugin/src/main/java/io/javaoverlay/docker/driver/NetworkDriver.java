@@ -1,9 +1,12 @@
 package io.javaoverlay.docker.driver;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,12 +40,14 @@ import io.javaoverlay.docker.api.PluginMessages.Empty;
 import io.javaoverlay.core.host.BridgeFirewall;
 import io.javaoverlay.core.host.HostAttachment;
 import io.javaoverlay.docker.host.HostPorts;
+import io.javaoverlay.docker.host.LoopbackRelays;
 import io.javaoverlay.docker.host.PublishedPorts;
 import io.javaoverlay.docker.ipam.IpamDriver;
 import io.javaoverlay.docker.state.EndpointState;
 import io.javaoverlay.docker.state.NetworkState;
 import io.javaoverlay.docker.state.PortMapping;
 import io.javaoverlay.docker.state.StateStore;
+import io.javaoverlay.docker.state.VethNames;
 
 /**
  * libnetwork's remote network driver: containers on a javaoverlay network hang off one host
@@ -79,6 +84,104 @@ public final class NetworkDriver {
         this.published = published;
         this.ports = ports;
         this.bridge = bridge;
+    }
+
+    /**
+     * Makes the host match the state on disk; the plugin calls it once, when it starts. dockerd
+     * replays nothing: it does not call CreateNetwork again after a restart, and after
+     * {@code kill -9} of dockerd (or of a container's whole sandbox) no Leave arrives. So:
+     *
+     * <ul>
+     * <li>every network's bridge exists with its gateway (a host reboot removes it);
+     * <li>a joined endpoint whose host veth is gone lost its container (the kernel deletes both
+     *     ends with the namespace): it is marked left and its published ports are dropped;
+     * <li>veths of ours that no joined endpoint owns (a Join whose reply never reached dockerd, a
+     *     plugin killed between steps) are deleted;
+     * <li>endpoints of networks that no longer exist are forgotten;
+     * <li>the forward rules and the DNAT chain are rebuilt from what remains.
+     * </ul>
+     *
+     * Endpoints themselves are kept: dockerd deletes them (and releases their addresses) when it
+     * cleans up, and those calls must then succeed.
+     */
+    public void reconcile() {
+        Optional<SubnetEnv> env = lease.ifAny(
+                e -> LOG.warn("no lease yet ({}); bridges are checked again when containers join", e.getMessage()));
+        for (NetworkState n : state.networks()) {
+            if (!n.bridge().equals(bridge)) {
+                LOG.warn("network {} was created on bridge {}, the plugin now uses {}; its containers stay on {}",
+                        shortId(n.id()), n.bridge(), bridge, n.bridge());
+            }
+            if (env.isPresent() && !env.get().lease().equals(n.pool())) {
+                LOG.warn("network {} uses {} but this host's lease is now {}: new containers on it will be refused;"
+                        + " remove it and create it again", shortId(n.id()), n.pool(), env.get().lease());
+                continue;
+            }
+            // the overlay's MTU, as a CNI ADD sets it; the network's own while the agent has no lease
+            host.ensureBridge(n.bridge(), n.gatewayAddress(), env.map(SubnetEnv::mtu).orElse(n.mtu()));
+            if (n.ipv6()) {
+                host.ensureBridge6(n.bridge(), n.gateway6());
+            }
+        }
+
+        Set<String> ours = new HashSet<>();
+        List<PublishedPorts.Published> toPublish = new ArrayList<>();
+        List<PublishedPorts.Published6> toPublish6 = new ArrayList<>();
+        List<LoopbackRelays.Relayed> toRelay = new ArrayList<>();
+        for (EndpointState ep : state.endpoints()) {
+            if (state.network(ep.networkId()).isEmpty()) {
+                LOG.info("forgetting endpoint {} of deleted network {}", shortId(ep.id()),
+                        shortId(ep.networkId()));
+                state.deleteEndpoint(ep.id());
+                continue;
+            }
+            if (ep.joined() && host.hostLink(ep.hostVeth()).isEmpty()) {
+                LOG.info("endpoint {}: its container's namespace is gone ({} missing); marking it left",
+                        shortId(ep.id()), ep.hostVeth());
+                state.save(ep.left());
+                continue;
+            }
+            if (ep.joined() && host.hostLink(ep.containerVeth()).isPresent()) {
+                // dockerd never moved the container end into the sandbox: the join did not finish
+                LOG.info("endpoint {}: its join never completed ({} still on the host); marking it left",
+                        shortId(ep.id()), ep.containerVeth());
+                host.deleteHostLink(ep.hostVeth());
+                state.save(ep.left());
+                continue;
+            }
+            if (ep.joined()) {
+                ours.add(ep.hostVeth());
+                ep.ports().stream().filter(PortMapping::onIpv4)
+                        .forEach(m -> toPublish.add(new PublishedPorts.Published(ep.address().ip(), m, owner(ep))));
+                relayedOnLoopback6(ep).forEach(m -> toRelay.add(
+                        new LoopbackRelays.Relayed(relayTarget(ep), m, owner(ep))));
+                publishedOnIpv6(ep).forEach(m -> toPublish6.add(
+                        new PublishedPorts.Published6(ep.address6(), m, owner(ep))));
+            }
+        }
+
+        for (String link : host.hostLinkNames()) {
+            if (VethNames.looksOurs(link) && !ours.contains(link) && host.deleteHostLink(link)) {
+                LOG.info("deleted stale veth {}", link);
+            }
+        }
+
+        if (!state.networks().isEmpty()) {
+            firewall.ensureForwarding(bridge);
+            if (state.networks().stream().anyMatch(NetworkState::ipv6)) {
+                firewall.ensureForwarding6(bridge);
+            }
+            published.ensureLoopback(bridge);
+            published.syncPublished(toPublish);
+            published.syncPublished6(toPublish6);
+            published.syncLoopback6(toRelay);
+        } else {
+            // a plugin stopped between its last network's deletion and its cleanup
+            published.removeAll();
+            firewall.removeForwarding();
+        }
+        LOG.info("reconciled: {} networks, {} endpoints ({} joined), {} published ports ({} on IPv6)", state.networks().size(),
+                state.endpoints().size(), ours.size(), toPublish.size(), toPublish6.size());
     }
 
     /**
