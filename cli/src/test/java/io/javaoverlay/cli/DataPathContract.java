@@ -11,7 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -239,10 +239,9 @@ abstract class DataPathContract extends ClusterContract<OverlayCluster> {
         OverlayCluster c = cluster();
         isRouted(c.host(1), c.subnet(2), c.host(2).underlayIp()); // the poll's read once before the clock runs (the first loads native code)
         LeaseWatch.Put put;
-        CompletableFuture<TestProcess> agent;
+        Future<TestProcess> agent;
         try (LeaseWatch watch = LeaseWatch.start(c.net.underlay(), c.etcdUrl(), OverlayCluster.PREFIX)) {
-            // its own thread: the common pool may have a single worker on a small machine
-            agent = CompletableFuture.supplyAsync(() -> c.startAgent(4), java.util.concurrent.Executors.newSingleThreadExecutor());
+            agent = Parallel.start("start-agent-4", () -> c.startAgent(4));
             // the moment the lease appears, as an etcd client sees it
             put = watch.awaitPut("\"PublicIP\":\"" + c.host(4).underlayIp() + "\"");
         }

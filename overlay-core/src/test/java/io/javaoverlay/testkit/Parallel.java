@@ -7,11 +7,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 /**
- * Tasks a test starts at the same moment, such as pings from every host that are timed together.
- * Each gets a thread of its own, on any machine: the tasks wait on other processes (ping, docker
- * exec), not on this JVM's cores, and a task's timing must not include another's.
+ * Tasks a test starts at the same moment, such as pings from every host that are timed together,
+ * or one it starts while it watches for the task's effect (a late host's agent starting while
+ * the test times its lease). Each gets a thread of its own, on any machine: the tasks wait on
+ * other processes (ping, docker exec, an agent), not on this JVM's cores, and a task's timing must
+ * not include another's. (The common pool would queue them on a machine with more cores, and a
+ * single-thread executor that is never shut down leaks its thread.)
  */
 public final class Parallel {
 
@@ -33,5 +37,17 @@ public final class Parallel {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Starts {@code task} now, on a daemon thread of its own named {@code name}, and returns its
+     * future: {@code get} gives its result or throws its failure as the {@link ExecutionException}'s cause.
+     */
+    public static <T> Future<T> start(String name, Callable<T> task) {
+        FutureTask<T> future = new FutureTask<>(task);
+        Thread t = new Thread(future, name);
+        t.setDaemon(true);
+        t.start();
+        return future;
     }
 }

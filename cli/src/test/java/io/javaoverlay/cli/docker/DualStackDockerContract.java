@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -145,10 +143,11 @@ abstract class DualStackDockerContract {
         LeaseWatch.Put put;
         Future<?> plugin;
         try (LeaseWatch watch = LeaseWatch.start(c.net.underlay(), c.etcd().url(), DualStackDockerCluster.PREFIX)) {
-            // its own thread: the common pool may have a single worker on a small machine, and the polls below must not wait for it
-            ExecutorService starter = Executors.newSingleThreadExecutor();
-            plugin = starter.submit(() -> c.startPlugin(late));
-            starter.shutdown();
+            // the polls below must not wait for it
+            plugin = Parallel.start("start-plugin-" + late, () -> {
+                c.startPlugin(late);
+                return null;
+            });
             // the moment the lease appears, as an etcd client sees it: a dual-stack key, flannel's form
             put = watch.awaitPut("\"PublicIP\":\"" + c.testHost(late).underlayIp() + "\",\"PublicIPv6\":\""
                     + DualStackDockerCluster.underlay6(late) + "\"");

@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.MethodOrderer;
@@ -255,7 +255,7 @@ abstract class KubeModeIpv6OnlyContract extends ClusterContract<KubeModeCluster>
     @Order(6)
     void aLateHostIsRoutedByEveryHostWithinASecondOfItsAnnotationsAndItsPodAnswersPing6() throws Exception {
         Ip6Net subnet = KubeModeCluster.podCidr6(LATE);
-        CompletableFuture<TestProcess> agent = CompletableFuture.supplyAsync(() -> cluster().startAgent(LATE));
+        Future<TestProcess> agent = Parallel.start("start-agent-" + LATE, () -> cluster().startAgent(LATE));
         // the moment its lease appears: its agent's annotations on its Node, as an API client sees them
         routes6(1, KubeModeCluster.podCidr6(2)); // the poll's netlink read once before the clock runs (the first loads native code)
         cluster().awaitAnnotation(LATE, ANNOTATION + "public-ipv6", KubeModeCluster.underlay6(LATE), Duration.ofSeconds(90));
