@@ -136,7 +136,12 @@ public final class PluginClient {
             throw new AssertionError("not an HTTP reply: " + text);
         }
         String[] lines = text.substring(0, end).split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        String[] statusLine = lines[0].split(" ");
+        if (statusLine.length < 2 || !statusLine[0].startsWith("HTTP/") || !statusLine[1].matches("\\d{3}")) {
+            throw new AssertionError("not an HTTP status line: \"" + lines[0] + "\" in a reply of " + bytes.length + " bytes: "
+                    + (text.length() > 2000 ? text.substring(0, 2000) + "..." : text));
+        }
+        int status = Integer.parseInt(statusLine[1]);
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
