@@ -530,7 +530,7 @@ public final class NetworkDriver {
      * an IPv4 address is that address's only, and {@code ::1} takes the relay
      * ({@link #relayedOnLoopback6}).
      */
-    static List<PortMapping> publishedOnIpv6(EndpointState ep) {
+    private static List<PortMapping> publishedOnIpv6(EndpointState ep) {
         if (ep.address6() == null) {
             return List.of();
         }
@@ -538,12 +538,12 @@ public final class NetworkDriver {
     }
 
     /** The endpoint's mappings that answer on {@code [::1]} through a relay: on every address, {@code ::} or {@code ::1}. */
-    static List<PortMapping> relayedOnLoopback6(EndpointState ep) {
+    private static List<PortMapping> relayedOnLoopback6(EndpointState ep) {
         return ep.ports().stream().filter(PortMapping::onLoopback6).toList();
     }
 
     /** Where a relay on {@code ::1} goes: the container's IPv6 address, else its IPv4 one (as docker-proxy does). */
-    static java.net.InetAddress relayTarget(EndpointState ep) {
+    private static java.net.InetAddress relayTarget(EndpointState ep) {
         return ep.address6() != null ? ep.address6().toInetAddress() : ep.address().ip().toInetAddress();
     }
 
@@ -591,7 +591,7 @@ public final class NetworkDriver {
     }
 
     /** The comment on the endpoint's DNAT rules: who they belong to, for operators and reconcile. */
-    static String owner(EndpointState ep) {
+    private static String owner(EndpointState ep) {
         return "javaoverlay endpoint " + shortId(ep.id());
     }
 
@@ -676,7 +676,7 @@ public final class NetworkDriver {
         return new MacAddress(new byte[] {0x02, 0x42, a[0], a[1], a[2], a[3]});
     }
 
-    static String shortId(String id) {
+    private static String shortId(String id) {
         return id == null ? "null" : id.substring(0, Math.min(12, id.length()));
     }
 
