@@ -21,6 +21,9 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestWatcher;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.javaoverlay.cni.server.CniSocketProtocol;
 import io.javaoverlay.cni.testing.CniJson;
 import io.javaoverlay.cni.wire.JsonTree;
@@ -58,9 +61,23 @@ public abstract class AgentCluster implements BeforeAllCallback, AfterAllCallbac
     private final Map<Integer, Integer> starts = new HashMap<>();
     private final Map<Integer, List<TestNamespace>> containers = new HashMap<>();
     private volatile boolean failed;
+    /** The network config's {@code Backend} object, as JSON. */
+    protected final String backendJson;
+    private final String backendType;
 
-    protected AgentCluster(int hosts) {
+    protected AgentCluster(int hosts, String backendJson) {
         this.net = TestNetwork.withHosts(hosts);
+        this.backendJson = backendJson;
+        try {
+            this.backendType = new ObjectMapper().readTree(backendJson).path("Type").asText();
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the backend config is not JSON: " + backendJson, e);
+        }
+    }
+
+    /** The backend's {@code Type}, e.g. {@code vxlan}: as in the network config (and, in kube mode, the Nodes' backend-type annotation). */
+    public String backendType() {
+        return backendType;
     }
 
     @Override

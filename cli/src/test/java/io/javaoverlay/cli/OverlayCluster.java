@@ -12,9 +12,6 @@ import java.util.function.IntFunction;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.javaoverlay.testkit.UnderlayEtcd;
 import io.javaoverlay.testkit.Requirements;
 import io.javaoverlay.testkit.TestNetwork;
@@ -37,7 +34,6 @@ final class OverlayCluster extends AgentCluster {
     static final String PREFIX = "/javaoverlay-e2e/network";
     static final int CONTAINERS_PER_HOST = 2;
 
-    private final String backendJson;
     /** More keys of the network config, e.g. {@code ,"SubnetMax":"10.244.199.0"}, or empty. */
     private String extraConfig = "";
     /** More flags for every agent. */
@@ -65,8 +61,7 @@ final class OverlayCluster extends AgentCluster {
     private final boolean withContainers;
 
     private OverlayCluster(String backendJson, int hosts, int initialHosts, boolean withContainers) {
-        super(hosts);
-        this.backendJson = backendJson;
+        super(hosts, backendJson);
         this.initialHosts = initialHosts;
         this.withContainers = withContainers;
     }
@@ -74,15 +69,6 @@ final class OverlayCluster extends AgentCluster {
     /** {@code hosts} hosts of which the first {@code initialHosts} run an agent and containers from the start. */
     static OverlayCluster of(String backendJson, int hosts, int initialHosts) {
         return new OverlayCluster(backendJson, hosts, initialHosts, true);
-    }
-
-    /** The {@code Type} of the backend the cluster's network config names, e.g. {@code vxlan}. */
-    String backendType() {
-        try {
-            return new ObjectMapper().readTree(backendJson).path("Type").asText();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("the backend config is not JSON: " + backendJson, e);
-        }
     }
 
     /**

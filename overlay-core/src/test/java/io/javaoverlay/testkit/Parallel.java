@@ -9,6 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 
+import io.javaoverlay.core.threads.DaemonThreads;
+
 /**
  * Tasks a test starts at the same moment, such as pings from every host that are timed together,
  * or one it starts while it watches for the task's effect (a late host's agent starting while
@@ -45,9 +47,7 @@ public final class Parallel {
      */
     public static <T> Future<T> start(String name, Callable<T> task) {
         FutureTask<T> future = new FutureTask<>(task);
-        Thread t = new Thread(future, name);
-        t.setDaemon(true);
-        t.start();
+        DaemonThreads.thread(name, future).start();
         return future;
     }
 }

@@ -71,7 +71,6 @@ final class KubeModeCluster extends AgentCluster {
 
     static final String NETWORK6 = "fd00:10:244::/56";
 
-    private final String backendJson;
     private final int agents;
     private boolean dualStack;
     private boolean ipv6Only;
@@ -86,8 +85,7 @@ final class KubeModeCluster extends AgentCluster {
     static final String UNDERLAY6_GATEWAY = "fd00:e2e::fe";
 
     KubeModeCluster(String backendJson, int hosts, int agents) {
-        super(hosts);
-        this.backendJson = backendJson;
+        super(hosts, backendJson);
         this.agents = agents;
         this.wireguard = backendJson.contains("\"wireguard\"");
     }
@@ -100,15 +98,6 @@ final class KubeModeCluster extends AgentCluster {
     }
 
     /** An IPv6-only cluster (see the class comment). */
-    /** The backend's {@code Type}, as in the network config and the Nodes' backend-type annotation. */
-    String backendType() {
-        try {
-            return JSON.readTree(backendJson).path("Type").asText();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     static KubeModeCluster ipv6Only(String backendJson, int hosts, int agents) {
         KubeModeCluster c = new KubeModeCluster(backendJson, hosts, agents);
         c.ipv6Only = true;
